@@ -1,0 +1,66 @@
+//! `rejected-ddl`: a migration statement SQLite (and so D1) rejects.
+
+use crate::model::{Engine, Finding, FindingSeverity, Model};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A statement in a D1 or SQLite migration that SQLite refuses to run, such as
+MySQL-style `INDEX name (cols)` lines inside `CREATE TABLE`.
+
+## Why it matters
+D1 is SQLite: `wrangler d1 migrations apply` stops at this statement, so
+the migration never reaches production. dmqa still reads what it can (the
+table and its indexes appear in the report) so the rest of the review is
+not blocked.
+
+## Example
+`CREATE TABLE users (email TEXT, INDEX idx_email (email));` →
+`CREATE TABLE users (email TEXT); CREATE INDEX idx_email ON users(email);`
+";
+
+/// One finding per rejected statement of a SQLite-engine database.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for db in model.databases.iter().filter(|d| d.engine.is_sqlite()) {
+        let engine = if db.engine == Engine::D1 {
+            "D1"
+        } else {
+            "SQLite"
+        };
+        for r in &db.rejected {
+            let area = match &r.table {
+                Some(t) => format!("DDL ({t})"),
+                None => "DDL".to_owned(),
+            };
+            let (current, recommendation) = if r.offending.is_empty() {
+                (
+                    format!("Statement at {} fails: {}", r.location, r.reason),
+                    format!("⚠️ {engine} rejects this statement; rewrite it in SQLite syntax"),
+                )
+            } else {
+                let items: Vec<String> = r.offending.iter().map(|o| format!("`{o}`")).collect();
+                let fixes: Vec<String> = r.recovered.iter().map(|o| format!("`{o}`")).collect();
+                (
+                    format!(
+                        "Inline {} in CREATE TABLE at {}",
+                        items.join(", "),
+                        r.location
+                    ),
+                    format!(
+                        "⚠️ {engine} rejects inline INDEX; move each to its own statement: {}",
+                        fixes.join(" ")
+                    ),
+                )
+            };
+            out.push(Finding {
+                rule: super::RuleId::RejectedDdl.as_str().to_owned(),
+                severity: FindingSeverity::Error,
+                area,
+                current,
+                recommendation,
+                effort: "Low".to_owned(),
+                locations: vec![r.location.clone()],
+            });
+        }
+    }
+}

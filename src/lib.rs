@@ -1,0 +1,134 @@
+//! dmqa reads a Cloudflare Workers / TypeScript / Rust / SQL checkout
+//! without running it and writes `data-model-qa.md`.
+//!
+//! The pipeline is scan → sources → analysis → render: [`scan`] walks the
+//! checkout and reads the files that matter, [`sources`] turns each into
+//! model facts, [`analysis`] derives relationships, resources and
+//! recommendations, and [`render`] lays the model out as Markdown. This
+//! file wires them; `main.rs` owns flags, printing and exit codes.
+
+pub mod analysis;
+pub mod config;
+pub mod model;
+pub mod render;
+pub mod sandbox;
+pub mod scan;
+pub mod sources;
+
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+pub use model::Model;
+
+/// The report's default file name.
+pub const REPORT_FILE: &str = "data-model-qa.md";
+
+/// What to scan and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The checkout's root.
+    pub root: PathBuf,
+    /// `--config`; defaults to `ROOT/dmqa.toml` when that exists.
+    pub config: Option<PathBuf>,
+    /// `--template`; overrides the config's and the embedded template.
+    pub template: Option<PathBuf>,
+}
+
+/// A scanned checkout.
+#[derive(Debug)]
+pub struct Scanned {
+    /// The model.
+    pub model: Model,
+    /// Files read or classified, with why (for `-v`).
+    pub files: Vec<(String, String)>,
+    /// The template text to render with, when not the default.
+    pub template: Option<String>,
+}
+
+/// Scans and analyses the checkout at `opts.root`.
+pub fn scan(opts: &Options) -> Result<Scanned> {
+    let root = &opts.root;
+    if !root.is_dir() {
+        bail!("{} is not a directory", root.display());
+    }
+    let config_path = match &opts.config {
+        Some(p) => Some(p.clone()),
+        None => Some(root.join("dmqa.toml")).filter(|p| p.is_file()),
+    };
+    let config = match &config_path {
+        Some(p) => config::Config::load(p, &display_path(root, p))?,
+        None => config::Config::default(),
+    };
+    let template_path = match (&opts.template, &config.template, &config_path) {
+        (Some(t), _, _) => Some(t.clone()),
+        (None, Some(t), Some(c)) => Some(c.parent().unwrap_or(Path::new(".")).join(t)),
+        _ => None,
+    };
+    let template = match template_path {
+        Some(p) => Some(
+            std::fs::read_to_string(&p)
+                .with_context(|| format!("failed to read template {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let found = scan::scan(root, &config.ignore);
+    let mut model = Model::default();
+    model.diagnostics.extend(found.diagnostics);
+    model.stats.files_read = found.files.len();
+    let mut files: Vec<(String, String)> = found
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), format!("read as {:?}", f.kind)))
+        .collect();
+    files.extend(
+        found
+            .unread
+            .iter()
+            .map(|(p, k)| (p.clone(), format!("classified as {k:?}, not read yet"))),
+    );
+    files.sort();
+    sources::extract(&found.files, &mut model);
+    analysis::analyze(&mut model);
+    Ok(Scanned {
+        model,
+        files,
+        template,
+    })
+}
+
+/// Renders a scanned checkout's report.
+pub fn render(scanned: &Scanned) -> Result<String> {
+    render::render(&scanned.model, scanned.template.as_deref())
+        .map_err(|e| anyhow::anyhow!("cannot render the report template: {e:#}"))
+}
+
+fn display_path(root: &Path, p: &Path) -> String {
+    match p.strip_prefix(root) {
+        Ok(rel) => scan::relative(Path::new(""), rel),
+        Err(_) => p.display().to_string(),
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder,
+/// then a rename, so a failure never leaves a half-written report.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| REPORT_FILE.to_owned());
+    let tmp = dir.join(format!(".{name}.dmqa-{}.tmp", std::process::id()));
+    let res = std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .with_context(|| format!("failed to write {}", path.display()));
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}

@@ -1,0 +1,233 @@
+//! The `dmqa` command line: flags, printing and exit codes. The only file
+//! that prints.
+//!
+//! Exit codes: 0 success (also with warnings), 1 `check` found the report
+//! stale or missing, 2 usage or output error.
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use dmqa::model::Severity;
+use dmqa::{Options, REPORT_FILE, Scanned};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// Reads a Cloudflare Workers / TypeScript / Rust / SQL checkout without
+/// running it and writes data-model-qa.md: tables, R2 and KV key patterns,
+/// queue messages, Durable Objects, data flows and recommendations.
+#[derive(Parser)]
+#[command(name = "dmqa", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Print errors only: no warnings, no summary.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// List every file read and why, and informational notes.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    verbose: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan a checkout and write the report.
+    #[command(
+        after_help = "Examples:\n  dmqa scan                     writes ./data-model-qa.md\n  dmqa scan apps/api --out -    prints the report to stdout"
+    )]
+    Scan {
+        #[command(flatten)]
+        common: Common,
+        /// Where to write the report; `-` for stdout [default: PATH/data-model-qa.md]
+        #[arg(long, value_name = "FILE|-")]
+        out: Option<String>,
+        /// Template to render with instead of the embedded one.
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
+    },
+    /// Fail (exit 1, with a diff) when the committed report is stale.
+    #[command(
+        after_help = "Examples:\n  dmqa check                    in CI, after checkout\n  dmqa check . --report docs/data-model-qa.md"
+    )]
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// The committed report [default: PATH/data-model-qa.md]
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Template the report was rendered with.
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
+    },
+    /// Print the typed model as JSON on stdout.
+    #[command(after_help = "Examples:\n  dmqa model | jq '.databases[].tables[].name'")]
+    Model {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// The checkout to read.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Config file [default: PATH/dmqa.toml when present]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match try_main(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn scan(cli: &Cli, common: &Common, template: Option<PathBuf>) -> Result<Scanned> {
+    let started = Instant::now();
+    let scanned = dmqa::scan(&Options {
+        root: common.path.clone(),
+        config: common.config.clone(),
+        template,
+    })?;
+    if cli.verbose {
+        for (path, why) in &scanned.files {
+            eprintln!("{path}: {why}");
+        }
+    }
+    let mut warnings = 0;
+    for d in &scanned.model.diagnostics {
+        let show = match d.severity {
+            Severity::Warning => {
+                warnings += 1;
+                !cli.quiet
+            }
+            Severity::Info => cli.verbose,
+        };
+        if show {
+            eprintln!("{d}");
+        }
+    }
+    if !cli.quiet {
+        eprintln!("{}", summary(&scanned, started, warnings));
+    }
+    Ok(scanned)
+}
+
+fn try_main(cli: &Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Scan {
+            common,
+            out,
+            template,
+        } => {
+            let scanned = scan(cli, common, template.clone())?;
+            let report = dmqa::render(&scanned)?;
+            match out.as_deref() {
+                Some("-") => {
+                    let mut stdout = std::io::stdout().lock();
+                    stdout
+                        .write_all(report.as_bytes())
+                        .and_then(|()| stdout.flush())
+                        .context("failed to write to stdout")?;
+                }
+                Some(path) => dmqa::write_atomic(&PathBuf::from(path), &report)?,
+                None => dmqa::write_atomic(&common.path.join(REPORT_FILE), &report)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            common,
+            report,
+            template,
+        } => {
+            let path = report
+                .clone()
+                .unwrap_or_else(|| common.path.join(REPORT_FILE));
+            let scanned = scan(cli, common, template.clone())?;
+            let fresh = dmqa::render(&scanned)?;
+            let shown = path.display().to_string();
+            let committed = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    eprintln!("error: {shown} does not exist; run `dmqa scan` to create it");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(e) => return Err(e).with_context(|| format!("failed to read {shown}")),
+            };
+            if committed == fresh {
+                if !cli.quiet {
+                    eprintln!("{shown} is up to date");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let diff = similar::TextDiff::from_lines(&committed, &fresh);
+            let mut stdout = std::io::stdout().lock();
+            let _ = write!(
+                stdout,
+                "{}",
+                diff.unified_diff().context_radius(3).header(
+                    &format!("{shown} (committed)"),
+                    &format!("{shown} (generated)")
+                )
+            );
+            let _ = stdout.flush();
+            eprintln!("error: {shown} is stale; run `dmqa scan` to update it");
+            Ok(ExitCode::from(1))
+        }
+        Command::Model { common } => {
+            let scanned = scan(cli, common, None)?;
+            let json = serde_json::to_string_pretty(&scanned.model)?;
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{json}")
+                .and_then(|()| stdout.flush())
+                .context("failed to write to stdout")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `1204` → `1,204`.
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+fn summary(scanned: &Scanned, started: Instant, warnings: usize) -> String {
+    let m = &scanned.model;
+    let tables: usize = m.databases.iter().map(|d| d.tables.len()).sum();
+    format!(
+        "scanned {} in {} ms: {}, {}, {}, {}, {}; {}",
+        plural(scanned.files.len(), "file", "files"),
+        started.elapsed().as_millis(),
+        plural(tables, "table", "tables"),
+        plural(m.buckets.len(), "bucket", "buckets"),
+        plural(m.kv_namespaces.len(), "KV namespace", "KV namespaces"),
+        plural(m.queues.len(), "queue", "queues"),
+        plural(m.durable_objects.len(), "Durable Object", "Durable Objects"),
+        plural(warnings, "warning", "warnings"),
+    )
+}

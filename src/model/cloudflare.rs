@@ -1,0 +1,294 @@
+//! Cloudflare resources: Workers and their bindings, R2 buckets, KV
+//! namespaces, queues, Durable Objects and data flows.
+
+use super::Location;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The kind of a Worker binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum BindingKind {
+    /// `d1_databases`.
+    D1,
+    /// `r2_buckets`.
+    R2,
+    /// `kv_namespaces`.
+    Kv,
+    /// `queues.producers`.
+    QueueProducer,
+    /// `durable_objects.bindings`.
+    DurableObject,
+    /// `hyperdrive`.
+    Hyperdrive,
+    /// `services`.
+    Service,
+    /// `vectorize`.
+    Vectorize,
+    /// `analytics_engine_datasets`.
+    AnalyticsEngine,
+    /// `ai`.
+    Ai,
+    /// `vars`.
+    Var,
+}
+
+/// One binding of a Worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Binding {
+    /// Its kind.
+    pub kind: BindingKind,
+    /// The name code uses (`env.NAME`).
+    pub name: String,
+    /// What it points at: database name, bucket name, KV id, queue name,
+    /// DO class, Hyperdrive id, service name, index name, or a var's value.
+    pub target: Option<String>,
+    /// Extra settings by key (`database_id`, `migrations_dir`, `script_name`, …).
+    pub settings: BTreeMap<String, String>,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// One Worker, or one `[env.NAME]` of it: bindings are not inherited by an
+/// environment, so each is a complete set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Worker {
+    /// `name` from the config (or the config's folder when absent).
+    pub name: String,
+    /// `None` for the top level, `Some(NAME)` for `[env.NAME]`.
+    pub environment: Option<String>,
+    /// `main`, resolved relative to the repo root.
+    pub main: Option<String>,
+    /// Every binding, in config order.
+    pub bindings: Vec<Binding>,
+    /// Queue consumers.
+    pub consumers: Vec<QueueConsumer>,
+    /// `triggers.crons`.
+    pub crons: Vec<String>,
+    /// Durable Object migrations, in order.
+    pub do_migrations: Vec<DoMigration>,
+    /// Durable Object classes declared with `exports`.
+    pub do_exports: Vec<DoExport>,
+    /// The config file (line of the section for environments).
+    pub location: Location,
+}
+
+/// A `queues.consumers` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueConsumer {
+    /// The queue it consumes.
+    pub queue: String,
+    /// `max_batch_size`.
+    pub max_batch_size: Option<u64>,
+    /// `max_batch_timeout` in seconds.
+    pub max_batch_timeout: Option<u64>,
+    /// `max_retries`.
+    pub max_retries: Option<u64>,
+    /// `max_concurrency`.
+    pub max_concurrency: Option<u64>,
+    /// `retry_delay` in seconds.
+    pub retry_delay: Option<u64>,
+    /// `dead_letter_queue`.
+    pub dead_letter_queue: Option<String>,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// One `[[migrations]]` entry for Durable Objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoMigration {
+    /// `tag`.
+    pub tag: String,
+    /// `new_classes` (KV-backed storage).
+    pub new_classes: Vec<String>,
+    /// `new_sqlite_classes` (SQLite-backed storage).
+    pub new_sqlite_classes: Vec<String>,
+    /// `renamed_classes` as (from, to).
+    pub renamed_classes: Vec<(String, String)>,
+    /// `deleted_classes`.
+    pub deleted_classes: Vec<String>,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// One entry of the declarative `exports` map.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoExport {
+    /// Class name (the key).
+    pub class_name: String,
+    /// `storage`: `sqlite` or `legacy-kv`.
+    pub storage: Option<String>,
+    /// `state`: `created` (default), `deleted`, `renamed`, `transferred`, …
+    pub state: String,
+    /// Where it is declared.
+    pub location: Location,
+}
+
+/// A reference from a resource to the Worker binding that reaches it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct BindingRef {
+    /// Worker name.
+    pub worker: String,
+    /// Environment (`None` = top level).
+    pub environment: Option<String>,
+    /// Binding name.
+    pub binding: String,
+}
+
+/// An R2 bucket, by binding name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bucket {
+    /// Binding name (`BUNDLES`).
+    pub binding: String,
+    /// Bucket names this binding points at across environments.
+    pub bucket_names: Vec<String>,
+    /// Workers that bind it.
+    pub bound_by: Vec<BindingRef>,
+    /// Object key patterns found in code.
+    pub path_patterns: Vec<KeyPattern>,
+    /// Operations found in code.
+    pub access: Vec<ResourceAccess>,
+    /// First declaration.
+    pub location: Location,
+}
+
+/// A key (R2 object key or KV key) pattern with `{placeholder}`s.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyPattern {
+    /// `{appId}/{releaseId}/bundle.js`.
+    pub pattern: String,
+    /// `abc123/def456/bundle.js`.
+    pub example: String,
+    /// What it holds.
+    pub purpose: String,
+    /// R2: `Permanent`, `Deleted by x()`; KV: value type.
+    pub lifecycle: String,
+    /// KV: TTL (`5m`, `None`); empty for R2.
+    pub ttl: String,
+    /// Where it is written or read.
+    pub sources: Vec<Location>,
+}
+
+/// An operation on a resource by an actor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceAccess {
+    /// `Upload`, `Download`, `Delete`, `List`.
+    pub operation: String,
+    /// The entry point or component that does it.
+    pub actor: String,
+    /// The trigger frequency.
+    pub frequency: String,
+    /// Where.
+    pub sources: Vec<Location>,
+}
+
+/// A KV namespace, by binding name.
+#[derive(Debug, Clone, Serialize)]
+pub struct KvNamespace {
+    /// Binding name.
+    pub binding: String,
+    /// Namespace ids across environments.
+    pub ids: Vec<String>,
+    /// Workers that bind it.
+    pub bound_by: Vec<BindingRef>,
+    /// Key patterns found in code.
+    pub key_patterns: Vec<KeyPattern>,
+    /// First declaration.
+    pub location: Location,
+}
+
+/// A queue, by queue name.
+#[derive(Debug, Clone, Serialize)]
+pub struct Queue {
+    /// Queue name (`upload-queue-p0`).
+    pub name: String,
+    /// Producer bindings.
+    pub producers: Vec<BindingRef>,
+    /// Consumers (one per Worker/environment that consumes it).
+    pub consumers: Vec<ConsumerRef>,
+    /// True when another queue names this one as its dead letter queue.
+    pub is_dead_letter_queue: bool,
+    /// Message schema: field → type, once code is read.
+    pub message_schema: Vec<(String, String)>,
+    /// Consumer processing steps, once code is read.
+    pub processing: Vec<ProcessingStep>,
+    /// First declaration.
+    pub location: Location,
+}
+
+/// A consumer of a queue with the Worker that runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsumerRef {
+    /// Worker name.
+    pub worker: String,
+    /// Environment.
+    pub environment: Option<String>,
+    /// The consumer settings.
+    pub settings: QueueConsumer,
+}
+
+/// One step of a queue consumer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessingStep {
+    /// What it does.
+    pub action: String,
+    /// What happens when it fails.
+    pub on_failure: String,
+    /// Where.
+    pub location: Location,
+}
+
+/// How a Durable Object class stores its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DoStorage {
+    /// `new_sqlite_classes` or `exports` with `storage: "sqlite"`.
+    Sqlite,
+    /// `new_classes` or `storage: "legacy-kv"`.
+    Kv,
+    /// No migration or export names the class.
+    Undeclared,
+}
+
+/// A Durable Object class.
+#[derive(Debug, Clone, Serialize)]
+pub struct DurableObject {
+    /// Class name.
+    pub class_name: String,
+    /// Storage backend from migrations / exports.
+    pub storage: DoStorage,
+    /// Bindings that reach it.
+    pub bound_by: Vec<BindingRef>,
+    /// `script_name` when the class lives in another Worker.
+    pub script_name: Option<String>,
+    /// Purpose from the class's doc comment, once code is read.
+    pub purpose: Option<String>,
+    /// State fields: in-memory fields, storage keys, SQL tables.
+    pub state: Vec<(String, String)>,
+    /// Methods.
+    pub methods: Vec<DoMethod>,
+    /// First declaration.
+    pub location: Location,
+}
+
+/// A Durable Object method.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoMethod {
+    /// Method name.
+    pub name: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Entry points or files that call it.
+    pub called_by: Vec<String>,
+    /// Where.
+    pub location: Location,
+}
+
+/// One data flow: an entry point and the resources it touches, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Flow {
+    /// `POST /v1/uploads`, `queue upload-queue-p0`, `cron 0 3 * * *`.
+    pub entry: String,
+    /// `D1 (releases, upload_jobs)`, `R2 BUNDLES (pending/)`, …
+    pub steps: Vec<String>,
+    /// Where the entry point is.
+    pub location: Location,
+}

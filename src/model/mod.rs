@@ -1,0 +1,90 @@
+//! The one typed model every reader fills and every renderer reads.
+//!
+//! This module owns the types the layers exchange — schema facts, Cloudflare
+//! resources, findings and diagnostics. It imports only `std` and `serde`:
+//! no parser crate, no template engine, no `anyhow`. Every fact carries the
+//! [`Location`] it was read from, even when the Markdown does not print it.
+//! All collections are kept sorted (see [`Model::normalize`]) so the same
+//! checkout always serialises to the same bytes.
+
+mod cloudflare;
+mod diagnostic;
+mod schema;
+
+pub use cloudflare::*;
+pub use diagnostic::*;
+pub use schema::*;
+
+use serde::Serialize;
+
+/// Everything dmqa knows about one checkout.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Model {
+    /// One entry per wrangler config and environment (`[env.NAME]`).
+    pub workers: Vec<Worker>,
+    /// Databases with their tables, D1 first, then Postgres, MySQL, SQLite.
+    pub databases: Vec<Database>,
+    /// Relationships between tables (declared and inferred).
+    pub relationships: Vec<Relationship>,
+    /// R2 buckets by binding name.
+    pub buckets: Vec<Bucket>,
+    /// KV namespaces by binding name.
+    pub kv_namespaces: Vec<KvNamespace>,
+    /// Queues by queue name.
+    pub queues: Vec<Queue>,
+    /// Durable Object classes.
+    pub durable_objects: Vec<DurableObject>,
+    /// Data flows from entry points through the resources they touch.
+    pub flows: Vec<Flow>,
+    /// Recommendations, sorted by severity, then area.
+    pub findings: Vec<Finding>,
+    /// Problems met while reading the checkout.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Counters for the summary line.
+    pub stats: Stats,
+}
+
+/// Counters printed in the one-line summary on stderr.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Stats {
+    /// Files the walker looked at and classified as a source.
+    pub files_read: usize,
+}
+
+impl Model {
+    /// Sorts every collection into its canonical order. Called once after
+    /// analysis; readers may push in any order.
+    pub fn normalize(&mut self) {
+        self.workers.sort_by(|a, b| {
+            (&a.location.path, &a.environment).cmp(&(&b.location.path, &b.environment))
+        });
+        self.databases
+            .sort_by(|a, b| (a.engine, &a.id).cmp(&(b.engine, &b.id)));
+        for db in &mut self.databases {
+            db.tables.sort_by(|a, b| a.name.cmp(&b.name));
+            db.views.sort_by(|a, b| a.name.cmp(&b.name));
+            db.triggers.sort_by(|a, b| a.name.cmp(&b.name));
+            for t in &mut db.tables {
+                t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        self.relationships.sort();
+        self.relationships.dedup();
+        self.buckets.sort_by(|a, b| a.binding.cmp(&b.binding));
+        self.kv_namespaces.sort_by(|a, b| a.binding.cmp(&b.binding));
+        self.queues.sort_by(|a, b| a.name.cmp(&b.name));
+        self.durable_objects
+            .sort_by(|a, b| a.class_name.cmp(&b.class_name));
+        self.findings.sort_by(|a, b| {
+            (a.severity, &a.area, &a.current, &a.locations).cmp(&(
+                b.severity,
+                &b.area,
+                &b.current,
+                &b.locations,
+            ))
+        });
+        self.findings.dedup();
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+    }
+}

@@ -1,0 +1,266 @@
+//! Relational schema: databases, tables, columns, indexes, foreign keys,
+//! relationships and access patterns.
+
+use super::Location;
+use serde::Serialize;
+
+/// The database engine a schema runs on. The order is the report's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Engine {
+    /// Cloudflare D1 (SQLite semantics).
+    D1,
+    /// PostgreSQL (Neon, Supabase, Hyperdrive, …).
+    Postgres,
+    /// MySQL / PlanetScale.
+    MySql,
+    /// Plain SQLite outside D1.
+    Sqlite,
+}
+
+impl Engine {
+    /// The name used in report headings (`## D1 Tables`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::D1 => "D1",
+            Engine::Postgres => "Postgres",
+            Engine::MySql => "MySQL",
+            Engine::Sqlite => "SQLite",
+        }
+    }
+
+    /// True when the final schema is what SQLite makes of the DDL.
+    pub fn is_sqlite(self) -> bool {
+        matches!(self, Engine::D1 | Engine::Sqlite)
+    }
+}
+
+/// A Worker binding that points at a database.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct DatabaseBinding {
+    /// The wrangler config that declares it.
+    pub worker: String,
+    /// `None` for the top level, `Some("staging")` for `[env.staging]`.
+    pub environment: Option<String>,
+    /// The binding name (`DB`).
+    pub binding: String,
+    /// The database name (`codepush-db`), when declared.
+    pub database_name: Option<String>,
+}
+
+/// One database: a set of tables with one schema history.
+#[derive(Debug, Clone, Serialize)]
+pub struct Database {
+    /// Stable identity: the repo-relative folder its schema comes from.
+    pub id: String,
+    /// Engine the DDL runs on.
+    pub engine: Engine,
+    /// Bindings that reach this database, sorted.
+    pub bindings: Vec<DatabaseBinding>,
+    /// Schema source files in the order they were applied.
+    pub sources: Vec<String>,
+    /// Base tables and virtual tables.
+    pub tables: Vec<Table>,
+    /// Views.
+    pub views: Vec<View>,
+    /// Triggers.
+    pub triggers: Vec<Trigger>,
+    /// Statements the engine rejects (for D1: what SQLite rejects).
+    pub rejected: Vec<RejectedStatement>,
+}
+
+/// A DDL statement the database engine would reject, with what dmqa still
+/// read from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RejectedStatement {
+    /// Where the statement starts.
+    pub location: Location,
+    /// The table it defines or alters, when known.
+    pub table: Option<String>,
+    /// The engine's error message.
+    pub reason: String,
+    /// The offending parts, as written (`INDEX idx_email (email)`).
+    pub offending: Vec<String>,
+    /// What dmqa read instead, as DDL the engine accepts.
+    pub recovered: Vec<String>,
+}
+
+/// Whether a table is an ordinary table or a virtual one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum TableKind {
+    /// An ordinary table.
+    Base,
+    /// `CREATE VIRTUAL TABLE … USING module(…)`.
+    Virtual {
+        /// The module, e.g. `fts5`.
+        module: String,
+    },
+}
+
+/// A table with its columns, keys and indexes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// Table name as declared.
+    pub name: String,
+    /// Base or virtual.
+    pub kind: TableKind,
+    /// The comment above its `CREATE TABLE`, if any.
+    pub purpose: Option<String>,
+    /// Columns in declaration order.
+    pub columns: Vec<Column>,
+    /// Primary key columns in key order; empty when there is none.
+    pub primary_key: Vec<String>,
+    /// Indexes, explicit and implicit (UNIQUE / PRIMARY KEY constraints).
+    pub indexes: Vec<Index>,
+    /// Declared foreign keys.
+    pub foreign_keys: Vec<ForeignKey>,
+    /// `WITHOUT ROWID` (SQLite).
+    pub without_rowid: bool,
+    /// Order-of-magnitude row estimate (`1000s`), once analysis fills it.
+    pub row_estimate: Option<String>,
+    /// Access patterns found in code, once analysis fills them.
+    pub access_patterns: Vec<AccessPattern>,
+    /// Where the table's final definition was created.
+    pub location: Location,
+}
+
+/// A column.
+#[derive(Debug, Clone, Serialize)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Declared SQL type, as written (`TEXT`, `varchar(18)`); empty if none.
+    pub sql_type: String,
+    /// Whether NULL is accepted.
+    pub nullable: bool,
+    /// Default expression, as written.
+    pub default: Option<String>,
+    /// Position in the primary key (1-based), 0 when not part of it.
+    pub primary_key_position: u32,
+    /// `AUTOINCREMENT` / `AUTO_INCREMENT` / `serial`.
+    pub autoincrement: bool,
+    /// Generated column expression, when generated.
+    pub generated: Option<String>,
+    /// Trailing comment in the DDL and other notes.
+    pub comment: Option<String>,
+    /// Where the column was declared (CREATE TABLE or ALTER TABLE ADD).
+    pub location: Location,
+}
+
+/// One column (or expression) of an index, with its sort order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexColumn {
+    /// Column name, or the expression text for an expression index.
+    pub name: String,
+    /// `DESC` ordering.
+    pub descending: bool,
+}
+
+/// Where an index comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum IndexOrigin {
+    /// `CREATE INDEX`.
+    Explicit,
+    /// A `UNIQUE` constraint.
+    UniqueConstraint,
+    /// A `PRIMARY KEY` constraint that SQLite backs with an index.
+    PrimaryKey,
+    /// MySQL-style `INDEX name (cols)` inside `CREATE TABLE`, read tolerantly.
+    Inline,
+}
+
+/// An index.
+#[derive(Debug, Clone, Serialize)]
+pub struct Index {
+    /// Index name (SQLite's `sqlite_autoindex_*` for implicit ones).
+    pub name: String,
+    /// Indexed columns in order.
+    pub columns: Vec<IndexColumn>,
+    /// UNIQUE.
+    pub unique: bool,
+    /// The `WHERE` of a partial index.
+    pub partial: Option<String>,
+    /// Where it comes from.
+    pub origin: IndexOrigin,
+    /// Where it was declared.
+    pub location: Location,
+}
+
+/// A declared foreign key.
+#[derive(Debug, Clone, Serialize)]
+pub struct ForeignKey {
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns (empty means the referenced primary key).
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE` action when not `NO ACTION`.
+    pub on_delete: Option<String>,
+    /// `ON UPDATE` action when not `NO ACTION`.
+    pub on_update: Option<String>,
+    /// Where it was declared.
+    pub location: Location,
+}
+
+/// A view.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    /// View name.
+    pub name: String,
+    /// Where it was created.
+    pub location: Location,
+}
+
+/// A trigger.
+#[derive(Debug, Clone, Serialize)]
+pub struct Trigger {
+    /// Trigger name.
+    pub name: String,
+    /// Table it fires on.
+    pub table: String,
+    /// Where it was created.
+    pub location: Location,
+}
+
+/// How a relationship is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RelationKind {
+    /// A declared FOREIGN KEY / REFERENCES.
+    Declared,
+    /// Drizzle `relations()`.
+    DrizzleRelations,
+    /// Inferred from JOIN conditions or column names.
+    Inferred,
+}
+
+/// A directed relationship: `from_table.from_columns → to_table.to_columns`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Relationship {
+    /// Database id both tables live in.
+    pub database: String,
+    /// Referencing table.
+    pub from_table: String,
+    /// Referencing columns.
+    pub from_columns: Vec<String>,
+    /// Referenced table.
+    pub to_table: String,
+    /// Referenced columns (empty: its primary key).
+    pub to_columns: Vec<String>,
+    /// How it is known.
+    pub kind: RelationKind,
+    /// Where the evidence is.
+    pub location: Location,
+}
+
+/// A query the code runs against a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccessPattern {
+    /// Short verb phrase: `List by org`.
+    pub operation: String,
+    /// Normalised `WHERE … ORDER BY … LIMIT …` with `?` parameters.
+    pub query: String,
+    /// The trigger that runs it: `High (GET /v1/updates)`.
+    pub frequency: String,
+    /// Every place the pattern was found.
+    pub sources: Vec<Location>,
+}

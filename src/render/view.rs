@@ -1,0 +1,598 @@
+//! The report's view: the model's facts as the strings the template prints.
+//!
+//! Only presentation happens here — choosing words for facts the model
+//! already holds (`No` for a NOT NULL column, `FK → apps` for a foreign
+//! key, `(org_id, created_at DESC)` for an index). No new facts are
+//! inferred; analysis owns those.
+
+use crate::model::{
+    Database, DoStorage, Engine, Finding, FindingSeverity, Index, IndexOrigin, Model,
+    QueueConsumer, RelationKind, Relationship, Table,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Everything the template prints.
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    /// Tables Summary rows.
+    pub summary: Vec<SummaryRow>,
+    /// One section per engine with tables, in engine order.
+    pub engines: Vec<EngineSection>,
+    /// R2 buckets.
+    pub buckets: Vec<BucketView>,
+    /// KV namespaces.
+    pub namespaces: Vec<NamespaceView>,
+    /// Queues.
+    pub queues: Vec<QueueView>,
+    /// Durable Objects.
+    pub durable_objects: Vec<DoView>,
+    /// Data flow lines.
+    pub flows: Vec<String>,
+    /// Recommendations rows.
+    pub recommendations: Vec<RecommendationRow>,
+}
+
+/// A Tables Summary row.
+#[derive(Debug, Serialize)]
+pub struct SummaryRow {
+    pub table: String,
+    pub purpose: String,
+    pub rows: String,
+    pub relationships: String,
+}
+
+/// `## D1 Tables` and its tables.
+#[derive(Debug, Serialize)]
+pub struct EngineSection {
+    pub label: String,
+    pub tables: Vec<TableView>,
+}
+
+/// One `### Table:` section.
+#[derive(Debug, Serialize)]
+pub struct TableView {
+    pub name: String,
+    pub purpose: String,
+    pub database: Option<String>,
+    pub columns: Vec<ColumnRow>,
+    pub indexes: Vec<IndexRow>,
+    pub access: Vec<AccessRow>,
+    pub relationships: Vec<String>,
+}
+
+/// A Schema row.
+#[derive(Debug, Serialize)]
+pub struct ColumnRow {
+    pub name: String,
+    pub ty: String,
+    pub nullable: String,
+    pub default: String,
+    pub notes: String,
+}
+
+/// An Indexes row.
+#[derive(Debug, Serialize)]
+pub struct IndexRow {
+    pub name: String,
+    pub columns: String,
+    pub purpose: String,
+}
+
+/// An Access Patterns row.
+#[derive(Debug, Serialize)]
+pub struct AccessRow {
+    pub operation: String,
+    pub query: String,
+    pub frequency: String,
+}
+
+/// One `### Bucket:` section.
+#[derive(Debug, Serialize)]
+pub struct BucketView {
+    pub binding: String,
+    pub bucket_names: String,
+    pub patterns: Vec<PatternRow>,
+    pub access: Vec<ActorRow>,
+}
+
+/// A Path Patterns / Key Patterns row.
+#[derive(Debug, Serialize)]
+pub struct PatternRow {
+    pub pattern: String,
+    pub example: String,
+    pub purpose: String,
+    pub lifecycle: String,
+    pub ttl: String,
+}
+
+/// An R2 Access Patterns row.
+#[derive(Debug, Serialize)]
+pub struct ActorRow {
+    pub operation: String,
+    pub actor: String,
+    pub frequency: String,
+}
+
+/// One `### Namespace:` section.
+#[derive(Debug, Serialize)]
+pub struct NamespaceView {
+    pub binding: String,
+    pub patterns: Vec<PatternRow>,
+}
+
+/// One `### Queue:` section.
+#[derive(Debug, Serialize)]
+pub struct QueueView {
+    pub heading: String,
+    pub consumers: Vec<String>,
+    pub schema: Option<String>,
+    pub steps: Vec<StepRow>,
+}
+
+/// A Processing row.
+#[derive(Debug, Serialize)]
+pub struct StepRow {
+    pub step: String,
+    pub action: String,
+    pub on_failure: String,
+}
+
+/// One `### DO:` section.
+#[derive(Debug, Serialize)]
+pub struct DoView {
+    pub class_name: String,
+    pub purpose: String,
+    pub storage: String,
+    pub state: Option<String>,
+    pub methods: Vec<MethodRow>,
+}
+
+/// A Methods row.
+#[derive(Debug, Serialize)]
+pub struct MethodRow {
+    pub method: String,
+    pub purpose: String,
+    pub called_by: String,
+}
+
+/// A Recommendations row.
+#[derive(Debug, Serialize)]
+pub struct RecommendationRow {
+    pub area: String,
+    pub current: String,
+    pub recommendation: String,
+    pub effort: String,
+}
+
+fn or_dash(s: Option<&str>) -> String {
+    match s {
+        Some(s) if !s.trim().is_empty() => s.to_owned(),
+        _ => "-".to_owned(),
+    }
+}
+
+/// Builds the view of `model`.
+pub fn build(model: &Model) -> ReportView {
+    let mut summary = Vec::new();
+    let mut engines: Vec<EngineSection> = Vec::new();
+    let mut per_engine: BTreeMap<Engine, usize> = BTreeMap::new();
+    for db in &model.databases {
+        *per_engine.entry(db.engine).or_default() += 1;
+    }
+    for db in &model.databases {
+        let rels: Vec<&Relationship> = model
+            .relationships
+            .iter()
+            .filter(|r| r.database == db.id)
+            .collect();
+        let show_db = per_engine.get(&db.engine).copied().unwrap_or(0) > 1;
+        for t in &db.tables {
+            summary.push(SummaryRow {
+                table: t.name.clone(),
+                purpose: or_dash(t.purpose.as_deref()),
+                rows: or_dash(t.row_estimate.as_deref()),
+                relationships: key_relationships(&t.name, &rels),
+            });
+            let view = table_view(t, db, show_db, &rels);
+            match engines.last_mut() {
+                Some(s) if s.label == db.engine.label() => s.tables.push(view),
+                _ => engines.push(EngineSection {
+                    label: db.engine.label().to_owned(),
+                    tables: vec![view],
+                }),
+            }
+        }
+    }
+    ReportView {
+        summary,
+        engines,
+        buckets: model
+            .buckets
+            .iter()
+            .map(|b| BucketView {
+                binding: b.binding.clone(),
+                bucket_names: b.bucket_names.join(", "),
+                patterns: b
+                    .path_patterns
+                    .iter()
+                    .map(|p| PatternRow {
+                        pattern: format!("`{}`", p.pattern),
+                        example: format!("`{}`", p.example),
+                        purpose: p.purpose.clone(),
+                        lifecycle: p.lifecycle.clone(),
+                        ttl: p.ttl.clone(),
+                    })
+                    .collect(),
+                access: b
+                    .access
+                    .iter()
+                    .map(|a| ActorRow {
+                        operation: a.operation.clone(),
+                        actor: a.actor.clone(),
+                        frequency: a.frequency.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        namespaces: model
+            .kv_namespaces
+            .iter()
+            .map(|n| NamespaceView {
+                binding: n.binding.clone(),
+                patterns: n
+                    .key_patterns
+                    .iter()
+                    .map(|p| PatternRow {
+                        pattern: format!("`{}`", p.pattern),
+                        example: format!("`{}`", p.example),
+                        purpose: p.purpose.clone(),
+                        lifecycle: p.lifecycle.clone(),
+                        ttl: p.ttl.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        queues: model.queues.iter().map(queue_view).collect(),
+        durable_objects: model
+            .durable_objects
+            .iter()
+            .map(|d| DoView {
+                class_name: d.class_name.clone(),
+                purpose: or_dash(d.purpose.as_deref()),
+                storage: storage_text(d.storage, d.script_name.as_deref()),
+                state: (!d.state.is_empty()).then(|| {
+                    let fields: Vec<String> = d
+                        .state
+                        .iter()
+                        .map(|(k, t)| format!("  {k}: {t};"))
+                        .collect();
+                    format!("{{\n{}\n}}", fields.join("\n"))
+                }),
+                methods: d
+                    .methods
+                    .iter()
+                    .map(|m| MethodRow {
+                        method: format!("{}()", m.name),
+                        purpose: m.purpose.clone(),
+                        called_by: or_dash(Some(&m.called_by.join(", "))),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        flows: model
+            .flows
+            .iter()
+            .map(|f| {
+                let mut parts = vec![f.entry.clone()];
+                parts.extend(f.steps.iter().cloned());
+                parts.join(" → ")
+            })
+            .collect(),
+        recommendations: model.findings.iter().map(recommendation_row).collect(),
+    }
+}
+
+fn key_relationships(table: &str, rels: &[&Relationship]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for r in rels.iter().filter(|r| r.from_table == table) {
+        let s = format!("→ {}", r.to_table);
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    for r in rels
+        .iter()
+        .filter(|r| r.to_table == table && r.from_table != table)
+    {
+        let s = format!("← {}", r.from_table);
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if out.is_empty() {
+        "-".to_owned()
+    } else {
+        out.join(", ")
+    }
+}
+
+fn database_line(db: &Database) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for b in &db.bindings {
+        let s = match &b.database_name {
+            Some(n) => format!("`{}` ({n})", b.binding),
+            None => format!("`{}`", b.binding),
+        };
+        if !names.contains(&s) {
+            names.push(s);
+        }
+    }
+    if names.is_empty() {
+        format!("`{}`", db.id)
+    } else {
+        names.join(", ")
+    }
+}
+
+fn table_view(t: &Table, db: &Database, show_db: bool, rels: &[&Relationship]) -> TableView {
+    let mut relationships = Vec::new();
+    for r in rels.iter().filter(|r| r.from_table == t.name) {
+        relationships.push(format!(
+            "→ {} ({}){}",
+            r.to_table,
+            r.from_columns.join(", "),
+            inferred(r.kind)
+        ));
+    }
+    for r in rels
+        .iter()
+        .filter(|r| r.to_table == t.name && r.from_table != t.name)
+    {
+        relationships.push(format!(
+            "← {} ({}){}",
+            r.from_table,
+            r.from_columns.join(", "),
+            inferred(r.kind)
+        ));
+    }
+    relationships.dedup();
+    let mut purpose = or_dash(t.purpose.as_deref());
+    if let crate::model::TableKind::Virtual { module } = &t.kind {
+        let note = format!("Virtual table ({module})");
+        purpose = if purpose == "-" {
+            note
+        } else {
+            format!("{purpose} — {note}")
+        };
+    }
+    TableView {
+        name: t.name.clone(),
+        purpose,
+        database: show_db.then(|| database_line(db)),
+        columns: t.columns.iter().map(|c| column_row(t, c)).collect(),
+        indexes: t
+            .indexes
+            .iter()
+            .map(|i| index_row(i, db.engine.is_sqlite()))
+            .collect(),
+        access: t
+            .access_patterns
+            .iter()
+            .map(|a| AccessRow {
+                operation: a.operation.clone(),
+                query: format!("`{}`", a.query),
+                frequency: a.frequency.clone(),
+            })
+            .collect(),
+        relationships,
+    }
+}
+
+fn inferred(kind: RelationKind) -> &'static str {
+    match kind {
+        RelationKind::Inferred => " (inferred)",
+        _ => "",
+    }
+}
+
+fn column_row(t: &Table, c: &crate::model::Column) -> ColumnRow {
+    let mut notes: Vec<String> = Vec::new();
+    if c.primary_key_position > 0 {
+        let mut s = if t.primary_key.len() > 1 {
+            format!(
+                "Primary key ({} of {})",
+                c.primary_key_position,
+                t.primary_key.len()
+            )
+        } else {
+            "Primary key".to_owned()
+        };
+        if c.autoincrement {
+            s.push_str(", autoincrement");
+        }
+        if c.nullable {
+            // SQLite lets a non-INTEGER primary key hold NULL unless it is
+            // declared NOT NULL; say so rather than hide it.
+            s.push_str(" (NULL allowed: no NOT NULL)");
+        }
+        notes.push(s);
+    } else if c.autoincrement {
+        notes.push("Autoincrement".to_owned());
+    }
+    for fk in t
+        .foreign_keys
+        .iter()
+        .filter(|fk| fk.columns.iter().any(|x| x == &c.name))
+    {
+        let mut s = format!("FK → {}", fk.ref_table);
+        if fk.columns.len() > 1 {
+            s.push_str(&format!(" ({})", fk.columns.join(", ")));
+        }
+        if let Some(a) = &fk.on_delete {
+            s.push_str(&format!(" ON DELETE {a}"));
+        }
+        if let Some(a) = &fk.on_update {
+            s.push_str(&format!(" ON UPDATE {a}"));
+        }
+        notes.push(s);
+    }
+    let unique = t.indexes.iter().any(|i| {
+        i.unique
+            && i.partial.is_none()
+            && i.origin != IndexOrigin::PrimaryKey
+            && i.columns.len() == 1
+            && i.columns[0].name == c.name
+    });
+    if unique {
+        notes.push("Unique".to_owned());
+    }
+    if let Some(g) = &c.generated {
+        notes.push(format!("Generated ({g})"));
+    }
+    if let Some(comment) = &c.comment {
+        notes.push(comment.clone());
+    }
+    ColumnRow {
+        name: c.name.clone(),
+        ty: or_dash(Some(&c.sql_type)),
+        nullable: if c.nullable { "Yes" } else { "No" }.to_owned(),
+        default: or_dash(c.default.as_deref()),
+        notes: or_dash(Some(&notes.join("; "))),
+    }
+}
+
+/// `sqlite`: inline indexes are only remarkable where SQLite rejects them.
+fn index_row(i: &Index, sqlite: bool) -> IndexRow {
+    let cols: Vec<String> = i
+        .columns
+        .iter()
+        .map(|c| {
+            if c.descending {
+                format!("{} DESC", c.name)
+            } else {
+                c.name.clone()
+            }
+        })
+        .collect();
+    let list = cols.join(", ");
+    let mut purpose = match i.origin {
+        IndexOrigin::PrimaryKey => "Primary key".to_owned(),
+        IndexOrigin::UniqueConstraint => format!("UNIQUE constraint on {list}"),
+        IndexOrigin::Explicit | IndexOrigin::Inline if i.unique => {
+            format!("Unique lookup by {list}")
+        }
+        IndexOrigin::Explicit | IndexOrigin::Inline => format!("Lookup by {list}"),
+    };
+    if let Some(p) = &i.partial {
+        purpose.push_str(&format!(" where {p}"));
+    }
+    if sqlite && i.origin == IndexOrigin::Inline {
+        purpose.push_str(" (declared inline in CREATE TABLE)");
+    }
+    IndexRow {
+        name: i.name.clone(),
+        columns: format!("({list})"),
+        purpose,
+    }
+}
+
+fn consumer_text(worker: &str, env: Option<&str>, c: &QueueConsumer) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = c.max_batch_size {
+        parts.push(format!("batch {n}"));
+    }
+    if let Some(n) = c.max_batch_timeout {
+        parts.push(format!("timeout {n}s"));
+    }
+    if let Some(n) = c.max_retries {
+        parts.push(format!("retries {n}"));
+    }
+    if let Some(n) = c.max_concurrency {
+        parts.push(format!("concurrency {n}"));
+    }
+    if let Some(n) = c.retry_delay {
+        parts.push(format!("retry delay {n}s"));
+    }
+    parts.push(match &c.dead_letter_queue {
+        Some(d) => format!("DLQ {d}"),
+        None => "no DLQ".to_owned(),
+    });
+    let who = match env {
+        Some(e) => format!("{worker} [env.{e}]"),
+        None => worker.to_owned(),
+    };
+    format!("{who}: {}", parts.join(", "))
+}
+
+fn queue_view(q: &crate::model::Queue) -> QueueView {
+    let mut notes = Vec::new();
+    let mut bindings: Vec<&str> = q.producers.iter().map(|p| p.binding.as_str()).collect();
+    bindings.dedup();
+    match bindings.as_slice() {
+        [] => {}
+        [b] => notes.push(format!("binding {b}")),
+        many => notes.push(format!("bindings {}", many.join(", "))),
+    }
+    if q.is_dead_letter_queue {
+        notes.push("dead letter queue".to_owned());
+    }
+    let heading = if notes.is_empty() {
+        q.name.clone()
+    } else {
+        format!("{} ({})", q.name, notes.join("; "))
+    };
+    QueueView {
+        heading,
+        consumers: q
+            .consumers
+            .iter()
+            .map(|c| consumer_text(&c.worker, c.environment.as_deref(), &c.settings))
+            .collect(),
+        schema: (!q.message_schema.is_empty()).then(|| {
+            let fields: Vec<String> = q
+                .message_schema
+                .iter()
+                .map(|(k, t)| format!("  \"{k}\": \"{t}\""))
+                .collect();
+            format!("{{\n{}\n}}", fields.join(",\n"))
+        }),
+        steps: q
+            .processing
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StepRow {
+                step: (i + 1).to_string(),
+                action: s.action.clone(),
+                on_failure: s.on_failure.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn storage_text(storage: DoStorage, script: Option<&str>) -> String {
+    let s = match storage {
+        DoStorage::Sqlite => "SQLite-backed (`new_sqlite_classes` / `storage: \"sqlite\"`)",
+        DoStorage::Kv => "Key-value backed (`new_classes`)",
+        DoStorage::Undeclared => "Not declared in any migration or `exports` of this checkout",
+    };
+    match script {
+        Some(w) => format!("{s}; defined in Worker `{w}`"),
+        None => s.to_owned(),
+    }
+}
+
+fn recommendation_row(f: &Finding) -> RecommendationRow {
+    let recommendation = match f.severity {
+        FindingSeverity::Keep if !f.recommendation.starts_with('✅') => {
+            format!("✅ Keep: {}", f.recommendation)
+        }
+        _ => f.recommendation.clone(),
+    };
+    RecommendationRow {
+        area: f.area.clone(),
+        current: f.current.clone(),
+        recommendation,
+        effort: f.effort.clone(),
+    }
+}

@@ -1,0 +1,248 @@
+//! Readers: each turns one kind of source file into model facts plus
+//! diagnostics, and never fails.
+//!
+//! This module owns the list of source kinds, the dispatch from files to
+//! readers, and which SQL files make up which database (a D1 binding's
+//! `migrations_dir` claims its folder; other SQL is grouped by folder and
+//! its engine guessed from its content).
+
+pub mod sql;
+pub mod wrangler;
+
+use crate::model::{BindingKind, DatabaseBinding, Engine, Model, Worker};
+use crate::scan::SourceFile;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What kind of source a file is, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum SourceKind {
+    /// `wrangler.toml`, `wrangler.json`, `wrangler.jsonc`.
+    Wrangler,
+    /// `*.sql`.
+    Sql,
+    /// `*.ts`, `*.tsx`, `*.mts`, `*.cts`, `*.js`, `*.mjs`, `*.cjs`, `*.jsx`.
+    TypeScript,
+    /// `*.rs`.
+    Rust,
+}
+
+impl SourceKind {
+    /// Classifies a file by its name; `None` for files no reader wants.
+    pub fn classify(file_name: &str) -> Option<SourceKind> {
+        if matches!(
+            file_name,
+            "wrangler.toml" | "wrangler.json" | "wrangler.jsonc"
+        ) {
+            return Some(SourceKind::Wrangler);
+        }
+        let ext = file_name.rsplit_once('.')?.1;
+        match ext {
+            "sql" => Some(SourceKind::Sql),
+            "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "jsx" => {
+                (!file_name.ends_with(".d.ts")).then_some(SourceKind::TypeScript)
+            }
+            "rs" => Some(SourceKind::Rust),
+            _ => None,
+        }
+    }
+
+    /// Whether a reader consumes this kind yet. TypeScript and Rust are
+    /// classified (and counted) but their readers come later.
+    pub fn is_read(self) -> bool {
+        matches!(self, SourceKind::Wrangler | SourceKind::Sql)
+    }
+}
+
+/// Joins a repo-relative folder and a relative path, resolving `.` and
+/// `..` (never above the root), with `/` separators.
+pub fn path_join(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for p in rel.split(['/', '\\']) {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Reads every file into `model`.
+pub fn extract(files: &[SourceFile], model: &mut Model) {
+    for f in files.iter().filter(|f| f.kind == SourceKind::Wrangler) {
+        wrangler::extract(f, &mut model.workers, &mut model.diagnostics);
+    }
+    let sql: Vec<&SourceFile> = files.iter().filter(|f| f.kind == SourceKind::Sql).collect();
+    for plan in plan_databases(&model.workers, &sql) {
+        let inputs: Vec<sql::SqlInput<'_>> = plan
+            .files
+            .iter()
+            .map(|f| sql::SqlInput {
+                path: &f.path,
+                text: &f.text,
+            })
+            .collect();
+        let mut db = sql::build(&plan.id, plan.engine, &inputs, &mut model.diagnostics);
+        db.bindings = plan.bindings;
+        model.databases.push(db);
+    }
+}
+
+/// A database to build: its folder, engine, files in apply order, bindings.
+#[derive(Debug)]
+struct DatabasePlan<'a> {
+    id: String,
+    engine: Engine,
+    files: Vec<&'a SourceFile>,
+    bindings: Vec<DatabaseBinding>,
+}
+
+/// Migration order: files whose names start with a number by that number,
+/// then the rest by name.
+fn migration_order(path: &str) -> (u8, u64, String) {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+    match digits.parse::<u64>() {
+        Ok(n) => (0, n, name.to_owned()),
+        Err(_) => (1, 0, name.to_owned()),
+    }
+}
+
+/// Groups SQL files into databases.
+fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<DatabasePlan<'a>> {
+    // Every D1 binding claims its migrations folder (wrangler's default is
+    // `migrations` next to the config).
+    let mut d1_dirs: BTreeMap<String, Vec<DatabaseBinding>> = BTreeMap::new();
+    for w in workers {
+        let config_dir = parent(&w.location.path);
+        for b in w.bindings.iter().filter(|b| b.kind == BindingKind::D1) {
+            let rel = b
+                .settings
+                .get("migrations_dir")
+                .map_or("migrations", String::as_str);
+            d1_dirs
+                .entry(path_join(config_dir, rel))
+                .or_default()
+                .push(DatabaseBinding {
+                    worker: w.name.clone(),
+                    environment: w.environment.clone(),
+                    binding: b.name.clone(),
+                    database_name: b.target.clone(),
+                });
+        }
+    }
+    let mut by_dir: BTreeMap<String, Vec<&'a SourceFile>> = BTreeMap::new();
+    for f in sql {
+        by_dir
+            .entry(parent(&f.path).to_owned())
+            .or_default()
+            .push(f);
+    }
+    // A folder of loose SQLite SQL inside a Worker whose single D1 binding
+    // has no migrations of its own is that binding's schema (`schema.sql`
+    // applied with `wrangler d1 execute --file`).
+    let mut adopted: BTreeMap<String, String> = BTreeMap::new();
+    for w in workers {
+        let d1: Vec<_> = w
+            .bindings
+            .iter()
+            .filter(|b| b.kind == BindingKind::D1)
+            .collect();
+        let [b] = d1.as_slice() else { continue };
+        let rel = b
+            .settings
+            .get("migrations_dir")
+            .map_or("migrations", String::as_str);
+        let own = path_join(parent(&w.location.path), rel);
+        if by_dir.contains_key(&own) {
+            continue;
+        }
+        let config_dir = parent(&w.location.path);
+        for (dir, files) in &by_dir {
+            let inside = config_dir.is_empty()
+                || dir == config_dir
+                || dir.starts_with(&format!("{config_dir}/"));
+            let text: String = files.iter().map(|f| f.text.as_str()).collect();
+            if inside && !d1_dirs.contains_key(dir) && guess_engine_is_sqlite(&text) {
+                adopted.entry(dir.clone()).or_insert_with(|| own.clone());
+            }
+        }
+    }
+    let mut plans = Vec::new();
+    for (dir, mut files) in by_dir {
+        files.sort_by_key(|f| migration_order(&f.path));
+        let claimed = d1_dirs
+            .get(&dir)
+            .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
+        let (engine, mut bindings) = match claimed {
+            Some(b) => (Engine::D1, b.clone()),
+            None => {
+                let text: String = files.iter().map(|f| f.text.as_str()).collect();
+                (sql::guess_engine(&text), Vec::new())
+            }
+        };
+        bindings.sort();
+        bindings.dedup();
+        plans.push(DatabasePlan {
+            id: if dir.is_empty() { ".".to_owned() } else { dir },
+            engine,
+            files,
+            bindings,
+        });
+    }
+    plans
+}
+
+fn guess_engine_is_sqlite(text: &str) -> bool {
+    sql::guess_engine(text) == Engine::Sqlite
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_file_name() {
+        assert_eq!(
+            SourceKind::classify("wrangler.jsonc"),
+            Some(SourceKind::Wrangler)
+        );
+        assert_eq!(SourceKind::classify("0001_init.sql"), Some(SourceKind::Sql));
+        assert_eq!(
+            SourceKind::classify("index.tsx"),
+            Some(SourceKind::TypeScript)
+        );
+        assert_eq!(SourceKind::classify("worker-configuration.d.ts"), None);
+        assert_eq!(SourceKind::classify("lib.rs"), Some(SourceKind::Rust));
+        assert_eq!(SourceKind::classify("README.md"), None);
+    }
+
+    #[test]
+    fn joins_paths_without_escaping_the_root() {
+        assert_eq!(path_join("apps/api", "./migrations"), "apps/api/migrations");
+        assert_eq!(path_join("apps/api", "../../db/m"), "db/m");
+        assert_eq!(path_join("", "migrations"), "migrations");
+        assert_eq!(path_join("a", "../../../x"), "x");
+    }
+
+    #[test]
+    fn orders_migrations_numerically() {
+        let mut v = vec!["m/10_b.sql", "m/2_a.sql", "m/schema.sql", "m/0001_x.sql"];
+        v.sort_by_key(|p| migration_order(p));
+        assert_eq!(
+            v,
+            vec!["m/0001_x.sql", "m/2_a.sql", "m/10_b.sql", "m/schema.sql"]
+        );
+    }
+}

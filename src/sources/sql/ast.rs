@@ -1,0 +1,448 @@
+//! Postgres and MySQL schemas, built from sqlparser's AST statement by
+//! statement (there is no engine to run them in).
+//!
+//! Reads `CREATE TABLE` (columns, inline and table constraints, MySQL
+//! `INDEX`/`KEY` items), `CREATE INDEX`, `ALTER TABLE` (add / drop / rename
+//! column, rename table, add constraint, set / drop NOT NULL and DEFAULT),
+//! `DROP TABLE|INDEX`, `CREATE VIEW`, Postgres enums and `COMMENT ON TABLE`.
+
+use super::SqlInput;
+use super::split::{Statement as Chunk, split};
+use crate::model::{
+    Column, Database, Diagnostic, Engine, ForeignKey, Index, IndexColumn, IndexOrigin, Location,
+    Table, TableKind, View,
+};
+use sqlparser::ast::{
+    AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, CommentObject, DataType,
+    ObjectName, ObjectType, RenameTableNameKind, Statement, TableConstraint,
+    UserDefinedTypeRepresentation,
+};
+use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect};
+use sqlparser::parser::Parser;
+use std::collections::BTreeMap;
+
+fn last(name: &ObjectName) -> String {
+    name.0
+        .last()
+        .and_then(|p| p.as_ident())
+        .map(|i| i.value.clone())
+        .unwrap_or_default()
+}
+
+struct Builder {
+    table_of: BTreeMap<String, usize>,
+    tables: Vec<Option<Table>>,
+    enums: BTreeMap<String, Vec<String>>,
+    views: Vec<View>,
+}
+
+impl Builder {
+    fn get(&mut self, name: &str) -> Option<&mut Table> {
+        let idx = *self.table_of.get(&name.to_ascii_lowercase())?;
+        self.tables.get_mut(idx)?.as_mut()
+    }
+}
+
+/// Builds a Postgres or MySQL database from `files`, in order.
+pub fn build(
+    id: &str,
+    engine: Engine,
+    files: &[SqlInput<'_>],
+    diags: &mut Vec<Diagnostic>,
+) -> Database {
+    let dialect: Box<dyn Dialect> = match engine {
+        Engine::MySql => Box::new(MySqlDialect {}),
+        _ => Box::new(PostgreSqlDialect {}),
+    };
+    let mut b = Builder {
+        table_of: BTreeMap::new(),
+        tables: Vec::new(),
+        enums: BTreeMap::new(),
+        views: Vec::new(),
+    };
+    for file in files {
+        for chunk in split(file.text) {
+            let loc = Location::at(file.path, chunk.line, chunk.column);
+            match Parser::parse_sql(dialect.as_ref(), chunk.text) {
+                Ok(stmts) => {
+                    for stmt in stmts {
+                        apply(&mut b, stmt, &chunk, &loc);
+                    }
+                }
+                Err(e) => diags.push(parse_error(file.path, &chunk, &e.to_string())),
+            }
+        }
+    }
+    let enums = b.enums;
+    let mut tables: Vec<Table> = b.tables.into_iter().flatten().collect();
+    for t in &mut tables {
+        for c in &mut t.columns {
+            if let Some(values) = enums.get(&c.sql_type.to_ascii_lowercase()) {
+                let note = format!("enum: {}", values.join(", "));
+                c.comment = Some(match c.comment.take() {
+                    Some(old) => format!("{old}; {note}"),
+                    None => note,
+                });
+            }
+        }
+    }
+    Database {
+        id: id.to_owned(),
+        engine,
+        bindings: Vec::new(),
+        sources: files.iter().map(|f| f.path.to_owned()).collect(),
+        tables,
+        views: b.views,
+        triggers: Vec::new(),
+        rejected: Vec::new(),
+    }
+}
+
+/// A parse error at its absolute position: sqlparser reports positions
+/// relative to the statement text, inside the message.
+pub fn parse_error(path: &str, chunk: &Chunk<'_>, msg: &str) -> Diagnostic {
+    let (mut line, mut col) = (chunk.line, chunk.column);
+    let mut text = msg.trim_start_matches("sql parser error: ").to_owned();
+    if let Some(at) = msg.rfind(" at Line: ") {
+        let tail = &msg[at + " at Line: ".len()..];
+        let mut parts = tail.split(", Column: ");
+        let l = parts.next().and_then(|s| s.trim().parse::<u32>().ok());
+        let c = parts.next().and_then(|s| s.trim().parse::<u32>().ok());
+        if let (Some(l), Some(c)) = (l, c) {
+            if l <= 1 {
+                col = chunk.column + c.saturating_sub(1);
+            } else {
+                col = c;
+            }
+            line = chunk.line + l.saturating_sub(1);
+            if let Some(cut) = text.rfind(" at Line: ") {
+                text.truncate(cut);
+            }
+        }
+    }
+    Diagnostic::warning(
+        Location::at(path, line, col),
+        "sql-parse-error",
+        format!("cannot parse this statement ({text}); it is skipped"),
+    )
+}
+
+fn apply(b: &mut Builder, stmt: Statement, chunk: &Chunk<'_>, loc: &Location) {
+    match stmt {
+        Statement::CreateTable(ct) => {
+            let name = last(&ct.name);
+            let mut table = Table {
+                name: name.clone(),
+                kind: TableKind::Base,
+                purpose: chunk.comment.clone(),
+                columns: Vec::new(),
+                primary_key: Vec::new(),
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                without_rowid: false,
+                row_estimate: None,
+                access_patterns: Vec::new(),
+                location: loc.clone(),
+            };
+            for col in &ct.columns {
+                add_column(&mut table, col, loc);
+            }
+            for c in ct.constraints {
+                add_constraint(&mut table, c, loc);
+            }
+            let key = name.to_ascii_lowercase();
+            if let Some(&idx) = b.table_of.get(&key) {
+                b.tables[idx] = None;
+            }
+            b.table_of.insert(key, b.tables.len());
+            b.tables.push(Some(table));
+        }
+        Statement::CreateIndex(ci) => {
+            let table = last(&ci.table_name);
+            if let Some(t) = b.get(&table) {
+                let columns = ci
+                    .columns
+                    .iter()
+                    .map(|c| IndexColumn {
+                        name: c.column.expr.to_string().trim_matches('"').to_owned(),
+                        descending: matches!(
+                            c.column.options.sort,
+                            Some(sqlparser::ast::OrderBySort::Desc)
+                        ),
+                    })
+                    .collect();
+                t.indexes.push(Index {
+                    name: ci
+                        .name
+                        .as_ref()
+                        .map(last)
+                        .unwrap_or_else(|| format!("{table}_idx")),
+                    columns,
+                    unique: ci.unique,
+                    partial: ci.predicate.as_ref().map(ToString::to_string),
+                    origin: IndexOrigin::Explicit,
+                    location: loc.clone(),
+                });
+            }
+        }
+        Statement::AlterTable(at) => {
+            let mut name = last(&at.name);
+            for op in at.operations {
+                name = alter(b, &name, op, loc);
+            }
+        }
+        Statement::Drop {
+            object_type, names, ..
+        } => {
+            for n in names {
+                let n = last(&n).to_ascii_lowercase();
+                match object_type {
+                    ObjectType::Table => {
+                        if let Some(idx) = b.table_of.remove(&n) {
+                            b.tables[idx] = None;
+                        }
+                    }
+                    ObjectType::Index => {
+                        for t in b.tables.iter_mut().flatten() {
+                            t.indexes.retain(|i| i.name.to_ascii_lowercase() != n);
+                        }
+                    }
+                    ObjectType::View => b.views.retain(|v| v.name.to_ascii_lowercase() != n),
+                    _ => {}
+                }
+            }
+        }
+        Statement::CreateView(cv) => b.views.push(View {
+            name: last(&cv.name),
+            location: loc.clone(),
+        }),
+        Statement::CreateType {
+            name,
+            representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
+        } => {
+            b.enums.insert(
+                last(&name).to_ascii_lowercase(),
+                labels.iter().map(|l| l.value.clone()).collect(),
+            );
+        }
+        Statement::Comment {
+            object_type: CommentObject::Table,
+            object_name,
+            comment: Some(text),
+            ..
+        } => {
+            if let Some(t) = b.get(&last(&object_name)) {
+                t.purpose = Some(text);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn alter(b: &mut Builder, name: &str, op: AlterTableOperation, loc: &Location) -> String {
+    if let AlterTableOperation::RenameTable { table_name } = &op {
+        let to = match table_name {
+            RenameTableNameKind::As(n) | RenameTableNameKind::To(n) => last(n),
+        };
+        if let Some(idx) = b.table_of.remove(&name.to_ascii_lowercase()) {
+            if let Some(t) = b.tables[idx].as_mut() {
+                t.name = to.clone();
+            }
+            b.table_of.insert(to.to_ascii_lowercase(), idx);
+            // Both engines repoint foreign keys at the renamed table.
+            for fk in b
+                .tables
+                .iter_mut()
+                .flatten()
+                .flat_map(|t| &mut t.foreign_keys)
+            {
+                if fk.ref_table.eq_ignore_ascii_case(name) {
+                    fk.ref_table = to.clone();
+                }
+            }
+        }
+        return to;
+    }
+    let Some(t) = b.get(name) else {
+        return name.to_owned();
+    };
+    match op {
+        AlterTableOperation::AddColumn { column_def, .. } => add_column(t, &column_def, loc),
+        AlterTableOperation::DropColumn { column_names, .. } => {
+            for c in column_names {
+                t.columns.retain(|x| !x.name.eq_ignore_ascii_case(&c.value));
+            }
+        }
+        AlterTableOperation::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => {
+            for c in &mut t.columns {
+                if c.name.eq_ignore_ascii_case(&old_column_name.value) {
+                    c.name = new_column_name.value.clone();
+                }
+            }
+        }
+        AlterTableOperation::AddConstraint { constraint, .. } => add_constraint(t, constraint, loc),
+        AlterTableOperation::AlterColumn { column_name, op } => {
+            if let Some(c) = t
+                .columns
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(&column_name.value))
+            {
+                match op {
+                    AlterColumnOperation::SetNotNull => c.nullable = false,
+                    AlterColumnOperation::DropNotNull => c.nullable = true,
+                    AlterColumnOperation::SetDefault { value } => {
+                        c.default = Some(value.to_string())
+                    }
+                    AlterColumnOperation::DropDefault => c.default = None,
+                    AlterColumnOperation::SetDataType { data_type, .. } => {
+                        c.sql_type = data_type.to_string().to_lowercase()
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    name.to_owned()
+}
+
+fn is_serial(ty: &DataType) -> bool {
+    let s = ty.to_string().to_ascii_lowercase();
+    matches!(s.as_str(), "serial" | "bigserial" | "smallserial")
+}
+
+fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
+    let mut c = Column {
+        name: col.name.value.clone(),
+        // Both engines print type names in lower case (`\d`, SHOW CREATE).
+        sql_type: col.data_type.to_string().to_lowercase(),
+        nullable: true,
+        default: None,
+        primary_key_position: 0,
+        autoincrement: is_serial(&col.data_type),
+        generated: None,
+        comment: None,
+        location: loc.clone(),
+    };
+    for opt in &col.options {
+        match &opt.option {
+            ColumnOption::NotNull => c.nullable = false,
+            ColumnOption::Default(e) => c.default = Some(e.to_string()),
+            ColumnOption::PrimaryKey(_) => {
+                c.nullable = false;
+                t.primary_key = vec![c.name.clone()];
+                c.primary_key_position = 1;
+            }
+            ColumnOption::Unique(_) => t.indexes.push(Index {
+                name: format!("{}_{}_key", t.name, c.name),
+                columns: vec![IndexColumn {
+                    name: c.name.clone(),
+                    descending: false,
+                }],
+                unique: true,
+                partial: None,
+                origin: IndexOrigin::UniqueConstraint,
+                location: loc.clone(),
+            }),
+            ColumnOption::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
+                columns: vec![c.name.clone()],
+                ref_table: last(&fk.foreign_table),
+                ref_columns: fk
+                    .referred_columns
+                    .iter()
+                    .map(|i| i.value.clone())
+                    .collect(),
+                on_delete: fk.on_delete.map(|a| a.to_string()),
+                on_update: fk.on_update.map(|a| a.to_string()),
+                location: loc.clone(),
+            }),
+            ColumnOption::Comment(text) => c.comment = Some(text.clone()),
+            ColumnOption::Generated { .. } => c.generated = Some("stored".to_owned()),
+            ColumnOption::Identity(_) => c.autoincrement = true,
+            ColumnOption::DialectSpecific(tokens)
+                if tokens
+                    .iter()
+                    .any(|t| t.to_string().eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+            {
+                c.autoincrement = true;
+            }
+            _ => {}
+        }
+    }
+    t.columns.retain(|x| !x.name.eq_ignore_ascii_case(&c.name));
+    t.columns.push(c);
+}
+
+fn add_constraint(t: &mut Table, c: TableConstraint, loc: &Location) {
+    let cols = |v: &[sqlparser::ast::IndexColumn]| -> Vec<IndexColumn> {
+        v.iter()
+            .map(|c| IndexColumn {
+                name: c
+                    .column
+                    .expr
+                    .to_string()
+                    .trim_matches(['"', '`'])
+                    .to_owned(),
+                descending: matches!(
+                    c.column.options.sort,
+                    Some(sqlparser::ast::OrderBySort::Desc)
+                ),
+            })
+            .collect()
+    };
+    match c {
+        TableConstraint::PrimaryKey(pk) => {
+            let names: Vec<String> = cols(&pk.columns).into_iter().map(|c| c.name).collect();
+            for (i, n) in names.iter().enumerate() {
+                if let Some(col) = t
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name.eq_ignore_ascii_case(n))
+                {
+                    col.primary_key_position = u32::try_from(i + 1).unwrap_or(0);
+                    col.nullable = false;
+                }
+            }
+            t.primary_key = names;
+        }
+        TableConstraint::Unique(u) => t.indexes.push(Index {
+            name: u
+                .index_name
+                .or(u.name)
+                .map(|n| n.value)
+                .unwrap_or_else(|| format!("{}_unique_{}", t.name, t.indexes.len() + 1)),
+            columns: cols(&u.columns),
+            unique: true,
+            partial: None,
+            origin: IndexOrigin::UniqueConstraint,
+            location: loc.clone(),
+        }),
+        TableConstraint::Index(ix) => t.indexes.push(Index {
+            name: ix
+                .name
+                .map(|n| n.value)
+                .unwrap_or_else(|| format!("{}_index_{}", t.name, t.indexes.len() + 1)),
+            columns: cols(&ix.columns),
+            unique: false,
+            partial: None,
+            origin: IndexOrigin::Inline,
+            location: loc.clone(),
+        }),
+        TableConstraint::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
+            columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
+            ref_table: last(&fk.foreign_table),
+            ref_columns: fk
+                .referred_columns
+                .iter()
+                .map(|i| i.value.clone())
+                .collect(),
+            on_delete: fk.on_delete.map(|a| a.to_string()),
+            on_update: fk.on_update.map(|a| a.to_string()),
+            location: loc.clone(),
+        }),
+        _ => {}
+    }
+}

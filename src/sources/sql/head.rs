@@ -1,0 +1,263 @@
+//! What a DDL statement does to the schema, read from its first tokens with
+//! sqlparser's tokenizer (so quoting and comments follow a real lexer).
+//!
+//! SQLite is the judge of what a statement means; this only tells which
+//! object a statement creates, renames or drops, so that dmqa can remember
+//! where each object was defined and the comment above it.
+
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+
+/// The schema effect of one statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Head {
+    /// `CREATE [TEMP] TABLE [IF NOT EXISTS] name`.
+    CreateTable { name: String },
+    /// `CREATE VIRTUAL TABLE name USING module`.
+    CreateVirtualTable { name: String, module: String },
+    /// `CREATE [UNIQUE] INDEX name ON table`.
+    CreateIndex { name: String, table: String },
+    /// `CREATE VIEW name`.
+    CreateView { name: String },
+    /// `CREATE TRIGGER name`.
+    CreateTrigger { name: String },
+    /// `ALTER TABLE from RENAME TO to`.
+    RenameTable { from: String, to: String },
+    /// `ALTER TABLE table ADD [COLUMN] column`.
+    AddColumn { table: String, column: String },
+    /// `ALTER TABLE table RENAME [COLUMN] from TO to`.
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    /// `DROP TABLE|INDEX|VIEW|TRIGGER name`.
+    Drop { name: String },
+    /// `PRAGMA …`.
+    Pragma,
+    /// Anything else (DML, transactions, …).
+    Other,
+}
+
+/// Tokens of `sql` without whitespace and comments, or `None` when the
+/// tokenizer gives up (the statement is then read as [`Head::Other`]).
+pub fn significant_tokens(sql: &str) -> Option<Vec<TokenWithSpan>> {
+    let tokens = Tokenizer::new(&SQLiteDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
+    Some(
+        tokens
+            .into_iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect(),
+    )
+}
+
+/// Reads the schema effect of `sql`.
+pub fn head(sql: &str) -> Head {
+    let Some(tokens) = significant_tokens(sql) else {
+        return Head::Other;
+    };
+    let mut c = Cursor {
+        tokens: &tokens,
+        i: 0,
+    };
+    c.read().unwrap_or(Head::Other)
+}
+
+struct Cursor<'a> {
+    tokens: &'a [TokenWithSpan],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    /// The next token as an upper-case keyword, if it is an unquoted word.
+    fn peek_kw(&self) -> Option<String> {
+        match self.tokens.get(self.i).map(|t| &t.token) {
+            Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        }
+    }
+
+    fn eat(&mut self, kw: &str) -> bool {
+        if self.peek_kw().as_deref() == Some(kw) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_all(&mut self, kws: &[&str]) -> bool {
+        let save = self.i;
+        if kws.iter().all(|k| self.eat(k)) {
+            true
+        } else {
+            self.i = save;
+            false
+        }
+    }
+
+    /// A possibly schema-qualified name; returns its last part.
+    fn name(&mut self) -> Option<String> {
+        let mut last = None;
+        loop {
+            match self.tokens.get(self.i).map(|t| &t.token) {
+                Some(Token::Word(w)) => last = Some(w.value.clone()),
+                Some(Token::SingleQuotedString(s)) => last = Some(s.clone()),
+                _ => return last,
+            }
+            self.i += 1;
+            if matches!(
+                self.tokens.get(self.i).map(|t| &t.token),
+                Some(Token::Period)
+            ) {
+                self.i += 1;
+            } else {
+                return last;
+            }
+        }
+    }
+
+    fn read(&mut self) -> Option<Head> {
+        if self.eat("PRAGMA") {
+            return Some(Head::Pragma);
+        }
+        if self.eat("CREATE") {
+            let _ = self.eat("TEMP") || self.eat("TEMPORARY");
+            if self.eat("VIRTUAL") && self.eat("TABLE") {
+                self.eat_all(&["IF", "NOT", "EXISTS"]);
+                let name = self.name()?;
+                let module = if self.eat("USING") {
+                    self.name().unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                return Some(Head::CreateVirtualTable { name, module });
+            }
+            if self.eat("TABLE") {
+                self.eat_all(&["IF", "NOT", "EXISTS"]);
+                return Some(Head::CreateTable { name: self.name()? });
+            }
+            let _ = self.eat("UNIQUE");
+            if self.eat("INDEX") {
+                self.eat_all(&["IF", "NOT", "EXISTS"]);
+                let name = self.name()?;
+                if !self.eat("ON") {
+                    return None;
+                }
+                let table = self.name()?;
+                return Some(Head::CreateIndex { name, table });
+            }
+            if self.eat("VIEW") {
+                self.eat_all(&["IF", "NOT", "EXISTS"]);
+                return Some(Head::CreateView { name: self.name()? });
+            }
+            if self.eat("TRIGGER") {
+                self.eat_all(&["IF", "NOT", "EXISTS"]);
+                return Some(Head::CreateTrigger { name: self.name()? });
+            }
+            return None;
+        }
+        if self.eat("ALTER") && self.eat("TABLE") {
+            let _ = self.eat("ONLY");
+            let table = self.name()?;
+            if self.eat("RENAME") {
+                if self.eat("TO") {
+                    return Some(Head::RenameTable {
+                        from: table,
+                        to: self.name()?,
+                    });
+                }
+                let _ = self.eat("COLUMN");
+                let from = self.name()?;
+                if !self.eat("TO") {
+                    return None;
+                }
+                return Some(Head::RenameColumn {
+                    table,
+                    from,
+                    to: self.name()?,
+                });
+            }
+            if self.eat("ADD") {
+                let _ = self.eat("COLUMN");
+                return Some(Head::AddColumn {
+                    table,
+                    column: self.name()?,
+                });
+            }
+            return None;
+        }
+        if self.eat("DROP") {
+            for kind in ["TABLE", "INDEX", "VIEW", "TRIGGER"] {
+                if self.eat(kind) {
+                    self.eat_all(&["IF", "EXISTS"]);
+                    return Some(Head::Drop { name: self.name()? });
+                }
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_object_names_through_quotes_and_qualifiers() {
+        assert_eq!(
+            head("CREATE TABLE IF NOT EXISTS `main`.\"users\" (id int)"),
+            Head::CreateTable {
+                name: "users".into()
+            }
+        );
+        assert_eq!(
+            head("create unique index if not exists idx_a on [apps](x)"),
+            Head::CreateIndex {
+                name: "idx_a".into(),
+                table: "apps".into()
+            }
+        );
+        assert_eq!(
+            head("CREATE VIRTUAL TABLE docs_fts USING fts5(title, content='docs')"),
+            Head::CreateVirtualTable {
+                name: "docs_fts".into(),
+                module: "fts5".into()
+            }
+        );
+    }
+
+    #[test]
+    fn reads_alter_table_forms() {
+        assert_eq!(
+            head("ALTER TABLE `__new_apps` RENAME TO `apps`"),
+            Head::RenameTable {
+                from: "__new_apps".into(),
+                to: "apps".into()
+            }
+        );
+        assert_eq!(
+            head("ALTER TABLE apps ADD COLUMN slug TEXT"),
+            Head::AddColumn {
+                table: "apps".into(),
+                column: "slug".into()
+            }
+        );
+        assert_eq!(
+            head("ALTER TABLE apps RENAME COLUMN a TO b"),
+            Head::RenameColumn {
+                table: "apps".into(),
+                from: "a".into(),
+                to: "b".into()
+            }
+        );
+        assert_eq!(
+            head("DROP TABLE IF EXISTS old"),
+            Head::Drop { name: "old".into() }
+        );
+        assert_eq!(head("PRAGMA foreign_keys=OFF"), Head::Pragma);
+        assert_eq!(head("INSERT INTO a VALUES (1)"), Head::Other);
+    }
+}

@@ -1,0 +1,120 @@
+//! SQL schema files → databases.
+//!
+//! SQLite and D1 schemas are built by running the statements in the
+//! [sandbox](crate::sandbox) and reading SQLite's catalog (`sqlite.rs`);
+//! Postgres and MySQL schemas are built from sqlparser's AST (`ast.rs`).
+//! Both start from the same statement splitter (`split.rs`), which keeps
+//! line numbers and the comment above each statement.
+
+mod ast;
+mod head;
+pub mod split;
+mod sqlite;
+mod table_body;
+
+use crate::model::{Database, Diagnostic, Engine};
+
+/// One SQL file handed to a database builder.
+#[derive(Debug, Clone, Copy)]
+pub struct SqlInput<'a> {
+    /// Repo-relative path.
+    pub path: &'a str,
+    /// Its text.
+    pub text: &'a str,
+}
+
+/// Builds the database `files` define, applied in the given order.
+pub fn build(
+    id: &str,
+    engine: Engine,
+    files: &[SqlInput<'_>],
+    diags: &mut Vec<Diagnostic>,
+) -> Database {
+    if engine.is_sqlite() {
+        sqlite::build(id, engine, files, diags)
+    } else {
+        ast::build(id, engine, files, diags)
+    }
+}
+
+/// Words that only one engine's DDL uses, lower case.
+const POSTGRES_SIGNS: &[&str] = &[
+    "serial",
+    "timestamptz",
+    "jsonb",
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "::",
+    "$$",
+    "create type",
+    "create extension",
+    "bytea",
+    "create schema",
+    "comment on",
+    "with time zone",
+    "now()",
+];
+const MYSQL_SIGNS: &[&str] = &[
+    "auto_increment",
+    "engine=",
+    "engine =",
+    "unsigned",
+    "tinyint",
+    "mediumtext",
+    "longtext",
+    "default charset",
+    "on update current_timestamp",
+];
+const SQLITE_SIGNS: &[&str] = &[
+    "autoincrement",
+    "unixepoch",
+    "without rowid",
+    "strict",
+    "pragma ",
+    "datetime('now')",
+    "integer primary key",
+    "virtual table",
+    "fts5",
+];
+
+/// Guesses the engine of SQL found outside any D1 migrations folder or
+/// drizzle config. Counts engine-only words; SQLite wins ties, because
+/// SQLite accepts the most and is what Workers projects mostly run.
+pub fn guess_engine(text: &str) -> Engine {
+    let lower = text.to_ascii_lowercase();
+    let score = |signs: &[&str]| signs.iter().filter(|s| lower.contains(*s)).count();
+    let (pg, my, lite) = (
+        score(POSTGRES_SIGNS),
+        score(MYSQL_SIGNS),
+        score(SQLITE_SIGNS),
+    );
+    if pg > my && pg > lite {
+        Engine::Postgres
+    } else if my > pg && my > lite {
+        Engine::MySql
+    } else {
+        Engine::Sqlite
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_the_engine_from_engine_only_words() {
+        assert_eq!(
+            guess_engine("CREATE TABLE a (id serial PRIMARY KEY, at timestamptz DEFAULT now())"),
+            Engine::Postgres
+        );
+        assert_eq!(
+            guess_engine("CREATE TABLE `a` (`id` int unsigned AUTO_INCREMENT) ENGINE=InnoDB"),
+            Engine::MySql
+        );
+        assert_eq!(
+            guess_engine("CREATE TABLE `a` (`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL);"),
+            Engine::Sqlite
+        );
+        assert_eq!(guess_engine("CREATE TABLE a (b TEXT)"), Engine::Sqlite);
+    }
+}

@@ -1,0 +1,561 @@
+//! SQLite / D1 schemas: apply every statement, in order, to the sandbox and
+//! read the final schema back from SQLite's own catalog.
+//!
+//! What SQLite rejects, D1 rejects. Such a statement becomes a warning and a
+//! [`RejectedStatement`] (the recommendations turn it into a finding); a
+//! `CREATE TABLE` that fails only because of MySQL-style inline `INDEX`
+//! items is re-run without them and the items become real indexes, so the
+//! table still appears. Alongside, dmqa remembers where each object was
+//! defined and the comment above it, which SQLite does not keep.
+
+use super::SqlInput;
+use super::head::{Head, head, significant_tokens};
+use super::split::{Statement, split};
+use super::table_body::{column_comments, strip_inline_indexes};
+use crate::model::{
+    Column, Database, Diagnostic, Engine, ForeignKey, Index, IndexColumn, IndexOrigin, Location,
+    RejectedStatement, Table, TableKind, Trigger, View,
+};
+use crate::sandbox::{Sandbox, SandboxError};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Where each object was defined, and the comments SQLite does not keep.
+#[derive(Default)]
+struct Provenance {
+    tables: BTreeMap<String, (Location, Option<String>)>,
+    /// Columns added by `ALTER TABLE`, with the comment on their line.
+    columns: BTreeMap<(String, String), (Location, Option<String>)>,
+    indexes: BTreeMap<String, Location>,
+    inline_indexes: BTreeSet<String>,
+    others: BTreeMap<String, Location>,
+}
+
+impl Provenance {
+    fn record(&mut self, head: &Head, loc: &Location, stmt: &Statement<'_>) {
+        let comment = stmt.comment.as_ref();
+        match head {
+            Head::CreateTable { name } | Head::CreateVirtualTable { name, .. } => {
+                let key = name.to_ascii_lowercase();
+                let old_purpose = self.tables.get(&key).and_then(|t| t.1.clone());
+                self.columns.retain(|(t, _), _| *t != key);
+                self.tables
+                    .insert(key, (loc.clone(), comment.cloned().or(old_purpose)));
+            }
+            Head::RenameTable { from, to } => {
+                let (from, to) = (from.to_ascii_lowercase(), to.to_ascii_lowercase());
+                if let Some(mut t) = self.tables.remove(&from) {
+                    // A rebuilt table (`__new_x` renamed to `x`) keeps the
+                    // purpose of the table it replaces when it has none.
+                    if t.1.is_none() {
+                        t.1 = self.tables.get(&to).and_then(|o| o.1.clone());
+                    }
+                    self.tables.insert(to.clone(), t);
+                }
+                let moved: Vec<_> = self
+                    .columns
+                    .iter()
+                    .filter(|((t, _), _)| *t == from)
+                    .map(|((_, c), l)| (c.clone(), l.clone()))
+                    .collect();
+                self.columns.retain(|(t, _), _| *t != from && *t != to);
+                for (c, l) in moved {
+                    self.columns.insert((to.clone(), c), l);
+                }
+            }
+            Head::AddColumn { table, column } => {
+                let key = (table.to_ascii_lowercase(), column.to_ascii_lowercase());
+                let note = stmt.trailing_comment.clone().or_else(|| comment.cloned());
+                self.columns.insert(key, (loc.clone(), note));
+            }
+            Head::RenameColumn { table, from, to } => {
+                let table = table.to_ascii_lowercase();
+                if let Some(l) = self
+                    .columns
+                    .remove(&(table.clone(), from.to_ascii_lowercase()))
+                {
+                    self.columns.insert((table, to.to_ascii_lowercase()), l);
+                }
+            }
+            Head::CreateIndex { name, .. } => {
+                let key = name.to_ascii_lowercase();
+                self.inline_indexes.remove(&key);
+                self.indexes.insert(key, loc.clone());
+            }
+            Head::CreateView { name } | Head::CreateTrigger { name } => {
+                self.others.insert(name.to_ascii_lowercase(), loc.clone());
+            }
+            Head::Drop { .. } | Head::Pragma | Head::Other => {}
+        }
+    }
+}
+
+/// Applies `files` in order and returns the database SQLite ends up with.
+pub fn build(
+    id: &str,
+    engine: Engine,
+    files: &[SqlInput<'_>],
+    diags: &mut Vec<Diagnostic>,
+) -> Database {
+    let mut db = Database {
+        id: id.to_owned(),
+        engine,
+        bindings: Vec::new(),
+        sources: files.iter().map(|f| f.path.to_owned()).collect(),
+        tables: Vec::new(),
+        views: Vec::new(),
+        triggers: Vec::new(),
+        rejected: Vec::new(),
+    };
+    let sandbox = match Sandbox::open() {
+        Ok(s) => s,
+        Err(e) => {
+            let path = files.first().map_or("", |f| f.path);
+            diags.push(Diagnostic::warning(
+                Location::line(path, 1),
+                "sqlite-unavailable",
+                format!("cannot open the in-memory SQLite: {e}"),
+            ));
+            return db;
+        }
+    };
+    let who = if engine == Engine::D1 {
+        "SQLite (and so D1)"
+    } else {
+        "SQLite"
+    };
+    let mut prov = Provenance::default();
+    for file in files {
+        for stmt in split(file.text) {
+            let loc = Location::at(file.path, stmt.line, stmt.column);
+            let h = head(stmt.text);
+            match sandbox.execute(stmt.text) {
+                Ok(()) => prov.record(&h, &loc, &stmt),
+                Err(SandboxError::Rejected(reason)) => {
+                    let mut rejected = RejectedStatement {
+                        location: loc.clone(),
+                        table: table_of(&h),
+                        reason: reason.clone(),
+                        offending: Vec::new(),
+                        recovered: Vec::new(),
+                    };
+                    if let Head::CreateTable { name } = &h {
+                        recover_inline_indexes(
+                            &sandbox,
+                            name,
+                            stmt.text,
+                            &loc,
+                            &mut rejected,
+                            &mut prov,
+                            diags,
+                        );
+                        if !rejected.recovered.is_empty() {
+                            prov.record(&h, &loc, &stmt);
+                        }
+                    }
+                    let what = if rejected.recovered.is_empty() {
+                        "it is left out of the schema".to_owned()
+                    } else {
+                        format!(
+                            "read its {} inline index item(s) as separate CREATE INDEX statements",
+                            rejected.offending.len()
+                        )
+                    };
+                    diags.push(Diagnostic::warning(
+                        loc.clone(),
+                        "sqlite-rejected",
+                        format!("{who} rejects this statement: {reason}; {what}"),
+                    ));
+                    db.rejected.push(rejected);
+                }
+                Err(SandboxError::Denied(reason)) => diags.push(Diagnostic::warning(
+                    loc,
+                    "sandbox-denied",
+                    format!(
+                        "not run: dmqa's SQLite sandbox refuses statements that could touch files or change settings ({reason})"
+                    ),
+                )),
+                Err(SandboxError::Interrupted) => diags.push(Diagnostic::warning(
+                    loc,
+                    "sql-interrupted",
+                    "not run to the end: the statement took more than 10^7 SQLite steps",
+                )),
+            }
+        }
+    }
+    let fallback = Location::line(files.first().map_or("", |f| f.path), 1);
+    if let Err(e) = read_catalog(&sandbox, &prov, &fallback, &mut db) {
+        diags.push(Diagnostic::warning(
+            fallback,
+            "sqlite-catalog",
+            format!("cannot read the schema back from SQLite: {e}"),
+        ));
+    }
+    db
+}
+
+fn table_of(h: &Head) -> Option<String> {
+    match h {
+        Head::CreateTable { name } | Head::CreateVirtualTable { name, .. } => Some(name.clone()),
+        Head::CreateIndex { table, .. }
+        | Head::AddColumn { table, .. }
+        | Head::RenameColumn { table, .. } => Some(table.clone()),
+        Head::RenameTable { from, .. } => Some(from.clone()),
+        _ => None,
+    }
+}
+
+/// Re-runs a rejected `CREATE TABLE` without its inline index items, then
+/// creates each item as an index.
+fn recover_inline_indexes(
+    sandbox: &Sandbox,
+    table: &str,
+    sql: &str,
+    loc: &Location,
+    rejected: &mut RejectedStatement,
+    prov: &mut Provenance,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(stripped) = strip_inline_indexes(sql) else {
+        return;
+    };
+    if sandbox.execute(&stripped.sql).is_err() {
+        return;
+    }
+    for ix in &stripped.indexes {
+        let name = ix.name.clone().unwrap_or_else(|| {
+            let cols: String = ix
+                .columns
+                .split(',')
+                .filter_map(|c| c.split_whitespace().next())
+                .collect::<Vec<_>>()
+                .join("_");
+            format!("idx_{table}_{cols}")
+        });
+        let ddl = format!(
+            "CREATE {}INDEX {} ON {}({}){};",
+            if ix.unique { "UNIQUE " } else { "" },
+            name,
+            table,
+            ix.columns,
+            ix.predicate
+                .as_ref()
+                .map(|p| format!(" WHERE {p}"))
+                .unwrap_or_default()
+        );
+        let ix_loc = Location::line(&loc.path, loc.line + ix.line.saturating_sub(1));
+        rejected.offending.push(ix.written.clone());
+        match sandbox.execute(&ddl) {
+            Ok(()) => {
+                let key = name.to_ascii_lowercase();
+                prov.indexes.insert(key.clone(), ix_loc);
+                prov.inline_indexes.insert(key);
+                rejected.recovered.push(ddl);
+            }
+            Err(e) => diags.push(Diagnostic::warning(
+                ix_loc,
+                "sqlite-rejected",
+                format!(
+                    "inline index `{}` cannot be created as `{ddl}`: {e:?}",
+                    ix.written
+                ),
+            )),
+        }
+    }
+    if rejected.recovered.is_empty() {
+        // The table exists now even if no index could be made of the items.
+        rejected.recovered.push(stripped.sql);
+    }
+}
+
+type Rows<T> = rusqlite::Result<Vec<T>>;
+
+fn query<T>(
+    sandbox: &Sandbox,
+    sql: &str,
+    arg: &str,
+    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Rows<T> {
+    let mut st = sandbox.conn().prepare(sql)?;
+    let rows = st.query_map([arg], f)?;
+    rows.collect()
+}
+
+/// Reads tables, columns, indexes, foreign keys, views and triggers from
+/// SQLite's catalog.
+fn read_catalog(
+    sandbox: &Sandbox,
+    prov: &Provenance,
+    fallback: &Location,
+    db: &mut Database,
+) -> rusqlite::Result<()> {
+    let objects = query(
+        sandbox,
+        "SELECT s.type, s.name, s.tbl_name, coalesce(s.sql, ''), coalesce(l.type, ''), coalesce(l.wr, 0)
+         FROM sqlite_schema s LEFT JOIN pragma_table_list l ON l.name = s.name AND l.schema = ?1
+         WHERE s.name NOT LIKE 'sqlite_%' ORDER BY s.name",
+        "main",
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        },
+    )?;
+    let loc_of = |map: &BTreeMap<String, Location>, name: &str| {
+        map.get(&name.to_ascii_lowercase())
+            .cloned()
+            .unwrap_or_else(|| fallback.clone())
+    };
+    for (kind, name, tbl_name, sql, list_type, without_rowid) in objects {
+        match (kind.as_str(), list_type.as_str()) {
+            ("table", "table" | "virtual") => {
+                let kind = match head(&sql) {
+                    Head::CreateVirtualTable { module, .. } => TableKind::Virtual { module },
+                    _ => TableKind::Base,
+                };
+                let table = read_table(
+                    sandbox,
+                    prov,
+                    fallback,
+                    &name,
+                    &sql,
+                    kind,
+                    without_rowid != 0,
+                )?;
+                db.tables.push(table);
+            }
+            ("view", _) => db.views.push(View {
+                location: loc_of(&prov.others, &name),
+                name,
+            }),
+            ("trigger", _) => db.triggers.push(Trigger {
+                location: loc_of(&prov.others, &name),
+                name,
+                table: tbl_name,
+            }),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn read_table(
+    sandbox: &Sandbox,
+    prov: &Provenance,
+    fallback: &Location,
+    name: &str,
+    sql: &str,
+    kind: TableKind,
+    without_rowid: bool,
+) -> rusqlite::Result<Table> {
+    let key = name.to_ascii_lowercase();
+    let (location, purpose) = prov
+        .tables
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| (fallback.clone(), None));
+    let comments = column_comments(sql);
+    let autoincrement = significant_tokens(sql).is_some_and(|t| {
+        t.iter()
+            .any(|t| t.token.to_string().eq_ignore_ascii_case("AUTOINCREMENT"))
+    });
+    let raw = query(
+        sandbox,
+        r#"SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid"#,
+        name,
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        },
+    )?;
+    let pk_count = raw.iter().filter(|c| c.4 > 0).count();
+    let mut columns = Vec::new();
+    for (cname, ty, notnull, default, pk, hidden) in raw {
+        if hidden == 1 {
+            continue; // a virtual table's hidden column
+        }
+        let added = prov.columns.get(&(key.clone(), cname.to_ascii_lowercase()));
+        let rowid_alias = pk > 0 && pk_count == 1 && ty.eq_ignore_ascii_case("INTEGER");
+        columns.push(Column {
+            nullable: notnull == 0 && !(pk > 0 && (rowid_alias || without_rowid)),
+            primary_key_position: u32::try_from(pk).unwrap_or(0),
+            autoincrement: rowid_alias && autoincrement,
+            generated: (hidden >= 2)
+                .then(|| if hidden == 3 { "stored" } else { "virtual" }.to_owned()),
+            comment: comments
+                .get(&cname.to_ascii_lowercase())
+                .cloned()
+                .or_else(|| added.and_then(|a| a.1.clone())),
+            location: added.map_or_else(|| location.clone(), |a| a.0.clone()),
+            name: cname,
+            sql_type: ty,
+            default,
+        });
+    }
+    let mut primary_key: Vec<(u32, String)> = columns
+        .iter()
+        .filter(|c| c.primary_key_position > 0)
+        .map(|c| (c.primary_key_position, c.name.clone()))
+        .collect();
+    primary_key.sort();
+    let indexes = read_indexes(sandbox, prov, &location, name)?;
+    let foreign_keys = read_foreign_keys(sandbox, &location, name)?;
+    Ok(Table {
+        name: name.to_owned(),
+        kind,
+        purpose,
+        columns,
+        primary_key: primary_key.into_iter().map(|(_, c)| c).collect(),
+        indexes,
+        foreign_keys,
+        without_rowid,
+        row_estimate: None,
+        access_patterns: Vec::new(),
+        location,
+    })
+}
+
+fn read_indexes(
+    sandbox: &Sandbox,
+    prov: &Provenance,
+    table_loc: &Location,
+    table: &str,
+) -> rusqlite::Result<Vec<Index>> {
+    let list = query(
+        sandbox,
+        r#"SELECT l.name, l."unique", l.origin, coalesce(s.sql, '')
+           FROM pragma_index_list(?1) l LEFT JOIN sqlite_schema s ON s.name = l.name
+           ORDER BY l.name"#,
+        table,
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        },
+    )?;
+    let mut res = Vec::new();
+    for (name, unique, origin, sql) in list {
+        let parsed = parse_create_index(&sql);
+        let cols = query(
+            sandbox,
+            r#"SELECT coalesce(name, ''), "desc" FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno"#,
+            &name,
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?;
+        let columns = cols
+            .into_iter()
+            .enumerate()
+            .map(|(i, (col, desc))| IndexColumn {
+                name: if col.is_empty() {
+                    parsed
+                        .as_ref()
+                        .and_then(|p| p.0.get(i).cloned())
+                        .unwrap_or_else(|| "<expression>".to_owned())
+                } else {
+                    col
+                },
+                descending: desc != 0,
+            })
+            .collect();
+        let key = name.to_ascii_lowercase();
+        let origin = match origin.as_str() {
+            "pk" => IndexOrigin::PrimaryKey,
+            "u" => IndexOrigin::UniqueConstraint,
+            _ if prov.inline_indexes.contains(&key) => IndexOrigin::Inline,
+            _ => IndexOrigin::Explicit,
+        };
+        res.push(Index {
+            location: prov
+                .indexes
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| table_loc.clone()),
+            name,
+            columns,
+            unique: unique != 0,
+            partial: parsed.and_then(|p| p.1),
+            origin,
+        });
+    }
+    Ok(res)
+}
+
+/// Expression texts and `WHERE` of a stored `CREATE INDEX`.
+fn parse_create_index(sql: &str) -> Option<(Vec<String>, Option<String>)> {
+    if sql.is_empty() {
+        return None;
+    }
+    let stmts = Parser::parse_sql(&SQLiteDialect {}, sql).ok()?;
+    match stmts.first()? {
+        sqlparser::ast::Statement::CreateIndex(ci) => Some((
+            ci.columns
+                .iter()
+                .map(|c| c.column.expr.to_string())
+                .collect(),
+            ci.predicate.as_ref().map(ToString::to_string),
+        )),
+        _ => None,
+    }
+}
+
+fn read_foreign_keys(
+    sandbox: &Sandbox,
+    table_loc: &Location,
+    table: &str,
+) -> rusqlite::Result<Vec<ForeignKey>> {
+    let rows = query(
+        sandbox,
+        r#"SELECT id, "table", "from", "to", on_update, on_delete FROM pragma_foreign_key_list(?1) ORDER BY id, seq"#,
+        table,
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        },
+    )?;
+    let action = |a: &str| (a != "NO ACTION").then(|| a.to_owned());
+    let mut res: Vec<(i64, ForeignKey)> = Vec::new();
+    for (id, ref_table, from, to, on_update, on_delete) in rows {
+        match res.last_mut() {
+            Some((last, fk)) if *last == id => {
+                fk.columns.push(from);
+                fk.ref_columns.extend(to);
+            }
+            _ => res.push((
+                id,
+                ForeignKey {
+                    columns: vec![from],
+                    ref_table,
+                    ref_columns: to.into_iter().collect(),
+                    on_delete: action(&on_delete),
+                    on_update: action(&on_update),
+                    location: table_loc.clone(),
+                },
+            )),
+        }
+    }
+    // pragma_foreign_key_list numbers constraints from the last declared;
+    // report them in declaration order.
+    res.reverse();
+    Ok(res.into_iter().map(|(_, fk)| fk).collect())
+}

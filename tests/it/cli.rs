@@ -1,0 +1,223 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn dmqa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dmqa"))
+        .args(args)
+        .output()
+        .expect("runs dmqa")
+}
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A fresh scratch folder with a copy of a small D1 project.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dmqa-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("migrations")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"t\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"t\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("migrations/0001_init.sql"),
+        "-- People\nCREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL);\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn scan_to_stdout_writes_no_file() {
+    let dir = scratch("stdout");
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(report.starts_with("# Data Model\n"));
+    assert!(report.contains("| people | People | - | - |"));
+    assert_eq!(files_in(&dir), vec!["migrations", "wrangler.toml"]);
+    let summary = stderr(&out);
+    assert!(
+        summary.contains("scanned 2 files in ") && summary.contains(": 1 table, 0 buckets"),
+        "{summary}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_is_fresh_after_scan_stale_after_an_edit_and_fails_when_missing() {
+    let dir = scratch("check");
+    let root = dir.to_str().unwrap();
+
+    let missing = dmqa(&["check", root]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("does not exist; run `dmqa scan`"));
+
+    let scan = dmqa(&["scan", root]);
+    assert_eq!(scan.status.code(), Some(0), "{}", stderr(&scan));
+    // Written atomically: the report and nothing else.
+    assert_eq!(
+        files_in(&dir),
+        vec!["data-model-qa.md", "migrations", "wrangler.toml"]
+    );
+    assert_eq!(dmqa(&["check", root, "-q"]).status.code(), Some(0));
+
+    std::fs::write(
+        dir.join("migrations/0002_email.sql"),
+        "ALTER TABLE people ADD COLUMN email TEXT;\n",
+    )
+    .unwrap();
+    let stale = dmqa(&["check", root]);
+    assert_eq!(stale.status.code(), Some(1));
+    let diff = String::from_utf8(stale.stdout.clone()).unwrap();
+    assert!(
+        diff.contains("(committed)") && diff.contains("(generated)"),
+        "{diff}"
+    );
+    assert!(diff.contains("+| email | TEXT | Yes | - | - |"), "{diff}");
+    assert!(stderr(&stale).contains("is stale"));
+
+    assert_eq!(dmqa(&["scan", root, "-q"]).status.code(), Some(0));
+    assert_eq!(dmqa(&["check", root, "-q"]).status.code(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn usage_and_output_errors_exit_2_with_one_line() {
+    let missing = dmqa(&["scan", "/definitely/not/here"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        stderr(&missing),
+        "error: /definitely/not/here is not a directory\n"
+    );
+
+    let unknown = dmqa(&["scan", "--frobnicate"]);
+    assert_eq!(unknown.status.code(), Some(2));
+
+    let dir = scratch("unwritable");
+    let target = dir.join("no/such/dir/report.md");
+    let out = dmqa(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("error: failed to write"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_in(&dir), vec!["migrations", "wrangler.toml"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_config_is_a_usage_error_naming_the_line() {
+    let dir = scratch("config");
+    std::fs::write(dir.join("dmqa.toml"), "ignore = []\nignroe = [\"x\"]\n").unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with("error: dmqa.toml:2:1: unknown field `ignroe`"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn config_ignores_paths() {
+    let dir = scratch("ignore");
+    std::fs::write(dir.join("dmqa.toml"), "ignore = [\"migrations\"]\n").unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8(out.stdout).unwrap().contains("people"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn broken_inputs_are_warnings_and_exit_0() {
+    let out = dmqa(&["scan", &fixture("broken_inputs"), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(
+        err.contains("wrangler.toml:2:16: warning[config-parse-error]"),
+        "{err}"
+    );
+    assert!(err.contains("; 8 warnings"), "{err}");
+    let quiet = dmqa(&["scan", &fixture("broken_inputs"), "--out", "-", "-q"]);
+    assert_eq!(stderr(&quiet), "");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_named_and_skipped() {
+    let dir = scratch("loop");
+    std::os::unix::fs::symlink(&dir, dir.join("migrations/again")).unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("migrations/again:1:1: warning[symlink-loop]"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("| people |")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn model_prints_json_with_locations() {
+    let out = dmqa(&["model", &fixture("codepush_d1")]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let db = &v["databases"][0];
+    assert_eq!(db["engine"], "D1");
+    assert_eq!(db["bindings"][0]["binding"], "DB");
+    let apps = db["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "apps")
+        .unwrap();
+    assert_eq!(
+        apps["location"]["path"],
+        "packages/api/migrations/0001_init.sql"
+    );
+    assert_eq!(apps["location"]["line"], 10);
+}
+
+#[test]
+fn help_shows_an_example_per_subcommand() {
+    for sub in ["scan", "check", "model"] {
+        let out = dmqa(&[sub, "--help"]);
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Examples:"), "{sub}: {text}");
+    }
+    assert_eq!(dmqa(&["--version"]).status.code(), Some(0));
+}
