@@ -149,6 +149,14 @@ fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<Databas
             .or_default()
             .push(f);
     }
+    // Each folder's engine, guessed once from its content.
+    let guessed: BTreeMap<String, Engine> = by_dir
+        .iter()
+        .map(|(dir, files)| {
+            let text: String = files.iter().map(|f| f.text.as_str()).collect();
+            (dir.clone(), sql::guess_engine(&text))
+        })
+        .collect();
     // A folder of loose SQLite SQL inside a Worker whose single D1 binding
     // has no migrations of its own is that binding's schema (`schema.sql`
     // applied with `wrangler d1 execute --file`).
@@ -164,17 +172,16 @@ fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<Databas
             .settings
             .get("migrations_dir")
             .map_or("migrations", String::as_str);
-        let own = path_join(parent(&w.location.path), rel);
+        let config_dir = parent(&w.location.path);
+        let own = path_join(config_dir, rel);
         if by_dir.contains_key(&own) {
             continue;
         }
-        let config_dir = parent(&w.location.path);
-        for (dir, files) in &by_dir {
+        for (dir, engine) in &guessed {
             let inside = config_dir.is_empty()
                 || dir == config_dir
                 || dir.starts_with(&format!("{config_dir}/"));
-            let text: String = files.iter().map(|f| f.text.as_str()).collect();
-            if inside && !d1_dirs.contains_key(dir) && guess_engine_is_sqlite(&text) {
+            if inside && *engine == Engine::Sqlite && !d1_dirs.contains_key(dir) {
                 adopted.entry(dir.clone()).or_insert_with(|| own.clone());
             }
         }
@@ -187,10 +194,10 @@ fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<Databas
             .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
         let (engine, mut bindings) = match claimed {
             Some(b) => (Engine::D1, b.clone()),
-            None => {
-                let text: String = files.iter().map(|f| f.text.as_str()).collect();
-                (sql::guess_engine(&text), Vec::new())
-            }
+            None => (
+                guessed.get(&dir).copied().unwrap_or(Engine::Sqlite),
+                Vec::new(),
+            ),
         };
         bindings.sort();
         bindings.dedup();
@@ -202,10 +209,6 @@ fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<Databas
         });
     }
     plans
-}
-
-fn guess_engine_is_sqlite(text: &str) -> bool {
-    sql::guess_engine(text) == Engine::Sqlite
 }
 
 #[cfg(test)]

@@ -73,3 +73,101 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// The D1 schema dmqa reports is what an ordinary SQLite makes of the same
+/// migrations, applied in order (the `sqlite3` check, done with rusqlite).
+#[test]
+fn d1_schema_matches_plain_sqlite() {
+    let dir = fixture_root("codepush_d1").join("packages/api/migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    for f in &files {
+        conn.execute_batch(&std::fs::read_to_string(f).unwrap())
+            .unwrap();
+    }
+    let strings = |sql: &str, arg: &str| -> Vec<String> {
+        let mut st = conn.prepare(sql).unwrap();
+        st.query_map([arg], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let want_tables = strings(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != ?1 ORDER BY name",
+        "",
+    );
+
+    let scanned = dmqa::scan(&dmqa::Options {
+        root: fixture_root("codepush_d1"),
+        ..Default::default()
+    })
+    .unwrap();
+    let db = &scanned.model.databases[0];
+    let got_tables: Vec<String> = db.tables.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(got_tables, want_tables);
+
+    for t in &db.tables {
+        let want_cols = strings(
+            r#"SELECT name || ' ' || type || ' ' || "notnull" || ' ' || coalesce(dflt_value, '-') || ' ' || pk FROM pragma_table_info(?1) ORDER BY cid"#,
+            &t.name,
+        );
+        let got_cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| {
+                // dmqa reports a rowid primary key as NOT NULL, which it is;
+                // SQLite's `notnull` only reflects the declared constraint.
+                let declared_not_null = !c.nullable
+                    && !(c.primary_key_position > 0
+                        && c.sql_type == "INTEGER"
+                        && t.primary_key.len() == 1);
+                format!(
+                    "{} {} {} {} {}",
+                    c.name,
+                    c.sql_type,
+                    u8::from(declared_not_null),
+                    c.default.as_deref().unwrap_or("-"),
+                    c.primary_key_position
+                )
+            })
+            .collect();
+        assert_eq!(got_cols, want_cols, "columns of {}", t.name);
+
+        let want_idx = strings(
+            "SELECT l.name || ' ' || l.\"unique\" || ' ' || group_concat(i.name, ',') FROM pragma_index_list(?1) l, pragma_index_info(l.name) i GROUP BY l.name ORDER BY l.name",
+            &t.name,
+        );
+        let got_idx: Vec<String> = t
+            .indexes
+            .iter()
+            .map(|i| {
+                let cols: Vec<&str> = i.columns.iter().map(|c| c.name.as_str()).collect();
+                format!("{} {} {}", i.name, u8::from(i.unique), cols.join(","))
+            })
+            .collect();
+        assert_eq!(got_idx, want_idx, "indexes of {}", t.name);
+
+        let want_fk = strings(
+            r#"SELECT "from" || ' ' || "table" || ' ' || on_delete FROM pragma_foreign_key_list(?1) ORDER BY "from""#,
+            &t.name,
+        );
+        let mut got_fk: Vec<String> = t
+            .foreign_keys
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f.columns.join(","),
+                    f.ref_table,
+                    f.on_delete.as_deref().unwrap_or("NO ACTION")
+                )
+            })
+            .collect();
+        got_fk.sort();
+        assert_eq!(got_fk, want_fk, "foreign keys of {}", t.name);
+    }
+}

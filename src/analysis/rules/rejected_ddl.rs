@@ -5,7 +5,7 @@ use crate::model::{Engine, Finding, FindingSeverity, Model};
 /// Documentation shown in the README.
 pub const DOC: &str = "\
 ## What it finds
-A statement in a D1 or SQLite migration that SQLite refuses to run, such as
+A statement in a D1 migration that SQLite refuses to run, such as
 MySQL-style `INDEX name (cols)` lines inside `CREATE TABLE`.
 
 ## Why it matters
@@ -19,14 +19,12 @@ not blocked.
 `CREATE TABLE users (email TEXT); CREATE INDEX idx_email ON users(email);`
 ";
 
-/// One finding per rejected statement of a SQLite-engine database.
+/// One finding per rejected statement of a D1 database. Loose SQLite files
+/// outside any D1 migrations folder only get warnings: they often depend
+/// on tables another folder creates, and nothing deploys them as they are.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    for db in model.databases.iter().filter(|d| d.engine.is_sqlite()) {
-        let engine = if db.engine == Engine::D1 {
-            "D1"
-        } else {
-            "SQLite"
-        };
+    for db in model.databases.iter().filter(|d| d.engine == Engine::D1) {
+        let engine = "D1";
         for r in &db.rejected {
             let area = match &r.table {
                 Some(t) => format!("DDL ({t})"),
