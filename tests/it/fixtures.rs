@@ -121,10 +121,10 @@ fn d1_schema_matches_plain_sqlite() {
             .map(|c| {
                 // dmqa reports a rowid primary key as NOT NULL, which it is;
                 // SQLite's `notnull` only reflects the declared constraint.
-                let declared_not_null = !c.nullable
-                    && !(c.primary_key_position > 0
-                        && c.sql_type == "INTEGER"
-                        && t.primary_key.len() == 1);
+                let rowid = c.primary_key_position > 0
+                    && c.sql_type == "INTEGER"
+                    && t.primary_key.len() == 1;
+                let declared_not_null = !c.nullable && !rowid;
                 format!(
                     "{} {} {} {} {}",
                     c.name,
