@@ -113,6 +113,8 @@ pub struct Table {
     pub indexes: Vec<Index>,
     /// Declared foreign keys.
     pub foreign_keys: Vec<ForeignKey>,
+    /// Table-level `CHECK` expressions.
+    pub checks: Vec<String>,
     /// `WITHOUT ROWID` (SQLite).
     pub without_rowid: bool,
     /// Order-of-magnitude row estimate (`1000s`), once analysis fills it.
@@ -140,6 +142,8 @@ pub struct Column {
     pub autoincrement: bool,
     /// Generated column expression, when generated.
     pub generated: Option<String>,
+    /// Column-level `CHECK` expression.
+    pub check: Option<String>,
     /// Trailing comment in the DDL and other notes.
     pub comment: Option<String>,
     /// Where the column was declared (CREATE TABLE or ALTER TABLE ADD).

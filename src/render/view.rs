@@ -447,6 +447,18 @@ fn column_row(t: &Table, c: &crate::model::Column) -> ColumnRow {
     if unique {
         notes.push("Unique".to_owned());
     }
+    if let Some(chk) = &c.check {
+        notes.push(format!("CHECK ({chk})"));
+    }
+    // A table-level CHECK is noted on every column it names.
+    for chk in &t.checks {
+        let names_column = chk
+            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+            .any(|w| w.eq_ignore_ascii_case(&c.name));
+        if names_column {
+            notes.push(format!("CHECK ({chk})"));
+        }
+    }
     if let Some(g) = &c.generated {
         notes.push(format!("Generated ({g})"));
     }

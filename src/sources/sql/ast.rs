@@ -139,6 +139,7 @@ fn apply(b: &mut Builder, stmt: Statement, chunk: &Chunk<'_>, loc: &Location) {
                 primary_key: Vec::new(),
                 indexes: Vec::new(),
                 foreign_keys: Vec::new(),
+                checks: Vec::new(),
                 without_rowid: false,
                 row_estimate: None,
                 access_patterns: Vec::new(),
@@ -324,6 +325,7 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
         primary_key_position: 0,
         autoincrement: is_serial(&col.data_type),
         generated: None,
+        check: None,
         comment: None,
         location: loc.clone(),
     };
@@ -360,6 +362,7 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
                 location: loc.clone(),
             }),
             ColumnOption::Comment(text) => c.comment = Some(text.clone()),
+            ColumnOption::Check(chk) => c.check = Some(chk.expr.to_string()),
             ColumnOption::Generated { .. } => c.generated = Some("stored".to_owned()),
             ColumnOption::Identity(_) => c.autoincrement = true,
             ColumnOption::DialectSpecific(tokens)
@@ -443,6 +446,7 @@ fn add_constraint(t: &mut Table, c: TableConstraint, loc: &Location) {
             on_update: fk.on_update.map(|a| a.to_string()),
             location: loc.clone(),
         }),
+        TableConstraint::Check(chk) => t.checks.push(chk.expr.to_string()),
         _ => {}
     }
 }

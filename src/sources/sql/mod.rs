@@ -11,6 +11,7 @@ mod head;
 pub mod split;
 mod sqlite;
 mod table_body;
+mod tolerant;
 
 use crate::model::{Database, Diagnostic, Engine};
 

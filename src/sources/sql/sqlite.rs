@@ -12,6 +12,7 @@ use super::SqlInput;
 use super::head::{Head, head, significant_tokens};
 use super::split::{Statement, split};
 use super::table_body::{column_comments, strip_inline_indexes};
+use super::tolerant;
 use crate::model::{
     Column, Database, Diagnostic, Engine, ForeignKey, Index, IndexColumn, IndexOrigin, Location,
     RejectedStatement, Table, TableKind, Trigger, View,
@@ -150,12 +151,17 @@ pub fn build(
                             &mut prov,
                             diags,
                         );
+                        if rejected.recovered.is_empty() {
+                            recover_with_sqlparser(&sandbox, stmt.text, &loc, &mut rejected, &mut prov);
+                        }
                         if !rejected.recovered.is_empty() {
                             prov.record(&h, &loc, &stmt);
                         }
                     }
                     let what = if rejected.recovered.is_empty() {
                         "it is left out of the schema".to_owned()
+                    } else if rejected.offending.is_empty() {
+                        "read it tolerantly as the equivalent SQLite DDL".to_owned()
                     } else {
                         format!(
                             "read its {} inline index item(s) as separate CREATE INDEX statements",
@@ -269,6 +275,37 @@ fn recover_inline_indexes(
     }
 }
 
+/// Reads a rejected `CREATE TABLE` with sqlparser and runs the equivalent
+/// SQLite DDL instead (see `tolerant.rs`).
+fn recover_with_sqlparser(
+    sandbox: &Sandbox,
+    sql: &str,
+    loc: &Location,
+    rejected: &mut RejectedStatement,
+    prov: &mut Provenance,
+) {
+    let Some(ddl) = tolerant::sqlite_ddl(sql) else {
+        return;
+    };
+    let Some((create, indexes)) = ddl.split_first() else {
+        return;
+    };
+    if sandbox.execute(create).is_err() {
+        return;
+    }
+    rejected.recovered.push(create.clone());
+    for ix in indexes {
+        if sandbox.execute(ix).is_ok() {
+            if let Head::CreateIndex { name, .. } = head(ix) {
+                let key = name.to_ascii_lowercase();
+                prov.indexes.insert(key.clone(), loc.clone());
+                prov.inline_indexes.insert(key);
+            }
+            rejected.recovered.push(ix.clone());
+        }
+    }
+}
+
 type Rows<T> = rusqlite::Result<Vec<T>>;
 
 fn query<T>(
@@ -361,6 +398,7 @@ fn read_table(
         .cloned()
         .unwrap_or_else(|| (fallback.clone(), None));
     let comments = column_comments(sql);
+    let (column_checks, checks) = parse_checks(sql);
     let autoincrement = significant_tokens(sql).is_some_and(|t| {
         t.iter()
             .any(|t| t.token.to_string().eq_ignore_ascii_case("AUTOINCREMENT"))
@@ -392,6 +430,7 @@ fn read_table(
             nullable: notnull == 0 && !(pk > 0 && (rowid_alias || without_rowid)),
             primary_key_position: u32::try_from(pk).unwrap_or(0),
             autoincrement: rowid_alias && autoincrement,
+            check: column_checks.get(&cname.to_ascii_lowercase()).cloned(),
             generated: (hidden >= 2)
                 .then(|| if hidden == 3 { "stored" } else { "virtual" }.to_owned()),
             comment: comments
@@ -420,6 +459,7 @@ fn read_table(
         primary_key: primary_key.into_iter().map(|(_, c)| c).collect(),
         indexes,
         foreign_keys,
+        checks,
         without_rowid,
         row_estimate: None,
         access_patterns: Vec::new(),
@@ -493,6 +533,31 @@ fn read_indexes(
         });
     }
     Ok(res)
+}
+
+/// `CHECK` constraints of a stored `CREATE TABLE`: per column (lower-case
+/// name) and table-level. SQLite keeps them only as text; sqlparser reads
+/// them (nothing when it cannot parse the table).
+fn parse_checks(sql: &str) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut by_column = BTreeMap::new();
+    let mut table = Vec::new();
+    if let Ok(stmts) = Parser::parse_sql(&SQLiteDialect {}, sql)
+        && let Some(sqlparser::ast::Statement::CreateTable(ct)) = stmts.first()
+    {
+        for c in &ct.columns {
+            for o in &c.options {
+                if let sqlparser::ast::ColumnOption::Check(chk) = &o.option {
+                    by_column.insert(c.name.value.to_ascii_lowercase(), chk.expr.to_string());
+                }
+            }
+        }
+        for c in &ct.constraints {
+            if let sqlparser::ast::TableConstraint::Check(chk) = c {
+                table.push(chk.expr.to_string());
+            }
+        }
+    }
+    (by_column, table)
 }
 
 /// Expression texts and `WHERE` of a stored `CREATE INDEX`.
