@@ -111,9 +111,17 @@ fn display_path(root: &Path, p: &Path) -> String {
 
 /// Writes `text` to `path` atomically: a temporary file in the same folder,
 /// then a rename, so a failure never leaves a half-written report.
+///
+/// A target that exists but is not a regular file (`/dev/null`, a FIFO) is
+/// written in place: renaming over it would replace the device itself.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
-        return Ok(());
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            return std::fs::write(path, text)
+                .with_context(|| format!("failed to write {}", path.display()));
+        }
+        Ok(_) if std::fs::read_to_string(path).is_ok_and(|old| old == text) => return Ok(()),
+        _ => {}
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),

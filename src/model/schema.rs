@@ -82,6 +82,8 @@ pub struct RejectedStatement {
     pub offending: Vec<String>,
     /// What dmqa read instead, as DDL the engine accepts.
     pub recovered: Vec<String>,
+    /// How many later statements of the same file fail the same way.
+    pub repeats: u32,
 }
 
 /// Whether a table is an ordinary table or a virtual one.

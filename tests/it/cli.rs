@@ -165,7 +165,7 @@ fn broken_inputs_are_warnings_and_exit_0() {
         err.contains("wrangler.toml:2:16: warning[config-parse-error]"),
         "{err}"
     );
-    assert!(err.contains("; 8 warnings"), "{err}");
+    assert!(err.contains("; 10 warnings"), "{err}");
     let quiet = dmqa(&["scan", &fixture("broken_inputs"), "--out", "-", "-q"]);
     assert_eq!(stderr(&quiet), "");
 }
@@ -220,4 +220,32 @@ fn help_shows_an_example_per_subcommand() {
         assert!(text.contains("Examples:"), "{sub}: {text}");
     }
     assert_eq!(dmqa(&["--version"]).status.code(), Some(0));
+}
+
+/// `--out` naming a FIFO (or `/dev/null`) writes into it: renaming a file
+/// over it would replace the device. Tested on a FIFO in a scratch folder
+/// so a regression cannot break the machine's `/dev/null`.
+#[cfg(unix)]
+#[test]
+fn out_to_a_fifo_writes_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = scratch("fifo");
+    let fifo = dir.join("report.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let out = dmqa(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = reader.join().unwrap();
+    assert!(report.starts_with("# Data Model\n"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

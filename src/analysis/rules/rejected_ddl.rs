@@ -28,12 +28,23 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         for r in &db.rejected {
             let area = match &r.table {
                 Some(t) => format!("DDL ({t})"),
-                None => "DDL".to_owned(),
+                None => "Migration".to_owned(),
             };
             let (current, recommendation) = if r.offending.is_empty() {
+                let more = match r.repeats {
+                    0 => String::new(),
+                    n => format!(" (and {n} more statements in this file)"),
+                };
+                let fix = if r.reason.contains("syntax error") {
+                    format!("⚠️ {engine} rejects this statement; rewrite it in SQLite syntax")
+                } else {
+                    format!(
+                        "⚠️ Applying this migration fails on {engine}; fix the statement or what it depends on"
+                    )
+                };
                 (
-                    format!("Statement at {} fails: {}", r.location, r.reason),
-                    format!("⚠️ {engine} rejects this statement; rewrite it in SQLite syntax"),
+                    format!("Statement at {} fails: {}{more}", r.location, r.reason),
+                    fix,
                 )
             } else {
                 let items: Vec<String> = r.offending.iter().map(|o| format!("`{o}`")).collect();

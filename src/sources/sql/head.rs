@@ -39,23 +39,35 @@ pub enum Head {
     Other,
 }
 
+/// How much of a statement is tokenized to read its head: enough for any
+/// `CREATE … name ON table`, and a 1 MB seed `INSERT` costs nothing.
+const HEAD_BYTES: usize = 2048;
+
 /// Tokens of `sql` without whitespace and comments, or `None` when the
-/// tokenizer gives up (the statement is then read as [`Head::Other`]).
+/// tokenizer gives up before the first token.
 pub fn significant_tokens(sql: &str) -> Option<Vec<TokenWithSpan>> {
-    let tokens = Tokenizer::new(&SQLiteDialect {}, sql)
-        .tokenize_with_location()
-        .ok()?;
-    Some(
-        tokens
-            .into_iter()
-            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-            .collect(),
-    )
+    let mut tokens = Vec::new();
+    // A cut inside a string literal is a tokenizer error; the tokens before
+    // it are still good.
+    let _ = Tokenizer::new(&SQLiteDialect {}, sql).tokenize_with_location_into_buf(&mut tokens);
+    tokens.retain(|t| !matches!(t.token, Token::Whitespace(_)));
+    (!tokens.is_empty()).then_some(tokens)
+}
+
+fn prefix(sql: &str) -> &str {
+    if sql.len() <= HEAD_BYTES {
+        return sql;
+    }
+    let mut end = HEAD_BYTES;
+    while !sql.is_char_boundary(end) {
+        end -= 1;
+    }
+    &sql[..end]
 }
 
 /// Reads the schema effect of `sql`.
 pub fn head(sql: &str) -> Head {
-    let Some(tokens) = significant_tokens(sql) else {
+    let Some(tokens) = significant_tokens(prefix(sql)) else {
         return Head::Other;
     };
     let mut c = Cursor {

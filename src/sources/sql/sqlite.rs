@@ -133,6 +133,32 @@ pub fn build(
             let h = head(stmt.text);
             match sandbox.execute(stmt.text) {
                 Ok(()) => prov.record(&h, &loc, &stmt),
+                Err(SandboxError::Rejected(reason)) if !matches!(h, Head::CreateTable { .. }) => {
+                    // The same failure over and over (seed INSERTs hitting
+                    // a foreign key) is one finding and one warning with a
+                    // count, not thousands.
+                    if let Some(first) = db
+                        .rejected
+                        .iter_mut()
+                        .find(|r| r.location.path == file.path && r.reason == reason)
+                    {
+                        first.repeats += 1;
+                        continue;
+                    }
+                    diags.push(Diagnostic::warning(
+                        loc.clone(),
+                        "sqlite-rejected",
+                        format!("{who} rejects this statement: {reason}; it is left out of the schema"),
+                    ));
+                    db.rejected.push(RejectedStatement {
+                        location: loc,
+                        table: table_of(&h),
+                        reason,
+                        offending: Vec::new(),
+                        recovered: Vec::new(),
+                        repeats: 0,
+                    });
+                }
                 Err(SandboxError::Rejected(reason)) => {
                     let mut rejected = RejectedStatement {
                         location: loc.clone(),
@@ -140,6 +166,7 @@ pub fn build(
                         reason: reason.clone(),
                         offending: Vec::new(),
                         recovered: Vec::new(),
+                        repeats: 0,
                     };
                     if let Head::CreateTable { name } = &h {
                         recover_inline_indexes(
@@ -189,6 +216,16 @@ pub fn build(
                 )),
             }
         }
+    }
+    for r in db.rejected.iter().filter(|r| r.repeats > 0) {
+        diags.push(Diagnostic::warning(
+            r.location.clone(),
+            "sqlite-rejected",
+            format!(
+                "the next {} statement(s) in this file fail the same way ({})",
+                r.repeats, r.reason
+            ),
+        ));
     }
     let fallback = Location::line(files.first().map_or("", |f| f.path), 1);
     if let Err(e) = read_catalog(&sandbox, &prov, &fallback, &mut db) {
