@@ -160,10 +160,12 @@ pub struct KeyPattern {
     pub example: String,
     /// What it holds.
     pub purpose: String,
-    /// R2: `Permanent`, `Deleted by x()`; KV: value type.
-    pub lifecycle: String,
-    /// KV: TTL (`5m`, `None`); empty for R2.
-    pub ttl: String,
+    /// R2 only: `Permanent`, `Deleted by promoteBundle()`, …
+    pub lifecycle: Option<String>,
+    /// KV only: `JSON`, `Counter`, `String`, `Binary`.
+    pub value_type: Option<String>,
+    /// KV only: `5m`, `7d`, `Absolute`, `None`.
+    pub ttl: Option<String>,
     /// Where it is written or read.
     pub sources: Vec<Location>,
 }

@@ -68,6 +68,22 @@ pub struct Database {
     pub rejected: Vec<RejectedStatement>,
 }
 
+impl Database {
+    /// A database with no objects yet, built from `sources`.
+    pub fn empty(id: &str, engine: Engine, sources: Vec<String>) -> Database {
+        Database {
+            id: id.to_owned(),
+            engine,
+            bindings: Vec::new(),
+            sources,
+            tables: Vec::new(),
+            views: Vec::new(),
+            triggers: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+}
+
 /// A DDL statement the database engine would reject, with what dmqa still
 /// read from it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -99,3 +99,147 @@ mod tests {
         assert!(err.to_string().contains("undefined"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod hand_built {
+    //! The renderer on a model built by hand: every section and every
+    //! optional branch of the template, without any parser.
+    use super::*;
+    use crate::model::*;
+
+    fn loc(line: u32) -> Location {
+        Location::line("src/app.ts", line)
+    }
+
+    fn model() -> Model {
+        let column = |name: &str, ty: &str, nullable: bool, pk: u32| Column {
+            name: name.into(),
+            sql_type: ty.into(),
+            nullable,
+            default: None,
+            primary_key_position: pk,
+            autoincrement: false,
+            generated: None,
+            check: None,
+            comment: None,
+            location: loc(1),
+        };
+        let mut db = Database::empty("migrations", Engine::D1, vec!["migrations/0001.sql".into()]);
+        db.tables.push(Table {
+            name: "apps".into(),
+            kind: TableKind::Base,
+            purpose: Some("Apps | registered".into()),
+            columns: vec![
+                column("id", "TEXT", false, 1),
+                column("org_id", "TEXT", false, 0),
+            ],
+            primary_key: vec!["id".into()],
+            indexes: vec![Index {
+                name: "idx_apps_org".into(),
+                columns: vec![IndexColumn {
+                    name: "org_id".into(),
+                    descending: false,
+                }],
+                unique: false,
+                partial: None,
+                origin: IndexOrigin::Explicit,
+                location: loc(2),
+            }],
+            foreign_keys: vec![],
+            checks: vec![],
+            without_rowid: false,
+            row_estimate: Some("1000s".into()),
+            access_patterns: vec![AccessPattern {
+                operation: "List by org".into(),
+                query: "WHERE org_id = ?".into(),
+                frequency: "High (GET /v1/apps)".into(),
+                sources: vec![loc(3)],
+            }],
+            location: loc(1),
+        });
+        let pattern = |p: &str, e: &str| KeyPattern {
+            pattern: p.into(),
+            example: e.into(),
+            purpose: "Production bundle".into(),
+            lifecycle: Some("Permanent".into()),
+            value_type: Some("JSON".into()),
+            ttl: Some("5m".into()),
+            sources: vec![loc(4)],
+        };
+        Model {
+            databases: vec![db],
+            buckets: vec![Bucket {
+                binding: "BUNDLES".into(),
+                bucket_names: vec!["bundles".into()],
+                bound_by: vec![],
+                path_patterns: vec![pattern("{appId}/bundle.js", "abc123/bundle.js")],
+                access: vec![ResourceAccess {
+                    operation: "Upload".into(),
+                    actor: "POST /v1/uploads".into(),
+                    frequency: "Per release".into(),
+                    sources: vec![loc(5)],
+                }],
+                location: loc(5),
+            }],
+            kv_namespaces: vec![KvNamespace {
+                binding: "CACHE".into(),
+                ids: vec![],
+                bound_by: vec![],
+                key_patterns: vec![pattern("app:{appId}", "app:abc123")],
+                location: loc(6),
+            }],
+            queues: vec![Queue {
+                name: "uploads".into(),
+                producers: vec![BindingRef {
+                    worker: "api".into(),
+                    environment: None,
+                    binding: "UPLOADS".into(),
+                }],
+                consumers: vec![],
+                is_dead_letter_queue: false,
+                message_schema: vec![("jobId".into(), "string".into())],
+                processing: vec![ProcessingStep {
+                    action: "Download from R2".into(),
+                    on_failure: "Retry (max 3)".into(),
+                    location: loc(7),
+                }],
+                location: loc(7),
+            }],
+            durable_objects: vec![DurableObject {
+                class_name: "Room".into(),
+                storage: DoStorage::Sqlite,
+                bound_by: vec![],
+                script_name: None,
+                purpose: Some("Chat room".into()),
+                state: vec![("members".into(), "Map<string, WebSocket>".into())],
+                methods: vec![DoMethod {
+                    name: "connect".into(),
+                    purpose: "WebSocket connection".into(),
+                    called_by: vec!["GET /v1/rooms/:id".into()],
+                    location: loc(8),
+                }],
+                location: loc(8),
+            }],
+            flows: vec![Flow {
+                entry: "POST /v1/uploads".into(),
+                steps: vec!["D1 (apps)".into(), "R2 BUNDLES".into()],
+                location: loc(9),
+            }],
+            findings: vec![Finding {
+                rule: "example".into(),
+                severity: FindingSeverity::Keep,
+                area: "Indexes".into(),
+                current: "Every FK indexed".into(),
+                recommendation: "Keep".into(),
+                effort: "-".into(),
+                locations: vec![],
+            }],
+            ..Model::default()
+        }
+    }
+
+    #[test]
+    fn every_branch_of_the_template_renders() {
+        insta::assert_snapshot!(render(&model(), None).unwrap());
+    }
+}

@@ -96,14 +96,26 @@ pub struct BucketView {
     pub access: Vec<ActorRow>,
 }
 
-/// A Path Patterns / Key Patterns row.
+/// A Path Patterns (R2) or Key Patterns (KV) row.
 #[derive(Debug, Serialize)]
 pub struct PatternRow {
     pub pattern: String,
     pub example: String,
     pub purpose: String,
     pub lifecycle: String,
+    pub value_type: String,
     pub ttl: String,
+}
+
+fn pattern_row(p: &crate::model::KeyPattern) -> PatternRow {
+    PatternRow {
+        pattern: format!("`{}`", p.pattern),
+        example: format!("`{}`", p.example),
+        purpose: or_dash(Some(&p.purpose)),
+        lifecycle: or_dash(p.lifecycle.as_deref()),
+        value_type: or_dash(p.value_type.as_deref()),
+        ttl: or_dash(p.ttl.as_deref()),
+    }
 }
 
 /// An R2 Access Patterns row.
@@ -213,17 +225,7 @@ pub fn build(model: &Model) -> ReportView {
             .map(|b| BucketView {
                 binding: b.binding.clone(),
                 bucket_names: b.bucket_names.join(", "),
-                patterns: b
-                    .path_patterns
-                    .iter()
-                    .map(|p| PatternRow {
-                        pattern: format!("`{}`", p.pattern),
-                        example: format!("`{}`", p.example),
-                        purpose: p.purpose.clone(),
-                        lifecycle: p.lifecycle.clone(),
-                        ttl: p.ttl.clone(),
-                    })
-                    .collect(),
+                patterns: b.path_patterns.iter().map(pattern_row).collect(),
                 access: b
                     .access
                     .iter()
@@ -240,17 +242,7 @@ pub fn build(model: &Model) -> ReportView {
             .iter()
             .map(|n| NamespaceView {
                 binding: n.binding.clone(),
-                patterns: n
-                    .key_patterns
-                    .iter()
-                    .map(|p| PatternRow {
-                        pattern: format!("`{}`", p.pattern),
-                        example: format!("`{}`", p.example),
-                        purpose: p.purpose.clone(),
-                        lifecycle: p.lifecycle.clone(),
-                        ttl: p.ttl.clone(),
-                    })
-                    .collect(),
+                patterns: n.key_patterns.iter().map(pattern_row).collect(),
             })
             .collect(),
         queues: model.queues.iter().map(queue_view).collect(),
@@ -595,10 +587,13 @@ fn storage_text(storage: DoStorage, script: Option<&str>) -> String {
 }
 
 fn recommendation_row(f: &Finding) -> RecommendationRow {
+    // A checked-and-fine row reads `✅ Keep`, with the rule's remark after.
     let recommendation = match f.severity {
-        FindingSeverity::Keep if !f.recommendation.starts_with('✅') => {
-            format!("✅ Keep: {}", f.recommendation)
-        }
+        FindingSeverity::Keep => match f.recommendation.trim() {
+            "" | "Keep" | "✅ Keep" => "✅ Keep".to_owned(),
+            other if other.starts_with('✅') => other.to_owned(),
+            other => format!("✅ Keep — {other}"),
+        },
         _ => f.recommendation.clone(),
     };
     RecommendationRow {

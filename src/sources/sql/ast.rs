@@ -86,16 +86,14 @@ pub fn build(
             }
         }
     }
-    Database {
-        id: id.to_owned(),
+    let mut db = Database::empty(
+        id,
         engine,
-        bindings: Vec::new(),
-        sources: files.iter().map(|f| f.path.to_owned()).collect(),
-        tables,
-        views: b.views,
-        triggers: Vec::new(),
-        rejected: Vec::new(),
-    }
+        files.iter().map(|f| f.path.to_owned()).collect(),
+    );
+    db.tables = tables;
+    db.views = b.views;
+    db
 }
 
 /// A parse error at its absolute position: sqlparser reports positions
@@ -310,6 +308,25 @@ fn alter(b: &mut Builder, name: &str, op: AlterTableOperation, loc: &Location) -
     name.to_owned()
 }
 
+fn foreign_key(
+    columns: Vec<String>,
+    fk: &sqlparser::ast::ForeignKeyConstraint,
+    loc: &Location,
+) -> ForeignKey {
+    ForeignKey {
+        columns,
+        ref_table: last(&fk.foreign_table),
+        ref_columns: fk
+            .referred_columns
+            .iter()
+            .map(|i| i.value.clone())
+            .collect(),
+        on_delete: fk.on_delete.map(|a| a.to_string()),
+        on_update: fk.on_update.map(|a| a.to_string()),
+        location: loc.clone(),
+    }
+}
+
 fn is_serial(ty: &DataType) -> bool {
     let s = ty.to_string().to_ascii_lowercase();
     matches!(s.as_str(), "serial" | "bigserial" | "smallserial")
@@ -349,18 +366,10 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
                 origin: IndexOrigin::UniqueConstraint,
                 location: loc.clone(),
             }),
-            ColumnOption::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
-                columns: vec![c.name.clone()],
-                ref_table: last(&fk.foreign_table),
-                ref_columns: fk
-                    .referred_columns
-                    .iter()
-                    .map(|i| i.value.clone())
-                    .collect(),
-                on_delete: fk.on_delete.map(|a| a.to_string()),
-                on_update: fk.on_update.map(|a| a.to_string()),
-                location: loc.clone(),
-            }),
+            ColumnOption::ForeignKey(fk) => {
+                t.foreign_keys
+                    .push(foreign_key(vec![c.name.clone()], fk, loc))
+            }
             ColumnOption::Comment(text) => c.comment = Some(text.clone()),
             ColumnOption::Check(chk) => c.check = Some(chk.expr.to_string()),
             ColumnOption::Generated { .. } => c.generated = Some("stored".to_owned()),
@@ -434,18 +443,10 @@ fn add_constraint(t: &mut Table, c: TableConstraint, loc: &Location) {
             origin: IndexOrigin::Inline,
             location: loc.clone(),
         }),
-        TableConstraint::ForeignKey(fk) => t.foreign_keys.push(ForeignKey {
-            columns: fk.columns.iter().map(|i| i.value.clone()).collect(),
-            ref_table: last(&fk.foreign_table),
-            ref_columns: fk
-                .referred_columns
-                .iter()
-                .map(|i| i.value.clone())
-                .collect(),
-            on_delete: fk.on_delete.map(|a| a.to_string()),
-            on_update: fk.on_update.map(|a| a.to_string()),
-            location: loc.clone(),
-        }),
+        TableConstraint::ForeignKey(fk) => {
+            let columns = fk.columns.iter().map(|i| i.value.clone()).collect();
+            t.foreign_keys.push(foreign_key(columns, &fk, loc));
+        }
         TableConstraint::Check(chk) => t.checks.push(chk.expr.to_string()),
         _ => {}
     }

@@ -99,16 +99,11 @@ pub fn build(
     files: &[SqlInput<'_>],
     diags: &mut Vec<Diagnostic>,
 ) -> Database {
-    let mut db = Database {
-        id: id.to_owned(),
+    let mut db = Database::empty(
+        id,
         engine,
-        bindings: Vec::new(),
-        sources: files.iter().map(|f| f.path.to_owned()).collect(),
-        tables: Vec::new(),
-        views: Vec::new(),
-        triggers: Vec::new(),
-        rejected: Vec::new(),
-    };
+        files.iter().map(|f| f.path.to_owned()).collect(),
+    );
     let sandbox = match Sandbox::open() {
         Ok(s) => s,
         Err(e) => {
