@@ -9,7 +9,7 @@
 pub mod sql;
 pub mod wrangler;
 
-use crate::model::{BindingKind, DatabaseBinding, Engine, Model, Worker};
+use crate::model::{BindingKind, DatabaseBinding, Diagnostic, Engine, Model, Worker};
 use crate::scan::SourceFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -84,7 +84,7 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         wrangler::extract(f, &mut model.workers, &mut model.diagnostics);
     }
     let sql: Vec<&SourceFile> = files.iter().filter(|f| f.kind == SourceKind::Sql).collect();
-    for plan in plan_databases(&model.workers, &sql) {
+    for plan in plan_databases(&model.workers, &sql, &mut model.diagnostics) {
         let inputs: Vec<sql::SqlInput<'_>> = plan
             .files
             .iter()
@@ -108,22 +108,62 @@ struct DatabasePlan<'a> {
     bindings: Vec<DatabaseBinding>,
 }
 
-/// Migration order: files whose names start with a number by that number,
-/// then the rest by name.
-fn migration_order(path: &str) -> (u8, u64, String) {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+/// Migration order within a folder: by the number the first path
+/// component after the folder starts with (`0002_x.sql`,
+/// `0002_x/migration.sql`), then by path; unnumbered files last.
+fn migration_order(dir: &str, path: &str) -> (u8, u64, String) {
+    let rel = if dir.is_empty() {
+        path
+    } else {
+        path.strip_prefix(dir)
+            .and_then(|r| r.strip_prefix('/'))
+            .unwrap_or(path)
+    };
+    let first = rel.split('/').next().unwrap_or(rel);
+    let digits: String = first.chars().take_while(char::is_ascii_digit).collect();
     match digits.parse::<u64>() {
-        Ok(n) => (0, n, name.to_owned()),
-        Err(_) => (1, 0, name.to_owned()),
+        Ok(n) => (0, n, rel.to_owned()),
+        Err(_) => (1, 0, rel.to_owned()),
+    }
+}
+
+/// A D1 binding's `migrations_pattern`: a glob relative to its config.
+struct PatternClaim {
+    matcher: globset::GlobMatcher,
+    dir: String,
+}
+
+/// The folder a SQL file's database is named after: a D1 binding's
+/// `migrations_dir` when its `migrations_pattern` matches the file; the
+/// folder above for Drizzle's nested `NNNN_name/migration.sql` layout;
+/// else the file's own folder.
+fn folder_of(path: &str, patterns: &[PatternClaim]) -> String {
+    if let Some(p) = patterns.iter().find(|p| p.matcher.is_match(path)) {
+        return p.dir.clone();
+    }
+    let dir = parent(path);
+    let nested = path.ends_with("/migration.sql")
+        && dir
+            .rsplit('/')
+            .next()
+            .is_some_and(|d| d.starts_with(|c: char| c.is_ascii_digit()));
+    if nested {
+        parent(dir).to_owned()
+    } else {
+        dir.to_owned()
     }
 }
 
 /// Groups SQL files into databases.
-fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<DatabasePlan<'a>> {
+fn plan_databases<'a>(
+    workers: &[Worker],
+    sql: &[&'a SourceFile],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<DatabasePlan<'a>> {
     // Every D1 binding claims its migrations folder (wrangler's default is
-    // `migrations` next to the config).
+    // `migrations` next to the config), or what its pattern matches.
     let mut d1_dirs: BTreeMap<String, Vec<DatabaseBinding>> = BTreeMap::new();
+    let mut patterns: Vec<PatternClaim> = Vec::new();
     for w in workers {
         let config_dir = parent(&w.location.path);
         for b in w.bindings.iter().filter(|b| b.kind == BindingKind::D1) {
@@ -131,21 +171,38 @@ fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<Databas
                 .settings
                 .get("migrations_dir")
                 .map_or("migrations", String::as_str);
-            d1_dirs
-                .entry(path_join(config_dir, rel))
-                .or_default()
-                .push(DatabaseBinding {
-                    worker: w.name.clone(),
-                    environment: w.environment.clone(),
-                    binding: b.name.clone(),
-                    database_name: b.target.clone(),
-                });
+            let dir = path_join(config_dir, rel);
+            if let Some(pattern) = b.settings.get("migrations_pattern") {
+                let glob = path_join(config_dir, pattern);
+                match globset::GlobBuilder::new(&glob)
+                    .literal_separator(true)
+                    .build()
+                {
+                    Ok(g) => patterns.push(PatternClaim {
+                        matcher: g.compile_matcher(),
+                        dir: dir.clone(),
+                    }),
+                    Err(e) => diags.push(Diagnostic::warning(
+                        b.location.clone(),
+                        "config-invalid-value",
+                        format!(
+                            "`migrations_pattern` is not a valid glob ({e}); using `migrations_dir`"
+                        ),
+                    )),
+                }
+            }
+            d1_dirs.entry(dir).or_default().push(DatabaseBinding {
+                worker: w.name.clone(),
+                environment: w.environment.clone(),
+                binding: b.name.clone(),
+                database_name: b.target.clone(),
+            });
         }
     }
     let mut by_dir: BTreeMap<String, Vec<&'a SourceFile>> = BTreeMap::new();
     for f in sql {
         by_dir
-            .entry(parent(&f.path).to_owned())
+            .entry(folder_of(&f.path, &patterns))
             .or_default()
             .push(f);
     }
@@ -188,7 +245,7 @@ fn plan_databases<'a>(workers: &[Worker], sql: &[&'a SourceFile]) -> Vec<Databas
     }
     let mut plans = Vec::new();
     for (dir, mut files) in by_dir {
-        files.sort_by_key(|f| migration_order(&f.path));
+        files.sort_by_key(|f| migration_order(&dir, &f.path));
         let claimed = d1_dirs
             .get(&dir)
             .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
@@ -242,10 +299,23 @@ mod tests {
     #[test]
     fn orders_migrations_numerically() {
         let mut v = vec!["m/10_b.sql", "m/2_a.sql", "m/schema.sql", "m/0001_x.sql"];
-        v.sort_by_key(|p| migration_order(p));
+        v.sort_by_key(|p| migration_order("m", p));
         assert_eq!(
             v,
             vec!["m/0001_x.sql", "m/2_a.sql", "m/10_b.sql", "m/schema.sql"]
         );
+        let mut nested = vec!["m/0010_b/migration.sql", "m/0002_a/migration.sql"];
+        nested.sort_by_key(|p| migration_order("m", p));
+        assert_eq!(
+            nested,
+            vec!["m/0002_a/migration.sql", "m/0010_b/migration.sql"]
+        );
+    }
+
+    #[test]
+    fn nested_drizzle_layouts_are_one_folder() {
+        assert_eq!(folder_of("db/m/0001_init/migration.sql", &[]), "db/m");
+        assert_eq!(folder_of("db/m/0001_init.sql", &[]), "db/m");
+        assert_eq!(folder_of("db/m/extra/migration.sql", &[]), "db/m/extra");
     }
 }
