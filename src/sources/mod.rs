@@ -127,6 +127,22 @@ fn migration_order(dir: &str, path: &str) -> (u8, u64, String) {
     }
 }
 
+/// Whether SQL text creates or alters anything (a cheap look, not a parse).
+fn defines_schema(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "create table",
+        "create virtual table",
+        "alter table",
+        "create index",
+        "create unique index",
+        "create view",
+        "create type",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+}
+
 /// A D1 binding's `migrations_pattern`: a glob relative to its config.
 struct PatternClaim {
     matcher: globset::GlobMatcher,
@@ -251,6 +267,18 @@ fn plan_databases<'a>(
             .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
         let (engine, mut bindings) = match claimed {
             Some(b) => (Engine::D1, b.clone()),
+            // SQL that defines nothing (queries kept in `.sql` files,
+            // imported as text modules) is not a schema.
+            None if !files.iter().any(|f| defines_schema(&f.text)) => {
+                for f in &files {
+                    diags.push(Diagnostic::info(
+                        crate::model::Location::line(&f.path, 1),
+                        "not-a-schema",
+                        "no CREATE or ALTER statement here: read as queries, not as a database",
+                    ));
+                }
+                continue;
+            }
             None => (
                 guessed.get(&dir).copied().unwrap_or(Engine::Sqlite),
                 Vec::new(),
@@ -310,6 +338,13 @@ mod tests {
             nested,
             vec!["m/0002_a/migration.sql", "m/0010_b/migration.sql"]
         );
+    }
+
+    #[test]
+    fn only_ddl_makes_a_schema() {
+        assert!(defines_schema("-- x\ncreate TABLE a (id int);"));
+        assert!(defines_schema("ALTER TABLE a ADD COLUMN b"));
+        assert!(!defines_schema("SELECT * FROM users WHERE id = ?"));
     }
 
     #[test]
