@@ -5,6 +5,7 @@
 //! and the recommendations. It reads only the [`Model`]: no files, no
 //! parsers.
 
+mod link;
 mod relationships;
 mod resources;
 pub mod rules;
@@ -13,8 +14,10 @@ use crate::model::Model;
 
 /// Fills the derived parts of `model` and sorts it.
 pub fn analyze(model: &mut Model) {
+    link::tables(model);
     resources::collect(model);
     relationships::collect(model);
+    link::relations(model);
     rules::run(model);
     model.normalize();
 }

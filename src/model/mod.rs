@@ -26,6 +26,14 @@ pub struct Model {
     pub databases: Vec<Database>,
     /// Relationships between tables (declared and inferred).
     pub relationships: Vec<Relationship>,
+    /// Tables declared by ORM schemas, before analysis matches them with
+    /// databases (emptied by then).
+    pub orm_tables: Vec<OrmTable>,
+    /// Relationships declared by ORM schemas (Drizzle `relations()`), by
+    /// table name; analysis places them in their database.
+    pub orm_relations: Vec<Relationship>,
+    /// `drizzle.config.*` files.
+    pub drizzle_configs: Vec<DrizzleConfig>,
     /// R2 buckets by binding name.
     pub buckets: Vec<Bucket>,
     /// KV namespaces by binding name.
@@ -64,7 +72,8 @@ impl Model {
             db.tables.sort_by(|a, b| a.name.cmp(&b.name));
             db.views.sort_by(|a, b| a.name.cmp(&b.name));
             db.triggers.sort_by(|a, b| a.name.cmp(&b.name));
-            for t in &mut db.tables {
+            db.orm_tables.sort_by(|a, b| a.name.cmp(&b.name));
+            for t in db.tables.iter_mut().chain(db.orm_tables.iter_mut()) {
                 t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
             }
         }

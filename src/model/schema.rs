@@ -66,6 +66,9 @@ pub struct Database {
     pub triggers: Vec<Trigger>,
     /// Statements the engine rejects (for D1: what SQLite rejects).
     pub rejected: Vec<RejectedStatement>,
+    /// The same database as an ORM schema (Drizzle) declares it, kept
+    /// beside `tables` when migrations are the truth, for drift checks.
+    pub orm_tables: Vec<Table>,
 }
 
 impl Database {
@@ -80,6 +83,7 @@ impl Database {
             views: Vec::new(),
             triggers: Vec::new(),
             rejected: Vec::new(),
+            orm_tables: Vec::new(),
         }
     }
 }
@@ -285,4 +289,46 @@ pub struct AccessPattern {
     pub frequency: String,
     /// Every place the pattern was found.
     pub sources: Vec<Location>,
+}
+
+/// Which database an ORM table is meant for, as far as the code says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum OrmTarget {
+    /// `drizzle(env.DB, …)`: the D1 binding named `DB`.
+    Binding(String),
+    /// A `drizzle.config` whose `out` folder holds the migrations.
+    MigrationsDir(String),
+    /// Nothing says; the core module's dialect decides.
+    Unassigned,
+}
+
+/// A table declared by an ORM schema (Drizzle), before it is matched with
+/// a database.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrmTable {
+    /// Dialect of the core module it was built with (`Sqlite`, `Postgres`,
+    /// `MySql`).
+    pub dialect: Engine,
+    /// Where it belongs.
+    pub target: OrmTarget,
+    /// The table as the schema declares it.
+    pub table: Table,
+}
+
+/// A `drizzle.config.*` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DrizzleConfig {
+    /// `dialect` (`sqlite`, `postgresql`, `mysql`, `turso`, …).
+    pub dialect: Option<String>,
+    /// `driver` (`d1-http`, …).
+    pub driver: Option<String>,
+    /// `schema` paths or globs, relative to the repo root.
+    pub schema: Vec<String>,
+    /// `out` folder relative to the repo root (drizzle-kit's default is
+    /// `drizzle`).
+    pub out: String,
+    /// `casing` (`snake_case`, `camelCase`).
+    pub casing: Option<String>,
+    /// Where.
+    pub location: Location,
 }

@@ -7,9 +7,12 @@
 //! its engine guessed from its content).
 
 pub mod sql;
+pub mod typescript;
 pub mod wrangler;
 
-use crate::model::{BindingKind, DatabaseBinding, Diagnostic, Engine, Model, Worker};
+use crate::model::{
+    BindingKind, DatabaseBinding, Diagnostic, DrizzleConfig, Engine, Model, Worker,
+};
 use crate::scan::SourceFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -25,16 +28,22 @@ pub enum SourceKind {
     TypeScript,
     /// `*.rs`.
     Rust,
+    /// `tsconfig.json` (path aliases).
+    TsConfig,
+    /// drizzle-kit's `meta/_journal.json` (migration order).
+    DrizzleJournal,
 }
 
 impl SourceKind {
     /// Classifies a file by its name; `None` for files no reader wants.
     pub fn classify(file_name: &str) -> Option<SourceKind> {
-        if matches!(
-            file_name,
-            "wrangler.toml" | "wrangler.json" | "wrangler.jsonc"
-        ) {
-            return Some(SourceKind::Wrangler);
+        match file_name {
+            "wrangler.toml" | "wrangler.json" | "wrangler.jsonc" => {
+                return Some(SourceKind::Wrangler);
+            }
+            "tsconfig.json" => return Some(SourceKind::TsConfig),
+            "_journal.json" => return Some(SourceKind::DrizzleJournal),
+            _ => {}
         }
         let ext = file_name.rsplit_once('.')?.1;
         match ext {
@@ -47,10 +56,10 @@ impl SourceKind {
         }
     }
 
-    /// Whether a reader consumes this kind yet. TypeScript and Rust are
-    /// classified (and counted) but their readers come later.
+    /// Whether a reader consumes this kind yet. Rust is classified (and
+    /// counted) but its reader comes later.
     pub fn is_read(self) -> bool {
-        matches!(self, SourceKind::Wrangler | SourceKind::Sql)
+        !matches!(self, SourceKind::Rust)
     }
 }
 
@@ -80,11 +89,41 @@ fn parent(path: &str) -> &str {
 
 /// Reads every file into `model`.
 pub fn extract(files: &[SourceFile], model: &mut Model) {
-    for f in files.iter().filter(|f| f.kind == SourceKind::Wrangler) {
+    let of = |k: SourceKind| files.iter().filter(move |f| f.kind == k);
+    for f in of(SourceKind::Wrangler) {
         wrangler::extract(f, &mut model.workers, &mut model.diagnostics);
     }
-    let sql: Vec<&SourceFile> = files.iter().filter(|f| f.kind == SourceKind::Sql).collect();
-    for plan in plan_databases(&model.workers, &sql, &mut model.diagnostics) {
+    let aliases = of(SourceKind::TsConfig)
+        .filter_map(|f| typescript::tsconfig_aliases(f, &mut model.diagnostics))
+        .collect();
+    let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
+    typescript::extract(&ts, aliases, model);
+    let journals: BTreeMap<String, Vec<String>> = of(SourceKind::DrizzleJournal)
+        .filter_map(|f| Some((parent(parent(&f.path)).to_owned(), journal_tags(f)?)))
+        .collect();
+    let sql: Vec<&SourceFile> = of(SourceKind::Sql).collect();
+    let plans = plan_databases(
+        &model.workers,
+        &model.drizzle_configs,
+        &sql,
+        &mut model.diagnostics,
+    );
+    for mut plan in plans {
+        if let Some(tags) = journals.get(&plan.id) {
+            // The journal's order wins over file names.
+            plan.files.sort_by_key(|f| {
+                let stem = f
+                    .path
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches(".sql");
+                (
+                    tags.iter().position(|t| t == stem).unwrap_or(usize::MAX),
+                    f.path.clone(),
+                )
+            });
+        }
         let inputs: Vec<sql::SqlInput<'_>> = plan
             .files
             .iter()
@@ -96,6 +135,30 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         let mut db = sql::build(&plan.id, plan.engine, &inputs, &mut model.diagnostics);
         db.bindings = plan.bindings;
         model.databases.push(db);
+    }
+}
+
+/// The migration tags of a drizzle-kit journal, in journal order.
+fn journal_tags(f: &SourceFile) -> Option<Vec<String>> {
+    let v: serde_json::Value = serde_json::from_str(&f.text).ok()?;
+    let mut entries: Vec<(u64, String)> = v
+        .get("entries")?
+        .as_array()?
+        .iter()
+        .filter_map(|e| Some((e.get("idx")?.as_u64()?, e.get("tag")?.as_str()?.to_owned())))
+        .collect();
+    entries.sort();
+    Some(entries.into_iter().map(|(_, t)| t).collect())
+}
+
+/// The engine a drizzle.config's dialect (and driver) names.
+fn config_engine(c: &DrizzleConfig) -> Option<Engine> {
+    match (c.dialect.as_deref(), c.driver.as_deref()) {
+        (_, Some("d1-http" | "d1")) => Some(Engine::D1),
+        (Some("sqlite" | "turso"), _) => Some(Engine::Sqlite),
+        (Some("postgresql" | "postgres"), _) => Some(Engine::Postgres),
+        (Some("mysql" | "singlestore"), _) => Some(Engine::MySql),
+        _ => None,
     }
 }
 
@@ -173,9 +236,15 @@ fn folder_of(path: &str, patterns: &[PatternClaim]) -> String {
 /// Groups SQL files into databases.
 fn plan_databases<'a>(
     workers: &[Worker],
+    configs: &[DrizzleConfig],
     sql: &[&'a SourceFile],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<DatabasePlan<'a>> {
+    // drizzle-kit `out` folders have the engine their config names.
+    let config_engines: BTreeMap<&str, Engine> = configs
+        .iter()
+        .filter_map(|c| Some((c.out.as_str(), config_engine(c)?)))
+        .collect();
     // Every D1 binding claims its migrations folder (wrangler's default is
     // `migrations` next to the config), or what its pattern matches.
     let mut d1_dirs: BTreeMap<String, Vec<DatabaseBinding>> = BTreeMap::new();
@@ -280,7 +349,11 @@ fn plan_databases<'a>(
                 continue;
             }
             None => (
-                guessed.get(&dir).copied().unwrap_or(Engine::Sqlite),
+                config_engines
+                    .get(dir.as_str())
+                    .or_else(|| guessed.get(&dir))
+                    .copied()
+                    .unwrap_or(Engine::Sqlite),
                 Vec::new(),
             ),
         };

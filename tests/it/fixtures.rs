@@ -43,6 +43,8 @@ fixture!(codepush_d1);
 fixture!(waddle_chat);
 fixture!(broken_inputs);
 fixture!(sql_engines);
+fixture!(drizzle_saas);
+fixture!(d1_drizzle_drift);
 
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]

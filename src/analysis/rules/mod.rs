@@ -6,6 +6,7 @@
 //! text as its `DOC`.
 
 mod rejected_ddl;
+mod schema_drift;
 
 use crate::model::{Finding, Model};
 
@@ -14,6 +15,8 @@ use crate::model::{Finding, Model};
 pub enum RuleId {
     /// DDL that SQLite, and so D1, rejects.
     RejectedDdl,
+    /// A Drizzle schema and the migrations of its database disagree.
+    SchemaDrift,
 }
 
 impl RuleId {
@@ -21,6 +24,7 @@ impl RuleId {
     pub fn as_str(self) -> &'static str {
         match self {
             RuleId::RejectedDdl => "rejected-ddl",
+            RuleId::SchemaDrift => "schema-drift",
         }
     }
 }
@@ -37,11 +41,18 @@ pub struct Rule {
 }
 
 /// The registry, in id order.
-pub const RULES: &[Rule] = &[Rule {
-    id: RuleId::RejectedDdl,
-    check: rejected_ddl::check,
-    doc: rejected_ddl::DOC,
-}];
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: RuleId::RejectedDdl,
+        check: rejected_ddl::check,
+        doc: rejected_ddl::DOC,
+    },
+    Rule {
+        id: RuleId::SchemaDrift,
+        check: schema_drift::check,
+        doc: schema_drift::DOC,
+    },
+];
 
 /// Runs every rule and appends its findings to the model.
 pub fn run(model: &mut Model) {
@@ -71,9 +82,9 @@ mod tests {
         // A new variant must be added to RULES: this match fails to compile
         // when a variant is missing here, and the assert fails when it is
         // missing from RULES.
-        for id in [RuleId::RejectedDdl] {
+        for id in [RuleId::RejectedDdl, RuleId::SchemaDrift] {
             match id {
-                RuleId::RejectedDdl => assert!(ids.contains(&id)),
+                RuleId::RejectedDdl | RuleId::SchemaDrift => assert!(ids.contains(&id)),
             }
         }
     }

@@ -67,8 +67,10 @@ impl Provenance {
             }
             Head::AddColumn { table, column } => {
                 let key = (table.to_ascii_lowercase(), column.to_ascii_lowercase());
-                let note = stmt.trailing_comment.clone().or_else(|| comment.cloned());
-                self.columns.insert(key, (loc.clone(), note));
+                // Only a comment on the statement's own line documents the
+                // column; one above usually describes the migration.
+                self.columns
+                    .insert(key, (loc.clone(), stmt.trailing_comment.clone()));
             }
             Head::RenameColumn { table, from, to } => {
                 let table = table.to_ascii_lowercase();

@@ -1,0 +1,178 @@
+//! Linking: which database each ORM (Drizzle) table belongs to.
+//!
+//! A table goes to the database its `drizzle(env.DB, …)` client binds, or
+//! whose migrations its `drizzle.config` writes; otherwise the only
+//! database of its dialect (a sqlite-core schema in a Worker with one D1
+//! binding is that D1 database). Where the database has SQL migrations,
+//! those are the truth and the ORM's tables are kept beside them for the
+//! drift check; otherwise the ORM's tables are the schema.
+
+use crate::model::{
+    BindingKind, Database, DatabaseBinding, Engine, Model, OrmTable, OrmTarget, RelationKind,
+};
+
+/// Places `model.orm_tables` in databases.
+pub fn tables(model: &mut Model) {
+    for ot in std::mem::take(&mut model.orm_tables) {
+        let idx = database_for(model, &ot);
+        let Some(db) = model.databases.get_mut(idx) else {
+            continue;
+        };
+        // Migrations (SQL sources) are the truth when there are any; the
+        // schema still lends its JSDoc purposes and column notes (`mode:
+        // timestamp`, enum values) where the migrations have none.
+        if !db.sources.is_empty() {
+            if let Some(t) = db
+                .tables
+                .iter_mut()
+                .find(|t| t.name.eq_ignore_ascii_case(&ot.table.name))
+            {
+                if t.purpose.is_none() {
+                    t.purpose.clone_from(&ot.table.purpose);
+                }
+                for c in &mut t.columns {
+                    if c.comment.is_none()
+                        && let Some(oc) = ot
+                            .table
+                            .columns
+                            .iter()
+                            .find(|o| o.name.eq_ignore_ascii_case(&c.name))
+                    {
+                        c.comment.clone_from(&oc.comment);
+                    }
+                }
+            }
+            db.orm_tables.push(ot.table);
+        } else if !db.tables.iter().any(|t| t.name == ot.table.name) {
+            db.tables.push(ot.table);
+        }
+    }
+}
+
+/// Places `model.orm_relations` in databases, unless a declared foreign
+/// key already says the same. Runs after declared relationships exist.
+pub fn relations(model: &mut Model) {
+    for mut r in std::mem::take(&mut model.orm_relations) {
+        let Some(db) = model.databases.iter().find(|d| {
+            let has = |name: &str| {
+                d.tables
+                    .iter()
+                    .chain(d.orm_tables.iter())
+                    .any(|t| t.name == name)
+            };
+            has(&r.from_table) && has(&r.to_table)
+        }) else {
+            continue;
+        };
+        r.database = db.id.clone();
+        let declared = model.relationships.iter().any(|x| {
+            x.kind == RelationKind::Declared
+                && x.database == r.database
+                && x.from_table == r.from_table
+                && x.to_table == r.to_table
+                && x.from_columns == r.from_columns
+        });
+        if !declared {
+            model.relationships.push(r);
+        }
+    }
+}
+
+/// The index of the database `ot` belongs to, creating it when needed.
+fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
+    match &ot.target {
+        OrmTarget::Binding(b) => {
+            if let Some(i) = model
+                .databases
+                .iter()
+                .position(|d| d.bindings.iter().any(|x| &x.binding == b))
+            {
+                return i;
+            }
+            let bindings = d1_bindings(model, Some(b));
+            let engine = if bindings.is_empty() {
+                ot.dialect
+            } else {
+                Engine::D1
+            };
+            new_database(model, &format!("binding {b}"), engine, bindings)
+        }
+        OrmTarget::MigrationsDir(dir) => {
+            if let Some(i) = model.databases.iter().position(|d| &d.id == dir) {
+                return i;
+            }
+            new_database(model, dir, ot.dialect, Vec::new())
+        }
+        OrmTarget::Unassigned => {
+            let wanted = match ot.dialect {
+                Engine::Sqlite | Engine::D1 => vec![Engine::D1, Engine::Sqlite],
+                other => vec![other],
+            };
+            for e in &wanted {
+                let of_engine: Vec<usize> = model
+                    .databases
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.engine == *e)
+                    .map(|(i, _)| i)
+                    .collect();
+                if let [only] = of_engine.as_slice() {
+                    return *only;
+                }
+            }
+            // A sqlite-core schema in a checkout whose Workers bind exactly
+            // one D1 database (by binding name) is that database.
+            if matches!(ot.dialect, Engine::Sqlite | Engine::D1) {
+                let bindings = d1_bindings(model, None);
+                let mut names: Vec<&str> = bindings.iter().map(|b| b.binding.as_str()).collect();
+                names.dedup();
+                if let [name] = names.as_slice() {
+                    let id = format!("binding {name}");
+                    if let Some(i) = model.databases.iter().position(|d| d.id == id) {
+                        return i;
+                    }
+                    return new_database(model, &id, Engine::D1, bindings);
+                }
+            }
+            let id = format!("drizzle {}", ot.dialect.label());
+            if let Some(i) = model.databases.iter().position(|d| d.id == id) {
+                return i;
+            }
+            new_database(model, &id, ot.dialect, Vec::new())
+        }
+    }
+}
+
+/// D1 bindings of every Worker, optionally only those named `name`.
+fn d1_bindings(model: &Model, name: Option<&String>) -> Vec<DatabaseBinding> {
+    let mut res: Vec<DatabaseBinding> = model
+        .workers
+        .iter()
+        .flat_map(|w| {
+            w.bindings
+                .iter()
+                .filter(|b| b.kind == BindingKind::D1 && name.is_none_or(|n| &b.name == n))
+                .map(|b| DatabaseBinding {
+                    worker: w.name.clone(),
+                    environment: w.environment.clone(),
+                    binding: b.name.clone(),
+                    database_name: b.target.clone(),
+                })
+        })
+        .collect();
+    res.sort();
+    res.dedup();
+    res
+}
+
+fn new_database(
+    model: &mut Model,
+    id: &str,
+    engine: Engine,
+    bindings: Vec<DatabaseBinding>,
+) -> usize {
+    let mut db = Database::empty(id, engine, Vec::new());
+    db.bindings = bindings;
+    model.databases.push(db);
+    model.databases.len() - 1
+}

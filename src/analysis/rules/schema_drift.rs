@@ -1,0 +1,278 @@
+//! `schema-drift`: a Drizzle schema and the migrations of the same
+//! database disagree.
+
+use crate::model::{
+    Column, Database, Engine, Finding, FindingSeverity, Index, IndexOrigin, Model, Table,
+};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A table of a database whose migrations and Drizzle schema disagree: a
+table or column on one side only, a different type (by SQLite affinity on
+D1 / SQLite), nullability or default, or an index on one side only.
+
+## Why it matters
+The migrations are what the database runs; the Drizzle schema is what the
+code's types and queries assume. When they drift, queries fail at run time
+or silently write NULLs and defaults nobody expected.
+
+## Example
+Migration: `email TEXT`; schema: `email: text(\"email\").notNull()` →
+generate a migration (`drizzle-kit generate`) or fix the schema so both
+say `NOT NULL`.
+";
+
+/// One finding per table whose two definitions differ.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for db in model.databases.iter().filter(|d| !d.orm_tables.is_empty()) {
+        for orm in &db.orm_tables {
+            match find(&db.tables, &orm.name) {
+                Some(sql) => {
+                    let diffs = differences(db, sql, orm);
+                    if !diffs.is_empty() {
+                        out.push(finding(
+                            &orm.name,
+                            format!("{} (migrations {}, schema {})", diffs.join("; "), sql.location, orm.location),
+                            "⚠️ Make the schema and the migrations agree: generate a migration for the schema change (`drizzle-kit generate`) or fix the schema".to_owned(),
+                            vec![sql.location.clone(), orm.location.clone()],
+                        ));
+                    }
+                }
+                None => out.push(finding(
+                    &orm.name,
+                    format!(
+                        "Declared in the Drizzle schema ({}) but no migration creates it",
+                        orm.location
+                    ),
+                    "⚠️ Generate the migration that creates it, or remove it from the schema"
+                        .to_owned(),
+                    vec![orm.location.clone()],
+                )),
+            }
+        }
+        for sql in &db.tables {
+            if find(&db.orm_tables, &sql.name).is_none() {
+                out.push(finding(
+                    &sql.name,
+                    format!(
+                        "Created by migrations ({}) but not declared in the Drizzle schema",
+                        sql.location
+                    ),
+                    "⚠️ Declare it in the schema so queries are typed, or drop it in a migration"
+                        .to_owned(),
+                    vec![sql.location.clone()],
+                ));
+            }
+        }
+    }
+}
+
+fn finding(
+    table: &str,
+    current: String,
+    recommendation: String,
+    locations: Vec<crate::model::Location>,
+) -> Finding {
+    Finding {
+        rule: super::RuleId::SchemaDrift.as_str().to_owned(),
+        severity: FindingSeverity::Warning,
+        area: format!("Drift ({table})"),
+        current,
+        recommendation,
+        effort: "Low".to_owned(),
+        locations,
+    }
+}
+
+fn find<'t>(tables: &'t [Table], name: &str) -> Option<&'t Table> {
+    tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// SQLite's type affinity of a declared type (section 3.1 of its docs).
+fn affinity(ty: &str) -> &'static str {
+    let t = ty.to_ascii_uppercase();
+    if t.contains("INT") {
+        "INTEGER"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "TEXT"
+    } else if t.contains("BLOB") || t.is_empty() {
+        "BLOB"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
+
+/// A type name with engine aliases folded together.
+fn canonical_type(engine: Engine, ty: &str) -> String {
+    if engine.is_sqlite() {
+        return affinity(ty).to_owned();
+    }
+    let t = ty
+        .to_ascii_lowercase()
+        .replace("character varying", "varchar");
+    match t.as_str() {
+        "int" | "int4" | "integer" | "serial" | "serial4" => "integer".into(),
+        "int8" | "bigint" | "bigserial" | "serial8" => "bigint".into(),
+        "int2" | "smallint" | "smallserial" => "smallint".into(),
+        "bool" | "boolean" => "boolean".into(),
+        "timestamptz" => "timestamp with time zone".into(),
+        "float8" => "double precision".into(),
+        "decimal" => "numeric".into(),
+        other => other.replace(", ", ","),
+    }
+}
+
+/// A default with wrapping parentheses, case and boolean spelling folded.
+fn canonical_default(d: Option<&str>) -> Option<String> {
+    let mut s = d?.trim().to_ascii_lowercase();
+    while s.starts_with('(') && s.ends_with(')') && balanced(&s[1..s.len() - 1]) {
+        s = s[1..s.len() - 1].trim().to_owned();
+    }
+    Some(match s.as_str() {
+        "true" => "1".into(),
+        "false" => "0".into(),
+        _ => s,
+    })
+}
+
+fn balanced(s: &str) -> bool {
+    let mut depth = 0i32;
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0
+}
+
+fn describe(c: &Column) -> String {
+    format!(
+        "`{} {}{}{}`",
+        c.name,
+        c.sql_type,
+        if c.nullable { "" } else { " NOT NULL" },
+        c.default
+            .as_ref()
+            .map(|d| format!(" DEFAULT {d}"))
+            .unwrap_or_default()
+    )
+}
+
+/// An index's identity for comparison: uniqueness and columns.
+fn shape(i: &Index) -> (bool, Vec<String>) {
+    (
+        i.unique,
+        i.columns
+            .iter()
+            .map(|c| c.name.to_ascii_lowercase())
+            .collect(),
+    )
+}
+
+fn differences(db: &Database, sql: &Table, orm: &Table) -> Vec<String> {
+    let mut res = Vec::new();
+    for oc in &orm.columns {
+        let Some(sc) = sql
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&oc.name))
+        else {
+            res.push(format!("column `{}` only in the schema", oc.name));
+            continue;
+        };
+        let mut what = Vec::new();
+        if canonical_type(db.engine, &sc.sql_type) != canonical_type(db.engine, &oc.sql_type) {
+            what.push("type");
+        }
+        if sc.nullable != oc.nullable {
+            what.push("nullability");
+        }
+        if canonical_default(sc.default.as_deref()) != canonical_default(oc.default.as_deref()) {
+            what.push("default");
+        }
+        if !what.is_empty() {
+            res.push(format!(
+                "column `{}` differs in {}: migrations {} vs schema {}",
+                oc.name,
+                what.join(", "),
+                describe(sc),
+                describe(oc)
+            ));
+        }
+    }
+    for sc in &sql.columns {
+        if !orm
+            .columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(&sc.name))
+        {
+            res.push(format!("column `{}` only in the migrations", sc.name));
+        }
+    }
+    let real = |t: &Table| -> Vec<(bool, Vec<String>, String)> {
+        t.indexes
+            .iter()
+            .filter(|i| i.origin != IndexOrigin::PrimaryKey)
+            .map(|i| {
+                let (u, c) = shape(i);
+                (u, c, i.name.clone())
+            })
+            .collect()
+    };
+    let (si, oi) = (real(sql), real(orm));
+    for (u, c, name) in &oi {
+        if !si.iter().any(|(u2, c2, _)| u2 == u && c2 == c) {
+            res.push(format!(
+                "index `{name}` ({}) only in the schema",
+                c.join(", ")
+            ));
+        }
+    }
+    for (u, c, name) in &si {
+        if !oi.iter().any(|(u2, c2, _)| u2 == u && c2 == c) {
+            res.push(format!(
+                "index `{name}` ({}) only in the migrations",
+                c.join(", ")
+            ));
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_types_and_defaults() {
+        assert_eq!(canonical_type(Engine::D1, "VARCHAR(255)"), "TEXT");
+        assert_eq!(canonical_type(Engine::D1, "integer"), "INTEGER");
+        assert_eq!(canonical_type(Engine::Postgres, "int4"), "integer");
+        assert_eq!(
+            canonical_type(Engine::Postgres, "numeric(12, 2)"),
+            "numeric(12,2)"
+        );
+        assert_eq!(
+            canonical_default(Some("(unixepoch())")),
+            Some("unixepoch()".into())
+        );
+        assert_eq!(
+            canonical_default(Some("false")),
+            canonical_default(Some("0"))
+        );
+        assert_eq!(
+            canonical_default(Some("(a) + (b)")),
+            Some("(a) + (b)".into())
+        );
+    }
+}

@@ -1,0 +1,1489 @@
+//! Drizzle ORM schemas → tables, from the code index.
+//!
+//! Reads `sqliteTable` / `pgTable` / `mysqlTable` (also `pgSchema(…).table`
+//! and `*TableCreator` helpers) in files that import a Drizzle core module,
+//! with their column builders, modifiers, the third (extra config)
+//! argument in its object and array forms, `pgEnum`s, `relations()`,
+//! `drizzle.config.*` files and `drizzle(env.DB, { schema })` clients. SQL
+//! types, defaults and index names follow what `drizzle-kit generate`
+//! writes, so a schema and its migrations can be compared.
+
+use super::index::{CodeIndex, FileIndex, Imported};
+use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
+use crate::model::{
+    Column, Diagnostic, DrizzleConfig, Engine, ForeignKey, Index, IndexColumn, IndexOrigin,
+    Location, OrmTable, OrmTarget, RelationKind, Relationship, Table, TableKind,
+};
+use std::collections::{BTreeMap, HashMap};
+use tree_sitter::Node;
+
+/// The Drizzle core modules and their dialects.
+fn core_dialect(specifier: &str) -> Option<Engine> {
+    match specifier {
+        "drizzle-orm/sqlite-core" => Some(Engine::Sqlite),
+        "drizzle-orm/pg-core" => Some(Engine::Postgres),
+        "drizzle-orm/mysql-core" => Some(Engine::MySql),
+        _ => None,
+    }
+}
+
+/// What a local name in a schema file stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Core {
+    /// A function of a core module (`sqliteTable`, `integer`, `index`, …).
+    Function(Engine, String),
+    /// `import * as s from "drizzle-orm/pg-core"`.
+    Namespace(Engine),
+}
+
+/// The names a file imports from Drizzle core modules.
+fn core_names(file: &FileIndex<'_>) -> HashMap<String, Core> {
+    let mut res = HashMap::new();
+    for imp in &file.imports {
+        let Some(dialect) = core_dialect(&imp.specifier) else {
+            continue;
+        };
+        let core = match &imp.imported {
+            Imported::Named(n) => Core::Function(dialect, n.clone()),
+            Imported::Namespace => Core::Namespace(dialect),
+            Imported::Default => continue,
+        };
+        res.insert(imp.local.clone(), core);
+    }
+    res
+}
+
+/// Facts the readers of this module found.
+#[derive(Default)]
+pub struct DrizzleFacts {
+    /// Tables, with where they belong.
+    pub tables: Vec<OrmTable>,
+    /// `relations()` as relationships (database left empty).
+    pub relations: Vec<Relationship>,
+}
+
+/// A table found, with the key other code refers to it by.
+struct Found {
+    /// (file, declarator node id) of `const users = sqliteTable(…)`.
+    key: Option<(usize, usize)>,
+    dialect: Engine,
+    table: Table,
+    /// Column keys (`createdAt`) → SQL names (`created_at`).
+    keys: BTreeMap<String, String>,
+    /// Foreign keys still pointing at `(file, const, key)`.
+    pending_refs: Vec<PendingRef>,
+    file: usize,
+}
+
+struct PendingRef {
+    columns: Vec<String>,
+    target: Vec<(usize, String, String)>,
+    on_delete: Option<String>,
+    on_update: Option<String>,
+    location: Location,
+}
+
+/// How key names become column names when a builder has no name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Casing {
+    /// The key as written.
+    AsWritten,
+    /// `createdAt` → `created_at`.
+    Snake,
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+struct Reader<'i, 'a> {
+    index: &'i CodeIndex<'a>,
+    casing: Casing,
+    diags: &'i mut Vec<Diagnostic>,
+}
+
+/// Reads every Drizzle table and relation in the index.
+pub fn extract(
+    index: &CodeIndex<'_>,
+    configs: &[DrizzleConfig],
+    diags: &mut Vec<Diagnostic>,
+) -> DrizzleFacts {
+    let casing = if configs
+        .iter()
+        .any(|c| c.casing.as_deref() == Some("snake_case"))
+    {
+        Casing::Snake
+    } else {
+        Casing::AsWritten
+    };
+    let mut reader = Reader {
+        index,
+        casing,
+        diags,
+    };
+    let mut found: Vec<Found> = Vec::new();
+    let mut relation_calls: Vec<(usize, Node<'_>)> = Vec::new();
+    for (fi, file) in index.files.iter().enumerate() {
+        let names = core_names(file);
+        let imports_relations = file.imports.iter().any(|i| {
+            i.specifier == "drizzle-orm" && i.imported == Imported::Named("relations".into())
+        });
+        if names.is_empty() && !imports_relations {
+            continue;
+        }
+        for call in &file.calls {
+            let Some(f) = call.node.child_by_field_name("function") else {
+                continue;
+            };
+            if imports_relations && text(f, file.src) == "relations" {
+                relation_calls.push((fi, call.node));
+                continue;
+            }
+            if let Some((dialect, prefix)) = reader.table_function(fi, &names, f)
+                && let Some(t) = reader.table(fi, &names, call.node, dialect, &prefix)
+            {
+                found.push(t);
+            }
+        }
+    }
+    resolve_references(index, &mut found);
+    let by_key: HashMap<(usize, usize), usize> = found
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| f.key.map(|k| (k, i)))
+        .collect();
+    let mut facts = DrizzleFacts::default();
+    for (fi, node) in relation_calls {
+        reader.relations(fi, node, &found, &by_key, &mut facts.relations);
+    }
+    let targets = client_targets(index, configs);
+    for f in found {
+        let target = targets
+            .get(&f.file)
+            .cloned()
+            .unwrap_or(OrmTarget::Unassigned);
+        facts.tables.push(OrmTable {
+            dialect: f.dialect,
+            target,
+            table: f.table,
+        });
+    }
+    facts
+}
+
+/// The table (file, const key) a `users` or `users.id` expression names.
+fn table_key(index: &CodeIndex<'_>, file: usize, name: &str) -> Option<(usize, usize)> {
+    let r = index.resolve(file, name)?;
+    Some((r.file, r.decl.node.id()))
+}
+
+fn resolve_references(index: &CodeIndex<'_>, found: &mut [Found]) {
+    let lookup: HashMap<(usize, usize), (String, BTreeMap<String, String>)> = found
+        .iter()
+        .filter_map(|f| Some((f.key?, (f.table.name.clone(), f.keys.clone()))))
+        .collect();
+    for f in found.iter_mut() {
+        for p in std::mem::take(&mut f.pending_refs) {
+            let mut ref_table = None;
+            let mut ref_columns = Vec::new();
+            for (file, name, key) in &p.target {
+                let Some(k) = table_key(index, *file, name) else {
+                    continue;
+                };
+                let Some((tname, keys)) = lookup.get(&k) else {
+                    continue;
+                };
+                ref_table = Some(tname.clone());
+                ref_columns.push(keys.get(key).cloned().unwrap_or_else(|| key.clone()));
+            }
+            if let Some(ref_table) = ref_table {
+                f.table.foreign_keys.push(ForeignKey {
+                    columns: p.columns,
+                    ref_table,
+                    ref_columns,
+                    on_delete: p.on_delete,
+                    on_update: p.on_update,
+                    location: p.location,
+                });
+            }
+        }
+    }
+}
+
+/// `t.key` / `users.key` → (table const, key).
+fn member_ref(node: Node<'_>, src: &str) -> Option<(String, String)> {
+    let node = unwrap_expr(node);
+    // `t.createdAt.desc()` / `.asc()` / `.op(…)`: take the member before.
+    let node = if node.kind() == "call_expression" {
+        let f = node.child_by_field_name("function")?;
+        if f.kind() == "member_expression" {
+            f.child_by_field_name("object")?
+        } else {
+            node
+        }
+    } else {
+        node
+    };
+    if node.kind() != "member_expression" {
+        return None;
+    }
+    let obj = node.child_by_field_name("object")?;
+    let prop = node.child_by_field_name("property")?;
+    Some((text(obj, src).to_owned(), text(prop, src).to_owned()))
+}
+
+fn is_desc(node: Node<'_>, src: &str) -> bool {
+    let node = unwrap_expr(node);
+    node.kind() == "call_expression"
+        && node
+            .child_by_field_name("function")
+            .is_some_and(|f| text(f, src).ends_with(".desc"))
+}
+
+/// The object a columns argument or extra-config function evaluates to:
+/// an object literal, or an arrow function returning one (directly or
+/// with `return`).
+fn returned(node: Node<'_>) -> Option<Node<'_>> {
+    let node = unwrap_expr(node);
+    match node.kind() {
+        "object" | "array" => Some(node),
+        "arrow_function" | "function_expression" | "function" => {
+            let body = node.child_by_field_name("body")?;
+            if body.kind() == "statement_block" {
+                let ret = children(body)
+                    .into_iter()
+                    .rev()
+                    .find(|c| c.kind() == "return_statement")?;
+                returned(ret.named_child(0)?)
+            } else {
+                returned(body)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Properties of an object literal as (key, value, pair node); spreads of
+/// consts are expanded through the index.
+fn object_entries<'a>(
+    index: &CodeIndex<'a>,
+    file: usize,
+    obj: Node<'a>,
+    depth: u32,
+) -> Vec<(String, Node<'a>, Node<'a>, usize)> {
+    let mut out = Vec::new();
+    if depth > 8 {
+        return out;
+    }
+    let Some(f) = index.files.get(file) else {
+        return out;
+    };
+    for ch in children(obj) {
+        match ch.kind() {
+            "pair" => {
+                let (Some(k), Some(v)) = (
+                    ch.child_by_field_name("key"),
+                    ch.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                let key = string_value(k, f.src).unwrap_or_else(|| text(k, f.src).to_owned());
+                out.push((key, v, ch, file));
+            }
+            "spread_element" => {
+                let Some(e) = ch.named_child(0) else { continue };
+                let e = unwrap_expr(e);
+                if e.kind() == "identifier"
+                    && let Some(r) = index.resolve(file, text(e, f.src))
+                    && let Some(v) = r.decl.value
+                    && unwrap_expr(v).kind() == "object"
+                {
+                    out.extend(object_entries(index, r.file, unwrap_expr(v), depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A column builder chain, unwound: `integer("id").primaryKey().notNull()`.
+struct Chain<'a> {
+    builder: Node<'a>,
+    builder_args: Vec<Node<'a>>,
+    modifiers: Vec<(String, Vec<Node<'a>>)>,
+}
+
+fn unwind<'t>(node: Node<'t>, src: &str) -> Option<Chain<'t>> {
+    let mut node = unwrap_expr(node);
+    let mut modifiers = Vec::new();
+    for _ in 0..64 {
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let f = node.child_by_field_name("function")?;
+        let args = node
+            .child_by_field_name("arguments")
+            .map(children)
+            .unwrap_or_default();
+        if f.kind() == "member_expression" {
+            let obj = unwrap_expr(f.child_by_field_name("object")?);
+            let prop = text(f.child_by_field_name("property")?, src).to_owned();
+            if obj.kind() == "call_expression" {
+                modifiers.push((prop, args));
+                node = obj;
+                continue;
+            }
+        }
+        modifiers.reverse();
+        return Some(Chain {
+            builder: f,
+            builder_args: args,
+            modifiers,
+        });
+    }
+    None
+}
+
+impl<'a> Reader<'_, 'a> {
+    /// When `f` names a table function, its dialect and the name prefix
+    /// template (`{}` for plain tables, `acme_{}` for a table creator).
+    fn table_function(
+        &self,
+        file: usize,
+        names: &HashMap<String, Core>,
+        f: Node<'a>,
+    ) -> Option<(Engine, String)> {
+        let src = self.index.files.get(file)?.src;
+        let f = unwrap_expr(f);
+        let is_table = |n: &str| matches!(n, "sqliteTable" | "pgTable" | "mysqlTable");
+        match f.kind() {
+            "identifier" => {
+                let name = text(f, src);
+                match names.get(name) {
+                    Some(Core::Function(d, n)) if is_table(n) => return Some((*d, "{}".into())),
+                    _ => {}
+                }
+                // A table creator: `const createTable = pgTableCreator((n) => `x_${n}`)`.
+                let r = self.index.resolve(file, name)?;
+                let value = unwrap_expr(r.decl.value?);
+                if value.kind() != "call_expression" {
+                    return None;
+                }
+                let callee = text(
+                    value.child_by_field_name("function")?,
+                    self.index.files[r.file].src,
+                );
+                let d = match callee {
+                    "sqliteTableCreator" => Engine::Sqlite,
+                    "pgTableCreator" => Engine::Postgres,
+                    "mysqlTableCreator" => Engine::MySql,
+                    _ => return None,
+                };
+                let arg = children(value.child_by_field_name("arguments")?)
+                    .into_iter()
+                    .next()?;
+                let body = unwrap_expr(arg.child_by_field_name("body")?);
+                let param = arg
+                    .child_by_field_name("parameter")
+                    .or_else(|| {
+                        arg.child_by_field_name("parameters")
+                            .and_then(|p| p.named_child(0))
+                    })
+                    .map(|p| text(p, self.index.files[r.file].src).trim().to_owned())
+                    .unwrap_or_default();
+                let tsrc = self.index.files[r.file].src;
+                let mut template = String::new();
+                if body.kind() == "template_string" {
+                    for ch in children(body) {
+                        match ch.kind() {
+                            "string_fragment" => template.push_str(text(ch, tsrc)),
+                            "template_substitution" => {
+                                let inner = ch.named_child(0).map(|n| text(n, tsrc)).unwrap_or("");
+                                if inner == param {
+                                    template.push_str("{}");
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                if !template.contains("{}") {
+                    template = "{}".into();
+                }
+                Some((d, template))
+            }
+            "member_expression" => {
+                let obj = unwrap_expr(f.child_by_field_name("object")?);
+                let prop = text(f.child_by_field_name("property")?, src);
+                if obj.kind() != "identifier" {
+                    return None;
+                }
+                let obj_name = text(obj, src);
+                if let Some(Core::Namespace(d)) = names.get(obj_name)
+                    && is_table(prop)
+                {
+                    return Some((*d, "{}".into()));
+                }
+                // `pgSchema("auth").table(…)` through a const.
+                if prop == "table" {
+                    let r = self.index.resolve(file, obj_name)?;
+                    let value = unwrap_expr(r.decl.value?);
+                    let callee = text(
+                        value.child_by_field_name("function")?,
+                        self.index.files[r.file].src,
+                    );
+                    let d = match callee {
+                        "pgSchema" => Engine::Postgres,
+                        "mysqlSchema" => Engine::MySql,
+                        _ => return None,
+                    };
+                    return Some((d, "{}".into()));
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn table(
+        &mut self,
+        fi: usize,
+        names: &HashMap<String, Core>,
+        call: Node<'a>,
+        dialect: Engine,
+        prefix: &str,
+    ) -> Option<Found> {
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let args = children(call.child_by_field_name("arguments")?);
+        let name = string_value(*args.first()?, src)?;
+        let table_name = prefix.replace("{}", &name);
+        let declarator = {
+            let mut p = call.parent();
+            while let Some(n) = p {
+                if matches!(n.kind(), "variable_declarator" | "program") {
+                    break;
+                }
+                p = n.parent();
+            }
+            p.filter(|n| n.kind() == "variable_declarator")
+        };
+        let loc = location(file.path, call);
+        let mut found = Found {
+            key: declarator.map(|d| (fi, d.id())),
+            dialect,
+            table: Table {
+                name: table_name.clone(),
+                kind: TableKind::Base,
+                purpose: declarator.and_then(|d| doc_comment(d, src)),
+                columns: Vec::new(),
+                primary_key: Vec::new(),
+                indexes: Vec::new(),
+                foreign_keys: Vec::new(),
+                checks: Vec::new(),
+                without_rowid: false,
+                row_estimate: None,
+                access_patterns: Vec::new(),
+                location: loc.clone(),
+            },
+            keys: BTreeMap::new(),
+            pending_refs: Vec::new(),
+            file: fi,
+        };
+        if let Some(cols) = args.get(1).and_then(|a| returned(*a)) {
+            for (key, value, pair, vfile) in object_entries(self.index, fi, cols, 0) {
+                self.column(vfile, names, &key, value, pair, &mut found);
+            }
+        } else {
+            self.diags.push(Diagnostic::warning(
+                loc.clone(),
+                "drizzle-unread-columns",
+                format!("cannot read the columns of Drizzle table `{table_name}`; the table is listed without them"),
+            ));
+        }
+        if let Some(extra) = args.get(2).and_then(|a| returned(*a)) {
+            let items: Vec<Node<'a>> = if extra.kind() == "array" {
+                children(extra)
+            } else {
+                object_entries(self.index, fi, extra, 0)
+                    .into_iter()
+                    .map(|(_, v, _, _)| v)
+                    .collect()
+            };
+            for item in items {
+                self.extra(fi, item, &mut found);
+            }
+        }
+        if found.table.primary_key.is_empty() {
+            found.table.primary_key = found
+                .table
+                .columns
+                .iter()
+                .filter(|c| c.primary_key_position > 0)
+                .map(|c| c.name.clone())
+                .collect();
+        }
+        Some(found)
+    }
+
+    fn column(
+        &mut self,
+        fi: usize,
+        names: &HashMap<String, Core>,
+        key: &str,
+        value: Node<'a>,
+        pair: Node<'a>,
+        found: &mut Found,
+    ) {
+        let Some(file) = self.index.files.get(fi) else {
+            return;
+        };
+        let src = file.src;
+        let loc = location(file.path, pair);
+        let Some(chain) = unwind(value, src) else {
+            self.diags.push(Diagnostic::info(
+                loc,
+                "drizzle-unread-column",
+                format!("`{key}` is not a column builder call; left out"),
+            ));
+            return;
+        };
+        let builder_name = match chain.builder.kind() {
+            "identifier" => text(chain.builder, src).to_owned(),
+            "member_expression" => chain
+                .builder
+                .child_by_field_name("property")
+                .map(|p| text(p, src).to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        // The core function behind a local alias (`import { integer as int }`).
+        let core_name = match names.get(&builder_name) {
+            Some(Core::Function(_, n)) => n.clone(),
+            _ => builder_name.clone(),
+        };
+        let mut sql_name = None;
+        let mut config: Option<Node<'a>> = None;
+        for a in &chain.builder_args {
+            match unwrap_expr(*a).kind() {
+                "string" | "template_string" if sql_name.is_none() => {
+                    sql_name = string_value(*a, src);
+                }
+                "object" => config = Some(unwrap_expr(*a)),
+                _ => {}
+            }
+        }
+        let name = sql_name.unwrap_or_else(|| match self.casing {
+            Casing::Snake => snake(key),
+            Casing::AsWritten => key.to_owned(),
+        });
+        let opts: BTreeMap<String, Node<'a>> = config
+            .map(|c| {
+                object_entries(self.index, fi, c, 0)
+                    .into_iter()
+                    .map(|(k, v, _, _)| (k, v))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let opt_str = |k: &str| opts.get(k).and_then(|v| string_value(*v, src));
+        let opt_num = |k: &str| {
+            opts.get(k)
+                .map(|v| text(unwrap_expr(*v), src).to_owned())
+                .filter(|t| t.chars().all(|c| c.is_ascii_digit()))
+        };
+        let mut notes: Vec<String> = Vec::new();
+        let with_tz = opts
+            .get("withTimezone")
+            .is_some_and(|v| text(unwrap_expr(*v), src) == "true");
+        let (mut sql_type, enum_values) = self.sql_type(
+            fi,
+            found.dialect,
+            &core_name,
+            &builder_name,
+            &opt_num,
+            with_tz,
+        );
+        if let Some(values) = enum_values {
+            notes.push(format!("enum: {}", values.join(", ")));
+        }
+        if let Some(v) = opts.get("enum") {
+            let values: Vec<String> = children(unwrap_expr(*v))
+                .into_iter()
+                .filter_map(|x| string_value(x, src))
+                .collect();
+            if !values.is_empty() {
+                notes.push(format!("enum: {}", values.join(", ")));
+            }
+        }
+        if let Some(mode) = opt_str("mode")
+            && mode != "string"
+            && mode != "number"
+        {
+            notes.push(format!("mode: {mode}"));
+        }
+        let mut col = Column {
+            name: name.clone(),
+            sql_type: String::new(),
+            nullable: true,
+            default: None,
+            primary_key_position: 0,
+            autoincrement: matches!(core_name.as_str(), "serial" | "bigserial" | "smallserial"),
+            generated: None,
+            check: None,
+            comment: None,
+            location: loc.clone(),
+        };
+        if col.autoincrement && found.dialect == Engine::Postgres {
+            col.nullable = false;
+        }
+        for (m, args) in &chain.modifiers {
+            let first = args.first().copied();
+            match m.as_str() {
+                "notNull" => col.nullable = false,
+                "primaryKey" => {
+                    col.primary_key_position = 1;
+                    col.nullable = false;
+                    if first.is_some_and(|a| text(a, src).contains("autoIncrement: true")) {
+                        col.autoincrement = true;
+                    }
+                }
+                "unique" => {
+                    let index_name = first
+                        .and_then(|a| string_value(a, src))
+                        .unwrap_or_else(|| format!("{}_{}_unique", found.table.name, name));
+                    found.table.indexes.push(Index {
+                        name: index_name,
+                        columns: vec![IndexColumn {
+                            name: name.clone(),
+                            descending: false,
+                        }],
+                        unique: true,
+                        partial: None,
+                        origin: IndexOrigin::UniqueConstraint,
+                        location: loc.clone(),
+                    });
+                }
+                "default" => col.default = first.map(|a| default_value(a, src, found.dialect)),
+                "defaultNow" => {
+                    col.default = Some(match found.dialect {
+                        Engine::MySql => "(now())".into(),
+                        _ => "now()".into(),
+                    })
+                }
+                "defaultRandom" => col.default = Some("gen_random_uuid()".into()),
+                "generatedAlwaysAsIdentity" | "generatedByDefaultAsIdentity" => {
+                    col.autoincrement = true;
+                    col.nullable = false;
+                    notes.push(if m == "generatedAlwaysAsIdentity" {
+                        "GENERATED ALWAYS AS IDENTITY".into()
+                    } else {
+                        "GENERATED BY DEFAULT AS IDENTITY".into()
+                    });
+                }
+                "$defaultFn" | "$default" => notes.push("app-side default ($defaultFn)".into()),
+                "$onUpdate" | "$onUpdateFn" => notes.push("app-side on update ($onUpdate)".into()),
+                "onUpdateNow" => notes.push("ON UPDATE now()".into()),
+                "array" => sql_type.push_str("[]"),
+                "generatedAlwaysAs" => {
+                    col.generated = Some(
+                        first
+                            .map(|a| sql_text(a, src).unwrap_or_else(|| text(a, src).to_owned()))
+                            .unwrap_or_default(),
+                    )
+                }
+                "references" => {
+                    let target = first
+                        .and_then(|a| a.child_by_field_name("body"))
+                        .and_then(|b| member_ref(b, src));
+                    let opts = args.get(1).map(|o| text(*o, src)).unwrap_or("");
+                    if let Some((table, key)) = target {
+                        found.pending_refs.push(PendingRef {
+                            columns: vec![name.clone()],
+                            target: vec![(fi, table, key)],
+                            on_delete: action(opts, "onDelete"),
+                            on_update: action(opts, "onUpdate"),
+                            location: loc.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        col.sql_type = sql_type;
+        if !notes.is_empty() {
+            col.comment = Some(notes.join("; "));
+        }
+        found.keys.insert(key.to_owned(), name);
+        found.table.columns.retain(|c| c.name != col.name);
+        found.table.columns.push(col);
+    }
+
+    /// The SQL type drizzle-kit writes for a builder, and enum values.
+    fn sql_type(
+        &self,
+        fi: usize,
+        dialect: Engine,
+        core: &str,
+        local: &str,
+        num: &dyn Fn(&str) -> Option<String>,
+        with_tz: bool,
+    ) -> (String, Option<Vec<String>>) {
+        let with_len = |base: &str| match num("length") {
+            Some(n) => format!("{base}({n})"),
+            None => base.to_owned(),
+        };
+        let ty = match (dialect, core) {
+            (Engine::Sqlite, "int" | "integer") => "integer".to_owned(),
+            (Engine::Sqlite, "text") => with_len("text"),
+            (Engine::Sqlite, "real") => "real".into(),
+            (Engine::Sqlite, "blob") => "blob".into(),
+            (Engine::Sqlite, "numeric") => "numeric".into(),
+            (_, "varchar" | "char" | "binary" | "varbinary") => with_len(core),
+            (_, "numeric" | "decimal") => {
+                let base = if dialect == Engine::MySql {
+                    "decimal"
+                } else {
+                    "numeric"
+                };
+                match (num("precision"), num("scale")) {
+                    (Some(p), Some(s)) => format!("{base}({p}, {s})"),
+                    (Some(p), None) => format!("{base}({p})"),
+                    _ => base.to_owned(),
+                }
+            }
+            (Engine::Postgres, "timestamp") => {
+                let mut t = match num("precision") {
+                    Some(p) => format!("timestamp ({p})"),
+                    None => "timestamp".into(),
+                };
+                if with_tz {
+                    t.push_str(" with time zone");
+                }
+                t
+            }
+            (_, "doublePrecision") => "double precision".into(),
+            (_, "vector" | "halfvec" | "bit" | "sparsevec") => match num("dimensions") {
+                Some(n) => format!("{core}({n})"),
+                None => core.to_owned(),
+            },
+            (_, "int") => "int".into(),
+            (Engine::Postgres, "integer") => "integer".into(),
+            (Engine::MySql, "integer") => "int".into(),
+            (_, known)
+                if matches!(
+                    known,
+                    "text"
+                        | "boolean"
+                        | "json"
+                        | "jsonb"
+                        | "uuid"
+                        | "serial"
+                        | "bigserial"
+                        | "smallserial"
+                        | "bigint"
+                        | "smallint"
+                        | "tinyint"
+                        | "mediumint"
+                        | "real"
+                        | "double"
+                        | "float"
+                        | "date"
+                        | "time"
+                        | "interval"
+                        | "datetime"
+                        | "timestamp"
+                        | "year"
+                        | "inet"
+                        | "cidr"
+                        | "macaddr"
+                        | "point"
+                        | "line"
+                        | "tinytext"
+                        | "mediumtext"
+                        | "longtext"
+                        | "geometry"
+                        | "blob"
+                ) =>
+            {
+                known.to_owned()
+            }
+            (Engine::MySql, "mysqlEnum") => "enum".into(),
+            _ => {
+                // A pgEnum / customType const: look the builder up.
+                return self.custom_type(fi, local, core);
+            }
+        };
+        (ty, None)
+    }
+
+    /// Columns built by a `pgEnum(...)` or `customType(...)` const.
+    fn custom_type(&self, fi: usize, local: &str, core: &str) -> (String, Option<Vec<String>>) {
+        let Some(r) = self.index.resolve(fi, local) else {
+            return (core.to_lowercase(), None);
+        };
+        let rsrc = self.index.files[r.file].src;
+        let Some(value) = r.decl.value.map(unwrap_expr) else {
+            return (core.to_lowercase(), None);
+        };
+        // `pgEnum(…)` or `p.pgEnum(…)` through a namespace import.
+        let callee = value
+            .child_by_field_name("function")
+            .map(|f| {
+                let t = text(super::syntax::callee(f), rsrc);
+                t.rsplit('.').next().unwrap_or(t).to_owned()
+            })
+            .unwrap_or_default();
+        let args = value
+            .child_by_field_name("arguments")
+            .map(children)
+            .unwrap_or_default();
+        if callee == "pgEnum" {
+            let name = args
+                .first()
+                .and_then(|a| string_value(*a, rsrc))
+                .unwrap_or_else(|| local.to_owned());
+            let values = args
+                .get(1)
+                .map(|a| {
+                    children(unwrap_expr(*a))
+                        .into_iter()
+                        .filter_map(|x| string_value(x, rsrc))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return (name, Some(values));
+        }
+        if callee.starts_with("customType") {
+            // `dataType() { return "bytea" }`
+            let mut found = None;
+            walk(value, |n| {
+                if found.is_none()
+                    && n.kind() == "return_statement"
+                    && let Some(v) = n.named_child(0)
+                {
+                    found = string_value(v, rsrc);
+                }
+            });
+            if let Some(t) = found {
+                return (t, None);
+            }
+        }
+        (core.to_lowercase(), None)
+    }
+
+    /// One item of the third argument.
+    fn extra(&mut self, fi: usize, item: Node<'a>, found: &mut Found) {
+        let Some(file) = self.index.files.get(fi) else {
+            return;
+        };
+        let src = file.src;
+        let loc = location(file.path, item);
+        let Some(chain) = unwind(item, src) else {
+            return;
+        };
+        let builder = text(chain.builder, src)
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let first_name = chain
+            .builder_args
+            .first()
+            .and_then(|a| string_value(*a, src));
+        let col_of = |node: Node<'a>| -> Option<IndexColumn> {
+            let (_, key) = member_ref(node, src)?;
+            let name = found.keys.get(&key).cloned().unwrap_or(key);
+            Some(IndexColumn {
+                name,
+                descending: is_desc(node, src),
+            })
+        };
+        match builder.as_str() {
+            "index" | "uniqueIndex" => {
+                let mut columns = Vec::new();
+                let mut partial = None;
+                for (m, args) in &chain.modifiers {
+                    match m.as_str() {
+                        "on" | "using" => columns.extend(args.iter().filter_map(|a| col_of(*a))),
+                        "where" => {
+                            partial = args
+                                .first()
+                                .and_then(|a| sql_text_with(*a, src, &found.keys))
+                        }
+                        _ => {}
+                    }
+                }
+                let name = first_name.unwrap_or_else(|| {
+                    let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                    format!("{}_{}_index", found.table.name, cols.join("_"))
+                });
+                found.table.indexes.push(Index {
+                    name,
+                    columns,
+                    unique: builder == "uniqueIndex",
+                    partial,
+                    origin: IndexOrigin::Explicit,
+                    location: loc,
+                });
+            }
+            "unique" => {
+                let columns: Vec<IndexColumn> = chain
+                    .modifiers
+                    .iter()
+                    .filter(|(m, _)| m == "on")
+                    .flat_map(|(_, args)| args.iter().filter_map(|a| col_of(*a)))
+                    .collect();
+                let name = first_name.unwrap_or_else(|| {
+                    let cols: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+                    format!("{}_{}_unique", found.table.name, cols.join("_"))
+                });
+                found.table.indexes.push(Index {
+                    name,
+                    columns,
+                    unique: true,
+                    partial: None,
+                    origin: IndexOrigin::UniqueConstraint,
+                    location: loc,
+                });
+            }
+            "primaryKey" => {
+                // `primaryKey({ columns: [t.a, t.b] })` or `primaryKey(t.a, t.b)`.
+                let mut cols: Vec<String> = Vec::new();
+                for a in &chain.builder_args {
+                    let a = unwrap_expr(*a);
+                    if a.kind() == "object" {
+                        for (k, v, _, _) in object_entries(self.index, fi, a, 0) {
+                            if k == "columns" {
+                                cols.extend(
+                                    children(unwrap_expr(v))
+                                        .into_iter()
+                                        .filter_map(|c| col_of(c).map(|c| c.name)),
+                                );
+                            }
+                        }
+                    } else if let Some(c) = col_of(a) {
+                        cols.push(c.name);
+                    }
+                }
+                for (i, n) in cols.iter().enumerate() {
+                    if let Some(c) = found.table.columns.iter_mut().find(|c| &c.name == n) {
+                        c.primary_key_position = u32::try_from(i + 1).unwrap_or(0);
+                        c.nullable = false;
+                    }
+                }
+                found.table.primary_key = cols;
+            }
+            "foreignKey" => {
+                let mut columns = Vec::new();
+                let mut target = Vec::new();
+                if let Some(obj) = chain.builder_args.first().map(|a| unwrap_expr(*a)) {
+                    for (k, v, _, _) in object_entries(self.index, fi, obj, 0) {
+                        let refs: Vec<(String, String)> = children(unwrap_expr(v))
+                            .into_iter()
+                            .filter_map(|c| member_ref(c, src))
+                            .collect();
+                        match k.as_str() {
+                            "columns" => {
+                                columns = refs
+                                    .iter()
+                                    .map(|(_, key)| {
+                                        found.keys.get(key).cloned().unwrap_or_else(|| key.clone())
+                                    })
+                                    .collect()
+                            }
+                            "foreignColumns" => {
+                                target = refs.into_iter().map(|(t, key)| (fi, t, key)).collect()
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                let action_of = |m: &str| {
+                    chain
+                        .modifiers
+                        .iter()
+                        .find(|(x, _)| x == m)
+                        .and_then(|(_, a)| a.first().and_then(|a| string_value(*a, src)))
+                        .map(|s| s.to_uppercase())
+                };
+                if !columns.is_empty() && !target.is_empty() {
+                    found.pending_refs.push(PendingRef {
+                        columns,
+                        target,
+                        on_delete: action_of("onDelete"),
+                        on_update: action_of("onUpdate"),
+                        location: loc,
+                    });
+                }
+            }
+            "check" => {
+                if let Some(expr) = chain
+                    .builder_args
+                    .get(1)
+                    .and_then(|a| sql_text_with(*a, src, &found.keys))
+                {
+                    found.table.checks.push(expr);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn relations(
+        &mut self,
+        fi: usize,
+        call: Node<'a>,
+        found: &[Found],
+        by_key: &HashMap<(usize, usize), usize>,
+        out: &mut Vec<Relationship>,
+    ) {
+        let Some(file) = self.index.files.get(fi) else {
+            return;
+        };
+        let src = file.src;
+        let Some(args) = call.child_by_field_name("arguments").map(children) else {
+            return;
+        };
+        let Some(body) = args.get(1).and_then(|a| returned(*a)) else {
+            return;
+        };
+        let table_of = |name: &str| -> Option<&Found> {
+            let k = table_key(self.index, fi, name)?;
+            found.get(*by_key.get(&k)?)
+        };
+        for (_, value, pair, _) in object_entries(self.index, fi, body, 0) {
+            let Some(chain) = unwind(value, src) else {
+                continue;
+            };
+            if text(chain.builder, src) != "one" {
+                continue;
+            }
+            let Some(opts) = chain.builder_args.get(1).map(|o| unwrap_expr(*o)) else {
+                continue;
+            };
+            let mut fields = Vec::new();
+            let mut references = Vec::new();
+            for (k, v, _, _) in object_entries(self.index, fi, opts, 0) {
+                let refs: Vec<(String, String)> = children(unwrap_expr(v))
+                    .into_iter()
+                    .filter_map(|c| member_ref(c, src))
+                    .collect();
+                match k.as_str() {
+                    "fields" => fields = refs,
+                    "references" => references = refs,
+                    _ => {}
+                }
+            }
+            let (Some((ft, _)), Some((rt, _))) = (fields.first(), references.first()) else {
+                continue;
+            };
+            let (Some(from), Some(to)) = (table_of(ft), table_of(rt)) else {
+                continue;
+            };
+            let col =
+                |f: &Found, key: &String| f.keys.get(key).cloned().unwrap_or_else(|| key.clone());
+            out.push(Relationship {
+                database: String::new(),
+                from_table: from.table.name.clone(),
+                from_columns: fields.iter().map(|(_, k)| col(from, k)).collect(),
+                to_table: to.table.name.clone(),
+                to_columns: references.iter().map(|(_, k)| col(to, k)).collect(),
+                kind: RelationKind::DrizzleRelations,
+                location: location(file.path, pair),
+            });
+        }
+    }
+}
+
+/// `onDelete: "cascade"` in an options object's text → `CASCADE`.
+fn action(opts: &str, key: &str) -> Option<String> {
+    let rest = opts.split(key).nth(1)?;
+    let value = rest.split(['"', '\'']).nth(1)?;
+    Some(value.to_uppercase())
+}
+
+/// The SQL inside `` sql`…` `` (substitutions as `?`).
+fn sql_text(node: Node<'_>, src: &str) -> Option<String> {
+    sql_text_with(node, src, &BTreeMap::new())
+}
+
+/// The SQL inside `` sql`…` ``; a `${t.key}` substitution naming a column
+/// of the table (by key) becomes the column name, anything else `?`.
+fn sql_text_with(node: Node<'_>, src: &str, keys: &BTreeMap<String, String>) -> Option<String> {
+    let node = unwrap_expr(node);
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let f = super::syntax::callee(node.child_by_field_name("function")?);
+    if text(f, src) != "sql" {
+        return None;
+    }
+    let tpl = node.child_by_field_name("arguments")?;
+    if tpl.kind() != "template_string" {
+        return None;
+    }
+    let mut out = String::new();
+    for ch in children(tpl) {
+        match ch.kind() {
+            "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
+            "template_substitution" => {
+                let col = ch
+                    .named_child(0)
+                    .and_then(|e| member_ref(e, src))
+                    .and_then(|(_, key)| keys.get(&key).cloned());
+                match col {
+                    Some(c) => out.push_str(&format!("\"{c}\"")),
+                    None => out.push('?'),
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(out.trim().to_owned())
+}
+
+/// A `.default(x)` value as drizzle-kit writes it.
+fn default_value(node: Node<'_>, src: &str, _dialect: Engine) -> String {
+    if let Some(s) = sql_text(node, src) {
+        return s;
+    }
+    let n = unwrap_expr(node);
+    match n.kind() {
+        "string" | "template_string" => match string_value(n, src) {
+            Some(s) => format!("'{}'", s.replace('\'', "''")),
+            None => text(n, src).to_owned(),
+        },
+        "true" | "false" | "number" | "null" => text(n, src).to_owned(),
+        "object" | "array" => format!("'{}'", text(n, src).replace('\'', "''")),
+        _ => text(n, src).to_owned(),
+    }
+}
+
+/// Which tables `drizzle(env.DB, { schema })` calls and `drizzle.config`
+/// files say belong where, by schema file.
+fn client_targets(index: &CodeIndex<'_>, configs: &[DrizzleConfig]) -> HashMap<usize, OrmTarget> {
+    let mut res: HashMap<usize, OrmTarget> = HashMap::new();
+    // drizzle.config: files matching its schema paths go with its `out`.
+    for c in configs {
+        for (i, f) in index.files.iter().enumerate() {
+            if c.schema.iter().any(|s| schema_path_matches(s, f.path)) {
+                res.entry(i)
+                    .or_insert_with(|| OrmTarget::MigrationsDir(c.out.clone()));
+            }
+        }
+    }
+    // `drizzle(env.DB, { schema })`: the binding wins over a config.
+    for (fi, file) in index.files.iter().enumerate() {
+        for call in &file.calls {
+            if call.callee != "drizzle" {
+                continue;
+            }
+            let Some(args) = call.node.child_by_field_name("arguments").map(children) else {
+                continue;
+            };
+            let Some(binding) = args.first().and_then(|a| binding_name(*a, file.src)) else {
+                continue;
+            };
+            let Some(opts) = args.get(1).map(|o| unwrap_expr(*o)) else {
+                continue;
+            };
+            for (k, v, _, _) in object_entries(index, fi, opts, 0) {
+                if k != "schema" {
+                    continue;
+                }
+                for target in schema_files(index, fi, v) {
+                    res.insert(target, OrmTarget::Binding(binding.clone()));
+                }
+            }
+        }
+    }
+    res
+}
+
+/// `env.DB`, `c.env.DB`, `this.env.DB`, `context.env.DB` → `DB`.
+fn binding_name(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unwrap_expr(node);
+    if node.kind() != "member_expression" {
+        return None;
+    }
+    let obj = text(node.child_by_field_name("object")?, src);
+    if obj == "env" || obj.ends_with(".env") {
+        return Some(text(node.child_by_field_name("property")?, src).to_owned());
+    }
+    None
+}
+
+/// The files a `schema` option draws its tables from: a namespace import
+/// (and what that module re-exports), or an object of imported tables.
+fn schema_files(index: &CodeIndex<'_>, fi: usize, value: Node<'_>) -> Vec<usize> {
+    let Some(file) = index.files.get(fi) else {
+        return Vec::new();
+    };
+    let value = unwrap_expr(value);
+    let mut out = Vec::new();
+    let add_module = |m: usize, out: &mut Vec<usize>| {
+        let mut stack = vec![m];
+        while let Some(x) = stack.pop() {
+            if out.contains(&x) || out.len() > 1000 {
+                continue;
+            }
+            out.push(x);
+            for e in &index.files[x].exports {
+                let spec = match e {
+                    super::index::Export::Star { specifier } => specifier,
+                    super::index::Export::From { specifier, .. } => specifier,
+                    super::index::Export::Local { .. } => continue,
+                };
+                if let Some(t) = index.resolve_module(x, spec) {
+                    stack.push(t);
+                }
+            }
+        }
+    };
+    match value.kind() {
+        "identifier" => {
+            let name = text(value, file.src);
+            if let Some(m) = index.namespace_target(fi, name) {
+                add_module(m, &mut out);
+            } else if let Some(r) = index.resolve(fi, name)
+                && let Some(v) = r.decl.value
+            {
+                out.extend(schema_files(index, r.file, v));
+            }
+        }
+        "object" => {
+            for ch in children(value) {
+                let id = match ch.kind() {
+                    "shorthand_property_identifier" => Some(ch),
+                    "spread_element" => ch.named_child(0),
+                    "pair" => ch.child_by_field_name("value"),
+                    _ => None,
+                };
+                let Some(id) = id.map(unwrap_expr) else {
+                    continue;
+                };
+                let name = text(id, file.src);
+                if let Some(m) = index.namespace_target(fi, name) {
+                    add_module(m, &mut out);
+                } else if let Some(r) = index.resolve(fi, name) {
+                    out.push(r.file);
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Whether a drizzle.config `schema` entry (a path or glob relative to the
+/// repo root) names `path`.
+fn schema_path_matches(schema: &str, path: &str) -> bool {
+    if schema == path {
+        return true;
+    }
+    if !schema.contains('*') {
+        // A folder.
+        return path.starts_with(&format!("{}/", schema.trim_end_matches('/')));
+    }
+    globset::Glob::new(schema)
+        .map(|g| g.compile_matcher().is_match(path))
+        .unwrap_or(false)
+}
+
+/// Reads a `drizzle.config.*` file: `defineConfig({ … })` or
+/// `export default { … }`.
+pub fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> {
+    let file = index.files.get(fi)?;
+    let src = file.src;
+    let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut obj = None;
+    walk(file.root, |n| {
+        if obj.is_none() && n.kind() == "object" {
+            let parent = n.parent().map(|p| p.kind()).unwrap_or("");
+            let grand = n.parent().and_then(|p| p.parent());
+            let in_define = parent == "arguments"
+                && grand.is_some_and(|g| {
+                    g.child_by_field_name("function")
+                        .is_some_and(|f| text(f, src) == "defineConfig")
+                });
+            let exported = matches!(
+                parent,
+                "export_statement" | "satisfies_expression" | "as_expression"
+            );
+            if in_define || exported {
+                obj = Some(n);
+            }
+        }
+    });
+    let obj = obj?;
+    let entries: BTreeMap<String, Node<'_>> = object_entries(index, fi, obj, 0)
+        .into_iter()
+        .map(|(k, v, _, _)| (k, v))
+        .collect();
+    let s = |k: &str| entries.get(k).and_then(|v| string_value(*v, src));
+    let schema = match entries.get("schema").map(|v| unwrap_expr(*v)) {
+        Some(v) if v.kind() == "array" => children(v)
+            .into_iter()
+            .filter_map(|x| string_value(x, src))
+            .collect(),
+        Some(v) => string_value(v, src).into_iter().collect(),
+        None => Vec::new(),
+    };
+    Some(DrizzleConfig {
+        dialect: s("dialect"),
+        driver: s("driver"),
+        schema: schema
+            .iter()
+            .map(|p| super::super::path_join(dir, p))
+            .collect(),
+        out: super::super::path_join(dir, &s("out").unwrap_or_else(|| "drizzle".into())),
+        casing: s("casing"),
+        location: location(file.path, obj),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::index::{CodeIndex, Resolver};
+    use super::super::parse::parse_source;
+    use super::*;
+
+    /// Columns of every table in `src` as `name type null default notes`.
+    fn columns(src: &str) -> Vec<String> {
+        let files = vec![parse_source("schema.ts", src).unwrap()];
+        let index = CodeIndex::new(&files, Resolver::new(["schema.ts".to_owned()], Vec::new()));
+        let mut diags = Vec::new();
+        let facts = extract(&index, &[], &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        facts
+            .tables
+            .iter()
+            .flat_map(|t| {
+                t.table.columns.iter().map(|c| {
+                    format!(
+                        "{}.{} {} {} {} {}",
+                        t.table.name,
+                        c.name,
+                        c.sql_type,
+                        if c.nullable { "null" } else { "notnull" },
+                        c.default.as_deref().unwrap_or("-"),
+                        c.comment.as_deref().unwrap_or("-")
+                    )
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn sqlite_builders() {
+        let got = columns(
+            r#"import { sqliteTable, integer, text, real, blob, numeric } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+export const t = sqliteTable("t", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  at: integer("at", { mode: "timestamp" }).notNull().default(sql`(unixepoch())`),
+  flag: integer("flag", { mode: "boolean" }).default(false),
+  role: text("role", { enum: ["admin", "user"] }).default("user"),
+  code: text("code", { length: 8 }),
+  score: real("score"),
+  data: blob("data", { mode: "json" }),
+  price: numeric("price"),
+  token: text("token").$defaultFn(() => crypto.randomUUID()),
+  keyOnly: text(),
+});"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "t.id integer notnull - -",
+                "t.at integer notnull (unixepoch()) mode: timestamp",
+                "t.flag integer null false mode: boolean",
+                "t.role text null 'user' enum: admin, user",
+                "t.code text(8) null - -",
+                "t.score real null - -",
+                "t.data blob null - mode: json",
+                "t.price numeric null - -",
+                "t.token text null - app-side default ($defaultFn)",
+                "t.keyOnly text null - -",
+            ]
+        );
+    }
+
+    #[test]
+    fn pg_builders() {
+        let got = columns(
+            r#"import * as p from "drizzle-orm/pg-core";
+const mood = p.pgEnum("mood", ["sad", "ok"]);
+export const t = p.pgTable("t", {
+  id: p.serial("id").primaryKey(),
+  big: p.bigint("big", { mode: "number" }),
+  name: p.varchar("name", { length: 18 }).notNull(),
+  money: p.numeric("money", { precision: 10, scale: 2 }),
+  doc: p.jsonb("doc").notNull(),
+  uid: p.uuid("uid").defaultRandom(),
+  at: p.timestamp("at", { withTimezone: true, mode: "date" }).defaultNow(),
+  plain: p.timestamp("plain"),
+  feel: mood("feel"),
+  tags: p.text("tags").array(),
+  ok: p.boolean("ok").default(true),
+  score: p.doublePrecision("score"),
+  emb: p.vector("emb", { dimensions: 3 }),
+});"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "t.id serial notnull - -",
+                "t.big bigint null - -",
+                "t.name varchar(18) notnull - -",
+                "t.money numeric(10, 2) null - -",
+                "t.doc jsonb notnull - -",
+                "t.uid uuid null gen_random_uuid() -",
+                "t.at timestamp with time zone null now() mode: date",
+                "t.plain timestamp null - -",
+                "t.feel mood null - enum: sad, ok",
+                "t.tags text[] null - -",
+                "t.ok boolean null true -",
+                "t.score double precision null - -",
+                "t.emb vector(3) null - -",
+            ]
+        );
+    }
+
+    #[test]
+    fn mysql_builders_and_table_creators() {
+        let got = columns(
+            r#"import { mysqlTableCreator, int, varchar, decimal, datetime, json } from "drizzle-orm/mysql-core";
+const table = mysqlTableCreator((name) => `shop_${name}`);
+export const orders = table("orders", {
+  id: int("id").primaryKey().autoincrement(),
+  email: varchar("email", { length: 255 }).notNull(),
+  total: decimal("total", { precision: 8, scale: 2 }),
+  placed: datetime("placed"),
+  meta: json("meta"),
+});"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "shop_orders.id int notnull - -",
+                "shop_orders.email varchar(255) notnull - -",
+                "shop_orders.total decimal(8, 2) null - -",
+                "shop_orders.placed datetime null - -",
+                "shop_orders.meta json null - -",
+            ]
+        );
+    }
+}

@@ -1,0 +1,622 @@
+//! The TypeScript code index: one tree-sitter parse per file, and from it
+//! imports, exports, top-level declarations and call sites, with module
+//! specifiers resolved to files of the checkout.
+//!
+//! Every TypeScript fact dmqa reports is read from this index; nothing
+//! parses a file twice. The index borrows the parsed trees, so it lives
+//! only while the TypeScript readers run.
+
+use super::syntax::{children, doc_comment, location, string_value, text, walk};
+use crate::model::Location;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use tree_sitter::{Node, Tree};
+
+/// A parsed file: its path, text and tree.
+pub struct ParsedFile {
+    /// Repo-relative path.
+    pub path: String,
+    /// Source text.
+    pub src: String,
+    /// The syntax tree.
+    pub tree: Tree,
+}
+
+/// What an import binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Imported {
+    /// `import { name } from …` (or `name as local`).
+    Named(String),
+    /// `import local from …`.
+    Default,
+    /// `import * as local from …`.
+    Namespace,
+}
+
+/// One imported binding.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// The local name.
+    pub local: String,
+    /// What it refers to in the other module.
+    pub imported: Imported,
+    /// The module specifier as written.
+    pub specifier: String,
+    /// Where.
+    pub location: Location,
+}
+
+/// One export.
+#[derive(Debug, Clone)]
+pub enum Export {
+    /// `export const x` / `export { local as name }`.
+    Local { name: String, local: String },
+    /// `export { name as alias } from "…"`.
+    From {
+        name: String,
+        imported: Imported,
+        specifier: String,
+    },
+    /// `export * from "…"`.
+    Star { specifier: String },
+}
+
+/// The kind of a top-level declaration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclKind {
+    /// `const` / `let` / `var`.
+    Variable,
+    /// `function`.
+    Function,
+    /// `class`.
+    Class,
+    /// `interface`.
+    Interface,
+    /// `type`.
+    TypeAlias,
+}
+
+/// A top-level declaration.
+#[derive(Debug, Clone, Copy)]
+pub struct Decl<'a> {
+    /// Its kind.
+    pub kind: DeclKind,
+    /// The declaring node (variable declarator, function, class, …).
+    pub node: Node<'a>,
+    /// A variable's initializer.
+    pub value: Option<Node<'a>>,
+}
+
+/// A call site.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    /// The callee as written (`env.DB.prepare`, `sqliteTable`).
+    pub callee: String,
+    /// The `call_expression` node.
+    pub node: Node<'a>,
+    /// The function, method or arrow-bound const it is in.
+    pub enclosing: Option<String>,
+}
+
+/// Everything indexed about one file.
+pub struct FileIndex<'a> {
+    /// Repo-relative path.
+    pub path: &'a str,
+    /// Source text.
+    pub src: &'a str,
+    /// Root of the tree.
+    pub root: Node<'a>,
+    /// Imports, in order.
+    pub imports: Vec<Import>,
+    /// Exports, in order.
+    pub exports: Vec<Export>,
+    /// Top-level declarations by name.
+    pub decls: BTreeMap<String, Decl<'a>>,
+    /// Call sites, in source order.
+    pub calls: Vec<Call<'a>>,
+}
+
+impl<'a> FileIndex<'a> {
+    /// Indexes one parsed file.
+    pub fn build(file: &'a ParsedFile) -> Self {
+        let root = file.tree.root_node();
+        let src = file.src.as_str();
+        let mut res = FileIndex {
+            path: &file.path,
+            src,
+            root,
+            imports: Vec::new(),
+            exports: Vec::new(),
+            decls: BTreeMap::new(),
+            calls: Vec::new(),
+        };
+        for stmt in children(root) {
+            res.top_level(stmt);
+        }
+        walk(root, |n| {
+            if n.kind() == "call_expression"
+                && let Some(f) = n.child_by_field_name("function")
+            {
+                let callee: String = text(super::syntax::callee(f), src)
+                    .chars()
+                    .take(200)
+                    .collect();
+                res.calls.push(Call {
+                    callee,
+                    node: n,
+                    enclosing: enclosing_function(n, src),
+                });
+            }
+        });
+        res
+    }
+
+    fn top_level(&mut self, stmt: Node<'a>) {
+        match stmt.kind() {
+            "import_statement" => self.import(stmt),
+            "export_statement" => self.export(stmt),
+            _ => self.declaration(stmt, None),
+        }
+    }
+
+    fn import(&mut self, stmt: Node<'a>) {
+        let Some(spec) = stmt
+            .child_by_field_name("source")
+            .and_then(|s| string_value(s, self.src))
+        else {
+            return;
+        };
+        let loc = location(self.path, stmt);
+        for clause in children(stmt)
+            .into_iter()
+            .filter(|c| c.kind() == "import_clause")
+        {
+            for part in children(clause) {
+                match part.kind() {
+                    "identifier" => self.imports.push(Import {
+                        local: text(part, self.src).to_owned(),
+                        imported: Imported::Default,
+                        specifier: spec.clone(),
+                        location: loc.clone(),
+                    }),
+                    "namespace_import" => {
+                        if let Some(id) = children(part)
+                            .into_iter()
+                            .find(|c| c.kind() == "identifier")
+                        {
+                            self.imports.push(Import {
+                                local: text(id, self.src).to_owned(),
+                                imported: Imported::Namespace,
+                                specifier: spec.clone(),
+                                location: loc.clone(),
+                            });
+                        }
+                    }
+                    "named_imports" => {
+                        for s in children(part)
+                            .into_iter()
+                            .filter(|c| c.kind() == "import_specifier")
+                        {
+                            let Some(name) = s.child_by_field_name("name") else {
+                                continue;
+                            };
+                            let name = name_text(name, self.src);
+                            let local = s
+                                .child_by_field_name("alias")
+                                .map_or_else(|| name.clone(), |a| text(a, self.src).to_owned());
+                            self.imports.push(Import {
+                                local,
+                                imported: Imported::Named(name),
+                                specifier: spec.clone(),
+                                location: loc.clone(),
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn export(&mut self, stmt: Node<'a>) {
+        let source = stmt
+            .child_by_field_name("source")
+            .and_then(|s| string_value(s, self.src));
+        if let Some(decl) = stmt.child_by_field_name("declaration") {
+            self.declaration(decl, Some(true));
+            return;
+        }
+        let parts = children(stmt);
+        if let Some(value) = stmt.child_by_field_name("value") {
+            // `export default <expr>`: an identifier re-exports a local.
+            if value.kind() == "identifier" {
+                self.exports.push(Export::Local {
+                    name: "default".into(),
+                    local: text(value, self.src).to_owned(),
+                });
+            }
+            return;
+        }
+        if let Some(clause) = parts.iter().find(|p| p.kind() == "export_clause") {
+            for s in children(*clause)
+                .into_iter()
+                .filter(|c| c.kind() == "export_specifier")
+            {
+                let Some(name) = s.child_by_field_name("name") else {
+                    continue;
+                };
+                let name = name_text(name, self.src);
+                let alias = s
+                    .child_by_field_name("alias")
+                    .map_or_else(|| name.clone(), |a| name_text(a, self.src));
+                self.exports.push(match &source {
+                    Some(spec) => Export::From {
+                        name: alias,
+                        imported: if name == "default" {
+                            Imported::Default
+                        } else {
+                            Imported::Named(name)
+                        },
+                        specifier: spec.clone(),
+                    },
+                    None => Export::Local {
+                        name: alias,
+                        local: name,
+                    },
+                });
+            }
+            return;
+        }
+        if let Some(ns) = parts.iter().find(|p| p.kind() == "namespace_export") {
+            if let (Some(spec), Some(id)) = (&source, children(*ns).first()) {
+                self.exports.push(Export::From {
+                    name: name_text(*id, self.src),
+                    imported: Imported::Namespace,
+                    specifier: spec.clone(),
+                });
+            }
+            return;
+        }
+        if let Some(spec) = source {
+            // `export * from "…"` (and `export type * from`, which older
+            // grammars read with an ERROR node but the same source field).
+            self.exports.push(Export::Star { specifier: spec });
+        }
+    }
+
+    fn declaration(&mut self, node: Node<'a>, exported: Option<bool>) {
+        let add = |this: &mut Self, name: String, decl: Decl<'a>| {
+            if exported.is_some() {
+                this.exports.push(Export::Local {
+                    name: name.clone(),
+                    local: name.clone(),
+                });
+            }
+            this.decls.insert(name, decl);
+        };
+        match node.kind() {
+            "lexical_declaration" | "variable_declaration" => {
+                for d in children(node)
+                    .into_iter()
+                    .filter(|c| c.kind() == "variable_declarator")
+                {
+                    let Some(name) = d.child_by_field_name("name") else {
+                        continue;
+                    };
+                    if name.kind() != "identifier" {
+                        continue;
+                    }
+                    let decl = Decl {
+                        kind: DeclKind::Variable,
+                        node: d,
+                        value: d.child_by_field_name("value"),
+                    };
+                    add(self, text(name, self.src).to_owned(), decl);
+                }
+            }
+            "function_declaration"
+            | "generator_function_declaration"
+            | "class_declaration"
+            | "abstract_class_declaration"
+            | "interface_declaration"
+            | "type_alias_declaration" => {
+                let kind = match node.kind() {
+                    "interface_declaration" => DeclKind::Interface,
+                    "type_alias_declaration" => DeclKind::TypeAlias,
+                    "class_declaration" | "abstract_class_declaration" => DeclKind::Class,
+                    _ => DeclKind::Function,
+                };
+                if let Some(name) = node.child_by_field_name("name") {
+                    let decl = Decl {
+                        kind,
+                        node,
+                        value: None,
+                    };
+                    add(self, text(name, self.src).to_owned(), decl);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The JSDoc of a top-level declaration.
+    pub fn doc(&self, decl: &Decl<'a>) -> Option<String> {
+        doc_comment(decl.node, self.src)
+    }
+}
+
+fn name_text(node: Node<'_>, src: &str) -> String {
+    string_value(node, src).unwrap_or_else(|| text(node, src).to_owned())
+}
+
+/// The name of the function, method or const-bound arrow around `node`.
+fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
+    let mut cur = node.parent();
+    for _ in 0..10_000 {
+        let n = cur?;
+        match n.kind() {
+            "function_declaration" | "method_definition" | "generator_function_declaration" => {
+                return n
+                    .child_by_field_name("name")
+                    .map(|x| text(x, src).to_owned());
+            }
+            "arrow_function" | "function_expression" => {
+                if let Some(p) = n.parent()
+                    && p.kind() == "variable_declarator"
+                {
+                    return p
+                        .child_by_field_name("name")
+                        .map(|x| text(x, src).to_owned());
+                }
+            }
+            _ => {}
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// `compilerOptions.paths` of one tsconfig: alias pattern → targets, each
+/// relative to the repo root.
+#[derive(Debug, Clone, Default)]
+pub struct PathAliases {
+    /// The folder the tsconfig is in.
+    pub dir: String,
+    /// `("@/*", ["src/*"])`, targets already joined with `baseUrl`.
+    pub paths: Vec<(String, Vec<String>)>,
+}
+
+/// Extensions tried, in order, for an extension-less specifier.
+const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
+
+/// Resolves module specifiers to files of the checkout: relative paths,
+/// extension-less and `.js`-for-`.ts` specifiers, `index` files, and
+/// tsconfig `paths` aliases (the nearest tsconfig above the importer).
+pub struct Resolver {
+    paths: HashSet<String>,
+    aliases: Vec<PathAliases>,
+}
+
+impl Resolver {
+    /// A resolver over `paths` (every TypeScript file of the checkout).
+    pub fn new(paths: impl IntoIterator<Item = String>, aliases: Vec<PathAliases>) -> Self {
+        Resolver {
+            paths: paths.into_iter().collect(),
+            aliases,
+        }
+    }
+
+    /// The file `specifier` names when imported from `from`.
+    pub fn resolve(&self, from: &str, specifier: &str) -> Option<&str> {
+        let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut bases: Vec<String> = Vec::new();
+        if specifier.starts_with('.') {
+            bases.push(super::super::path_join(dir, specifier));
+        } else if let Some(a) = self
+            .aliases
+            .iter()
+            .filter(|a| a.dir.is_empty() || from.starts_with(&format!("{}/", a.dir)))
+            .max_by_key(|a| a.dir.len())
+        {
+            for (pattern, targets) in &a.paths {
+                let rest = match pattern.strip_suffix('*') {
+                    Some(prefix) => specifier.strip_prefix(prefix),
+                    None => (specifier == pattern).then_some(""),
+                };
+                if let Some(rest) = rest {
+                    bases.extend(targets.iter().map(|t| t.replace('*', rest)));
+                }
+            }
+        }
+        bases.iter().find_map(|b| self.find(b))
+    }
+
+    fn find(&self, base: &str) -> Option<&str> {
+        // ESM TypeScript imports `./schema.js` for `./schema.ts`.
+        let stem = [".js", ".jsx", ".mjs", ".cjs"]
+            .iter()
+            .find_map(|e| base.strip_suffix(e))
+            .unwrap_or(base);
+        std::iter::once(base.to_owned())
+            .chain(EXTENSIONS.iter().map(|e| format!("{stem}{e}")))
+            .chain(EXTENSIONS.iter().map(|e| format!("{base}/index{e}")))
+            .find_map(|c| self.paths.get(&c).map(String::as_str))
+    }
+}
+
+/// The whole index.
+pub struct CodeIndex<'a> {
+    /// Indexed files, sorted by path.
+    pub files: Vec<FileIndex<'a>>,
+    by_path: HashMap<&'a str, usize>,
+    resolver: Resolver,
+}
+
+/// Where a name resolves to.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'a> {
+    /// The file declaring it.
+    pub file: usize,
+    /// The declaration.
+    pub decl: Decl<'a>,
+}
+
+impl<'a> CodeIndex<'a> {
+    /// Indexes `files`, resolving imports with `resolver`.
+    pub fn new(files: &'a [ParsedFile], resolver: Resolver) -> Self {
+        let files: Vec<FileIndex<'a>> = files.iter().map(FileIndex::build).collect();
+        let by_path = files.iter().enumerate().map(|(i, f)| (f.path, i)).collect();
+        CodeIndex {
+            files,
+            by_path,
+            resolver,
+        }
+    }
+
+    /// The indexed file `specifier` names when imported from file `from`.
+    pub fn resolve_module(&self, from: usize, specifier: &str) -> Option<usize> {
+        let path = self
+            .resolver
+            .resolve(self.files.get(from)?.path, specifier)?;
+        self.by_path.get(path).copied()
+    }
+
+    /// Resolves `name` as seen from file `from`: a local declaration, or an
+    /// import followed through exports, re-exports and `export *` barrels.
+    pub fn resolve(&self, from: usize, name: &str) -> Option<Resolved<'a>> {
+        self.resolve_depth(from, name, 0)
+    }
+
+    fn resolve_depth(&self, from: usize, name: &str, depth: u32) -> Option<Resolved<'a>> {
+        if depth > 24 {
+            return None;
+        }
+        let file = self.files.get(from)?;
+        if let Some(decl) = file.decls.get(name) {
+            return Some(Resolved {
+                file: from,
+                decl: *decl,
+            });
+        }
+        let imp = file.imports.iter().find(|i| i.local == name)?;
+        let target = self.resolve_module(from, &imp.specifier)?;
+        match &imp.imported {
+            Imported::Named(n) => self.export_of(target, n, depth + 1),
+            Imported::Default => self.export_of(target, "default", depth + 1),
+            Imported::Namespace => None,
+        }
+    }
+
+    /// The declaration file `file` exports as `name`.
+    pub fn export_of(&self, file: usize, name: &str, depth: u32) -> Option<Resolved<'a>> {
+        if depth > 24 {
+            return None;
+        }
+        let f = self.files.get(file)?;
+        for e in &f.exports {
+            match e {
+                Export::Local { name: n, local } if n == name => {
+                    return self.resolve_depth(file, local, depth + 1);
+                }
+                Export::From {
+                    name: n,
+                    imported: Imported::Named(orig),
+                    specifier,
+                } if n == name => {
+                    let target = self.resolve_module(file, specifier)?;
+                    return self.export_of(target, orig, depth + 1);
+                }
+                _ => {}
+            }
+        }
+        for e in &f.exports {
+            if let Export::Star { specifier } = e
+                && let Some(target) = self.resolve_module(file, specifier)
+                && let Some(r) = self.export_of(target, name, depth + 1)
+            {
+                return Some(r);
+            }
+        }
+        None
+    }
+
+    /// The file whose import `local` (in file `from`) names, when it is a
+    /// namespace import or a namespace re-export.
+    pub fn namespace_target(&self, from: usize, local: &str) -> Option<usize> {
+        let imp = self
+            .files
+            .get(from)?
+            .imports
+            .iter()
+            .find(|i| i.local == local)?;
+        if imp.imported != Imported::Namespace {
+            return None;
+        }
+        self.resolve_module(from, &imp.specifier)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse_source;
+    use super::*;
+
+    fn parsed(files: &[(&str, &str)]) -> Vec<ParsedFile> {
+        files
+            .iter()
+            .map(|(p, s)| parse_source(p, s).expect("parses"))
+            .collect()
+    }
+
+    #[test]
+    fn imports_exports_and_barrels_resolve() {
+        let files = parsed(&[
+            (
+                "src/db/users.ts",
+                "/** People who sign in */\nexport const users = table('users');\nconst hidden = 1;",
+            ),
+            (
+                "src/db/index.ts",
+                "export * from './users';\nexport { posts as articles } from './posts.js';",
+            ),
+            ("src/db/posts.ts", "export const posts = 2;"),
+            (
+                "src/app.ts",
+                "import { users, articles } from './db';\nimport * as db from './db/index';\nimport x from '@/db/users';\nfunction handler() { return users.find(); }\nconst go = () => db.posts;",
+            ),
+        ]);
+        let aliases = vec![PathAliases {
+            dir: String::new(),
+            paths: vec![("@/*".into(), vec!["src/*".into()])],
+        }];
+        let resolver = Resolver::new(files.iter().map(|f| f.path.clone()), aliases);
+        let index = CodeIndex::new(&files, resolver);
+        let app = index
+            .files
+            .iter()
+            .position(|f| f.path == "src/app.ts")
+            .unwrap();
+        let users = index.resolve(app, "users").unwrap();
+        assert_eq!(index.files[users.file].path, "src/db/users.ts");
+        assert_eq!(
+            index.files[users.file].doc(&users.decl).as_deref(),
+            Some("People who sign in")
+        );
+        let articles = index.resolve(app, "articles").unwrap();
+        assert_eq!(index.files[articles.file].path, "src/db/posts.ts");
+        assert!(index.resolve(app, "hidden").is_none());
+        let ns = index.namespace_target(app, "db").unwrap();
+        assert_eq!(index.files[ns].path, "src/db/index.ts");
+        assert_eq!(
+            index
+                .resolve_module(app, "@/db/users")
+                .map(|i| index.files[i].path),
+            Some("src/db/users.ts")
+        );
+        let calls: Vec<_> = index.files[app]
+            .calls
+            .iter()
+            .map(|c| (c.callee.as_str(), c.enclosing.as_deref()))
+            .collect();
+        assert_eq!(calls, vec![("users.find", Some("handler"))]);
+    }
+}

@@ -1,0 +1,199 @@
+//! Small helpers over tree-sitter nodes: text, 1-based locations, string
+//! values, doc comments, and an iterative pre-order walk (no recursion, so
+//! a 20,000-deep expression cannot overflow the stack).
+
+use crate::model::Location;
+use tree_sitter::Node;
+
+/// The source text of `node` (empty when the range is not valid UTF-8).
+pub fn text<'a>(node: Node<'_>, src: &'a str) -> &'a str {
+    src.get(node.byte_range()).unwrap_or("")
+}
+
+/// The 1-based location of `node` (tree-sitter points are 0-based).
+pub fn location(path: &str, node: Node<'_>) -> Location {
+    let p = node.start_position();
+    let col = u32::try_from(p.column)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1);
+    let line = u32::try_from(p.row).unwrap_or(u32::MAX).saturating_add(1);
+    Location::at(path, line, col)
+}
+
+/// The value of a string literal or a template literal without
+/// substitutions; `None` for anything else.
+pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
+    match node.kind() {
+        "string" => {
+            let raw = text(node, src);
+            let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+            Some(unescape(inner))
+        }
+        "template_string" => {
+            let mut c = node.walk();
+            if node
+                .named_children(&mut c)
+                .any(|ch| ch.kind() == "template_substitution")
+            {
+                return None;
+            }
+            let raw = text(node, src);
+            Some(
+                raw.get(1..raw.len().saturating_sub(1))
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        }
+        "parenthesized_expression" | "as_expression" | "satisfies_expression" => {
+            string_value(node.named_child(0)?, src)
+        }
+        _ => None,
+    }
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The callee of a call without type arguments: `sql<T[]>` → `sql`,
+/// `db.query<Row>` → `db.query` (also through the missing-`!` node the
+/// 0.23 grammar makes of a generic tagged template).
+pub fn callee<'t>(mut f: Node<'t>) -> Node<'t> {
+    for _ in 0..8 {
+        match f.kind() {
+            "non_null_expression" | "instantiation_expression" => match f.named_child(0) {
+                Some(inner) => f = inner,
+                None => return f,
+            },
+            _ => return f,
+        }
+    }
+    f
+}
+
+/// Strips wrappers that do not change a value: parentheses, `as T`,
+/// `satisfies T`, `!`.
+pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
+    for _ in 0..64 {
+        match node.kind() {
+            "parenthesized_expression"
+            | "as_expression"
+            | "satisfies_expression"
+            | "non_null_expression"
+            | "type_assertion" => match node.named_child(0) {
+                Some(inner) => node = inner,
+                None => return node,
+            },
+            _ => return node,
+        }
+    }
+    node
+}
+
+/// The JSDoc or line comments directly above `node` (or above the
+/// `export` wrapping it), cleaned of comment markers and joined.
+pub fn doc_comment(node: Node<'_>, src: &str) -> Option<String> {
+    let mut anchor = node;
+    while let Some(p) = anchor.parent() {
+        if matches!(
+            p.kind(),
+            "export_statement" | "lexical_declaration" | "variable_declaration"
+        ) {
+            anchor = p;
+        } else {
+            break;
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut expect_row = anchor.start_position().row;
+    let mut cur = anchor.prev_sibling();
+    while let Some(c) = cur {
+        if c.kind() != "comment" || c.end_position().row + 1 < expect_row {
+            break;
+        }
+        parts.push(clean_comment(text(c, src)));
+        expect_row = c.start_position().row;
+        // A JSDoc block is the whole doc; line comments may stack.
+        if text(c, src).starts_with("/*") {
+            break;
+        }
+        cur = c.prev_sibling();
+    }
+    parts.reverse();
+    let joined = parts
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// A comment's prose: markers removed, JSDoc tags (`@see …`) dropped.
+fn clean_comment(raw: &str) -> String {
+    let body = raw
+        .strip_prefix("/**")
+        .or_else(|| raw.strip_prefix("/*"))
+        .map(|b| b.strip_suffix("*/").unwrap_or(b))
+        .or_else(|| raw.strip_prefix("//"))
+        .unwrap_or(raw);
+    body.lines()
+        .map(|l| l.trim().trim_start_matches('*').trim())
+        .take_while(|l| !l.starts_with('@'))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Calls `f` on every node under `root` in pre-order, iteratively.
+pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
+    let mut cursor = root.walk();
+    loop {
+        f(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() || cursor.node() == root {
+                return;
+            }
+        }
+    }
+}
+
+/// Named children of `node` as a vector (tree-sitter's iterator borrows a
+/// cursor, which is awkward to thread through).
+pub fn children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut c = node.walk();
+    node.named_children(&mut c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cleans_jsdoc_and_line_comments() {
+        assert_eq!(
+            clean_comment("/**\n * Users of the app.\n * @see x\n */"),
+            "Users of the app."
+        );
+        assert_eq!(clean_comment("// Plain note"), "Plain note");
+    }
+}
