@@ -78,24 +78,80 @@ pub fn relations(model: &mut Model) {
     }
 }
 
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Whether folder `dir` is `path`'s folder or one above it.
+fn contains(dir: &str, path: &str) -> bool {
+    dir.is_empty() || path.starts_with(&format!("{dir}/"))
+}
+
+/// The database of the migrations folder nearest the schema file: a
+/// folder whose parent is the schema's folder or one above it
+/// (`data-model/migrations` beside `data-model/schema.ts`), the deepest
+/// such. Only databases of a compatible engine qualify.
+fn nearest_migrations(model: &Model, ot: &OrmTable) -> Option<usize> {
+    let compatible = |e: Engine| match ot.dialect {
+        Engine::Sqlite | Engine::D1 => e.is_sqlite(),
+        other => e == other,
+    };
+    model
+        .databases
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| compatible(d.engine) && !d.sources.is_empty())
+        .filter(|(_, d)| contains(parent(&d.id), &ot.table.location.path))
+        .max_by_key(|(_, d)| parent(&d.id).len())
+        .map(|(i, _)| i)
+}
+
 /// The index of the database `ot` belongs to, creating it when needed.
 fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
     match &ot.target {
-        OrmTarget::Binding(b) => {
-            if let Some(i) = model
-                .databases
+        OrmTarget::Binding { binding, client } => {
+            // Binding names are per Worker: take the Worker whose config
+            // folder holds the client file (the deepest one).
+            let worker = model
+                .workers
                 .iter()
-                .position(|d| d.bindings.iter().any(|x| &x.binding == b))
+                .filter(|w| {
+                    w.bindings
+                        .iter()
+                        .any(|b| b.kind == BindingKind::D1 && &b.name == binding)
+                })
+                .filter(|w| contains(parent(&w.location.path), client))
+                .max_by_key(|w| w.location.path.len())
+                .map(|w| w.name.clone());
+            if let Some(worker) = &worker
+                && let Some(i) = model.databases.iter().position(|d| {
+                    d.bindings
+                        .iter()
+                        .any(|x| &x.binding == binding && &x.worker == worker)
+                })
             {
                 return i;
             }
-            let bindings = d1_bindings(model, Some(b));
+            if let Some(i) = nearest_migrations(model, ot) {
+                return i;
+            }
+            let bindings: Vec<DatabaseBinding> = d1_bindings(model, Some(binding))
+                .into_iter()
+                .filter(|b| worker.as_ref().is_none_or(|w| &b.worker == w))
+                .collect();
             let engine = if bindings.is_empty() {
                 ot.dialect
             } else {
                 Engine::D1
             };
-            new_database(model, &format!("binding {b}"), engine, bindings)
+            let id = match &worker {
+                Some(w) => format!("{w} {binding}"),
+                None => format!("binding {binding}"),
+            };
+            if let Some(i) = model.databases.iter().position(|d| d.id == id) {
+                return i;
+            }
+            new_database(model, &id, engine, bindings)
         }
         OrmTarget::MigrationsDir(dir) => {
             if let Some(i) = model.databases.iter().position(|d| &d.id == dir) {
@@ -104,6 +160,9 @@ fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
             new_database(model, dir, ot.dialect, Vec::new())
         }
         OrmTarget::Unassigned => {
+            if let Some(i) = nearest_migrations(model, ot) {
+                return i;
+            }
             let wanted = match ot.dialect {
                 Engine::Sqlite | Engine::D1 => vec![Engine::D1, Engine::Sqlite],
                 other => vec![other],
@@ -126,7 +185,10 @@ fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
                 let bindings = d1_bindings(model, None);
                 let mut names: Vec<&str> = bindings.iter().map(|b| b.binding.as_str()).collect();
                 names.dedup();
-                if let [name] = names.as_slice() {
+                let mut workers: Vec<&str> = bindings.iter().map(|b| b.worker.as_str()).collect();
+                workers.sort();
+                workers.dedup();
+                if let ([name], [_]) = (names.as_slice(), workers.as_slice()) {
                     let id = format!("binding {name}");
                     if let Some(i) = model.databases.iter().position(|d| d.id == id) {
                         return i;

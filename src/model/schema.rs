@@ -294,8 +294,14 @@ pub struct AccessPattern {
 /// Which database an ORM table is meant for, as far as the code says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum OrmTarget {
-    /// `drizzle(env.DB, …)`: the D1 binding named `DB`.
-    Binding(String),
+    /// `drizzle(env.DB, …)`: the D1 binding `binding` of the Worker whose
+    /// code (`client`, the file making the call) it is.
+    Binding {
+        /// Binding name.
+        binding: String,
+        /// Repo-relative path of the file calling `drizzle(…)`.
+        client: String,
+    },
     /// A `drizzle.config` whose `out` folder holds the migrations.
     MigrationsDir(String),
     /// Nothing says; the core module's dialect decides.

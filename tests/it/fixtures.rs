@@ -45,6 +45,7 @@ fixture!(broken_inputs);
 fixture!(sql_engines);
 fixture!(drizzle_saas);
 fixture!(d1_drizzle_drift);
+fixture!(drizzle_monorepo);
 
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]

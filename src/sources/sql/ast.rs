@@ -321,10 +321,30 @@ fn foreign_key(
             .iter()
             .map(|i| i.value.clone())
             .collect(),
-        on_delete: fk.on_delete.map(|a| a.to_string()),
-        on_update: fk.on_update.map(|a| a.to_string()),
+        on_delete: action(fk.on_delete),
+        on_update: action(fk.on_update),
         location: loc.clone(),
     }
+}
+
+/// A referential action, `None` for the default `NO ACTION`.
+fn action(a: Option<sqlparser::ast::ReferentialAction>) -> Option<String> {
+    a.filter(|a| *a != sqlparser::ast::ReferentialAction::NoAction)
+        .map(|a| a.to_string())
+}
+
+/// A type name as written, without quotes or a `public.` schema:
+/// `"public"."mood"` → `mood`.
+fn type_name(ty: &DataType) -> String {
+    let s = ty.to_string();
+    if s.contains('"') {
+        // A quoted (user-defined) name keeps its case, as Postgres does.
+        let unquoted = s.replace('"', "");
+        return unquoted
+            .strip_prefix("public.")
+            .map_or(unquoted.clone(), str::to_owned);
+    }
+    s.to_lowercase()
 }
 
 fn is_serial(ty: &DataType) -> bool {
@@ -336,7 +356,7 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
     let mut c = Column {
         name: col.name.value.clone(),
         // Both engines print type names in lower case (`\d`, SHOW CREATE).
-        sql_type: col.data_type.to_string().to_lowercase(),
+        sql_type: type_name(&col.data_type),
         nullable: true,
         default: None,
         primary_key_position: 0,
@@ -372,6 +392,10 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
             }
             ColumnOption::Comment(text) => c.comment = Some(text.clone()),
             ColumnOption::Check(chk) => c.check = Some(chk.expr.to_string()),
+            ColumnOption::Generated {
+                generation_expr: Some(e),
+                ..
+            } => c.generated = Some(e.to_string()),
             ColumnOption::Generated { .. } => c.generated = Some("stored".to_owned()),
             ColumnOption::Identity(_) => c.autoincrement = true,
             ColumnOption::DialectSpecific(tokens)

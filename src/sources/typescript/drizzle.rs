@@ -198,14 +198,15 @@ fn resolve_references(index: &CodeIndex<'_>, found: &mut [Found]) {
             let mut ref_table = None;
             let mut ref_columns = Vec::new();
             for (file, name, key) in &p.target {
-                let Some(k) = table_key(index, *file, name) else {
-                    continue;
+                // `foreignColumns: [table.id]` names the callback parameter:
+                // the table itself.
+                let (tname, keys) = match table_key(index, *file, name).and_then(|k| lookup.get(&k))
+                {
+                    Some((t, k)) => (t.clone(), k),
+                    None => (f.table.name.clone(), &f.keys),
                 };
-                let Some((tname, keys)) = lookup.get(&k) else {
-                    continue;
-                };
-                ref_table = Some(tname.clone());
                 ref_columns.push(keys.get(key).cloned().unwrap_or_else(|| key.clone()));
+                ref_table = Some(tname);
             }
             if let Some(ref_table) = ref_table {
                 f.table.foreign_keys.push(ForeignKey {
@@ -221,40 +222,65 @@ fn resolve_references(index: &CodeIndex<'_>, found: &mut [Found]) {
     }
 }
 
-/// `t.key` / `users.key` → (table const, key).
+/// `t.key` / `users.key` → (table const, key), also through the ordering
+/// and operator-class calls drizzle allows on an index column
+/// (`t.key.asc().nullsLast().op("text_ops")`).
 fn member_ref(node: Node<'_>, src: &str) -> Option<(String, String)> {
-    let node = unwrap_expr(node);
-    // `t.createdAt.desc()` / `.asc()` / `.op(…)`: take the member before.
-    let node = if node.kind() == "call_expression" {
-        let f = node.child_by_field_name("function")?;
-        if f.kind() == "member_expression" {
-            f.child_by_field_name("object")?
-        } else {
-            node
+    let mut node = unwrap_expr(node);
+    for _ in 0..16 {
+        match node.kind() {
+            "call_expression" => {
+                let f = node.child_by_field_name("function")?;
+                if f.kind() != "member_expression" {
+                    return None;
+                }
+                node = unwrap_expr(f.child_by_field_name("object")?);
+            }
+            "member_expression" => {
+                let obj = unwrap_expr(node.child_by_field_name("object")?);
+                let prop = node.child_by_field_name("property")?;
+                if obj.kind() == "identifier" {
+                    return Some((text(obj, src).to_owned(), text(prop, src).to_owned()));
+                }
+                node = obj;
+            }
+            _ => return None,
         }
-    } else {
-        node
-    };
-    if node.kind() != "member_expression" {
-        return None;
     }
-    let obj = node.child_by_field_name("object")?;
-    let prop = node.child_by_field_name("property")?;
-    Some((text(obj, src).to_owned(), text(prop, src).to_owned()))
+    None
 }
 
 fn is_desc(node: Node<'_>, src: &str) -> bool {
-    let node = unwrap_expr(node);
-    node.kind() == "call_expression"
-        && node
-            .child_by_field_name("function")
-            .is_some_and(|f| text(f, src).ends_with(".desc"))
+    let mut node = unwrap_expr(node);
+    for _ in 0..16 {
+        if node.kind() != "call_expression" {
+            return false;
+        }
+        let Some(f) = node.child_by_field_name("function") else {
+            return false;
+        };
+        if text(f, src).ends_with(".desc") {
+            return true;
+        }
+        match f.child_by_field_name("object") {
+            Some(o) => node = unwrap_expr(o),
+            None => return false,
+        }
+    }
+    false
 }
 
 /// The object a columns argument or extra-config function evaluates to:
 /// an object literal, or an arrow function returning one (directly or
 /// with `return`).
 fn returned(node: Node<'_>) -> Option<Node<'_>> {
+    returned_depth(node, 0)
+}
+
+fn returned_depth(node: Node<'_>, depth: u32) -> Option<Node<'_>> {
+    if depth > 16 {
+        return None;
+    }
     let node = unwrap_expr(node);
     match node.kind() {
         "object" | "array" => Some(node),
@@ -265,9 +291,9 @@ fn returned(node: Node<'_>) -> Option<Node<'_>> {
                     .into_iter()
                     .rev()
                     .find(|c| c.kind() == "return_statement")?;
-                returned(ret.named_child(0)?)
+                returned_depth(ret.named_child(0)?, depth + 1)
             } else {
-                returned(body)
+                returned_depth(body, depth + 1)
             }
         }
         _ => None,
@@ -722,6 +748,9 @@ impl<'a> Reader<'_, 'a> {
             }
         }
         col.sql_type = sql_type;
+        if let Some(c) = trailing_comment(pair, src) {
+            notes.push(c);
+        }
         if !notes.is_empty() {
             col.comment = Some(notes.join("; "));
         }
@@ -903,6 +932,13 @@ impl<'a> Reader<'_, 'a> {
             .first()
             .and_then(|a| string_value(*a, src));
         let col_of = |node: Node<'a>| -> Option<IndexColumn> {
+            // An expression index: `sql\`lower(${t.email})\``.
+            if let Some(expr) = sql_text_with(node, src, &found.keys) {
+                return Some(IndexColumn {
+                    name: expr,
+                    descending: false,
+                });
+            }
             let (_, key) = member_ref(node, src)?;
             let name = found.keys.get(&key).cloned().unwrap_or(key);
             Some(IndexColumn {
@@ -1107,6 +1143,23 @@ impl<'a> Reader<'_, 'a> {
     }
 }
 
+/// A `// comment` after a property, on the line the property ends on.
+fn trailing_comment(pair: Node<'_>, src: &str) -> Option<String> {
+    let row = pair.end_position().row;
+    let mut next = pair.next_sibling();
+    for _ in 0..2 {
+        let n = next?;
+        if n.kind() == "comment" {
+            let t = text(n, src);
+            return (n.start_position().row == row && t.starts_with("//"))
+                .then(|| t.trim_start_matches('/').trim().to_owned())
+                .filter(|t| !t.is_empty());
+        }
+        next = n.next_sibling();
+    }
+    None
+}
+
 /// `onDelete: "cascade"` in an options object's text → `CASCADE`.
 fn action(opts: &str, key: &str) -> Option<String> {
     let rest = opts.split(key).nth(1)?;
@@ -1122,7 +1175,11 @@ fn sql_text(node: Node<'_>, src: &str) -> Option<String> {
 /// The SQL inside `` sql`…` ``; a `${t.key}` substitution naming a column
 /// of the table (by key) becomes the column name, anything else `?`.
 fn sql_text_with(node: Node<'_>, src: &str, keys: &BTreeMap<String, String>) -> Option<String> {
-    let node = unwrap_expr(node);
+    let mut node = unwrap_expr(node);
+    // `generatedAlwaysAs((): SQL => sql\`…\`)`
+    if node.kind() == "arrow_function" {
+        node = unwrap_expr(node.child_by_field_name("body")?);
+    }
     if node.kind() != "call_expression" {
         return None;
     }
@@ -1151,7 +1208,7 @@ fn sql_text_with(node: Node<'_>, src: &str, keys: &BTreeMap<String, String>) -> 
             _ => {}
         }
     }
-    Some(out.trim().to_owned())
+    Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// A `.default(x)` value as drizzle-kit writes it.
@@ -1204,7 +1261,13 @@ fn client_targets(index: &CodeIndex<'_>, configs: &[DrizzleConfig]) -> HashMap<u
                     continue;
                 }
                 for target in schema_files(index, fi, v) {
-                    res.insert(target, OrmTarget::Binding(binding.clone()));
+                    res.insert(
+                        target,
+                        OrmTarget::Binding {
+                            binding: binding.clone(),
+                            client: file.path.to_owned(),
+                        },
+                    );
                 }
             }
         }
@@ -1228,9 +1291,16 @@ fn binding_name(node: Node<'_>, src: &str) -> Option<String> {
 /// The files a `schema` option draws its tables from: a namespace import
 /// (and what that module re-exports), or an object of imported tables.
 fn schema_files(index: &CodeIndex<'_>, fi: usize, value: Node<'_>) -> Vec<usize> {
+    schema_files_depth(index, fi, value, 0)
+}
+
+fn schema_files_depth(index: &CodeIndex<'_>, fi: usize, value: Node<'_>, depth: u32) -> Vec<usize> {
     let Some(file) = index.files.get(fi) else {
         return Vec::new();
     };
+    if depth > 16 {
+        return Vec::new();
+    }
     let value = unwrap_expr(value);
     let mut out = Vec::new();
     let add_module = |m: usize, out: &mut Vec<usize>| {
@@ -1260,7 +1330,7 @@ fn schema_files(index: &CodeIndex<'_>, fi: usize, value: Node<'_>) -> Vec<usize>
             } else if let Some(r) = index.resolve(fi, name)
                 && let Some(v) = r.decl.value
             {
-                out.extend(schema_files(index, r.file, v));
+                out.extend(schema_files_depth(index, r.file, v, depth + 1));
             }
         }
         "object" => {

@@ -6,6 +6,7 @@
 //! never missed. Each file is parsed once.
 
 mod drizzle;
+pub mod fold;
 pub mod index;
 mod parse;
 pub mod syntax;

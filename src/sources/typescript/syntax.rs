@@ -23,6 +23,7 @@ pub fn location(path: &str, node: Node<'_>) -> Location {
 /// The value of a string literal or a template literal without
 /// substitutions; `None` for anything else.
 pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unwrap_expr(node);
     match node.kind() {
         "string" => {
             let raw = text(node, src);
@@ -43,9 +44,6 @@ pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
                     .unwrap_or("")
                     .to_owned(),
             )
-        }
-        "parenthesized_expression" | "as_expression" | "satisfies_expression" => {
-            string_value(node.named_child(0)?, src)
         }
         _ => None,
     }
@@ -88,7 +86,8 @@ pub fn callee<'t>(mut f: Node<'t>) -> Node<'t> {
 /// Strips wrappers that do not change a value: parentheses, `as T`,
 /// `satisfies T`, `!`.
 pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
-    for _ in 0..64 {
+    // Iterative: 20,000 nested parentheses cost a loop, not a stack.
+    loop {
         match node.kind() {
             "parenthesized_expression"
             | "as_expression"
@@ -101,7 +100,6 @@ pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
             _ => return node,
         }
     }
-    node
 }
 
 /// The JSDoc or line comments directly above `node` (or above the
