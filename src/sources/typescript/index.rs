@@ -115,7 +115,59 @@ pub struct FileIndex<'a> {
     pub calls: Vec<Call<'a>>,
 }
 
+/// A class member or an interface / object-type field.
+#[derive(Debug, Clone)]
+pub struct Member<'a> {
+    /// Its name.
+    pub name: String,
+    /// The declared type as written (`string`, `Map<string, WebSocket>`),
+    /// empty when none is written.
+    pub ty: String,
+    /// The member node (method, field or property signature).
+    pub node: Node<'a>,
+    /// Whether it is a method (for classes) or a method signature.
+    pub is_method: bool,
+}
+
 impl<'a> FileIndex<'a> {
+    /// Methods and fields of a class, or fields of an interface / type
+    /// literal, in declaration order.
+    pub fn members(&self, decl: &Decl<'a>) -> Vec<Member<'a>> {
+        let body = match decl.kind {
+            DeclKind::Class | DeclKind::Interface => decl.node.child_by_field_name("body"),
+            DeclKind::TypeAlias => decl
+                .node
+                .child_by_field_name("value")
+                .filter(|v| v.kind() == "object_type"),
+            _ => None,
+        };
+        let Some(body) = body else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for m in children(body) {
+            let is_method = matches!(m.kind(), "method_definition" | "method_signature");
+            let is_field = matches!(m.kind(), "public_field_definition" | "property_signature");
+            if !(is_method || is_field) {
+                continue;
+            }
+            let Some(name) = m.child_by_field_name("name") else {
+                continue;
+            };
+            let ty = m
+                .child_by_field_name("type")
+                .map(|t| text(t, self.src).trim_start_matches(':').trim().to_owned())
+                .unwrap_or_default();
+            out.push(Member {
+                name: name_text(name, self.src),
+                ty,
+                node: m,
+                is_method,
+            });
+        }
+        out
+    }
+
     /// Indexes one parsed file.
     pub fn build(file: &'a ParsedFile) -> Self {
         let root = file.tree.root_node();
@@ -612,6 +664,43 @@ mod tests {
                 .map(|i| index.files[i].path),
             Some("src/db/users.ts")
         );
+        let classes = parsed(&[(
+            "do.ts",
+            "/** A room */\nexport class Room extends DurableObject {\n  sessions: Map<string, WebSocket> = new Map();\n  /** Joins */\n  async connect(id: string) {}\n}\ninterface Env { DB: D1Database; Q: Queue<Job> }",
+        )]);
+        let ci = CodeIndex::new(&classes, Resolver::new(["do.ts".to_owned()], Vec::new()));
+        let f = &ci.files[0];
+        let room: Vec<_> = f
+            .members(&f.decls["Room"])
+            .into_iter()
+            .map(|m| (m.name, m.ty, m.is_method, doc_comment(m.node, f.src)))
+            .collect();
+        assert_eq!(
+            room,
+            vec![
+                (
+                    "sessions".into(),
+                    "Map<string, WebSocket>".into(),
+                    false,
+                    None
+                ),
+                ("connect".into(), String::new(), true, Some("Joins".into())),
+            ]
+        );
+        let env: Vec<_> = f
+            .members(&f.decls["Env"])
+            .into_iter()
+            .map(|m| (m.name, m.ty))
+            .collect();
+        assert_eq!(
+            env,
+            vec![
+                ("DB".into(), "D1Database".into()),
+                ("Q".into(), "Queue<Job>".into())
+            ]
+        );
+        assert_eq!(f.doc(&f.decls["Room"]).as_deref(), Some("A room"));
+
         let calls: Vec<_> = index.files[app]
             .calls
             .iter()
