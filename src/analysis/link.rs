@@ -44,8 +44,61 @@ pub fn tables(model: &mut Model) {
             }
             db.orm_tables.push(ot.table);
         } else if !db.tables.iter().any(|t| t.name == ot.table.name) {
-            db.tables.push(ot.table);
+            let mut table = ot.table;
+            if db.engine.is_sqlite() {
+                as_sqlite_reports_it(&mut table);
+            }
+            db.tables.push(table);
         }
+    }
+}
+
+/// Words a Drizzle table the way SQLite's catalog reports the same table
+/// after `drizzle-kit generate`, so a pushed schema reads like migrated
+/// ones: upper-case declared types, defaults without their outer
+/// parentheses, unique constraints as the unique indexes drizzle-kit
+/// creates, and the index SQLite makes for a primary key that is not a
+/// single INTEGER column.
+fn as_sqlite_reports_it(t: &mut crate::model::Table) {
+    for c in &mut t.columns {
+        c.sql_type = c.sql_type.to_ascii_uppercase();
+        if let Some(d) = &c.default
+            && d.starts_with('(')
+            && d.ends_with(')')
+        {
+            c.default = Some(d[1..d.len() - 1].to_owned());
+        }
+    }
+    // drizzle-kit writes `.unique()` / `unique()` as `CREATE UNIQUE INDEX`
+    // for SQLite.
+    for i in &mut t.indexes {
+        if i.origin == crate::model::IndexOrigin::UniqueConstraint {
+            i.origin = crate::model::IndexOrigin::Explicit;
+        }
+    }
+    let rowid = match t.primary_key.as_slice() {
+        [one] => t
+            .columns
+            .iter()
+            .any(|c| &c.name == one && c.sql_type == "INTEGER"),
+        _ => false,
+    };
+    if !t.primary_key.is_empty() && !rowid {
+        t.indexes.push(crate::model::Index {
+            name: format!("sqlite_autoindex_{}_1", t.name),
+            columns: t
+                .primary_key
+                .iter()
+                .map(|c| crate::model::IndexColumn {
+                    name: c.clone(),
+                    descending: false,
+                })
+                .collect(),
+            unique: true,
+            partial: None,
+            origin: crate::model::IndexOrigin::PrimaryKey,
+            location: t.location.clone(),
+        });
     }
 }
 
