@@ -3,8 +3,8 @@
 //! Workers and environments, from what their configs declare.
 
 use crate::model::{
-    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, KvNamespace, Model,
-    Queue, Worker,
+    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, KeyPattern,
+    KvNamespace, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -154,6 +154,7 @@ pub fn collect(model: &mut Model) {
             };
         }
     }
+    from_code(model, &mut buckets, &mut kvs, &mut queues);
     model.buckets = buckets.into_values().collect();
     model.kv_namespaces = kvs.into_values().collect();
     model.queues = queues.into_values().collect();
@@ -161,6 +162,302 @@ pub fn collect(model: &mut Model) {
     for q in &mut model.queues {
         q.producers.sort();
     }
+}
+
+/// Prefixes that mark an object or key as temporary.
+const TEMPORARY: &[&str] = &[
+    "pending/",
+    "tmp/",
+    "temp/",
+    "staging/",
+    "incoming/",
+    "uploads/tmp",
+];
+
+/// Stable sample values for placeholders, by name.
+fn sample(name: &str, nth_id: &mut usize) -> String {
+    const IDS: &[&str] = &["abc123", "def456", "ghi789", "jkl012", "mno345"];
+    let lower = name.to_ascii_lowercase();
+    if lower == "ip" || lower.ends_with("ip") && lower.len() <= 8 {
+        return "192.168.1.1".into();
+    }
+    if lower.contains("email") {
+        return "user@example.com".into();
+    }
+    if lower.contains("date") || lower == "day" {
+        return "2025-01-31".into();
+    }
+    if lower.contains("version") {
+        return "1.0.0".into();
+    }
+    if lower.contains("hash") || lower.contains("sha") {
+        return "9f86d081".into();
+    }
+    let id = IDS[*nth_id % IDS.len()];
+    *nth_id += 1;
+    id.to_owned()
+}
+
+/// The example of a pattern: each `{placeholder}` replaced by a stable
+/// sample value (same pattern, same example).
+pub fn example(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut nth = 0;
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => {
+                out.push_str(&sample(&rest[open + 1..open + close], &mut nth));
+                rest = &rest[open + close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn access_label(op: OpKind) -> &'static str {
+    match op {
+        OpKind::Read => "Download",
+        OpKind::Head => "Head (metadata)",
+        OpKind::Write => "Upload",
+        OpKind::MultipartWrite => "Multipart upload",
+        OpKind::Delete => "Delete",
+        OpKind::List => "List",
+        OpKind::Send => "Send",
+        OpKind::SendBatch => "Send batch",
+    }
+}
+
+/// How often an entry point runs.
+fn frequency_of(entry: &str) -> &'static str {
+    let verb = entry.split(' ').next().unwrap_or("");
+    if entry == "fetch" || (verb.chars().all(|c| c.is_ascii_uppercase()) && entry.contains(" /")) {
+        "High"
+    } else {
+        match entry {
+            "queue" => "Per message",
+            "scheduled" => "Per cron run",
+            "alarm" => "Per alarm",
+            "webSocketMessage" => "Per WebSocket message",
+            _ => "-",
+        }
+    }
+}
+
+/// Actor and frequency of an operation: the function it is in and the
+/// entry points that reach it.
+fn actor_and_frequency(op: &ResourceOp) -> (String, String) {
+    let actor = op.actor.clone().unwrap_or_else(|| "-".into());
+    let entries: Vec<&str> = if op.entries.is_empty() {
+        vec![actor.as_str()]
+    } else {
+        op.entries.iter().map(String::as_str).collect()
+    };
+    let mut freqs: Vec<&str> = entries.iter().map(|e| frequency_of(e)).collect();
+    freqs.dedup();
+    let shown = if op.entries.is_empty() || op.entries.len() == 1 && op.entries[0] == actor {
+        actor.clone()
+    } else {
+        format!("{actor} ({})", op.entries.join(", "))
+    };
+    (shown, freqs.join(", "))
+}
+
+/// Adds what code does with R2, KV and queue bindings.
+fn from_code(
+    model: &Model,
+    buckets: &mut BTreeMap<String, Bucket>,
+    kvs: &mut BTreeMap<String, KvNamespace>,
+    queues: &mut BTreeMap<String, Queue>,
+) {
+    let mut ops: Vec<&ResourceOp> = model.resource_ops.iter().collect();
+    ops.sort_by(|a, b| a.location.cmp(&b.location));
+    for op in &ops {
+        match op.kind {
+            BindingKind::R2 => {
+                let b = buckets.entry(op.binding.clone()).or_insert_with(|| Bucket {
+                    binding: op.binding.clone(),
+                    bucket_names: Vec::new(),
+                    bound_by: Vec::new(),
+                    path_patterns: Vec::new(),
+                    access: Vec::new(),
+                    location: op.location.clone(),
+                });
+                let (actor, frequency) = actor_and_frequency(op);
+                let label = access_label(op.op);
+                match b
+                    .access
+                    .iter_mut()
+                    .find(|a| a.operation == label && a.actor == actor)
+                {
+                    Some(a) => a.sources.push(op.location.clone()),
+                    None => b.access.push(ResourceAccess {
+                        operation: label.to_owned(),
+                        frequency,
+                        actor,
+                        sources: vec![op.location.clone()],
+                    }),
+                }
+                if let Some(key) = &op.key
+                    && op.op != OpKind::List
+                {
+                    merge_pattern(&mut b.path_patterns, key, op);
+                }
+            }
+            BindingKind::Kv => {
+                let n = kvs
+                    .entry(op.binding.clone())
+                    .or_insert_with(|| KvNamespace {
+                        binding: op.binding.clone(),
+                        ids: Vec::new(),
+                        bound_by: Vec::new(),
+                        key_patterns: Vec::new(),
+                        location: op.location.clone(),
+                    });
+                if let Some(key) = &op.key
+                    && op.op != OpKind::List
+                {
+                    merge_pattern(&mut n.key_patterns, key, op);
+                }
+            }
+            BindingKind::QueueProducer => {
+                let name = model
+                    .workers
+                    .iter()
+                    .flat_map(|w| &w.bindings)
+                    .find(|b| b.kind == BindingKind::QueueProducer && b.name == op.binding)
+                    .and_then(|b| b.target.clone())
+                    .unwrap_or_else(|| op.binding.clone());
+                let q = queues.entry(name.clone()).or_insert_with(|| Queue {
+                    name,
+                    producers: Vec::new(),
+                    consumers: Vec::new(),
+                    is_dead_letter_queue: false,
+                    message_schema: Vec::new(),
+                    processing: Vec::new(),
+                    location: op.location.clone(),
+                });
+                for (field, ty) in &op.message {
+                    if !q.message_schema.iter().any(|(f, _)| f == field) {
+                        q.message_schema.push((field.clone(), ty.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Declared message types win over fields read from `send({…})`.
+    for q in queues.values_mut() {
+        let by_binding = model.message_types.iter().find(|t| {
+            t.binding
+                .as_ref()
+                .is_some_and(|b| q.producers.iter().any(|p| &p.binding == b))
+        });
+        let by_consumer = || {
+            model.message_types.iter().find(|t| {
+                let Some(file) = &t.consumer_file else {
+                    return false;
+                };
+                q.consumers.iter().any(|c| {
+                    model.workers.iter().any(|w| {
+                        w.name == c.worker && {
+                            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
+                            dir.is_empty() || file.starts_with(&format!("{dir}/"))
+                        }
+                    })
+                })
+            })
+        };
+        if let Some(t) = by_binding.or_else(by_consumer) {
+            // The declared type first; fields only the sent literals have
+            // (`bundleKey` beside a narrower consumer type) after it.
+            let mut fields = t.fields.clone();
+            for (f, ty) in &q.message_schema {
+                if !fields.iter().any(|(x, _)| x == f) {
+                    fields.push((f.clone(), ty.clone()));
+                }
+            }
+            q.message_schema = fields;
+        }
+    }
+    // Lifecycle and TTL once every operation on a pattern is known.
+    for b in buckets.values_mut() {
+        for p in &mut b.path_patterns {
+            let deleters: Vec<&str> = ops
+                .iter()
+                .filter(|o| {
+                    o.kind == BindingKind::R2 && o.binding == b.binding && o.op == OpKind::Delete
+                })
+                .filter(|o| o.key.as_deref() == Some(p.pattern.as_str()))
+                .filter_map(|o| o.actor.as_deref())
+                .collect();
+            p.lifecycle = Some(match deleters.first() {
+                Some(d) => format!("Deleted by {d}()"),
+                None if TEMPORARY.iter().any(|t| p.pattern.starts_with(t)) => {
+                    "Temporary, never deleted".into()
+                }
+                None => "Permanent".into(),
+            });
+        }
+    }
+    for n in kvs.values_mut() {
+        for p in &mut n.key_patterns {
+            let writes: Vec<&&ResourceOp> = ops
+                .iter()
+                .filter(|o| {
+                    o.kind == BindingKind::Kv && o.binding == n.binding && o.op == OpKind::Write
+                })
+                .filter(|o| o.key.as_deref() == Some(p.pattern.as_str()))
+                .collect();
+            let mut ttls: Vec<&str> = writes.iter().filter_map(|o| o.ttl.as_deref()).collect();
+            ttls.sort();
+            ttls.dedup();
+            p.ttl = Some(if ttls.is_empty() {
+                "-".into()
+            } else {
+                ttls.join(" / ")
+            });
+            let reads_type = ops
+                .iter()
+                .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
+                .filter(|o| o.key.as_deref() == Some(p.pattern.as_str()))
+                .find_map(|o| o.value_type.clone());
+            p.value_type = writes
+                .iter()
+                .find_map(|o| o.value_type.clone())
+                .or(reads_type);
+        }
+    }
+}
+
+/// Adds `op`'s key to `patterns`, or its source to the existing pattern.
+fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &str, op: &ResourceOp) {
+    match patterns.iter_mut().find(|p| p.pattern == key) {
+        Some(p) => {
+            p.sources.push(op.location.clone());
+            if p.purpose.is_empty()
+                && let Some(pp) = &op.purpose
+            {
+                p.purpose = pp.clone();
+            }
+        }
+        None => patterns.push(KeyPattern {
+            pattern: key.to_owned(),
+            example: example(key),
+            purpose: op.purpose.clone().unwrap_or_default(),
+            lifecycle: None,
+            value_type: None,
+            ttl: None,
+            sources: vec![op.location.clone()],
+        }),
+    }
+    patterns.sort_by(|a, b| a.pattern.cmp(&b.pattern));
 }
 
 fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
@@ -173,5 +470,24 @@ fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
         state: Vec::new(),
         methods: Vec::new(),
         location: loc.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_are_stable_samples() {
+        assert_eq!(
+            example("{appId}/{releaseId}/bundle.js"),
+            "abc123/def456/bundle.js"
+        );
+        assert_eq!(example("sdk:{appId}:{ip}"), "sdk:abc123:192.168.1.1");
+        assert_eq!(
+            example("pending/{jobId}/bundle.js"),
+            "pending/abc123/bundle.js"
+        );
+        assert_eq!(example("no-placeholders"), "no-placeholders");
     }
 }

@@ -294,3 +294,79 @@ pub struct Flow {
     /// Where the entry point is.
     pub location: Location,
 }
+
+/// What an operation on a binding does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum OpKind {
+    /// R2 `get`, KV `get`.
+    Read,
+    /// R2 `head`.
+    Head,
+    /// R2 `put`, KV `put`.
+    Write,
+    /// R2 `createMultipartUpload` / `resumeMultipartUpload`.
+    MultipartWrite,
+    /// `delete`.
+    Delete,
+    /// `list`.
+    List,
+    /// Queue `send`.
+    Send,
+    /// Queue `sendBatch`.
+    SendBatch,
+}
+
+/// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResourceOp {
+    /// The binding's kind.
+    pub kind: BindingKind,
+    /// The binding name.
+    pub binding: String,
+    /// What the call does.
+    pub op: OpKind,
+    /// The key pattern with `{placeholder}`s, when the call takes a key
+    /// (a `list({ prefix })` prefix ends with `*`).
+    pub key: Option<String>,
+    /// KV `put`: TTL in seconds (`expirationTtl`), or `Absolute` for
+    /// `expiration`, as written in the report.
+    pub ttl: Option<String>,
+    /// KV: `JSON`, `Counter`, `String`, `Binary`.
+    pub value_type: Option<String>,
+    /// Queue `send`: message fields → types, from an object literal.
+    pub message: Vec<(String, String)>,
+    /// The function (or route) the call is in.
+    pub actor: Option<String>,
+    /// The entry points (routes, `fetch`, `queue`, `scheduled`, Durable
+    /// Object handlers) whose calls reach `actor`, by name.
+    pub entries: Vec<String>,
+    /// JSDoc of the helper that builds the key, else of the function the
+    /// call is in.
+    pub purpose: Option<String>,
+    /// Where.
+    pub location: Location,
+}
+
+/// A binding reached by a name computed at run time
+/// (`` env[`WADDLE_DB_${id}`] ``).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DynamicBinding {
+    /// The name pattern (`WADDLE_DB_{id}`).
+    pub pattern: String,
+    /// Where.
+    pub location: Location,
+}
+
+/// A message type declared in code: `Queue<UploadJob>` on a producer
+/// binding, or `MessageBatch<UploadJob>` in a consumer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageType {
+    /// The producer binding (`UPLOAD_QUEUE_P0`) for `Queue<T>`.
+    pub binding: Option<String>,
+    /// The file of a `queue(batch: MessageBatch<T>)` consumer.
+    pub consumer_file: Option<String>,
+    /// Fields → types (`string`, `number (optional)`, `'a' | 'b'`).
+    pub fields: Vec<(String, String)>,
+    /// Where the type is used.
+    pub location: Location,
+}

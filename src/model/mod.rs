@@ -34,6 +34,16 @@ pub struct Model {
     pub orm_relations: Vec<Relationship>,
     /// `drizzle.config.*` files.
     pub drizzle_configs: Vec<DrizzleConfig>,
+    /// Calls on bindings found in code, before analysis groups them by
+    /// resource.
+    pub resource_ops: Vec<ResourceOp>,
+    /// Bindings reached by a computed name.
+    pub dynamic_bindings: Vec<DynamicBinding>,
+    /// Queue message types declared in code.
+    pub message_types: Vec<MessageType>,
+    /// Binding names and kinds declared by `Env` interfaces in code
+    /// (`BUNDLES: R2Bucket`), used when no config declares them.
+    pub code_bindings: Vec<(String, BindingKind)>,
     /// R2 buckets by binding name.
     pub buckets: Vec<Bucket>,
     /// KV namespaces by binding name.

@@ -419,12 +419,35 @@ fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
                         .child_by_field_name("name")
                         .map(|x| text(x, src).to_owned());
                 }
+                if let Some(route) = route_of(n, src) {
+                    return Some(route);
+                }
             }
             _ => {}
         }
         cur = n.parent();
     }
     None
+}
+
+/// `GET /v1/apps` when `handler` is an inline handler of a Hono /
+/// itty-router / Express-style route: `app.get("/v1/apps", …, handler)`.
+fn route_of(handler: Node<'_>, src: &str) -> Option<String> {
+    let args = handler.parent().filter(|p| p.kind() == "arguments")?;
+    let call = args.parent()?;
+    let f = call.child_by_field_name("function")?;
+    if f.kind() != "member_expression" {
+        return None;
+    }
+    let method = text(f.child_by_field_name("property")?, src);
+    let verb = match method {
+        "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "all" => {
+            method.to_ascii_uppercase()
+        }
+        _ => return None,
+    };
+    let path = string_value(args.named_child(0)?, src)?;
+    path.starts_with('/').then(|| format!("{verb} {path}"))
 }
 
 /// `compilerOptions.paths` of one tsconfig: alias pattern → targets, each

@@ -5,6 +5,7 @@
 //! files import (transitively) is parsed too, so a barrel or a helper is
 //! never missed. Each file is parsed once.
 
+mod bindings;
 mod drizzle;
 pub mod fold;
 pub mod index;
@@ -16,8 +17,17 @@ use crate::scan::SourceFile;
 use index::{CodeIndex, ParsedFile, PathAliases, Resolver};
 use std::collections::{BTreeSet, HashMap};
 
-/// Words a file must contain (as bytes) to be parsed as a starting point.
-const NEEDLES: &[&str] = &["drizzle"];
+/// Words a file must contain (as bytes) to be parsed as a starting point:
+/// Drizzle schemas and clients, and code reaching bindings (`env.X`,
+/// `env[…]`, destructured `env`, binding types in `Env` interfaces).
+const NEEDLES: &[&str] = &[
+    "drizzle",
+    "env",
+    "R2Bucket",
+    "KVNamespace",
+    "D1Database",
+    "DurableObject",
+];
 
 /// Whether `path` is a drizzle-kit config.
 fn is_drizzle_config(path: &str) -> bool {
@@ -120,6 +130,9 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
     model.orm_tables.extend(facts.tables);
     model.orm_relations.extend(facts.relations);
     model.drizzle_configs.extend(configs);
+    model.code_bindings = bindings::code_bindings(&index);
+    bindings::extract(&index, model);
+    model.message_types = bindings::message_types(&index);
 }
 
 /// Module specifiers a file imports or re-exports from.

@@ -1,0 +1,964 @@
+//! Binding usage in TypeScript → resource operations with key patterns.
+//!
+//! A call counts only when its receiver resolves to a binding of a known
+//! kind — `env.X`, `c.env.X`, `this.env.X`, `ctx.env.X`, a local alias or
+//! destructuring of one, or a small helper returning one — never by method
+//! name alone (`map.put` and Hono's `c.get` are not KV). Kinds come from
+//! wrangler config, else from `Env` interfaces (`BUNDLES: R2Bucket`). Keys
+//! are read from string and template literals, concatenation, local
+//! consts, folded constants and helper functions (two levels, across
+//! imports), with `{placeholder}`s named after the expressions.
+
+use super::fold::{Value, fold};
+use super::index::{CodeIndex, DeclKind};
+use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
+use crate::model::{BindingKind, DynamicBinding, Model, OpKind, ResourceOp};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// The binding kind a declared TypeScript type names.
+fn kind_of_type(ty: &str) -> Option<BindingKind> {
+    let base = ty.split('<').next().unwrap_or(ty).trim();
+    match base {
+        "D1Database" => Some(BindingKind::D1),
+        "R2Bucket" => Some(BindingKind::R2),
+        "KVNamespace" => Some(BindingKind::Kv),
+        "Queue" => Some(BindingKind::QueueProducer),
+        "DurableObjectNamespace" => Some(BindingKind::DurableObject),
+        "Hyperdrive" => Some(BindingKind::Hyperdrive),
+        _ => None,
+    }
+}
+
+/// Binding names → kinds declared by interfaces and type literals in code.
+pub fn code_bindings(index: &CodeIndex<'_>) -> Vec<(String, BindingKind)> {
+    let mut res: Vec<(String, BindingKind)> = Vec::new();
+    for f in &index.files {
+        for decl in f.decls.values() {
+            if !matches!(decl.kind, DeclKind::Interface | DeclKind::TypeAlias) {
+                continue;
+            }
+            for m in f.members(decl) {
+                if let Some(k) = kind_of_type(&m.ty)
+                    && !res.iter().any(|(n, _)| n == &m.name)
+                {
+                    res.push((m.name, k));
+                }
+            }
+        }
+    }
+    res.sort();
+    res
+}
+
+/// What a receiver expression resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Name(String),
+    Dynamic(String),
+}
+
+fn is_env(obj: &str) -> bool {
+    obj == "env" || obj.ends_with(".env")
+}
+
+struct Reader<'i, 'a> {
+    index: &'i CodeIndex<'a>,
+}
+
+/// Reads every binding operation in the index into `model`.
+pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
+    let mut kinds: HashMap<String, BindingKind> = HashMap::new();
+    for w in &model.workers {
+        for b in &w.bindings {
+            kinds.entry(b.name.clone()).or_insert(b.kind);
+        }
+    }
+    for (n, k) in &model.code_bindings {
+        kinds.entry(n.clone()).or_insert(*k);
+    }
+    let reader = Reader { index };
+    let callers = callers(index);
+    for (fi, file) in index.files.iter().enumerate() {
+        for call in &file.calls {
+            let Some(f) = call.node.child_by_field_name("function") else {
+                continue;
+            };
+            let f = super::syntax::callee(f);
+            if f.kind() != "member_expression" {
+                continue;
+            }
+            let (Some(recv), Some(method)) = (
+                f.child_by_field_name("object"),
+                f.child_by_field_name("property").map(|p| text(p, file.src)),
+            ) else {
+                continue;
+            };
+            for target in reader.targets(fi, recv, 0) {
+                match target {
+                    Target::Dynamic(pattern) => model.dynamic_bindings.push(DynamicBinding {
+                        pattern,
+                        location: location(file.path, recv),
+                    }),
+                    Target::Name(name) => {
+                        let Some(kind) = kinds.get(&name).copied() else {
+                            continue;
+                        };
+                        if let Some(mut op) =
+                            reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
+                        {
+                            op.entries = entries(&callers, op.actor.as_deref());
+                            model.resource_ops.push(op);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
+    Some(match (kind, method) {
+        (BindingKind::R2 | BindingKind::Kv, "get" | "getWithMetadata") => OpKind::Read,
+        (BindingKind::R2, "head") => OpKind::Head,
+        (BindingKind::R2 | BindingKind::Kv, "put") => OpKind::Write,
+        (BindingKind::R2, "createMultipartUpload" | "resumeMultipartUpload") => {
+            OpKind::MultipartWrite
+        }
+        (BindingKind::R2 | BindingKind::Kv, "delete") => OpKind::Delete,
+        (BindingKind::R2 | BindingKind::Kv, "list") => OpKind::List,
+        (BindingKind::QueueProducer, "send") => OpKind::Send,
+        (BindingKind::QueueProducer, "sendBatch") => OpKind::SendBatch,
+        _ => return None,
+    })
+}
+
+/// Placeholder name for an expression: `appId`, `app.id` → `appId`.
+fn placeholder(node: Node<'_>, src: &str) -> String {
+    let node = unwrap_expr(node);
+    let raw = match node.kind() {
+        "identifier" | "property_identifier" => text(node, src).to_owned(),
+        "member_expression" => {
+            let prop = node
+                .child_by_field_name("property")
+                .map(|p| text(p, src))
+                .unwrap_or("");
+            let obj = node.child_by_field_name("object").map(unwrap_expr);
+            let obj_name = obj
+                .map(|o| {
+                    let t = text(o, src);
+                    t.rsplit('.').next().unwrap_or(t).to_owned()
+                })
+                .unwrap_or_default();
+            if matches!(prop, "id" | "key" | "name" | "slug" | "hash")
+                && !obj_name.is_empty()
+                && obj_name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
+                let mut p = prop.to_owned();
+                if let Some(first) = p.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!("{obj_name}{p}")
+            } else {
+                prop.to_owned()
+            }
+        }
+        "call_expression" => {
+            // `String(n)`, `encodeURIComponent(x)`: name the argument.
+            let callee = node
+                .child_by_field_name("function")
+                .map(|f| text(f, src))
+                .unwrap_or("");
+            let args = node
+                .child_by_field_name("arguments")
+                .map(children)
+                .unwrap_or_default();
+            match (callee, args.first()) {
+                ("String" | "encodeURIComponent" | "encodeURI" | "Number", Some(a)) => {
+                    return placeholder(*a, src);
+                }
+                _ => callee.rsplit('.').next().unwrap_or("value").to_owned(),
+            }
+        }
+        _ => "value".to_owned(),
+    };
+    let clean: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if clean.is_empty() {
+        "value".into()
+    } else {
+        clean
+    }
+}
+
+/// The value a local `const name = …` in an enclosing block has.
+fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let mut cur = at.parent();
+    let mut steps = 0;
+    while let Some(block) = cur {
+        steps += 1;
+        if steps > 10_000 {
+            return None;
+        }
+        if matches!(block.kind(), "statement_block" | "program" | "switch_case") {
+            for stmt in children(block) {
+                if stmt.start_byte() >= at.start_byte() {
+                    break;
+                }
+                if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
+                    continue;
+                }
+                for d in children(stmt) {
+                    if d.kind() == "variable_declarator"
+                        && d.child_by_field_name("name")
+                            .is_some_and(|n| text(n, src) == name)
+                    {
+                        return d.child_by_field_name("value");
+                    }
+                }
+            }
+        }
+        cur = block.parent();
+    }
+    None
+}
+
+/// `const { X } = env` / `const { X: y } = c.env` above `at`: the binding
+/// `name` destructures, if any.
+fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String> {
+    let mut cur = at.parent();
+    let mut steps = 0;
+    while let Some(block) = cur {
+        steps += 1;
+        if steps > 10_000 {
+            return None;
+        }
+        if matches!(block.kind(), "statement_block" | "program") {
+            for stmt in children(block) {
+                for d in children(stmt)
+                    .into_iter()
+                    .filter(|d| d.kind() == "variable_declarator")
+                {
+                    let (Some(pat), Some(val)) = (
+                        d.child_by_field_name("name"),
+                        d.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    if pat.kind() != "object_pattern" || !is_env(text(unwrap_expr(val), src)) {
+                        continue;
+                    }
+                    for p in children(pat) {
+                        match p.kind() {
+                            "shorthand_property_identifier_pattern" if text(p, src) == name => {
+                                return Some(name.to_owned());
+                            }
+                            "pair_pattern" => {
+                                let key = p.child_by_field_name("key").map(|k| text(k, src));
+                                let value = p.child_by_field_name("value").map(|v| text(v, src));
+                                if value == Some(name) {
+                                    return key.map(str::to_owned);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        cur = block.parent();
+    }
+    None
+}
+
+/// The expressions a function returns (its arrow body, or every
+/// `return`), for a helper declared at the top level of a file.
+fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<Node<'t>> {
+    let func = match value.map(unwrap_expr) {
+        Some(v)
+            if matches!(
+                v.kind(),
+                "arrow_function" | "function_expression" | "function"
+            ) =>
+        {
+            v
+        }
+        Some(_) => return Vec::new(),
+        None => decl_node,
+    };
+    let Some(body) = func.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    if body.kind() != "statement_block" {
+        return vec![body];
+    }
+    let mut out = Vec::new();
+    super::syntax::walk(body, |n| {
+        if n.kind() == "return_statement"
+            && let Some(e) = n.named_child(0)
+            && out.len() < 32
+        {
+            out.push(e);
+        }
+    });
+    out
+}
+
+impl<'a> Reader<'_, 'a> {
+    /// The bindings `recv` (in file `fi`) can be.
+    fn targets(&self, fi: usize, recv: Node<'a>, depth: u32) -> Vec<Target> {
+        if depth > 4 {
+            return Vec::new();
+        }
+        let Some(file) = self.index.files.get(fi) else {
+            return Vec::new();
+        };
+        let src = file.src;
+        let recv = unwrap_expr(recv);
+        let recv = if recv.kind() == "await_expression" {
+            recv.named_child(0).map(unwrap_expr).unwrap_or(recv)
+        } else {
+            recv
+        };
+        match recv.kind() {
+            "member_expression" => {
+                let obj = recv
+                    .child_by_field_name("object")
+                    .map(|o| text(unwrap_expr(o), src));
+                let prop = recv.child_by_field_name("property").map(|p| text(p, src));
+                match (obj, prop) {
+                    (Some(o), Some(p)) if is_env(o) => vec![Target::Name(p.to_owned())],
+                    _ => Vec::new(),
+                }
+            }
+            "subscript_expression" => {
+                let obj = recv
+                    .child_by_field_name("object")
+                    .map(|o| text(unwrap_expr(o), src));
+                let Some(idx) = recv.child_by_field_name("index") else {
+                    return Vec::new();
+                };
+                if !obj.is_some_and(is_env) {
+                    return Vec::new();
+                }
+                match string_value(idx, src) {
+                    Some(name) => vec![Target::Name(name)],
+                    None => vec![Target::Dynamic(
+                        self.key(fi, idx, 0)
+                            .map_or_else(|| "{name}".to_owned(), |k| k.0),
+                    )],
+                }
+            }
+            "identifier" => {
+                let name = text(recv, src);
+                if let Some(v) = local_value(recv, name, src) {
+                    return self.targets(fi, v, depth + 1);
+                }
+                if let Some(b) = destructured(recv, name, src) {
+                    return vec![Target::Name(b)];
+                }
+                Vec::new()
+            }
+            "call_expression" => {
+                // A helper returning a binding: `bucket(env)`, a `switch`
+                // over priority queues.
+                let Some(f) = recv.child_by_field_name("function") else {
+                    return Vec::new();
+                };
+                if f.kind() != "identifier" {
+                    return Vec::new();
+                }
+                let Some(r) = self.index.resolve(fi, text(f, src)) else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for e in returns(r.decl.node, r.decl.value) {
+                    for t in self.targets(r.file, e, depth + 1) {
+                        if !out.contains(&t) {
+                            out.push(t);
+                        }
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A key pattern and the JSDoc of the helper that built it.
+    fn key(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<(String, Option<String>)> {
+        if depth > 6 {
+            return None;
+        }
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let node = unwrap_expr(node);
+        if let Some(v) = fold(self.index, fi, node) {
+            return Some((v.as_string(), None));
+        }
+        match node.kind() {
+            "template_string" => {
+                let mut out = String::new();
+                let mut doc = None;
+                for ch in children(node) {
+                    match ch.kind() {
+                        "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
+                        "template_substitution" => {
+                            let e = ch.named_child(0)?;
+                            match fold(self.index, fi, e) {
+                                Some(v) => out.push_str(&v.as_string()),
+                                None => {
+                                    // A nested helper call contributes its pattern.
+                                    match self.helper_key(fi, e, depth) {
+                                        Some((k, d)) => {
+                                            out.push_str(&k);
+                                            doc = doc.or(d);
+                                        }
+                                        None => {
+                                            out.push('{');
+                                            out.push_str(&placeholder(e, src));
+                                            out.push('}');
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Some((out, doc))
+            }
+            "binary_expression" => {
+                let op = node.child_by_field_name("operator").map(|o| text(o, src));
+                if op != Some("+") {
+                    return None;
+                }
+                let part = |n: Node<'a>| {
+                    self.key(fi, n, depth + 1)
+                        .unwrap_or_else(|| (format!("{{{}}}", placeholder(n, src)), None))
+                };
+                let (l, ld) = part(node.child_by_field_name("left")?);
+                let (r, rd) = part(node.child_by_field_name("right")?);
+                Some((l + &r, ld.or(rd)))
+            }
+            "identifier" => {
+                let name = text(node, src);
+                match local_value(node, name, src) {
+                    Some(v) => self.key(fi, v, depth + 1),
+                    None => Some((format!("{{{name}}}"), None)),
+                }
+            }
+            "call_expression" => self
+                .helper_key(fi, node, depth)
+                .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None))),
+            _ => Some((format!("{{{}}}", placeholder(node, src)), None)),
+        }
+    }
+
+    /// `releaseBundleKey(appId, id)` → the pattern its body returns.
+    fn helper_key(
+        &self,
+        fi: usize,
+        call: Node<'a>,
+        depth: u32,
+    ) -> Option<(String, Option<String>)> {
+        if call.kind() != "call_expression" || depth >= 2 {
+            return None;
+        }
+        let src = self.index.files.get(fi)?.src;
+        let f = call.child_by_field_name("function")?;
+        if f.kind() != "identifier" {
+            return None;
+        }
+        let r = self.index.resolve(fi, text(f, src))?;
+        if !matches!(r.decl.kind, DeclKind::Function | DeclKind::Variable) {
+            return None;
+        }
+        let ret = returns(r.decl.node, r.decl.value).into_iter().next()?;
+        let (k, d) = self.key(r.file, ret, depth + 1)?;
+        let rfile = self.index.files.get(r.file)?;
+        Some((k, d.or_else(|| rfile.doc(&r.decl))))
+    }
+
+    fn op(
+        &self,
+        fi: usize,
+        kind: BindingKind,
+        binding: &str,
+        method: &str,
+        call: Node<'a>,
+        actor: Option<String>,
+    ) -> Option<ResourceOp> {
+        let op = op_kind(kind, method)?;
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let args = call
+            .child_by_field_name("arguments")
+            .map(children)
+            .unwrap_or_default();
+        let mut res = ResourceOp {
+            kind,
+            binding: binding.to_owned(),
+            op,
+            key: None,
+            ttl: None,
+            value_type: None,
+            message: Vec::new(),
+            actor: actor.clone(),
+            entries: Vec::new(),
+            purpose: None,
+            location: location(file.path, call),
+        };
+        let mut key_doc = None;
+        match op {
+            OpKind::List => {
+                let prefix = args
+                    .first()
+                    .map(|o| unwrap_expr(*o))
+                    .filter(|o| o.kind() == "object")
+                    .and_then(|o| {
+                        children(o).into_iter().find_map(|p| {
+                            let k = p.child_by_field_name("key")?;
+                            (text(k, src) == "prefix").then(|| p.child_by_field_name("value"))?
+                        })
+                    });
+                res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
+                    Some((k, d)) => {
+                        key_doc = d;
+                        format!("{k}*")
+                    }
+                    None => "*".to_owned(),
+                });
+            }
+            OpKind::Send | OpKind::SendBatch => {
+                if op == OpKind::Send
+                    && let Some(m) = args.first().map(|a| unwrap_expr(*a))
+                    && m.kind() == "object"
+                {
+                    res.message = message_fields(self.index, fi, m);
+                }
+            }
+            _ => {
+                if let Some((k, d)) = args.first().and_then(|a| self.key(fi, *a, 0)) {
+                    res.key = Some(k);
+                    key_doc = d;
+                }
+            }
+        }
+        if kind == BindingKind::Kv {
+            match op {
+                OpKind::Write => {
+                    res.value_type = args.get(1).map(|v| value_type(*v, src));
+                    res.ttl = Some(ttl(self.index, fi, args.get(2).copied()));
+                }
+                OpKind::Read => {
+                    res.value_type = args.get(1).and_then(|t| read_type(*t, src));
+                }
+                _ => {}
+            }
+        }
+        res.purpose = key_doc.or_else(|| {
+            let name = actor.as_deref()?;
+            let decl = file.decls.get(name)?;
+            file.doc(decl).or_else(|| doc_comment(decl.node, src))
+        });
+        Some(res)
+    }
+}
+
+/// Names of entry points: Worker handlers, Durable Object handlers and
+/// routes (`GET /v1/apps`).
+fn is_entry(name: &str) -> bool {
+    matches!(
+        name,
+        "fetch"
+            | "queue"
+            | "scheduled"
+            | "email"
+            | "tail"
+            | "alarm"
+            | "webSocketMessage"
+            | "webSocketClose"
+            | "webSocketError"
+    ) || name.split_once(' ').is_some_and(|(verb, path)| {
+        verb.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/')
+    })
+}
+
+/// Function name → the functions (or routes) that call it, by name.
+fn callers(index: &CodeIndex<'_>) -> HashMap<String, Vec<String>> {
+    let mut res: HashMap<String, Vec<String>> = HashMap::new();
+    for f in &index.files {
+        for c in &f.calls {
+            let Some(from) = &c.enclosing else { continue };
+            // `helper(…)` or `this.helper(…)`: the name after the last dot.
+            let name = c.callee.strip_prefix("this.").unwrap_or(&c.callee);
+            if name.contains('.') || name.is_empty() {
+                continue;
+            }
+            let list = res.entry(name.to_owned()).or_default();
+            if !list.contains(from) {
+                list.push(from.clone());
+            }
+        }
+    }
+    res
+}
+
+/// The entry points whose calls reach `actor` (itself when it is one),
+/// sorted; a bounded walk up the callers.
+fn entries(callers: &HashMap<String, Vec<String>>, actor: Option<&str>) -> Vec<String> {
+    let Some(actor) = actor else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    let mut seen = vec![actor.to_owned()];
+    let mut frontier = vec![actor.to_owned()];
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        for name in frontier {
+            if is_entry(&name) {
+                if !found.contains(&name) {
+                    found.push(name);
+                }
+                continue;
+            }
+            for caller in callers.get(&name).into_iter().flatten() {
+                if !seen.contains(caller) && seen.len() < 256 {
+                    seen.push(caller.clone());
+                    next.push(caller.clone());
+                }
+            }
+        }
+        frontier = next;
+    }
+    found.sort();
+    found
+}
+
+/// Fields of a message type: an object type literal, or an interface /
+/// type alias it names (resolved through the index).
+pub fn type_fields(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    ty: Node<'_>,
+    depth: u32,
+) -> Vec<(String, String)> {
+    let Some(file) = index.files.get(fi) else {
+        return Vec::new();
+    };
+    if depth > 8 {
+        return Vec::new();
+    }
+    match ty.kind() {
+        "object_type" => children(ty)
+            .into_iter()
+            .filter(|m| m.kind() == "property_signature")
+            .filter_map(|m| {
+                let name = text(m.child_by_field_name("name")?, file.src).to_owned();
+                let t = m
+                    .child_by_field_name("type")
+                    .map(|t| text(t, file.src).trim_start_matches(':').trim().to_owned())
+                    .unwrap_or_else(|| "unknown".into());
+                let optional = text(m, file.src).contains('?')
+                    && text(m, file.src)
+                        .split(':')
+                        .next()
+                        .is_some_and(|h| h.contains('?'));
+                Some((
+                    name,
+                    if optional {
+                        format!("{t} (optional)")
+                    } else {
+                        t
+                    },
+                ))
+            })
+            .collect(),
+        "type_identifier" | "generic_type" | "nested_type_identifier" => {
+            let name = text(ty, file.src);
+            let name = name
+                .split('<')
+                .next()
+                .unwrap_or(name)
+                .rsplit('.')
+                .next()
+                .unwrap_or(name);
+            let Some(r) = index.resolve(fi, name) else {
+                return Vec::new();
+            };
+            let rfile = &index.files[r.file];
+            match r.decl.kind {
+                DeclKind::Interface => rfile
+                    .members(&r.decl)
+                    .into_iter()
+                    .filter(|m| !m.is_method)
+                    .map(|m| {
+                        let optional = text(m.node, rfile.src)
+                            .split(':')
+                            .next()
+                            .is_some_and(|h| h.contains('?'));
+                        let t = if m.ty.is_empty() {
+                            "unknown".to_owned()
+                        } else {
+                            m.ty
+                        };
+                        (
+                            m.name,
+                            if optional {
+                                format!("{t} (optional)")
+                            } else {
+                                t
+                            },
+                        )
+                    })
+                    .collect(),
+                DeclKind::TypeAlias => r
+                    .decl
+                    .node
+                    .child_by_field_name("value")
+                    .map(|v| type_fields(index, r.file, v, depth + 1))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        }
+        "type_annotation" | "parenthesized_type" => ty
+            .named_child(0)
+            .map(|t| type_fields(index, fi, t, depth + 1))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Queue message types: `X: Queue<T>` members of interfaces (by binding)
+/// and `MessageBatch<T>` annotations (by consumer file).
+pub fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageType> {
+    let mut out = Vec::new();
+    for (fi, f) in index.files.iter().enumerate() {
+        super::syntax::walk(f.root, |n| {
+            if n.kind() != "generic_type" {
+                return;
+            }
+            let Some(name) = n.child_by_field_name("name").map(|x| text(x, f.src)) else {
+                return;
+            };
+            let Some(arg) = n
+                .child_by_field_name("type_arguments")
+                .and_then(|a| a.named_child(0))
+            else {
+                return;
+            };
+            let (binding, consumer_file) = match name {
+                "MessageBatch" => (None, Some(f.path.to_owned())),
+                "Queue" => {
+                    // `UPLOADS: Queue<T>` in an interface or type literal.
+                    let member = n
+                        .parent()
+                        .filter(|p| p.kind() == "type_annotation")
+                        .and_then(|p| p.parent())
+                        .filter(|p| p.kind() == "property_signature");
+                    match member.and_then(|m| m.child_by_field_name("name")) {
+                        Some(b) => (Some(text(b, f.src).to_owned()), None),
+                        None => return,
+                    }
+                }
+                _ => return,
+            };
+            let fields = type_fields(index, fi, arg, 0);
+            if !fields.is_empty() {
+                out.push(crate::model::MessageType {
+                    binding,
+                    consumer_file,
+                    fields,
+                    location: location(f.path, n),
+                });
+            }
+        });
+    }
+    out
+}
+
+/// The type of a KV value written: `JSON.stringify(…)` → JSON, `String(n + 1)`
+/// → Counter, a number → Number, a string → String, buffers → Binary.
+fn value_type(node: Node<'_>, src: &str) -> String {
+    let node = unwrap_expr(node);
+    let t = text(node, src);
+    if t.starts_with("JSON.stringify") {
+        return "JSON".into();
+    }
+    if t.starts_with("String(") && (t.contains("+ 1") || t.contains("+1"))
+        || t.ends_with("+ 1).toString()")
+    {
+        return "Counter".into();
+    }
+    match node.kind() {
+        "number" => "Number".into(),
+        "string" | "template_string" => "String".into(),
+        "call_expression" if t.starts_with("String(") || t.ends_with(".toString()") => {
+            if t.contains("count") || t.contains("Count") {
+                "Counter".into()
+            } else {
+                "Number".into()
+            }
+        }
+        "new_expression"
+            if t.contains("Uint8Array") || t.contains("ArrayBuffer") || t.contains("Blob") =>
+        {
+            "Binary".into()
+        }
+        _ => {
+            let lower = t.to_ascii_lowercase();
+            if lower.contains("buffer") || lower.contains("stream") || lower.contains("body") {
+                "Binary".into()
+            } else {
+                "String".into()
+            }
+        }
+    }
+}
+
+/// The type a KV `get(k, type)` asks for.
+fn read_type(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unwrap_expr(node);
+    let ty = match node.kind() {
+        "object" => children(node).into_iter().find_map(|p| {
+            let k = p.child_by_field_name("key")?;
+            (text(k, src) == "type").then(|| p.child_by_field_name("value"))?
+        }),
+        _ => Some(node),
+    }?;
+    Some(match string_value(ty, src)?.as_str() {
+        "json" => "JSON".into(),
+        "arrayBuffer" | "stream" => "Binary".into(),
+        _ => "String".into(),
+    })
+}
+
+/// `expirationTtl` folded and written in the largest exact unit,
+/// `Absolute` for `expiration`, `None` without either.
+fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> String {
+    let Some(opts) = opts.map(unwrap_expr).filter(|o| o.kind() == "object") else {
+        return "None".into();
+    };
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return "None".into();
+    };
+    for p in children(opts) {
+        let key = match p.kind() {
+            "pair" => p.child_by_field_name("key").map(|k| text(k, src)),
+            "shorthand_property_identifier" => Some(text(p, src)),
+            _ => None,
+        };
+        match key {
+            Some("expirationTtl") => {
+                let v = p.child_by_field_name("value").unwrap_or(p);
+                return match fold(index, fi, v) {
+                    Some(Value::Num(n)) if n >= 0.0 => format_ttl(n as u64),
+                    _ => format!("`{}`", text(v, src)),
+                };
+            }
+            Some("expiration") => return "Absolute".into(),
+            _ => {}
+        }
+    }
+    "None".into()
+}
+
+/// Seconds in the largest exact unit: `60s`, `5m`, `1h`, `7d`.
+pub fn format_ttl(secs: u64) -> String {
+    if secs == 0 {
+        "0s".into()
+    } else if secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else if secs.is_multiple_of(3_600) {
+        format!("{}h", secs / 3_600)
+    } else if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// Whether `call` calls a helper whose (first) return is a string or
+/// template literal: `pendingBundleKey(jobId)`.
+fn helper_returns_string(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> bool {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return false;
+    };
+    let Some(f) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "identifier")
+    else {
+        return false;
+    };
+    let Some(r) = index.resolve(fi, text(f, src)) else {
+        return false;
+    };
+    returns(r.decl.node, r.decl.value)
+        .first()
+        .is_some_and(|e| matches!(unwrap_expr(*e).kind(), "template_string" | "string"))
+}
+
+/// Fields of a message object literal with types from their values.
+fn message_fields(index: &CodeIndex<'_>, fi: usize, obj: Node<'_>) -> Vec<(String, String)> {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in children(obj) {
+        let (name, value) = match p.kind() {
+            "pair" => (
+                p.child_by_field_name("key")
+                    .map(|k| string_value(k, src).unwrap_or_else(|| text(k, src).to_owned())),
+                p.child_by_field_name("value"),
+            ),
+            "shorthand_property_identifier" => (Some(text(p, src).to_owned()), None),
+            _ => continue,
+        };
+        let Some(name) = name else { continue };
+        let ty = match value.map(unwrap_expr) {
+            Some(v) => match v.kind() {
+                "string" | "template_string" => "string".to_owned(),
+                "number" => "number".to_owned(),
+                "true" | "false" => "boolean".to_owned(),
+                "array" => "array".to_owned(),
+                "object" => "object".to_owned(),
+                "null" => "null".to_owned(),
+                "call_expression" if helper_returns_string(index, fi, v) => "string".to_owned(),
+                _ => {
+                    let t = text(v, src);
+                    if t.ends_with("toISOString()") {
+                        "ISO8601".to_owned()
+                    } else if t == "Date.now()" {
+                        "number".to_owned()
+                    } else {
+                        match fold(index, fi, v) {
+                            Some(Value::Num(_)) => "number".to_owned(),
+                            Some(Value::Str(_)) => "string".to_owned(),
+                            None => "unknown".to_owned(),
+                        }
+                    }
+                }
+            },
+            None => "unknown".to_owned(),
+        };
+        out.push((name, ty));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_ttls_in_the_largest_exact_unit() {
+        assert_eq!(format_ttl(60), "1m");
+        assert_eq!(format_ttl(90), "90s");
+        assert_eq!(format_ttl(300), "5m");
+        assert_eq!(format_ttl(3_600), "1h");
+        assert_eq!(format_ttl(604_800), "7d");
+    }
+}
