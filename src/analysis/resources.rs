@@ -394,7 +394,7 @@ fn from_code(
                 .filter(|o| {
                     o.kind == BindingKind::R2 && o.binding == b.binding && o.op == OpKind::Delete
                 })
-                .filter(|o| o.key.as_deref() == Some(p.pattern.as_str()))
+                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
                 .filter_map(|o| o.actor.as_deref())
                 .collect();
             p.lifecycle = Some(match deleters.first() {
@@ -413,7 +413,7 @@ fn from_code(
                 .filter(|o| {
                     o.kind == BindingKind::Kv && o.binding == n.binding && o.op == OpKind::Write
                 })
-                .filter(|o| o.key.as_deref() == Some(p.pattern.as_str()))
+                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
                 .collect();
             let mut ttls: Vec<&str> = writes.iter().filter_map(|o| o.ttl.as_deref()).collect();
             ttls.sort();
@@ -426,7 +426,7 @@ fn from_code(
             let reads_type = ops
                 .iter()
                 .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
-                .filter(|o| o.key.as_deref() == Some(p.pattern.as_str()))
+                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
                 .find_map(|o| o.value_type.clone());
             p.value_type = writes
                 .iter()
@@ -436,10 +436,35 @@ fn from_code(
     }
 }
 
-/// Adds `op`'s key to `patterns`, or its source to the existing pattern.
+/// A pattern with its placeholder names erased: `site:{d}:models` and
+/// `site:{domain}:models` are one pattern.
+fn shape(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut in_placeholder = false;
+    for c in pattern.chars() {
+        match c {
+            '{' => {
+                in_placeholder = true;
+                out.push_str("{}");
+            }
+            '}' if in_placeholder => in_placeholder = false,
+            _ if in_placeholder => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Adds `op`'s key to `patterns`, or its source to the existing pattern of
+/// the same shape (keeping the more descriptive placeholder names).
 fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &str, op: &ResourceOp) {
-    match patterns.iter_mut().find(|p| p.pattern == key) {
+    let key_shape = shape(key);
+    match patterns.iter_mut().find(|p| shape(&p.pattern) == key_shape) {
         Some(p) => {
+            if key.len() > p.pattern.len() {
+                p.pattern = key.to_owned();
+                p.example = example(key);
+            }
             p.sources.push(op.location.clone());
             if p.purpose.is_empty()
                 && let Some(pp) = &op.purpose
@@ -476,6 +501,12 @@ fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patterns_merge_by_shape() {
+        assert_eq!(shape("site:{d}:models"), shape("site:{domain}:models"));
+        assert_ne!(shape("a/{x}"), shape("b/{x}"));
+    }
 
     #[test]
     fn examples_are_stable_samples() {

@@ -554,10 +554,19 @@ fn queue_view(q: &crate::model::Queue) -> QueueView {
             .map(|c| consumer_text(&c.worker, c.environment.as_deref(), &c.settings))
             .collect(),
         schema: (!q.message_schema.is_empty()).then(|| {
+            // Keys and types as JSON strings (a type may hold quotes); a
+            // multi-line type on one line.
             let fields: Vec<String> = q
                 .message_schema
                 .iter()
-                .map(|(k, t)| format!("  \"{k}\": \"{t}\""))
+                .map(|(k, t)| {
+                    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                    format!(
+                        "  {}: {}",
+                        serde_json::Value::from(k.as_str()),
+                        serde_json::Value::from(t)
+                    )
+                })
                 .collect();
             format!("{{\n{}\n}}", fields.join(",\n"))
         }),

@@ -94,6 +94,11 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
             ) else {
                 continue;
             };
+            // Only calls that could be binding operations are worth
+            // resolving their receiver for.
+            if !OP_METHODS.contains(&method) {
+                continue;
+            }
             for target in reader.targets(fi, recv, 0) {
                 match target {
                     Target::Dynamic(pattern) => model.dynamic_bindings.push(DynamicBinding {
@@ -116,6 +121,20 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
         }
     }
 }
+
+/// Every method name [`op_kind`] knows.
+const OP_METHODS: &[&str] = &[
+    "get",
+    "getWithMetadata",
+    "head",
+    "put",
+    "createMultipartUpload",
+    "resumeMultipartUpload",
+    "delete",
+    "list",
+    "send",
+    "sendBatch",
+];
 
 fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
     Some(match (kind, method) {
@@ -737,6 +756,9 @@ pub fn type_fields(
 pub fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageType> {
     let mut out = Vec::new();
     for (fi, f) in index.files.iter().enumerate() {
+        if !f.src.contains("MessageBatch<") && !f.src.contains("Queue<") {
+            continue;
+        }
         super::syntax::walk(f.root, |n| {
             if n.kind() != "generic_type" {
                 return;

@@ -538,7 +538,9 @@ pub struct Resolved<'a> {
 impl<'a> CodeIndex<'a> {
     /// Indexes `files`, resolving imports with `resolver`.
     pub fn new(files: &'a [ParsedFile], resolver: Resolver) -> Self {
-        let files: Vec<FileIndex<'a>> = files.iter().map(FileIndex::build).collect();
+        use rayon::prelude::*;
+        // Files index independently; `collect` keeps their order.
+        let files: Vec<FileIndex<'a>> = files.par_iter().map(FileIndex::build).collect();
         let by_path = files.iter().enumerate().map(|(i, f)| (f.path, i)).collect();
         CodeIndex {
             files,

@@ -15,19 +15,75 @@ pub mod syntax;
 use crate::model::{Diagnostic, DrizzleConfig, Location, Model};
 use crate::scan::SourceFile;
 use index::{CodeIndex, ParsedFile, PathAliases, Resolver};
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 
-/// Words a file must contain (as bytes) to be parsed as a starting point:
-/// Drizzle schemas and clients, and code reaching bindings (`env.X`,
-/// `env[…]`, destructured `env`, binding types in `Env` interfaces).
+/// Words that make a file worth parsing as a starting point: Drizzle
+/// schemas and clients, binding types in `Env` interfaces, Durable
+/// Objects, queue consumers, the `cloudflare:workers` env import.
 const NEEDLES: &[&str] = &[
     "drizzle",
-    "env",
     "R2Bucket",
     "KVNamespace",
     "D1Database",
     "DurableObject",
+    "MessageBatch",
+    "cloudflare:workers",
 ];
+
+/// Whether `text` reaches into a Worker `env`: `env.X` / `env[…]` /
+/// `c.env.X`, but not `process.env.X` or `import.meta.env.X`. A cheap byte
+/// scan, run before any parse.
+fn mentions_env(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    for (i, _) in text.match_indices("env") {
+        let after = bytes.get(i + 3).copied();
+        if !matches!(after, Some(b'.' | b'[')) {
+            continue;
+        }
+        let before = if i == 0 {
+            None
+        } else {
+            bytes.get(i - 1).copied()
+        };
+        match before {
+            Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => continue,
+            Some(b'.') => {
+                let head = &text[..i - 1];
+                if head.ends_with("process") || head.ends_with("meta") {
+                    continue;
+                }
+                return true;
+            }
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// Test files are not the data model (and their `env.KV.put("test-key")`
+/// calls would read as key patterns).
+fn is_test(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.contains(".test.")
+        || name.contains(".spec.")
+        || path
+            .split('/')
+            .any(|c| matches!(c, "__tests__" | "test" | "tests" | "__mocks__" | "e2e"))
+}
+
+/// Whether a file is parsed as a starting point.
+fn is_seed(f: &SourceFile) -> bool {
+    if is_drizzle_config(&f.path) {
+        return true;
+    }
+    !is_test(&f.path) && (NEEDLES.iter().any(|n| f.text.contains(n)) || mentions_env(&f.text))
+}
+
+/// How many imports away from a starting file a module is still parsed:
+/// enough for `route → helper → key builder → constants`, or
+/// `client → barrel → schema → shared columns`.
+const MAX_IMPORT_HOPS: u32 = 3;
 
 /// Whether `path` is a drizzle-kit config.
 fn is_drizzle_config(path: &str) -> bool {
@@ -92,27 +148,44 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
     let resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
     let mut wanted: BTreeSet<&str> = ts
         .iter()
-        .filter(|f| is_drizzle_config(&f.path) || NEEDLES.iter().any(|n| f.text.contains(n)))
+        .filter(|f| is_seed(f))
         .map(|f| f.path.as_str())
         .collect();
     let mut parsed: Vec<ParsedFile> = Vec::new();
-    let mut queue: Vec<&str> = wanted.iter().copied().collect();
-    while let Some(path) = queue.pop() {
-        let Some(file) = by_path.get(path) else {
-            continue;
-        };
-        let Some(p) = parse::parse_source(&file.path, &file.text) else {
-            continue;
-        };
-        for spec in specifiers(&p) {
-            if let Some(target) = resolver.resolve(path, &spec)
-                && let Some((k, _)) = by_path.get_key_value(target)
-                && wanted.insert(k)
-            {
-                queue.push(k);
-            }
+    // Breadth-first over imports, a bounded number of hops from a seed:
+    // helpers, barrels and constant modules a fact is built from sit close
+    // to the file using them; the rest of a large program does not. Each
+    // level is parsed in parallel (a parser per thread).
+    let mut level: Vec<&str> = wanted.iter().copied().collect();
+    for hops in 0..=MAX_IMPORT_HOPS {
+        if level.is_empty() {
+            break;
         }
-        parsed.push(p);
+        let batch: Vec<(ParsedFile, Vec<String>)> = level
+            .par_iter()
+            .filter_map(|path| {
+                let file = by_path.get(path)?;
+                let p = parse::parse_source(&file.path, &file.text)?;
+                let specs = specifiers(&p);
+                Some((p, specs))
+            })
+            .collect();
+        let mut next = Vec::new();
+        for (p, specs) in batch {
+            if hops < MAX_IMPORT_HOPS {
+                for spec in specs {
+                    if let Some(target) = resolver.resolve(&p.path, &spec)
+                        && let Some((k, _)) = by_path.get_key_value(target)
+                        && wanted.insert(k)
+                    {
+                        next.push(*k);
+                    }
+                }
+            }
+            parsed.push(p);
+        }
+        next.sort_unstable();
+        level = next;
     }
     parsed.sort_by(|a, b| a.path.cmp(&b.path));
     for p in &parsed {
@@ -167,6 +240,24 @@ fn known_grammar_gap(n: tree_sitter::Node<'_>, src: &str) -> bool {
         && parent.kind() == "export_statement"
         && parent.child_by_field_name("source").is_some()
         && syntax::text(parent, src).starts_with("export type")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_sees_worker_env_but_not_process_env() {
+        assert!(mentions_env("await env.KV.get(k)"));
+        assert!(mentions_env("c.env.DB.prepare(q)"));
+        assert!(mentions_env("this.env[name]"));
+        assert!(!mentions_env("const url = process.env.DATABASE_URL;"));
+        assert!(!mentions_env(
+            "import.meta.env.VITE_KEY; environment.x; dotenv.config()"
+        ));
+        assert!(is_test("src/__tests__/a.ts") && is_test("src/a.spec.ts"));
+        assert!(!is_test("src/testing-utils.ts"));
+    }
 }
 
 /// One warning per file whose tree has ERROR or MISSING nodes, at the first
