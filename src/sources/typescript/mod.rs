@@ -242,24 +242,6 @@ fn known_grammar_gap(n: tree_sitter::Node<'_>, src: &str) -> bool {
         && syntax::text(parent, src).starts_with("export type")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefilter_sees_worker_env_but_not_process_env() {
-        assert!(mentions_env("await env.KV.get(k)"));
-        assert!(mentions_env("c.env.DB.prepare(q)"));
-        assert!(mentions_env("this.env[name]"));
-        assert!(!mentions_env("const url = process.env.DATABASE_URL;"));
-        assert!(!mentions_env(
-            "import.meta.env.VITE_KEY; environment.x; dotenv.config()"
-        ));
-        assert!(is_test("src/__tests__/a.ts") && is_test("src/a.spec.ts"));
-        assert!(!is_test("src/testing-utils.ts"));
-    }
-}
-
 /// One warning per file whose tree has ERROR or MISSING nodes, at the first
 /// one: facts around it may be incomplete.
 fn report_syntax_errors(p: &ParsedFile, diags: &mut Vec<Diagnostic>) {
@@ -279,5 +261,23 @@ fn report_syntax_errors(p: &ParsedFile, diags: &mut Vec<Diagnostic>) {
             "ts-syntax-error",
             "this part of the file does not parse; dmqa read the rest",
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_sees_worker_env_but_not_process_env() {
+        assert!(mentions_env("await env.KV.get(k)"));
+        assert!(mentions_env("c.env.DB.prepare(q)"));
+        assert!(mentions_env("this.env[name]"));
+        assert!(!mentions_env("const url = process.env.DATABASE_URL;"));
+        assert!(!mentions_env(
+            "import.meta.env.VITE_KEY; environment.x; dotenv.config()"
+        ));
+        assert!(is_test("src/__tests__/a.ts") && is_test("src/a.spec.ts"));
+        assert!(!is_test("src/testing-utils.ts"));
     }
 }
