@@ -46,6 +46,7 @@ fixture!(sql_engines);
 fixture!(drizzle_saas);
 fixture!(d1_drizzle_drift);
 fixture!(drizzle_monorepo);
+fixture!(worker_bindings);
 
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]

@@ -5,6 +5,7 @@
 //! pattern found, not the fix; the README documents each one with the same
 //! text as its `DOC`.
 
+mod dynamic_binding_name;
 mod rejected_ddl;
 mod schema_drift;
 
@@ -13,6 +14,8 @@ use crate::model::{Finding, Model};
 /// Every rule, by stable id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RuleId {
+    /// A binding reached through a name computed at run time.
+    DynamicBindingName,
     /// DDL that SQLite, and so D1, rejects.
     RejectedDdl,
     /// A Drizzle schema and the migrations of its database disagree.
@@ -23,6 +26,7 @@ impl RuleId {
     /// The id used in output and in `dmqa.toml`.
     pub fn as_str(self) -> &'static str {
         match self {
+            RuleId::DynamicBindingName => "dynamic-binding-name",
             RuleId::RejectedDdl => "rejected-ddl",
             RuleId::SchemaDrift => "schema-drift",
         }
@@ -42,6 +46,11 @@ pub struct Rule {
 
 /// The registry, in id order.
 pub const RULES: &[Rule] = &[
+    Rule {
+        id: RuleId::DynamicBindingName,
+        check: dynamic_binding_name::check,
+        doc: dynamic_binding_name::DOC,
+    },
     Rule {
         id: RuleId::RejectedDdl,
         check: rejected_ddl::check,
@@ -82,9 +91,15 @@ mod tests {
         // A new variant must be added to RULES: this match fails to compile
         // when a variant is missing here, and the assert fails when it is
         // missing from RULES.
-        for id in [RuleId::RejectedDdl, RuleId::SchemaDrift] {
+        for id in [
+            RuleId::DynamicBindingName,
+            RuleId::RejectedDdl,
+            RuleId::SchemaDrift,
+        ] {
             match id {
-                RuleId::RejectedDdl | RuleId::SchemaDrift => assert!(ids.contains(&id)),
+                RuleId::DynamicBindingName | RuleId::RejectedDdl | RuleId::SchemaDrift => {
+                    assert!(ids.contains(&id))
+                }
             }
         }
     }

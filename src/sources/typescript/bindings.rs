@@ -80,6 +80,19 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
     let reader = Reader { index };
     let callers = callers(index);
     for (fi, file) in index.files.iter().enumerate() {
+        if file.src.contains("env[") {
+            super::syntax::walk(file.root, |n| {
+                if n.kind() == "subscript_expression"
+                    && let Some(Target::Dynamic(pattern)) =
+                        reader.targets(fi, n, 0).into_iter().next()
+                {
+                    model.dynamic_bindings.push(DynamicBinding {
+                        pattern,
+                        location: location(file.path, n),
+                    });
+                }
+            });
+        }
         for call in &file.calls {
             let Some(f) = call.node.child_by_field_name("function") else {
                 continue;
@@ -101,10 +114,8 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
             }
             for target in reader.targets(fi, recv, 0) {
                 match target {
-                    Target::Dynamic(pattern) => model.dynamic_bindings.push(DynamicBinding {
-                        pattern,
-                        location: location(file.path, recv),
-                    }),
+                    // Found by the subscript walk above.
+                    Target::Dynamic(_) => {}
                     Target::Name(name) => {
                         let Some(kind) = kinds.get(&name).copied() else {
                             continue;
@@ -464,9 +475,19 @@ impl<'a> Reader<'_, 'a> {
             }
             "identifier" => {
                 let name = text(node, src);
-                match local_value(node, name, src) {
-                    Some(v) => self.key(fi, v, depth + 1),
-                    None => Some((format!("{{{name}}}"), None)),
+                let whole = format!("{{{name}}}");
+                match local_value(node, name, src).and_then(|v| self.key(fi, v, depth + 1)) {
+                    // A local that is only a value (`const url =
+                    // params.get("url")`) is best named by itself.
+                    Some((k, _))
+                        if k.starts_with('{')
+                            && k.ends_with('}')
+                            && k.matches('{').count() == 1 =>
+                    {
+                        Some((whole, None))
+                    }
+                    Some(found) => Some(found),
+                    None => Some((whole, None)),
                 }
             }
             "call_expression" => self
@@ -569,7 +590,7 @@ impl<'a> Reader<'_, 'a> {
         if kind == BindingKind::Kv {
             match op {
                 OpKind::Write => {
-                    res.value_type = args.get(1).map(|v| value_type(*v, src));
+                    res.value_type = args.get(1).and_then(|v| value_type(*v, src));
                     res.ttl = Some(ttl(self.index, fi, args.get(2).copied()));
                 }
                 OpKind::Read => {
@@ -578,13 +599,30 @@ impl<'a> Reader<'_, 'a> {
                 _ => {}
             }
         }
-        res.purpose = key_doc.or_else(|| {
-            let name = actor.as_deref()?;
-            let decl = file.decls.get(name)?;
-            file.doc(decl).or_else(|| doc_comment(decl.node, src))
-        });
+        res.purpose = key_doc.or_else(|| enclosing_doc(call, src));
         Some(res)
     }
+}
+
+/// The JSDoc of the function or method a node is in.
+fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
+    let mut cur = node.parent();
+    for _ in 0..10_000 {
+        let n = cur?;
+        match n.kind() {
+            "function_declaration" | "method_definition" | "generator_function_declaration" => {
+                return doc_comment(n, src);
+            }
+            "arrow_function" | "function_expression" => {
+                if let Some(d) = n.parent().filter(|p| p.kind() == "variable_declarator") {
+                    return doc_comment(d, src);
+                }
+            }
+            _ => {}
+        }
+        cur = n.parent();
+    }
+    None
 }
 
 /// Names of entry points: Worker handlers, Durable Object handlers and
@@ -612,9 +650,10 @@ fn callers(index: &CodeIndex<'_>) -> HashMap<String, Vec<String>> {
     for f in &index.files {
         for c in &f.calls {
             let Some(from) = &c.enclosing else { continue };
-            // `helper(…)` or `this.helper(…)`: the name after the last dot.
-            let name = c.callee.strip_prefix("this.").unwrap_or(&c.callee);
-            if name.contains('.') || name.is_empty() {
+            // `helper(…)`, `this.helper(…)`, `store.save(…)`: the name after
+            // the last dot (binding methods aside, which name no function).
+            let name = c.callee.rsplit('.').next().unwrap_or(&c.callee);
+            if name.is_empty() || OP_METHODS.contains(&name) {
                 continue;
             }
             let list = res.entry(name.to_owned()).or_default();
@@ -803,42 +842,36 @@ pub fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageType> {
 }
 
 /// The type of a KV value written: `JSON.stringify(…)` → JSON, `String(n + 1)`
-/// → Counter, a number → Number, a string → String, buffers → Binary.
-fn value_type(node: Node<'_>, src: &str) -> String {
+/// → Counter, a number → Number, a string → String, buffers → Binary;
+/// `None` when the code does not say.
+fn value_type(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);
     let t = text(node, src);
     if t.starts_with("JSON.stringify") {
-        return "JSON".into();
+        return Some("JSON".into());
     }
-    if t.starts_with("String(") && (t.contains("+ 1") || t.contains("+1"))
-        || t.ends_with("+ 1).toString()")
-    {
-        return "Counter".into();
+    let increments = t.contains("+ 1") || t.contains("+1");
+    if (t.starts_with("String(") || t.ends_with(".toString()")) && increments {
+        return Some("Counter".into());
     }
-    match node.kind() {
+    let lower = t.to_ascii_lowercase();
+    Some(match node.kind() {
         "number" => "Number".into(),
         "string" | "template_string" => "String".into(),
         "call_expression" if t.starts_with("String(") || t.ends_with(".toString()") => {
-            if t.contains("count") || t.contains("Count") {
-                "Counter".into()
-            } else {
-                "Number".into()
-            }
+            "Number".into()
         }
-        "new_expression"
-            if t.contains("Uint8Array") || t.contains("ArrayBuffer") || t.contains("Blob") =>
+        _ if lower.contains("buffer")
+            || lower.contains("stream")
+            || lower.contains("uint8array")
+            || lower.contains("blob") =>
         {
             "Binary".into()
         }
-        _ => {
-            let lower = t.to_ascii_lowercase();
-            if lower.contains("buffer") || lower.contains("stream") || lower.contains("body") {
-                "Binary".into()
-            } else {
-                "String".into()
-            }
-        }
-    }
+        // A variable or call whose type dmqa does not know: let a typed
+        // read of the same key say.
+        _ => return None,
+    })
 }
 
 /// The type a KV `get(k, type)` asks for.

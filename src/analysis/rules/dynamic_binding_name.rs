@@ -1,0 +1,53 @@
+//! `dynamic-binding-name`: a binding reached through a name computed at
+//! run time.
+
+use crate::model::{Finding, FindingSeverity, Model};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+Code that picks a binding by a name built at run time, such as
+`` env[`WADDLE_DB_${id}`] ``.
+
+## Why it matters
+Neither dmqa nor `wrangler types` can tell which databases, buckets or
+namespaces this reaches, so their schemas and key patterns are missing
+from the report, and a binding missing from one environment only fails at
+run time.
+
+## Example
+`` env[`WADDLE_DB_${id}`] `` → list the bindings it can reach in a typed map
+(`const shards = { a: env.WADDLE_DB_A, … }`) or route through one binding.
+";
+
+/// One finding per distinct pattern, with every place it is used.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let mut patterns: Vec<&str> = model
+        .dynamic_bindings
+        .iter()
+        .map(|d| d.pattern.as_str())
+        .collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    for p in patterns {
+        let locations: Vec<_> = model
+            .dynamic_bindings
+            .iter()
+            .filter(|d| d.pattern == p)
+            .map(|d| d.location.clone())
+            .collect();
+        let first = locations
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        out.push(Finding {
+            rule: super::RuleId::DynamicBindingName.as_str().to_owned(),
+            severity: FindingSeverity::Warning,
+            area: "Bindings".to_owned(),
+            current: format!("Binding name computed at run time: `env[\"{p}\"]` ({first})"),
+            recommendation: "⚠️ Resources reached this way are invisible to dmqa and `wrangler types`; name each binding it can reach explicitly and declare it in every environment".to_owned(),
+            effort: "Medium".to_owned(),
+            locations,
+        });
+    }
+}
