@@ -155,6 +155,14 @@ pub fn collect(model: &mut Model) {
         }
     }
     from_code(model, &mut buckets, &mut kvs, &mut queues);
+    for c in &model.code_durable_objects {
+        let e = dos
+            .entry(c.class_name.clone())
+            .or_insert_with(|| new_do(&c.class_name, &c.location));
+        e.purpose.clone_from(&c.purpose);
+        e.state.clone_from(&c.state);
+        e.methods.clone_from(&c.methods);
+    }
     model.buckets = buckets.into_values().collect();
     model.kv_namespaces = kvs.into_values().collect();
     model.queues = queues.into_values().collect();

@@ -370,3 +370,21 @@ pub struct MessageType {
     /// Where the type is used.
     pub location: Location,
 }
+
+/// A Durable Object class as its code declares it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CodeDurableObject {
+    /// Class name.
+    pub class_name: String,
+    /// The class's JSDoc.
+    pub purpose: Option<String>,
+    /// State: in-memory fields, `storage` keys and SQL tables, as
+    /// `name: type` pairs.
+    pub state: Vec<(String, String)>,
+    /// Methods with purposes and callers.
+    pub methods: Vec<DoMethod>,
+    /// `CREATE TABLE …` run through `storage.sql.exec`, with where.
+    pub sql: Vec<(String, Location)>,
+    /// Where the class is declared.
+    pub location: Location,
+}

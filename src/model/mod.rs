@@ -41,6 +41,9 @@ pub struct Model {
     pub dynamic_bindings: Vec<DynamicBinding>,
     /// Queue message types declared in code.
     pub message_types: Vec<MessageType>,
+    /// Durable Object classes found in code, before analysis merges them
+    /// with what config declares.
+    pub code_durable_objects: Vec<CodeDurableObject>,
     /// Binding names and kinds declared by `Env` interfaces in code
     /// (`BUNDLES: R2Bucket`), used when no config declares them.
     pub code_bindings: Vec<(String, BindingKind)>,

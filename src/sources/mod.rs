@@ -98,6 +98,7 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         .collect();
     let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
     typescript::extract(&ts, aliases, model);
+    durable_object_tables(model);
     let journals: BTreeMap<String, Vec<String>> = of(SourceKind::DrizzleJournal)
         .filter_map(|f| Some((parent(parent(&f.path)).to_owned(), journal_tags(f)?)))
         .collect();
@@ -136,6 +137,59 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         db.bindings = plan.bindings;
         model.databases.push(db);
     }
+}
+
+/// Tables a Durable Object creates with `storage.sql.exec`: a SQLite
+/// database per class (each object has its own copy), and one state line
+/// per table for the DO section.
+fn durable_object_tables(model: &mut Model) {
+    let mut dbs = Vec::new();
+    for d in &mut model.code_durable_objects {
+        if d.sql.is_empty() {
+            continue;
+        }
+        let inputs: Vec<sql::SqlInput<'_>> = d
+            .sql
+            .iter()
+            .map(|(ddl, loc)| sql::SqlInput {
+                path: &loc.path,
+                text: ddl,
+            })
+            .collect();
+        let id = format!("Durable Object {}", d.class_name);
+        let mut db = sql::build(&id, Engine::Sqlite, &inputs, &mut model.diagnostics);
+        for t in &mut db.tables {
+            if t.purpose.is_none() {
+                t.purpose = Some(format!(
+                    "In the SQLite storage of each `{}` Durable Object",
+                    d.class_name
+                ));
+            }
+        }
+        for t in &db.tables {
+            let cols: Vec<String> = t
+                .columns
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}: {}",
+                        c.name,
+                        if c.sql_type.is_empty() {
+                            "ANY"
+                        } else {
+                            &c.sql_type
+                        }
+                    )
+                })
+                .collect();
+            d.state.push((
+                format!("sql.{}", t.name),
+                format!("{{ {} }}", cols.join("; ")),
+            ));
+        }
+        dbs.push(db);
+    }
+    model.databases.extend(dbs);
 }
 
 /// The migration tags of a drizzle-kit journal, in journal order.

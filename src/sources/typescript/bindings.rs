@@ -224,7 +224,7 @@ fn placeholder(node: Node<'_>, src: &str) -> String {
 }
 
 /// The value a local `const name = …` in an enclosing block has.
-fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+pub fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
     let mut cur = at.parent();
     let mut steps = 0;
     while let Some(block) = cur {
@@ -625,6 +625,12 @@ fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
     None
 }
 
+/// The key pattern `node` (in file `fi`) builds, for other readers
+/// (Durable Object storage keys).
+pub fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
+    Reader { index }.key(fi, node, 0).map(|(k, _)| k)
+}
+
 /// Names of entry points: Worker handlers, Durable Object handlers and
 /// routes (`GET /v1/apps`).
 fn is_entry(name: &str) -> bool {
@@ -645,7 +651,7 @@ fn is_entry(name: &str) -> bool {
 }
 
 /// Function name → the functions (or routes) that call it, by name.
-fn callers(index: &CodeIndex<'_>) -> HashMap<String, Vec<String>> {
+pub fn callers(index: &CodeIndex<'_>) -> HashMap<String, Vec<String>> {
     let mut res: HashMap<String, Vec<String>> = HashMap::new();
     for f in &index.files {
         for c in &f.calls {
@@ -667,7 +673,7 @@ fn callers(index: &CodeIndex<'_>) -> HashMap<String, Vec<String>> {
 
 /// The entry points whose calls reach `actor` (itself when it is one),
 /// sorted; a bounded walk up the callers.
-fn entries(callers: &HashMap<String, Vec<String>>, actor: Option<&str>) -> Vec<String> {
+pub fn entries(callers: &HashMap<String, Vec<String>>, actor: Option<&str>) -> Vec<String> {
     let Some(actor) = actor else {
         return Vec::new();
     };

@@ -7,6 +7,7 @@
 
 mod bindings;
 mod drizzle;
+mod durable;
 pub mod fold;
 pub mod index;
 mod parse;
@@ -206,6 +207,28 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
     model.code_bindings = bindings::code_bindings(&index);
     bindings::extract(&index, model);
     model.message_types = bindings::message_types(&index);
+    // Durable Object classes config names, and each class's bindings.
+    let mut classes = std::collections::BTreeSet::new();
+    let mut bindings_of: HashMap<String, Vec<String>> = HashMap::new();
+    for w in &model.workers {
+        for b in w
+            .bindings
+            .iter()
+            .filter(|b| b.kind == crate::model::BindingKind::DurableObject)
+        {
+            if let Some(class) = &b.target {
+                classes.insert(class.clone());
+                let list = bindings_of.entry(class.clone()).or_default();
+                if !list.contains(&b.name) {
+                    list.push(b.name.clone());
+                }
+            }
+        }
+        for m in &w.do_migrations {
+            classes.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
+        }
+    }
+    model.code_durable_objects = durable::extract(&index, &classes, &bindings_of);
 }
 
 /// Module specifiers a file imports or re-exports from.

@@ -1,0 +1,268 @@
+//! Durable Object classes in TypeScript → state and methods.
+//!
+//! A class is a Durable Object when it extends `DurableObject`, takes a
+//! `DurableObjectState` in its constructor, or is named by config. Its
+//! state is its in-memory fields, the keys it puts in `storage`, and the
+//! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
+//! listed with their JSDoc and the code that calls them on a stub.
+
+use super::bindings::{callers, entries, key_pattern, local_value};
+use super::index::{CodeIndex, DeclKind, Member};
+use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
+use crate::model::{CodeDurableObject, DoMethod};
+use std::collections::{BTreeSet, HashMap};
+use tree_sitter::Node;
+
+/// What a standard handler does, when it has no JSDoc.
+fn handler_purpose(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "fetch" => "HTTP request / WebSocket upgrade",
+        "alarm" => "Alarm handler",
+        "webSocketMessage" => "WebSocket message (hibernation API)",
+        "webSocketClose" => "WebSocket closed (hibernation API)",
+        "webSocketError" => "WebSocket error (hibernation API)",
+        _ => return None,
+    })
+}
+
+/// The TypeScript type of a field from its annotation or initializer.
+fn field_type(m: &Member<'_>, src: &str) -> String {
+    if !m.ty.is_empty() {
+        return m.ty.clone();
+    }
+    let Some(v) = m.node.child_by_field_name("value").map(unwrap_expr) else {
+        return "unknown".into();
+    };
+    match v.kind() {
+        "number" => "number".into(),
+        "string" | "template_string" => "string".into(),
+        "true" | "false" => "boolean".into(),
+        "array" => "unknown[]".into(),
+        "object" => "object".into(),
+        "new_expression" => {
+            // `new Map<string, WebSocket>()` → `Map<string, WebSocket>`.
+            let ctor = v
+                .child_by_field_name("constructor")
+                .map(|c| text(c, src))
+                .unwrap_or("");
+            let targs = v
+                .child_by_field_name("type_arguments")
+                .map(|t| text(t, src))
+                .unwrap_or("");
+            format!("{ctor}{targs}")
+        }
+        _ => "unknown".into(),
+    }
+}
+
+/// The type of a value put in storage, when the literal says.
+fn value_type(v: Node<'_>, src: &str) -> String {
+    let v = unwrap_expr(v);
+    let t = text(v, src);
+    match v.kind() {
+        "number" => "number".into(),
+        "string" | "template_string" => "string".into(),
+        "true" | "false" => "boolean".into(),
+        "object" => "object".into(),
+        "array" => "unknown[]".into(),
+        _ if t == "Date.now()" => "number".into(),
+        _ if t.ends_with("toISOString()") => "string".into(),
+        _ => "unknown".into(),
+    }
+}
+
+/// Who calls a runtime handler when no code does.
+fn runtime_caller(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "alarm" => "Runtime (alarm)",
+        "webSocketMessage" | "webSocketClose" | "webSocketError" => "Runtime (WebSocket)",
+        _ => return None,
+    })
+}
+
+/// The classes config names as Durable Objects.
+pub fn extract(
+    index: &CodeIndex<'_>,
+    config_classes: &BTreeSet<String>,
+    bindings_of: &HashMap<String, Vec<String>>,
+) -> Vec<CodeDurableObject> {
+    let callers = callers(index);
+    let mut out = Vec::new();
+    for file in &index.files {
+        for (name, decl) in &file.decls {
+            if decl.kind != DeclKind::Class {
+                continue;
+            }
+            let heritage = children(decl.node)
+                .into_iter()
+                .find(|c| c.kind() == "class_heritage")
+                .map(|h| text(h, file.src))
+                .unwrap_or("");
+            let members = file.members(decl);
+            let takes_state = members.iter().any(|m| {
+                m.name == "constructor" && text(m.node, file.src).contains("DurableObjectState")
+            });
+            if !(heritage.contains("DurableObject") || takes_state || config_classes.contains(name))
+            {
+                continue;
+            }
+            let mut state = Vec::new();
+            for m in members.iter().filter(|m| !m.is_method) {
+                state.push((m.name.clone(), field_type(m, file.src)));
+            }
+            let mut sql = Vec::new();
+            let fi = index
+                .files
+                .iter()
+                .position(|f| f.path == file.path)
+                .unwrap_or(0);
+            walk(decl.node, |n| {
+                if n.kind() != "call_expression" {
+                    return;
+                }
+                let Some(f) = n.child_by_field_name("function") else {
+                    return;
+                };
+                let callee = text(f, file.src);
+                let args = n
+                    .child_by_field_name("arguments")
+                    .map(children)
+                    .unwrap_or_default();
+                if (callee.ends_with("storage.put") || callee.ends_with("storage.get"))
+                    && let Some(k) = args.first()
+                {
+                    // `put({ a: 1, b: 2 })` writes several keys at once.
+                    let keys: Vec<String> = if unwrap_expr(*k).kind() == "object" {
+                        children(unwrap_expr(*k))
+                            .into_iter()
+                            .filter_map(|p| {
+                                p.child_by_field_name("key")
+                                    .map(|k| text(k, file.src).to_owned())
+                            })
+                            .collect()
+                    } else {
+                        key_pattern(index, fi, *k).into_iter().collect()
+                    };
+                    let ty = args
+                        .get(1)
+                        .map(|v| value_type(*v, file.src))
+                        .unwrap_or_else(|| "unknown".to_owned());
+                    for key in keys {
+                        let entry = (format!("storage[\"{key}\"]"), ty.clone());
+                        if !state.iter().any(|(k, _)| *k == entry.0) {
+                            state.push(entry);
+                        }
+                    }
+                }
+                if callee.ends_with("sql.exec")
+                    && let Some(q) = args.first()
+                    && let Some(ddl) = string_value(*q, file.src)
+                    && ddl.to_ascii_uppercase().contains("CREATE")
+                {
+                    sql.push((ddl, location(file.path, n)));
+                }
+            });
+            let methods = members
+                .iter()
+                .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
+                .map(|m| {
+                    let purpose = doc_comment(m.node, file.src)
+                        .or_else(|| handler_purpose(&m.name).map(str::to_owned))
+                        .unwrap_or_else(|| "-".into());
+                    let mut by = called_by(index, &callers, bindings_of.get(name), &m.name);
+                    if by.is_empty()
+                        && let Some(r) = runtime_caller(&m.name)
+                    {
+                        by.push(r.to_owned());
+                    }
+                    DoMethod {
+                        called_by: by,
+                        name: m.name.clone(),
+                        purpose,
+                        location: location(file.path, m.node),
+                    }
+                })
+                .collect();
+            out.push(CodeDurableObject {
+                class_name: name.clone(),
+                purpose: file.doc(decl),
+                state,
+                methods,
+                sql,
+                location: location(file.path, decl.node),
+            });
+        }
+    }
+    out
+}
+
+/// Whether `recv` is a stub of one of `bindings`: `env.X.get(id)`,
+/// `env.X.getByName(n)`, or a local holding one.
+fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
+    if depth > 4 {
+        return false;
+    }
+    let recv = unwrap_expr(recv);
+    match recv.kind() {
+        "identifier" => local_value(recv, text(recv, src), src)
+            .is_some_and(|v| is_stub(v, src, bindings, depth + 1)),
+        "await_expression" => recv
+            .named_child(0)
+            .is_some_and(|v| is_stub(v, src, bindings, depth + 1)),
+        "call_expression" => {
+            let t = recv
+                .child_by_field_name("function")
+                .map(|f| text(f, src))
+                .unwrap_or("");
+            (t.ends_with(".get") || t.ends_with(".getByName"))
+                && bindings.iter().any(|b| t.contains(b.as_str()))
+        }
+        _ => false,
+    }
+}
+
+/// The actors (with their entry points) that call `method` on a stub of
+/// the class's bindings; `stub.fetch(…)` forwards count as `fetch`.
+fn called_by(
+    index: &CodeIndex<'_>,
+    callers: &HashMap<String, Vec<String>>,
+    bindings: Option<&Vec<String>>,
+    method: &str,
+) -> Vec<String> {
+    let Some(bindings) = bindings else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in &index.files {
+        for c in &f.calls {
+            let Some(func) = c.node.child_by_field_name("function") else {
+                continue;
+            };
+            if func.kind() != "member_expression" {
+                continue;
+            }
+            let prop = func.child_by_field_name("property").map(|p| text(p, f.src));
+            if prop != Some(method) {
+                continue;
+            }
+            let Some(recv) = func.child_by_field_name("object") else {
+                continue;
+            };
+            if !is_stub(recv, f.src, bindings, 0) {
+                continue;
+            }
+            let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
+            let reached = entries(callers, Some(&actor));
+            let label = if reached.is_empty() || reached == [actor.clone()] {
+                actor
+            } else {
+                format!("{actor} ({})", reached.join(", "))
+            };
+            if !out.contains(&label) {
+                out.push(label);
+            }
+        }
+    }
+    out.sort();
+    out
+}
