@@ -5,6 +5,7 @@
 //! and the recommendations. It reads only the [`Model`]: no files, no
 //! parsers.
 
+mod flows;
 mod link;
 mod relationships;
 mod resources;
@@ -18,6 +19,7 @@ pub fn analyze(model: &mut Model) {
     resources::collect(model);
     relationships::collect(model);
     link::relations(model);
+    flows::collect(model);
     rules::run(model);
     model.normalize();
 }

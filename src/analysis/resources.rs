@@ -239,6 +239,8 @@ fn access_label(op: OpKind) -> &'static str {
         OpKind::List => "List",
         OpKind::Send => "Send",
         OpKind::SendBatch => "Send batch",
+        OpKind::Query => "Query",
+        OpKind::Call => "Call",
     }
 }
 

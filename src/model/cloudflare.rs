@@ -314,6 +314,11 @@ pub enum OpKind {
     Send,
     /// Queue `sendBatch`.
     SendBatch,
+    /// D1 `prepare` / `exec` / `batch`: `key` lists the tables the SQL
+    /// names.
+    Query,
+    /// A Durable Object stub call: `key` is the method.
+    Call,
 }
 
 /// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
@@ -340,6 +345,9 @@ pub struct ResourceOp {
     /// The entry points (routes, `fetch`, `queue`, `scheduled`, Durable
     /// Object handlers) whose calls reach `actor`, by name.
     pub entries: Vec<String>,
+    /// For each entry point, where in it the call leading here is: what
+    /// orders an entry point's side effects in the data flow.
+    pub anchors: Vec<(String, Location)>,
     /// JSDoc of the helper that builds the key, else of the function the
     /// call is in.
     pub purpose: Option<String>,

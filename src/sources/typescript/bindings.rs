@@ -124,6 +124,7 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                             reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
                         {
                             op.entries = entries(&callers, op.actor.as_deref());
+                            op.anchors = anchors(index, &callers, &op);
                             model.resource_ops.push(op);
                         }
                     }
@@ -145,6 +146,8 @@ const OP_METHODS: &[&str] = &[
     "list",
     "send",
     "sendBatch",
+    "prepare",
+    "exec",
 ];
 
 fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
@@ -159,6 +162,7 @@ fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
         (BindingKind::R2 | BindingKind::Kv, "list") => OpKind::List,
         (BindingKind::QueueProducer, "send") => OpKind::Send,
         (BindingKind::QueueProducer, "sendBatch") => OpKind::SendBatch,
+        (BindingKind::D1, "prepare" | "exec") => OpKind::Query,
         _ => return None,
     })
 }
@@ -548,6 +552,7 @@ impl<'a> Reader<'_, 'a> {
             message: Vec::new(),
             actor: actor.clone(),
             entries: Vec::new(),
+            anchors: Vec::new(),
             purpose: None,
             location: location(file.path, call),
         };
@@ -571,6 +576,13 @@ impl<'a> Reader<'_, 'a> {
                     }
                     None => "*".to_owned(),
                 });
+            }
+            OpKind::Query => {
+                res.key = args
+                    .first()
+                    .and_then(|q| sql_literal(self.index, fi, *q))
+                    .map(|q| tables_named(&q).join(", "))
+                    .filter(|t| !t.is_empty());
             }
             OpKind::Send | OpKind::SendBatch => {
                 if op == OpKind::Send
@@ -629,6 +641,59 @@ fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
 /// (Durable Object storage keys).
 pub fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
     Reader { index }.key(fi, node, 0).map(|(k, _)| k)
+}
+
+/// The SQL a `prepare(…)` argument holds: a literal, a template (its
+/// substitutions as `?`), or a local const holding one.
+fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
+    let src = index.files.get(fi)?.src;
+    let node = unwrap_expr(node);
+    match node.kind() {
+        "string" => string_value(node, src),
+        "template_string" => Some(
+            children(node)
+                .into_iter()
+                .map(|c| match c.kind() {
+                    "template_substitution" => "?",
+                    _ => text(c, src),
+                })
+                .collect(),
+        ),
+        "identifier" => {
+            let v = local_value(node, text(node, src), src)?;
+            sql_literal(index, fi, v)
+        }
+        _ => fold(index, fi, node).map(|v| v.as_string()),
+    }
+}
+
+/// Table names after `FROM`, `JOIN`, `INTO` and `UPDATE` in SQL text, in
+/// order of first mention (a look at words, not a parse: the SQL reader
+/// of access patterns owns the real one).
+pub fn tables_named(sql: &str) -> Vec<String> {
+    let words: Vec<&str> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',' || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for pair in words.windows(2) {
+        let kw = pair[0].to_ascii_uppercase();
+        if matches!(kw.as_str(), "FROM" | "JOIN" | "INTO" | "UPDATE") {
+            let name = pair[1].trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']');
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && !matches!(
+                    name.to_ascii_uppercase().as_str(),
+                    "SELECT" | "OR" | "IGNORE" | "REPLACE"
+                );
+            if valid && !out.iter().any(|t| t == name) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
 }
 
 /// Names of entry points: Worker handlers, Durable Object handlers and
@@ -700,6 +765,62 @@ pub fn entries(callers: &HashMap<String, Vec<String>>, actor: Option<&str>) -> V
     }
     found.sort();
     found
+}
+
+/// For each entry point of `op`, the call inside it that leads to the
+/// operation (the operation itself when it is in the entry point).
+pub fn anchors(
+    index: &CodeIndex<'_>,
+    callers: &HashMap<String, Vec<String>>,
+    op: &ResourceOp,
+) -> Vec<(String, crate::model::Location)> {
+    let Some(actor) = op.actor.as_deref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in &op.entries {
+        if e == actor {
+            out.push((e.clone(), op.location.clone()));
+            continue;
+        }
+        // Walk up from the actor until a function `e` calls directly.
+        let mut frontier = vec![actor.to_owned()];
+        let mut seen: Vec<String> = frontier.clone();
+        let mut found = None;
+        'walk: for _ in 0..8 {
+            let mut next = Vec::new();
+            for f in &frontier {
+                let ups = callers.get(f).cloned().unwrap_or_default();
+                if ups.contains(e) {
+                    found = call_site(index, e, f);
+                    if found.is_some() {
+                        break 'walk;
+                    }
+                }
+                for u in ups {
+                    if !seen.contains(&u) && seen.len() < 256 {
+                        seen.push(u.clone());
+                        next.push(u);
+                    }
+                }
+            }
+            frontier = next;
+        }
+        out.push((e.clone(), found.unwrap_or_else(|| op.location.clone())));
+    }
+    out
+}
+
+/// Where function (or route) `from` calls `to`.
+fn call_site(index: &CodeIndex<'_>, from: &str, to: &str) -> Option<crate::model::Location> {
+    for f in &index.files {
+        for c in &f.calls {
+            if c.enclosing.as_deref() == Some(from) && c.callee.rsplit('.').next() == Some(to) {
+                return Some(location(f.path, c.node));
+            }
+        }
+    }
+    None
 }
 
 /// Fields of a message type: an object type literal, or an interface /
@@ -1013,6 +1134,24 @@ fn message_fields(index: &CodeIndex<'_>, fi: usize, obj: Node<'_>) -> Vec<(Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_tables_in_sql() {
+        assert_eq!(
+            tables_named(
+                "SELECT * FROM apps a JOIN releases r ON r.app_id = a.id WHERE x IN (SELECT y FROM channels)"
+            ),
+            vec!["apps", "releases", "channels"]
+        );
+        assert_eq!(
+            tables_named("INSERT OR IGNORE INTO `users` (id) VALUES (?)"),
+            vec!["users"]
+        );
+        assert_eq!(
+            tables_named("UPDATE upload_jobs SET status = ?"),
+            vec!["upload_jobs"]
+        );
+    }
 
     #[test]
     fn formats_ttls_in_the_largest_exact_unit() {

@@ -6,10 +6,10 @@
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
 
-use super::bindings::{callers, entries, key_pattern, local_value};
+use super::bindings::{anchors, callers, entries, key_pattern, local_value};
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
-use crate::model::{CodeDurableObject, DoMethod};
+use crate::model::{BindingKind, CodeDurableObject, DoMethod, OpKind, ResourceOp};
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
 
@@ -85,9 +85,10 @@ pub fn extract(
     index: &CodeIndex<'_>,
     config_classes: &BTreeSet<String>,
     bindings_of: &HashMap<String, Vec<String>>,
-) -> Vec<CodeDurableObject> {
+) -> (Vec<CodeDurableObject>, Vec<ResourceOp>) {
     let callers = callers(index);
     let mut out = Vec::new();
+    let mut ops = Vec::new();
     for file in &index.files {
         for (name, decl) in &file.decls {
             if decl.kind != DeclKind::Class {
@@ -169,7 +170,8 @@ pub fn extract(
                     let purpose = doc_comment(m.node, file.src)
                         .or_else(|| handler_purpose(&m.name).map(str::to_owned))
                         .unwrap_or_else(|| "-".into());
-                    let mut by = called_by(index, &callers, bindings_of.get(name), &m.name);
+                    let mut by =
+                        called_by(index, &callers, bindings_of.get(name), &m.name, &mut ops);
                     if by.is_empty()
                         && let Some(r) = runtime_caller(&m.name)
                     {
@@ -193,7 +195,7 @@ pub fn extract(
             });
         }
     }
-    out
+    (out, ops)
 }
 
 /// Whether `recv` is a stub of one of `bindings`: `env.X.get(id)`,
@@ -228,6 +230,7 @@ fn called_by(
     callers: &HashMap<String, Vec<String>>,
     bindings: Option<&Vec<String>>,
     method: &str,
+    ops: &mut Vec<ResourceOp>,
 ) -> Vec<String> {
     let Some(bindings) = bindings else {
         return Vec::new();
@@ -253,6 +256,29 @@ fn called_by(
             }
             let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
             let reached = entries(callers, Some(&actor));
+            let recv_text = text(recv, f.src);
+            let binding = bindings
+                .iter()
+                .find(|b| recv_text.contains(b.as_str()))
+                .or_else(|| bindings.first())
+                .cloned()
+                .unwrap_or_default();
+            let mut op = ResourceOp {
+                kind: BindingKind::DurableObject,
+                binding,
+                op: OpKind::Call,
+                key: Some(method.to_owned()),
+                ttl: None,
+                value_type: None,
+                message: Vec::new(),
+                actor: Some(actor.clone()),
+                entries: reached.clone(),
+                anchors: Vec::new(),
+                purpose: None,
+                location: location(f.path, c.node),
+            };
+            op.anchors = anchors(index, callers, &op);
+            ops.push(op);
             let label = if reached.is_empty() || reached == [actor.clone()] {
                 actor
             } else {

@@ -228,7 +228,9 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
             classes.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
         }
     }
-    model.code_durable_objects = durable::extract(&index, &classes, &bindings_of);
+    let (dos, calls) = durable::extract(&index, &classes, &bindings_of);
+    model.code_durable_objects = dos;
+    model.resource_ops.extend(calls);
 }
 
 /// Module specifiers a file imports or re-exports from.

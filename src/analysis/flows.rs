@@ -1,0 +1,278 @@
+//! Data flows and queue processing steps, from the operations code does
+//! on bindings and the entry points that reach them.
+//!
+//! One flow per entry point touching two or more resources, its steps in
+//! the order the entry point's code reaches them; a queue consumer's flow
+//! starts with its queues, so a producer's flow ending in `Queue x` links
+//! to it by name. A queue's Processing rows are its consumer's operations
+//! in the same order.
+
+use crate::model::{
+    BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp, Worker,
+};
+use std::collections::BTreeMap;
+
+/// `upload-queue-p0`, …, `upload-queue-p3` → `upload-queue-p0..p3`: runs
+/// of three or more names that differ only in a trailing number become a
+/// range; other names are listed.
+fn compress(names: &[String]) -> String {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let stem = |n: &str| n.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in &names {
+        let s = stem(n);
+        let key = if s < n.len() { &n[..s] } else { n };
+        groups.entry(key).or_default().push(n);
+    }
+    let mut out = Vec::new();
+    for (prefix, members) in groups {
+        match members.as_slice() {
+            [first, .., last] if members.len() > 2 && !prefix.is_empty() => {
+                let letter = prefix.chars().last().map(String::from).unwrap_or_default();
+                out.push(format!("{first}..{letter}{}", &last[prefix.len()..]));
+            }
+            _ => out.extend(members.iter().map(|m| (*m).to_owned())),
+        }
+    }
+    out.join(", ")
+}
+
+/// The Worker whose config folder holds `path` (the deepest one).
+fn worker_of<'m>(workers: &'m [Worker], path: &str) -> Option<&'m Worker> {
+    workers
+        .iter()
+        .filter(|w| w.environment.is_none())
+        .filter(|w| {
+            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
+            dir.is_empty() || path.starts_with(&format!("{dir}/"))
+        })
+        .max_by_key(|w| w.location.path.len())
+}
+
+fn queue_name(model: &Model, binding: &str) -> String {
+    model
+        .workers
+        .iter()
+        .flat_map(|w| &w.bindings)
+        .find(|b| b.kind == BindingKind::QueueProducer && b.name == binding)
+        .and_then(|b| b.target.clone())
+        .unwrap_or_else(|| binding.to_owned())
+}
+
+fn do_class(model: &Model, binding: &str) -> String {
+    model
+        .workers
+        .iter()
+        .flat_map(|w| &w.bindings)
+        .find(|b| b.kind == BindingKind::DurableObject && b.name == binding)
+        .and_then(|b| b.target.clone())
+        .unwrap_or_else(|| binding.to_owned())
+}
+
+/// The static start of a key pattern: `pending/{jobId}/x` → `pending/`.
+fn prefix(key: &str) -> &str {
+    let end = key.find(['{', '*']).unwrap_or(key.len());
+    &key[..end]
+}
+
+/// A flow step: (resource label, detail) — details of consecutive steps on
+/// the same resource are merged.
+fn step(model: &Model, op: &ResourceOp) -> (String, Option<String>) {
+    match op.kind {
+        BindingKind::R2 => (
+            format!("R2 {}", op.binding),
+            op.key
+                .as_deref()
+                .map(prefix)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        ),
+        BindingKind::Kv => (format!("KV {}", op.binding), None),
+        BindingKind::QueueProducer => ("Queue".to_owned(), Some(queue_name(model, &op.binding))),
+        BindingKind::D1 => ("D1".to_owned(), op.key.clone()),
+        BindingKind::DurableObject => (format!("DO {}", do_class(model, &op.binding)), None),
+        _ => (op.binding.clone(), None),
+    }
+}
+
+fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
+    let mut merged: Vec<(String, Vec<String>)> = Vec::new();
+    for (label, detail) in steps {
+        match merged.last_mut() {
+            Some((l, details)) if *l == label => {
+                if let Some(d) = detail
+                    && !details.contains(&d)
+                {
+                    details.push(d);
+                }
+            }
+            _ => merged.push((label, detail.into_iter().collect())),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(label, details)| {
+            if label == "Queue" {
+                format!("Queue {}", compress(&details))
+            } else if label == "D1" {
+                // `apps, releases` from several queries, each table once.
+                let mut tables: Vec<&str> = Vec::new();
+                for t in details.iter().flat_map(|d| d.split(", ")) {
+                    if !tables.contains(&t) {
+                        tables.push(t);
+                    }
+                }
+                if tables.is_empty() {
+                    "D1".into()
+                } else {
+                    format!("D1 ({})", tables.join(", "))
+                }
+            } else if details.is_empty() {
+                label
+            } else {
+                format!("{label} ({})", details.join(", "))
+            }
+        })
+        .collect()
+}
+
+/// What an entry point is called in a flow.
+fn entry_label(model: &Model, entry: &str, at: &Location) -> String {
+    let worker = worker_of(&model.workers, &at.path);
+    match entry {
+        "queue" => {
+            let names: Vec<String> = worker
+                .map(|w| w.consumers.iter().map(|c| c.queue.clone()).collect())
+                .unwrap_or_default();
+            if names.is_empty() {
+                "Queue consumer".into()
+            } else {
+                format!("Queue {}", compress(&names))
+            }
+        }
+        "scheduled" => match worker.map(|w| w.crons.join(", ")) {
+            Some(c) if !c.is_empty() => format!("Cron {c}"),
+            _ => "Cron".into(),
+        },
+        other => other.to_owned(),
+    }
+}
+
+fn on_failure(c: &QueueConsumer) -> String {
+    // Cloudflare retries a failed message 3 times unless configured.
+    let retries = c.max_retries.unwrap_or(3);
+    match (&c.dead_letter_queue, retries) {
+        (Some(d), 0) => format!("No retry; to {d}"),
+        (Some(d), n) => format!("Retry (max {n}, then {d})"),
+        (None, 0) => "No retry; no DLQ: dropped".to_owned(),
+        (None, n) => format!("Retry (max {n}); no DLQ: then dropped"),
+    }
+}
+
+fn action(model: &Model, op: &ResourceOp) -> String {
+    let key = op
+        .key
+        .as_deref()
+        .map(|k| format!(" `{k}`"))
+        .unwrap_or_default();
+    match (op.kind, op.op) {
+        (BindingKind::DurableObject, _) => format!(
+            "Call DO {}.{}()",
+            do_class(model, &op.binding),
+            op.key.as_deref().unwrap_or("fetch")
+        ),
+        (BindingKind::D1, _) => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
+        (BindingKind::QueueProducer, _) => {
+            format!("Send to queue {}", queue_name(model, &op.binding))
+        }
+        (kind, o) => {
+            let verb = match o {
+                OpKind::Read => "Read",
+                OpKind::Head => "Check",
+                OpKind::Write | OpKind::MultipartWrite => "Write",
+                OpKind::Delete => "Delete",
+                OpKind::List => "List",
+                _ => "Use",
+            };
+            let what = if kind == BindingKind::Kv { "KV" } else { "R2" };
+            format!("{verb} {what} {}{key}", op.binding)
+        }
+    }
+}
+
+/// Fills `model.flows` and each consumed queue's processing steps.
+pub fn collect(model: &mut Model) {
+    let mut by_entry: BTreeMap<String, Vec<(&Location, &ResourceOp)>> = BTreeMap::new();
+    for op in &model.resource_ops {
+        for (entry, anchor) in &op.anchors {
+            by_entry
+                .entry(entry.clone())
+                .or_default()
+                .push((anchor, op));
+        }
+    }
+    let mut flows = Vec::new();
+    let mut processing: BTreeMap<String, Vec<ProcessingStep>> = BTreeMap::new();
+    for (entry, mut ops) in by_entry {
+        ops.sort_by(|a, b| (a.0, &a.1.location).cmp(&(b.0, &b.1.location)));
+        let Some((first, _)) = ops.first() else {
+            continue;
+        };
+        let at = (*first).clone();
+        let steps = render_steps(ops.iter().map(|(_, op)| step(model, op)).collect());
+        if steps.len() >= 2 || (entry == "queue" && !steps.is_empty()) {
+            flows.push(Flow {
+                entry: entry_label(model, &entry, &at),
+                steps,
+                location: at.clone(),
+            });
+        }
+        if entry == "queue"
+            && let Some(w) = worker_of(&model.workers, &at.path)
+        {
+            for c in &w.consumers {
+                let rows = ops
+                    .iter()
+                    .map(|(_, op)| ProcessingStep {
+                        action: action(model, op),
+                        on_failure: on_failure(c),
+                        location: op.location.clone(),
+                    })
+                    .collect();
+                processing.insert(c.queue.clone(), rows);
+            }
+        }
+    }
+    flows.sort_by(|a, b| a.entry.cmp(&b.entry));
+    model.flows = flows;
+    for q in &mut model.queues {
+        if let Some(rows) = processing.remove(&q.name) {
+            q.processing = rows;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compresses_numbered_queue_names() {
+        let names: Vec<String> = [
+            "upload-queue-p2",
+            "upload-queue-p0",
+            "upload-queue-p3",
+            "upload-queue-p1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(compress(&names), "upload-queue-p0..p3");
+        let mut with_dlq = names.clone();
+        with_dlq.push("upload-dlq".into());
+        assert_eq!(compress(&with_dlq), "upload-dlq, upload-queue-p0..p3");
+        assert_eq!(compress(&["a".into(), "b".into()]), "a, b");
+    }
+}
