@@ -204,18 +204,25 @@ fn action(model: &Model, op: &ResourceOp) -> String {
 
 /// Fills `model.flows` and each consumed queue's processing steps.
 pub fn collect(model: &mut Model) {
-    let mut by_entry: BTreeMap<String, Vec<(&Location, &ResourceOp)>> = BTreeMap::new();
+    // Entry points are per Worker: two Workers' `fetch` are two flows.
+    let mut by_entry: BTreeMap<(String, String), Vec<(&Location, &ResourceOp)>> = BTreeMap::new();
     for op in &model.resource_ops {
         for (entry, anchor) in &op.anchors {
+            let worker = worker_of(&model.workers, &anchor.path)
+                .map(|w| w.name.clone())
+                .unwrap_or_default();
             by_entry
-                .entry(entry.clone())
+                .entry((worker, entry.clone()))
                 .or_default()
                 .push((anchor, op));
         }
     }
+    let mut workers_seen: Vec<&String> = by_entry.keys().map(|(w, _)| w).collect();
+    workers_seen.dedup();
+    let several = workers_seen.len() > 1;
     let mut flows = Vec::new();
     let mut processing: BTreeMap<String, Vec<ProcessingStep>> = BTreeMap::new();
-    for (entry, mut ops) in by_entry {
+    for ((worker, entry), mut ops) in by_entry {
         ops.sort_by(|a, b| (a.0, &a.1.location).cmp(&(b.0, &b.1.location)));
         let Some((first, _)) = ops.first() else {
             continue;
@@ -223,8 +230,13 @@ pub fn collect(model: &mut Model) {
         let at = (*first).clone();
         let steps = render_steps(ops.iter().map(|(_, op)| step(model, op)).collect());
         if steps.len() >= 2 || (entry == "queue" && !steps.is_empty()) {
+            let label = entry_label(model, &entry, &at);
             flows.push(Flow {
-                entry: entry_label(model, &entry, &at),
+                entry: if several && !worker.is_empty() {
+                    format!("[{worker}] {label}")
+                } else {
+                    label
+                },
                 steps,
                 location: at.clone(),
             });

@@ -9,6 +9,7 @@
 //! consts, folded constants and helper functions (two levels, across
 //! imports), with `{placeholder}`s named after the expressions.
 
+use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
 use super::index::{CodeIndex, DeclKind};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
@@ -78,7 +79,7 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
         kinds.entry(n.clone()).or_insert(*k);
     }
     let reader = Reader { index };
-    let callers = callers(index);
+    let graph = CallGraph::new(index, &model.workers);
     for (fi, file) in index.files.iter().enumerate() {
         if file.src.contains("env[") {
             super::syntax::walk(file.root, |n| {
@@ -123,8 +124,7 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                         if let Some(mut op) =
                             reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
                         {
-                            op.entries = entries(&callers, op.actor.as_deref());
-                            op.anchors = anchors(index, &callers, &op);
+                            graph.place(&mut op);
                             model.resource_ops.push(op);
                         }
                     }
@@ -135,7 +135,7 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
 }
 
 /// Every method name [`op_kind`] knows.
-const OP_METHODS: &[&str] = &[
+pub const OP_METHODS: &[&str] = &[
     "get",
     "getWithMetadata",
     "head",
@@ -694,133 +694,6 @@ pub fn tables_named(sql: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Names of entry points: Worker handlers, Durable Object handlers and
-/// routes (`GET /v1/apps`).
-fn is_entry(name: &str) -> bool {
-    matches!(
-        name,
-        "fetch"
-            | "queue"
-            | "scheduled"
-            | "email"
-            | "tail"
-            | "alarm"
-            | "webSocketMessage"
-            | "webSocketClose"
-            | "webSocketError"
-    ) || name.split_once(' ').is_some_and(|(verb, path)| {
-        verb.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/')
-    })
-}
-
-/// Function name → the functions (or routes) that call it, by name.
-pub fn callers(index: &CodeIndex<'_>) -> HashMap<String, Vec<String>> {
-    let mut res: HashMap<String, Vec<String>> = HashMap::new();
-    for f in &index.files {
-        for c in &f.calls {
-            let Some(from) = &c.enclosing else { continue };
-            // `helper(…)`, `this.helper(…)`, `store.save(…)`: the name after
-            // the last dot (binding methods aside, which name no function).
-            let name = c.callee.rsplit('.').next().unwrap_or(&c.callee);
-            if name.is_empty() || OP_METHODS.contains(&name) {
-                continue;
-            }
-            let list = res.entry(name.to_owned()).or_default();
-            if !list.contains(from) {
-                list.push(from.clone());
-            }
-        }
-    }
-    res
-}
-
-/// The entry points whose calls reach `actor` (itself when it is one),
-/// sorted; a bounded walk up the callers.
-pub fn entries(callers: &HashMap<String, Vec<String>>, actor: Option<&str>) -> Vec<String> {
-    let Some(actor) = actor else {
-        return Vec::new();
-    };
-    let mut found = Vec::new();
-    let mut seen = vec![actor.to_owned()];
-    let mut frontier = vec![actor.to_owned()];
-    for _ in 0..8 {
-        let mut next = Vec::new();
-        for name in frontier {
-            if is_entry(&name) {
-                if !found.contains(&name) {
-                    found.push(name);
-                }
-                continue;
-            }
-            for caller in callers.get(&name).into_iter().flatten() {
-                if !seen.contains(caller) && seen.len() < 256 {
-                    seen.push(caller.clone());
-                    next.push(caller.clone());
-                }
-            }
-        }
-        frontier = next;
-    }
-    found.sort();
-    found
-}
-
-/// For each entry point of `op`, the call inside it that leads to the
-/// operation (the operation itself when it is in the entry point).
-pub fn anchors(
-    index: &CodeIndex<'_>,
-    callers: &HashMap<String, Vec<String>>,
-    op: &ResourceOp,
-) -> Vec<(String, crate::model::Location)> {
-    let Some(actor) = op.actor.as_deref() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for e in &op.entries {
-        if e == actor {
-            out.push((e.clone(), op.location.clone()));
-            continue;
-        }
-        // Walk up from the actor until a function `e` calls directly.
-        let mut frontier = vec![actor.to_owned()];
-        let mut seen: Vec<String> = frontier.clone();
-        let mut found = None;
-        'walk: for _ in 0..8 {
-            let mut next = Vec::new();
-            for f in &frontier {
-                let ups = callers.get(f).cloned().unwrap_or_default();
-                if ups.contains(e) {
-                    found = call_site(index, e, f);
-                    if found.is_some() {
-                        break 'walk;
-                    }
-                }
-                for u in ups {
-                    if !seen.contains(&u) && seen.len() < 256 {
-                        seen.push(u.clone());
-                        next.push(u);
-                    }
-                }
-            }
-            frontier = next;
-        }
-        out.push((e.clone(), found.unwrap_or_else(|| op.location.clone())));
-    }
-    out
-}
-
-/// Where function (or route) `from` calls `to`.
-fn call_site(index: &CodeIndex<'_>, from: &str, to: &str) -> Option<crate::model::Location> {
-    for f in &index.files {
-        for c in &f.calls {
-            if c.enclosing.as_deref() == Some(from) && c.callee.rsplit('.').next() == Some(to) {
-                return Some(location(f.path, c.node));
-            }
-        }
-    }
-    None
 }
 
 /// Fields of a message type: an object type literal, or an interface /

@@ -6,7 +6,8 @@
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
 
-use super::bindings::{anchors, callers, entries, key_pattern, local_value};
+use super::bindings::{key_pattern, local_value};
+use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
 use crate::model::{BindingKind, CodeDurableObject, DoMethod, OpKind, ResourceOp};
@@ -83,12 +84,21 @@ fn runtime_caller(name: &str) -> Option<&'static str> {
 /// The classes config names as Durable Objects.
 pub fn extract(
     index: &CodeIndex<'_>,
+    graph: &CallGraph,
     config_classes: &BTreeSet<String>,
     bindings_of: &HashMap<String, Vec<String>>,
 ) -> (Vec<CodeDurableObject>, Vec<ResourceOp>) {
-    let callers = callers(index);
     let mut out = Vec::new();
     let mut ops = Vec::new();
+    // Member calls by method name, so each method looks at its own calls.
+    let mut by_method: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for (fi, f) in index.files.iter().enumerate() {
+        for (ci, c) in f.calls.iter().enumerate() {
+            if let Some(m) = c.callee.rsplit_once('.').map(|(_, m)| m) {
+                by_method.entry(m).or_default().push((fi, ci));
+            }
+        }
+    }
     for file in &index.files {
         for (name, decl) in &file.decls {
             if decl.kind != DeclKind::Class {
@@ -170,8 +180,14 @@ pub fn extract(
                     let purpose = doc_comment(m.node, file.src)
                         .or_else(|| handler_purpose(&m.name).map(str::to_owned))
                         .unwrap_or_else(|| "-".into());
-                    let mut by =
-                        called_by(index, &callers, bindings_of.get(name), &m.name, &mut ops);
+                    let mut by = called_by(
+                        index,
+                        graph,
+                        &by_method,
+                        bindings_of.get(name),
+                        &m.name,
+                        &mut ops,
+                    );
                     if by.is_empty()
                         && let Some(r) = runtime_caller(&m.name)
                     {
@@ -227,7 +243,8 @@ fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
 /// the class's bindings; `stub.fetch(…)` forwards count as `fetch`.
 fn called_by(
     index: &CodeIndex<'_>,
-    callers: &HashMap<String, Vec<String>>,
+    graph: &CallGraph,
+    by_method: &HashMap<&str, Vec<(usize, usize)>>,
     bindings: Option<&Vec<String>>,
     method: &str,
     ops: &mut Vec<ResourceOp>,
@@ -236,8 +253,10 @@ fn called_by(
         return Vec::new();
     };
     let mut out = Vec::new();
-    for f in &index.files {
-        for c in &f.calls {
+    for &(fi, ci) in by_method.get(method).map_or(&[][..], Vec::as_slice) {
+        let f = &index.files[fi];
+        {
+            let c = &f.calls[ci];
             let Some(func) = c.node.child_by_field_name("function") else {
                 continue;
             };
@@ -255,7 +274,6 @@ fn called_by(
                 continue;
             }
             let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
-            let reached = entries(callers, Some(&actor));
             let recv_text = text(recv, f.src);
             let binding = bindings
                 .iter()
@@ -272,12 +290,13 @@ fn called_by(
                 value_type: None,
                 message: Vec::new(),
                 actor: Some(actor.clone()),
-                entries: reached.clone(),
+                entries: Vec::new(),
                 anchors: Vec::new(),
                 purpose: None,
                 location: location(f.path, c.node),
             };
-            op.anchors = anchors(index, callers, &op);
+            graph.place(&mut op);
+            let reached = op.entries.clone();
             ops.push(op);
             let label = if reached.is_empty() || reached == [actor.clone()] {
                 actor

@@ -422,6 +422,13 @@ fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
                 if let Some(route) = route_of(n, src) {
                     return Some(route);
                 }
+                // `export default { queue: async (batch, env) => … }`
+                if let Some(p) = n.parent()
+                    && p.kind() == "pair"
+                    && let Some(k) = p.child_by_field_name("key")
+                {
+                    return Some(name_text(k, src));
+                }
             }
             _ => {}
         }

@@ -6,6 +6,7 @@
 //! never missed. Each file is parsed once.
 
 mod bindings;
+mod callgraph;
 mod drizzle;
 mod durable;
 pub mod fold;
@@ -228,7 +229,8 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
             classes.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
         }
     }
-    let (dos, calls) = durable::extract(&index, &classes, &bindings_of);
+    let graph = callgraph::CallGraph::new(&index, &model.workers);
+    let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of);
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);
 }
