@@ -121,6 +121,46 @@ pub fn extract(
             for m in members.iter().filter(|m| !m.is_method) {
                 state.push((m.name.clone(), field_type(m, file.src)));
             }
+            // JavaScript classes declare their in-memory state in the
+            // constructor: `this.sessions = new Map()`.
+            if let Some(ctor) = members.iter().find(|m| m.name == "constructor") {
+                walk(ctor.node, |n| {
+                    if n.kind() != "assignment_expression" {
+                        return;
+                    }
+                    let Some(left) = n.child_by_field_name("left") else {
+                        return;
+                    };
+                    let lt = text(left, file.src);
+                    let Some(field) = lt.strip_prefix("this.") else {
+                        return;
+                    };
+                    let skip = matches!(field, "ctx" | "env" | "state" | "storage" | "sql");
+                    if skip || field.contains('.') || state.iter().any(|(k, _)| k == field) {
+                        return;
+                    }
+                    let ty = n
+                        .child_by_field_name("right")
+                        .map(|r| {
+                            let r = unwrap_expr(r);
+                            if r.kind() == "new_expression" {
+                                let ctor = r
+                                    .child_by_field_name("constructor")
+                                    .map(|c| text(c, file.src))
+                                    .unwrap_or("");
+                                let targs = r
+                                    .child_by_field_name("type_arguments")
+                                    .map(|t| text(t, file.src))
+                                    .unwrap_or("");
+                                format!("{ctor}{targs}")
+                            } else {
+                                value_type(r, file.src)
+                            }
+                        })
+                        .unwrap_or_else(|| "unknown".into());
+                    state.push((field.to_owned(), ty));
+                });
+            }
             let mut sql = Vec::new();
             let fi = index
                 .files
@@ -192,6 +232,23 @@ pub fn extract(
                         && let Some(r) = runtime_caller(&m.name)
                     {
                         by.push(r.to_owned());
+                    }
+                    // Helpers the object calls itself: `this.broadcast(…)`.
+                    if by.is_empty() {
+                        let range = decl.node.byte_range();
+                        let own = format!("this.{}", m.name);
+                        for c in &file.calls {
+                            if c.callee == own
+                                && range.contains(&c.node.start_byte())
+                                && let Some(e) = &c.enclosing
+                            {
+                                let label = format!("{e}() (internal)");
+                                if !by.contains(&label) && *e != m.name {
+                                    by.push(label);
+                                }
+                            }
+                        }
+                        by.sort();
                     }
                     DoMethod {
                         called_by: by,

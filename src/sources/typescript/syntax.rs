@@ -137,7 +137,19 @@ pub fn doc_comment(node: Node<'_>, src: &str) -> Option<String> {
         .filter(|p| !p.is_empty())
         .collect::<Vec<_>>()
         .join(" ");
-    (!joined.is_empty()).then_some(joined)
+    (!joined.is_empty()).then(|| first_sentence(&joined))
+}
+
+/// A purpose is one sentence: the comment up to its first `. ` (a period
+/// followed by a space and an upper-case letter, so `e.g. x` survives).
+pub fn first_sentence(text: &str) -> String {
+    let bytes = text.as_bytes();
+    for (i, _) in text.match_indices(". ") {
+        if bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) {
+            return text[..=i].to_owned();
+        }
+    }
+    text.to_owned()
 }
 
 /// A comment's prose: markers removed, JSDoc tags (`@see …`) dropped.
@@ -185,6 +197,16 @@ pub fn children(node: Node<'_>) -> Vec<Node<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn purposes_are_one_sentence() {
+        assert_eq!(first_sentence("Rooms. Each has users."), "Rooms.");
+        assert_eq!(
+            first_sentence("Keys, e.g. app:1. More"),
+            "Keys, e.g. app:1."
+        );
+        assert_eq!(first_sentence("No period"), "No period");
+    }
 
     #[test]
     fn cleans_jsdoc_and_line_comments() {
