@@ -7,6 +7,7 @@
 //! to it by name. A queue's Processing rows are its consumer's operations
 //! in the same order.
 
+use crate::model::QueueHandler;
 use crate::model::{
     BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp, Worker,
 };
@@ -160,14 +161,26 @@ fn entry_label(model: &Model, entry: &str, at: &Location) -> String {
     }
 }
 
-fn on_failure(c: &QueueConsumer) -> String {
+fn on_failure(c: &QueueConsumer, handler: Option<&QueueHandler>) -> String {
+    if handler.is_some_and(|h| h.acks_on_failure) {
+        return "Reject (ack() in a catch: not retried)".to_owned();
+    }
+    let explicit = if handler.is_some_and(|h| h.retries) {
+        " via retry()"
+    } else {
+        ""
+    };
+    config_failure(c, explicit)
+}
+
+fn config_failure(c: &QueueConsumer, how: &str) -> String {
     // Cloudflare retries a failed message 3 times unless configured.
     let retries = c.max_retries.unwrap_or(3);
     match (&c.dead_letter_queue, retries) {
         (Some(d), 0) => format!("No retry; to {d}"),
-        (Some(d), n) => format!("Retry (max {n}, then {d})"),
+        (Some(d), n) => format!("Retry{how} (max {n}, then {d})"),
         (None, 0) => "No retry; no DLQ: dropped".to_owned(),
-        (None, n) => format!("Retry (max {n}); no DLQ: then dropped"),
+        (None, n) => format!("Retry{how} (max {n}); no DLQ: then dropped"),
     }
 }
 
@@ -244,12 +257,15 @@ pub fn collect(model: &mut Model) {
         if entry == "queue"
             && let Some(w) = worker_of(&model.workers, &at.path)
         {
+            let handler = model.queue_handlers.iter().find(|h| {
+                worker_of(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
+            });
             for c in &w.consumers {
                 let rows = ops
                     .iter()
                     .map(|(_, op)| ProcessingStep {
                         action: action(model, op),
-                        on_failure: on_failure(c),
+                        on_failure: on_failure(c, handler),
                         location: op.location.clone(),
                     })
                     .collect();

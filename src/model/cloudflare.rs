@@ -396,3 +396,14 @@ pub struct CodeDurableObject {
     /// Where the class is declared.
     pub location: Location,
 }
+
+/// How a `queue()` consumer handles a failing message, as its code says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueHandler {
+    /// Calls `message.retry()` / `batch.retryAll()`.
+    pub retries: bool,
+    /// Calls `ack()` / `ackAll()` inside a `catch`: failures are dropped.
+    pub acks_on_failure: bool,
+    /// Where the handler is.
+    pub location: Location,
+}

@@ -44,6 +44,8 @@ pub struct Model {
     /// Durable Object classes found in code, before analysis merges them
     /// with what config declares.
     pub code_durable_objects: Vec<CodeDurableObject>,
+    /// `queue()` consumer handlers and how they treat failures.
+    pub queue_handlers: Vec<QueueHandler>,
     /// Binding names and kinds declared by `Env` interfaces in code
     /// (`BUNDLES: R2Bucket`), used when no config declares them.
     pub code_bindings: Vec<(String, BindingKind)>,

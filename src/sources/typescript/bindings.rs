@@ -696,6 +696,54 @@ pub fn tables_named(sql: &str) -> Vec<String> {
     out
 }
 
+/// `queue(batch, env)` handlers (methods or `queue:` properties) and what
+/// they do when a message fails.
+pub fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHandler> {
+    let mut out = Vec::new();
+    for f in &index.files {
+        if !f.src.contains("queue") {
+            continue;
+        }
+        super::syntax::walk(f.root, |n| {
+            let is_handler = match n.kind() {
+                "method_definition" => n
+                    .child_by_field_name("name")
+                    .is_some_and(|x| text(x, f.src) == "queue"),
+                "pair" => {
+                    n.child_by_field_name("key")
+                        .is_some_and(|x| text(x, f.src) == "queue")
+                        && n.child_by_field_name("value").is_some_and(|v| {
+                            matches!(
+                                unwrap_expr(v).kind(),
+                                "arrow_function" | "function_expression" | "function"
+                            )
+                        })
+                }
+                _ => false,
+            };
+            if !is_handler {
+                return;
+            }
+            let body = text(n, f.src);
+            let mut acks_on_failure = false;
+            super::syntax::walk(n, |c| {
+                if c.kind() == "catch_clause" {
+                    let t = text(c, f.src);
+                    if t.contains(".ack()") || t.contains(".ackAll()") {
+                        acks_on_failure = true;
+                    }
+                }
+            });
+            out.push(crate::model::QueueHandler {
+                retries: body.contains(".retry(") || body.contains(".retryAll("),
+                acks_on_failure,
+                location: location(f.path, n),
+            });
+        });
+    }
+    out
+}
+
 /// Fields of a message type: an object type literal, or an interface /
 /// type alias it names (resolved through the index).
 pub fn type_fields(

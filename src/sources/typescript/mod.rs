@@ -208,6 +208,7 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
     model.code_bindings = bindings::code_bindings(&index);
     bindings::extract(&index, model);
     model.message_types = bindings::message_types(&index);
+    model.queue_handlers = bindings::queue_handlers(&index);
     // Durable Object classes config names, and each class's bindings.
     let mut classes = std::collections::BTreeSet::new();
     let mut bindings_of: HashMap<String, Vec<String>> = HashMap::new();
