@@ -147,6 +147,26 @@ pub struct Table {
     pub location: Location,
 }
 
+impl Table {
+    /// An ordinary table with nothing in it yet, defined at `location`.
+    pub fn new(name: &str, location: Location) -> Table {
+        Table {
+            name: name.to_owned(),
+            kind: TableKind::Base,
+            purpose: None,
+            columns: Vec::new(),
+            primary_key: Vec::new(),
+            indexes: Vec::new(),
+            foreign_keys: Vec::new(),
+            checks: Vec::new(),
+            without_rowid: false,
+            row_estimate: None,
+            access_patterns: Vec::new(),
+            location,
+        }
+    }
+}
+
 /// A column.
 #[derive(Debug, Clone, Serialize)]
 pub struct Column {

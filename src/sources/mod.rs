@@ -63,6 +63,43 @@ impl SourceKind {
     }
 }
 
+/// Parses a JSONC file (comments and trailing commas, nothing wrangler
+/// rejects); a broken one is a `config-parse-error` warning saying what is
+/// lost (`its Worker is left out`).
+pub fn read_jsonc(
+    file: &SourceFile,
+    lost: &str,
+    diags: &mut Vec<crate::model::Diagnostic>,
+) -> Option<serde_json::Value> {
+    let opts = jsonc_parser::ParseOptions {
+        allow_comments: true,
+        allow_trailing_commas: true,
+        allow_loose_object_property_names: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_extended_string_escapes: false,
+        allow_non_finite_numbers: false,
+    };
+    match jsonc_parser::parse_to_serde_value::<serde_json::Value>(&file.text, &opts) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.push(crate::model::Diagnostic::warning(
+                crate::model::Location::at(
+                    &file.path,
+                    u32::try_from(e.line_display()).unwrap_or(1),
+                    u32::try_from(e.column_display()).unwrap_or(1),
+                ),
+                "config-parse-error",
+                format!("cannot parse this file ({}); {lost}", e.kind()),
+            ));
+            None
+        }
+    }
+}
+
 /// Joins a repo-relative folder and a relative path, resolving `.` and
 /// `..` (never above the root), with `/` separators.
 pub fn path_join(dir: &str, rel: &str) -> String {

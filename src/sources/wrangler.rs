@@ -29,7 +29,7 @@ pub fn extract(file: &SourceFile, workers: &mut Vec<Worker>, diags: &mut Vec<Dia
                     Location::at(&file.path, line, col),
                     "config-parse-error",
                     format!(
-                        "cannot parse this wrangler config ({}); its Worker is left out",
+                        "cannot parse this file ({}); its Worker is left out",
                         e.message().trim()
                     ),
                 ));
@@ -37,35 +37,9 @@ pub fn extract(file: &SourceFile, workers: &mut Vec<Worker>, diags: &mut Vec<Dia
             }
         }
     } else {
-        let opts = jsonc_parser::ParseOptions {
-            allow_comments: true,
-            allow_trailing_commas: true,
-            allow_loose_object_property_names: false,
-            allow_missing_commas: false,
-            allow_single_quoted_strings: false,
-            allow_hexadecimal_numbers: false,
-            allow_unary_plus_numbers: false,
-            allow_bare_decimal_point_numbers: false,
-            allow_extended_string_escapes: false,
-            allow_non_finite_numbers: false,
-        };
-        match jsonc_parser::parse_to_serde_value::<Value>(&file.text, &opts) {
-            Ok(v) => v,
-            Err(e) => {
-                diags.push(Diagnostic::warning(
-                    Location::at(
-                        &file.path,
-                        u32::try_from(e.line_display()).unwrap_or(1),
-                        u32::try_from(e.column_display()).unwrap_or(1),
-                    ),
-                    "config-parse-error",
-                    format!(
-                        "cannot parse this wrangler config ({}); its Worker is left out",
-                        e.kind()
-                    ),
-                ));
-                return;
-            }
+        match super::read_jsonc(file, "its Worker is left out", diags) {
+            Some(v) => v,
+            None => return,
         }
     };
     let Some(top) = value.as_object() else {
@@ -473,6 +447,6 @@ database_name = "app-db-staging"
         );
         let (w, d) = read("wrangler.json", "{\n  \"name\": \"x\"\n  \"main\": 1\n}");
         assert!(w.is_empty());
-        assert!(d[0].to_string().starts_with("wrangler.json:2:14: warning[config-parse-error]: cannot parse this wrangler config (Expected comma)"), "{}", d[0]);
+        assert!(d[0].to_string().starts_with("wrangler.json:2:14: warning[config-parse-error]: cannot parse this file (Expected comma)"), "{}", d[0]);
     }
 }

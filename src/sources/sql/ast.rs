@@ -10,7 +10,7 @@ use super::SqlInput;
 use super::split::{Statement as Chunk, split};
 use crate::model::{
     Column, Database, Diagnostic, Engine, ForeignKey, Index, IndexColumn, IndexOrigin, Location,
-    Table, TableKind, View,
+    Table, View,
 };
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, ColumnDef, ColumnOption, CommentObject, DataType,
@@ -129,20 +129,8 @@ fn apply(b: &mut Builder, stmt: Statement, chunk: &Chunk<'_>, loc: &Location) {
     match stmt {
         Statement::CreateTable(ct) => {
             let name = last(&ct.name);
-            let mut table = Table {
-                name: name.clone(),
-                kind: TableKind::Base,
-                purpose: chunk.comment.clone(),
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                without_rowid: false,
-                row_estimate: None,
-                access_patterns: Vec::new(),
-                location: loc.clone(),
-            };
+            let mut table = Table::new(&name, loc.clone());
+            table.purpose.clone_from(&chunk.comment);
             for col in &ct.columns {
                 add_column(&mut table, col, loc);
             }

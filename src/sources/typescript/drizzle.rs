@@ -12,7 +12,7 @@ use super::index::{CodeIndex, FileIndex, Imported};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
 use crate::model::{
     Column, Diagnostic, DrizzleConfig, Engine, ForeignKey, Index, IndexColumn, IndexOrigin,
-    Location, OrmTable, OrmTarget, RelationKind, Relationship, Table, TableKind,
+    Location, OrmTable, OrmTarget, RelationKind, Relationship, Table,
 };
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
@@ -511,18 +511,8 @@ impl<'a> Reader<'_, 'a> {
             key: declarator.map(|d| (fi, d.id())),
             dialect,
             table: Table {
-                name: table_name.clone(),
-                kind: TableKind::Base,
                 purpose: declarator.and_then(|d| doc_comment(d, src)),
-                columns: Vec::new(),
-                primary_key: Vec::new(),
-                indexes: Vec::new(),
-                foreign_keys: Vec::new(),
-                checks: Vec::new(),
-                without_rowid: false,
-                row_estimate: None,
-                access_patterns: Vec::new(),
-                location: loc.clone(),
+                ..Table::new(&table_name, loc.clone())
             },
             keys: BTreeMap::new(),
             pending_refs: Vec::new(),

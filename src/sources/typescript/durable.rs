@@ -40,20 +40,20 @@ fn field_type(m: &Member<'_>, src: &str) -> String {
         "true" | "false" => "boolean".into(),
         "array" => "unknown[]".into(),
         "object" => "object".into(),
-        "new_expression" => {
-            // `new Map<string, WebSocket>()` → `Map<string, WebSocket>`.
-            let ctor = v
-                .child_by_field_name("constructor")
-                .map(|c| text(c, src))
-                .unwrap_or("");
-            let targs = v
-                .child_by_field_name("type_arguments")
-                .map(|t| text(t, src))
-                .unwrap_or("");
-            format!("{ctor}{targs}")
-        }
+        "new_expression" => new_type(v, src),
         _ => "unknown".into(),
     }
+}
+
+/// `new Map<string, WebSocket>()` → `Map<string, WebSocket>`.
+fn new_type(v: Node<'_>, src: &str) -> String {
+    let ctor = v
+        .child_by_field_name("constructor")
+        .map_or("", |c| text(c, src));
+    let targs = v
+        .child_by_field_name("type_arguments")
+        .map_or("", |t| text(t, src));
+    format!("{ctor}{targs}")
 }
 
 /// The type of a value put in storage, when the literal says.
@@ -144,15 +144,7 @@ pub fn extract(
                         .map(|r| {
                             let r = unwrap_expr(r);
                             if r.kind() == "new_expression" {
-                                let ctor = r
-                                    .child_by_field_name("constructor")
-                                    .map(|c| text(c, file.src))
-                                    .unwrap_or("");
-                                let targs = r
-                                    .child_by_field_name("type_arguments")
-                                    .map(|t| text(t, file.src))
-                                    .unwrap_or("");
-                                format!("{ctor}{targs}")
+                                new_type(r, file.src)
                             } else {
                                 value_type(r, file.src)
                             }

@@ -14,7 +14,7 @@ pub mod index;
 mod parse;
 pub mod syntax;
 
-use crate::model::{Diagnostic, DrizzleConfig, Location, Model};
+use crate::model::{Diagnostic, DrizzleConfig, Model};
 use crate::scan::SourceFile;
 use index::{CodeIndex, ParsedFile, PathAliases, Resolver};
 use rayon::prelude::*;
@@ -95,25 +95,7 @@ fn is_drizzle_config(path: &str) -> bool {
 
 /// Reads `compilerOptions.baseUrl` / `paths` of a tsconfig.
 pub fn tsconfig_aliases(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Option<PathAliases> {
-    let opts = jsonc_parser::ParseOptions::default();
-    let value: serde_json::Value = match jsonc_parser::parse_to_serde_value(&file.text, &opts) {
-        Ok(v) => v,
-        Err(e) => {
-            diags.push(Diagnostic::warning(
-                Location::at(
-                    &file.path,
-                    u32::try_from(e.line_display()).unwrap_or(1),
-                    u32::try_from(e.column_display()).unwrap_or(1),
-                ),
-                "config-parse-error",
-                format!(
-                    "cannot parse this tsconfig ({}); its path aliases are not used",
-                    e.kind()
-                ),
-            ));
-            return None;
-        }
-    };
+    let value = super::read_jsonc(file, "its path aliases are not used", diags)?;
     let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
     let co = value.get("compilerOptions")?;
     let base = co
