@@ -196,7 +196,14 @@ fn action(model: &Model, op: &ResourceOp) -> String {
             do_class(model, &op.binding),
             op.key.as_deref().unwrap_or("fetch")
         ),
-        (BindingKind::D1, _) => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
+        (BindingKind::D1, _) => match op.queries.as_slice() {
+            [] => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
+            shapes => shapes
+                .iter()
+                .map(|q| format!("D1 {}: {}", q.table, q.operation))
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
         (BindingKind::QueueProducer, _) => {
             format!("Send to queue {}", queue_name(model, &op.binding))
         }

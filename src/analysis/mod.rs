@@ -5,6 +5,7 @@
 //! and the recommendations. It reads only the [`Model`]: no files, no
 //! parsers.
 
+mod access;
 mod flows;
 mod link;
 mod relationships;
@@ -20,6 +21,7 @@ pub fn analyze(model: &mut Model) {
     relationships::collect(model);
     link::relations(model);
     flows::collect(model);
+    access::collect(model);
     rules::run(model);
     model.normalize();
 }

@@ -348,6 +348,10 @@ pub struct ResourceOp {
     /// For each entry point, where in it the call leading here is: what
     /// orders an entry point's side effects in the data flow.
     pub anchors: Vec<(String, Location)>,
+    /// D1: the SQL text, when the code passes a literal (or a const).
+    pub sql: Option<String>,
+    /// D1: what the SQL does to which table, once read.
+    pub queries: Vec<QueryShape>,
     /// JSDoc of the helper that builds the key, else of the function the
     /// call is in.
     pub purpose: Option<String>,
@@ -406,4 +410,17 @@ pub struct QueueHandler {
     pub acks_on_failure: bool,
     /// Where the handler is.
     pub location: Location,
+}
+
+/// What one SQL statement does to one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueryShape {
+    /// The table.
+    pub table: String,
+    /// Short verb phrase: `Get by id`, `List by org_id`, `Insert`.
+    pub operation: String,
+    /// The normalised `WHERE … ORDER BY … LIMIT …` (or `INSERT (cols)`).
+    pub query: String,
+    /// `SELECT *`.
+    pub select_star: bool,
 }

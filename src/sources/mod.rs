@@ -135,6 +135,11 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         .collect();
     let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
     typescript::extract(&ts, aliases, model);
+    for op in &mut model.resource_ops {
+        if let Some(q) = &op.sql {
+            op.queries = sql::query::shapes(q);
+        }
+    }
     durable_object_tables(model);
     let journals: BTreeMap<String, Vec<String>> = of(SourceKind::DrizzleJournal)
         .filter_map(|f| Some((parent(parent(&f.path)).to_owned(), journal_tags(f)?)))

@@ -8,6 +8,7 @@
 
 mod ast;
 mod head;
+pub mod query;
 pub mod split;
 mod sqlite;
 mod table_body;

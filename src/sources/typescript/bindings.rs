@@ -553,6 +553,8 @@ impl<'a> Reader<'_, 'a> {
             actor: actor.clone(),
             entries: Vec::new(),
             anchors: Vec::new(),
+            sql: None,
+            queries: Vec::new(),
             purpose: None,
             location: location(file.path, call),
         };
@@ -578,10 +580,11 @@ impl<'a> Reader<'_, 'a> {
                 });
             }
             OpKind::Query => {
-                res.key = args
-                    .first()
-                    .and_then(|q| sql_literal(self.index, fi, *q))
-                    .map(|q| tables_named(&q).join(", "))
+                res.sql = args.first().and_then(|q| sql_literal(self.index, fi, *q));
+                res.key = res
+                    .sql
+                    .as_deref()
+                    .map(|q| tables_named(q).join(", "))
                     .filter(|t| !t.is_empty());
             }
             OpKind::Send | OpKind::SendBatch => {

@@ -341,6 +341,8 @@ fn called_by(
                 actor: Some(actor.clone()),
                 entries: Vec::new(),
                 anchors: Vec::new(),
+                sql: None,
+                queries: Vec::new(),
                 purpose: None,
                 location: location(f.path, c.node),
             };

@@ -1,0 +1,276 @@
+//! What a query the code runs does: per statement, the table it touches,
+//! a short verb phrase, and the normalised `WHERE … ORDER BY … LIMIT …`
+//! with parameters as `?` (sqlparser prints `?`, `?1` and `$1` as written).
+
+use crate::model::QueryShape;
+use sqlparser::ast::{
+    Expr, FromTable, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor, TableObject,
+    TableWithJoins,
+};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+
+fn name(n: &ObjectName) -> String {
+    n.0.last()
+        .and_then(|p| p.as_ident())
+        .map(|i| i.value.clone())
+        .unwrap_or_default()
+}
+
+/// Tables of a FROM list (first table, then joined ones).
+fn tables(from: &[TableWithJoins]) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in from {
+        for f in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
+            if let TableFactor::Table { name: n, .. } = f {
+                out.push(name(n));
+            }
+        }
+    }
+    out
+}
+
+/// Columns a WHERE compares (`a = ?`, `a IN (…)`, `a > ?`, `a IS NULL`),
+/// in order, without table qualifiers.
+fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
+    if depth > 32 {
+        return;
+    }
+    let col = |e: &Expr| match e {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+        _ => None,
+    };
+    let mut push = |c: Option<String>| {
+        if let Some(c) = c
+            && !out.contains(&c)
+        {
+            out.push(c);
+        }
+    };
+    match e {
+        Expr::BinaryOp { left, right, .. } => {
+            if matches!(**left, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                push(col(left));
+            } else {
+                filter_columns(left, out, depth + 1);
+            }
+            filter_columns(right, out, depth + 1);
+        }
+        Expr::Nested(inner) | Expr::UnaryOp { expr: inner, .. } => {
+            filter_columns(inner, out, depth + 1)
+        }
+        Expr::InList { expr, .. } | Expr::InSubquery { expr, .. } | Expr::Between { expr, .. } => {
+            push(col(expr))
+        }
+        Expr::IsNull(x) | Expr::IsNotNull(x) => push(col(x)),
+        Expr::Like { expr, .. } | Expr::ILike { expr, .. } => push(col(expr)),
+        _ => {}
+    }
+}
+
+fn tail(q: &Query) -> String {
+    let mut parts = Vec::new();
+    if let Some(o) = &q.order_by {
+        parts.push(o.to_string());
+    }
+    if let Some(l) = &q.limit_clause {
+        parts.push(l.to_string().trim().to_owned());
+    }
+    parts.join(" ")
+}
+
+fn join(parts: &[String]) -> String {
+    let s: Vec<&str> = parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect();
+    s.join(" ")
+}
+
+/// Shapes of every statement in `sql`; nothing when it does not parse.
+pub fn shapes(sql: &str) -> Vec<QueryShape> {
+    let Ok(stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for stmt in stmts {
+        match stmt {
+            Statement::Query(q) => {
+                let SetExpr::Select(sel) = q.body.as_ref() else {
+                    continue;
+                };
+                let Some(table) = tables(&sel.from).into_iter().next() else {
+                    continue;
+                };
+                let mut cols = Vec::new();
+                if let Some(w) = &sel.selection {
+                    filter_columns(w, &mut cols, 0);
+                }
+                let counting = sel
+                    .projection
+                    .iter()
+                    .any(|p| p.to_string().to_ascii_uppercase().starts_with("COUNT("));
+                let single = tail(&q).to_ascii_uppercase().contains("LIMIT 1");
+                let operation = match (cols.is_empty(), counting) {
+                    (true, true) => "Count all".to_owned(),
+                    (true, false) => "List all".to_owned(),
+                    (false, true) => format!("Count by {}", cols.join(", ")),
+                    (false, false) if single || cols.iter().any(|c| c == "id") => {
+                        format!("Get by {}", cols.join(", "))
+                    }
+                    (false, false) => format!("List by {}", cols.join(", ")),
+                };
+                let filter = sel
+                    .selection
+                    .as_ref()
+                    .map(|w| format!("WHERE {w}"))
+                    .unwrap_or_default();
+                let query = join(&[filter, tail(&q)]);
+                out.push(QueryShape {
+                    table,
+                    operation,
+                    query: if query.is_empty() {
+                        "(all rows)".into()
+                    } else {
+                        query
+                    },
+                    select_star: sel
+                        .projection
+                        .iter()
+                        .any(|p| matches!(p, SelectItem::Wildcard(_))),
+                });
+            }
+            Statement::Insert(ins) => {
+                let TableObject::TableName(t) = &ins.table else {
+                    continue;
+                };
+                let cols: Vec<String> = ins.columns.iter().map(name).collect();
+                let upsert = ins.on.is_some() || ins.or.is_some();
+                out.push(QueryShape {
+                    table: name(t),
+                    operation: if upsert {
+                        "Upsert".into()
+                    } else {
+                        "Insert".into()
+                    },
+                    query: format!("INSERT ({})", cols.join(", ")),
+                    select_star: false,
+                });
+            }
+            Statement::Update(up) => {
+                let Some(table) = tables(std::slice::from_ref(&up.table)).into_iter().next() else {
+                    continue;
+                };
+                let set: Vec<String> = up
+                    .assignments
+                    .iter()
+                    .map(|a| a.target.to_string())
+                    .collect();
+                let mut cols = Vec::new();
+                if let Some(w) = &up.selection {
+                    filter_columns(w, &mut cols, 0);
+                }
+                let by = if cols.is_empty() {
+                    String::new()
+                } else {
+                    format!(" by {}", cols.join(", "))
+                };
+                out.push(QueryShape {
+                    table,
+                    operation: format!("Update {}{by}", set.join(", ")),
+                    query: up
+                        .selection
+                        .as_ref()
+                        .map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}")),
+                    select_star: false,
+                });
+            }
+            Statement::Delete(del) => {
+                let from = match &del.from {
+                    FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => f,
+                };
+                let Some(table) = tables(from).into_iter().next() else {
+                    continue;
+                };
+                let mut cols = Vec::new();
+                if let Some(w) = &del.selection {
+                    filter_columns(w, &mut cols, 0);
+                }
+                out.push(QueryShape {
+                    table,
+                    operation: if cols.is_empty() {
+                        "Delete all".into()
+                    } else {
+                        format!("Delete by {}", cols.join(", "))
+                    },
+                    query: del
+                        .selection
+                        .as_ref()
+                        .map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}")),
+                    select_star: false,
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(sql: &str) -> (String, String, String) {
+        let s = shapes(sql).into_iter().next().expect("a shape");
+        (s.table, s.operation, s.query)
+    }
+
+    #[test]
+    fn shapes_selects_inserts_updates_and_deletes() {
+        assert_eq!(
+            one("SELECT * FROM apps WHERE org_id = ? ORDER BY created_at DESC LIMIT 20"),
+            (
+                "apps".into(),
+                "List by org_id".into(),
+                "WHERE org_id = ? ORDER BY created_at DESC LIMIT 20".into()
+            )
+        );
+        assert_eq!(
+            one("SELECT id FROM apps WHERE id = ?1"),
+            ("apps".into(), "Get by id".into(), "WHERE id = ?1".into())
+        );
+        assert_eq!(
+            one(
+                "SELECT COUNT(*) FROM releases r JOIN apps a ON a.id = r.app_id WHERE a.org_id = ?"
+            ),
+            (
+                "releases".into(),
+                "Count by org_id".into(),
+                "WHERE a.org_id = ?".into()
+            )
+        );
+        assert_eq!(
+            one("INSERT OR REPLACE INTO users (id, email) VALUES (?, ?)"),
+            ("users".into(), "Upsert".into(), "INSERT (id, email)".into())
+        );
+        assert_eq!(
+            one("UPDATE upload_jobs SET status = ?, error = ? WHERE id = ?"),
+            (
+                "upload_jobs".into(),
+                "Update status, error by id".into(),
+                "WHERE id = ?".into()
+            )
+        );
+        assert_eq!(
+            one("DELETE FROM sessions WHERE expires_at < ?"),
+            (
+                "sessions".into(),
+                "Delete by expires_at".into(),
+                "WHERE expires_at < ?".into()
+            )
+        );
+        assert!(shapes("SELEC nonsense").is_empty());
+    }
+}
