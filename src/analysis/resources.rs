@@ -407,7 +407,15 @@ fn from_code(
                 .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
                 .filter_map(|o| o.actor.as_deref())
                 .collect();
+            let written = ops.iter().any(|o| {
+                o.kind == BindingKind::R2
+                    && o.binding == b.binding
+                    && matches!(o.op, OpKind::Write | OpKind::MultipartWrite)
+                    && o.key.as_deref().map(shape) == Some(shape(&p.pattern))
+            });
             p.lifecycle = Some(match deleters.first() {
+                // Only read here: whoever writes it is elsewhere.
+                None if !written => "Read only (written elsewhere)".into(),
                 Some(d) => format!("Deleted by {d}()"),
                 None if TEMPORARY.iter().any(|t| p.pattern.starts_with(t)) => {
                     "Temporary, never deleted".into()

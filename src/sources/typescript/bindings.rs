@@ -57,6 +57,9 @@ pub fn code_bindings(index: &CodeIndex<'_>) -> Vec<(String, BindingKind)> {
 enum Target {
     Name(String),
     Dynamic(String),
+    /// A parameter typed `D1Database`, `R2Bucket`, …: the binding of that
+    /// kind, when there is only one.
+    Typed(BindingKind),
 }
 
 fn is_env(obj: &str) -> bool {
@@ -79,6 +82,19 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
         kinds.entry(n.clone()).or_insert(*k);
     }
     let reader = Reader { index };
+    // Kinds with exactly one binding name: a parameter typed with the kind
+    // can only be that binding.
+    let mut names_of: HashMap<BindingKind, Vec<&String>> = HashMap::new();
+    for (n, k) in &kinds {
+        names_of.entry(*k).or_default().push(n);
+    }
+    let only_of_kind: HashMap<BindingKind, String> = names_of
+        .into_iter()
+        .filter_map(|(k, v)| match v.as_slice() {
+            [one] => Some((k, (*one).clone())),
+            _ => None,
+        })
+        .collect();
     let graph = CallGraph::new(index, &model.workers);
     for (fi, file) in index.files.iter().enumerate() {
         if file.src.contains("env[") {
@@ -114,9 +130,16 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                 continue;
             }
             for target in reader.targets(fi, recv, 0) {
+                let target = match target {
+                    Target::Typed(k) => match only_of_kind.get(&k) {
+                        Some(name) => Target::Name(name.clone()),
+                        None => continue,
+                    },
+                    other => other,
+                };
                 match target {
                     // Found by the subscript walk above.
-                    Target::Dynamic(_) => {}
+                    Target::Dynamic(_) | Target::Typed(_) => {}
                     Target::Name(name) => {
                         let Some(kind) = kinds.get(&name).copied() else {
                             continue;
@@ -259,6 +282,87 @@ pub fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> 
     None
 }
 
+/// Parameter `name` of a function around `at`: `Some(Some(type))` when
+/// typed, `Some(None)` when untyped, `None` when there is no such
+/// parameter.
+fn param_type(at: Node<'_>, name: &str, src: &str) -> Option<Option<String>> {
+    let mut cur = at.parent();
+    for _ in 0..10_000 {
+        let n = cur?;
+        if let Some(params) = n.child_by_field_name("parameters") {
+            for p in children(params) {
+                let pat = p
+                    .child_by_field_name("pattern")
+                    .or((p.kind() == "identifier").then_some(p))
+                    .map(|x| text(x, src));
+                if pat == Some(name) {
+                    return Some(
+                        p.child_by_field_name("type")
+                            .map(|t| text(t, src).trim_start_matches(':').trim().to_owned()),
+                    );
+                }
+            }
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// What `this.<field>` holds in the class around `at`: a field
+/// initializer (`db = env.DB`) or an assignment in the class
+/// (`this.db = env.DB`).
+fn class_field_value<'t>(at: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
+    let mut cur = at.parent();
+    let class = loop {
+        let n = cur?;
+        if matches!(
+            n.kind(),
+            "class_declaration" | "class" | "abstract_class_declaration"
+        ) {
+            break n;
+        }
+        cur = n.parent();
+    };
+    let body = class.child_by_field_name("body")?;
+    for m in children(body) {
+        if m.kind() == "public_field_definition"
+            && m.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == field)
+            && let Some(v) = m.child_by_field_name("value")
+        {
+            return Some(v);
+        }
+    }
+    // A parameter property: `constructor(private kv: KVNamespace)`.
+    for m in children(body) {
+        if m.kind() == "method_definition"
+            && m.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == "constructor")
+            && let Some(params) = m.child_by_field_name("parameters")
+        {
+            for p in children(params) {
+                if let Some(pat) = p.child_by_field_name("pattern")
+                    && text(pat, src) == field
+                {
+                    return Some(pat);
+                }
+            }
+        }
+    }
+    let target = format!("this.{field}");
+    let mut found = None;
+    super::syntax::walk(body, |n| {
+        if found.is_none()
+            && n.kind() == "assignment_expression"
+            && n.child_by_field_name("left")
+                .is_some_and(|l| text(l, src) == target)
+        {
+            found = n.child_by_field_name("right");
+        }
+    });
+    found
+}
+
 /// `const { X } = env` / `const { X: y } = c.env` above `at`: the binding
 /// `name` destructures, if any.
 fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String> {
@@ -364,6 +468,11 @@ impl<'a> Reader<'_, 'a> {
                 let prop = recv.child_by_field_name("property").map(|p| text(p, src));
                 match (obj, prop) {
                     (Some(o), Some(p)) if is_env(o) => vec![Target::Name(p.to_owned())],
+                    // `this.db` where the class sets `this.db = env.DB`.
+                    (Some("this"), Some(p)) => match class_field_value(recv, p, src) {
+                        Some(v) => self.targets(fi, v, depth + 1),
+                        None => Vec::new(),
+                    },
                     _ => Vec::new(),
                 }
             }
@@ -393,7 +502,13 @@ impl<'a> Reader<'_, 'a> {
                 if let Some(b) = destructured(recv, name, src) {
                     return vec![Target::Name(b)];
                 }
-                Vec::new()
+                // A parameter: typed with a binding type, or named after a
+                // binding (`constructor(DB) { this.DB = DB }`).
+                match param_type(recv, name, src) {
+                    Some(Some(t)) => kind_of_type(&t).map(Target::Typed).into_iter().collect(),
+                    Some(None) => vec![Target::Name(name.to_owned())],
+                    None => Vec::new(),
+                }
             }
             "call_expression" => {
                 // A helper returning a binding: `bucket(env)`, a `switch`

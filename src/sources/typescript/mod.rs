@@ -74,12 +74,28 @@ fn is_test(path: &str) -> bool {
             .any(|c| matches!(c, "__tests__" | "test" | "tests" | "__mocks__" | "e2e"))
 }
 
-/// Whether a file is parsed as a starting point.
-fn is_seed(f: &SourceFile) -> bool {
+/// Whether `text` names `word` as a whole word (`this.DB`, `DB.prepare`,
+/// `(DB)`), not inside a longer identifier (`DBG`, `myDB`).
+fn mentions_word(text: &str, word: &str) -> bool {
+    let bytes = text.as_bytes();
+    let ident =
+        |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$');
+    text.match_indices(word).any(|(i, _)| {
+        !ident(i.checked_sub(1).and_then(|j| bytes.get(j))) && !ident(bytes.get(i + word.len()))
+    })
+}
+
+/// Whether a file is parsed as a starting point: it mentions what a reader
+/// looks for, or a binding the Workers declare (code that is handed a
+/// binding, `constructor(DB) { this.DB = DB }`, never says `env`).
+fn is_seed(f: &SourceFile, binding_names: &[String]) -> bool {
     if is_drizzle_config(&f.path) {
         return true;
     }
-    !is_test(&f.path) && (NEEDLES.iter().any(|n| f.text.contains(n)) || mentions_env(&f.text))
+    !is_test(&f.path)
+        && (NEEDLES.iter().any(|n| f.text.contains(n))
+            || mentions_env(&f.text)
+            || binding_names.iter().any(|b| mentions_word(&f.text, b)))
 }
 
 /// How many imports away from a starting file a module is still parsed:
@@ -129,10 +145,19 @@ pub fn tsconfig_aliases(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Optio
 /// Returns the drizzle configs (SQL planning needs their `out` folders).
 pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model) {
     let by_path: HashMap<&str, &SourceFile> = ts.iter().map(|f| (f.path.as_str(), *f)).collect();
+    let mut binding_names: Vec<String> = model
+        .workers
+        .iter()
+        .flat_map(|w| &w.bindings)
+        .filter(|b| b.kind != crate::model::BindingKind::Var)
+        .map(|b| b.name.clone())
+        .collect();
+    binding_names.sort();
+    binding_names.dedup();
     let resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
     let mut wanted: BTreeSet<&str> = ts
         .iter()
-        .filter(|f| is_seed(f))
+        .filter(|f| is_seed(f, &binding_names))
         .map(|f| f.path.as_str())
         .collect();
     let mut parsed: Vec<ParsedFile> = Vec::new();
@@ -289,5 +314,7 @@ mod tests {
         ));
         assert!(is_test("src/__tests__/a.ts") && is_test("src/a.spec.ts"));
         assert!(!is_test("src/testing-utils.ts"));
+        assert!(mentions_word("this.DB = DB;", "DB"));
+        assert!(!mentions_word("const DBG = myDB;", "DB"));
     }
 }
