@@ -1,34 +1,63 @@
 //! Recommendation rules: one file per rule, one explicit registry.
 //!
 //! Each rule reads the finished model and pushes [`Finding`]s. A rule that
-//! does not apply pushes nothing. Rule ids are kebab-case and name the
+//! does not apply pushes nothing; a rule that checked something and found
+//! it fine may push a `✅ Keep` row. Rule ids are kebab-case and name the
 //! pattern found, not the fix; the README documents each one with the same
 //! text as its `DOC`.
 
+mod consumer_without_dead_letter_queue;
+mod durable_object_memory_only_state;
 mod dynamic_binding_name;
+mod kv_key_without_ttl;
 mod rejected_ddl;
 mod schema_drift;
+mod select_star_on_hot_path;
+mod table_without_primary_key;
+mod temporary_object_never_deleted;
+mod unindexed_foreign_key;
 
-use crate::model::{Finding, Model};
+use crate::model::{Finding, FindingSeverity, Location, Model};
 
 /// Every rule, by stable id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RuleId {
+    /// A queue consumer without a dead letter queue.
+    ConsumerWithoutDeadLetterQueue,
+    /// A Durable Object whose state lives only in memory.
+    DurableObjectMemoryOnlyState,
     /// A binding reached through a name computed at run time.
     DynamicBindingName,
+    /// A KV key pattern written without a TTL.
+    KvKeyWithoutTtl,
     /// DDL that SQLite, and so D1, rejects.
     RejectedDdl,
     /// A Drizzle schema and the migrations of its database disagree.
     SchemaDrift,
+    /// `SELECT *` on a request path.
+    SelectStarOnHotPath,
+    /// A table without a primary key.
+    TableWithoutPrimaryKey,
+    /// A temporary-looking R2 prefix nothing deletes.
+    TemporaryObjectNeverDeleted,
+    /// A foreign key no index leads with.
+    UnindexedForeignKey,
 }
 
 impl RuleId {
     /// The id used in output and in `dmqa.toml`.
     pub fn as_str(self) -> &'static str {
         match self {
+            RuleId::ConsumerWithoutDeadLetterQueue => "consumer-without-dead-letter-queue",
+            RuleId::DurableObjectMemoryOnlyState => "durable-object-memory-only-state",
             RuleId::DynamicBindingName => "dynamic-binding-name",
+            RuleId::KvKeyWithoutTtl => "kv-key-without-ttl",
             RuleId::RejectedDdl => "rejected-ddl",
             RuleId::SchemaDrift => "schema-drift",
+            RuleId::SelectStarOnHotPath => "select-star-on-hot-path",
+            RuleId::TableWithoutPrimaryKey => "table-without-primary-key",
+            RuleId::TemporaryObjectNeverDeleted => "temporary-object-never-deleted",
+            RuleId::UnindexedForeignKey => "unindexed-foreign-key",
         }
     }
 }
@@ -47,9 +76,24 @@ pub struct Rule {
 /// The registry, in id order.
 pub const RULES: &[Rule] = &[
     Rule {
+        id: RuleId::ConsumerWithoutDeadLetterQueue,
+        check: consumer_without_dead_letter_queue::check,
+        doc: consumer_without_dead_letter_queue::DOC,
+    },
+    Rule {
+        id: RuleId::DurableObjectMemoryOnlyState,
+        check: durable_object_memory_only_state::check,
+        doc: durable_object_memory_only_state::DOC,
+    },
+    Rule {
         id: RuleId::DynamicBindingName,
         check: dynamic_binding_name::check,
         doc: dynamic_binding_name::DOC,
+    },
+    Rule {
+        id: RuleId::KvKeyWithoutTtl,
+        check: kv_key_without_ttl::check,
+        doc: kv_key_without_ttl::DOC,
     },
     Rule {
         id: RuleId::RejectedDdl,
@@ -61,7 +105,48 @@ pub const RULES: &[Rule] = &[
         check: schema_drift::check,
         doc: schema_drift::DOC,
     },
+    Rule {
+        id: RuleId::SelectStarOnHotPath,
+        check: select_star_on_hot_path::check,
+        doc: select_star_on_hot_path::DOC,
+    },
+    Rule {
+        id: RuleId::TableWithoutPrimaryKey,
+        check: table_without_primary_key::check,
+        doc: table_without_primary_key::DOC,
+    },
+    Rule {
+        id: RuleId::TemporaryObjectNeverDeleted,
+        check: temporary_object_never_deleted::check,
+        doc: temporary_object_never_deleted::DOC,
+    },
+    Rule {
+        id: RuleId::UnindexedForeignKey,
+        check: unindexed_foreign_key::check,
+        doc: unindexed_foreign_key::DOC,
+    },
 ];
+
+/// Builds a finding of `rule`.
+fn finding(
+    rule: RuleId,
+    severity: FindingSeverity,
+    area: String,
+    current: String,
+    recommendation: String,
+    effort: &str,
+    locations: Vec<Location>,
+) -> Finding {
+    Finding {
+        rule: rule.as_str().to_owned(),
+        severity,
+        area,
+        current,
+        recommendation,
+        effort: effort.to_owned(),
+        locations,
+    }
+}
 
 /// Runs every rule and appends its findings to the model.
 pub fn run(model: &mut Model) {
@@ -77,29 +162,50 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_rule_is_registered_once_with_a_doc() {
+    fn every_rule_is_registered_once_with_a_doc_and_in_the_readme() {
         let ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
         let mut sorted = ids.clone();
         sorted.sort();
         sorted.dedup();
         assert_eq!(ids, sorted, "RULES must be sorted by id without duplicates");
+        let readme = include_str!("../../../README.md");
         for r in RULES {
             for heading in ["## What it finds", "## Why it matters", "## Example"] {
                 assert!(r.doc.contains(heading), "{} lacks {heading}", r.id.as_str());
             }
+            let row = format!("| `{}` |", r.id.as_str());
+            assert!(
+                readme.contains(&row),
+                "README lacks a row for {}",
+                r.id.as_str()
+            );
         }
         // A new variant must be added to RULES: this match fails to compile
         // when a variant is missing here, and the assert fails when it is
         // missing from RULES.
         for id in [
+            RuleId::ConsumerWithoutDeadLetterQueue,
+            RuleId::DurableObjectMemoryOnlyState,
             RuleId::DynamicBindingName,
+            RuleId::KvKeyWithoutTtl,
             RuleId::RejectedDdl,
             RuleId::SchemaDrift,
+            RuleId::SelectStarOnHotPath,
+            RuleId::TableWithoutPrimaryKey,
+            RuleId::TemporaryObjectNeverDeleted,
+            RuleId::UnindexedForeignKey,
         ] {
             match id {
-                RuleId::DynamicBindingName | RuleId::RejectedDdl | RuleId::SchemaDrift => {
-                    assert!(ids.contains(&id))
-                }
+                RuleId::ConsumerWithoutDeadLetterQueue
+                | RuleId::DurableObjectMemoryOnlyState
+                | RuleId::DynamicBindingName
+                | RuleId::KvKeyWithoutTtl
+                | RuleId::RejectedDdl
+                | RuleId::SchemaDrift
+                | RuleId::SelectStarOnHotPath
+                | RuleId::TableWithoutPrimaryKey
+                | RuleId::TemporaryObjectNeverDeleted
+                | RuleId::UnindexedForeignKey => assert!(ids.contains(&id)),
             }
         }
     }

@@ -1,0 +1,62 @@
+//! `consumer-without-dead-letter-queue`: a queue consumer with no DLQ.
+
+use super::{RuleId, finding};
+use crate::model::{Finding, FindingSeverity, Model};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A queue consumer configured without `dead_letter_queue` (dead letter
+queues themselves are exempt).
+
+## Why it matters
+A message that still fails after `max_retries` is deleted: the work is
+lost without a trace to inspect or replay.
+
+## Example
+`[[queues.consumers]] queue = \"thumbnails\"` →
+add `dead_letter_queue = \"thumbnails-dlq\"` and consume or alert on it.
+";
+
+/// One finding per consumer without a DLQ; a `✅ Keep` row when every
+/// consumer has one.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let mut consumers = 0;
+    let mut missing = 0;
+    for q in model.queues.iter().filter(|q| !q.is_dead_letter_queue) {
+        for c in &q.consumers {
+            consumers += 1;
+            if c.settings.dead_letter_queue.is_some() {
+                continue;
+            }
+            missing += 1;
+            out.push(finding(
+                RuleId::ConsumerWithoutDeadLetterQueue,
+                FindingSeverity::Warning,
+                format!("Queues ({})", q.name),
+                format!("Consumer in `{}` has no dead letter queue", c.worker),
+                format!(
+                    "⚠️ Add `dead_letter_queue = \"{}-dlq\"`: failed messages are dropped after their retries",
+                    q.name
+                ),
+                "Low",
+                vec![c.settings.location.clone()],
+            ));
+        }
+    }
+    if consumers > 0 && missing == 0 {
+        out.push(finding(
+            RuleId::ConsumerWithoutDeadLetterQueue,
+            FindingSeverity::Keep,
+            "Queues".into(),
+            if consumers == 1 {
+                "The queue consumer has a dead letter queue".to_owned()
+            } else {
+                format!("All {consumers} queue consumers have a dead letter queue")
+            },
+            String::new(),
+            "-",
+            Vec::new(),
+        ));
+    }
+}

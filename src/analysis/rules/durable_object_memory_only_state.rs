@@ -1,0 +1,49 @@
+//! `durable-object-memory-only-state`: a Durable Object whose state is
+//! only in memory.
+
+use super::{RuleId, finding};
+use crate::model::{Finding, FindingSeverity, Model};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A Durable Object class with in-memory fields and no `storage` keys or
+`storage.sql` tables.
+
+## Why it matters
+An object is evicted when idle and restarted on deploys: in-memory state
+is gone. That is fine for live WebSocket sessions that clients re-create,
+not for anything else.
+
+## Example
+`sessions = new Map()` and `lastProgress = 0` only → keep `sessions` in
+memory, persist `lastProgress` with `this.ctx.storage.put(\"lastProgress\", …)`.
+";
+
+/// One finding per such class.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for d in &model.durable_objects {
+        let persisted = d
+            .state
+            .iter()
+            .any(|(k, _)| k.starts_with("storage[") || k.starts_with("sql."));
+        let in_memory: Vec<&str> = d
+            .state
+            .iter()
+            .filter(|(k, _)| !k.starts_with("storage[") && !k.starts_with("sql."))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if persisted || in_memory.is_empty() {
+            continue;
+        }
+        out.push(finding(
+            RuleId::DurableObjectMemoryOnlyState,
+            FindingSeverity::Warning,
+            format!("Durable Objects ({})", d.class_name),
+            format!("State only in memory: `{}`", in_memory.join("`, `")),
+            "⚠️ Lost on eviction or deploy: persist what must survive in `ctx.storage` (live WebSocket sessions may stay in memory)".into(),
+            "Medium",
+            vec![d.location.clone()],
+        ));
+    }
+}

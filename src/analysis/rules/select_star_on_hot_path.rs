@@ -1,0 +1,63 @@
+//! `select-star-on-hot-path`: `SELECT *` in code a request path runs.
+
+use super::{RuleId, finding};
+use crate::model::{BindingKind, Finding, FindingSeverity, Model};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A `SELECT *` query that an HTTP route or `fetch` handler runs.
+
+## Why it matters
+Every request reads and ships every column, including wide JSON and text
+ones the handler never uses; adding a column silently makes the hot path
+heavier, and no index can cover the query.
+
+## Example
+`SELECT * FROM apps WHERE id = ?` in `GET /v1/updates` →
+`SELECT id, name, platform FROM apps WHERE id = ?`.
+";
+
+fn is_hot(entry: &str) -> bool {
+    entry == "fetch"
+        || entry
+            .split_once(' ')
+            .is_some_and(|(v, p)| v.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/'))
+}
+
+/// One finding per (table, query) read with `SELECT *` on a request path.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.kind == BindingKind::D1)
+    {
+        let hot: Vec<&String> = op.entries.iter().filter(|e| is_hot(e)).collect();
+        if hot.is_empty() {
+            continue;
+        }
+        for q in op.queries.iter().filter(|q| q.select_star) {
+            let key = (q.table.clone(), q.query.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let routes: Vec<&str> = hot.iter().map(|s| s.as_str()).collect();
+            out.push(finding(
+                RuleId::SelectStarOnHotPath,
+                FindingSeverity::Warning,
+                format!("Queries ({})", q.table),
+                format!(
+                    "`SELECT *` … `{}` on {} ({})",
+                    q.query,
+                    routes.join(", "),
+                    op.location
+                ),
+                "⚠️ Select only the columns the handler uses".into(),
+                "Low",
+                vec![op.location.clone()],
+            ));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `unindexed-foreign-key`: a foreign key whose columns no index leads with.
+
+use super::{RuleId, finding};
+use crate::model::{Engine, Finding, FindingSeverity, Model, Table};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A foreign key whose columns are not the leading columns of any index of
+its table (SQLite, D1 and Postgres do not create one for you; MySQL does).
+
+## Why it matters
+Every join on the key and every `ON DELETE` check on the parent scans the
+whole child table. On D1 that is rows read (and billed) per request.
+
+## Example
+`releases.app_id REFERENCES apps(id)` with no index →
+`CREATE INDEX idx_releases_app_id ON releases(app_id);`
+";
+
+fn covered(t: &Table, cols: &[String]) -> bool {
+    t.indexes.iter().any(|i| {
+        i.partial.is_none()
+            && i.columns.len() >= cols.len()
+            && i.columns
+                .iter()
+                .take(cols.len())
+                .all(|c| cols.iter().any(|x| x.eq_ignore_ascii_case(&c.name)))
+    }) || (t.primary_key.len() >= cols.len()
+        && t.primary_key
+            .iter()
+            .take(cols.len())
+            .all(|c| cols.iter().any(|x| x.eq_ignore_ascii_case(c))))
+}
+
+/// One finding per unindexed foreign key; a `✅ Keep` row per database
+/// whose foreign keys are all indexed.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for db in model.databases.iter().filter(|d| d.engine != Engine::MySql) {
+        let mut checked = 0;
+        let mut missing = 0;
+        for t in &db.tables {
+            for fk in &t.foreign_keys {
+                checked += 1;
+                if covered(t, &fk.columns) {
+                    continue;
+                }
+                missing += 1;
+                let cols = fk.columns.join(", ");
+                let ddl = format!(
+                    "CREATE INDEX idx_{}_{} ON {}({});",
+                    t.name,
+                    fk.columns.join("_"),
+                    t.name,
+                    cols
+                );
+                out.push(finding(
+                    RuleId::UnindexedForeignKey,
+                    FindingSeverity::Warning,
+                    format!("Indexes ({})", t.name),
+                    format!(
+                        "FK `{}({cols})` → {} has no index ({})",
+                        t.name, fk.ref_table, fk.location
+                    ),
+                    format!("⚠️ Add `{ddl}`"),
+                    "Low",
+                    vec![fk.location.clone()],
+                ));
+            }
+        }
+        if checked > 0 && missing == 0 {
+            out.push(finding(
+                RuleId::UnindexedForeignKey,
+                FindingSeverity::Keep,
+                "Indexes".into(),
+                if checked == 1 {
+                    format!("The foreign key of `{}` has an index", db.id)
+                } else {
+                    format!("All {checked} foreign keys of `{}` have an index", db.id)
+                },
+                String::new(),
+                "-",
+                Vec::new(),
+            ));
+        }
+    }
+}
