@@ -6,6 +6,7 @@
 //! parsers.
 
 mod access;
+mod estimates;
 mod flows;
 mod link;
 mod relationships;
@@ -22,6 +23,7 @@ pub fn analyze(model: &mut Model) {
     link::relations(model);
     flows::collect(model);
     access::collect(model);
+    estimates::collect(model);
     rules::run(model);
     model.normalize();
 }

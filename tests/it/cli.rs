@@ -54,7 +54,10 @@ fn scan_to_stdout_writes_no_file() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = String::from_utf8(out.stdout.clone()).unwrap();
     assert!(report.starts_with("# Data Model\n"));
-    assert!(report.contains("| people | People | - | - |"));
+    assert!(
+        report.contains("| people | People | 1000s | - |"),
+        "{report}"
+    );
     assert_eq!(files_in(&dir), vec!["migrations", "wrangler.toml"]);
     let summary = stderr(&out);
     assert!(

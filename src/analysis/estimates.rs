@@ -1,0 +1,289 @@
+//! Row estimates and fallback purposes, from a table's shape and place in
+//! the relationship graph. Deterministic rules, documented in the README:
+//!
+//! - a *log* (name ending in `log`, `logs`, `events`, `pings`, `history`,
+//!   `audit`, `messages`, `metrics`, `visits`, `views`, or a table with a
+//!   time column, no `updated_at` and no access pattern that updates it) is
+//!   `1M+`;
+//! - a *join table* (primary key made of two foreign keys) is one order
+//!   above its larger parent;
+//! - a *lookup table* (references nothing; named like `*_types`, `roles`,
+//!   `plans`, `categories`, `settings` with at most four columns, or at
+//!   most three columns, referenced by others and no `*_at` column) is
+//!   `10s`;
+//! - a *root* (references nothing) is `1000s`; each foreign-key hop below a
+//!   root (through its nearest parent) adds an order of magnitude
+//!   (`10000s`, `100000s`, then `1M+`).
+//!
+//! A table without a purpose from a comment gets one from its shape: join
+//! table of X and Y, 1:1 extension of X, append-only log, lookup table.
+
+use crate::model::{AccessPattern, Database, Model, Table, TableKind};
+use std::collections::BTreeMap;
+
+const ORDERS: &[&str] = &["10s", "100s", "1000s", "10000s", "100000s", "1M+"];
+
+const LOG_SUFFIXES: &[&str] = &[
+    "log", "logs", "events", "pings", "history", "audit", "messages", "metrics", "visits", "views",
+];
+const LOOKUP_NAMES: &[&str] = &[
+    "types",
+    "roles",
+    "plans",
+    "categories",
+    "settings",
+    "statuses",
+    "features",
+];
+
+fn order(i: usize) -> String {
+    ORDERS[i.min(ORDERS.len() - 1)].to_owned()
+}
+
+fn has_update(patterns: &[AccessPattern]) -> bool {
+    patterns
+        .iter()
+        .any(|p| p.operation.starts_with("Update") || p.operation == "Upsert")
+}
+
+fn is_log(t: &Table) -> bool {
+    let name = t.name.to_ascii_lowercase();
+    if LOG_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+        return true;
+    }
+    let time = t.columns.iter().any(|c| {
+        matches!(
+            c.name.as_str(),
+            "created_at" | "occurred_at" | "timestamp" | "pinged_at" | "logged_at"
+        )
+    });
+    let updated = t.columns.iter().any(|c| c.name == "updated_at");
+    time && !updated && !has_update(&t.access_patterns) && t.primary_key.len() != 1
+}
+
+/// A small reference table: references nothing, and is named like one
+/// (`*_types`, `roles`, `plans`…) or is a tiny referenced table with no
+/// timestamps (entities have `created_at`; code lists do not).
+fn is_lookup(t: &Table, referenced: bool) -> bool {
+    let name = t.name.to_ascii_lowercase();
+    let timestamped = t.columns.iter().any(|c| c.name.ends_with("_at"));
+    t.foreign_keys.is_empty()
+        && ((t.columns.len() <= 4 && LOOKUP_NAMES.iter().any(|n| name.ends_with(n)))
+            || (t.columns.len() <= 3 && referenced && !timestamped))
+}
+
+fn is_join(t: &Table) -> bool {
+    t.primary_key.len() == 2
+        && t.primary_key.iter().all(|k| {
+            t.foreign_keys
+                .iter()
+                .any(|f| f.columns.len() == 1 && &f.columns[0] == k)
+        })
+}
+
+/// The `order` index of every table of `db`, by name.
+fn estimates(db: &Database) -> BTreeMap<String, usize> {
+    let referenced: Vec<&str> = db
+        .tables
+        .iter()
+        .flat_map(|t| t.foreign_keys.iter().map(|f| f.ref_table.as_str()))
+        .collect();
+    let mut res: BTreeMap<String, usize> = BTreeMap::new();
+    // Depth below a root, by repeated relaxation (bounded: a cycle of
+    // foreign keys stops at the bound).
+    let mut depth: BTreeMap<&str, usize> = db
+        .tables
+        .iter()
+        .filter(|t| t.foreign_keys.iter().all(|f| f.ref_table == t.name))
+        .map(|t| (t.name.as_str(), 0))
+        .collect();
+    for _ in 0..db.tables.len().min(16) {
+        for t in &db.tables {
+            let parents: Vec<usize> = t
+                .foreign_keys
+                .iter()
+                .filter(|f| f.ref_table != t.name)
+                .filter_map(|f| depth.get(f.ref_table.as_str()).copied())
+                .collect();
+            // The nearest root bounds how many rows a table has per
+            // parent: `channels` hangs off `apps`, whatever else it names.
+            if let Some(min) = parents.iter().min()
+                && depth.get(t.name.as_str()).is_none_or(|d| *d > min + 1)
+                && min + 1 <= 8
+            {
+                depth.insert(&t.name, min + 1);
+            }
+        }
+    }
+    for t in &db.tables {
+        let lookup = is_lookup(t, referenced.contains(&t.name.as_str()));
+        let i = if is_log(t) {
+            5
+        } else if lookup {
+            0
+        } else {
+            2 + depth.get(t.name.as_str()).copied().unwrap_or(0)
+        };
+        res.insert(t.name.clone(), i);
+    }
+    // Join tables: one order above their larger parent.
+    for t in db.tables.iter().filter(|t| is_join(t)) {
+        let parent = t
+            .foreign_keys
+            .iter()
+            .filter_map(|f| res.get(&f.ref_table).copied())
+            .max()
+            .unwrap_or(2);
+        res.insert(t.name.clone(), parent + 1);
+    }
+    res
+}
+
+/// A purpose from a table's shape, for tables no comment describes.
+fn shape_purpose(t: &Table, referenced: bool) -> Option<String> {
+    if let TableKind::Virtual { module } = &t.kind {
+        return Some(format!("Virtual table ({module})"));
+    }
+    if is_join(t) {
+        let parents: Vec<&str> = t
+            .foreign_keys
+            .iter()
+            .map(|f| f.ref_table.as_str())
+            .collect();
+        return Some(format!("Join table of {}", parents.join(" and ")));
+    }
+    if let [pk] = t.primary_key.as_slice()
+        && let Some(f) = t
+            .foreign_keys
+            .iter()
+            .find(|f| f.columns.len() == 1 && &f.columns[0] == pk && f.ref_table != t.name)
+    {
+        return Some(format!("1:1 extension of {}", f.ref_table));
+    }
+    if is_log(t) {
+        return Some("Append-only event log".to_owned());
+    }
+    if is_lookup(t, referenced) {
+        return Some("Lookup table".to_owned());
+    }
+    None
+}
+
+/// Fills `row_estimate` and missing purposes.
+pub fn collect(model: &mut Model) {
+    for db in &mut model.databases {
+        let est = estimates(db);
+        let referenced: Vec<String> = db
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(|f| f.ref_table.clone()))
+            .collect();
+        for t in &mut db.tables {
+            let is_referenced = referenced.contains(&t.name);
+            if t.row_estimate.is_none() {
+                t.row_estimate = est.get(&t.name).map(|i| order(*i));
+            }
+            if t.purpose.is_none() {
+                t.purpose = shape_purpose(t, is_referenced);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Column, Engine, ForeignKey, Location};
+
+    fn table(name: &str, cols: &[&str], pk: &[&str], fks: &[(&str, &str)]) -> Table {
+        let mut t = Table::new(name, Location::line("m.sql", 1));
+        for c in cols {
+            t.columns.push(Column {
+                name: (*c).into(),
+                sql_type: "TEXT".into(),
+                nullable: true,
+                default: None,
+                primary_key_position: 0,
+                autoincrement: false,
+                generated: None,
+                check: None,
+                comment: None,
+                location: Location::line("m.sql", 1),
+            });
+        }
+        t.primary_key = pk.iter().map(|s| (*s).into()).collect();
+        for (col, to) in fks {
+            t.foreign_keys.push(ForeignKey {
+                columns: vec![(*col).into()],
+                ref_table: (*to).into(),
+                ref_columns: vec!["id".into()],
+                on_delete: None,
+                on_update: None,
+                location: Location::line("m.sql", 1),
+            });
+        }
+        t
+    }
+
+    #[test]
+    fn estimates_follow_roles_and_depth() {
+        let mut db = Database::empty("m", Engine::D1, vec![]);
+        db.tables = vec![
+            table(
+                "orgs",
+                &["id", "name", "slug", "plan", "created_at", "updated_at"],
+                &["id"],
+                &[],
+            ),
+            table(
+                "apps",
+                &["id", "org_id", "name", "created_at", "updated_at"],
+                &["id"],
+                &[("org_id", "orgs")],
+            ),
+            table(
+                "releases",
+                &["id", "app_id", "v", "created_at", "updated_at"],
+                &["id"],
+                &[("app_id", "apps")],
+            ),
+            table("plans", &["id", "name"], &["id"], &[]),
+            table(
+                "app_tags",
+                &["app_id", "tag_id"],
+                &["app_id", "tag_id"],
+                &[("app_id", "apps"), ("tag_id", "plans")],
+            ),
+            table("audit_log", &["id", "action", "created_at"], &["id"], &[]),
+        ];
+        let est = estimates(&db);
+        let got: Vec<(&str, String)> =
+            ["orgs", "apps", "releases", "plans", "app_tags", "audit_log"]
+                .iter()
+                .map(|n| (*n, order(est[*n])))
+                .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("orgs", "1000s".into()),
+                ("apps", "10000s".into()),
+                ("releases", "100000s".into()),
+                ("plans", "10s".into()),
+                ("app_tags", "100000s".into()),
+                ("audit_log", "1M+".into()),
+            ]
+        );
+        assert_eq!(
+            shape_purpose(&db.tables[4], false).as_deref(),
+            Some("Join table of apps and plans")
+        );
+        assert_eq!(
+            shape_purpose(&db.tables[5], false).as_deref(),
+            Some("Append-only event log")
+        );
+        assert_eq!(
+            shape_purpose(&db.tables[3], true).as_deref(),
+            Some("Lookup table")
+        );
+    }
+}
