@@ -109,7 +109,7 @@ fn estimates(db: &Database) -> BTreeMap<String, usize> {
             // parent: `channels` hangs off `apps`, whatever else it names.
             if let Some(min) = parents.iter().min()
                 && depth.get(t.name.as_str()).is_none_or(|d| *d > min + 1)
-                && min < 8
+                && *min < 8
             {
                 depth.insert(&t.name, min + 1);
             }
