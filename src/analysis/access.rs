@@ -1,19 +1,8 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
+use super::worker_of;
 use crate::model::{AccessPattern, BindingKind, Location, Model, OpKind, Worker};
-
-/// The Worker whose config folder holds `path` (the deepest one).
-fn worker_of<'m>(workers: &'m [Worker], path: &str) -> Option<&'m Worker> {
-    workers
-        .iter()
-        .filter(|w| w.environment.is_none())
-        .filter(|w| {
-            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
-            dir.is_empty() || path.starts_with(&format!("{dir}/"))
-        })
-        .max_by_key(|w| w.location.path.len())
-}
 
 /// How often an entry point runs, named after it: `High (GET /v1/apps)`,
 /// `Per message (upload-queue-p0)`, `Per cron run (0 3 * * *)`.

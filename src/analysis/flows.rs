@@ -7,9 +7,10 @@
 //! to it by name. A queue's Processing rows are its consumer's operations
 //! in the same order.
 
+use super::worker_of;
 use crate::model::QueueHandler;
 use crate::model::{
-    BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp, Worker,
+    BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp,
 };
 use std::collections::BTreeMap;
 
@@ -38,18 +39,6 @@ fn compress(names: &[String]) -> String {
         }
     }
     out.join(", ")
-}
-
-/// The Worker whose config folder holds `path` (the deepest one).
-fn worker_of<'m>(workers: &'m [Worker], path: &str) -> Option<&'m Worker> {
-    workers
-        .iter()
-        .filter(|w| w.environment.is_none())
-        .filter(|w| {
-            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
-            dir.is_empty() || path.starts_with(&format!("{dir}/"))
-        })
-        .max_by_key(|w| w.location.path.len())
 }
 
 fn queue_name(model: &Model, binding: &str) -> String {

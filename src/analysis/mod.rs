@@ -13,7 +13,20 @@ mod relationships;
 mod resources;
 pub mod rules;
 
-use crate::model::Model;
+use crate::model::{Model, Worker};
+
+/// The Worker (top level, not an environment) whose config folder holds
+/// `path`: the deepest one.
+fn worker_of<'m>(workers: &'m [Worker], path: &str) -> Option<&'m Worker> {
+    workers
+        .iter()
+        .filter(|w| w.environment.is_none())
+        .filter(|w| {
+            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
+            dir.is_empty() || path.starts_with(&format!("{dir}/"))
+        })
+        .max_by_key(|w| w.location.path.len())
+}
 
 /// Fills the derived parts of `model` and sorts it.
 pub fn analyze(model: &mut Model) {
