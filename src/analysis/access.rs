@@ -39,21 +39,7 @@ pub fn collect(model: &mut Model) {
         .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
     {
         let worker = worker_of(&model.workers, &op.location.path);
-        // The database this Worker's binding reaches, else any with it.
-        let db = model
-            .databases
-            .iter()
-            .position(|d| {
-                d.bindings
-                    .iter()
-                    .any(|b| b.binding == op.binding && worker.is_some_and(|w| w.name == b.worker))
-            })
-            .or_else(|| {
-                model
-                    .databases
-                    .iter()
-                    .position(|d| d.bindings.iter().any(|b| b.binding == op.binding))
-            });
+        let db = super::database_of_op(model, op);
         let Some(db) = db else { continue };
         let mut freq: Vec<String> = op.entries.iter().map(|e| frequency(worker, e)).collect();
         if freq.is_empty() {

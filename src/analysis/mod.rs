@@ -9,11 +9,32 @@ mod access;
 mod estimates;
 mod flows;
 mod link;
+pub mod planner;
 mod relationships;
 mod resources;
 pub mod rules;
 
-use crate::model::{Model, Worker};
+use crate::model::{Model, ResourceOp, Worker};
+
+/// The database a D1 operation's binding reaches: the one the operation's
+/// Worker binds under that name, else any database with that binding.
+fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
+    let worker = worker_of(&model.workers, &op.location.path);
+    model
+        .databases
+        .iter()
+        .position(|d| {
+            d.bindings
+                .iter()
+                .any(|b| b.binding == op.binding && worker.is_some_and(|w| w.name == b.worker))
+        })
+        .or_else(|| {
+            model
+                .databases
+                .iter()
+                .position(|d| d.bindings.iter().any(|b| b.binding == op.binding))
+        })
+}
 
 /// The Worker (top level, not an environment) whose config folder holds
 /// `path`: the deepest one.

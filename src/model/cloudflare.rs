@@ -423,4 +423,8 @@ pub struct QueryShape {
     pub query: String,
     /// `SELECT *`.
     pub select_star: bool,
+    /// Columns the WHERE compares, in order.
+    pub filter_columns: Vec<String>,
+    /// Columns of the ORDER BY, in order.
+    pub order_columns: Vec<String>,
 }

@@ -16,6 +16,7 @@ mod select_star_on_hot_path;
 mod table_without_primary_key;
 mod temporary_object_never_deleted;
 mod unindexed_foreign_key;
+mod unindexed_query;
 
 use crate::model::{Finding, FindingSeverity, Location, Model};
 
@@ -42,6 +43,8 @@ pub enum RuleId {
     TemporaryObjectNeverDeleted,
     /// A foreign key no index leads with.
     UnindexedForeignKey,
+    /// A hot query SQLite answers with a scan or a temporary sort.
+    UnindexedQuery,
 }
 
 impl RuleId {
@@ -58,6 +61,7 @@ impl RuleId {
             RuleId::TableWithoutPrimaryKey => "table-without-primary-key",
             RuleId::TemporaryObjectNeverDeleted => "temporary-object-never-deleted",
             RuleId::UnindexedForeignKey => "unindexed-foreign-key",
+            RuleId::UnindexedQuery => "unindexed-query",
         }
     }
 }
@@ -124,6 +128,11 @@ pub const RULES: &[Rule] = &[
         id: RuleId::UnindexedForeignKey,
         check: unindexed_foreign_key::check,
         doc: unindexed_foreign_key::DOC,
+    },
+    Rule {
+        id: RuleId::UnindexedQuery,
+        check: unindexed_query::check,
+        doc: unindexed_query::DOC,
     },
 ];
 
@@ -194,6 +203,7 @@ mod tests {
             RuleId::TableWithoutPrimaryKey,
             RuleId::TemporaryObjectNeverDeleted,
             RuleId::UnindexedForeignKey,
+            RuleId::UnindexedQuery,
         ] {
             match id {
                 RuleId::ConsumerWithoutDeadLetterQueue
@@ -205,7 +215,8 @@ mod tests {
                 | RuleId::SelectStarOnHotPath
                 | RuleId::TableWithoutPrimaryKey
                 | RuleId::TemporaryObjectNeverDeleted
-                | RuleId::UnindexedForeignKey => assert!(ids.contains(&id)),
+                | RuleId::UnindexedForeignKey
+                | RuleId::UnindexedQuery => assert!(ids.contains(&id)),
             }
         }
     }

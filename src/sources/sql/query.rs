@@ -128,6 +128,17 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     .map(|w| format!("WHERE {w}"))
                     .unwrap_or_default();
                 let query = join(&[filter, tail(&q)]);
+                let order_columns: Vec<String> = match q.order_by.as_ref().map(|o| &o.kind) {
+                    Some(sqlparser::ast::OrderByKind::Expressions(exprs)) => exprs
+                        .iter()
+                        .filter_map(|e| match &e.expr {
+                            Expr::Identifier(i) => Some(i.value.clone()),
+                            Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 out.push(QueryShape {
                     table,
                     operation,
@@ -140,6 +151,8 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                         .projection
                         .iter()
                         .any(|p| matches!(p, SelectItem::Wildcard(_))),
+                    filter_columns: cols,
+                    order_columns,
                 });
             }
             Statement::Insert(ins) => {
@@ -157,6 +170,8 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     },
                     query: format!("INSERT ({})", cols.join(", ")),
                     select_star: false,
+                    filter_columns: Vec::new(),
+                    order_columns: Vec::new(),
                 });
             }
             Statement::Update(up) => {
@@ -185,6 +200,8 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                         .as_ref()
                         .map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}")),
                     select_star: false,
+                    filter_columns: cols,
+                    order_columns: Vec::new(),
                 });
             }
             Statement::Delete(del) => {
@@ -210,6 +227,8 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                         .as_ref()
                         .map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}")),
                     select_star: false,
+                    filter_columns: cols,
+                    order_columns: Vec::new(),
                 });
             }
             _ => {}

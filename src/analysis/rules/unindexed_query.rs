@@ -1,0 +1,128 @@
+//! `unindexed-query`: a query on a request or message path that SQLite
+//! answers by scanning a table or sorting in a temporary B-tree.
+
+use super::{RuleId, finding};
+use crate::analysis::database_of_op;
+use crate::analysis::planner::Planner;
+use crate::model::{BindingKind, Finding, FindingSeverity, Model, OpKind};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A query that an HTTP route, `fetch` or a queue consumer runs on a D1 /
+SQLite database, whose `EXPLAIN QUERY PLAN` (on an in-memory copy of the
+schema) scans the table (`SCAN t`) or sorts in a temporary B-tree (`USE
+TEMP B-TREE FOR ORDER BY`). dmqa proposes the index on the filtered then
+sorted columns and reports it only when the plan with that index becomes a
+`SEARCH` without the sort.
+
+## Why it matters
+D1 bills and throttles by rows read: a scan reads the whole table on every
+request, and a sort reads every matching row before the `LIMIT`.
+
+## Example
+`SELECT … FROM releases WHERE app_id = ? ORDER BY created_at DESC LIMIT 20`
+→ `CREATE INDEX idx_releases_app_id_created_at ON releases(app_id, created_at);`
+";
+
+fn hot(entry: &str) -> bool {
+    entry == "fetch"
+        || entry == "queue"
+        || entry
+            .split_once(' ')
+            .is_some_and(|(v, p)| v.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/'))
+}
+
+/// One finding per (table, query) an index would serve, confirmed by plan.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let mut planners: Vec<(usize, Option<Planner>)> = Vec::new();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
+    {
+        let entries: Vec<&str> = op
+            .entries
+            .iter()
+            .map(String::as_str)
+            .filter(|e| hot(e))
+            .collect();
+        let (Some(sql), false) = (&op.sql, entries.is_empty()) else {
+            continue;
+        };
+        let Some(db) = database_of_op(model, op) else {
+            continue;
+        };
+        if !model.databases[db].engine.is_sqlite() {
+            continue;
+        }
+        if !planners.iter().any(|(i, _)| *i == db) {
+            planners.push((db, Planner::new(&model.databases[db])));
+        }
+        let Some(Some(planner)) = planners.iter().find(|(i, _)| *i == db).map(|(_, p)| p) else {
+            continue;
+        };
+        let Some(before) = planner.plan(sql) else {
+            continue;
+        };
+        for q in &op.queries {
+            let t = &q.table;
+            let scan = before.iter().any(|d| d == &format!("SCAN {t}"));
+            let sort = before
+                .iter()
+                .any(|d| d.contains("USE TEMP B-TREE FOR ORDER BY"));
+            if !(scan && !q.filter_columns.is_empty()) && !(sort && !q.order_columns.is_empty()) {
+                continue;
+            }
+            let key = (t.clone(), q.query.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let mut cols = q.filter_columns.clone();
+            for c in &q.order_columns {
+                if !cols.contains(c) {
+                    cols.push(c.clone());
+                }
+            }
+            let ddl = format!(
+                "CREATE INDEX idx_{t}_{} ON {t}({});",
+                cols.join("_"),
+                cols.join(", ")
+            );
+            // Try it on a fresh copy so one finding's index never hides another.
+            let Some(trial) = Planner::new(&model.databases[db]) else {
+                continue;
+            };
+            if !trial.add(&ddl) {
+                continue;
+            }
+            let Some(after) = trial.plan(sql) else {
+                continue;
+            };
+            let fixed = !after.iter().any(|d| d == &format!("SCAN {t}"))
+                && !(sort
+                    && after
+                        .iter()
+                        .any(|d| d.contains("USE TEMP B-TREE FOR ORDER BY")));
+            if !fixed {
+                continue;
+            }
+            out.push(finding(
+                RuleId::UnindexedQuery,
+                FindingSeverity::Warning,
+                format!("Indexes ({t})"),
+                format!(
+                    "`{}` on {}: plan `{}`",
+                    q.query,
+                    entries.join(", "),
+                    before.join("; ")
+                ),
+                format!("⚠️ Add `{ddl}` (plan then: `{}`)", after.join("; ")),
+                "Low",
+                vec![op.location.clone()],
+            ));
+        }
+    }
+}
