@@ -72,7 +72,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let sort = before
                 .iter()
                 .any(|d| d.contains("USE TEMP B-TREE FOR ORDER BY"));
-            if !(scan && !q.filter_columns.is_empty()) && !(sort && !q.order_columns.is_empty()) {
+            let scans_filtered = scan && !q.filter_columns.is_empty();
+            let sorts_ordered = sort && !q.order_columns.is_empty();
+            if !scans_filtered && !sorts_ordered {
                 continue;
             }
             let key = (t.clone(), q.query.clone());
@@ -101,11 +103,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let Some(after) = trial.plan(sql) else {
                 continue;
             };
-            let fixed = !after.iter().any(|d| d == &format!("SCAN {t}"))
-                && !(sort
-                    && after
-                        .iter()
-                        .any(|d| d.contains("USE TEMP B-TREE FOR ORDER BY")));
+            let still_scans = after.iter().any(|d| d == &format!("SCAN {t}"));
+            let still_sorts = sort
+                && after
+                    .iter()
+                    .any(|d| d.contains("USE TEMP B-TREE FOR ORDER BY"));
+            let fixed = !still_scans && !still_sorts;
             if !fixed {
                 continue;
             }
