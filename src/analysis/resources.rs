@@ -436,11 +436,25 @@ fn from_code(
             let mut ttls: Vec<&str> = writes.iter().filter_map(|o| o.ttl.as_deref()).collect();
             ttls.sort();
             ttls.dedup();
-            p.ttl = Some(if ttls.is_empty() {
-                "-".into()
+            let mut caches: Vec<&str> = ops
+                .iter()
+                .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
+                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
+                .filter_map(|o| o.cache_ttl.as_deref())
+                .collect();
+            caches.sort_unstable();
+            caches.dedup();
+            let cache = if caches.is_empty() {
+                String::new()
+            } else {
+                format!(" (read with cacheTtl {})", caches.join(" / "))
+            };
+            let written = if ttls.is_empty() {
+                "-".to_owned()
             } else {
                 ttls.join(" / ")
-            });
+            };
+            p.ttl = Some(format!("{written}{cache}"));
             let reads_type = ops
                 .iter()
                 .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)

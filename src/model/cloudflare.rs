@@ -336,8 +336,12 @@ pub struct ResourceOp {
     /// KV `put`: TTL in seconds (`expirationTtl`), or `Absolute` for
     /// `expiration`, as written in the report.
     pub ttl: Option<String>,
-    /// KV: `JSON`, `Counter`, `String`, `Binary`.
+    /// KV: `JSON`, `Counter`, `String`, `Binary` (`+ metadata` when
+    /// written with metadata).
     pub value_type: Option<String>,
+    /// KV `get` with `cacheTtl`: the edge cache time, as written in the
+    /// report.
+    pub cache_ttl: Option<String>,
     /// Queue `send`: message fields → types, from an object literal.
     pub message: Vec<(String, String)>,
     /// The function (or route) the call is in.

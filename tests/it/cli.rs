@@ -252,3 +252,55 @@ fn out_to_a_fifo_writes_in_place() {
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Hostile TypeScript: 20,000 nested parentheses, an import cycle, a
+/// self-referencing const, invalid UTF-8 — named or survived, never a
+/// crash or a hang, and the rest of the report still there.
+#[test]
+fn hostile_typescript_is_survived() {
+    let dir = scratch("hostile-ts");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let deep = format!(
+        "import {{ sqliteTable, text }} from \"drizzle-orm/sqlite-core\";\nexport const t = sqliteTable({}\"deep\"{}, {{ a: text(\"a\") }});\nconst x = {}1{};\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000),
+        "[".repeat(20_000),
+        "]".repeat(20_000)
+    );
+    std::fs::write(dir.join("src/deep.ts"), deep).unwrap();
+    std::fs::write(
+        dir.join("src/a.ts"),
+        "import { b } from './b';\nexport const a = b;\nenv.KV.put(a, 1);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/b.ts"),
+        "import { a } from './a';\nexport const b = a;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/loop.ts"),
+        "const k = k + 1;\nenv.DB.prepare(k);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/bad.ts"),
+        b"const s = \"\xff\xfe\"; env.X.get(s);\n",
+    )
+    .unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(report.contains("| people |"), "the SQL facts survive");
+    // The schema is read; the migrations own the database, so it is drift.
+    assert!(
+        report.contains("Drift (deep)"),
+        "the deep table is still read"
+    );
+    assert!(
+        stderr(&out).contains("src/bad.ts:1:1: warning[invalid-utf8]"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -664,6 +664,7 @@ impl<'a> Reader<'_, 'a> {
             key: None,
             ttl: None,
             value_type: None,
+            cache_ttl: None,
             message: Vec::new(),
             actor: actor.clone(),
             entries: Vec::new(),
@@ -722,9 +723,20 @@ impl<'a> Reader<'_, 'a> {
                 OpKind::Write => {
                     res.value_type = args.get(1).and_then(|v| value_type(*v, src));
                     res.ttl = Some(ttl(self.index, fi, args.get(2).copied()));
+                    if option(args.get(2).copied(), "metadata", src).is_some() {
+                        let base = res.value_type.take().unwrap_or_else(|| "-".into());
+                        res.value_type = Some(format!("{base} + metadata"));
+                    }
                 }
                 OpKind::Read => {
                     res.value_type = args.get(1).and_then(|t| read_type(*t, src));
+                    res.cache_ttl =
+                        option(args.get(1).copied(), "cacheTtl", src).map(|v| {
+                            match fold(self.index, fi, v) {
+                                Some(Value::Num(n)) if n >= 0.0 => format_ttl(n as u64),
+                                _ => format!("`{}`", text(v, src)),
+                            }
+                        });
                 }
                 _ => {}
             }
@@ -1037,6 +1049,21 @@ fn value_type(node: Node<'_>, src: &str) -> Option<String> {
         // A variable or call whose type dmqa does not know: let a typed
         // read of the same key say.
         _ => return None,
+    })
+}
+
+/// The value of `key` in an options object literal.
+fn option<'t>(opts: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> {
+    let opts = opts.map(unwrap_expr).filter(|o| o.kind() == "object")?;
+    children(opts).into_iter().find_map(|p| match p.kind() {
+        "pair"
+            if p.child_by_field_name("key")
+                .is_some_and(|k| text(k, src) == key) =>
+        {
+            p.child_by_field_name("value")
+        }
+        "shorthand_property_identifier" if text(p, src) == key => Some(p),
+        _ => None,
     })
 }
 

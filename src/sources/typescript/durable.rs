@@ -337,6 +337,7 @@ fn called_by(
                 key: Some(method.to_owned()),
                 ttl: None,
                 value_type: None,
+                cache_ttl: None,
                 message: Vec::new(),
                 actor: Some(actor.clone()),
                 entries: Vec::new(),
