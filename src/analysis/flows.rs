@@ -42,23 +42,11 @@ fn compress(names: &[String]) -> String {
 }
 
 fn queue_name(model: &Model, binding: &str) -> String {
-    model
-        .workers
-        .iter()
-        .flat_map(|w| &w.bindings)
-        .find(|b| b.kind == BindingKind::QueueProducer && b.name == binding)
-        .and_then(|b| b.target.clone())
-        .unwrap_or_else(|| binding.to_owned())
+    super::binding_target(model, BindingKind::QueueProducer, binding)
 }
 
 fn do_class(model: &Model, binding: &str) -> String {
-    model
-        .workers
-        .iter()
-        .flat_map(|w| &w.bindings)
-        .find(|b| b.kind == BindingKind::DurableObject && b.name == binding)
-        .and_then(|b| b.target.clone())
-        .unwrap_or_else(|| binding.to_owned())
+    super::binding_target(model, BindingKind::DurableObject, binding)
 }
 
 /// The static start of a key pattern: `pending/{jobId}/x` → `pending/`.

@@ -16,6 +16,18 @@ pub mod rules;
 
 use crate::model::{Model, ResourceOp, Worker};
 
+/// What a binding of `kind` named `name` points at in config (queue name,
+/// DO class, …), else the binding name itself.
+fn binding_target(model: &Model, kind: crate::model::BindingKind, name: &str) -> String {
+    model
+        .workers
+        .iter()
+        .flat_map(|w| &w.bindings)
+        .find(|b| b.kind == kind && b.name == name)
+        .and_then(|b| b.target.clone())
+        .unwrap_or_else(|| name.to_owned())
+}
+
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
 fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {

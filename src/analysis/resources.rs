@@ -337,13 +337,7 @@ fn from_code(
                 }
             }
             BindingKind::QueueProducer => {
-                let name = model
-                    .workers
-                    .iter()
-                    .flat_map(|w| &w.bindings)
-                    .find(|b| b.kind == BindingKind::QueueProducer && b.name == op.binding)
-                    .and_then(|b| b.target.clone())
-                    .unwrap_or_else(|| op.binding.clone());
+                let name = super::binding_target(model, BindingKind::QueueProducer, &op.binding);
                 let q = queues.entry(name.clone()).or_insert_with(|| Queue {
                     name,
                     producers: Vec::new(),

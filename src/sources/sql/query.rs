@@ -69,6 +69,17 @@ fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
     }
 }
 
+/// The columns a WHERE compares, and the normalised `WHERE …` (or
+/// `(all rows)` without one).
+fn filter_of(selection: Option<&Expr>) -> (Vec<String>, String) {
+    let mut cols = Vec::new();
+    if let Some(w) = selection {
+        filter_columns(w, &mut cols, 0);
+    }
+    let text = selection.map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}"));
+    (cols, text)
+}
+
 fn tail(q: &Query) -> String {
     let mut parts = Vec::new();
     if let Some(o) = &q.order_by {
@@ -183,10 +194,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     .iter()
                     .map(|a| a.target.to_string())
                     .collect();
-                let mut cols = Vec::new();
-                if let Some(w) = &up.selection {
-                    filter_columns(w, &mut cols, 0);
-                }
+                let (cols, query) = filter_of(up.selection.as_ref());
                 let by = if cols.is_empty() {
                     String::new()
                 } else {
@@ -195,10 +203,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 out.push(QueryShape {
                     table,
                     operation: format!("Update {}{by}", set.join(", ")),
-                    query: up
-                        .selection
-                        .as_ref()
-                        .map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}")),
+                    query,
                     select_star: false,
                     filter_columns: cols,
                     order_columns: Vec::new(),
@@ -211,10 +216,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 let Some(table) = tables(from).into_iter().next() else {
                     continue;
                 };
-                let mut cols = Vec::new();
-                if let Some(w) = &del.selection {
-                    filter_columns(w, &mut cols, 0);
-                }
+                let (cols, query) = filter_of(del.selection.as_ref());
                 out.push(QueryShape {
                     table,
                     operation: if cols.is_empty() {
@@ -222,10 +224,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     } else {
                         format!("Delete by {}", cols.join(", "))
                     },
-                    query: del
-                        .selection
-                        .as_ref()
-                        .map_or_else(|| "(all rows)".into(), |w| format!("WHERE {w}")),
+                    query,
                     select_star: false,
                     filter_columns: cols,
                     order_columns: Vec::new(),

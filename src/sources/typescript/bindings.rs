@@ -250,34 +250,33 @@ fn placeholder(node: Node<'_>, src: &str) -> String {
     }
 }
 
+/// The blocks (`{ … }`, the program, `case`s) around `at`, innermost
+/// first; a bounded walk up.
+fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    std::iter::successors(at.parent(), |n| n.parent())
+        .take(10_000)
+        .filter(|n| matches!(n.kind(), "statement_block" | "program" | "switch_case"))
+}
+
 /// The value a local `const name = …` in an enclosing block has.
 pub fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    let mut cur = at.parent();
-    let mut steps = 0;
-    while let Some(block) = cur {
-        steps += 1;
-        if steps > 10_000 {
-            return None;
-        }
-        if matches!(block.kind(), "statement_block" | "program" | "switch_case") {
-            for stmt in children(block) {
-                if stmt.start_byte() >= at.start_byte() {
-                    break;
-                }
-                if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
-                    continue;
-                }
-                for d in children(stmt) {
-                    if d.kind() == "variable_declarator"
-                        && d.child_by_field_name("name")
-                            .is_some_and(|n| text(n, src) == name)
-                    {
-                        return d.child_by_field_name("value");
-                    }
+    for block in blocks_above(at) {
+        for stmt in children(block) {
+            if stmt.start_byte() >= at.start_byte() {
+                break;
+            }
+            if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
+                continue;
+            }
+            for d in children(stmt) {
+                if d.kind() == "variable_declarator"
+                    && d.child_by_field_name("name")
+                        .is_some_and(|n| text(n, src) == name)
+                {
+                    return d.child_by_field_name("value");
                 }
             }
         }
-        cur = block.parent();
     }
     None
 }
@@ -366,47 +365,38 @@ fn class_field_value<'t>(at: Node<'t>, field: &str, src: &str) -> Option<Node<'t
 /// `const { X } = env` / `const { X: y } = c.env` above `at`: the binding
 /// `name` destructures, if any.
 fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String> {
-    let mut cur = at.parent();
-    let mut steps = 0;
-    while let Some(block) = cur {
-        steps += 1;
-        if steps > 10_000 {
-            return None;
-        }
-        if matches!(block.kind(), "statement_block" | "program") {
-            for stmt in children(block) {
-                for d in children(stmt)
-                    .into_iter()
-                    .filter(|d| d.kind() == "variable_declarator")
-                {
-                    let (Some(pat), Some(val)) = (
-                        d.child_by_field_name("name"),
-                        d.child_by_field_name("value"),
-                    ) else {
-                        continue;
-                    };
-                    if pat.kind() != "object_pattern" || !is_env(text(unwrap_expr(val), src)) {
-                        continue;
-                    }
-                    for p in children(pat) {
-                        match p.kind() {
-                            "shorthand_property_identifier_pattern" if text(p, src) == name => {
-                                return Some(name.to_owned());
-                            }
-                            "pair_pattern" => {
-                                let key = p.child_by_field_name("key").map(|k| text(k, src));
-                                let value = p.child_by_field_name("value").map(|v| text(v, src));
-                                if value == Some(name) {
-                                    return key.map(str::to_owned);
-                                }
-                            }
-                            _ => {}
+    for block in blocks_above(at) {
+        for stmt in children(block) {
+            for d in children(stmt)
+                .into_iter()
+                .filter(|d| d.kind() == "variable_declarator")
+            {
+                let (Some(pat), Some(val)) = (
+                    d.child_by_field_name("name"),
+                    d.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if pat.kind() != "object_pattern" || !is_env(text(unwrap_expr(val), src)) {
+                    continue;
+                }
+                for p in children(pat) {
+                    match p.kind() {
+                        "shorthand_property_identifier_pattern" if text(p, src) == name => {
+                            return Some(name.to_owned());
                         }
+                        "pair_pattern" => {
+                            let key = p.child_by_field_name("key").map(|k| text(k, src));
+                            let value = p.child_by_field_name("value").map(|v| text(v, src));
+                            if value == Some(name) {
+                                return key.map(str::to_owned);
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
         }
-        cur = block.parent();
     }
     None
 }
