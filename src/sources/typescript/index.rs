@@ -95,6 +95,9 @@ pub struct Call<'a> {
     pub node: Node<'a>,
     /// The function, method or arrow-bound const it is in.
     pub enclosing: Option<String>,
+    /// When `enclosing` is a route (`GET /users`), the router it is
+    /// declared on (`users` in `users.get(…)`), for mount prefixes.
+    pub router: Option<String>,
 }
 
 /// Everything indexed about one file.
@@ -192,10 +195,16 @@ impl<'a> FileIndex<'a> {
                     .chars()
                     .take(200)
                     .collect();
+                let enclosing = enclosing_function(n, src);
+                let router = enclosing
+                    .as_ref()
+                    .filter(|e| e.contains(" /"))
+                    .and_then(|_| route_router(n, src));
                 res.calls.push(Call {
                     callee,
                     node: n,
-                    enclosing: enclosing_function(n, src),
+                    enclosing,
+                    router,
                 });
             }
         });
@@ -437,6 +446,25 @@ fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
     None
 }
 
+/// The router object of the route whose inline handler holds `node`.
+fn route_router(node: Node<'_>, src: &str) -> Option<String> {
+    let mut cur = node.parent();
+    for _ in 0..10_000 {
+        let n = cur?;
+        if matches!(n.kind(), "arrow_function" | "function_expression")
+            && route_of(n, src).is_some()
+        {
+            let call = n.parent()?.parent()?;
+            let f = call.child_by_field_name("function")?;
+            return f
+                .child_by_field_name("object")
+                .map(|o| text(o, src).to_owned());
+        }
+        cur = n.parent();
+    }
+    None
+}
+
 /// `GET /v1/apps` when `handler` is an inline handler of a Hono /
 /// itty-router / Express-style route: `app.get("/v1/apps", …, handler)`.
 fn route_of(handler: Node<'_>, src: &str) -> Option<String> {
@@ -549,10 +577,91 @@ impl<'a> CodeIndex<'a> {
         // Files index independently; `collect` keeps their order.
         let files: Vec<FileIndex<'a>> = files.par_iter().map(FileIndex::build).collect();
         let by_path = files.iter().enumerate().map(|(i, f)| (f.path, i)).collect();
-        CodeIndex {
+        let mut index = CodeIndex {
             files,
             by_path,
             resolver,
+        };
+        index.apply_mounts();
+        index
+    }
+
+    /// Prefixes routes with their mount points: `app.route("/v1", api)`
+    /// makes `api.get("/users")` the route `GET /v1/users` (chains of
+    /// mounts included, across files).
+    fn apply_mounts(&mut self) {
+        // Router declaration (file, node id) → (parent router, prefix).
+        let mut mounts: HashMap<(usize, usize), (Option<(usize, usize)>, String)> = HashMap::new();
+        for (fi, f) in self.files.iter().enumerate() {
+            for c in &f.calls {
+                if !c.callee.ends_with(".route") {
+                    continue;
+                }
+                let args = c
+                    .node
+                    .child_by_field_name("arguments")
+                    .map(children)
+                    .unwrap_or_default();
+                let (Some(prefix), Some(child)) = (
+                    args.first().and_then(|a| string_value(*a, f.src)),
+                    args.get(1).filter(|a| a.kind() == "identifier"),
+                ) else {
+                    continue;
+                };
+                let Some(child) = self.resolve(fi, text(*child, f.src)) else {
+                    continue;
+                };
+                let parent = c
+                    .callee
+                    .strip_suffix(".route")
+                    .and_then(|p| self.resolve(fi, p))
+                    .map(|r| (r.file, r.decl.node.id()));
+                mounts.insert((child.file, child.decl.node.id()), (parent, prefix));
+            }
+        }
+        if mounts.is_empty() {
+            return;
+        }
+        let full = |mut key: (usize, usize)| {
+            let mut parts = Vec::new();
+            for _ in 0..8 {
+                let Some((parent, prefix)) = mounts.get(&key) else {
+                    break;
+                };
+                parts.push(prefix.trim_end_matches('/').to_owned());
+                match parent {
+                    Some(p) => key = *p,
+                    None => break,
+                }
+            }
+            parts.reverse();
+            parts.concat()
+        };
+        let mut rewrites: Vec<(usize, usize, String)> = Vec::new();
+        for (fi, f) in self.files.iter().enumerate() {
+            for (ci, c) in f.calls.iter().enumerate() {
+                let (Some(router), Some(route)) = (&c.router, &c.enclosing) else {
+                    continue;
+                };
+                let Some(r) = self.resolve(fi, router) else {
+                    continue;
+                };
+                let prefix = full((r.file, r.decl.node.id()));
+                if prefix.is_empty() {
+                    continue;
+                }
+                if let Some((verb, path)) = route.split_once(' ') {
+                    let path = if path == "/" {
+                        String::new()
+                    } else {
+                        path.to_owned()
+                    };
+                    rewrites.push((fi, ci, format!("{verb} {prefix}{path}")));
+                }
+            }
+        }
+        for (fi, ci, label) in rewrites {
+            self.files[fi].calls[ci].enclosing = Some(label);
         }
     }
 
