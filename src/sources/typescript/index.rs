@@ -591,7 +591,8 @@ impl<'a> CodeIndex<'a> {
     /// mounts included, across files).
     fn apply_mounts(&mut self) {
         // Router declaration (file, node id) → (parent router, prefix).
-        let mut mounts: HashMap<(usize, usize), (Option<(usize, usize)>, String)> = HashMap::new();
+        type Decl = (usize, usize);
+        let mut mounts: HashMap<Decl, (Option<Decl>, String)> = HashMap::new();
         for (fi, f) in self.files.iter().enumerate() {
             for c in &f.calls {
                 if !c.callee.ends_with(".route") {
