@@ -591,8 +591,8 @@ impl<'a> CodeIndex<'a> {
     /// mounts included, across files).
     fn apply_mounts(&mut self) {
         // Router declaration (file, node id) → (parent router, prefix).
-        type Decl = (usize, usize);
-        let mut mounts: HashMap<Decl, (Option<Decl>, String)> = HashMap::new();
+        type Key = (usize, usize);
+        let mut mounts: HashMap<Key, (Option<Key>, String)> = HashMap::new();
         for (fi, f) in self.files.iter().enumerate() {
             for c in &f.calls {
                 if !c.callee.ends_with(".route") {
