@@ -10,6 +10,7 @@ mod consumer_without_dead_letter_queue;
 mod durable_object_memory_only_state;
 mod dynamic_binding_name;
 mod kv_key_without_ttl;
+mod redundant_index;
 mod rejected_ddl;
 mod schema_drift;
 mod select_star_on_hot_path;
@@ -31,6 +32,8 @@ pub enum RuleId {
     DynamicBindingName,
     /// A KV key pattern written without a TTL.
     KvKeyWithoutTtl,
+    /// An index another index or the primary key already covers.
+    RedundantIndex,
     /// DDL that SQLite, and so D1, rejects.
     RejectedDdl,
     /// A Drizzle schema and the migrations of its database disagree.
@@ -55,6 +58,7 @@ impl RuleId {
             RuleId::DurableObjectMemoryOnlyState => "durable-object-memory-only-state",
             RuleId::DynamicBindingName => "dynamic-binding-name",
             RuleId::KvKeyWithoutTtl => "kv-key-without-ttl",
+            RuleId::RedundantIndex => "redundant-index",
             RuleId::RejectedDdl => "rejected-ddl",
             RuleId::SchemaDrift => "schema-drift",
             RuleId::SelectStarOnHotPath => "select-star-on-hot-path",
@@ -98,6 +102,11 @@ pub const RULES: &[Rule] = &[
         id: RuleId::KvKeyWithoutTtl,
         check: kv_key_without_ttl::check,
         doc: kv_key_without_ttl::DOC,
+    },
+    Rule {
+        id: RuleId::RedundantIndex,
+        check: redundant_index::check,
+        doc: redundant_index::DOC,
     },
     Rule {
         id: RuleId::RejectedDdl,
@@ -197,6 +206,7 @@ mod tests {
             RuleId::DurableObjectMemoryOnlyState,
             RuleId::DynamicBindingName,
             RuleId::KvKeyWithoutTtl,
+            RuleId::RedundantIndex,
             RuleId::RejectedDdl,
             RuleId::SchemaDrift,
             RuleId::SelectStarOnHotPath,
@@ -210,6 +220,7 @@ mod tests {
                 | RuleId::DurableObjectMemoryOnlyState
                 | RuleId::DynamicBindingName
                 | RuleId::KvKeyWithoutTtl
+                | RuleId::RedundantIndex
                 | RuleId::RejectedDdl
                 | RuleId::SchemaDrift
                 | RuleId::SelectStarOnHotPath

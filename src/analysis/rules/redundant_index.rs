@@ -1,0 +1,90 @@
+//! `redundant-index`: an index another index (or the primary key) already
+//! covers.
+
+use super::{RuleId, finding};
+use crate::model::{Engine, Finding, FindingSeverity, Index, IndexOrigin, Model};
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A non-unique index whose columns are the leading columns, in order, of
+another index or of the primary key, or a unique index duplicating a
+UNIQUE constraint or the primary key on the same columns.
+
+## Why it matters
+Every insert and update maintains it for nothing, and on D1 it counts
+against storage: the longer index answers the same lookups.
+
+## Example
+`idx_email (email)` beside `UNIQUE (email)` → `DROP INDEX idx_email;`
+";
+
+fn names(i: &Index) -> Vec<String> {
+    i.columns
+        .iter()
+        .map(|c| c.name.to_ascii_lowercase())
+        .collect()
+}
+
+/// One finding per redundant index.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for db in &model.databases {
+        for t in &db.tables {
+            let pk: Vec<String> = t
+                .primary_key
+                .iter()
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            for a in t.indexes.iter().filter(|i| {
+                matches!(i.origin, IndexOrigin::Explicit | IndexOrigin::Inline)
+                    && i.partial.is_none()
+            }) {
+                let cols = names(a);
+                let prefix_of =
+                    |other: &[String]| other.len() >= cols.len() && other[..cols.len()] == cols[..];
+                let by_index = t.indexes.iter().find(|b| {
+                    !std::ptr::eq(*b, a)
+                        && b.partial.is_none()
+                        && (if a.unique {
+                            b.unique && names(b) == cols && b.origin != IndexOrigin::Explicit
+                        } else {
+                            prefix_of(&names(b))
+                                && (names(b).len() > cols.len() || b.unique || b.name < a.name)
+                        })
+                });
+                let by_pk = !pk.is_empty() && (if a.unique { pk == cols } else { prefix_of(&pk) });
+                let covering = match (by_index, by_pk) {
+                    (Some(b), _) => match b.origin {
+                        IndexOrigin::UniqueConstraint => {
+                            format!("the UNIQUE constraint on ({})", names(b).join(", "))
+                        }
+                        IndexOrigin::PrimaryKey => {
+                            format!("the primary key ({})", names(b).join(", "))
+                        }
+                        _ => format!("`{}` ({})", b.name, names(b).join(", ")),
+                    },
+                    (None, true) => format!("the primary key ({})", pk.join(", ")),
+                    (None, false) => continue,
+                };
+                out.push(finding(
+                    RuleId::RedundantIndex,
+                    FindingSeverity::Warning,
+                    format!("Indexes ({})", t.name),
+                    format!(
+                        "`{}` ({}) is covered by {covering}",
+                        a.name,
+                        cols.join(", ")
+                    ),
+                    match db.engine {
+                        Engine::MySql => {
+                            format!("⚠️ Drop it: `DROP INDEX {} ON {};`", a.name, t.name)
+                        }
+                        _ => format!("⚠️ Drop it: `DROP INDEX {};`", a.name),
+                    },
+                    "Low",
+                    vec![a.location.clone()],
+                ));
+            }
+        }
+    }
+}
