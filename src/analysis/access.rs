@@ -7,10 +7,7 @@ use crate::model::{AccessPattern, BindingKind, Location, Model, OpKind, Worker};
 /// How often an entry point runs, named after it: `High (GET /v1/apps)`,
 /// `Per message (upload-queue-p0)`, `Per cron run (0 3 * * *)`.
 fn frequency(worker: Option<&Worker>, entry: &str) -> String {
-    let is_route = entry
-        .split_once(' ')
-        .is_some_and(|(v, p)| v.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/'));
-    if is_route || entry == "fetch" {
+    if crate::model::is_route(entry) || entry == "fetch" {
         return format!("High ({entry})");
     }
     match entry {

@@ -246,8 +246,7 @@ fn access_label(op: OpKind) -> &'static str {
 
 /// How often an entry point runs.
 fn frequency_of(entry: &str) -> &'static str {
-    let verb = entry.split(' ').next().unwrap_or("");
-    if entry == "fetch" || (verb.chars().all(|c| c.is_ascii_uppercase()) && entry.contains(" /")) {
+    if entry == "fetch" || crate::model::is_route(entry) {
         "High"
     } else {
         match entry {

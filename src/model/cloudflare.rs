@@ -321,6 +321,14 @@ pub enum OpKind {
     Call,
 }
 
+/// Whether an entry-point name is an HTTP route label (`GET /v1/apps`),
+/// the form readers give routes and analysis reads back.
+pub fn is_route(entry: &str) -> bool {
+    entry.split_once(' ').is_some_and(|(verb, path)| {
+        verb.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/')
+    })
+}
+
 /// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceOp {

@@ -19,10 +19,7 @@ heavier, and no index can cover the query.
 ";
 
 fn is_hot(entry: &str) -> bool {
-    entry == "fetch"
-        || entry
-            .split_once(' ')
-            .is_some_and(|(v, p)| v.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/'))
+    entry == "fetch" || crate::model::is_route(entry)
 }
 
 /// One finding per (table, query) read with `SELECT *` on a request path.

@@ -26,11 +26,7 @@ request, and a sort reads every matching row before the `LIMIT`.
 ";
 
 fn hot(entry: &str) -> bool {
-    entry == "fetch"
-        || entry == "queue"
-        || entry
-            .split_once(' ')
-            .is_some_and(|(v, p)| v.chars().all(|c| c.is_ascii_uppercase()) && p.starts_with('/'))
+    entry == "fetch" || entry == "queue" || crate::model::is_route(entry)
 }
 
 /// One finding per (table, query) an index would serve, confirmed by plan.

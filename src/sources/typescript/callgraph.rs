@@ -26,9 +26,7 @@ pub fn is_entry(name: &str) -> bool {
             | "webSocketMessage"
             | "webSocketClose"
             | "webSocketError"
-    ) || name.split_once(' ').is_some_and(|(verb, path)| {
-        verb.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/')
-    })
+    ) || crate::model::is_route(name)
 }
 
 /// Callers and call sites by Worker scope.

@@ -31,18 +31,9 @@ fn field_type(m: &Member<'_>, src: &str) -> String {
     if !m.ty.is_empty() {
         return m.ty.clone();
     }
-    let Some(v) = m.node.child_by_field_name("value").map(unwrap_expr) else {
-        return "unknown".into();
-    };
-    match v.kind() {
-        "number" => "number".into(),
-        "string" | "template_string" => "string".into(),
-        "true" | "false" => "boolean".into(),
-        "array" => "unknown[]".into(),
-        "object" => "object".into(),
-        "new_expression" => new_type(v, src),
-        _ => "unknown".into(),
-    }
+    m.node
+        .child_by_field_name("value")
+        .map_or_else(|| "unknown".into(), |v| value_type(v, src))
 }
 
 /// `new Map<string, WebSocket>()` → `Map<string, WebSocket>`.
@@ -56,7 +47,8 @@ fn new_type(v: Node<'_>, src: &str) -> String {
     format!("{ctor}{targs}")
 }
 
-/// The type of a value put in storage, when the literal says.
+/// The type of a value (a field initializer, an assignment, a value put in
+/// storage), when the expression says.
 fn value_type(v: Node<'_>, src: &str) -> String {
     let v = unwrap_expr(v);
     let t = text(v, src);
@@ -66,6 +58,7 @@ fn value_type(v: Node<'_>, src: &str) -> String {
         "true" | "false" => "boolean".into(),
         "object" => "object".into(),
         "array" => "unknown[]".into(),
+        "new_expression" => new_type(v, src),
         _ if t == "Date.now()" => "number".into(),
         _ if t.ends_with("toISOString()") => "string".into(),
         _ => "unknown".into(),
@@ -99,7 +92,7 @@ pub fn extract(
             }
         }
     }
-    for file in &index.files {
+    for (fi, file) in index.files.iter().enumerate() {
         for (name, decl) in &file.decls {
             if decl.kind != DeclKind::Class {
                 continue;
@@ -141,24 +134,11 @@ pub fn extract(
                     }
                     let ty = n
                         .child_by_field_name("right")
-                        .map(|r| {
-                            let r = unwrap_expr(r);
-                            if r.kind() == "new_expression" {
-                                new_type(r, file.src)
-                            } else {
-                                value_type(r, file.src)
-                            }
-                        })
-                        .unwrap_or_else(|| "unknown".into());
+                        .map_or_else(|| "unknown".into(), |r| value_type(r, file.src));
                     state.push((field.to_owned(), ty));
                 });
             }
             let mut sql = Vec::new();
-            let fi = index
-                .files
-                .iter()
-                .position(|f| f.path == file.path)
-                .unwrap_or(0);
             walk(decl.node, |n| {
                 if n.kind() != "call_expression" {
                     return;
