@@ -1,81 +1,160 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
-use super::worker_of;
 use crate::model::{AccessPattern, BindingKind, Location, Model, OpKind, Worker};
+use std::collections::BTreeMap;
 
-/// How often an entry point runs, named after it: `High (GET /v1/apps)`,
-/// `Per message (upload-queue-p0)`, `Per cron run (0 3 * * *)`.
-fn frequency(worker: Option<&Worker>, entry: &str) -> String {
+/// How often an entry point runs, and the trigger it is named after:
+/// `("High", "GET /v1/apps")`, `("Per message", "upload-queue-p0")`,
+/// `("Per cron run", "0 3 * * *")`.
+fn frequency(worker: Option<&Worker>, entry: &str) -> Trigger {
     if crate::model::is_route(entry) || entry == "fetch" {
-        return format!("High ({entry})");
+        return ("High".into(), entry.into());
     }
     match entry {
         "queue" => {
             let queues: Vec<&str> = worker
                 .map(|w| w.consumers.iter().map(|c| c.queue.as_str()).collect())
                 .unwrap_or_default();
-            format!("Per message ({})", queues.join(", "))
+            ("Per message".into(), queues.join(", "))
         }
         "scheduled" => {
             let crons = worker.map(|w| w.crons.join(", ")).unwrap_or_default();
-            format!("Per cron run ({crons})")
+            ("Per cron run".into(), crons)
         }
-        "alarm" => "Per alarm".to_owned(),
-        "webSocketMessage" => "Per WebSocket message".to_owned(),
-        other => format!("Per call ({other})"),
+        "alarm" => ("Per alarm".into(), String::new()),
+        "webSocketMessage" => ("Per WebSocket message".into(), String::new()),
+        other => ("Per call".into(), other.into()),
     }
+}
+
+/// `High (GET /a, POST /b); Per message (q)`: triggers grouped under their
+/// level, in first-seen order.
+fn frequency_text(parts: &[Trigger]) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (level, trigger) in parts {
+        let pos = match groups.iter().position(|(l, _)| l == level) {
+            Some(p) => p,
+            None => {
+                groups.push((level, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        if !trigger.is_empty() && !groups[pos].1.contains(&trigger.as_str()) {
+            groups[pos].1.push(trigger);
+        }
+    }
+    groups
+        .iter()
+        .map(|(level, triggers)| {
+            if triggers.is_empty() {
+                (*level).to_owned()
+            } else {
+                format!("{level} ({})", triggers.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `List by slug` is `Get by slug` when the compared columns cover the
+/// primary key or a unique index: at most one row comes back.
+fn operation_for(table: &crate::model::Table, operation: &str, columns: &[String]) -> String {
+    let covers = |key: &[String]| !key.is_empty() && key.iter().all(|k| columns.contains(k));
+    let unique = covers(&table.primary_key)
+        || table.indexes.iter().any(|i| {
+            i.unique
+                && i.partial.is_none()
+                && covers(&i.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>())
+        });
+    match operation.strip_prefix("List by ") {
+        Some(rest) if unique => format!("Get by {rest}"),
+        _ => operation.to_owned(),
+    }
+}
+
+/// A frequency level and the trigger it names: `("High", "GET /v1/apps")`.
+type Trigger = (String, String);
+
+/// A query shape found in code, before it is merged into its table.
+struct Found {
+    db: usize,
+    table: String,
+    pattern: AccessPattern,
+    triggers: Vec<Trigger>,
+    columns: Vec<String>,
 }
 
 /// Adds an access pattern to its table for every query code runs.
 pub fn collect(model: &mut Model) {
-    let mut found: Vec<(usize, String, AccessPattern)> = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     for op in model
         .resource_ops
         .iter()
         .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
     {
-        let worker = worker_of(&model.workers, &op.location.path);
+        let worker = Worker::owning(&model.workers, &op.location.path);
         let db = super::database_of_op(model, op);
         let Some(db) = db else { continue };
-        let mut freq: Vec<String> = op.entries.iter().map(|e| frequency(worker, e)).collect();
+        let mut freq: Vec<Trigger> = op.entries.iter().map(|e| frequency(worker, e)).collect();
         if freq.is_empty() {
-            freq.push(format!("Unknown ({})", op.actor.as_deref().unwrap_or("-")));
-        }
-        for q in &op.queries {
-            found.push((
-                db,
-                q.table.clone(),
-                AccessPattern {
-                    operation: q.operation.clone(),
-                    query: q.query.clone(),
-                    frequency: freq.join("; "),
-                    sources: vec![op.location.clone()],
-                },
+            freq.push((
+                "Unknown".into(),
+                op.actor.clone().unwrap_or_else(|| "-".into()),
             ));
         }
+        for q in &op.queries {
+            found.push(Found {
+                db,
+                table: q.table.clone(),
+                pattern: AccessPattern {
+                    operation: q.operation.clone(),
+                    query: q.query.clone(),
+                    frequency: String::new(),
+                    sources: vec![op.location.clone()],
+                },
+                triggers: freq.clone(),
+                columns: q.filter_columns.clone(),
+            });
+        }
     }
-    for (db, table, pattern) in found {
-        let Some(t) = model.databases[db]
+    // Per table, each pattern's frequency parts, merged across call sites.
+    let mut parts: BTreeMap<(usize, usize, usize), Vec<Trigger>> = BTreeMap::new();
+    for Found {
+        db,
+        table,
+        mut pattern,
+        triggers,
+        columns,
+    } in found
+    {
+        let Some(ti) = model.databases[db]
             .tables
-            .iter_mut()
-            .find(|t| t.name.eq_ignore_ascii_case(&table))
+            .iter()
+            .position(|t| t.name.eq_ignore_ascii_case(&table))
         else {
             continue;
         };
-        match t
+        let t = &mut model.databases[db].tables[ti];
+        pattern.operation = operation_for(t, &pattern.operation, &columns);
+        let pi = match t
             .access_patterns
-            .iter_mut()
-            .find(|a| a.operation == pattern.operation && a.query == pattern.query)
+            .iter()
+            .position(|a| a.operation == pattern.operation && a.query == pattern.query)
         {
-            Some(a) => {
-                a.sources.extend(pattern.sources);
-                if !a.frequency.contains(&pattern.frequency) {
-                    a.frequency = format!("{}; {}", a.frequency, pattern.frequency);
-                }
+            Some(pi) => {
+                t.access_patterns[pi].sources.extend(pattern.sources);
+                pi
             }
-            None => t.access_patterns.push(pattern),
-        }
+            None => {
+                t.access_patterns.push(pattern);
+                t.access_patterns.len() - 1
+            }
+        };
+        parts.entry((db, ti, pi)).or_default().extend(triggers);
+    }
+    for ((db, ti, pi), p) in parts {
+        model.databases[db].tables[ti].access_patterns[pi].frequency = frequency_text(&p);
     }
     for db in &mut model.databases {
         for t in &mut db.tables {
@@ -92,4 +171,24 @@ pub fn collect(model: &mut Model) {
 
 fn first(v: &[Location]) -> Option<&Location> {
     v.first()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frequencies_group_triggers_under_their_level() {
+        let p = |l: &str, t: &str| (l.to_owned(), t.to_owned());
+        assert_eq!(
+            frequency_text(&[
+                p("High", "GET /a"),
+                p("Per message", "q1"),
+                p("High", "POST /b"),
+                p("High", "GET /a"),
+                p("Per alarm", ""),
+            ]),
+            "High (GET /a, POST /b); Per message (q1); Per alarm"
+        );
+    }
 }

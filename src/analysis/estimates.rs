@@ -3,8 +3,8 @@
 //!
 //! - a *log* (name ending in `log`, `logs`, `events`, `pings`, `history`,
 //!   `audit`, `messages`, `metrics`, `visits`, `views`, or a table with a
-//!   time column, no `updated_at` and no access pattern that updates it) is
-//!   `1M+`;
+//!   time column, no primary key, no `updated_at` and no access pattern
+//!   that updates it) is `1M+`;
 //! - a *join table* (primary key made of two foreign keys) is one order
 //!   above its larger parent;
 //! - a *lookup table* (references nothing; named like `*_types`, `roles`,
@@ -16,7 +16,8 @@
 //!   (`10000s`, `100000s`, then `1M+`).
 //!
 //! A table without a purpose from a comment gets one from its shape: join
-//! table of X and Y, 1:1 extension of X, append-only log, lookup table.
+//! table of X and Y, 1:1 extension of X, append-only log, lookup table,
+//! child of X, root entity referenced by Y, standalone table.
 
 use crate::model::{AccessPattern, Database, Model, Table, TableKind};
 use std::collections::BTreeMap;
@@ -58,7 +59,9 @@ fn is_log(t: &Table) -> bool {
         )
     });
     let updated = t.columns.iter().any(|c| c.name == "updated_at");
-    time && !updated && !has_update(&t.access_patterns) && t.primary_key.len() != 1
+    // A key of its own (surrogate or natural) marks an entity or a
+    // membership row; an event log is keyless.
+    time && !updated && !has_update(&t.access_patterns) && t.primary_key.is_empty()
 }
 
 /// A small reference table: references nothing, and is named like one
@@ -140,7 +143,8 @@ fn estimates(db: &Database) -> BTreeMap<String, usize> {
 }
 
 /// A purpose from a table's shape, for tables no comment describes.
-fn shape_purpose(t: &Table, referenced: bool) -> Option<String> {
+fn shape_purpose(t: &Table, referenced: &[&str]) -> Option<String> {
+    let is_referenced = !referenced.is_empty();
     if let TableKind::Virtual { module } = &t.kind {
         return Some(format!("Virtual table ({module})"));
     }
@@ -163,28 +167,62 @@ fn shape_purpose(t: &Table, referenced: bool) -> Option<String> {
     if is_log(t) {
         return Some("Append-only event log".to_owned());
     }
-    if is_lookup(t, referenced) {
+    if is_lookup(t, is_referenced) {
         return Some("Lookup table".to_owned());
     }
-    None
+    let mut parents: Vec<&str> = t
+        .foreign_keys
+        .iter()
+        .map(|f| f.ref_table.as_str())
+        .filter(|p| *p != t.name)
+        .collect();
+    parents.dedup();
+    if !parents.is_empty() {
+        return Some(format!("Child of {}", english_list(&parents)));
+    }
+    Some(if referenced.is_empty() {
+        "Standalone table: no foreign keys in or out".to_owned()
+    } else {
+        format!("Root entity, referenced by {}", english_list(referenced))
+    })
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn english_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 /// Fills `row_estimate` and missing purposes.
 pub fn collect(model: &mut Model) {
     for db in &mut model.databases {
         let est = estimates(db);
-        let referenced: Vec<String> = db
-            .tables
-            .iter()
-            .flat_map(|t| t.foreign_keys.iter().map(|f| f.ref_table.clone()))
-            .collect();
+        // Table → the other tables referencing it, sorted.
+        let mut referenced_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in &db.tables {
+            for f in t.foreign_keys.iter().filter(|f| f.ref_table != t.name) {
+                let list = referenced_by.entry(f.ref_table.clone()).or_default();
+                if !list.contains(&t.name) {
+                    list.push(t.name.clone());
+                }
+            }
+        }
+        for list in referenced_by.values_mut() {
+            list.sort();
+        }
         for t in &mut db.tables {
-            let is_referenced = referenced.contains(&t.name);
+            let children: Vec<&str> = referenced_by
+                .get(&t.name)
+                .map(|l| l.iter().map(String::as_str).collect())
+                .unwrap_or_default();
             if t.row_estimate.is_none() {
                 t.row_estimate = est.get(&t.name).map(|i| order(*i));
             }
             if t.purpose.is_none() {
-                t.purpose = shape_purpose(t, is_referenced);
+                t.purpose = shape_purpose(t, &children);
             }
         }
     }
@@ -274,16 +312,42 @@ mod tests {
             ]
         );
         assert_eq!(
-            shape_purpose(&db.tables[4], false).as_deref(),
+            shape_purpose(&db.tables[4], &[]).as_deref(),
             Some("Join table of apps and plans")
         );
         assert_eq!(
-            shape_purpose(&db.tables[5], false).as_deref(),
+            shape_purpose(&db.tables[5], &[]).as_deref(),
             Some("Append-only event log")
         );
         assert_eq!(
-            shape_purpose(&db.tables[3], true).as_deref(),
+            shape_purpose(&db.tables[3], &["app_tags"]).as_deref(),
             Some("Lookup table")
+        );
+        assert_eq!(
+            shape_purpose(&db.tables[2], &[]).as_deref(),
+            Some("Child of apps")
+        );
+        assert_eq!(
+            shape_purpose(&db.tables[0], &["apps", "teams"]).as_deref(),
+            Some("Root entity, referenced by apps and teams")
+        );
+    }
+
+    #[test]
+    fn keyed_tables_with_a_timestamp_are_not_logs() {
+        // A membership row keyed by its natural key is not an event log.
+        let acl = table(
+            "site_acl",
+            &["site_id", "principal", "created_at"],
+            &["site_id", "principal"],
+            &[],
+        );
+        assert!(!is_log(&acl));
+        let pings = table("device_hits", &["device_id", "created_at"], &[], &[]);
+        assert!(is_log(&pings));
+        assert_eq!(
+            shape_purpose(&acl, &[]).as_deref(),
+            Some("Standalone table: no foreign keys in or out")
         );
     }
 }

@@ -7,11 +7,10 @@
 //! to it by name. A queue's Processing rows are its consumer's operations
 //! in the same order.
 
-use super::worker_of;
-use crate::model::QueueHandler;
 use crate::model::{
     BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp,
 };
+use crate::model::{QueueHandler, Worker};
 use std::collections::BTreeMap;
 
 /// `upload-queue-p0`, …, `upload-queue-p3` → `upload-queue-p0..p3`: runs
@@ -118,7 +117,7 @@ fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
 
 /// What an entry point is called in a flow.
 fn entry_label(model: &Model, entry: &str, at: &Location) -> String {
-    let worker = worker_of(&model.workers, &at.path);
+    let worker = Worker::owning(&model.workers, &at.path);
     match entry {
         "queue" => {
             let names: Vec<String> = worker
@@ -205,7 +204,7 @@ pub fn collect(model: &mut Model) {
     let mut by_entry: BTreeMap<(String, String), Vec<(&Location, &ResourceOp)>> = BTreeMap::new();
     for op in &model.resource_ops {
         for (entry, anchor) in &op.anchors {
-            let worker = worker_of(&model.workers, &anchor.path)
+            let worker = Worker::owning(&model.workers, &anchor.path)
                 .map(|w| w.name.clone())
                 .unwrap_or_default();
             by_entry
@@ -239,10 +238,10 @@ pub fn collect(model: &mut Model) {
             });
         }
         if entry == "queue"
-            && let Some(w) = worker_of(&model.workers, &at.path)
+            && let Some(w) = Worker::owning(&model.workers, &at.path)
         {
             let handler = model.queue_handlers.iter().find(|h| {
-                worker_of(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
+                Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
             });
             for c in &w.consumers {
                 let rows = ops

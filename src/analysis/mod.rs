@@ -31,7 +31,7 @@ fn binding_target(model: &Model, kind: crate::model::BindingKind, name: &str) ->
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
 fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
-    let worker = worker_of(&model.workers, &op.location.path);
+    let worker = Worker::owning(&model.workers, &op.location.path);
     model
         .databases
         .iter()
@@ -46,19 +46,6 @@ fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
                 .iter()
                 .position(|d| d.bindings.iter().any(|b| b.binding == op.binding))
         })
-}
-
-/// The Worker (top level, not an environment) whose config folder holds
-/// `path`: the deepest one.
-fn worker_of<'m>(workers: &'m [Worker], path: &str) -> Option<&'m Worker> {
-    workers
-        .iter()
-        .filter(|w| w.environment.is_none())
-        .filter(|w| {
-            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
-            dir.is_empty() || path.starts_with(&format!("{dir}/"))
-        })
-        .max_by_key(|w| w.location.path.len())
 }
 
 /// Fills the derived parts of `model` and sorts it.

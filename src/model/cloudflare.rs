@@ -72,6 +72,21 @@ pub struct Worker {
     pub location: Location,
 }
 
+impl Worker {
+    /// The Worker (top level, not an environment) whose config folder
+    /// holds `path`: the deepest one.
+    pub fn owning<'m>(workers: &'m [Worker], path: &str) -> Option<&'m Worker> {
+        workers
+            .iter()
+            .filter(|w| w.environment.is_none())
+            .filter(|w| {
+                let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
+                dir.is_empty() || path.starts_with(&format!("{dir}/"))
+            })
+            .max_by_key(|w| w.location.path.len())
+    }
+}
+
 /// A `queues.consumers` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QueueConsumer {

@@ -145,10 +145,12 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         .filter_map(|f| Some((parent(parent(&f.path)).to_owned(), journal_tags(f)?)))
         .collect();
     let sql: Vec<&SourceFile> = of(SourceKind::Sql).collect();
+    let code_ddl = code_ddl(model);
     let plans = plan_databases(
         &model.workers,
         &model.drizzle_configs,
         &sql,
+        &code_ddl,
         &mut model.diagnostics,
     );
     for mut plan in plans {
@@ -167,6 +169,15 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
                 )
             });
         }
+        // Migrations first, then the DDL the Worker's code runs on the
+        // same binding (`CREATE TABLE IF NOT EXISTS` on first request).
+        let in_code = code_ddl.iter().filter(|d| {
+            plan.engine == Engine::D1
+                && plan
+                    .bindings
+                    .iter()
+                    .any(|b| b.worker == d.worker && b.binding == d.binding)
+        });
         let inputs: Vec<sql::SqlInput<'_>> = plan
             .files
             .iter()
@@ -174,11 +185,56 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
                 path: &f.path,
                 text: &f.text,
             })
+            .chain(in_code.map(|d| sql::SqlInput {
+                path: &d.location.path,
+                text: &d.sql,
+            }))
             .collect();
         let mut db = sql::build(&plan.id, plan.engine, &inputs, &mut model.diagnostics);
         db.bindings = plan.bindings;
         model.databases.push(db);
     }
+}
+
+/// DDL a Worker's code runs on a D1 binding: `env.DB.prepare("CREATE
+/// TABLE IF NOT EXISTS …")`.
+struct CodeDdl {
+    worker: String,
+    binding: String,
+    sql: String,
+    location: crate::model::Location,
+}
+
+fn code_ddl(model: &Model) -> Vec<CodeDdl> {
+    model
+        .resource_ops
+        .iter()
+        .filter(|op| op.kind == BindingKind::D1)
+        .filter_map(|op| {
+            let sql = op.sql.as_deref()?;
+            if !defines_schema(sql) {
+                return None;
+            }
+            Some(CodeDdl {
+                worker: Worker::owning(&model.workers, &op.location.path)?
+                    .name
+                    .clone(),
+                binding: op.binding.clone(),
+                sql: embedded_sql(sql, &op.location),
+                location: op.location.clone(),
+            })
+        })
+        .collect()
+}
+
+/// SQL found in code at `at`, padded so the statements' lines are the
+/// lines of the file that holds it.
+fn embedded_sql(sql: &str, at: &crate::model::Location) -> String {
+    let pad = at.line.saturating_sub(1) as usize;
+    let mut out = String::with_capacity(pad + sql.len());
+    out.extend(std::iter::repeat_n('\n', pad));
+    out.push_str(sql);
+    out
 }
 
 /// Tables a Durable Object creates with `storage.sql.exec`: a SQLite
@@ -190,12 +246,18 @@ fn durable_object_tables(model: &mut Model) {
         if d.sql.is_empty() {
             continue;
         }
+        let texts: Vec<String> = d
+            .sql
+            .iter()
+            .map(|(ddl, loc)| embedded_sql(ddl, loc))
+            .collect();
         let inputs: Vec<sql::SqlInput<'_>> = d
             .sql
             .iter()
-            .map(|(ddl, loc)| sql::SqlInput {
+            .zip(&texts)
+            .map(|((_, loc), text)| sql::SqlInput {
                 path: &loc.path,
-                text: ddl,
+                text,
             })
             .collect();
         let id = format!("Durable Object {}", d.class_name);
@@ -334,6 +396,7 @@ fn plan_databases<'a>(
     workers: &[Worker],
     configs: &[DrizzleConfig],
     sql: &[&'a SourceFile],
+    code_ddl: &[CodeDdl],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<DatabasePlan<'a>> {
     // drizzle-kit `out` folders have the engine their config names.
@@ -461,6 +524,32 @@ fn plan_databases<'a>(
             files,
             bindings,
         });
+    }
+    // A D1 database with no SQL files whose tables the code creates.
+    for (dir, bindings) in d1_dirs {
+        let planned = |b: &DatabaseBinding| {
+            plans.iter().any(|p| {
+                p.bindings
+                    .iter()
+                    .any(|x| x.worker == b.worker && x.binding == b.binding)
+            })
+        };
+        let created_in_code = bindings.iter().any(|b| {
+            code_ddl
+                .iter()
+                .any(|d| d.worker == b.worker && d.binding == b.binding)
+        });
+        if created_in_code && !bindings.iter().any(planned) {
+            let mut bindings = bindings;
+            bindings.sort();
+            bindings.dedup();
+            plans.push(DatabasePlan {
+                id: if dir.is_empty() { ".".to_owned() } else { dir },
+                engine: Engine::D1,
+                files: Vec::new(),
+                bindings,
+            });
+        }
     }
     plans
 }

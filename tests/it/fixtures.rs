@@ -47,6 +47,7 @@ fixture!(drizzle_saas);
 fixture!(d1_drizzle_drift);
 fixture!(drizzle_monorepo);
 fixture!(worker_bindings);
+fixture!(monorepo_helpers);
 
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]

@@ -269,8 +269,10 @@ fn leading_comment(comments: &[(u32, u32, String)], line: u32) -> Option<String>
             break;
         }
         expect = *l;
-        // Drizzle's `--> statement-breakpoint` is a marker, not prose.
-        if !text.starts_with('>') && !text.is_empty() {
+        // Drizzle's `--> statement-breakpoint` and the header `wrangler d1
+        // migrations create` writes (`-- Migration number: 0001 \t 2024-…`)
+        // are markers, not prose.
+        if !text.starts_with('>') && !text.starts_with("Migration number:") && !text.is_empty() {
             block.push(text);
         }
     }
@@ -334,6 +336,14 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].comment, None);
         assert_eq!(got[1].line, 3);
+    }
+
+    #[test]
+    fn wrangler_migration_headers_are_not_purposes() {
+        let sql = "-- Migration number: 0001 \t 2024-12-27T22:04:18.794Z\nCREATE TABLE a (id TEXT);\n-- Migration number: 0002\n-- People\nCREATE TABLE b (x);";
+        let got = split(sql);
+        assert_eq!(got[0].comment, None);
+        assert_eq!(got[1].comment.as_deref(), Some("People"));
     }
 
     #[test]

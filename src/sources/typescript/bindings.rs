@@ -68,6 +68,84 @@ fn is_env(obj: &str) -> bool {
 
 struct Reader<'i, 'a> {
     index: &'i CodeIndex<'a>,
+    /// Worker scopes for following arguments; `None` when only keys are
+    /// read.
+    graph: Option<&'i CallGraph>,
+    /// Callee name (the part after the last dot, or a constructed class)
+    /// → the `arguments` nodes of its call sites, by file.
+    sites: HashMap<&'a str, Vec<(usize, Node<'a>)>>,
+}
+
+/// Call sites followed for one parameter: enough for a helper called from
+/// every route of a Worker, bounded so resolution stays cheap.
+const MAX_ARGUMENT_SITES: usize = 16;
+
+impl<'i, 'a> Reader<'i, 'a> {
+    fn new(index: &'i CodeIndex<'a>, graph: Option<&'i CallGraph>) -> Self {
+        let mut sites: HashMap<&'a str, Vec<(usize, Node<'a>)>> = HashMap::new();
+        for (fi, f) in index.files.iter().enumerate().filter(|_| graph.is_some()) {
+            let calls = f.calls.iter().filter_map(|c| {
+                let name = text(c.node.child_by_field_name("function")?, f.src);
+                Some((name.rsplit('.').next()?, c.node))
+            });
+            let news = f.constructions.iter().filter_map(|(_, n)| {
+                let name = text(n.child_by_field_name("constructor")?, f.src);
+                Some((name.rsplit('.').next()?, *n))
+            });
+            for (name, node) in calls.chain(news) {
+                if let Some(args) = node.child_by_field_name("arguments") {
+                    sites.entry(name).or_default().push((fi, args));
+                }
+            }
+        }
+        Reader {
+            index,
+            graph,
+            sites,
+        }
+    }
+
+    /// What the arguments passed for `param` (of a function in file `fi`)
+    /// at its call sites in the same Worker resolve to.
+    fn argument_targets(&self, fi: usize, param: &Param, depth: u32) -> Vec<Target> {
+        let (Some(callee), Some(file), Some(graph)) =
+            (&param.callee, self.index.files.get(fi), self.graph)
+        else {
+            return Vec::new();
+        };
+        let scope = graph.scope_of(file.path);
+        let mut out = Vec::new();
+        let sites = self
+            .sites
+            .get(callee.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        for (cf, args) in sites
+            .iter()
+            .filter(|(cf, args)| {
+                let is_new = args.parent().is_some_and(|p| p.kind() == "new_expression");
+                is_new == param.constructed
+                    && self
+                        .index
+                        .files
+                        .get(*cf)
+                        .is_some_and(|f| graph.scope_of(f.path) == scope)
+            })
+            .take(MAX_ARGUMENT_SITES)
+        {
+            let arg = children(*args)
+                .into_iter()
+                .filter(|a| a.kind() != "comment")
+                .nth(param.index);
+            if let Some(arg) = arg.filter(|a| a.kind() != "spread_element") {
+                for t in self.targets(*cf, arg, depth + 2) {
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Reads every binding operation in the index into `model`.
@@ -81,7 +159,8 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
     for (n, k) in &model.code_bindings {
         kinds.entry(n.clone()).or_insert(*k);
     }
-    let reader = Reader { index };
+    let graph = CallGraph::new(index, &model.workers);
+    let reader = Reader::new(index, Some(&graph));
     // Kinds with exactly one binding name: a parameter typed with the kind
     // can only be that binding.
     let mut names_of: HashMap<BindingKind, Vec<&String>> = HashMap::new();
@@ -95,7 +174,6 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
             _ => None,
         })
         .collect();
-    let graph = CallGraph::new(index, &model.workers);
     for (fi, file) in index.files.iter().enumerate() {
         if file.src.contains("env[") {
             super::syntax::walk(file.root, |n| {
@@ -281,30 +359,81 @@ pub fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> 
     None
 }
 
-/// Parameter `name` of a function around `at`: `Some(Some(type))` when
-/// typed, `Some(None)` when untyped, `None` when there is no such
-/// parameter.
-fn param_type(at: Node<'_>, name: &str, src: &str) -> Option<Option<String>> {
+/// Parameter `name` of a function around `at`: its declared type and the
+/// function it belongs to, so arguments at its call sites can be followed.
+struct Param {
+    /// The declared type, `None` when untyped.
+    ty: Option<String>,
+    /// Position among the parameters.
+    index: usize,
+    /// The name callers use: the function or method name, or the class
+    /// name for a constructor (called as `new Class(…)`).
+    callee: Option<String>,
+    /// Whether `callee` is a class constructed with `new`.
+    constructed: bool,
+}
+
+fn param_of(at: Node<'_>, name: &str, src: &str) -> Option<Param> {
     let mut cur = at.parent();
     for _ in 0..10_000 {
         let n = cur?;
         if let Some(params) = n.child_by_field_name("parameters") {
-            for p in children(params) {
+            let list: Vec<Node<'_>> = children(params)
+                .into_iter()
+                .filter(|p| p.kind() != "comment")
+                .collect();
+            for (index, p) in list.iter().enumerate() {
                 let pat = p
                     .child_by_field_name("pattern")
-                    .or((p.kind() == "identifier").then_some(p))
+                    .or((p.kind() == "identifier").then_some(*p))
                     .map(|x| text(x, src));
                 if pat == Some(name) {
-                    return Some(
-                        p.child_by_field_name("type")
+                    let (callee, constructed) = function_name(n, src);
+                    return Some(Param {
+                        ty: p
+                            .child_by_field_name("type")
                             .map(|t| text(t, src).trim_start_matches(':').trim().to_owned()),
-                    );
+                        index,
+                        callee,
+                        constructed,
+                    });
                 }
             }
         }
         cur = n.parent();
     }
     None
+}
+
+/// The name a function is called by, and whether it is a constructor.
+fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool) {
+    let named = |n: Node<'_>, field: &str| {
+        n.child_by_field_name(field)
+            .map(|x| text(x, src).to_owned())
+    };
+    match func.kind() {
+        "function_declaration" | "generator_function_declaration" => (named(func, "name"), false),
+        "method_definition" => match named(func, "name").as_deref() {
+            Some("constructor") => {
+                let class = std::iter::successors(func.parent(), |n| n.parent())
+                    .take(4)
+                    .find(|n| {
+                        matches!(
+                            n.kind(),
+                            "class_declaration" | "class" | "abstract_class_declaration"
+                        )
+                    });
+                (class.and_then(|c| named(c, "name")), true)
+            }
+            other => (other.map(str::to_owned), false),
+        },
+        "arrow_function" | "function_expression" | "function" => match func.parent() {
+            Some(p) if p.kind() == "variable_declarator" => (named(p, "name"), false),
+            Some(p) if p.kind() == "pair" => (named(p, "key"), false),
+            _ => (None, false),
+        },
+        _ => (None, false),
+    }
 }
 
 /// What `this.<field>` holds in the class around `at`: a field
@@ -492,12 +621,20 @@ impl<'a> Reader<'_, 'a> {
                 if let Some(b) = destructured(recv, name, src) {
                     return vec![Target::Name(b)];
                 }
-                // A parameter: typed with a binding type, or named after a
-                // binding (`constructor(DB) { this.DB = DB }`).
-                match param_type(recv, name, src) {
-                    Some(Some(t)) => kind_of_type(&t).map(Target::Typed).into_iter().collect(),
-                    Some(None) => vec![Target::Name(name.to_owned())],
-                    None => Vec::new(),
+                // A parameter: what its callers pass (`loadEvents(c.env.
+                // EVENTS)`), else by its type when only one binding has
+                // that kind, else by its name (`constructor(DB) { this.DB
+                // = DB }`).
+                let Some(param) = param_of(recv, name, src) else {
+                    return Vec::new();
+                };
+                let passed = self.argument_targets(fi, &param, depth);
+                if !passed.is_empty() {
+                    return passed;
+                }
+                match param.ty {
+                    Some(t) => kind_of_type(&t).map(Target::Typed).into_iter().collect(),
+                    None => vec![Target::Name(name.to_owned())],
                 }
             }
             "call_expression" => {
@@ -602,6 +739,19 @@ impl<'a> Reader<'_, 'a> {
             "call_expression" => self
                 .helper_key(fi, node, depth)
                 .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None))),
+            // `this.todosKey`, set in the constructor from a template.
+            "member_expression"
+                if node
+                    .child_by_field_name("object")
+                    .is_some_and(|o| text(o, src) == "this") =>
+            {
+                let field = node.child_by_field_name("property").map(|p| text(p, src));
+                field
+                    .and_then(|f| class_field_value(node, f, src))
+                    .filter(|v| v.kind() != "identifier")
+                    .and_then(|v| self.key(fi, v, depth + 1))
+                    .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None)))
+            }
             _ => Some((format!("{{{}}}", placeholder(node, src)), None)),
         }
     }
@@ -760,7 +910,7 @@ fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
 /// The key pattern `node` (in file `fi`) builds, for other readers
 /// (Durable Object storage keys).
 pub fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
-    Reader { index }.key(fi, node, 0).map(|(k, _)| k)
+    Reader::new(index, None).key(fi, node, 0).map(|(k, _)| k)
 }
 
 /// The SQL a `prepare(…)` argument holds: a literal, a template (its

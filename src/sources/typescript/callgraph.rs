@@ -61,6 +61,12 @@ impl CallGraph {
         };
         for f in &index.files {
             let scope = g.scope_of(f.path);
+            for (inner, outer) in &f.nested {
+                let list = g.callers.entry((scope.clone(), inner.clone())).or_default();
+                if !list.contains(outer) {
+                    list.push(outer.clone());
+                }
+            }
             for c in &f.calls {
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no

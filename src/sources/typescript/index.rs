@@ -116,6 +116,13 @@ pub struct FileIndex<'a> {
     pub decls: BTreeMap<String, Decl<'a>>,
     /// Call sites, in source order.
     pub calls: Vec<Call<'a>>,
+    /// Named functions defined inside another one, `(inner, outer)`: a
+    /// callback or closure (`success: async () => …` inside `fetch`) runs
+    /// when its outer function does, whoever calls it.
+    pub nested: Vec<(String, String)>,
+    /// `new X(…)` sites, in source order: the constructor's name and the
+    /// `new_expression` node (its arguments are the `arguments` field).
+    pub constructions: Vec<(String, Node<'a>)>,
 }
 
 /// A class member or an interface / object-type field.
@@ -183,11 +190,26 @@ impl<'a> FileIndex<'a> {
             exports: Vec::new(),
             decls: BTreeMap::new(),
             calls: Vec::new(),
+            nested: Vec::new(),
+            constructions: Vec::new(),
         };
         for stmt in children(root) {
             res.top_level(stmt);
         }
         walk(root, |n| {
+            if matches!(n.kind(), "arrow_function" | "function_expression")
+                && let Some(inner) = function_label(n, src)
+                && let Some(outer) = enclosing_function(n, src)
+                && inner != outer
+            {
+                res.nested.push((inner, outer));
+            }
+            if n.kind() == "new_expression"
+                && let Some(c) = n.child_by_field_name("constructor")
+            {
+                let name = text(c, src).rsplit('.').next().unwrap_or_default();
+                res.constructions.push((name.to_owned(), n));
+            }
             if n.kind() == "call_expression"
                 && let Some(f) = n.child_by_field_name("function")
             {
@@ -411,39 +433,41 @@ fn name_text(node: Node<'_>, src: &str) -> String {
 
 /// The name of the function, method or const-bound arrow around `node`.
 fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
-    let mut cur = node.parent();
-    for _ in 0..10_000 {
-        let n = cur?;
-        match n.kind() {
-            "function_declaration" | "method_definition" | "generator_function_declaration" => {
-                return n
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take(10_000)
+        .find_map(|n| function_label(n, src))
+}
+
+/// The name a function node goes by: its own name, the const or object key
+/// it is bound to, or its route (`GET /v1/apps`); `None` for anonymous
+/// callbacks and non-functions.
+fn function_label(n: Node<'_>, src: &str) -> Option<String> {
+    match n.kind() {
+        "function_declaration" | "method_definition" | "generator_function_declaration" => n
+            .child_by_field_name("name")
+            .map(|x| text(x, src).to_owned()),
+        "arrow_function" | "function_expression" => {
+            if let Some(p) = n.parent()
+                && p.kind() == "variable_declarator"
+            {
+                return p
                     .child_by_field_name("name")
                     .map(|x| text(x, src).to_owned());
             }
-            "arrow_function" | "function_expression" => {
-                if let Some(p) = n.parent()
-                    && p.kind() == "variable_declarator"
-                {
-                    return p
-                        .child_by_field_name("name")
-                        .map(|x| text(x, src).to_owned());
-                }
-                if let Some(route) = route_of(n, src) {
-                    return Some(route);
-                }
-                // `export default { queue: async (batch, env) => … }`
-                if let Some(p) = n.parent()
-                    && p.kind() == "pair"
-                    && let Some(k) = p.child_by_field_name("key")
-                {
-                    return Some(name_text(k, src));
-                }
+            if let Some(route) = route_of(n, src) {
+                return Some(route);
             }
-            _ => {}
+            // `export default { queue: async (batch, env) => … }`
+            if let Some(p) = n.parent()
+                && p.kind() == "pair"
+                && let Some(k) = p.child_by_field_name("key")
+            {
+                return Some(name_text(k, src));
+            }
+            None
         }
-        cur = n.parent();
+        _ => None,
     }
-    None
 }
 
 /// The router object of the route whose inline handler holds `node`.
