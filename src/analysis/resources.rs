@@ -161,6 +161,7 @@ pub fn collect(model: &mut Model) {
             .or_insert_with(|| new_do(&c.class_name, &c.location));
         e.purpose.clone_from(&c.purpose);
         e.state.clone_from(&c.state);
+        e.mutated.clone_from(&c.mutated);
         e.methods.clone_from(&c.methods);
     }
     model.buckets = buckets.into_values().collect();
@@ -518,6 +519,7 @@ fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
         script_name: None,
         purpose: None,
         state: Vec::new(),
+        mutated: Vec::new(),
         methods: Vec::new(),
         location: loc.clone(),
     }

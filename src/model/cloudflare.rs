@@ -281,6 +281,8 @@ pub struct DurableObject {
     /// State fields: in-memory fields, storage keys, SQL tables.
     pub state: Vec<(String, String)>,
     /// Methods.
+    /// In-memory fields a method other than the constructor changes.
+    pub mutated: Vec<String>,
     pub methods: Vec<DoMethod>,
     /// First declaration.
     pub location: Location,
@@ -420,6 +422,9 @@ pub struct CodeDurableObject {
     /// State: in-memory fields, `storage` keys and SQL tables, as
     /// `name: type` pairs.
     pub state: Vec<(String, String)>,
+    /// In-memory fields a method other than the constructor changes
+    /// (`this.count++`, `this.sessions.set(…)`): state, not settings.
+    pub mutated: Vec<String>,
     /// Methods with purposes and callers.
     pub methods: Vec<DoMethod>,
     /// `CREATE TABLE …` run through `storage.sql.exec`, with where.

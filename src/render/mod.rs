@@ -212,6 +212,7 @@ mod hand_built {
                 script_name: None,
                 purpose: Some("Chat room".into()),
                 state: vec![("members".into(), "Map<string, WebSocket>".into())],
+                mutated: vec!["members".into()],
                 methods: vec![DoMethod {
                     name: "connect".into(),
                     purpose: "WebSocket connection".into(),

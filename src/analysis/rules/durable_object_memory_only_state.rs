@@ -7,8 +7,11 @@ use crate::model::{Finding, FindingSeverity, Model};
 /// Documentation shown in the README.
 pub const DOC: &str = "\
 ## What it finds
-A Durable Object class with in-memory fields and no `storage` keys or
-`storage.sql` tables.
+A Durable Object class whose methods change in-memory fields
+(`this.count++`, `this.sessions.set(…)`) and that has no `storage` keys or
+`storage.sql` tables. Fields only set where they are declared or in the
+constructor (`defaultPort = 8080`, `server = new McpServer(…)`) are
+settings, not state.
 
 ## Why it matters
 An object is evicted when idle and restarted on deploys: in-memory state
@@ -32,6 +35,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .iter()
             .filter(|(k, _)| !k.starts_with("storage[") && !k.starts_with("sql."))
             .map(|(k, _)| k.as_str())
+            .filter(|k| d.mutated.iter().any(|m| m == k))
             .collect();
         if persisted || in_memory.is_empty() {
             continue;

@@ -36,6 +36,48 @@ fn field_type(m: &Member<'_>, src: &str) -> String {
         .map_or_else(|| "unknown".into(), |v| value_type(v, src))
 }
 
+/// Methods that change a collection in place.
+const MUTATORS: &[&str] = &[
+    "set", "add", "delete", "clear", "push", "pop", "shift", "unshift", "splice",
+];
+
+/// Fields a method other than the constructor assigns (`this.x = …`,
+/// `this.x += …`, `this.x++`) or changes in place (`this.x.set(…)`), in
+/// first-seen order.
+fn mutated_fields(members: &[Member<'_>], src: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in members
+        .iter()
+        .filter(|m| m.is_method && m.name != "constructor")
+    {
+        walk(m.node, |n| {
+            let target = match n.kind() {
+                "assignment_expression" | "augmented_assignment_expression" => {
+                    n.child_by_field_name("left")
+                }
+                "update_expression" => n.child_by_field_name("argument"),
+                "call_expression" => n
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "member_expression")
+                    .filter(|f| {
+                        f.child_by_field_name("property")
+                            .is_some_and(|p| MUTATORS.contains(&text(p, src)))
+                    })
+                    .and_then(|f| f.child_by_field_name("object")),
+                _ => None,
+            };
+            let Some(field) = target.and_then(|t| text(t, src).strip_prefix("this.")) else {
+                return;
+            };
+            let field = field.split(['.', '[']).next().unwrap_or(field);
+            if !field.is_empty() && !out.iter().any(|f| f == field) {
+                out.push(field.to_owned());
+            }
+        });
+    }
+    out
+}
+
 /// `new Map<string, WebSocket>()` → `Map<string, WebSocket>`.
 fn new_type(v: Node<'_>, src: &str) -> String {
     let ctor = v
@@ -233,6 +275,7 @@ pub fn extract(
             out.push(CodeDurableObject {
                 class_name: name.clone(),
                 purpose: file.doc(decl),
+                mutated: mutated_fields(&members, file.src),
                 state,
                 methods,
                 sql,
