@@ -59,7 +59,11 @@ fn frequency_text(parts: &[Trigger]) -> String {
 
 /// `List by slug` is `Get by slug` when the compared columns cover the
 /// primary key or a unique index: at most one row comes back.
-fn operation_for(table: &crate::model::Table, operation: &str, columns: &[String]) -> String {
+pub(super) fn operation_for(
+    table: &crate::model::Table,
+    operation: &str,
+    columns: &[String],
+) -> String {
     let covers = |key: &[String]| !key.is_empty() && key.iter().all(|k| columns.contains(k));
     let unique = covers(&table.primary_key)
         || table.indexes.iter().any(|i| {

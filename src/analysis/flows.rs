@@ -174,11 +174,25 @@ fn action(model: &Model, op: &ResourceOp) -> String {
         ),
         (BindingKind::D1, _) => match op.queries.as_slice() {
             [] => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
-            shapes => shapes
-                .iter()
-                .map(|q| format!("D1 {}: {}", q.table, q.operation))
-                .collect::<Vec<_>>()
-                .join("; "),
+            shapes => {
+                let db = super::database_of_op(model, op).and_then(|i| model.databases.get(i));
+                shapes
+                    .iter()
+                    .map(|q| {
+                        let table = db.and_then(|d| {
+                            d.tables
+                                .iter()
+                                .find(|t| t.name.eq_ignore_ascii_case(&q.table))
+                        });
+                        let operation = table.map_or_else(
+                            || q.operation.clone(),
+                            |t| super::access::operation_for(t, &q.operation, &q.filter_columns),
+                        );
+                        format!("D1 {}: {operation}", q.table)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
         },
         (BindingKind::QueueProducer, _) => {
             format!("Send to queue {}", queue_name(model, &op.binding))

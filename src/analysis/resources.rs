@@ -390,6 +390,28 @@ fn from_code(
             q.message_schema = fields;
         }
     }
+    // A dead letter queue nobody sends to holds the messages of the
+    // queues it serves: their schema, when they agree on one.
+    let mut served: BTreeMap<String, Vec<Vec<(String, String)>>> = BTreeMap::new();
+    for q in queues.values() {
+        for c in &q.consumers {
+            if let Some(dlq) = &c.settings.dead_letter_queue
+                && !q.message_schema.is_empty()
+            {
+                let list = served.entry(dlq.clone()).or_default();
+                if !list.contains(&q.message_schema) {
+                    list.push(q.message_schema.clone());
+                }
+            }
+        }
+    }
+    for q in queues.values_mut() {
+        if let Some([schema]) = served.get(&q.name).map(Vec::as_slice)
+            && q.message_schema.is_empty()
+        {
+            q.message_schema.clone_from(schema);
+        }
+    }
     // Lifecycle and TTL once every operation on a pattern is known.
     for b in buckets.values_mut() {
         for p in &mut b.path_patterns {

@@ -269,6 +269,21 @@ fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
 }
 
 /// Placeholder name for an expression: `appId`, `app.id` → `appId`.
+/// Methods that reshape a string without changing what it names.
+const STRING_METHODS: &[&str] = &[
+    "slice",
+    "substring",
+    "toLowerCase",
+    "toUpperCase",
+    "trim",
+    "toString",
+    "padStart",
+    "padEnd",
+    "replace",
+    "replaceAll",
+    "normalize",
+];
+
 fn placeholder(node: Node<'_>, src: &str) -> String {
     let node = unwrap_expr(node);
     let raw = match node.kind() {
@@ -312,7 +327,21 @@ fn placeholder(node: Node<'_>, src: &str) -> String {
                 ("String" | "encodeURIComponent" | "encodeURI" | "Number", Some(a)) => {
                     return placeholder(*a, src);
                 }
-                _ => callee.rsplit('.').next().unwrap_or("value").to_owned(),
+                _ => {
+                    // `id.toLowerCase()`, `crypto.randomUUID().slice(0, 8)`:
+                    // a string method names what it is called on.
+                    let f = node.child_by_field_name("function").map(unwrap_expr);
+                    if let Some(f) = f.filter(|f| f.kind() == "member_expression")
+                        && let (Some(obj), Some(method)) = (
+                            f.child_by_field_name("object"),
+                            f.child_by_field_name("property").map(|p| text(p, src)),
+                        )
+                        && STRING_METHODS.contains(&method)
+                    {
+                        return placeholder(obj, src);
+                    }
+                    callee.rsplit('.').next().unwrap_or("value").to_owned()
+                }
             }
         }
         _ => "value".to_owned(),
@@ -1357,6 +1386,21 @@ mod tests {
             tables_named("UPDATE upload_jobs SET status = ?"),
             vec!["upload_jobs"]
         );
+    }
+
+    #[test]
+    fn placeholders_are_named_after_what_a_string_method_reshapes() {
+        let src = "k(`a/${crypto.randomUUID().slice(0, 8)}/${user.id}/${String(n)}/${name.trim().toLowerCase()}`)";
+        let file = super::super::parse::parse_source("a.ts", src).unwrap();
+        let mut names = Vec::new();
+        super::super::syntax::walk(file.tree.root_node(), |n| {
+            if n.kind() == "template_substitution"
+                && let Some(e) = n.named_child(0)
+            {
+                names.push(placeholder(e, src));
+            }
+        });
+        assert_eq!(names, vec!["randomUUID", "userId", "n", "name"]);
     }
 
     #[test]

@@ -105,6 +105,33 @@ impl CallGraph {
             .map_or(&[], Vec::as_slice)
     }
 
+    /// The first call site on the way from `caller` down through `callee`
+    /// to `actor`.
+    fn site_below(
+        &self,
+        scope: &str,
+        caller: &str,
+        callee: &str,
+        actor: &str,
+        toward: &HashMap<String, String>,
+    ) -> Option<Location> {
+        let (mut from, mut to) = (caller.to_owned(), callee.to_owned());
+        for _ in 0..16 {
+            if let Some(site) = self
+                .sites
+                .get(&(scope.to_owned(), from.clone(), to.clone()))
+            {
+                return Some(site.clone());
+            }
+            if to == actor {
+                return None;
+            }
+            let below = toward.get(&to)?.clone();
+            from = std::mem::replace(&mut to, below);
+        }
+        None
+    }
+
     /// Fills `op.entries` (the entry points reaching its actor) and
     /// `op.anchors` (where in each the call leading to it is).
     pub fn place(&self, op: &mut ResourceOp) {
@@ -113,8 +140,11 @@ impl CallGraph {
         };
         let scope = self.scope_of(&op.location.path);
         // Breadth-first up the callers, remembering for each function the
-        // first call site seen from an entry point.
+        // one it was reached from (toward the operation), so the call
+        // leading there can be found below a caller that has none of its
+        // own (a handler wired as `queue: reindex` calls nothing itself).
         let mut entries: Vec<(String, Location)> = Vec::new();
+        let mut toward: HashMap<String, String> = HashMap::new();
         let mut seen: Vec<String> = vec![actor.clone()];
         let mut frontier: Vec<String> = vec![actor.clone()];
         for _ in 0..8 {
@@ -128,15 +158,12 @@ impl CallGraph {
                 }
                 for caller in self.callers_of(&scope, f) {
                     if is_entry(caller) && !entries.iter().any(|(e, _)| e == caller) {
-                        let site = self
-                            .sites
-                            .get(&(scope.clone(), caller.clone(), f.clone()))
-                            .cloned()
-                            .unwrap_or_else(|| op.location.clone());
-                        entries.push((caller.clone(), site));
+                        let site = self.site_below(&scope, caller, f, &actor, &toward);
+                        entries.push((caller.clone(), site.unwrap_or_else(|| op.location.clone())));
                     }
                     if !seen.contains(caller) && seen.len() < 256 {
                         seen.push(caller.clone());
+                        toward.insert(caller.clone(), f.clone());
                         next.push(caller.clone());
                     }
                 }

@@ -204,6 +204,13 @@ impl<'a> FileIndex<'a> {
             {
                 res.nested.push((inner, outer));
             }
+            // `export default { queue: queueConsumer }`: the runtime calls
+            // `queueConsumer` as the `queue` handler.
+            if n.kind() == "pair"
+                && let Some(handler) = exported_handler(n, src)
+            {
+                res.nested.push(handler);
+            }
             if n.kind() == "new_expression"
                 && let Some(c) = n.child_by_field_name("constructor")
             {
@@ -429,6 +436,31 @@ impl<'a> FileIndex<'a> {
 
 fn name_text(node: Node<'_>, src: &str) -> String {
     string_value(node, src).unwrap_or_else(|| text(node, src).to_owned())
+}
+
+/// `(function, handler)` for a pair of the default-exported handler
+/// object that names a function (`queue: queueConsumer`, `fetch:
+/// app.fetch` → `("fetch", "fetch")` is skipped as a self-edge).
+fn exported_handler(pair: Node<'_>, src: &str) -> Option<(String, String)> {
+    let key = name_text(pair.child_by_field_name("key")?, src);
+    if !super::callgraph::is_entry(&key) {
+        return None;
+    }
+    let value = pair.child_by_field_name("value")?;
+    let func = match value.kind() {
+        "identifier" => text(value, src),
+        "member_expression" => text(value.child_by_field_name("property")?, src),
+        _ => return None,
+    };
+    let mut up = pair.parent().filter(|o| o.kind() == "object")?.parent()?;
+    while matches!(
+        up.kind(),
+        "parenthesized_expression" | "as_expression" | "satisfies_expression"
+    ) {
+        up = up.parent()?;
+    }
+    let is_default = up.kind() == "export_statement" && up.child_by_field_name("value").is_some();
+    (is_default && func != key).then(|| (func.to_owned(), key))
 }
 
 /// The name of the function, method or const-bound arrow around `node`.
