@@ -323,9 +323,19 @@ fn placeholder(node: Node<'_>, src: &str) -> String {
                 .child_by_field_name("arguments")
                 .map(children)
                 .unwrap_or_default();
+            let method = callee.rsplit('.').next().unwrap_or("");
             match (callee, args.first()) {
                 ("String" | "encodeURIComponent" | "encodeURI" | "Number", Some(a)) => {
                     return placeholder(*a, src);
+                }
+                // `c.req.param("id")`, `url.searchParams.get("name")`: the
+                // name asked for.
+                (_, Some(a))
+                    if matches!(method, "param" | "query" | "header" | "get")
+                        && args.len() == 1
+                        && string_value(*a, src).is_some() =>
+                {
+                    string_value(*a, src).unwrap_or_default()
                 }
                 _ => {
                     // `id.toLowerCase()`, `crypto.randomUUID().slice(0, 8)`:
@@ -928,6 +938,15 @@ fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
                 if let Some(d) = n.parent().filter(|p| p.kind() == "variable_declarator") {
                     return doc_comment(d, src);
                 }
+                // A route handler is its own unit: the comment above its
+                // `app.post("/upload", …)` statement, not the doc of the
+                // function that registers every route.
+                if super::index::route_of(n, src).is_some() {
+                    let stmt = std::iter::successors(n.parent(), |p| p.parent())
+                        .take(8)
+                        .find(|p| p.kind() == "expression_statement")?;
+                    return doc_comment(stmt, src);
+                }
             }
             _ => {}
         }
@@ -1390,7 +1409,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_named_after_what_a_string_method_reshapes() {
-        let src = "k(`a/${crypto.randomUUID().slice(0, 8)}/${user.id}/${String(n)}/${name.trim().toLowerCase()}`)";
+        let src = "k(`a/${crypto.randomUUID().slice(0, 8)}/${user.id}/${String(n)}/${name.trim().toLowerCase()}/${c.req.param(\"boardId\")}`)";
         let file = super::super::parse::parse_source("a.ts", src).unwrap();
         let mut names = Vec::new();
         super::super::syntax::walk(file.tree.root_node(), |n| {
@@ -1400,7 +1419,7 @@ mod tests {
                 names.push(placeholder(e, src));
             }
         });
-        assert_eq!(names, vec!["randomUUID", "userId", "n", "name"]);
+        assert_eq!(names, vec!["randomUUID", "userId", "n", "name", "boardId"]);
     }
 
     #[test]

@@ -256,7 +256,11 @@ pub fn extract(
                                 && range.contains(&c.node.start_byte())
                                 && let Some(e) = &c.enclosing
                             {
-                                let label = format!("{e}() (internal)");
+                                let label = if crate::model::is_route(e) {
+                                    format!("{e} (internal)")
+                                } else {
+                                    format!("{e}() (internal)")
+                                };
                                 if !by.contains(&label) && *e != m.name {
                                     by.push(label);
                                 }

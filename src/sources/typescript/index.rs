@@ -523,7 +523,7 @@ fn route_router(node: Node<'_>, src: &str) -> Option<String> {
 
 /// `GET /v1/apps` when `handler` is an inline handler of a Hono /
 /// itty-router / Express-style route: `app.get("/v1/apps", …, handler)`.
-fn route_of(handler: Node<'_>, src: &str) -> Option<String> {
+pub fn route_of(handler: Node<'_>, src: &str) -> Option<String> {
     let args = handler.parent().filter(|p| p.kind() == "arguments")?;
     let call = args.parent()?;
     let f = call.child_by_field_name("function")?;

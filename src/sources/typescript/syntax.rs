@@ -160,12 +160,44 @@ fn clean_comment(raw: &str) -> String {
         .map(|b| b.strip_suffix("*/").unwrap_or(b))
         .or_else(|| raw.strip_prefix("//"))
         .unwrap_or(raw);
-    body.lines()
+    // The summary: the first paragraph, up to a tag, a blank line, or a
+    // line that starts a new sentence without the one before ending in
+    // punctuation (`Create the app\nHandles uploads` is two sentences).
+    let lines: Vec<&str> = body
+        .lines()
         .map(|l| l.trim().trim_start_matches('*').trim())
-        .take_while(|l| !l.starts_with('@'))
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty() && !l.starts_with('@'))
+        .collect();
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let prev = lines[i - 1];
+            if starts_sentence(prev, line) {
+                break;
+            }
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// Whether `line` begins a sentence of its own after `prev`.
+fn starts_sentence(prev: &str, line: &str) -> bool {
+    const CONTINUES: &[&str] = &[
+        "a", "an", "the", "of", "in", "to", "for", "and", "or", "with", "by", "on", "from", "as",
+    ];
+    let last_word = prev
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let open_end = prev.ends_with([',', '(', '-']) || CONTINUES.contains(&last_word.as_str());
+    let starts_new = line.starts_with(|c: char| c.is_uppercase())
+        || line.starts_with("- ")
+        || prev.ends_with(':');
+    starts_new && !open_end
 }
 
 /// Calls `f` on every node under `root` in pre-order, iteratively.
@@ -215,5 +247,30 @@ mod tests {
             "Users of the app."
         );
         assert_eq!(clean_comment("// Plain note"), "Plain note");
+    }
+
+    #[test]
+    fn a_jsdoc_summary_is_its_first_sentence_or_paragraph() {
+        assert_eq!(
+            clean_comment(
+                "/**\n * Create the app with all endpoints\n * Handles uploads and rooms\n */"
+            ),
+            "Create the app with all endpoints"
+        );
+        assert_eq!(
+            clean_comment(
+                "/**\n * WorkflowStatusDO - state of a workflow\n *\n * Responsibilities:\n * - Track steps\n */"
+            ),
+            "WorkflowStatusDO - state of a workflow"
+        );
+        // A sentence wrapped before a proper noun continues.
+        assert_eq!(
+            clean_comment("/**\n * Progress kept in the\n * Durable Object's storage\n */"),
+            "Progress kept in the Durable Object's storage"
+        );
+        assert_eq!(
+            clean_comment("/** Uploads waiting,\n * Deleted by the consumer */"),
+            "Uploads waiting, Deleted by the consumer"
+        );
     }
 }
