@@ -48,8 +48,11 @@ impl SourceKind {
         let ext = file_name.rsplit_once('.')?.1;
         match ext {
             "sql" => Some(SourceKind::Sql),
+            // Declaration files too: `worker-configuration.d.ts` (what
+            // `wrangler types` writes) is often the only place binding
+            // kinds are declared.
             "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "jsx" => {
-                (!file_name.ends_with(".d.ts")).then_some(SourceKind::TypeScript)
+                Some(SourceKind::TypeScript)
             }
             "rs" => Some(SourceKind::Rust),
             _ => None,
@@ -569,7 +572,10 @@ mod tests {
             SourceKind::classify("index.tsx"),
             Some(SourceKind::TypeScript)
         );
-        assert_eq!(SourceKind::classify("worker-configuration.d.ts"), None);
+        assert_eq!(
+            SourceKind::classify("worker-configuration.d.ts"),
+            Some(SourceKind::TypeScript)
+        );
         assert_eq!(SourceKind::classify("lib.rs"), Some(SourceKind::Rust));
         assert_eq!(SourceKind::classify("README.md"), None);
     }

@@ -1211,8 +1211,20 @@ pub fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageType> {
 /// → Counter, a number → Number, a string → String, buffers → Binary;
 /// `None` when the code does not say.
 fn value_type(node: Node<'_>, src: &str) -> Option<String> {
-    let node = unwrap_expr(node);
+    let mut node = unwrap_expr(node);
+    if node.kind() == "await_expression"
+        && let Some(inner) = node.named_child(0)
+    {
+        node = unwrap_expr(inner);
+    }
     let t = text(node, src);
+    // `await request.text()`, `await res.arrayBuffer()`, `request.body`.
+    if node.kind() == "call_expression" && t.ends_with(".text()") {
+        return Some("String".into());
+    }
+    if t.ends_with(".arrayBuffer()") || t.ends_with(".body") {
+        return Some("Binary".into());
+    }
     if t.starts_with("JSON.stringify") {
         return Some("JSON".into());
     }

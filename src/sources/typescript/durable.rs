@@ -134,7 +134,14 @@ pub fn extract(
             }
         }
     }
-    for (fi, file) in index.files.iter().enumerate() {
+    // Declaration files declare the runtime's own `DurableObject` class,
+    // not the project's.
+    for (fi, file) in index
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.path.ends_with(".d.ts"))
+    {
         for (name, decl) in &file.decls {
             if decl.kind != DeclKind::Class {
                 continue;

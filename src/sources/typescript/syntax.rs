@@ -161,19 +161,30 @@ fn clean_comment(raw: &str) -> String {
         .or_else(|| raw.strip_prefix("//"))
         .unwrap_or(raw);
     // The summary: the first paragraph, up to a tag, a blank line, or a
-    // line that starts a new sentence without the one before ending in
-    // punctuation (`Create the app\nHandles uploads` is two sentences).
+    // line broken before the author's wrap width that starts a new
+    // sentence (`Create the app\nHandles all uploads` is two sentences; a
+    // sentence wrapped at the width before `Durable Object` is one).
     let lines: Vec<&str> = body
         .lines()
         .map(|l| l.trim().trim_start_matches('*').trim())
         .skip_while(|l| l.is_empty())
         .take_while(|l| !l.is_empty() && !l.starts_with('@'))
         .collect();
+    // Where the author wraps: a line break well before it was deliberate.
+    // (At least 60 columns: a short block's lines are not its width.)
+    let width = lines
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(60);
     let mut out = String::new();
     for (i, line) in lines.iter().enumerate() {
         if i > 0 {
             let prev = lines[i - 1];
-            if starts_sentence(prev, line) {
+            let first_word = line.split_whitespace().next().unwrap_or("");
+            let deliberate = prev.chars().count() + 1 + first_word.chars().count() <= width;
+            if deliberate && starts_sentence(prev, line) {
                 break;
             }
             out.push(' ');
@@ -271,6 +282,12 @@ mod tests {
         assert_eq!(
             clean_comment("/** Uploads waiting,\n * Deleted by the consumer */"),
             "Uploads waiting, Deleted by the consumer"
+        );
+        assert_eq!(
+            clean_comment(
+                "/**\n * The object exposes an RPC method sayHello which will be invoked when a Durable\n * Object instance receives a request from a Worker\n */"
+            ),
+            "The object exposes an RPC method sayHello which will be invoked when a Durable Object instance receives a request from a Worker"
         );
     }
 }
