@@ -127,6 +127,13 @@ fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
+/// Whether `path` lies in a test folder (`test/`, `tests/`, `__tests__/`,
+/// `__mocks__/`, `e2e/`).
+pub fn in_test_dir(path: &str) -> bool {
+    path.split('/')
+        .any(|c| matches!(c, "__tests__" | "test" | "tests" | "__mocks__" | "e2e"))
+}
+
 /// Reads every file into `model`.
 pub fn extract(files: &[SourceFile], model: &mut Model) {
     let of = |k: SourceKind| files.iter().filter(move |f| f.kind == k);
@@ -147,7 +154,10 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
     let journals: BTreeMap<String, Vec<String>> = of(SourceKind::DrizzleJournal)
         .filter_map(|f| Some((parent(parent(&f.path)).to_owned(), journal_tags(f)?)))
         .collect();
-    let sql: Vec<&SourceFile> = of(SourceKind::Sql).collect();
+    // pgTAP suites and test seeds are not a database the app runs.
+    let sql: Vec<&SourceFile> = of(SourceKind::Sql)
+        .filter(|f| !in_test_dir(&f.path))
+        .collect();
     let code_ddl = code_ddl(model);
     let plans = plan_databases(
         &model.workers,

@@ -65,6 +65,20 @@ fn prefix(sql: &str) -> &str {
     &sql[..end]
 }
 
+/// The first `n` tokens of `sql` as upper-case words (`None` for a token
+/// that is not an unquoted word).
+pub fn leading_keywords(sql: &str, n: usize) -> Vec<Option<String>> {
+    significant_tokens(prefix(sql))
+        .unwrap_or_default()
+        .iter()
+        .take(n)
+        .map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Reads the schema effect of `sql`.
 pub fn head(sql: &str) -> Head {
     let Some(tokens) = significant_tokens(prefix(sql)) else {

@@ -74,6 +74,10 @@ struct Reader<'i, 'a> {
     /// Callee name (the part after the last dot, or a constructed class)
     /// → the `arguments` nodes of its call sites, by file.
     sites: HashMap<&'a str, Vec<(usize, Node<'a>)>>,
+    /// What callers pass for a parameter, by (file, function, position,
+    /// depth):
+    /// a helper called from every route is resolved once.
+    passed: std::cell::RefCell<HashMap<(usize, usize, usize, u32), Vec<Target>>>,
 }
 
 /// Call sites followed for one parameter: enough for a helper called from
@@ -102,6 +106,7 @@ impl<'i, 'a> Reader<'i, 'a> {
             index,
             graph,
             sites,
+            passed: std::cell::RefCell::new(HashMap::new()),
         }
     }
 
@@ -113,6 +118,14 @@ impl<'i, 'a> Reader<'i, 'a> {
         else {
             return Vec::new();
         };
+        // By depth too: a walk cut short deeper down must not stand in for
+        // a full one.
+        let key = (fi, param.func, param.index, depth);
+        if let Some(known) = self.passed.borrow().get(&key) {
+            return known.clone();
+        }
+        // Seen while being resolved (recursion through itself): nothing.
+        self.passed.borrow_mut().insert(key, Vec::new());
         let scope = graph.scope_of(file.path);
         let mut out = Vec::new();
         let sites = self
@@ -144,6 +157,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 }
             }
         }
+        self.passed.borrow_mut().insert(key, out.clone());
         out
     }
 }
@@ -410,6 +424,8 @@ struct Param {
     callee: Option<String>,
     /// Whether `callee` is a class constructed with `new`.
     constructed: bool,
+    /// The function's node id, for memoising what its callers pass.
+    func: usize,
 }
 
 fn param_of(at: Node<'_>, name: &str, src: &str) -> Option<Param> {
@@ -429,6 +445,7 @@ fn param_of(at: Node<'_>, name: &str, src: &str) -> Option<Param> {
                 if pat == Some(name) {
                     let (callee, constructed) = function_name(n, src);
                     return Some(Param {
+                        func: n.id(),
                         ty: p
                             .child_by_field_name("type")
                             .map(|t| text(t, src).trim_start_matches(':').trim().to_owned()),
@@ -667,7 +684,17 @@ impl<'a> Reader<'_, 'a> {
                 let Some(param) = param_of(recv, name, src) else {
                     return Vec::new();
                 };
-                let passed = self.argument_targets(fi, &param, depth);
+                // Only a parameter that can hold a binding is worth following:
+                // typed with a binding type, or untyped (JavaScript).
+                let may_bind = param
+                    .ty
+                    .as_deref()
+                    .is_none_or(|t| kind_of_type(t).is_some());
+                let passed = if may_bind {
+                    self.argument_targets(fi, &param, depth)
+                } else {
+                    Vec::new()
+                };
                 if !passed.is_empty() {
                     return passed;
                 }

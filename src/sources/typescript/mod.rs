@@ -67,11 +67,7 @@ fn mentions_env(text: &str) -> bool {
 /// calls would read as key patterns).
 fn is_test(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.contains(".test.")
-        || name.contains(".spec.")
-        || path
-            .split('/')
-            .any(|c| matches!(c, "__tests__" | "test" | "tests" | "__mocks__" | "e2e"))
+    name.contains(".test.") || name.contains(".spec.") || super::in_test_dir(path)
 }
 
 /// Whether `text` names `word` as a whole word (`this.DB`, `DB.prepare`,
