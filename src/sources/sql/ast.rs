@@ -359,7 +359,6 @@ fn alter(b: &mut Builder, name: &str, op: AlterTableOperation, loc: &Location) -
                     }
                     // `ADD GENERATED … AS IDENTITY`, as pg_dump writes it.
                     AlterColumnOperation::AddGenerated { .. } => c.autoincrement = true,
-                    _ => {}
                 }
             }
         }

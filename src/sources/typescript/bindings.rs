@@ -77,8 +77,11 @@ struct Reader<'i, 'a> {
     /// What callers pass for a parameter, by (file, function, position,
     /// depth):
     /// a helper called from every route is resolved once.
-    passed: std::cell::RefCell<HashMap<(usize, usize, usize, u32), Vec<Target>>>,
+    passed: std::cell::RefCell<HashMap<PassedKey, Vec<Target>>>,
 }
+
+/// (file, function node id, parameter position, depth).
+type PassedKey = (usize, usize, usize, u32);
 
 /// Call sites followed for one parameter: enough for a helper called from
 /// every route of a Worker, bounded so resolution stays cheap.
