@@ -40,8 +40,8 @@ fn compress(names: &[String]) -> String {
     out.join(", ")
 }
 
-fn queue_name(model: &Model, binding: &str) -> String {
-    super::binding_target(model, BindingKind::QueueProducer, binding)
+fn queue_name(model: &Model, op: &ResourceOp) -> String {
+    compress(&super::queue_names(model, op))
 }
 
 fn do_class(model: &Model, binding: &str) -> String {
@@ -67,7 +67,7 @@ fn step(model: &Model, op: &ResourceOp) -> (String, Option<String>) {
                 .map(str::to_owned),
         ),
         BindingKind::Kv => (format!("KV {}", op.binding), None),
-        BindingKind::QueueProducer => ("Queue".to_owned(), Some(queue_name(model, &op.binding))),
+        BindingKind::QueueProducer => ("Queue".to_owned(), Some(queue_name(model, op))),
         BindingKind::D1 => ("D1".to_owned(), op.key.clone()),
         BindingKind::DurableObject => (format!("DO {}", do_class(model, &op.binding)), None),
         _ => (op.binding.clone(), None),
@@ -195,7 +195,7 @@ fn action(model: &Model, op: &ResourceOp) -> String {
             }
         },
         (BindingKind::QueueProducer, _) => {
-            format!("Send to queue {}", queue_name(model, &op.binding))
+            format!("Send to queue {}", queue_name(model, op))
         }
         (kind, o) => {
             let verb = match o {

@@ -28,6 +28,31 @@ fn binding_target(model: &Model, kind: crate::model::BindingKind, name: &str) ->
         .unwrap_or_else(|| name.to_owned())
 }
 
+/// The queues a send reaches: what its binding names in the operation's
+/// Worker and each of its environments (`[env.staging]` may point the same
+/// binding at another queue), else wherever config binds that name.
+fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
+    let config = Worker::owning(&model.workers, &op.location.path).map(|w| &w.location.path);
+    let mut names: Vec<String> = model
+        .workers
+        .iter()
+        .filter(|w| Some(&w.location.path) == config)
+        .flat_map(|w| &w.bindings)
+        .filter(|b| b.kind == crate::model::BindingKind::QueueProducer && b.name == op.binding)
+        .filter_map(|b| b.target.clone())
+        .collect();
+    names.sort();
+    names.dedup();
+    if names.is_empty() {
+        names.push(binding_target(
+            model,
+            crate::model::BindingKind::QueueProducer,
+            &op.binding,
+        ));
+    }
+    names
+}
+
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
 fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {

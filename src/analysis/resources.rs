@@ -337,19 +337,20 @@ fn from_code(
                 }
             }
             BindingKind::QueueProducer => {
-                let name = super::binding_target(model, BindingKind::QueueProducer, &op.binding);
-                let q = queues.entry(name.clone()).or_insert_with(|| Queue {
-                    name,
-                    producers: Vec::new(),
-                    consumers: Vec::new(),
-                    is_dead_letter_queue: false,
-                    message_schema: Vec::new(),
-                    processing: Vec::new(),
-                    location: op.location.clone(),
-                });
-                for (field, ty) in &op.message {
-                    if !q.message_schema.iter().any(|(f, _)| f == field) {
-                        q.message_schema.push((field.clone(), ty.clone()));
+                for name in super::queue_names(model, op) {
+                    let q = queues.entry(name.clone()).or_insert_with(|| Queue {
+                        name,
+                        producers: Vec::new(),
+                        consumers: Vec::new(),
+                        is_dead_letter_queue: false,
+                        message_schema: Vec::new(),
+                        processing: Vec::new(),
+                        location: op.location.clone(),
+                    });
+                    for (field, ty) in &op.message {
+                        if !q.message_schema.iter().any(|(f, _)| f == field) {
+                            q.message_schema.push((field.clone(), ty.clone()));
+                        }
                     }
                 }
             }
