@@ -1,22 +1,28 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
-use crate::model::{AccessPattern, BindingKind, Location, Model, OpKind, Worker};
+use crate::model::{AccessPattern, BindingKind, Location, Model, OpKind, ResourceOp, Worker};
 use std::collections::BTreeMap;
 
 /// How often an entry point runs, and the trigger it is named after:
 /// `("High", "GET /v1/apps")`, `("Per message", "upload-queue-p0")`,
 /// `("Per cron run", "0 3 * * *")`.
-fn frequency(worker: Option<&Worker>, entry: &str) -> Trigger {
+fn frequency(worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
     if crate::model::is_route(entry) || entry == "fetch" {
         return ("High".into(), entry.into());
     }
     match entry {
         "queue" => {
-            let queues: Vec<&str> = worker
-                .map(|w| w.consumers.iter().map(|c| c.queue.as_str()).collect())
+            let queues: Vec<String> = worker
+                .map(|w| {
+                    w.consumers
+                        .iter()
+                        .map(|c| c.queue.clone())
+                        .filter(|q| op.runs_for_queue(q))
+                        .collect()
+                })
                 .unwrap_or_default();
-            ("Per message".into(), queues.join(", "))
+            ("Per message".into(), super::flows::compress(&queues))
         }
         "scheduled" => {
             let crons = worker.map(|w| w.crons.join(", ")).unwrap_or_default();
@@ -100,7 +106,11 @@ pub fn collect(model: &mut Model) {
         let worker = Worker::owning(&model.workers, &op.location.path);
         let db = super::database_of_op(model, op);
         let Some(db) = db else { continue };
-        let mut freq: Vec<Trigger> = op.entries.iter().map(|e| frequency(worker, e)).collect();
+        let mut freq: Vec<Trigger> = op
+            .entries
+            .iter()
+            .map(|e| frequency(worker, op, e))
+            .collect();
         if freq.is_empty() {
             freq.push((
                 "Unknown".into(),

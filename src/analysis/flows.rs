@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 /// `upload-queue-p0`, …, `upload-queue-p3` → `upload-queue-p0..p3`: runs
 /// of three or more names that differ only in a trailing number become a
 /// range; other names are listed.
-fn compress(names: &[String]) -> String {
+pub(super) fn compress(names: &[String]) -> String {
     let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
     names.sort_unstable();
     names.dedup();
@@ -238,35 +238,62 @@ pub fn collect(model: &mut Model) {
             continue;
         };
         let at = (*first).clone();
-        let steps = render_steps(ops.iter().map(|(_, op)| step(model, op)).collect());
-        if steps.len() >= 2 || (entry == "queue" && !steps.is_empty()) {
-            let label = entry_label(model, &entry, &at);
-            flows.push(Flow {
-                entry: if several && !worker.is_empty() {
-                    format!("[{worker}] {label}")
-                } else {
-                    label
-                },
-                steps,
-                location: at.clone(),
-            });
+        let prefix = |label: String| {
+            if several && !worker.is_empty() {
+                format!("[{worker}] {label}")
+            } else {
+                label
+            }
+        };
+        let consumer_worker = Worker::owning(&model.workers, &at.path).filter(|_| entry == "queue");
+        let Some(w) = consumer_worker else {
+            let steps = render_steps(ops.iter().map(|(_, op)| step(model, op)).collect());
+            if steps.len() >= 2 {
+                flows.push(Flow {
+                    entry: prefix(entry_label(model, &entry, &at)),
+                    steps,
+                    location: at.clone(),
+                });
+            }
+            continue;
+        };
+        // A consumer's operations, less those a `batch.queue` check keeps
+        // for other queues; queues that run the same operations share a
+        // flow line.
+        let handler = model.queue_handlers.iter().find(|h| {
+            Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
+        });
+        let mut lines: Vec<(Vec<String>, Vec<&ResourceOp>)> = Vec::new();
+        for c in &w.consumers {
+            let mine: Vec<&ResourceOp> = ops
+                .iter()
+                .map(|(_, op)| *op)
+                .filter(|op| op.runs_for_queue(&c.queue))
+                .collect();
+            let rows = mine
+                .iter()
+                .map(|op| ProcessingStep {
+                    action: action(model, op),
+                    on_failure: on_failure(c, handler),
+                    location: op.location.clone(),
+                })
+                .collect();
+            processing.insert(c.queue.clone(), rows);
+            match lines.iter_mut().find(|(_, o)| {
+                o.len() == mine.len() && o.iter().zip(&mine).all(|(a, b)| std::ptr::eq(*a, *b))
+            }) {
+                Some((names, _)) => names.push(c.queue.clone()),
+                None => lines.push((vec![c.queue.clone()], mine)),
+            }
         }
-        if entry == "queue"
-            && let Some(w) = Worker::owning(&model.workers, &at.path)
-        {
-            let handler = model.queue_handlers.iter().find(|h| {
-                Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
-            });
-            for c in &w.consumers {
-                let rows = ops
-                    .iter()
-                    .map(|(_, op)| ProcessingStep {
-                        action: action(model, op),
-                        on_failure: on_failure(c, handler),
-                        location: op.location.clone(),
-                    })
-                    .collect();
-                processing.insert(c.queue.clone(), rows);
+        for (names, mine) in lines {
+            let steps = render_steps(mine.iter().map(|op| step(model, op)).collect());
+            if !steps.is_empty() {
+                flows.push(Flow {
+                    entry: prefix(format!("Queue {}", compress(&names))),
+                    steps,
+                    location: at.clone(),
+                });
             }
         }
     }

@@ -346,6 +346,14 @@ pub fn is_route(entry: &str) -> bool {
     })
 }
 
+impl ResourceOp {
+    /// Whether a `queue` handler runs this for messages of `queue`.
+    pub fn runs_for_queue(&self, queue: &str) -> bool {
+        (self.queues.is_empty() || self.queues.iter().any(|q| q == queue))
+            && !self.except_queues.iter().any(|q| q == queue)
+    }
+}
+
 /// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceOp {
@@ -377,6 +385,13 @@ pub struct ResourceOp {
     /// For each entry point, where in it the call leading here is: what
     /// orders an entry point's side effects in the data flow.
     pub anchors: Vec<(String, Location)>,
+    /// The queues a `queue` handler runs this for, when its call sits
+    /// under a `batch.queue` check (`if (batch.queue === "x")`, `case
+    /// "x":`); empty for every queue the Worker consumes.
+    pub queues: Vec<String>,
+    /// The queues an earlier `if (batch.queue === "x") { …; continue }`
+    /// turns away before this runs.
+    pub except_queues: Vec<String>,
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
     /// D1: what the SQL does to which table, once read.

@@ -242,7 +242,7 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                         if let Some(mut op) =
                             reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
                         {
-                            graph.place(&mut op);
+                            graph.place(index, &mut op);
                             model.resource_ops.push(op);
                         }
                     }
@@ -878,6 +878,8 @@ impl<'a> Reader<'_, 'a> {
             actor: actor.clone(),
             entries: Vec::new(),
             anchors: Vec::new(),
+            queues: Vec::new(),
+            except_queues: Vec::new(),
             sql: None,
             queries: Vec::new(),
             purpose: None,

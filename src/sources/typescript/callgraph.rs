@@ -8,9 +8,10 @@
 
 use super::bindings::OP_METHODS;
 use super::index::CodeIndex;
-use super::syntax::location;
+use super::syntax::{location, string_value, text, unwrap_expr};
 use crate::model::{Location, ResourceOp, Worker};
 use std::collections::HashMap;
+use tree_sitter::Node;
 
 /// Names of entry points: Worker handlers, Durable Object handlers and
 /// routes (`GET /v1/apps`).
@@ -27,6 +28,137 @@ pub fn is_entry(name: &str) -> bool {
             | "webSocketClose"
             | "webSocketError"
     ) || crate::model::is_route(name)
+}
+
+/// The queue names a `batch.queue` check around the code at `at` admits —
+/// `if (batch.queue === "a")` (or `==`, either side, `||` of several) in
+/// its consequence, or a `case "a":` of `switch (batch.queue)` — and those
+/// an earlier such `if` whose block ends in `continue` / `return` turns
+/// away. Both empty when no check applies.
+pub fn queue_guard(index: &CodeIndex<'_>, at: &Location) -> (Vec<String>, Vec<String>) {
+    let Some(file) = index.file(&at.path) else {
+        return (Vec::new(), Vec::new());
+    };
+    let point = tree_sitter::Point {
+        row: at.line.saturating_sub(1) as usize,
+        column: at.column.saturating_sub(1) as usize,
+    };
+    let Some(node) = file.root.descendant_for_point_range(point, point) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut except: Vec<String> = Vec::new();
+    let src = file.src;
+    let is_queue_name = |n: Node<'_>| {
+        let t = text(n, src);
+        t == "queue" || t.ends_with(".queue")
+    };
+    let mut child = node;
+    for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
+        match ancestor.kind() {
+            "if_statement"
+                if ancestor
+                    .child_by_field_name("consequence")
+                    .is_some_and(|c| c.id() == child.id()) =>
+            {
+                if let Some(cond) = ancestor.child_by_field_name("condition") {
+                    let names = compared_names(cond, src, &is_queue_name);
+                    if !names.is_empty() {
+                        return (names, except);
+                    }
+                }
+            }
+            "statement_block" => {
+                // `if (batch.queue === "dlq") { …; continue; }` before us.
+                for stmt in super::syntax::children(ancestor) {
+                    if stmt.end_byte() > child.start_byte() {
+                        break;
+                    }
+                    let exits = stmt
+                        .child_by_field_name("consequence")
+                        .is_some_and(|c| ends_in_exit(c));
+                    if stmt.kind() == "if_statement"
+                        && stmt.child_by_field_name("alternative").is_none()
+                        && exits
+                        && let Some(cond) = stmt.child_by_field_name("condition")
+                    {
+                        except.extend(compared_names(cond, src, &is_queue_name));
+                    }
+                }
+            }
+            "switch_case" => {
+                let switch = std::iter::successors(ancestor.parent(), |n| n.parent())
+                    .take(2)
+                    .find(|n| n.kind() == "switch_statement");
+                let on_queue = switch
+                    .and_then(|s| s.child_by_field_name("value"))
+                    .map(unwrap_expr)
+                    .is_some_and(&is_queue_name);
+                if let Some(value) = ancestor.child_by_field_name("value").filter(|_| on_queue)
+                    && let Some(name) = string_value(value, src)
+                {
+                    return (vec![name], except);
+                }
+            }
+            _ => {}
+        }
+        child = ancestor;
+    }
+    (Vec::new(), except)
+}
+
+/// Whether a block (or single statement) ends by leaving: `continue`,
+/// `return`, `break` or `throw`.
+fn ends_in_exit(block: Node<'_>) -> bool {
+    let last = if block.kind() == "statement_block" {
+        super::syntax::children(block)
+            .into_iter()
+            .rfind(|n| n.kind() != "comment")
+    } else {
+        Some(block)
+    };
+    last.is_some_and(|n| {
+        matches!(
+            n.kind(),
+            "continue_statement" | "return_statement" | "break_statement" | "throw_statement"
+        )
+    })
+}
+
+/// The strings `cond` compares a queue name with: `q === "a" || q == "b"`.
+fn compared_names(cond: Node<'_>, src: &str, is_queue: &dyn Fn(Node<'_>) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![cond];
+    while let Some(n) = stack.pop() {
+        let n = unwrap_expr(n);
+        if n.kind() != "binary_expression" || out.len() > 16 {
+            continue;
+        }
+        let op = n.child_by_field_name("operator").map(|o| text(o, src));
+        let (Some(l), Some(r)) = (
+            n.child_by_field_name("left").map(unwrap_expr),
+            n.child_by_field_name("right").map(unwrap_expr),
+        ) else {
+            continue;
+        };
+        match op {
+            Some("||") => {
+                stack.push(r);
+                stack.push(l);
+            }
+            Some("===" | "==") => {
+                let name = if is_queue(l) {
+                    string_value(r, src)
+                } else if is_queue(r) {
+                    string_value(l, src)
+                } else {
+                    None
+                };
+                out.extend(name);
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Callers and call sites by Worker scope.
@@ -134,7 +266,7 @@ impl CallGraph {
 
     /// Fills `op.entries` (the entry points reaching its actor) and
     /// `op.anchors` (where in each the call leading to it is).
-    pub fn place(&self, op: &mut ResourceOp) {
+    pub fn place(&self, index: &CodeIndex<'_>, op: &mut ResourceOp) {
         let Some(actor) = op.actor.clone() else {
             return;
         };
@@ -172,6 +304,9 @@ impl CallGraph {
         }
         entries.sort();
         op.entries = entries.iter().map(|(e, _)| e.clone()).collect();
+        if let Some((_, at)) = entries.iter().find(|(e, _)| e == "queue") {
+            (op.queues, op.except_queues) = queue_guard(index, at);
+        }
         op.anchors = entries;
     }
 }

@@ -376,12 +376,14 @@ fn called_by(
                 actor: Some(actor.clone()),
                 entries: Vec::new(),
                 anchors: Vec::new(),
+                queues: Vec::new(),
+                except_queues: Vec::new(),
                 sql: None,
                 queries: Vec::new(),
                 purpose: None,
                 location: location(f.path, c.node),
             };
-            graph.place(&mut op);
+            graph.place(index, &mut op);
             let reached = op.entries.clone();
             ops.push(op);
             let label = if reached.is_empty() || reached == [actor.clone()] {

@@ -722,6 +722,11 @@ impl<'a> CodeIndex<'a> {
         }
     }
 
+    /// The indexed file at `path`.
+    pub fn file(&self, path: &str) -> Option<&FileIndex<'a>> {
+        self.by_path.get(path).and_then(|i| self.files.get(*i))
+    }
+
     /// The indexed file `specifier` names when imported from file `from`.
     pub fn resolve_module(&self, from: usize, specifier: &str) -> Option<usize> {
         let path = self
