@@ -310,3 +310,55 @@ impl CallGraph {
         op.anchors = entries;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::index::{CodeIndex, Resolver};
+    use super::super::parse::parse_source;
+    use super::*;
+
+    /// The guard of the first line containing `marker` in `src`.
+    fn guard_at(src: &str, marker: &str) -> (Vec<String>, Vec<String>) {
+        let files = vec![parse_source("q.ts", src).unwrap()];
+        let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
+        let (line, text) = src
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(marker))
+            .unwrap();
+        let col = text.find(marker).unwrap() + 1;
+        queue_guard(
+            &index,
+            &Location::at("q.ts", u32::try_from(line + 1).unwrap(), col as u32),
+        )
+    }
+
+    #[test]
+    fn reads_batch_queue_checks() {
+        let src = r#"
+export default {
+  async queue(batch, env) {
+    if (batch.queue === "a" || "b" == batch.queue) {
+      await env.KV.put("ab", "1");
+    }
+    switch (batch.queue) {
+      case "c":
+        await env.KV.put("c", "1");
+        break;
+    }
+    for (const m of batch.messages) {
+      if (batch.queue === "dlq") { await env.KV.put("dead", "1"); continue; }
+      await env.KV.put("rest", "1");
+    }
+    await env.KV.put("all", "1");
+  },
+};
+"#;
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert_eq!(guard_at(src, "put(\"ab\""), (s(&["a", "b"]), s(&[])));
+        assert_eq!(guard_at(src, "put(\"c\""), (s(&["c"]), s(&[])));
+        assert_eq!(guard_at(src, "put(\"dead\""), (s(&["dlq"]), s(&[])));
+        assert_eq!(guard_at(src, "put(\"rest\""), (s(&[]), s(&["dlq"])));
+        assert_eq!(guard_at(src, "put(\"all\""), (s(&[]), s(&[])));
+    }
+}
