@@ -124,6 +124,115 @@ fn ends_in_exit(block: Node<'_>) -> bool {
     })
 }
 
+/// The route a plain `fetch` handler's checks around `at` select: `if
+/// (url.pathname === "/api/links" && request.method === "POST")`, nested
+/// `if`s, `url.pathname.startsWith("/files/")`, `case "/x":` of `switch
+/// (url.pathname)`. `None` without a path check.
+pub fn route_guard(index: &CodeIndex<'_>, at: &Location) -> Option<String> {
+    let file = index.file(&at.path)?;
+    let point = tree_sitter::Point {
+        row: at.line.saturating_sub(1) as usize,
+        column: at.column.saturating_sub(1) as usize,
+    };
+    let node = file.root.descendant_for_point_range(point, point)?;
+    let src = file.src;
+    let (mut path, mut method): (Option<String>, Option<String>) = (None, None);
+    let mut child = node;
+    for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
+        match ancestor.kind() {
+            "if_statement"
+                if ancestor
+                    .child_by_field_name("consequence")
+                    .is_some_and(|c| c.id() == child.id()) =>
+            {
+                if let Some(cond) = ancestor.child_by_field_name("condition") {
+                    let (p, m) = request_checks(cond, src);
+                    path = path.or(p);
+                    method = method.or(m);
+                }
+            }
+            "switch_case" => {
+                let value = std::iter::successors(ancestor.parent(), |n| n.parent())
+                    .take(2)
+                    .find(|n| n.kind() == "switch_statement")
+                    .and_then(|s| s.child_by_field_name("value"))
+                    .map(|v| text(unwrap_expr(v), src));
+                let case = ancestor
+                    .child_by_field_name("value")
+                    .and_then(|v| string_value(v, src));
+                match (value, case) {
+                    (Some(v), Some(c)) if v.ends_with("pathname") && path.is_none() => {
+                        path = Some(c)
+                    }
+                    (Some(v), Some(c)) if v.ends_with("method") && method.is_none() => {
+                        method = Some(c.to_ascii_uppercase())
+                    }
+                    _ => {}
+                }
+            }
+            "method_definition" | "function_declaration" => break,
+            _ => {}
+        }
+        child = ancestor;
+    }
+    let path = path?;
+    Some(format!("{} {path}", method.as_deref().unwrap_or("ALL")))
+}
+
+/// The path and method a condition checks, through `&&`.
+fn request_checks(cond: Node<'_>, src: &str) -> (Option<String>, Option<String>) {
+    let (mut path, mut method) = (None, None);
+    let mut stack = vec![cond];
+    while let Some(n) = stack.pop() {
+        let n = unwrap_expr(n);
+        match n.kind() {
+            "binary_expression" => {
+                let op = n.child_by_field_name("operator").map(|o| text(o, src));
+                let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left").map(unwrap_expr),
+                    n.child_by_field_name("right").map(unwrap_expr),
+                ) else {
+                    continue;
+                };
+                match op {
+                    Some("&&") => {
+                        stack.push(r);
+                        stack.push(l);
+                    }
+                    Some("===" | "==") => {
+                        let (subject, value) = if string_value(r, src).is_some() {
+                            (text(l, src), string_value(r, src))
+                        } else {
+                            (text(r, src), string_value(l, src))
+                        };
+                        if subject.ends_with("pathname") {
+                            path = path.or(value.filter(|v| v.starts_with('/')));
+                        } else if subject.ends_with("method") {
+                            method = method.or(value.map(|v| v.to_ascii_uppercase()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            // `url.pathname.startsWith("/files/")`
+            "call_expression" => {
+                let f = n.child_by_field_name("function").map(|f| text(f, src));
+                let arg = n
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                    .and_then(|a| string_value(a, src));
+                if f.is_some_and(|f| f.ends_with("pathname.startsWith"))
+                    && let Some(prefix) = arg.filter(|a| a.starts_with('/'))
+                {
+                    path = path.or(Some(format!("{prefix}*")));
+                }
+            }
+            _ => {}
+        }
+    }
+    (path, method)
+}
+
 /// The strings `cond` compares a queue name with: `q === "a" || q == "b"`.
 fn compared_names(cond: Node<'_>, src: &str, is_queue: &dyn Fn(Node<'_>) -> bool) -> Vec<String> {
     let mut out = Vec::new();
@@ -302,7 +411,16 @@ impl CallGraph {
             }
             frontier = next;
         }
+        // A plain `fetch` handler's path checks name its routes.
+        for (entry, at) in &mut entries {
+            if entry == "fetch"
+                && let Some(route) = route_guard(index, at)
+            {
+                *entry = route;
+            }
+        }
         entries.sort();
+        entries.dedup_by(|a, b| a.0 == b.0);
         op.entries = entries.iter().map(|(e, _)| e.clone()).collect();
         if let Some((_, at)) = entries.iter().find(|(e, _)| e == "queue") {
             (op.queues, op.except_queues) = queue_guard(index, at);
@@ -360,5 +478,44 @@ export default {
         assert_eq!(guard_at(src, "put(\"dead\""), (s(&["dlq"]), s(&[])));
         assert_eq!(guard_at(src, "put(\"rest\""), (s(&[]), s(&["dlq"])));
         assert_eq!(guard_at(src, "put(\"all\""), (s(&[]), s(&[])));
+    }
+
+    #[test]
+    fn reads_plain_fetch_path_checks() {
+        let src = r#"
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method === "POST") {
+      if (url.pathname === "/api/links") { await env.KV.put("a", "1"); }
+    }
+    if ("/health" == url.pathname) { await env.KV.get("h"); }
+    if (url.pathname.startsWith("/go/")) { [1].map(() => env.KV.get("go")); }
+    switch (url.pathname) {
+      case "/stats": await env.KV.get("s"); break;
+    }
+    await env.KV.get("any");
+  },
+};
+"#;
+        let files = vec![parse_source("q.ts", src).unwrap()];
+        let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
+        let at = |marker: &str| {
+            let (line, text) = src
+                .lines()
+                .enumerate()
+                .find(|(_, l)| l.contains(marker))
+                .unwrap();
+            let col = text.find(marker).unwrap() + 1;
+            route_guard(
+                &index,
+                &Location::at("q.ts", u32::try_from(line + 1).unwrap(), col as u32),
+            )
+        };
+        assert_eq!(at("put(\"a\"").as_deref(), Some("POST /api/links"));
+        assert_eq!(at("get(\"h\"").as_deref(), Some("ALL /health"));
+        assert_eq!(at("get(\"go\"").as_deref(), Some("ALL /go/*"));
+        assert_eq!(at("get(\"s\"").as_deref(), Some("ALL /stats"));
+        assert_eq!(at("get(\"any\""), None);
     }
 }
