@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 /// How often an entry point runs, and the trigger it is named after:
 /// `("High", "GET /v1/apps")`, `("Per message", "upload-queue-p0")`,
 /// `("Per cron run", "0 3 * * *")`.
-fn frequency(worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
+fn frequency(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
     if crate::model::is_route(entry) || entry == "fetch" {
         return ("High".into(), entry.into());
     }
@@ -15,8 +15,8 @@ fn frequency(worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
         "queue" => {
             let queues: Vec<String> = worker
                 .map(|w| {
-                    w.consumers
-                        .iter()
+                    w.family_consumers(workers)
+                        .into_iter()
                         .map(|c| c.queue.clone())
                         .filter(|q| op.runs_for_queue(q))
                         .collect()
@@ -109,7 +109,7 @@ pub fn collect(model: &mut Model) {
         let mut freq: Vec<Trigger> = op
             .entries
             .iter()
-            .map(|e| frequency(worker, op, e))
+            .map(|e| frequency(&model.workers, worker, op, e))
             .collect();
         if freq.is_empty() {
             freq.push((

@@ -37,7 +37,39 @@ pub(super) fn compress(names: &[String]) -> String {
             _ => out.extend(members.iter().map(|m| (*m).to_owned())),
         }
     }
-    out.join(", ")
+    braced(&out).unwrap_or_else(|| out.join(", "))
+}
+
+/// Three or more names that differ only in a middle part (one queue per
+/// environment): `capgo-{alpha,prod,staging}-jobs`.
+fn braced(names: &[String]) -> Option<String> {
+    if names.len() < 3 {
+        return None;
+    }
+    let first = names.first()?;
+    let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let pre = names.iter().map(|n| common(first, n)).min()?;
+    let rev = |s: &str| s.chars().rev().collect::<String>();
+    let first_rev = rev(first);
+    let suf = names.iter().map(|n| common(&first_rev, &rev(n))).min()?;
+    // Cut at separators so the braces hold whole words.
+    let prefix: String = first.chars().take(pre).collect();
+    let prefix = &prefix[..prefix.rfind(['-', '_', '.']).map_or(0, |i| i + 1)];
+    let suffix: String = first_rev.chars().take(suf).collect::<String>();
+    let suffix = rev(&suffix);
+    let suffix = &suffix[suffix.find(['-', '_', '.']).unwrap_or(suffix.len())..];
+    if prefix.len() + suffix.len() < 4 {
+        return None;
+    }
+    let middles: Option<Vec<&str>> = names
+        .iter()
+        .map(|n| {
+            n.strip_prefix(prefix)
+                .and_then(|m| m.strip_suffix(suffix))
+                .filter(|m| !m.is_empty())
+        })
+        .collect();
+    Some(format!("{prefix}{{{}}}{suffix}", middles?.join(",")))
 }
 
 fn queue_name(model: &Model, op: &ResourceOp) -> String {
@@ -121,7 +153,12 @@ fn entry_label(model: &Model, entry: &str, at: &Location) -> String {
     match entry {
         "queue" => {
             let names: Vec<String> = worker
-                .map(|w| w.consumers.iter().map(|c| c.queue.clone()).collect())
+                .map(|w| {
+                    w.family_consumers(&model.workers)
+                        .into_iter()
+                        .map(|c| c.queue.clone())
+                        .collect()
+                })
                 .unwrap_or_default();
             if names.is_empty() {
                 "Queue consumer".into()
@@ -173,7 +210,18 @@ fn action(model: &Model, op: &ResourceOp) -> String {
             op.key.as_deref().unwrap_or("fetch")
         ),
         (BindingKind::D1, _) => match op.queries.as_slice() {
-            [] => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
+            [] => match op.sql.as_deref().map(str::trim_start) {
+                // `CREATE TABLE IF NOT EXISTS cache (…)` → its head.
+                Some(ddl)
+                    if ddl
+                        .get(..6)
+                        .is_some_and(|h| h.eq_ignore_ascii_case("create")) =>
+                {
+                    let head = ddl.split(['(', '\n']).next().unwrap_or(ddl).trim();
+                    format!("Run D1 DDL `{head}`")
+                }
+                _ => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
+            },
             shapes => {
                 let db = super::database_of_op(model, op).and_then(|i| model.databases.get(i));
                 shapes
@@ -245,10 +293,11 @@ pub fn collect(model: &mut Model) {
                 label
             }
         };
-        let consumer_worker = Worker::owning(&model.workers, &at.path).filter(|_| entry == "queue");
+        let consumer_worker = Worker::owning(&model.workers, &at.path)
+            .filter(|w| entry == "queue" && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
             let steps = render_steps(ops.iter().map(|(_, op)| step(model, op)).collect());
-            if steps.len() >= 2 {
+            if steps.len() >= 2 || (entry == "queue" && !steps.is_empty()) {
                 flows.push(Flow {
                     entry: prefix(entry_label(model, &entry, &at)),
                     steps,
@@ -264,7 +313,7 @@ pub fn collect(model: &mut Model) {
             Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
         });
         let mut lines: Vec<(Vec<String>, Vec<&ResourceOp>)> = Vec::new();
-        for c in &w.consumers {
+        for c in w.family_consumers(&model.workers) {
             let mine: Vec<&ResourceOp> = ops
                 .iter()
                 .map(|(_, op)| *op)
@@ -326,5 +375,15 @@ mod tests {
         with_dlq.push("upload-dlq".into());
         assert_eq!(compress(&with_dlq), "upload-dlq, upload-queue-p0..p3");
         assert_eq!(compress(&["a".into(), "b".into()]), "a, b");
+        let envs: Vec<String> = ["app-prod-jobs", "app-alpha-jobs", "app-preprod-jobs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(compress(&envs), "app-{alpha,preprod,prod}-jobs");
+        let unrelated: Vec<String> = ["emails", "thumbs", "webhooks"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(compress(&unrelated), "emails, thumbs, webhooks");
     }
 }

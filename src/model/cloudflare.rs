@@ -85,6 +85,23 @@ impl Worker {
             })
             .max_by_key(|w| w.location.path.len())
     }
+
+    /// The queue consumers of this Worker and of its environments (a
+    /// Worker may consume queues only under `[env.NAME]`).
+    pub fn family_consumers<'m>(&self, workers: &'m [Worker]) -> Vec<&'m QueueConsumer> {
+        let mut out: Vec<&QueueConsumer> = Vec::new();
+        for w in workers
+            .iter()
+            .filter(|w| w.location.path == self.location.path)
+        {
+            for c in &w.consumers {
+                if !out.iter().any(|o| o.queue == c.queue) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A `queues.consumers` entry.

@@ -189,7 +189,7 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
                 && plan
                     .bindings
                     .iter()
-                    .any(|b| b.worker == d.worker && b.binding == d.binding)
+                    .any(|b| d.workers.contains(&b.worker) && b.binding == d.binding)
         });
         let inputs: Vec<sql::SqlInput<'_>> = plan
             .files
@@ -212,7 +212,8 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
 /// DDL a Worker's code runs on a D1 binding: `env.DB.prepare("CREATE
 /// TABLE IF NOT EXISTS …")`.
 struct CodeDdl {
-    worker: String,
+    /// The Worker and its environments (each a `Worker` of its own name).
+    workers: Vec<String>,
     binding: String,
     sql: String,
     location: crate::model::Location,
@@ -228,10 +229,16 @@ fn code_ddl(model: &Model) -> Vec<CodeDdl> {
             if !defines_schema(sql) {
                 return None;
             }
+            let config = &Worker::owning(&model.workers, &op.location.path)?
+                .location
+                .path;
             Some(CodeDdl {
-                worker: Worker::owning(&model.workers, &op.location.path)?
-                    .name
-                    .clone(),
+                workers: model
+                    .workers
+                    .iter()
+                    .filter(|w| &w.location.path == config)
+                    .map(|w| w.name.clone())
+                    .collect(),
                 binding: op.binding.clone(),
                 sql: embedded_sql(sql, &op.location),
                 location: op.location.clone(),
@@ -550,7 +557,7 @@ fn plan_databases<'a>(
         let created_in_code = bindings.iter().any(|b| {
             code_ddl
                 .iter()
-                .any(|d| d.worker == b.worker && d.binding == b.binding)
+                .any(|d| d.workers.contains(&b.worker) && d.binding == b.binding)
         });
         if created_in_code && !bindings.iter().any(planned) {
             let mut bindings = bindings;

@@ -1000,12 +1000,20 @@ fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<Strin
     let node = unwrap_expr(node);
     match node.kind() {
         "string" => string_value(node, src),
+        // Substitutions are parameters, unless they fold to a constant
+        // string (`FROM ${TABLE}` with `const TABLE = "cache"`).
         "template_string" => Some(
             children(node)
                 .into_iter()
                 .map(|c| match c.kind() {
-                    "template_substitution" => "?",
-                    _ => text(c, src),
+                    "template_substitution" => c
+                        .named_child(0)
+                        .and_then(|e| match fold(index, fi, e) {
+                            Some(Value::Str(s)) => Some(s),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| "?".to_owned()),
+                    _ => text(c, src).to_owned(),
                 })
                 .collect(),
         ),
@@ -1036,7 +1044,7 @@ pub fn tables_named(sql: &str) -> Vec<String> {
                     .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
                 && !matches!(
                     name.to_ascii_uppercase().as_str(),
-                    "SELECT" | "OR" | "IGNORE" | "REPLACE"
+                    "SELECT" | "OR" | "IGNORE" | "REPLACE" | "SET"
                 );
             if valid && !out.iter().any(|t| t == name) {
                 out.push(name.to_owned());
@@ -1448,6 +1456,12 @@ mod tests {
         assert_eq!(
             tables_named("UPDATE upload_jobs SET status = ?"),
             vec!["upload_jobs"]
+        );
+        assert_eq!(
+            tables_named(
+                "INSERT INTO c (k) VALUES (?) ON CONFLICT (k) DO UPDATE SET k = excluded.k"
+            ),
+            vec!["c"]
         );
     }
 
