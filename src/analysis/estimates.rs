@@ -47,7 +47,7 @@ fn has_update(patterns: &[AccessPattern]) -> bool {
         .any(|p| p.operation.starts_with("Update") || p.operation == "Upsert")
 }
 
-fn is_log(t: &Table) -> bool {
+pub(crate) fn is_log(t: &Table) -> bool {
     let name = t.name.to_ascii_lowercase();
     if LOG_SUFFIXES.iter().any(|s| name.ends_with(s)) {
         return true;

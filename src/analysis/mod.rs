@@ -6,7 +6,7 @@
 //! parsers.
 
 mod access;
-mod estimates;
+pub(crate) mod estimates;
 mod flows;
 mod link;
 pub mod planner;
@@ -79,6 +79,7 @@ pub fn analyze(model: &mut Model) {
     resources::collect(model);
     relationships::collect(model);
     link::relations(model);
+    relationships::infer(model);
     flows::collect(model);
     access::collect(model);
     estimates::collect(model);

@@ -491,4 +491,12 @@ pub struct QueryShape {
     pub filter_columns: Vec<String>,
     /// Columns of the ORDER BY, in order.
     pub order_columns: Vec<String>,
+    /// Columns written: an INSERT's column list, an UPDATE's SET targets.
+    pub written_columns: Vec<String>,
+    /// Every table the statement names in FROM / JOIN (aliases resolved),
+    /// the main one first.
+    pub tables: Vec<String>,
+    /// `JOIN b ON b.a_id = a.id` equalities between two tables:
+    /// `(table, column, other table, other column)`.
+    pub joins: Vec<(String, String, String, String)>,
 }

@@ -288,7 +288,7 @@ pub fn build(model: &Model) -> ReportView {
 fn key_relationships(table: &str, rels: &[&Relationship]) -> String {
     let mut out: Vec<String> = Vec::new();
     for r in rels.iter().filter(|r| r.from_table == table) {
-        let s = format!("→ {}", r.to_table);
+        let s = format!("→ {}{}", r.to_table, inferred(r.kind));
         if !out.contains(&s) {
             out.push(s);
         }
@@ -297,7 +297,7 @@ fn key_relationships(table: &str, rels: &[&Relationship]) -> String {
         .iter()
         .filter(|r| r.to_table == table && r.from_table != table)
     {
-        let s = format!("← {}", r.from_table);
+        let s = format!("← {}{}", r.from_table, inferred(r.kind));
         if !out.contains(&s) {
             out.push(s);
         }

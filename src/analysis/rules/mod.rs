@@ -6,6 +6,7 @@
 //! pattern found, not the fix; the README documents each one with the same
 //! text as its `DOC`.
 
+mod append_only_table_without_retention;
 mod consumer_without_dead_letter_queue;
 mod durable_object_memory_only_state;
 mod dynamic_binding_name;
@@ -24,6 +25,8 @@ use crate::model::{Finding, FindingSeverity, Location, Model};
 /// Every rule, by stable id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RuleId {
+    /// An append-only log on D1 that nothing deletes from.
+    AppendOnlyTableWithoutRetention,
     /// A queue consumer without a dead letter queue.
     ConsumerWithoutDeadLetterQueue,
     /// A Durable Object whose state lives only in memory.
@@ -54,6 +57,7 @@ impl RuleId {
     /// The id used in output and in `dmqa.toml`.
     pub fn as_str(self) -> &'static str {
         match self {
+            RuleId::AppendOnlyTableWithoutRetention => "append-only-table-without-retention",
             RuleId::ConsumerWithoutDeadLetterQueue => "consumer-without-dead-letter-queue",
             RuleId::DurableObjectMemoryOnlyState => "durable-object-memory-only-state",
             RuleId::DynamicBindingName => "dynamic-binding-name",
@@ -83,6 +87,11 @@ pub struct Rule {
 
 /// The registry, in id order.
 pub const RULES: &[Rule] = &[
+    Rule {
+        id: RuleId::AppendOnlyTableWithoutRetention,
+        check: append_only_table_without_retention::check,
+        doc: append_only_table_without_retention::DOC,
+    },
     Rule {
         id: RuleId::ConsumerWithoutDeadLetterQueue,
         check: consumer_without_dead_letter_queue::check,
@@ -202,6 +211,7 @@ mod tests {
         // when a variant is missing here, and the assert fails when it is
         // missing from RULES.
         for id in [
+            RuleId::AppendOnlyTableWithoutRetention,
             RuleId::ConsumerWithoutDeadLetterQueue,
             RuleId::DurableObjectMemoryOnlyState,
             RuleId::DynamicBindingName,
@@ -216,7 +226,8 @@ mod tests {
             RuleId::UnindexedQuery,
         ] {
             match id {
-                RuleId::ConsumerWithoutDeadLetterQueue
+                RuleId::AppendOnlyTableWithoutRetention
+                | RuleId::ConsumerWithoutDeadLetterQueue
                 | RuleId::DurableObjectMemoryOnlyState
                 | RuleId::DynamicBindingName
                 | RuleId::KvKeyWithoutTtl

@@ -17,6 +17,83 @@ fn name(n: &ObjectName) -> String {
         .unwrap_or_default()
 }
 
+/// Alias (or name) → table, for every table of a FROM list.
+fn aliases(from: &[TableWithJoins]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for t in from {
+        for f in std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)) {
+            if let TableFactor::Table { name: n, alias, .. } = f {
+                let table = name(n);
+                if let Some(a) = alias {
+                    out.push((a.name.value.clone(), table.clone()));
+                }
+                out.push((table.clone(), table));
+            }
+        }
+    }
+    out
+}
+
+/// `a.x = b.y` equalities in the ON conditions of a FROM list, with
+/// aliases resolved to tables.
+fn join_pairs(from: &[TableWithJoins]) -> Vec<(String, String, String, String)> {
+    use sqlparser::ast::{BinaryOperator, JoinConstraint, JoinOperator};
+    let names = aliases(from);
+    let resolve = |e: &Expr| match e {
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let qual = &parts[parts.len() - 2].value;
+            let col = parts[parts.len() - 1].value.clone();
+            names
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(qual))
+                .map(|(_, t)| (t.clone(), col))
+        }
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for t in from {
+        for j in &t.joins {
+            let on = match &j.join_operator {
+                JoinOperator::Join(JoinConstraint::On(e))
+                | JoinOperator::Inner(JoinConstraint::On(e))
+                | JoinOperator::Left(JoinConstraint::On(e))
+                | JoinOperator::LeftOuter(JoinConstraint::On(e))
+                | JoinOperator::Right(JoinConstraint::On(e))
+                | JoinOperator::RightOuter(JoinConstraint::On(e))
+                | JoinOperator::FullOuter(JoinConstraint::On(e)) => e,
+                _ => continue,
+            };
+            let mut stack = vec![on];
+            while let Some(e) = stack.pop() {
+                match e {
+                    Expr::BinaryOp {
+                        left,
+                        op: BinaryOperator::And,
+                        right,
+                    } => {
+                        stack.push(right);
+                        stack.push(left);
+                    }
+                    Expr::Nested(inner) => stack.push(inner),
+                    Expr::BinaryOp {
+                        left,
+                        op: BinaryOperator::Eq,
+                        right,
+                    } => {
+                        if let (Some((lt, lc)), Some((rt, rc))) = (resolve(left), resolve(right))
+                            && !lt.eq_ignore_ascii_case(&rt)
+                        {
+                            out.push((lt, lc, rt, rc));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Tables of a FROM list (first table, then joined ones).
 fn tables(from: &[TableWithJoins]) -> Vec<String> {
     let mut out = Vec::new();
@@ -164,6 +241,9 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                         .any(|p| matches!(p, SelectItem::Wildcard(_))),
                     filter_columns: cols,
                     order_columns,
+                    written_columns: Vec::new(),
+                    tables: tables(&sel.from),
+                    joins: join_pairs(&sel.from),
                 });
             }
             Statement::Insert(ins) => {
@@ -183,6 +263,9 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     select_star: false,
                     filter_columns: Vec::new(),
                     order_columns: Vec::new(),
+                    tables: vec![name(t)],
+                    written_columns: cols,
+                    joins: Vec::new(),
                 });
             }
             Statement::Update(up) => {
@@ -201,12 +284,15 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     format!(" by {}", cols.join(", "))
                 };
                 out.push(QueryShape {
+                    tables: vec![table.clone()],
                     table,
                     operation: format!("Update {}{by}", set.join(", ")),
                     query,
                     select_star: false,
                     filter_columns: cols,
                     order_columns: Vec::new(),
+                    written_columns: set,
+                    joins: Vec::new(),
                 });
             }
             Statement::Delete(del) => {
@@ -218,7 +304,10 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 };
                 let (cols, query) = filter_of(del.selection.as_ref());
                 out.push(QueryShape {
+                    tables: vec![table.clone()],
                     table,
+                    written_columns: Vec::new(),
+                    joins: Vec::new(),
                     operation: if cols.is_empty() {
                         "Delete all".into()
                     } else {
