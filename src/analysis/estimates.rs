@@ -143,7 +143,9 @@ fn estimates(db: &Database) -> BTreeMap<String, usize> {
 }
 
 /// A purpose from a table's shape, for tables no comment describes.
-fn shape_purpose(t: &Table, referenced: &[&str]) -> Option<String> {
+/// `referenced` and `parents` are the tables referencing `t` and those it
+/// references, by foreign key or inferred relationship.
+fn shape_purpose(t: &Table, referenced: &[&str], parents: &[&str]) -> Option<String> {
     let is_referenced = !referenced.is_empty();
     if let TableKind::Virtual { module } = &t.kind {
         return Some(format!("Virtual table ({module})"));
@@ -170,15 +172,8 @@ fn shape_purpose(t: &Table, referenced: &[&str]) -> Option<String> {
     if is_lookup(t, is_referenced) {
         return Some("Lookup table".to_owned());
     }
-    let mut parents: Vec<&str> = t
-        .foreign_keys
-        .iter()
-        .map(|f| f.ref_table.as_str())
-        .filter(|p| *p != t.name)
-        .collect();
-    parents.dedup();
     if !parents.is_empty() {
-        return Some(format!("Child of {}", english_list(&parents)));
+        return Some(format!("Child of {}", english_list(parents)));
     }
     Some(if referenced.is_empty() {
         "Standalone table: no foreign keys in or out".to_owned()
@@ -200,29 +195,37 @@ fn english_list(items: &[&str]) -> String {
 pub fn collect(model: &mut Model) {
     for db in &mut model.databases {
         let est = estimates(db);
-        // Table → the other tables referencing it, sorted.
-        let mut referenced_by: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for t in &db.tables {
-            for f in t.foreign_keys.iter().filter(|f| f.ref_table != t.name) {
-                let list = referenced_by.entry(f.ref_table.clone()).or_default();
-                if !list.contains(&t.name) {
-                    list.push(t.name.clone());
-                }
-            }
+        // Table → the other tables referencing it, and those it
+        // references, sorted: declared, Drizzle and inferred alike.
+        let mut referenced_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut parents_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in model
+            .relationships
+            .iter()
+            .filter(|r| r.database == db.id && r.from_table != r.to_table)
+        {
+            referenced_by
+                .entry(&r.to_table)
+                .or_default()
+                .push(&r.from_table);
+            parents_of
+                .entry(&r.from_table)
+                .or_default()
+                .push(&r.to_table);
         }
-        for list in referenced_by.values_mut() {
-            list.sort();
+        for list in referenced_by.values_mut().chain(parents_of.values_mut()) {
+            list.sort_unstable();
+            list.dedup();
         }
         for t in &mut db.tables {
-            let children: Vec<&str> = referenced_by
-                .get(&t.name)
-                .map(|l| l.iter().map(String::as_str).collect())
-                .unwrap_or_default();
+            let none = Vec::new();
+            let children = referenced_by.get(t.name.as_str()).unwrap_or(&none);
+            let parents = parents_of.get(t.name.as_str()).unwrap_or(&none);
             if t.row_estimate.is_none() {
                 t.row_estimate = est.get(&t.name).map(|i| order(*i));
             }
             if t.purpose.is_none() {
-                t.purpose = shape_purpose(t, &children);
+                t.purpose = shape_purpose(t, children, parents);
             }
         }
     }
@@ -312,23 +315,23 @@ mod tests {
             ]
         );
         assert_eq!(
-            shape_purpose(&db.tables[4], &[]).as_deref(),
+            shape_purpose(&db.tables[4], &[], &["apps", "plans"]).as_deref(),
             Some("Join table of apps and plans")
         );
         assert_eq!(
-            shape_purpose(&db.tables[5], &[]).as_deref(),
+            shape_purpose(&db.tables[5], &[], &[]).as_deref(),
             Some("Append-only event log")
         );
         assert_eq!(
-            shape_purpose(&db.tables[3], &["app_tags"]).as_deref(),
+            shape_purpose(&db.tables[3], &["app_tags"], &[]).as_deref(),
             Some("Lookup table")
         );
         assert_eq!(
-            shape_purpose(&db.tables[2], &[]).as_deref(),
+            shape_purpose(&db.tables[2], &[], &["apps"]).as_deref(),
             Some("Child of apps")
         );
         assert_eq!(
-            shape_purpose(&db.tables[0], &["apps", "teams"]).as_deref(),
+            shape_purpose(&db.tables[0], &["apps", "teams"], &[]).as_deref(),
             Some("Root entity, referenced by apps and teams")
         );
     }
@@ -346,7 +349,7 @@ mod tests {
         let pings = table("device_hits", &["device_id", "created_at"], &[], &[]);
         assert!(is_log(&pings));
         assert_eq!(
-            shape_purpose(&acl, &[]).as_deref(),
+            shape_purpose(&acl, &[], &[]).as_deref(),
             Some("Standalone table: no foreign keys in or out")
         );
     }

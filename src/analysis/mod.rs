@@ -55,7 +55,7 @@ fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
 
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
-fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
+pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
     let worker = Worker::owning(&model.workers, &op.location.path);
     model
         .databases

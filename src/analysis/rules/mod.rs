@@ -19,6 +19,7 @@ mod table_without_primary_key;
 mod temporary_object_never_deleted;
 mod unindexed_foreign_key;
 mod unindexed_query;
+mod unknown_table_or_column;
 
 use crate::model::{Finding, FindingSeverity, Location, Model};
 
@@ -51,6 +52,8 @@ pub enum RuleId {
     UnindexedForeignKey,
     /// A hot query SQLite answers with a scan or a temporary sort.
     UnindexedQuery,
+    /// A query naming a table or column its database does not have.
+    UnknownTableOrColumn,
 }
 
 impl RuleId {
@@ -70,6 +73,7 @@ impl RuleId {
             RuleId::TemporaryObjectNeverDeleted => "temporary-object-never-deleted",
             RuleId::UnindexedForeignKey => "unindexed-foreign-key",
             RuleId::UnindexedQuery => "unindexed-query",
+            RuleId::UnknownTableOrColumn => "unknown-table-or-column",
         }
     }
 }
@@ -152,6 +156,11 @@ pub const RULES: &[Rule] = &[
         check: unindexed_query::check,
         doc: unindexed_query::DOC,
     },
+    Rule {
+        id: RuleId::UnknownTableOrColumn,
+        check: unknown_table_or_column::check,
+        doc: unknown_table_or_column::DOC,
+    },
 ];
 
 /// Builds a finding of `rule`.
@@ -224,6 +233,7 @@ mod tests {
             RuleId::TemporaryObjectNeverDeleted,
             RuleId::UnindexedForeignKey,
             RuleId::UnindexedQuery,
+            RuleId::UnknownTableOrColumn,
         ] {
             match id {
                 RuleId::AppendOnlyTableWithoutRetention
@@ -238,7 +248,8 @@ mod tests {
                 | RuleId::TableWithoutPrimaryKey
                 | RuleId::TemporaryObjectNeverDeleted
                 | RuleId::UnindexedForeignKey
-                | RuleId::UnindexedQuery => assert!(ids.contains(&id)),
+                | RuleId::UnindexedQuery
+                | RuleId::UnknownTableOrColumn => assert!(ids.contains(&id)),
             }
         }
     }

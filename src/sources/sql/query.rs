@@ -242,7 +242,17 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     filter_columns: cols,
                     order_columns,
                     written_columns: Vec::new(),
-                    tables: tables(&sel.from),
+                    // A CTE is no table of the schema.
+                    tables: tables(&sel.from)
+                        .into_iter()
+                        .filter(|t| {
+                            !q.with.as_ref().is_some_and(|w| {
+                                w.cte_tables
+                                    .iter()
+                                    .any(|c| c.alias.name.value.eq_ignore_ascii_case(t))
+                            })
+                        })
+                        .collect(),
                     joins: join_pairs(&sel.from),
                 });
             }

@@ -1,0 +1,99 @@
+//! `unknown-table-or-column`: a query the code runs names a table or
+//! column the schema of its database does not have.
+
+use super::{RuleId, finding};
+use crate::model::{BindingKind, Finding, FindingSeverity, Model, OpKind};
+use std::collections::BTreeMap;
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+SQL passed to D1 `prepare()` / `exec()` that reads or writes a table the
+database's migrations never create, or (in a single-table statement) a
+column its table does not have. Checked only for databases whose schema
+dmqa read (migrations or code DDL), against the final schema.
+
+## Why it matters
+D1 compiles the statement when the request runs: the route fails with
+`no such table` / `no such column` in production, typically after a
+migration renamed or dropped what the code still uses.
+
+## Example
+`SELECT * FROM app WHERE id = ?` with migrations that create `apps` →
+fix the query, or add the migration it expects.
+";
+
+/// One finding per (table, missing name), with every place using it.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    // (area, current) → locations, so a name used in many places is one row.
+    let mut found: BTreeMap<(String, String), Vec<crate::model::Location>> = BTreeMap::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
+    {
+        let Some(db) =
+            crate::analysis::database_of_op(model, op).and_then(|i| model.databases.get(i))
+        else {
+            continue;
+        };
+        if db.tables.is_empty() {
+            continue;
+        }
+        let table = |name: &str| db.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name));
+        let is_view = |name: &str| db.views.iter().any(|v| v.name.eq_ignore_ascii_case(name));
+        for q in &op.queries {
+            for name in &q.tables {
+                let internal = name.starts_with("sqlite_") || name.starts_with("pragma_");
+                if table(name).is_none() && !is_view(name) && !internal {
+                    found
+                        .entry((
+                            format!("Queries ({name})"),
+                            format!("Code queries table `{name}`, which no migration creates"),
+                        ))
+                        .or_default()
+                        .push(op.location.clone());
+                }
+            }
+            let [only] = q.tables.as_slice() else {
+                continue;
+            };
+            let Some(t) = table(only) else { continue };
+            for col in q.filter_columns.iter().chain(&q.written_columns) {
+                let col = col.rsplit('.').next().unwrap_or(col);
+                let known = t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(col))
+                    || matches!(
+                        col.to_ascii_lowercase().as_str(),
+                        "rowid" | "oid" | "_rowid_"
+                    );
+                if !known {
+                    found
+                        .entry((
+                            format!("Queries ({})", t.name),
+                            format!("`{}` has no column `{col}`, which code queries", t.name),
+                        ))
+                        .or_default()
+                        .push(op.location.clone());
+                }
+            }
+        }
+    }
+    for ((area, current), mut locations) in found {
+        locations.sort();
+        locations.dedup();
+        let at = locations
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        out.push(finding(
+            RuleId::UnknownTableOrColumn,
+            FindingSeverity::Error,
+            area,
+            format!("{current} ({at})"),
+            "⚠️ Fix the query or add the migration it expects: D1 fails this statement at run time"
+                .into(),
+            "Low",
+            locations,
+        ));
+    }
+}
