@@ -371,6 +371,15 @@ impl ResourceOp {
     }
 }
 
+/// A binding name read from a Worker `env`, whatever is done with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BindingRead {
+    /// The name (`BUNDLES`).
+    pub name: String,
+    /// Where.
+    pub location: Location,
+}
+
 /// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceOp {

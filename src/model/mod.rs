@@ -39,6 +39,9 @@ pub struct Model {
     pub resource_ops: Vec<ResourceOp>,
     /// Bindings reached by a computed name.
     pub dynamic_bindings: Vec<DynamicBinding>,
+    /// Every binding name code reads from a Worker `env` (`env.X`,
+    /// `c.env.X`, `const { X } = env`), first place per file.
+    pub binding_reads: Vec<BindingRead>,
     /// Queue message types declared in code.
     pub message_types: Vec<MessageType>,
     /// Durable Object classes found in code, before analysis merges them
@@ -94,6 +97,8 @@ impl Model {
         }
         self.relationships.sort();
         self.relationships.dedup();
+        self.binding_reads
+            .sort_by(|a, b| (&a.location, &a.name).cmp(&(&b.location, &b.name)));
         self.buckets.sort_by(|a, b| a.binding.cmp(&b.binding));
         self.kv_namespaces.sort_by(|a, b| a.binding.cmp(&b.binding));
         self.queues.sort_by(|a, b| a.name.cmp(&b.name));

@@ -17,9 +17,11 @@ mod schema_drift;
 mod select_star_on_hot_path;
 mod table_without_primary_key;
 mod temporary_object_never_deleted;
+mod undeclared_binding;
 mod unindexed_foreign_key;
 mod unindexed_query;
 mod unknown_table_or_column;
+mod unused_binding;
 
 use crate::model::{Finding, FindingSeverity, Location, Model};
 
@@ -48,12 +50,16 @@ pub enum RuleId {
     TableWithoutPrimaryKey,
     /// A temporary-looking R2 prefix nothing deletes.
     TemporaryObjectNeverDeleted,
+    /// A binding code reads that an environment does not declare.
+    UndeclaredBinding,
     /// A foreign key no index leads with.
     UnindexedForeignKey,
     /// A hot query SQLite answers with a scan or a temporary sort.
     UnindexedQuery,
     /// A query naming a table or column its database does not have.
     UnknownTableOrColumn,
+    /// A declared binding no code reads.
+    UnusedBinding,
 }
 
 impl RuleId {
@@ -71,9 +77,11 @@ impl RuleId {
             RuleId::SelectStarOnHotPath => "select-star-on-hot-path",
             RuleId::TableWithoutPrimaryKey => "table-without-primary-key",
             RuleId::TemporaryObjectNeverDeleted => "temporary-object-never-deleted",
+            RuleId::UndeclaredBinding => "undeclared-binding",
             RuleId::UnindexedForeignKey => "unindexed-foreign-key",
             RuleId::UnindexedQuery => "unindexed-query",
             RuleId::UnknownTableOrColumn => "unknown-table-or-column",
+            RuleId::UnusedBinding => "unused-binding",
         }
     }
 }
@@ -147,6 +155,11 @@ pub const RULES: &[Rule] = &[
         doc: temporary_object_never_deleted::DOC,
     },
     Rule {
+        id: RuleId::UndeclaredBinding,
+        check: undeclared_binding::check,
+        doc: undeclared_binding::DOC,
+    },
+    Rule {
         id: RuleId::UnindexedForeignKey,
         check: unindexed_foreign_key::check,
         doc: unindexed_foreign_key::DOC,
@@ -160,6 +173,11 @@ pub const RULES: &[Rule] = &[
         id: RuleId::UnknownTableOrColumn,
         check: unknown_table_or_column::check,
         doc: unknown_table_or_column::DOC,
+    },
+    Rule {
+        id: RuleId::UnusedBinding,
+        check: unused_binding::check,
+        doc: unused_binding::DOC,
     },
 ];
 
@@ -231,9 +249,11 @@ mod tests {
             RuleId::SelectStarOnHotPath,
             RuleId::TableWithoutPrimaryKey,
             RuleId::TemporaryObjectNeverDeleted,
+            RuleId::UndeclaredBinding,
             RuleId::UnindexedForeignKey,
             RuleId::UnindexedQuery,
             RuleId::UnknownTableOrColumn,
+            RuleId::UnusedBinding,
         ] {
             match id {
                 RuleId::AppendOnlyTableWithoutRetention
@@ -247,9 +267,11 @@ mod tests {
                 | RuleId::SelectStarOnHotPath
                 | RuleId::TableWithoutPrimaryKey
                 | RuleId::TemporaryObjectNeverDeleted
+                | RuleId::UndeclaredBinding
                 | RuleId::UnindexedForeignKey
                 | RuleId::UnindexedQuery
-                | RuleId::UnknownTableOrColumn => assert!(ids.contains(&id)),
+                | RuleId::UnknownTableOrColumn
+                | RuleId::UnusedBinding => assert!(ids.contains(&id)),
             }
         }
     }

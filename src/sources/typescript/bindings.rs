@@ -63,7 +63,7 @@ enum Target {
 }
 
 fn is_env(obj: &str) -> bool {
-    obj == "env" || obj.ends_with(".env")
+    super::index::is_worker_env(obj)
 }
 
 struct Reader<'i, 'a> {
@@ -111,6 +111,36 @@ impl<'i, 'a> Reader<'i, 'a> {
             sites,
             passed: std::cell::RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether the `env` that `subscript` indexes is a Worker's: not Node's
+    /// (`import { env } from "node:process"`), not a local object (`const
+    /// env: Record<string, string> = {}`), and read rather than assigned.
+    fn worker_env(&self, fi: usize, subscript: Node<'a>) -> bool {
+        let Some(file) = self.index.files.get(fi) else {
+            return false;
+        };
+        let assigned = subscript.parent().is_some_and(|p| {
+            p.kind() == "assignment_expression"
+                && p.child_by_field_name("left")
+                    .is_some_and(|l| l.id() == subscript.id())
+        });
+        let obj = subscript.child_by_field_name("object").map(unwrap_expr);
+        let local_object = obj
+            .filter(|o| o.kind() == "identifier")
+            .and_then(|o| local_value(o, text(o, file.src), file.src))
+            .is_some_and(|v| !is_env(text(unwrap_expr(v), file.src)));
+        let bare = obj.is_some_and(|o| o.kind() == "identifier");
+        // `getRequiredEnv(env: Record<string, string>, key)`: a map of
+        // strings, not a Worker env.
+        let string_map = obj
+            .filter(|o| o.kind() == "identifier")
+            .and_then(|o| param_of(o, text(o, file.src), file.src))
+            .and_then(|p| p.ty)
+            .is_some_and(|t| {
+                t.starts_with("Record<") || t.contains("ProcessEnv") || t.starts_with("{ [")
+            });
+        !assigned && !local_object && !string_map && !(bare && file.env_is_node())
     }
 
     /// What the arguments passed for `param` (of a function in file `fi`)
@@ -191,6 +221,18 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
             _ => None,
         })
         .collect();
+    for file in index.files.iter().filter(|f| !f.env_is_node()) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, node) in &file.env_reads {
+            if !seen.contains(&name.as_str()) {
+                seen.push(name);
+                model.binding_reads.push(crate::model::BindingRead {
+                    name: name.clone(),
+                    location: location(file.path, *node),
+                });
+            }
+        }
+    }
     for (fi, file) in index.files.iter().enumerate() {
         if file.src.contains("env[") {
             super::syntax::walk(file.root, |n| {
@@ -661,7 +703,7 @@ impl<'a> Reader<'_, 'a> {
                 let Some(idx) = recv.child_by_field_name("index") else {
                     return Vec::new();
                 };
-                if !obj.is_some_and(is_env) {
+                if !obj.is_some_and(is_env) || !self.worker_env(fi, recv) {
                     return Vec::new();
                 }
                 match string_value(idx, src) {

@@ -6,7 +6,7 @@
 //! parses a file twice. The index borrows the parsed trees, so it lives
 //! only while the TypeScript readers run.
 
-use super::syntax::{children, doc_comment, location, string_value, text, walk};
+use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
 use crate::model::Location;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -120,6 +120,9 @@ pub struct FileIndex<'a> {
     /// callback or closure (`success: async () => …` inside `fetch`) runs
     /// when its outer function does, whoever calls it.
     pub nested: Vec<(String, String)>,
+    /// Names read from a Worker `env` (`env.X`, `c.env.X`, `const { X } =
+    /// env`), with where.
+    pub env_reads: Vec<(String, Node<'a>)>,
     /// `new X(…)` sites, in source order: the constructor's name and the
     /// `new_expression` node (its arguments are the `arguments` field).
     pub constructions: Vec<(String, Node<'a>)>,
@@ -140,6 +143,14 @@ pub struct Member<'a> {
 }
 
 impl<'a> FileIndex<'a> {
+    /// Whether this file's `env` is Node's (`import { env } from
+    /// "node:process"`), not a Worker's.
+    pub fn env_is_node(&self) -> bool {
+        self.imports
+            .iter()
+            .any(|i| i.local == "env" && matches!(i.specifier.as_str(), "node:process" | "process"))
+    }
+
     /// Methods and fields of a class, or fields of an interface / type
     /// literal, in declaration order.
     pub fn members(&self, decl: &Decl<'a>) -> Vec<Member<'a>> {
@@ -191,12 +202,14 @@ impl<'a> FileIndex<'a> {
             decls: BTreeMap::new(),
             calls: Vec::new(),
             nested: Vec::new(),
+            env_reads: Vec::new(),
             constructions: Vec::new(),
         };
         for stmt in children(root) {
             res.top_level(stmt);
         }
         walk(root, |n| {
+            env_reads(n, src, &mut res.env_reads);
             if matches!(n.kind(), "arrow_function" | "function_expression")
                 && let Some(inner) = function_label(n, src)
                 && let Some(outer) = enclosing_function(n, src)
@@ -436,6 +449,53 @@ impl<'a> FileIndex<'a> {
 
 fn name_text(node: Node<'_>, src: &str) -> String {
     string_value(node, src).unwrap_or_else(|| text(node, src).to_owned())
+}
+
+/// Whether an expression is a Worker `env` (`env`, `c.env`, `this.env`),
+/// not `process.env` or `import.meta.env`.
+pub fn is_worker_env(text: &str) -> bool {
+    (text == "env" || text.ends_with(".env"))
+        && !text.ends_with("process.env")
+        && !text.ends_with("meta.env")
+}
+
+/// The binding names `n` reads from a Worker `env`.
+fn env_reads<'a>(n: Node<'a>, src: &str, out: &mut Vec<(String, Node<'a>)>) {
+    match n.kind() {
+        "member_expression" => {
+            let obj = n
+                .child_by_field_name("object")
+                .map(|o| text(unwrap_expr(o), src));
+            if let Some(p) = n.child_by_field_name("property")
+                && p.kind() == "property_identifier"
+                && obj.is_some_and(is_worker_env)
+            {
+                out.push((text(p, src).to_owned(), n));
+            }
+        }
+        "variable_declarator" => {
+            let (Some(pat), Some(val)) = (
+                n.child_by_field_name("name"),
+                n.child_by_field_name("value"),
+            ) else {
+                return;
+            };
+            if pat.kind() != "object_pattern" || !is_worker_env(text(unwrap_expr(val), src)) {
+                return;
+            }
+            for p in children(pat) {
+                let name = match p.kind() {
+                    "shorthand_property_identifier_pattern" => Some(p),
+                    "pair_pattern" => p.child_by_field_name("key"),
+                    _ => None,
+                };
+                if let Some(k) = name {
+                    out.push((text(k, src).to_owned(), p));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `(function, handler)` for a pair of the default-exported handler

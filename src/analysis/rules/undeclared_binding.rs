@@ -1,0 +1,89 @@
+//! `undeclared-binding`: code reads a binding that one environment of its
+//! Worker does not declare.
+
+use super::{RuleId, finding};
+use crate::model::{Finding, FindingSeverity, Model, Worker};
+use std::collections::BTreeMap;
+
+/// Documentation shown in the README.
+pub const DOC: &str = "\
+## What it finds
+A binding the Worker's code reads (`env.CACHE`, `c.env.CACHE`, `const {
+CACHE } = env`) that its wrangler config declares at the top level or in
+some `[env.NAME]` section, but not in every one. Names no section declares
+(secrets, `.dev.vars`) are left alone.
+
+## Why it matters
+Environments do not inherit bindings: a namespace declared only at the
+top level is `undefined` in `wrangler deploy --env staging`, and the code
+fails there with `Cannot read properties of undefined` on first use.
+
+## Example
+`[[kv_namespaces]] binding = \"CACHE\"` at the top level only → repeat it
+under `[[env.staging.kv_namespaces]]`.
+";
+
+fn section(w: &Worker) -> String {
+    match &w.environment {
+        Some(e) => format!("[env.{e}]"),
+        None => "the top level".to_owned(),
+    }
+}
+
+/// One finding per (config, section) lacking bindings its code reads.
+pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    // (config path, binding) → the places code reads it.
+    let mut reads: BTreeMap<(&str, &str), Vec<crate::model::Location>> = BTreeMap::new();
+    for r in &model.binding_reads {
+        if let Some(w) = Worker::owning(&model.workers, &r.location.path) {
+            reads
+                .entry((w.location.path.as_str(), r.name.as_str()))
+                .or_default()
+                .push(r.location.clone());
+        }
+    }
+    // (config, section) → (binding, where code reads it).
+    let mut missing: BTreeMap<(&str, String), Vec<(&str, Vec<crate::model::Location>)>> =
+        BTreeMap::new();
+    for ((config, name), locations) in reads {
+        let family: Vec<&Worker> = model
+            .workers
+            .iter()
+            .filter(|w| w.location.path == config)
+            .collect();
+        let declares = |w: &Worker| w.bindings.iter().any(|b| b.name == name);
+        if family.len() < 2 || !family.iter().any(|w| declares(w)) {
+            continue;
+        }
+        for w in family.iter().filter(|w| !declares(w)) {
+            missing
+                .entry((config, section(w)))
+                .or_default()
+                .push((name, locations.clone()));
+        }
+    }
+    for ((config, section), names) in missing {
+        let list: Vec<String> = names.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let first = names
+            .first()
+            .and_then(|(_, l)| l.first())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let mut locations: Vec<crate::model::Location> =
+            names.into_iter().flat_map(|(_, l)| l).collect();
+        locations.sort();
+        locations.dedup();
+        out.push(finding(
+            RuleId::UndeclaredBinding,
+            FindingSeverity::Error,
+            format!("Bindings ({section})"),
+            format!(
+                "Code reads {} ({first}, …), which {config} does not declare in {section}",
+                list.join(", ")
+            ),
+            format!("⚠️ Declare them in {section}: environments do not inherit bindings"),
+            "Low",
+            locations,
+        ));
+    }
+}
