@@ -23,6 +23,9 @@ fails there with `Cannot read properties of undefined` on first use.
 under `[[env.staging.kv_namespaces]]`.
 ";
 
+/// A binding name and where code reads it.
+type Read<'m> = (&'m str, Vec<crate::model::Location>);
+
 fn section(w: &Worker) -> String {
     match &w.environment {
         Some(e) => format!("[env.{e}]"),
@@ -43,8 +46,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
     // (config, section) → (binding, where code reads it).
-    let mut missing: BTreeMap<(&str, String), Vec<(&str, Vec<crate::model::Location>)>> =
-        BTreeMap::new();
+    let mut missing: BTreeMap<(&str, String), Vec<Read<'_>>> = BTreeMap::new();
     for ((config, name), locations) in reads {
         let family: Vec<&Worker> = model
             .workers

@@ -140,7 +140,8 @@ impl<'i, 'a> Reader<'i, 'a> {
             .is_some_and(|t| {
                 t.starts_with("Record<") || t.contains("ProcessEnv") || t.starts_with("{ [")
             });
-        !assigned && !local_object && !string_map && !(bare && file.env_is_node())
+        let node_env = bare && file.env_is_node();
+        !(assigned || local_object || string_map || node_env)
     }
 
     /// What the arguments passed for `param` (of a function in file `fi`)
