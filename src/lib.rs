@@ -88,6 +88,7 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
     );
     files.sort();
     sources::extract(&found.files, &mut model);
+    model.overrides = config.overrides();
     analysis::analyze(&mut model);
     Ok(Scanned {
         model,

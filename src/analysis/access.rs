@@ -7,7 +7,25 @@ use std::collections::BTreeMap;
 /// How often an entry point runs, and the trigger it is named after:
 /// `("High", "GET /v1/apps")`, `("Per message", "upload-queue-p0")`,
 /// `("Per cron run", "0 3 * * *")`.
-fn frequency(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
+fn frequency(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
+    let (level, trigger) = trigger_of(&model.workers, worker, op, entry);
+    // `dmqa.toml` `[frequency]`, by the trigger's name (a route, a queue, a
+    // cron, `fetch`).
+    let configured = model.overrides.frequency.iter().find(|(k, _)| {
+        **k == trigger || **k == entry || trigger.split(", ").any(|t| t == k.as_str())
+    });
+    match configured {
+        Some((_, level)) => (level.clone(), trigger),
+        None => (level, trigger),
+    }
+}
+
+fn trigger_of(
+    workers: &[Worker],
+    worker: Option<&Worker>,
+    op: &ResourceOp,
+    entry: &str,
+) -> Trigger {
     if crate::model::is_route(entry) || entry == "fetch" {
         return ("High".into(), entry.into());
     }
@@ -109,7 +127,7 @@ pub fn collect(model: &mut Model) {
         let mut freq: Vec<Trigger> = op
             .entries
             .iter()
-            .map(|e| frequency(&model.workers, worker, op, e))
+            .map(|e| frequency(model, worker, op, e))
             .collect();
         if freq.is_empty() {
             freq.push((

@@ -227,6 +227,15 @@ pub fn collect(model: &mut Model) {
             if t.purpose.is_none() {
                 t.purpose = shape_purpose(t, children, parents);
             }
+            // `dmqa.toml` `[tables.NAME]` wins over comments and shapes.
+            if let Some(o) = model.overrides.tables.get(&t.name) {
+                if let Some(p) = &o.purpose {
+                    t.purpose = Some(p.clone());
+                }
+                if let Some(r) = &o.rows {
+                    t.row_estimate = Some(r.clone());
+                }
+            }
         }
     }
 }

@@ -29,6 +29,31 @@ pub fn collect(model: &mut Model) {
 /// foreign key or Drizzle `relations()` is not repeated.
 pub fn infer(model: &mut Model) {
     let mut found: Vec<Relationship> = Vec::new();
+    // `dmqa.toml` first: what the team says beats what dmqa guesses.
+    for c in &model.overrides.relationships {
+        let ((ft, fc), (tt, tc)) = (&c.from, &c.to);
+        let Some(db) = model
+            .databases
+            .iter()
+            .find(|d| table(d, ft).is_some() && table(d, tt).is_some())
+        else {
+            model.diagnostics.push(crate::model::Diagnostic::warning(
+                c.location.clone(),
+                "config-unknown-table",
+                format!("no database has both `{ft}` and `{tt}`: relationship {ft}.{fc} → {tt}.{tc} left out"),
+            ));
+            continue;
+        };
+        found.push(Relationship {
+            database: db.id.clone(),
+            from_table: ft.clone(),
+            from_columns: vec![fc.clone()],
+            to_table: tt.clone(),
+            to_columns: vec![tc.clone()],
+            kind: RelationKind::Configured,
+            location: c.location.clone(),
+        });
+    }
     for op in &model.resource_ops {
         let Some(db) = super::database_of_op(model, op).and_then(|i| model.databases.get(i)) else {
             continue;
@@ -88,7 +113,8 @@ pub fn infer(model: &mut Model) {
             x.database == r.database
                 && x.from_table.eq_ignore_ascii_case(&r.from_table)
                 && x.to_table.eq_ignore_ascii_case(&r.to_table)
-                && (x.from_columns == r.from_columns || x.kind != RelationKind::Inferred)
+                && (x.from_columns == r.from_columns
+                    || !matches!(x.kind, RelationKind::Inferred | RelationKind::Configured))
         });
         if !known {
             model.relationships.push(r);

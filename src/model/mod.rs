@@ -17,9 +17,47 @@ pub use schema::*;
 
 use serde::Serialize;
 
+/// What `dmqa.toml` says the code cannot: applied by analysis.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    /// Table name → purpose and row estimate (in every database).
+    pub tables: std::collections::BTreeMap<String, TableOverride>,
+    /// Trigger (`GET /v1/updates`, a queue name, a cron) → the frequency
+    /// level to print for it (`Very high`).
+    pub frequency: std::collections::BTreeMap<String, String>,
+    /// Relationships no schema declares.
+    pub relationships: Vec<ConfiguredRelationship>,
+    /// Rule ids (`unused-binding`) or rule ids with the subject of a row's
+    /// area (`unused-binding:AVATARS`, `redundant-index:orders`) whose rows
+    /// are left out.
+    pub silence: Vec<String>,
+}
+
+/// `[[relationships]]` of `dmqa.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfiguredRelationship {
+    /// The referencing table and column.
+    pub from: (String, String),
+    /// The referenced table and column.
+    pub to: (String, String),
+    /// Where in `dmqa.toml`.
+    pub location: Location,
+}
+
+/// A table's purpose and row estimate from `dmqa.toml`.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct TableOverride {
+    /// One sentence.
+    pub purpose: Option<String>,
+    /// An order of magnitude (`10M+`).
+    pub rows: Option<String>,
+}
+
 /// Everything dmqa knows about one checkout.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Model {
+    /// `dmqa.toml` overrides.
+    pub overrides: Overrides,
     /// One entry per wrangler config and environment (`[env.NAME]`).
     pub workers: Vec<Worker>,
     /// Databases with their tables, D1 first, then Postgres, MySQL, SQLite.

@@ -277,6 +277,8 @@ pub enum RelationKind {
     DrizzleRelations,
     /// Inferred from JOIN conditions or column names.
     Inferred,
+    /// Declared in `dmqa.toml` (`[[relationships]]`).
+    Configured,
 }
 
 /// A directed relationship: `from_table.from_columns → to_table.to_columns`.

@@ -384,6 +384,7 @@ fn table_view(t: &Table, db: &Database, show_db: bool, rels: &[&Relationship]) -
 fn inferred(kind: RelationKind) -> &'static str {
     match kind {
         RelationKind::Inferred => " (inferred)",
+        RelationKind::Configured => " (dmqa.toml)",
         _ => "",
     }
 }

@@ -202,12 +202,33 @@ fn finding(
     }
 }
 
-/// Runs every rule and appends its findings to the model.
+/// Every rule id, in registry order.
+pub fn ids() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.id.as_str()).collect()
+}
+
+/// Whether `dmqa.toml` silences `f`: its rule, or its rule for the subject
+/// in its area's parentheses (`Bindings (AVATARS)` → `unused-binding:AVATARS`).
+fn silenced(f: &Finding, silence: &[String]) -> bool {
+    let subject = f
+        .area
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or("");
+    silence.iter().any(|s| match s.split_once(':') {
+        Some((rule, what)) => rule == f.rule && what == subject,
+        None => *s == f.rule,
+    })
+}
+
+/// Runs every rule and appends its findings to the model, less those
+/// `dmqa.toml` silences.
 pub fn run(model: &mut Model) {
     let mut findings = Vec::new();
     for rule in RULES {
         (rule.check)(model, &mut findings);
     }
+    findings.retain(|f| !silenced(f, &model.overrides.silence));
     model.findings.extend(findings);
 }
 
