@@ -1,7 +1,7 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
-use crate::model::{AccessPattern, BindingKind, Location, Model, OpKind, ResourceOp, Worker};
+use crate::model::{AccessPattern, Location, Model, ResourceOp, Worker};
 use std::collections::BTreeMap;
 
 /// How often an entry point runs, and the trigger it is named after:
@@ -116,11 +116,7 @@ struct Found {
 /// Adds an access pattern to its table for every query code runs.
 pub fn collect(model: &mut Model) {
     let mut found: Vec<Found> = Vec::new();
-    for op in model
-        .resource_ops
-        .iter()
-        .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
-    {
+    for op in model.resource_ops.iter().filter(|o| o.is_query()) {
         let worker = Worker::owning(&model.workers, &op.location.path);
         let db = super::database_of_op(model, op);
         let Some(db) = db else { continue };

@@ -10,7 +10,7 @@
 use crate::model::{
     BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp,
 };
-use crate::model::{QueueHandler, Worker};
+use crate::model::{Engine, QueueHandler, Worker};
 use std::collections::BTreeMap;
 
 /// `upload-queue-p0`, …, `upload-queue-p3` → `upload-queue-p0..p3`: runs
@@ -100,11 +100,23 @@ fn step(model: &Model, op: &ResourceOp) -> (String, Option<String>) {
         ),
         BindingKind::Kv => (format!("KV {}", op.binding), None),
         BindingKind::QueueProducer => ("Queue".to_owned(), Some(queue_name(model, op))),
-        BindingKind::D1 => ("D1".to_owned(), op.key.clone()),
+        _ if op.is_query() => (engine_label(model, op).to_owned(), op.key.clone()),
         BindingKind::DurableObject => (format!("DO {}", do_class(model, &op.binding)), None),
         _ => (op.binding.clone(), None),
     }
 }
+
+/// What a query's database is called in a flow: `D1`, `Postgres`, …
+fn engine_label(model: &Model, op: &ResourceOp) -> &'static str {
+    match super::database_of_op(model, op).map(|i| model.databases[i].engine) {
+        Some(Engine::Postgres) => "Postgres",
+        Some(Engine::MySql) => "MySQL",
+        Some(Engine::Sqlite) => "SQLite",
+        _ => "D1",
+    }
+}
+
+const ENGINE_LABELS: &[&str] = &["D1", "Postgres", "MySQL", "SQLite"];
 
 fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
     let mut merged: Vec<(String, Vec<String>)> = Vec::new();
@@ -125,7 +137,7 @@ fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
         .map(|(label, details)| {
             if label == "Queue" {
                 format!("Queue {}", compress(&details))
-            } else if label == "D1" {
+            } else if ENGINE_LABELS.contains(&label.as_str()) {
                 // `apps, releases` from several queries, each table once.
                 let mut tables: Vec<&str> = Vec::new();
                 for t in details.iter().flat_map(|d| d.split(", ")) {
@@ -134,9 +146,9 @@ fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
                     }
                 }
                 if tables.is_empty() {
-                    "D1".into()
+                    label
                 } else {
-                    format!("D1 ({})", tables.join(", "))
+                    format!("{label} ({})", tables.join(", "))
                 }
             } else if details.is_empty() {
                 label
@@ -209,7 +221,7 @@ fn action(model: &Model, op: &ResourceOp) -> String {
             do_class(model, &op.binding),
             op.key.as_deref().unwrap_or("fetch")
         ),
-        (BindingKind::D1, _) => match op.queries.as_slice() {
+        _ if op.is_query() => match op.queries.as_slice() {
             [] => match op.sql.as_deref().map(str::trim_start) {
                 // `CREATE TABLE IF NOT EXISTS cache (…)` → its head.
                 Some(ddl)
@@ -236,7 +248,7 @@ fn action(model: &Model, op: &ResourceOp) -> String {
                             || q.operation.clone(),
                             |t| super::access::operation_for(t, &q.operation, &q.filter_columns),
                         );
-                        format!("D1 {}: {operation}", q.table)
+                        format!("{} {}: {operation}", engine_label(model, op), q.table)
                     })
                     .collect::<Vec<_>>()
                     .join("; ")

@@ -56,6 +56,17 @@ fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
 pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
+    // An ORM query: the database its table was placed in.
+    if let Some(at) = &op.table_location
+        && let Some(i) = model.databases.iter().position(|d| {
+            d.orm_tables
+                .iter()
+                .chain(d.tables.iter())
+                .any(|t| t.location == *at)
+        })
+    {
+        return Some(i);
+    }
     let worker = Worker::owning(&model.workers, &op.location.path);
     model
         .databases

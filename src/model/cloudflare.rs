@@ -364,6 +364,12 @@ pub fn is_route(entry: &str) -> bool {
 }
 
 impl ResourceOp {
+    /// Whether this runs SQL on a database: D1 `prepare()` / `exec()`, or
+    /// an ORM query on any engine.
+    pub fn is_query(&self) -> bool {
+        self.op == OpKind::Query && (self.kind == BindingKind::D1 || self.table_location.is_some())
+    }
+
     /// Whether a `queue` handler runs this for messages of `queue`.
     pub fn runs_for_queue(&self, queue: &str) -> bool {
         (self.queues.is_empty() || self.queues.iter().any(|q| q == queue))
@@ -418,6 +424,10 @@ pub struct ResourceOp {
     /// The queues an earlier `if (batch.queue === "x") { …; continue }`
     /// turns away before this runs.
     pub except_queues: Vec<String>,
+    /// For an ORM query (`db.select().from(users)`): where the ORM table
+    /// it names is declared, which finds its database when the binding
+    /// does not.
+    pub table_location: Option<Location>,
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
     /// D1: what the SQL does to which table, once read.

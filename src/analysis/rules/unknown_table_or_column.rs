@@ -2,7 +2,7 @@
 //! column the schema of its database does not have.
 
 use super::{RuleId, finding};
-use crate::model::{BindingKind, Finding, FindingSeverity, Model, OpKind};
+use crate::model::{Finding, FindingSeverity, Model};
 use std::collections::BTreeMap;
 
 /// Documentation shown in the README.
@@ -27,11 +27,7 @@ fix the query, or add the migration it expects.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     // (area, current) → locations, so a name used in many places is one row.
     let mut found: BTreeMap<(String, String), Vec<crate::model::Location>> = BTreeMap::new();
-    for op in model
-        .resource_ops
-        .iter()
-        .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
-    {
+    for op in model.resource_ops.iter().filter(|o| o.is_query()) {
         let Some(db) =
             crate::analysis::database_of_op(model, op).and_then(|i| model.databases.get(i))
         else {

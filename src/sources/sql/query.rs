@@ -200,7 +200,11 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     .projection
                     .iter()
                     .any(|p| p.to_string().to_ascii_uppercase().starts_with("COUNT("));
-                let single = tail(&q).to_ascii_uppercase().contains("LIMIT 1");
+                let single = {
+                    let t = tail(&q).to_ascii_uppercase();
+                    let words: Vec<&str> = t.split_whitespace().collect();
+                    words.windows(2).any(|w| w == ["LIMIT", "1"])
+                };
                 let operation = match (cols.is_empty(), counting) {
                     (true, true) => "Count all".to_owned(),
                     (true, false) => "List all".to_owned(),
@@ -387,6 +391,14 @@ mod tests {
                 "Delete by expires_at".into(),
                 "WHERE expires_at < ?".into()
             )
+        );
+        assert_eq!(
+            one("SELECT * FROM users WHERE account_id = ? LIMIT 10").1,
+            "List by account_id"
+        );
+        assert_eq!(
+            one("SELECT * FROM users WHERE email = ? LIMIT 1").1,
+            "Get by email"
         );
         assert!(shapes("SELEC nonsense").is_empty());
     }

@@ -634,7 +634,7 @@ fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String> {
 
 /// The expressions a function returns (its arrow body, or every
 /// `return`), for a helper declared at the top level of a file.
-fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<Node<'t>> {
+pub(super) fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<Node<'t>> {
     let func = match value.map(unwrap_expr) {
         Some(v)
             if matches!(
@@ -923,6 +923,7 @@ impl<'a> Reader<'_, 'a> {
             anchors: Vec::new(),
             queues: Vec::new(),
             except_queues: Vec::new(),
+            table_location: None,
             sql: None,
             queries: Vec::new(),
             purpose: None,

@@ -60,6 +60,24 @@ pub struct DrizzleFacts {
     pub tables: Vec<OrmTable>,
     /// `relations()` as relationships (database left empty).
     pub relations: Vec<Relationship>,
+    /// Each table by the (file, declarator node id) of its `const`, for
+    /// readers of the queries built on it.
+    pub by_decl: HashMap<(usize, usize), TableRef>,
+}
+
+/// What a query builder needs to know of a Drizzle table.
+#[derive(Debug, Clone)]
+pub struct TableRef {
+    /// The SQL table name.
+    pub name: String,
+    /// Column keys (`createdAt`) → SQL names (`created_at`).
+    pub columns: BTreeMap<String, String>,
+    /// Where the table is declared (the key that finds its database).
+    pub location: Location,
+    /// Where code says it lives (a `drizzle(env.DB, { schema })` binding).
+    pub target: OrmTarget,
+    /// The core module's dialect.
+    pub dialect: Engine,
 }
 
 /// A table found, with the key other code refers to it by.
@@ -173,6 +191,18 @@ pub fn extract(
             .get(&f.file)
             .cloned()
             .unwrap_or(OrmTarget::Unassigned);
+        if let Some(key) = f.key {
+            facts.by_decl.insert(
+                key,
+                TableRef {
+                    name: f.table.name.clone(),
+                    columns: f.keys.clone(),
+                    location: f.table.location.clone(),
+                    target: target.clone(),
+                    dialect: f.dialect,
+                },
+            );
+        }
         facts.tables.push(OrmTable {
             dialect: f.dialect,
             target,
@@ -1266,7 +1296,7 @@ fn client_targets(index: &CodeIndex<'_>, configs: &[DrizzleConfig]) -> HashMap<u
 }
 
 /// `env.DB`, `c.env.DB`, `this.env.DB`, `context.env.DB` → `DB`.
-fn binding_name(node: Node<'_>, src: &str) -> Option<String> {
+pub(super) fn binding_name(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);
     if node.kind() != "member_expression" {
         return None;

@@ -378,6 +378,7 @@ fn called_by(
                 anchors: Vec::new(),
                 queues: Vec::new(),
                 except_queues: Vec::new(),
+                table_location: None,
                 sql: None,
                 queries: Vec::new(),
                 purpose: None,

@@ -8,6 +8,7 @@
 mod bindings;
 mod callgraph;
 mod drizzle;
+mod drizzle_queries;
 mod durable;
 pub mod fold;
 pub mod index;
@@ -219,7 +220,8 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
         .filter(|(_, f)| is_drizzle_config(f.path))
         .filter_map(|(i, _)| drizzle::config(&index, i))
         .collect();
-    let facts = drizzle::extract(&index, &configs, &mut model.diagnostics);
+    let mut facts = drizzle::extract(&index, &configs, &mut model.diagnostics);
+    let drizzle_tables = std::mem::take(&mut facts.by_decl);
     model.orm_tables.extend(facts.tables);
     model.orm_relations.extend(facts.relations);
     model.drizzle_configs.extend(configs);
@@ -249,6 +251,8 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
         }
     }
     let graph = callgraph::CallGraph::new(&index, &model.workers);
+    let queries = drizzle_queries::extract(&index, &drizzle_tables, &graph);
+    model.resource_ops.extend(queries);
     let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of);
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);

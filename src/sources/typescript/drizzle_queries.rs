@@ -1,0 +1,650 @@
+//! Drizzle query builders → the SQL they run, as query operations.
+//!
+//! `db.select().from(users).where(eq(users.orgId, id)).orderBy(desc(users.createdAt)).limit(20)`
+//! reads as `SELECT * FROM users WHERE org_id = ? ORDER BY created_at DESC
+//! LIMIT 20`, which is then shaped like any SQL the code runs. A chain
+//! counts only when its table argument resolves to a Drizzle table (so
+//! `map.delete(key)` is nothing), and column keys become SQL names through
+//! the schema. Also `insert(t).values({…})` (with `onConflictDo…` an
+//! upsert), `update(t).set({…}).where(…)`, `delete(t).where(…)`, joins, and
+//! the relational API `db.query.users.findMany({ where, orderBy, limit })`.
+
+use super::bindings::{local_value, returns};
+use super::callgraph::CallGraph;
+use super::drizzle::{TableRef, binding_name};
+use super::index::{CodeIndex, DeclKind};
+use super::syntax::{children, location, text, unwrap_expr};
+use crate::model::{BindingKind, OpKind, OrmTarget, ResourceOp};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+/// Tables by (file, declarator node id) of their `const`.
+pub type Tables = HashMap<(usize, usize), TableRef>;
+
+struct Reader<'i, 'a> {
+    index: &'i CodeIndex<'a>,
+    tables: &'i Tables,
+}
+
+/// One query's tables: the names code uses for them → the table.
+struct Scope<'t> {
+    names: Vec<(String, &'t TableRef)>,
+    qualified: bool,
+}
+
+impl Scope<'_> {
+    fn main(&self) -> Option<&TableRef> {
+        self.names.first().map(|(_, t)| *t)
+    }
+}
+
+/// Every Drizzle query-builder chain in the index, as operations.
+pub fn extract(index: &CodeIndex<'_>, tables: &Tables, graph: &CallGraph) -> Vec<ResourceOp> {
+    let reader = Reader { index, tables };
+    let mut out = Vec::new();
+    if tables.is_empty() {
+        return out;
+    }
+    for (fi, file) in index.files.iter().enumerate() {
+        for call in &file.calls {
+            if let Some(mut op) = reader.query(fi, call.node, call.enclosing.clone()) {
+                graph.place(index, &mut op);
+                out.push(op);
+            }
+        }
+    }
+    out
+}
+
+/// `(method, arguments)` of each call chained onto `call`, in order.
+fn chained<'a>(call: Node<'a>, src: &str) -> (Vec<(String, Vec<Node<'a>>)>, Node<'a>) {
+    let mut methods = Vec::new();
+    let mut outer = call;
+    for _ in 0..32 {
+        let Some(m) = outer.parent().filter(|p| p.kind() == "member_expression") else {
+            break;
+        };
+        let Some(c) = m.parent().filter(|p| {
+            p.kind() == "call_expression"
+                && p.child_by_field_name("function")
+                    .is_some_and(|f| f.id() == m.id())
+        }) else {
+            break;
+        };
+        let name = m
+            .child_by_field_name("property")
+            .map(|p| text(p, src).to_owned())
+            .unwrap_or_default();
+        methods.push((name, args(c)));
+        outer = c;
+    }
+    (methods, outer)
+}
+
+fn args(call: Node<'_>) -> Vec<Node<'_>> {
+    call.child_by_field_name("arguments")
+        .map(|a| {
+            children(a)
+                .into_iter()
+                .filter(|n| n.kind() != "comment")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The method a call's callee ends in, and the object it is called on.
+fn method_of<'a>(call: Node<'a>, src: &'a str) -> Option<(&'a str, Node<'a>)> {
+    let f = super::syntax::callee(call.child_by_field_name("function")?);
+    if f.kind() != "member_expression" {
+        return None;
+    }
+    Some((
+        text(f.child_by_field_name("property")?, src),
+        f.child_by_field_name("object")?,
+    ))
+}
+
+impl<'i, 'a> Reader<'i, 'a> {
+    /// The Drizzle table an expression (`users`) names.
+    fn table(&self, fi: usize, node: Node<'a>) -> Option<&'i TableRef> {
+        let file = self.index.files.get(fi)?;
+        let node = unwrap_expr(node);
+        let r = match node.kind() {
+            "identifier" => self.index.resolve(fi, text(node, file.src))?,
+            // `schema.users` through `import * as schema from "./schema"`.
+            "member_expression" => {
+                let ns = text(node.child_by_field_name("object")?, file.src);
+                let name = text(node.child_by_field_name("property")?, file.src);
+                let module = self.index.namespace_target(fi, ns)?;
+                self.index.export_of(module, name, 0)?
+            }
+            _ => return None,
+        };
+        self.tables.get(&(r.file, r.decl.node.id()))
+    }
+
+    /// A table by the name its schema exports (`db.query.users`).
+    fn table_named(&self, fi: usize, name: &str) -> Option<&'i TableRef> {
+        if let Some(r) = self.index.resolve(fi, name)
+            && let Some(t) = self.tables.get(&(r.file, r.decl.node.id()))
+        {
+            return Some(t);
+        }
+        self.index.files.iter().enumerate().find_map(|(i, f)| {
+            let d = f.decls.get(name).filter(|d| d.kind == DeclKind::Variable)?;
+            self.tables.get(&(i, d.node.id()))
+        })
+    }
+
+    fn query(&self, fi: usize, call: Node<'a>, actor: Option<String>) -> Option<ResourceOp> {
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let (method, obj) = method_of(call, src)?;
+        let a = args(call);
+        let (sql, scope, root, tail) = match method {
+            "from" => {
+                // `db.select(proj).from(t)`
+                let select = unwrap_expr(obj);
+                let (m, root) = method_of(select, src)?;
+                if !matches!(m, "select" | "selectDistinct") {
+                    return None;
+                }
+                let t = self.table(fi, *a.first()?)?;
+                let mut scope = Scope {
+                    names: vec![(text(unwrap_expr(a[0]), src).to_owned(), t)],
+                    qualified: false,
+                };
+                let (methods, tail) = chained(call, src);
+                for (m, margs) in &methods {
+                    if m.ends_with("Join")
+                        && let Some(j) = margs.first().and_then(|x| self.table(fi, *x))
+                    {
+                        scope
+                            .names
+                            .push((text(unwrap_expr(margs[0]), src).to_owned(), j));
+                        scope.qualified = true;
+                    }
+                }
+                let proj = self.projection(fi, args(select).first().copied(), &scope);
+                let mut sql = format!("SELECT {proj} FROM {}", t.name);
+                for (m, margs) in &methods {
+                    match m.as_str() {
+                        "innerJoin" | "leftJoin" | "rightJoin" | "fullJoin" => {
+                            let (Some(j), Some(on)) = (
+                                margs.first().and_then(|x| self.table(fi, *x)),
+                                margs.get(1).and_then(|c| self.condition(fi, *c, &scope)),
+                            ) else {
+                                continue;
+                            };
+                            let kind = m.trim_end_matches("Join").to_ascii_uppercase();
+                            sql.push_str(&format!(" {kind} JOIN {} ON {on}", j.name));
+                        }
+                        _ => {}
+                    }
+                }
+                sql.push_str(&self.clauses(fi, &methods, &scope));
+                (sql, scope, root, tail)
+            }
+            "insert" | "update" | "delete" => {
+                let t = self.table(fi, *a.first()?)?;
+                let scope = Scope {
+                    names: vec![(text(unwrap_expr(a[0]), src).to_owned(), t)],
+                    qualified: false,
+                };
+                let (methods, tail) = chained(call, src);
+                let sql = match method {
+                    "insert" => {
+                        let cols = methods
+                            .iter()
+                            .find(|(m, _)| m == "values")
+                            .and_then(|(_, v)| v.first())
+                            .map(|v| self.keys_of(fi, *v, t))
+                            .unwrap_or_default();
+                        let marks = vec!["?"; cols.len().max(1)].join(", ");
+                        let cols = if cols.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", cols.join(", "))
+                        };
+                        let upsert = methods.iter().any(|(m, _)| m.starts_with("onConflictDo"));
+                        let conflict = if upsert {
+                            " ON CONFLICT DO NOTHING"
+                        } else {
+                            ""
+                        };
+                        format!("INSERT INTO {}{cols} VALUES ({marks}){conflict}", t.name)
+                    }
+                    "update" => {
+                        let set = methods
+                            .iter()
+                            .find(|(m, _)| m == "set")
+                            .and_then(|(_, v)| v.first())
+                            .map(|v| self.keys_of(fi, *v, t))
+                            .unwrap_or_default();
+                        let set: Vec<String> = set.iter().map(|c| format!("{c} = ?")).collect();
+                        if set.is_empty() {
+                            return None;
+                        }
+                        format!(
+                            "UPDATE {} SET {}{}",
+                            t.name,
+                            set.join(", "),
+                            self.clauses(fi, &methods, &scope)
+                        )
+                    }
+                    _ => format!(
+                        "DELETE FROM {}{}",
+                        t.name,
+                        self.clauses(fi, &methods, &scope)
+                    ),
+                };
+                (sql, scope, obj, tail)
+            }
+            "findMany" | "findFirst" => {
+                // `db.query.users.findMany({ … })`
+                let member = unwrap_expr(obj);
+                if member.kind() != "member_expression" {
+                    return None;
+                }
+                let name = text(member.child_by_field_name("property")?, src);
+                let query = member.child_by_field_name("object")?;
+                let root = (query.kind() == "member_expression"
+                    && query
+                        .child_by_field_name("property")
+                        .is_some_and(|p| text(p, src) == "query"))
+                .then(|| query.child_by_field_name("object"))??;
+                let t = self.table_named(fi, name)?;
+                let mut scope = Scope {
+                    names: vec![(name.to_owned(), t)],
+                    qualified: false,
+                };
+                let opts = a
+                    .first()
+                    .map(|o| unwrap_expr(*o))
+                    .filter(|o| o.kind() == "object");
+                let option = |key: &str| {
+                    opts.and_then(|o| {
+                        children(o).into_iter().find_map(|p| {
+                            let k = p.child_by_field_name("key")?;
+                            (text(k, src) == key).then(|| p.child_by_field_name("value"))?
+                        })
+                    })
+                };
+                let mut sql = format!("SELECT * FROM {}", t.name);
+                if let Some(w) = option("where") {
+                    // `where: (users, { eq }) => eq(users.id, id)` names the
+                    // table by its first parameter.
+                    if let Some(p) = callback_param(w, src) {
+                        scope.names.push((p, t));
+                    }
+                    if let Some(c) = self.condition(fi, w, &scope) {
+                        sql.push_str(&format!(" WHERE {c}"));
+                    }
+                }
+                if let Some(o) = option("orderBy") {
+                    if let Some(p) = callback_param(o, src) {
+                        scope.names.push((p, t));
+                    }
+                    let order = self.order(fi, &[o], &scope);
+                    if !order.is_empty() {
+                        sql.push_str(&format!(" ORDER BY {order}"));
+                    }
+                }
+                if method == "findFirst" {
+                    sql.push_str(" LIMIT 1");
+                } else if let Some(l) = option("limit") {
+                    sql.push_str(&format!(" LIMIT {}", limit(l, src)));
+                }
+                (sql, scope, root, call)
+            }
+            _ => return None,
+        };
+        let table = scope.main()?;
+        let binding = self
+            .client_binding(fi, root, 0)
+            .or_else(|| match &table.target {
+                OrmTarget::Binding { binding, .. } => Some(binding.clone()),
+                _ => None,
+            });
+        Some(ResourceOp {
+            kind: if table.dialect.is_sqlite() {
+                BindingKind::D1
+            } else {
+                BindingKind::Hyperdrive
+            },
+            binding: binding.unwrap_or_default(),
+            op: OpKind::Query,
+            key: Some(
+                scope
+                    .names
+                    .iter()
+                    .map(|(_, t)| t.name.clone())
+                    .fold(Vec::<String>::new(), |mut acc, n| {
+                        if !acc.contains(&n) {
+                            acc.push(n);
+                        }
+                        acc
+                    })
+                    .join(", "),
+            ),
+            ttl: None,
+            value_type: None,
+            cache_ttl: None,
+            message: Vec::new(),
+            actor,
+            entries: Vec::new(),
+            anchors: Vec::new(),
+            sql: Some(sql),
+            queries: Vec::new(),
+            purpose: None,
+            queues: Vec::new(),
+            except_queues: Vec::new(),
+            table_location: Some(table.location.clone()),
+            location: location(file.path, tail),
+        })
+    }
+
+    /// ` WHERE … ORDER BY … LIMIT …` from a chain's methods.
+    fn clauses(&self, fi: usize, methods: &[(String, Vec<Node<'a>>)], scope: &Scope<'_>) -> String {
+        let src = self.index.files.get(fi).map_or("", |f| f.src);
+        let mut out = String::new();
+        for (m, a) in methods {
+            match m.as_str() {
+                "where" => {
+                    if let Some(c) = a.first().and_then(|c| self.condition(fi, *c, scope)) {
+                        out.push_str(&format!(" WHERE {c}"));
+                    }
+                }
+                "orderBy" => {
+                    let order = self.order(fi, a, scope);
+                    if !order.is_empty() {
+                        out.push_str(&format!(" ORDER BY {order}"));
+                    }
+                }
+                "limit" => {
+                    if let Some(l) = a.first() {
+                        out.push_str(&format!(" LIMIT {}", limit(*l, src)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// `t.orgId` → `org_id` (or `apps.org_id` when the query joins).
+    fn column(&self, fi: usize, node: Node<'a>, scope: &Scope<'_>) -> Option<String> {
+        let src = self.index.files.get(fi)?.src;
+        let node = unwrap_expr(node);
+        if node.kind() != "member_expression" {
+            return None;
+        }
+        let obj = text(unwrap_expr(node.child_by_field_name("object")?), src);
+        let key = text(node.child_by_field_name("property")?, src);
+        let t = scope
+            .names
+            .iter()
+            .find(|(n, _)| n == obj)
+            .map(|(_, t)| *t)
+            .or_else(|| self.table(fi, unwrap_expr(node.child_by_field_name("object")?)))?;
+        let col = t.columns.get(key).cloned()?;
+        Some(if scope.qualified {
+            format!("{}.{col}", t.name)
+        } else {
+            col
+        })
+    }
+
+    /// A Drizzle filter (`and(eq(t.a, x), isNull(t.b))`) as SQL; parts it
+    /// cannot read are left out.
+    fn condition(&self, fi: usize, node: Node<'a>, scope: &Scope<'_>) -> Option<String> {
+        self.condition_depth(fi, node, scope, 0)
+    }
+
+    fn condition_depth(
+        &self,
+        fi: usize,
+        node: Node<'a>,
+        scope: &Scope<'_>,
+        depth: u32,
+    ) -> Option<String> {
+        if depth > 16 {
+            return None;
+        }
+        let src = self.index.files.get(fi)?.src;
+        let node = unwrap_expr(node);
+        if matches!(node.kind(), "arrow_function" | "function_expression") {
+            let body = node.child_by_field_name("body")?;
+            let body = if body.kind() == "statement_block" {
+                returns(node, None).into_iter().next()?
+            } else {
+                body
+            };
+            return self.condition_depth(fi, body, scope, depth + 1);
+        }
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let f = text(node.child_by_field_name("function")?, src);
+        let name = f.rsplit('.').next().unwrap_or(f);
+        let a = args(node);
+        let col = |i: usize| a.get(i).and_then(|x| self.column(fi, *x, scope));
+        let value = |i: usize| {
+            a.get(i)
+                .and_then(|x| self.column(fi, *x, scope))
+                .unwrap_or_else(|| "?".to_owned())
+        };
+        Some(match name {
+            "and" | "or" => {
+                let parts: Vec<String> = a
+                    .iter()
+                    .filter_map(|x| self.condition_depth(fi, *x, scope, depth + 1))
+                    .collect();
+                match parts.len() {
+                    0 => return None,
+                    1 => parts.into_iter().next()?,
+                    _ if name == "and" => parts.join(" AND "),
+                    _ => format!("({})", parts.join(" OR ")),
+                }
+            }
+            "not" => format!(
+                "NOT ({})",
+                self.condition_depth(fi, *a.first()?, scope, depth + 1)?
+            ),
+            "eq" | "ne" | "gt" | "gte" | "lt" | "lte" => {
+                let op = match name {
+                    "eq" => "=",
+                    "ne" => "<>",
+                    "gt" => ">",
+                    "gte" => ">=",
+                    "lt" => "<",
+                    _ => "<=",
+                };
+                format!("{} {op} {}", col(0)?, value(1))
+            }
+            "like" | "ilike" => format!("{} LIKE ?", col(0)?),
+            "notLike" | "notIlike" => format!("{} NOT LIKE ?", col(0)?),
+            "isNull" => format!("{} IS NULL", col(0)?),
+            "isNotNull" => format!("{} IS NOT NULL", col(0)?),
+            "inArray" => format!("{} IN (?)", col(0)?),
+            "notInArray" => format!("{} NOT IN (?)", col(0)?),
+            "between" => format!("{} BETWEEN ? AND ?", col(0)?),
+            _ => return None,
+        })
+    }
+
+    /// `desc(t.createdAt), t.id` → `created_at DESC, id`; also an array or
+    /// a callback returning one.
+    fn order(&self, fi: usize, items: &[Node<'a>], scope: &Scope<'_>) -> String {
+        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
+            return String::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        let mut stack: Vec<Node<'a>> = items.iter().rev().copied().collect();
+        let mut budget = 64;
+        while let Some(n) = stack.pop() {
+            budget -= 1;
+            if budget == 0 {
+                break;
+            }
+            let n = unwrap_expr(n);
+            match n.kind() {
+                "array" => stack.extend(children(n).into_iter().rev()),
+                "arrow_function" => {
+                    if let Some(b) = n.child_by_field_name("body") {
+                        stack.push(b);
+                    }
+                }
+                "call_expression" => {
+                    let f = n
+                        .child_by_field_name("function")
+                        .map_or("", |f| text(f, src));
+                    let dir = match f.rsplit('.').next() {
+                        Some("desc") => " DESC",
+                        Some("asc") => "",
+                        _ => continue,
+                    };
+                    if let Some(c) = args(n).first().and_then(|c| self.column(fi, *c, scope)) {
+                        out.push(format!("{c}{dir}"));
+                    }
+                }
+                _ => {
+                    if let Some(c) = self.column(fi, n, scope) {
+                        out.push(c);
+                    }
+                }
+            }
+        }
+        out.join(", ")
+    }
+
+    /// `select({ id: t.id, n: count() })` → `id, count(*)`; `*` without one.
+    fn projection(&self, fi: usize, proj: Option<Node<'a>>, scope: &Scope<'_>) -> String {
+        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
+            return "*".into();
+        };
+        let Some(obj) = proj.map(unwrap_expr).filter(|p| p.kind() == "object") else {
+            return "*".into();
+        };
+        let cols: Vec<String> = children(obj)
+            .into_iter()
+            .filter_map(|p| {
+                let v = unwrap_expr(p.child_by_field_name("value")?);
+                if v.kind() == "call_expression" && text(v, src).starts_with("count") {
+                    return Some("count(*)".to_owned());
+                }
+                self.column(fi, v, scope)
+            })
+            .collect();
+        if cols.is_empty() {
+            "*".into()
+        } else {
+            cols.join(", ")
+        }
+    }
+
+    /// The SQL columns an object literal's keys name (`values({ orgId })`).
+    fn keys_of(&self, fi: usize, node: Node<'a>, t: &TableRef) -> Vec<String> {
+        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
+            return Vec::new();
+        };
+        let mut node = unwrap_expr(node);
+        if node.kind() == "array" {
+            match children(node).into_iter().next() {
+                Some(first) => node = unwrap_expr(first),
+                None => return Vec::new(),
+            }
+        }
+        if node.kind() == "identifier"
+            && let Some(v) = local_value(node, text(node, src), src)
+        {
+            node = unwrap_expr(v);
+        }
+        if node.kind() != "object" {
+            return Vec::new();
+        }
+        children(node)
+            .into_iter()
+            .filter_map(|p| {
+                let k = match p.kind() {
+                    "pair" => text(p.child_by_field_name("key")?, src),
+                    "shorthand_property_identifier" => text(p, src),
+                    _ => return None,
+                };
+                t.columns.get(k).cloned()
+            })
+            .collect()
+    }
+
+    /// The D1 binding a Drizzle client was built on: `drizzle(env.DB)`, a
+    /// local or module const holding one, or a helper returning one.
+    fn client_binding(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        let src = self.index.files.get(fi)?.src;
+        let mut node = unwrap_expr(node);
+        if node.kind() == "await_expression" {
+            node = unwrap_expr(node.named_child(0)?);
+        }
+        match node.kind() {
+            "identifier" => {
+                let name = text(node, src);
+                if let Some(v) = local_value(node, name, src) {
+                    return self.client_binding(fi, v, depth + 1);
+                }
+                let r = self.index.resolve(fi, name)?;
+                self.client_binding(r.file, r.decl.value?, depth + 1)
+            }
+            "call_expression" => {
+                let f = unwrap_expr(node.child_by_field_name("function")?);
+                let callee = text(f, src);
+                if callee == "drizzle" {
+                    let arg = *args(node).first()?;
+                    return binding_name(arg, src).or_else(|| {
+                        let a = unwrap_expr(arg);
+                        (a.kind() == "identifier")
+                            .then(|| local_value(a, text(a, src), src))
+                            .flatten()
+                            .and_then(|v| binding_name(v, src))
+                    });
+                }
+                if f.kind() != "identifier" {
+                    return None;
+                }
+                let r = self.index.resolve(fi, callee)?;
+                returns(r.decl.node, r.decl.value)
+                    .into_iter()
+                    .find_map(|e| self.client_binding(r.file, e, depth + 1))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The first parameter of a callback option (`(users, { eq }) => …`).
+fn callback_param(node: Node<'_>, src: &str) -> Option<String> {
+    let node = unwrap_expr(node);
+    if !matches!(node.kind(), "arrow_function" | "function_expression") {
+        return None;
+    }
+    let params = node
+        .child_by_field_name("parameters")
+        .or_else(|| node.child_by_field_name("parameter"))?;
+    if params.kind() == "identifier" {
+        return Some(text(params, src).to_owned());
+    }
+    let first = children(params).into_iter().next()?;
+    let pat = first.child_by_field_name("pattern").unwrap_or(first);
+    (pat.kind() == "identifier").then(|| text(pat, src).to_owned())
+}
+
+/// A `limit(n)` argument: the number, else `?`.
+fn limit(node: Node<'_>, src: &str) -> String {
+    let n = unwrap_expr(node);
+    if n.kind() == "number" {
+        text(n, src).to_owned()
+    } else {
+        "?".to_owned()
+    }
+}
