@@ -4,7 +4,7 @@
 use super::{RuleId, finding};
 use crate::analysis::database_of_op;
 use crate::analysis::planner::Planner;
-use crate::model::{BindingKind, Finding, FindingSeverity, Model, OpKind};
+use crate::model::{BindingKind, Engine, Finding, FindingSeverity, Model, OpKind};
 
 /// Documentation shown in the README.
 pub const DOC: &str = "\
@@ -14,7 +14,10 @@ SQLite database, whose `EXPLAIN QUERY PLAN` (on an in-memory copy of the
 schema) scans the table (`SCAN t`) or sorts in a temporary B-tree (`USE
 TEMP B-TREE FOR ORDER BY`). dmqa proposes the index on the filtered then
 sorted columns and reports it only when the plan with that index becomes a
-`SEARCH` without the sort.
+`SEARCH` without the sort. On Postgres and MySQL, where dmqa runs no
+planner, a filtered query on such a path whose table has no index (primary
+key, unique constraint or index; on MySQL also a foreign key) leading with
+one of the filtered columns.
 
 ## Why it matters
 D1 bills and throttles by rows read: a scan reads the whole table on every
@@ -27,6 +30,102 @@ request, and a sort reads every matching row before the `LIMIT`.
 
 fn hot(entry: &str) -> bool {
     entry == "fetch" || entry == "queue" || crate::model::is_route(entry)
+}
+
+/// Postgres / MySQL: by index prefixes, no planner.
+fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String, String)>) {
+    for op in model.resource_ops.iter().filter(|o| o.is_query()) {
+        let entries: Vec<&str> = op
+            .entries
+            .iter()
+            .map(String::as_str)
+            .filter(|e| hot(e))
+            .collect();
+        let Some(db) = database_of_op(model, op).map(|i| &model.databases[i]) else {
+            continue;
+        };
+        if entries.is_empty() || db.engine.is_sqlite() {
+            continue;
+        }
+        for q in &op.queries {
+            let Some(t) = db
+                .tables
+                .iter()
+                .find(|t| t.name.eq_ignore_ascii_case(&q.table))
+            else {
+                continue;
+            };
+            let filtered: Vec<String> = q
+                .filter_columns
+                .iter()
+                .map(|c| c.rsplit('.').next().unwrap_or(c).to_owned())
+                .filter(|c| t.columns.iter().any(|x| x.name.eq_ignore_ascii_case(c)))
+                .collect();
+            if filtered.is_empty() {
+                continue;
+            }
+            let mut leading: Vec<&str> = t
+                .indexes
+                .iter()
+                .filter_map(|i| i.columns.first().map(|c| c.name.as_str()))
+                .collect();
+            leading.extend(t.primary_key.first().map(String::as_str));
+            if db.engine == Engine::MySql {
+                leading.extend(
+                    t.foreign_keys
+                        .iter()
+                        .filter_map(|f| f.columns.first().map(String::as_str)),
+                );
+            }
+            if filtered
+                .iter()
+                .any(|c| leading.iter().any(|l| l.eq_ignore_ascii_case(c)))
+            {
+                continue;
+            }
+            let key = (t.name.clone(), q.query.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let ddl = format!(
+                "CREATE INDEX idx_{}_{} ON {}({});",
+                t.name,
+                filtered.join("_"),
+                t.name,
+                filtered.join(", ")
+            );
+            // The same index already asked for (an unindexed foreign key):
+            // one row, with the query that needs it too.
+            if let Some(f) = out
+                .iter_mut()
+                .find(|f| f.recommendation.contains(&format!("`{ddl}`")))
+            {
+                f.current.push_str(&format!(
+                    "; `{}` on {} needs it",
+                    q.query,
+                    entries.join(", ")
+                ));
+                f.locations.push(op.location.clone());
+                continue;
+            }
+            out.push(finding(
+                RuleId::UnindexedQuery,
+                FindingSeverity::Warning,
+                format!("Indexes ({})", t.name),
+                format!(
+                    "`{}` on {}: no index of `{}` leads with {}",
+                    q.query,
+                    entries.join(", "),
+                    t.name,
+                    filtered.join(" or ")
+                ),
+                format!("⚠️ Add `{ddl}`"),
+                "Low",
+                vec![op.location.clone()],
+            ));
+        }
+    }
 }
 
 /// One finding per (table, query) an index would serve, confirmed by plan.
@@ -124,4 +223,5 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             ));
         }
     }
+    check_by_prefix(model, out, &mut seen);
 }
