@@ -12,7 +12,11 @@ fn frequency(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &st
     // `dmqa.toml` `[frequency]`, by the trigger's name (a route, a queue, a
     // cron, `fetch`).
     let configured = model.overrides.frequency.iter().find(|(k, _)| {
-        **k == trigger || **k == entry || trigger.split(", ").any(|t| t == k.as_str())
+        **k == trigger
+            || **k == entry
+            || trigger
+                .split(", ")
+                .any(|t| t == k.as_str() || t.strip_prefix("cron ") == Some(k.as_str()))
     });
     match configured {
         Some((_, level)) => (level.clone(), trigger),
@@ -43,12 +47,47 @@ fn trigger_of(
             ("Per message".into(), super::flows::compress(&queues))
         }
         "scheduled" => {
-            let crons = worker.map(|w| w.crons.join(", ")).unwrap_or_default();
-            ("Per cron run".into(), crons)
+            let crons: Vec<&str> = worker
+                .map(|w| w.crons.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            match crons.as_slice() {
+                [one] => (cron_level(one).into(), format!("cron {one}")),
+                many => (
+                    "Per cron run".into(),
+                    many.iter()
+                        .map(|c| format!("cron {c}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            }
         }
         "alarm" => ("Per alarm".into(), String::new()),
         "webSocketMessage" => ("Per WebSocket message".into(), String::new()),
         other => ("Per call".into(), other.into()),
+    }
+}
+
+/// How often a cron expression fires, in words: `0 3 * * *` → `Daily`.
+fn cron_level(expr: &str) -> &'static str {
+    let f: Vec<&str> = expr.split_whitespace().collect();
+    let [min, hour, dom, mon, dow] = f.as_slice() else {
+        return "Per cron run";
+    };
+    let fixed = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    let any = |s: &str| s == "*";
+    match (*min, *hour, *dom, *mon, *dow) {
+        (m, _, d, mo, w) if m.starts_with("*/") && any(d) && any(mo) && any(w) => {
+            "Every few minutes"
+        }
+        ("*", "*", d, mo, w) if any(d) && any(mo) && any(w) => "Every minute",
+        (m, "*", d, mo, w) if fixed(m) && any(d) && any(mo) && any(w) => "Hourly",
+        (m, h, d, mo, w) if fixed(m) && h.starts_with("*/") && any(d) && any(mo) && any(w) => {
+            "Every few hours"
+        }
+        (m, h, d, mo, w) if fixed(m) && fixed(h) && any(d) && any(mo) && any(w) => "Daily",
+        (m, h, d, mo, w) if fixed(m) && fixed(h) && any(d) && any(mo) && !any(w) => "Weekly",
+        (m, h, d, mo, w) if fixed(m) && fixed(h) && fixed(d) && any(mo) && any(w) => "Monthly",
+        _ => "Per cron run",
     }
 }
 
@@ -204,6 +243,18 @@ fn first(v: &[Location]) -> Option<&Location> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cron_expressions_in_words() {
+        assert_eq!(cron_level("0 3 * * *"), "Daily");
+        assert_eq!(cron_level("*/5 * * * *"), "Every few minutes");
+        assert_eq!(cron_level("15 * * * *"), "Hourly");
+        assert_eq!(cron_level("0 */6 * * *"), "Every few hours");
+        assert_eq!(cron_level("0 0 * * 1"), "Weekly");
+        assert_eq!(cron_level("0 0 1 * *"), "Monthly");
+        assert_eq!(cron_level("0 0 1 1 *"), "Per cron run");
+        assert_eq!(cron_level("nonsense"), "Per cron run");
+    }
 
     #[test]
     fn frequencies_group_triggers_under_their_level() {
