@@ -61,10 +61,20 @@ fn trigger_of(
                 ),
             }
         }
-        "alarm" => ("Per alarm".into(), String::new()),
-        "webSocketMessage" => ("Per WebSocket message".into(), String::new()),
+        // Durable Object handlers name their class (`Per alarm (Room)`).
+        "alarm" => ("Per alarm".into(), object_class(op)),
+        "webSocketMessage" => ("Per WebSocket message".into(), object_class(op)),
         other => ("Per call".into(), other.into()),
     }
+}
+
+/// The Durable Object class whose storage a query runs on, if any.
+fn object_class(op: &ResourceOp) -> String {
+    op.database
+        .as_deref()
+        .and_then(|d| d.strip_prefix("Durable Object "))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// How often a cron expression fires, in words: `0 3 * * *` → `Daily`.
@@ -165,10 +175,14 @@ pub fn collect(model: &mut Model) {
             .map(|e| frequency(model, worker, op, e))
             .collect();
         if freq.is_empty() {
-            freq.push((
-                "Unknown".into(),
-                op.actor.clone().unwrap_or_else(|| "-".into()),
-            ));
+            let actor = op.actor.clone().unwrap_or_else(|| "-".into());
+            let class = object_class(op);
+            freq.push(if class.is_empty() {
+                ("Unknown".into(), actor)
+            } else {
+                // A Durable Object method nothing here calls on a stub.
+                ("Per call".into(), format!("{class}.{actor}()"))
+            });
         }
         for q in &op.queries {
             found.push(Found {

@@ -56,6 +56,9 @@ fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
 pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
+    if let Some(id) = &op.database {
+        return model.databases.iter().position(|d| &d.id == id);
+    }
     // An ORM query: the database its table was placed in.
     if let Some(at) = &op.table_location
         && let Some(i) = model.databases.iter().position(|d| {

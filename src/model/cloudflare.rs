@@ -367,7 +367,10 @@ impl ResourceOp {
     /// Whether this runs SQL on a database: D1 `prepare()` / `exec()`, or
     /// an ORM query on any engine.
     pub fn is_query(&self) -> bool {
-        self.op == OpKind::Query && (self.kind == BindingKind::D1 || self.table_location.is_some())
+        self.op == OpKind::Query
+            && (self.kind == BindingKind::D1
+                || self.table_location.is_some()
+                || self.database.is_some())
     }
 
     /// Whether a `queue` handler runs this for messages of `queue`.
@@ -428,6 +431,9 @@ pub struct ResourceOp {
     /// it names is declared, which finds its database when the binding
     /// does not.
     pub table_location: Option<Location>,
+    /// The database this runs on when code says so directly (`Durable
+    /// Object Room` for `this.ctx.storage.sql.exec(…)`).
+    pub database: Option<String>,
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
     /// D1: what the SQL does to which table, once read.

@@ -1,5 +1,5 @@
-//! `append-only-table-without-retention`: an event log on D1 that nothing
-//! ever deletes from.
+//! `append-only-table-without-retention`: an event log on D1 (or in a
+//! Durable Object's SQLite storage) that nothing ever deletes from.
 
 use super::{RuleId, finding};
 use crate::analysis::estimates::is_log;
@@ -10,12 +10,12 @@ pub const DOC: &str = "\
 ## What it finds
 A table that reads as an append-only log (named like `*_events`, `*_logs`,
 `*_views`, or keyless with a time column and no updates) in a D1
-database, with no `DELETE` among the queries the code runs on it. A log
-that is pruned gets a `✅ Keep` row. (Durable Object SQLite storage is left
-out until the queries objects run on it are read.)
+database or a Durable Object's SQLite storage, with no `DELETE` among the
+queries the code runs on it. A log that is pruned gets a `✅ Keep` row.
 
 ## Why it matters
-A D1 database stops accepting writes at 10 GB: a log that only grows is an outage on a schedule, and
+A D1 database stops accepting writes at 10 GB, and so does a Durable
+Object's storage: a log that only grows is an outage on a schedule, and
 every scan of it gets slower on the way there.
 
 ## Example
@@ -35,7 +35,8 @@ fn time_column(t: &Table) -> Option<&str> {
 /// One finding per such table: a warning without a delete, a Keep with one.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in &model.databases {
-        if db.engine != Engine::D1 {
+        // D1, and each Durable Object's SQLite storage: both cap at 10 GB.
+        if db.engine != Engine::D1 && !db.id.starts_with("Durable Object ") {
             continue;
         }
         for t in db.tables.iter().filter(|t| is_log(t)) {

@@ -924,6 +924,7 @@ impl<'a> Reader<'_, 'a> {
             queues: Vec::new(),
             except_queues: Vec::new(),
             table_location: None,
+            database: None,
             sql: None,
             queries: Vec::new(),
             purpose: None,
@@ -1039,7 +1040,7 @@ pub fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<S
 
 /// The SQL a `prepare(…)` argument holds: a literal, a template (its
 /// substitutions as `?`), or a local const holding one.
-fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
+pub(super) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
     let src = index.files.get(fi)?.src;
     let node = unwrap_expr(node);
     match node.kind() {

@@ -340,6 +340,7 @@ impl<'i, 'a> Reader<'i, 'a> {
             queues: Vec::new(),
             except_queues: Vec::new(),
             table_location: Some(table.location.clone()),
+            database: None,
             location: location(file.path, tail),
         })
     }

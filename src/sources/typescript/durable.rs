@@ -6,10 +6,10 @@
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
 
-use super::bindings::{key_pattern, local_value};
+use super::bindings::{key_pattern, local_value, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
-use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
+use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
 use crate::model::{BindingKind, CodeDurableObject, DoMethod, OpKind, ResourceOp};
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
@@ -34,6 +34,15 @@ fn field_type(m: &Member<'_>, src: &str) -> String {
     m.node
         .child_by_field_name("value")
         .map_or_else(|| "unknown".into(), |v| value_type(v, src))
+}
+
+/// The name of the class method around `node`.
+fn enclosing_method(node: Node<'_>, src: &str) -> Option<String> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take(10_000)
+        .find(|n| n.kind() == "method_definition")
+        .and_then(|m| m.child_by_field_name("name"))
+        .map(|n| text(n, src).to_owned())
 }
 
 /// Methods that change a collection in place.
@@ -188,6 +197,7 @@ pub fn extract(
                 });
             }
             let mut sql = Vec::new();
+            let mut own_queries: Vec<(String, Node<'_>)> = Vec::new();
             walk(decl.node, |n| {
                 if n.kind() != "call_expression" {
                     return;
@@ -226,14 +236,54 @@ pub fn extract(
                         }
                     }
                 }
-                if callee.ends_with("sql.exec")
-                    && let Some(q) = args.first()
-                    && let Some(ddl) = string_value(*q, file.src)
-                    && ddl.to_ascii_uppercase().contains("CREATE")
-                {
-                    sql.push((ddl, location(file.path, n)));
+                // `this.ctx.storage.sql.exec("…")`, or the Agents SDK's
+                // tagged `this.sql\`…\``: DDL builds the object's tables,
+                // anything else is a query on them.
+                let tagged = (callee == "sql" || callee.ends_with(".sql"))
+                    && n.child_by_field_name("arguments")
+                        .is_some_and(|a| a.kind() == "template_string");
+                let text_of = if tagged {
+                    n.child_by_field_name("arguments")
+                        .and_then(|a| sql_literal(index, fi, a))
+                } else if callee.ends_with("sql.exec") {
+                    args.first().and_then(|q| sql_literal(index, fi, *q))
+                } else {
+                    None
+                };
+                if let Some(q) = text_of {
+                    let head = q.trim_start().get(..6).unwrap_or("").to_ascii_uppercase();
+                    if head == "CREATE" {
+                        sql.push((q, location(file.path, n)));
+                    } else {
+                        own_queries.push((q, n));
+                    }
                 }
             });
+            for (q, n) in own_queries.drain(..) {
+                let mut op = ResourceOp {
+                    kind: BindingKind::D1,
+                    binding: String::new(),
+                    op: OpKind::Query,
+                    key: None,
+                    ttl: None,
+                    value_type: None,
+                    cache_ttl: None,
+                    message: Vec::new(),
+                    actor: enclosing_method(n, file.src),
+                    entries: Vec::new(),
+                    anchors: Vec::new(),
+                    sql: Some(q),
+                    queries: Vec::new(),
+                    purpose: None,
+                    queues: Vec::new(),
+                    except_queues: Vec::new(),
+                    table_location: None,
+                    database: Some(format!("Durable Object {name}")),
+                    location: location(file.path, n),
+                };
+                graph.place(index, &mut op);
+                ops.push(op);
+            }
             let methods = members
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
@@ -379,6 +429,7 @@ fn called_by(
                 queues: Vec::new(),
                 except_queues: Vec::new(),
                 table_location: None,
+                database: None,
                 sql: None,
                 queries: Vec::new(),
                 purpose: None,
