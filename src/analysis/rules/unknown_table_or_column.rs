@@ -55,7 +55,19 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 continue;
             };
             let Some(t) = table(only) else { continue };
-            for col in q.filter_columns.iter().chain(&q.written_columns) {
+            // ORDER BY may name a select alias in hand-written SQL; the SQL
+            // an ORM builds names columns only.
+            let order: &[String] = if op.table_location.is_some() {
+                &q.order_columns
+            } else {
+                &[]
+            };
+            for col in q
+                .filter_columns
+                .iter()
+                .chain(&q.written_columns)
+                .chain(order)
+            {
                 let col = col.rsplit('.').next().unwrap_or(col);
                 let known = t.columns.iter().any(|c| c.name.eq_ignore_ascii_case(col))
                     || matches!(

@@ -47,7 +47,10 @@ pub fn extract(index: &CodeIndex<'_>, tables: &Tables, graph: &CallGraph) -> Vec
     }
     for (fi, file) in index.files.iter().enumerate() {
         for call in &file.calls {
-            if let Some(mut op) = reader.query(fi, call.node, call.enclosing.clone()) {
+            let op = reader
+                .query(fi, call.node, call.enclosing.clone())
+                .or_else(|| reader.raw(fi, call.node, call.enclosing.clone()));
+            if let Some(mut op) = op {
                 graph.place(index, &mut op);
                 out.push(op);
             }
@@ -342,6 +345,95 @@ impl<'i, 'a> Reader<'i, 'a> {
             table_location: Some(table.location.clone()),
             database: None,
             location: location(file.path, tail),
+        })
+    }
+
+    /// `db.all(sql\`SELECT … FROM ${users} WHERE ${users.id} = ${id}\`)`
+    /// (`run`, `get`, `values`, `execute` too): raw SQL through a Drizzle
+    /// client, tables and columns substituted by name, values as `?`.
+    fn raw(&self, fi: usize, call: Node<'a>, actor: Option<String>) -> Option<ResourceOp> {
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let (method, root) = method_of(call, src)?;
+        if !matches!(method, "run" | "all" | "get" | "values" | "execute") {
+            return None;
+        }
+        let tagged = unwrap_expr(*args(call).first()?);
+        let tag = tagged.child_by_field_name("function").map(|f| text(f, src));
+        let template = tagged.child_by_field_name("arguments")?;
+        if tagged.kind() != "call_expression"
+            || tag != Some("sql")
+            || template.kind() != "template_string"
+        {
+            return None;
+        }
+        let mut sql = String::new();
+        let mut table: Option<&TableRef> = None;
+        for part in children(template) {
+            match part.kind() {
+                "template_substitution" => {
+                    let e = part.named_child(0).map(unwrap_expr)?;
+                    if let Some(t) = self.table(fi, e) {
+                        table = table.or(Some(t));
+                        sql.push_str(&t.name);
+                    } else if let Some(c) = e
+                        .child_by_field_name("object")
+                        .filter(|_| e.kind() == "member_expression")
+                        .and_then(|o| self.table(fi, o))
+                        .and_then(|t| t.columns.get(text(e.child_by_field_name("property")?, src)))
+                    {
+                        sql.push_str(c);
+                    } else {
+                        sql.push('?');
+                    }
+                }
+                _ => sql.push_str(text(part, src)),
+            }
+        }
+        let verb = sql
+            .trim_start()
+            .split_whitespace()
+            .next()?
+            .to_ascii_uppercase();
+        if !matches!(
+            verb.as_str(),
+            "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
+        ) {
+            return None;
+        }
+        let binding = self
+            .client_binding(fi, root, 0)
+            .or_else(|| match table.map(|t| &t.target) {
+                Some(OrmTarget::Binding { binding, .. }) => Some(binding.clone()),
+                _ => None,
+            });
+        if binding.is_none() && table.is_none() {
+            return None;
+        }
+        Some(ResourceOp {
+            kind: if table.is_none_or(|t| t.dialect.is_sqlite()) {
+                BindingKind::D1
+            } else {
+                BindingKind::Hyperdrive
+            },
+            binding: binding.unwrap_or_default(),
+            op: OpKind::Query,
+            key: table.map(|t| t.name.clone()),
+            ttl: None,
+            value_type: None,
+            cache_ttl: None,
+            message: Vec::new(),
+            actor,
+            entries: Vec::new(),
+            anchors: Vec::new(),
+            sql: Some(sql.trim().to_owned()),
+            queries: Vec::new(),
+            purpose: None,
+            queues: Vec::new(),
+            except_queues: Vec::new(),
+            table_location: table.map(|t| t.location.clone()),
+            database: None,
+            location: location(file.path, call),
         })
     }
 
