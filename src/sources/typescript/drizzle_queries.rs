@@ -390,11 +390,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 _ => sql.push_str(text(part, src)),
             }
         }
-        let verb = sql
-            .trim_start()
-            .split_whitespace()
-            .next()?
-            .to_ascii_uppercase();
+        let verb = sql.split_whitespace().next()?.to_ascii_uppercase();
         if !matches!(
             verb.as_str(),
             "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
