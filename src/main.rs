@@ -5,7 +5,7 @@
 //! stale or missing, 2 usage or output error.
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use dmqa::model::Severity;
 use dmqa::{Options, REPORT_FILE, Scanned};
 use std::io::Write;
@@ -47,7 +47,7 @@ enum Command {
     },
     /// Fail (exit 1, with a diff) when the committed report is stale.
     #[command(
-        after_help = "Examples:\n  dmqa check                    in CI, after checkout\n  dmqa check . --report docs/data-model-qa.md"
+        after_help = "Examples:\n  dmqa check                    in CI, after checkout\n  dmqa check --format github    findings and staleness as GitHub annotations\n  dmqa check --format json      findings as JSON on stdout\n  dmqa check . --report docs/data-model-qa.md"
     )]
     Check {
         #[command(flatten)]
@@ -58,6 +58,10 @@ enum Command {
         /// Template the report was rendered with.
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
+        /// How to print staleness and findings: a unified diff, GitHub
+        /// annotations (`::warning file=…,line=…::…`), or JSON.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Print the typed model as JSON on stdout.
     #[command(after_help = "Examples:\n  dmqa model | jq '.databases[].tables[].name'")]
@@ -65,6 +69,18 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+/// Output of `dmqa check`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A unified diff when stale.
+    Text,
+    /// GitHub Actions workflow commands: one annotation per finding and
+    /// warning, and one for staleness.
+    Github,
+    /// `{ "report", "stale", "missing", "findings", "diagnostics" }`.
+    Json,
 }
 
 #[derive(Args)]
@@ -152,6 +168,7 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             common,
             report,
             template,
+            format,
         } => {
             let path = report
                 .clone()
@@ -160,12 +177,31 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             let fresh = dmqa::render(&scanned)?;
             let shown = path.display().to_string();
             let committed = match std::fs::read_to_string(&path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    eprintln!("error: {shown} does not exist; run `dmqa scan` to create it");
-                    return Ok(ExitCode::from(1));
-                }
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(e).with_context(|| format!("failed to read {shown}")),
+            };
+            if *format != Format::Text {
+                let stale = committed.as_deref() != Some(fresh.as_str());
+                let out = match format {
+                    Format::Json => check_json(&scanned, &shown, committed.is_none(), stale)?,
+                    _ => github_annotations(
+                        &scanned,
+                        &common.path,
+                        &shown,
+                        committed.is_none(),
+                        stale,
+                    ),
+                };
+                let mut stdout = std::io::stdout().lock();
+                write!(stdout, "{out}")
+                    .and_then(|()| stdout.flush())
+                    .context("failed to write to stdout")?;
+                return Ok(ExitCode::from(u8::from(stale)));
+            }
+            let Some(committed) = committed else {
+                eprintln!("error: {shown} does not exist; run `dmqa scan` to create it");
+                return Ok(ExitCode::from(1));
             };
             if committed == fresh {
                 if !cli.quiet {
@@ -230,4 +266,101 @@ fn summary(scanned: &Scanned, started: Instant, warnings: usize) -> String {
         plural(m.durable_objects.len(), "Durable Object", "Durable Objects"),
         plural(warnings, "warning", "warnings"),
     )
+}
+
+/// Escapes a GitHub workflow-command message (`%`, CR, LF) or, with
+/// `property`, a property value (also `:` and `,`).
+fn gh_escape(s: &str, property: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// One annotation per warning finding and diagnostic, and one for a stale
+/// or missing report.
+/// Paths in the model are relative to the scanned `root`; annotations name
+/// files from where `dmqa check` runs (the repository root in a workflow).
+fn github_annotations(
+    scanned: &Scanned,
+    root: &std::path::Path,
+    report: &str,
+    missing: bool,
+    stale: bool,
+) -> String {
+    use dmqa::model::FindingSeverity;
+    let prefix = root.to_string_lossy();
+    let prefix = prefix.trim_end_matches('/').trim_start_matches("./");
+    let file = |p: &str| {
+        if prefix.is_empty() || prefix == "." {
+            gh_escape(p, true)
+        } else {
+            gh_escape(&format!("{prefix}/{p}"), true)
+        }
+    };
+    let mut out = String::new();
+    for f in &scanned.model.findings {
+        let level = match f.severity {
+            FindingSeverity::Error => "error",
+            FindingSeverity::Warning => "warning",
+            FindingSeverity::Keep => continue,
+        };
+        let at = f
+            .locations
+            .first()
+            .map(|l| format!(" file={},line={},", file(&l.path), l.line))
+            .unwrap_or_else(|| " ".to_owned());
+        let message = format!("{}: {} → {}", f.area, f.current, f.recommendation);
+        out.push_str(&format!(
+            "::{level}{at}title={}::{}\n",
+            gh_escape(&f.rule, true),
+            gh_escape(&message, false)
+        ));
+    }
+    for d in &scanned.model.diagnostics {
+        if d.severity != Severity::Warning {
+            continue;
+        }
+        out.push_str(&format!(
+            "::warning file={},line={},col={},title={}::{}\n",
+            file(&d.location.path),
+            d.location.line,
+            d.location.column,
+            gh_escape(&d.code, true),
+            gh_escape(&d.message, false)
+        ));
+    }
+    if stale {
+        let why = if missing {
+            "does not exist; run `dmqa scan` to create it"
+        } else {
+            "is stale; run `dmqa scan` and commit it"
+        };
+        out.push_str(&format!(
+            "::error file={},title=dmqa check::{}\n",
+            gh_escape(report, true),
+            gh_escape(&format!("{report} {why}"), false)
+        ));
+    }
+    out
+}
+
+/// `{ "report", "missing", "stale", "findings", "diagnostics" }`.
+fn check_json(scanned: &Scanned, report: &str, missing: bool, stale: bool) -> Result<String> {
+    let value = serde_json::json!({
+        "report": report,
+        "missing": missing,
+        "stale": stale,
+        "findings": scanned.model.findings,
+        "diagnostics": scanned.model.diagnostics,
+    });
+    Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
 }

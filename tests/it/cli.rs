@@ -106,6 +106,48 @@ fn check_is_fresh_after_scan_stale_after_an_edit_and_fails_when_missing() {
 }
 
 #[test]
+fn check_formats_for_github_and_json() {
+    let dir = scratch("formats");
+    let root = dir.to_str().unwrap();
+    // No primary key: a finding to annotate.
+    std::fs::write(
+        dir.join("migrations/0002_log.sql"),
+        "CREATE TABLE hits (path TEXT, at INTEGER);\n",
+    )
+    .unwrap();
+    let missing = dmqa(&["check", root, "--format", "github", "-q"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let out = String::from_utf8(missing.stdout).unwrap();
+    assert!(
+        out.contains(&format!(
+            "::warning file={root}/migrations/0002_log.sql,line=1,title=table-without-primary-key::"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("::error file=") && l.contains("does not exist")),
+        "{out}"
+    );
+    assert_eq!(dmqa(&["scan", root, "-q"]).status.code(), Some(0));
+    let fresh = dmqa(&["check", root, "--format", "json", "-q"]);
+    assert_eq!(fresh.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&fresh.stdout).unwrap();
+    assert_eq!(v["stale"], false);
+    assert_eq!(v["missing"], false);
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "table-without-primary-key"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn usage_and_output_errors_exit_2_with_one_line() {
     let missing = dmqa(&["scan", "/definitely/not/here"]);
     assert_eq!(missing.status.code(), Some(2));
