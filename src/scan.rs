@@ -50,11 +50,16 @@ pub struct Scan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Walks `root` and reads every file a reader consumes.
+/// Walks `root` and reads every file a reader consumes. The walk and the
+/// reads run in parallel (as ripgrep's do); results are sorted by path, so
+/// the order never depends on scheduling.
 pub fn scan(root: &Path, ignored: &[String]) -> Scan {
+    use rayon::prelude::*;
+    use std::sync::Mutex;
     let mut res = Scan::default();
-    let mut paths: Vec<(String, PathBuf, SourceKind)> = Vec::new();
-    let walker = ignore::WalkBuilder::new(root)
+    let found: Mutex<Vec<(String, PathBuf, SourceKind)>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    ignore::WalkBuilder::new(root)
         .hidden(false)
         .parents(false)
         .git_global(false)
@@ -64,37 +69,53 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             !(is_dir && e.depth() > 0 && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
         })
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
-                res.diagnostics.push(walk_error(root, &err));
-                continue;
-            }
-        };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
-        }
-        let rel = relative(root, entry.path());
-        if ignored
-            .iter()
-            .any(|p| rel == *p || rel.starts_with(&format!("{p}/")))
-        {
-            continue;
-        }
-        let name = entry.file_name().to_string_lossy();
-        if let Some(kind) = SourceKind::classify(&name) {
-            paths.push((rel, entry.path().to_path_buf(), kind));
-        }
-    }
+        .build_parallel()
+        .run(|| {
+            let (found, errors) = (&found, &errors);
+            Box::new(move |entry| {
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        if let Ok(mut e) = errors.lock() {
+                            e.push(walk_error(root, &err));
+                        }
+                        return ignore::WalkState::Continue;
+                    }
+                };
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    return ignore::WalkState::Continue;
+                }
+                let name = entry.file_name().to_string_lossy();
+                let Some(kind) = SourceKind::classify(&name) else {
+                    return ignore::WalkState::Continue;
+                };
+                let rel = relative(root, entry.path());
+                if ignored
+                    .iter()
+                    .any(|p| rel == *p || rel.starts_with(&format!("{p}/")))
+                {
+                    return ignore::WalkState::Continue;
+                }
+                if let Ok(mut f) = found.lock() {
+                    f.push((rel, entry.path().to_path_buf(), kind));
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let mut paths = found.into_inner().unwrap_or_default();
     paths.sort_by(|a, b| a.0.cmp(&b.0));
-    for (rel, abs, kind) in paths {
-        if !kind.is_read() {
-            res.unread.push((rel, kind));
-            continue;
-        }
-        match read_text(&abs) {
+    res.diagnostics = errors.into_inner().unwrap_or_default();
+    let (read, unread): (Vec<_>, Vec<_>) = paths.into_iter().partition(|(_, _, k)| k.is_read());
+    res.unread = unread.into_iter().map(|(rel, _, k)| (rel, k)).collect();
+    let texts: Vec<(String, SourceKind, Result<String, (&'static str, String)>)> = read
+        .into_par_iter()
+        .map(|(rel, abs, kind)| {
+            let text = read_text(&abs);
+            (rel, kind, text)
+        })
+        .collect();
+    for (rel, kind, text) in texts {
+        match text {
             Ok(text) => res.files.push(SourceFile {
                 path: rel,
                 kind,
@@ -106,12 +127,18 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
             }
         }
     }
+    res.diagnostics.sort_by(|a, b| {
+        (&a.location, &a.code, &a.message).cmp(&(&b.location, &b.code, &b.message))
+    });
     res
 }
 
 /// Reads a file as UTF-8 text, refusing huge, binary or non-UTF-8 files.
 fn read_text(path: &Path) -> Result<String, (&'static str, String)> {
-    let meta = std::fs::metadata(path).map_err(|e| ("io-error", format!("cannot read: {e}")))?;
+    use std::io::Read;
+    let io = |e: std::io::Error| ("io-error", format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if meta.len() > MAX_FILE_BYTES {
         return Err((
             "file-too-large",
@@ -122,7 +149,12 @@ fn read_text(path: &Path) -> Result<String, (&'static str, String)> {
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| ("io-error", format!("cannot read: {e}")))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    // `take` bounds a file that grows while it is read.
+    file.by_ref()
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
     if bytes.iter().take(8192).any(|&b| b == 0) {
         return Err((
             "binary-file",

@@ -330,6 +330,25 @@ fn hostile_typescript_is_survived() {
         b"const s = \"\xff\xfe\"; env.X.get(s);\n",
     )
     .unwrap();
+    // Bindings passed through recursive and mutually recursive helpers.
+    std::fs::write(
+        dir.join("src/rec.ts"),
+        "export function walk(kv: KVNamespace, n: number): unknown {\n  if (n > 0) return walk(kv, n - 1);\n  return kv.get(\"k\");\n}\nexport function ping(kv: KVNamespace): unknown { kv.put(\"p\", \"1\"); return pong(kv); }\nexport function pong(kv: KVNamespace): unknown { return ping(kv); }\nwalk(env.KV, 3);\n",
+    )
+    .unwrap();
+    // A 400,000-line generated module that reaches a binding.
+    let mut generated = String::from("env.KV.get(\"gen\");\n");
+    for i in 0..400_000 {
+        generated.push_str(if i % 2 == 0 { "x;\n" } else { "y();\n" });
+    }
+    std::fs::write(dir.join("src/generated.ts"), generated).unwrap();
+    // `batch.queue` and path checks nested 5,000 deep.
+    let mut nested = String::from("export default { async queue(batch, env) {\n");
+    nested.push_str(&"if (batch.queue === \"q\") {\n".repeat(5_000));
+    nested.push_str("await env.KV.put(\"deep\", \"1\");\n");
+    nested.push_str(&"}\n".repeat(5_000));
+    nested.push_str("} };\n");
+    std::fs::write(dir.join("src/nested.ts"), nested).unwrap();
     let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = String::from_utf8(out.stdout.clone()).unwrap();

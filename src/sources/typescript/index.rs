@@ -6,7 +6,7 @@
 //! parses a file twice. The index borrows the parsed trees, so it lives
 //! only while the TypeScript readers run.
 
-use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
+use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
 use crate::model::Location;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tree_sitter::{Node, Tree};
@@ -208,49 +208,91 @@ impl<'a> FileIndex<'a> {
         for stmt in children(root) {
             res.top_level(stmt);
         }
-        walk(root, |n| {
-            env_reads(n, src, &mut res.env_reads);
-            if matches!(n.kind(), "arrow_function" | "function_expression")
-                && let Some(inner) = function_label(n, src)
-                && let Some(outer) = enclosing_function(n, src)
-                && inner != outer
-            {
-                res.nested.push((inner, outer));
+        // One pass with an explicit ancestor stack: the enclosing function
+        // of every node comes from the stack, not from `Node::parent`,
+        // which tree-sitter answers by descending from the root (a
+        // 400,000-line flat file or 5,000 nested blocks would make that
+        // quadratic).
+        let mut cursor = root.walk();
+        let mut ancestors: Vec<Node<'a>> = Vec::new();
+        let mut nearest: Vec<Option<String>> = Vec::new();
+        loop {
+            let n = cursor.node();
+            let parent = ancestors.last().copied();
+            let grand = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
+            let enclosing = nearest.last().cloned().flatten();
+            res.visit(n, parent, grand, enclosing.clone());
+            if cursor.goto_first_child() {
+                let own = function_label_in(n, parent, grand, src);
+                nearest.push(own.or(enclosing));
+                ancestors.push(n);
+                continue;
             }
-            // `export default { queue: queueConsumer }`: the runtime calls
-            // `queueConsumer` as the `queue` handler.
-            if n.kind() == "pair"
-                && let Some(handler) = exported_handler(n, src)
-            {
-                res.nested.push(handler);
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return res;
+                }
+                ancestors.pop();
+                nearest.pop();
+                if cursor.node() == root {
+                    return res;
+                }
             }
-            if n.kind() == "new_expression"
-                && let Some(c) = n.child_by_field_name("constructor")
-            {
-                let name = text(c, src).rsplit('.').next().unwrap_or_default();
-                res.constructions.push((name.to_owned(), n));
-            }
-            if n.kind() == "call_expression"
-                && let Some(f) = n.child_by_field_name("function")
-            {
-                let callee: String = text(super::syntax::callee(f), src)
-                    .chars()
-                    .take(200)
-                    .collect();
-                let enclosing = enclosing_function(n, src);
-                let router = enclosing
-                    .as_ref()
-                    .filter(|e| e.contains(" /"))
-                    .and_then(|_| route_router(n, src));
-                res.calls.push(Call {
-                    callee,
-                    node: n,
-                    enclosing,
-                    router,
-                });
-            }
-        });
-        res
+        }
+    }
+
+    /// Indexes one node of the walk, given its parent, grandparent and
+    /// the name of the function around it.
+    fn visit(
+        &mut self,
+        n: Node<'a>,
+        parent: Option<Node<'a>>,
+        grand: Option<Node<'a>>,
+        enclosing: Option<String>,
+    ) {
+        let src = self.src;
+        env_reads(n, src, &mut self.env_reads);
+        if matches!(n.kind(), "arrow_function" | "function_expression")
+            && let Some(inner) = function_label_in(n, parent, grand, src)
+            && let Some(outer) = enclosing.clone()
+            && inner != outer
+        {
+            self.nested.push((inner, outer));
+        }
+        // `export default { queue: queueConsumer }`: the runtime calls
+        // `queueConsumer` as the `queue` handler.
+        if n.kind() == "pair"
+            && let Some(handler) = exported_handler(n, src)
+        {
+            self.nested.push(handler);
+        }
+        if n.kind() == "new_expression"
+            && let Some(c) = n.child_by_field_name("constructor")
+        {
+            let name = text(c, src).rsplit('.').next().unwrap_or_default();
+            self.constructions.push((name.to_owned(), n));
+        }
+        if n.kind() == "call_expression"
+            && let Some(f) = n.child_by_field_name("function")
+        {
+            let callee: String = text(super::syntax::callee(f), src)
+                .chars()
+                .take(200)
+                .collect();
+            let router = enclosing
+                .as_ref()
+                .filter(|e| e.contains(" /"))
+                .and_then(|_| route_router(n, src));
+            self.calls.push(Call {
+                callee,
+                node: n,
+                enclosing,
+                router,
+            });
+        }
     }
 
     fn top_level(&mut self, stmt: Node<'a>) {
@@ -523,35 +565,32 @@ fn exported_handler(pair: Node<'_>, src: &str) -> Option<(String, String)> {
     (is_default && func != key).then(|| (func.to_owned(), key))
 }
 
-/// The name of the function, method or const-bound arrow around `node`.
-fn enclosing_function(node: Node<'_>, src: &str) -> Option<String> {
-    std::iter::successors(node.parent(), |n| n.parent())
-        .take(10_000)
-        .find_map(|n| function_label(n, src))
-}
-
 /// The name a function node goes by: its own name, the const or object key
 /// it is bound to, or its route (`GET /v1/apps`); `None` for anonymous
-/// callbacks and non-functions.
-fn function_label(n: Node<'_>, src: &str) -> Option<String> {
+/// callbacks and non-functions. `parent` and `grand` are its parent and
+/// grandparent.
+fn function_label_in(
+    n: Node<'_>,
+    parent: Option<Node<'_>>,
+    grand: Option<Node<'_>>,
+    src: &str,
+) -> Option<String> {
     match n.kind() {
         "function_declaration" | "method_definition" | "generator_function_declaration" => n
             .child_by_field_name("name")
             .map(|x| text(x, src).to_owned()),
         "arrow_function" | "function_expression" => {
-            if let Some(p) = n.parent()
-                && p.kind() == "variable_declarator"
-            {
+            let p = parent?;
+            if p.kind() == "variable_declarator" {
                 return p
                     .child_by_field_name("name")
                     .map(|x| text(x, src).to_owned());
             }
-            if let Some(route) = route_of(n, src) {
+            if let Some(route) = grand.and_then(|g| route_in(p, g, src)) {
                 return Some(route);
             }
             // `export default { queue: async (batch, env) => … }`
-            if let Some(p) = n.parent()
-                && p.kind() == "pair"
+            if p.kind() == "pair"
                 && let Some(k) = p.child_by_field_name("key")
             {
                 return Some(name_text(k, src));
@@ -584,8 +623,16 @@ fn route_router(node: Node<'_>, src: &str) -> Option<String> {
 /// `GET /v1/apps` when `handler` is an inline handler of a Hono /
 /// itty-router / Express-style route: `app.get("/v1/apps", …, handler)`.
 pub fn route_of(handler: Node<'_>, src: &str) -> Option<String> {
-    let args = handler.parent().filter(|p| p.kind() == "arguments")?;
-    let call = args.parent()?;
+    let args = handler.parent()?;
+    route_in(args, args.parent()?, src)
+}
+
+/// [`route_of`] for a handler whose parent (`args`) and grandparent
+/// (`call`) are known.
+fn route_in(args: Node<'_>, call: Node<'_>, src: &str) -> Option<String> {
+    if args.kind() != "arguments" {
+        return None;
+    }
     let f = call.child_by_field_name("function")?;
     if f.kind() != "member_expression" {
         return None;

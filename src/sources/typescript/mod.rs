@@ -38,30 +38,62 @@ const NEEDLES: &[&str] = &[
 /// `c.env.X`, but not `process.env.X` or `import.meta.env.X`. A cheap byte
 /// scan, run before any parse.
 fn mentions_env(text: &str) -> bool {
+    text.match_indices("env").any(|(i, _)| env_read_at(text, i))
+}
+
+/// Whether the `env` at byte `i` of `text` is a Worker `env` being read
+/// (`env.X`, `env[…]`, `c.env.X`), not part of a longer name or
+/// `process.env` / `import.meta.env`.
+fn env_read_at(text: &str, i: usize) -> bool {
     let bytes = text.as_bytes();
-    for (i, _) in text.match_indices("env") {
-        let after = bytes.get(i + 3).copied();
-        if !matches!(after, Some(b'.' | b'[')) {
-            continue;
-        }
-        let before = if i == 0 {
-            None
-        } else {
-            bytes.get(i - 1).copied()
-        };
-        match before {
-            Some(b) if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' => continue,
-            Some(b'.') => {
-                let head = &text[..i - 1];
-                if head.ends_with("process") || head.ends_with("meta") {
-                    continue;
-                }
-                return true;
-            }
-            _ => return true,
-        }
+    if !matches!(bytes.get(i + 3), Some(b'.' | b'[')) {
+        return false;
     }
-    false
+    match i.checked_sub(1).and_then(|j| bytes.get(j)) {
+        Some(b) if b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$' => false,
+        Some(b'.') => {
+            let head = text.get(..i - 1).unwrap_or("");
+            !(head.ends_with("process") || head.ends_with("meta"))
+        }
+        _ => true,
+    }
+}
+
+/// One pass over a file for everything that makes it a starting point:
+/// [`NEEDLES`], a Worker `env` read, or a binding name as a whole word.
+struct Prefilter {
+    automaton: aho_corasick::AhoCorasick,
+}
+
+impl Prefilter {
+    fn new(binding_names: &[String]) -> Option<Self> {
+        let patterns = NEEDLES
+            .iter()
+            .map(|n| (*n).to_owned())
+            .chain(std::iter::once("env".to_owned()))
+            .chain(binding_names.iter().cloned());
+        aho_corasick::AhoCorasick::new(patterns)
+            .ok()
+            .map(|automaton| Prefilter { automaton })
+    }
+
+    fn matches(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let ident = |b: Option<&u8>| {
+            b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
+        };
+        self.automaton.find_overlapping_iter(text).any(|m| {
+            let p = m.pattern().as_usize();
+            if p < NEEDLES.len() {
+                true
+            } else if p == NEEDLES.len() {
+                env_read_at(text, m.start())
+            } else {
+                !ident(m.start().checked_sub(1).and_then(|j| bytes.get(j)))
+                    && !ident(bytes.get(m.end()))
+            }
+        })
+    }
 }
 
 /// Test files are not the data model (and their `env.KV.put("test-key")`
@@ -85,15 +117,20 @@ fn mentions_word(text: &str, word: &str) -> bool {
 /// Whether a file is parsed as a starting point: it mentions what a reader
 /// looks for, or a binding the Workers declare (code that is handed a
 /// binding, `constructor(DB) { this.DB = DB }`, never says `env`).
-fn is_seed(f: &SourceFile, binding_names: &[String]) -> bool {
+fn is_seed(f: &SourceFile, prefilter: Option<&Prefilter>, binding_names: &[String]) -> bool {
     if is_drizzle_config(&f.path) {
         return true;
     }
     !is_test(&f.path) && {
         let text = own_text(f);
-        NEEDLES.iter().any(|n| text.contains(n))
-            || mentions_env(text)
-            || binding_names.iter().any(|b| mentions_word(text, b))
+        match prefilter {
+            Some(p) => p.matches(text),
+            None => {
+                NEEDLES.iter().any(|n| text.contains(n))
+                    || mentions_env(text)
+                    || binding_names.iter().any(|b| mentions_word(text, b))
+            }
+        }
     }
 }
 
@@ -167,9 +204,10 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
     binding_names.sort();
     binding_names.dedup();
     let resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
+    let prefilter = Prefilter::new(&binding_names);
     let mut wanted: BTreeSet<&str> = ts
-        .iter()
-        .filter(|f| is_seed(f, &binding_names))
+        .par_iter()
+        .filter(|f| is_seed(f, prefilter.as_ref(), &binding_names))
         .map(|f| f.path.as_str())
         .collect();
     let mut parsed: Vec<ParsedFile> = Vec::new();
@@ -366,6 +404,11 @@ mod tests {
         assert!(is_test("src/__tests__/a.ts") && is_test("src/a.spec.ts"));
         assert!(!is_test("src/testing-utils.ts"));
         assert!(mentions_word("this.DB = DB;", "DB"));
+        let p = Prefilter::new(&["DB".to_owned(), "BUNDLES".to_owned()]).unwrap();
+        assert!(p.matches("constructor(DB) { this.DB = DB; }"));
+        assert!(p.matches("await c.env.X.get(k)"));
+        assert!(p.matches("type E = { B: R2Bucket }"));
+        assert!(!p.matches("const DBG = process.env.DEBUG; myDB.run(); BUNDLESS"));
         assert!(!mentions_word("const DBG = myDB;", "DB"));
     }
 }
