@@ -107,7 +107,7 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
     res.diagnostics = errors.into_inner().unwrap_or_default();
     let (read, unread): (Vec<_>, Vec<_>) = paths.into_iter().partition(|(_, _, k)| k.is_read());
     res.unread = unread.into_iter().map(|(rel, _, k)| (rel, k)).collect();
-    let texts: Vec<(String, SourceKind, Result<String, (&'static str, String)>)> = read
+    let texts: Vec<(String, SourceKind, ReadResult)> = read
         .into_par_iter()
         .map(|(rel, abs, kind)| {
             let text = read_text(&abs);
@@ -133,8 +133,11 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
     res
 }
 
+/// A file's text, or the diagnostic code and message saying why not.
+type ReadResult = Result<String, (&'static str, String)>;
+
 /// Reads a file as UTF-8 text, refusing huge, binary or non-UTF-8 files.
-fn read_text(path: &Path) -> Result<String, (&'static str, String)> {
+fn read_text(path: &Path) -> ReadResult {
     use std::io::Read;
     let io = |e: std::io::Error| ("io-error", format!("cannot read: {e}"));
     let mut file = std::fs::File::open(path).map_err(io)?;
