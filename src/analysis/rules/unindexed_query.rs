@@ -32,15 +32,19 @@ fn hot(entry: &str) -> bool {
     entry == "fetch" || entry == "queue" || crate::model::is_route(entry)
 }
 
+/// The request and message entry points that run `op`.
+fn hot_entries(op: &crate::model::ResourceOp) -> Vec<&str> {
+    op.entries
+        .iter()
+        .map(String::as_str)
+        .filter(|e| hot(e))
+        .collect()
+}
+
 /// Postgres / MySQL: by index prefixes, no planner.
 fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String, String)>) {
     for op in model.resource_ops.iter().filter(|o| o.is_query()) {
-        let entries: Vec<&str> = op
-            .entries
-            .iter()
-            .map(String::as_str)
-            .filter(|e| hot(e))
-            .collect();
+        let entries = hot_entries(op);
         let Some(db) = database_of_op(model, op).map(|i| &model.databases[i]) else {
             continue;
         };
@@ -137,12 +141,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         .iter()
         .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
     {
-        let entries: Vec<&str> = op
-            .entries
-            .iter()
-            .map(String::as_str)
-            .filter(|e| hot(e))
-            .collect();
+        let entries = hot_entries(op);
         let (Some(sql), false) = (&op.sql, entries.is_empty()) else {
             continue;
         };

@@ -30,24 +30,66 @@ pub fn is_entry(name: &str) -> bool {
     ) || crate::model::is_route(name)
 }
 
+/// The smallest node at a 1-based location, with its file's text.
+fn node_at<'i, 'a>(index: &'i CodeIndex<'a>, at: &Location) -> Option<(Node<'a>, &'a str)> {
+    let file = index.file(&at.path)?;
+    let point = tree_sitter::Point {
+        row: at.line.saturating_sub(1) as usize,
+        column: at.column.saturating_sub(1) as usize,
+    };
+    Some((
+        file.root.descendant_for_point_range(point, point)?,
+        file.src,
+    ))
+}
+
+/// The `subject == "value"` comparisons (`===` too, either side) a
+/// condition makes through `joiner` (`&&` or `||`), and its other leaves.
+fn comparisons<'t>(
+    cond: Node<'t>,
+    src: &str,
+    joiner: &str,
+) -> (Vec<(Node<'t>, String)>, Vec<Node<'t>>) {
+    let (mut eqs, mut leaves) = (Vec::new(), Vec::new());
+    let mut stack = vec![cond];
+    while let Some(n) = stack.pop() {
+        if eqs.len() + leaves.len() > 64 {
+            break;
+        }
+        let n = unwrap_expr(n);
+        let op = n.child_by_field_name("operator").map(|o| text(o, src));
+        let sides = (
+            n.child_by_field_name("left").map(unwrap_expr),
+            n.child_by_field_name("right").map(unwrap_expr),
+        );
+        match (n.kind(), op, sides) {
+            ("binary_expression", Some(j), (Some(l), Some(r))) if j == joiner => {
+                stack.push(r);
+                stack.push(l);
+            }
+            ("binary_expression", Some("===" | "=="), (Some(l), Some(r))) => {
+                if let Some(v) = string_value(r, src) {
+                    eqs.push((l, v));
+                } else if let Some(v) = string_value(l, src) {
+                    eqs.push((r, v));
+                }
+            }
+            _ => leaves.push(n),
+        }
+    }
+    (eqs, leaves)
+}
+
 /// The queue names a `batch.queue` check around the code at `at` admits —
 /// `if (batch.queue === "a")` (or `==`, either side, `||` of several) in
 /// its consequence, or a `case "a":` of `switch (batch.queue)` — and those
 /// an earlier such `if` whose block ends in `continue` / `return` turns
 /// away. Both empty when no check applies.
 pub fn queue_guard(index: &CodeIndex<'_>, at: &Location) -> (Vec<String>, Vec<String>) {
-    let Some(file) = index.file(&at.path) else {
-        return (Vec::new(), Vec::new());
-    };
-    let point = tree_sitter::Point {
-        row: at.line.saturating_sub(1) as usize,
-        column: at.column.saturating_sub(1) as usize,
-    };
-    let Some(node) = file.root.descendant_for_point_range(point, point) else {
+    let Some((node, src)) = node_at(index, at) else {
         return (Vec::new(), Vec::new());
     };
     let mut except: Vec<String> = Vec::new();
-    let src = file.src;
     let is_queue_name = |n: Node<'_>| {
         let t = text(n, src);
         t == "queue" || t.ends_with(".queue")
@@ -129,13 +171,7 @@ fn ends_in_exit(block: Node<'_>) -> bool {
 /// `if`s, `url.pathname.startsWith("/files/")`, `case "/x":` of `switch
 /// (url.pathname)`. `None` without a path check.
 pub fn route_guard(index: &CodeIndex<'_>, at: &Location) -> Option<String> {
-    let file = index.file(&at.path)?;
-    let point = tree_sitter::Point {
-        row: at.line.saturating_sub(1) as usize,
-        column: at.column.saturating_sub(1) as usize,
-    };
-    let node = file.root.descendant_for_point_range(point, point)?;
-    let src = file.src;
+    let (node, src) = node_at(index, at)?;
     let (mut path, mut method): (Option<String>, Option<String>) = (None, None);
     let mut child = node;
     for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
@@ -182,52 +218,26 @@ pub fn route_guard(index: &CodeIndex<'_>, at: &Location) -> Option<String> {
 /// The path and method a condition checks, through `&&`.
 fn request_checks(cond: Node<'_>, src: &str) -> (Option<String>, Option<String>) {
     let (mut path, mut method) = (None, None);
-    let mut stack = vec![cond];
-    while let Some(n) = stack.pop() {
-        let n = unwrap_expr(n);
-        match n.kind() {
-            "binary_expression" => {
-                let op = n.child_by_field_name("operator").map(|o| text(o, src));
-                let (Some(l), Some(r)) = (
-                    n.child_by_field_name("left").map(unwrap_expr),
-                    n.child_by_field_name("right").map(unwrap_expr),
-                ) else {
-                    continue;
-                };
-                match op {
-                    Some("&&") => {
-                        stack.push(r);
-                        stack.push(l);
-                    }
-                    Some("===" | "==") => {
-                        let (subject, value) = if string_value(r, src).is_some() {
-                            (text(l, src), string_value(r, src))
-                        } else {
-                            (text(r, src), string_value(l, src))
-                        };
-                        if subject.ends_with("pathname") {
-                            path = path.or(value.filter(|v| v.starts_with('/')));
-                        } else if subject.ends_with("method") {
-                            method = method.or(value.map(|v| v.to_ascii_uppercase()));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            // `url.pathname.startsWith("/files/")`
-            "call_expression" => {
-                let f = n.child_by_field_name("function").map(|f| text(f, src));
-                let arg = n
-                    .child_by_field_name("arguments")
-                    .and_then(|a| a.named_child(0))
-                    .and_then(|a| string_value(a, src));
-                if f.is_some_and(|f| f.ends_with("pathname.startsWith"))
-                    && let Some(prefix) = arg.filter(|a| a.starts_with('/'))
-                {
-                    path = path.or(Some(format!("{prefix}*")));
-                }
-            }
-            _ => {}
+    let (eqs, leaves) = comparisons(cond, src, "&&");
+    for (subject, value) in eqs {
+        let subject = text(subject, src);
+        if subject.ends_with("pathname") && value.starts_with('/') {
+            path = path.or(Some(value));
+        } else if subject.ends_with("method") {
+            method = method.or(Some(value.to_ascii_uppercase()));
+        }
+    }
+    // `url.pathname.startsWith("/files/")`
+    for n in leaves.into_iter().filter(|n| n.kind() == "call_expression") {
+        let f = n.child_by_field_name("function").map(|f| text(f, src));
+        let arg = n
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .and_then(|a| string_value(a, src));
+        if f.is_some_and(|f| f.ends_with("pathname.startsWith"))
+            && let Some(prefix) = arg.filter(|a| a.starts_with('/'))
+        {
+            path = path.or(Some(format!("{prefix}*")));
         }
     }
     (path, method)
@@ -235,39 +245,12 @@ fn request_checks(cond: Node<'_>, src: &str) -> (Option<String>, Option<String>)
 
 /// The strings `cond` compares a queue name with: `q === "a" || q == "b"`.
 fn compared_names(cond: Node<'_>, src: &str, is_queue: &dyn Fn(Node<'_>) -> bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![cond];
-    while let Some(n) = stack.pop() {
-        let n = unwrap_expr(n);
-        if n.kind() != "binary_expression" || out.len() > 16 {
-            continue;
-        }
-        let op = n.child_by_field_name("operator").map(|o| text(o, src));
-        let (Some(l), Some(r)) = (
-            n.child_by_field_name("left").map(unwrap_expr),
-            n.child_by_field_name("right").map(unwrap_expr),
-        ) else {
-            continue;
-        };
-        match op {
-            Some("||") => {
-                stack.push(r);
-                stack.push(l);
-            }
-            Some("===" | "==") => {
-                let name = if is_queue(l) {
-                    string_value(r, src)
-                } else if is_queue(r) {
-                    string_value(l, src)
-                } else {
-                    None
-                };
-                out.extend(name);
-            }
-            _ => {}
-        }
-    }
-    out
+    comparisons(cond, src, "||")
+        .0
+        .into_iter()
+        .filter(|(subject, _)| is_queue(*subject))
+        .map(|(_, v)| v)
+        .collect()
 }
 
 /// Callers and call sites by Worker scope.

@@ -197,12 +197,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 let (methods, tail) = chained(call, src);
                 let sql = match method {
                     "insert" => {
-                        let cols = methods
-                            .iter()
-                            .find(|(m, _)| m == "values")
-                            .and_then(|(_, v)| v.first())
-                            .map(|v| self.keys_of(fi, *v, t))
-                            .unwrap_or_default();
+                        let cols = self.argument_keys(fi, &methods, "values", t);
                         let marks = vec!["?"; cols.len().max(1)].join(", ");
                         let cols = if cols.is_empty() {
                             String::new()
@@ -218,12 +213,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                         format!("INSERT INTO {}{cols} VALUES ({marks}){conflict}", t.name)
                     }
                     "update" => {
-                        let set = methods
-                            .iter()
-                            .find(|(m, _)| m == "set")
-                            .and_then(|(_, v)| v.first())
-                            .map(|v| self.keys_of(fi, *v, t))
-                            .unwrap_or_default();
+                        let set = self.argument_keys(fi, &methods, "set", t);
                         let set: Vec<String> = set.iter().map(|c| format!("{c} = ?")).collect();
                         if set.is_empty() {
                             return None;
@@ -630,6 +620,23 @@ impl<'i, 'a> Reader<'i, 'a> {
         } else {
             cols.join(", ")
         }
+    }
+
+    /// The columns the object passed to a chained `method` names:
+    /// `.values({ orgId })`, `.set({ status })`.
+    fn argument_keys(
+        &self,
+        fi: usize,
+        methods: &[(String, Vec<Node<'a>>)],
+        method: &str,
+        t: &TableRef,
+    ) -> Vec<String> {
+        methods
+            .iter()
+            .find(|(m, _)| m == method)
+            .and_then(|(_, v)| v.first())
+            .map(|v| self.keys_of(fi, *v, t))
+            .unwrap_or_default()
     }
 
     /// The SQL columns an object literal's keys name (`values({ orgId })`).
