@@ -31,7 +31,7 @@ pub fn is_entry(name: &str) -> bool {
 }
 
 /// The smallest node at a 1-based location, with its file's text.
-fn node_at<'i, 'a>(index: &'i CodeIndex<'a>, at: &Location) -> Option<(Node<'a>, &'a str)> {
+fn node_at<'a>(index: &CodeIndex<'a>, at: &Location) -> Option<(Node<'a>, &'a str)> {
     let file = index.file(&at.path)?;
     let point = tree_sitter::Point {
         row: at.line.saturating_sub(1) as usize,
