@@ -6,6 +6,7 @@
 //! `migrations_dir` claims its folder; other SQL is grouped by folder and
 //! its engine guessed from its content).
 
+pub mod rust;
 pub mod sql;
 pub mod typescript;
 pub mod wrangler;
@@ -59,10 +60,10 @@ impl SourceKind {
         }
     }
 
-    /// Whether a reader consumes this kind yet. Rust is classified (and
-    /// counted) but its reader comes later.
+    /// Whether a reader consumes this kind (all do now; the flag stays for
+    /// kinds classified before their reader exists).
     pub fn is_read(self) -> bool {
-        !matches!(self, SourceKind::Rust)
+        true
     }
 }
 
@@ -134,6 +135,21 @@ pub fn in_test_dir(path: &str) -> bool {
         .any(|c| matches!(c, "__tests__" | "test" | "tests" | "__mocks__" | "e2e"))
 }
 
+/// Seconds in the largest exact unit: `60s`, `5m`, `1h`, `7d`.
+pub fn format_ttl(secs: u64) -> String {
+    if secs == 0 {
+        "0s".into()
+    } else if secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else if secs.is_multiple_of(3_600) {
+        format!("{}h", secs / 3_600)
+    } else if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
 /// Reads every file into `model`.
 pub fn extract(files: &[SourceFile], model: &mut Model) {
     let of = |k: SourceKind| files.iter().filter(move |f| f.kind == k);
@@ -145,9 +161,21 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
         .collect();
     let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
     typescript::extract(&ts, aliases, model);
+    let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();
+    rust::extract(&rs, model);
     for op in &mut model.resource_ops {
         if let Some(q) = &op.sql {
             op.queries = sql::query::shapes(q);
+            // The tables a query touches, when its reader did not say.
+            if op.key.is_none() && !op.queries.is_empty() {
+                let mut tables: Vec<&str> = Vec::new();
+                for t in op.queries.iter().flat_map(|s| &s.tables) {
+                    if !tables.contains(&t.as_str()) {
+                        tables.push(t);
+                    }
+                }
+                op.key = Some(tables.join(", "));
+            }
         }
     }
     durable_object_tables(model);

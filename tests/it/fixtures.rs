@@ -48,6 +48,7 @@ fixture!(d1_drizzle_drift);
 fixture!(drizzle_monorepo);
 fixture!(worker_bindings);
 fixture!(monorepo_helpers);
+fixture!(workers_rs);
 
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]

@@ -9,6 +9,7 @@
 //! consts, folded constants and helper functions (two levels, across
 //! imports), with `{placeholder}`s named after the expressions.
 
+use super::super::format_ttl;
 use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
 use super::index::{CodeIndex, DeclKind};
@@ -1397,21 +1398,6 @@ fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> String {
         }
     }
     "None".into()
-}
-
-/// Seconds in the largest exact unit: `60s`, `5m`, `1h`, `7d`.
-pub fn format_ttl(secs: u64) -> String {
-    if secs == 0 {
-        "0s".into()
-    } else if secs.is_multiple_of(86_400) {
-        format!("{}d", secs / 86_400)
-    } else if secs.is_multiple_of(3_600) {
-        format!("{}h", secs / 3_600)
-    } else if secs.is_multiple_of(60) {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
 }
 
 /// Whether `call` calls a helper whose (first) return is a string or

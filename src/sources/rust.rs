@@ -1,0 +1,759 @@
+//! Rust sources with syn: workers-rs bindings and diesel schemas.
+//!
+//! One `syn::parse_file` per `.rs` file, then one visit:
+//! - workers-rs bindings — `env.d1("DB")`, `env.kv("X")`, `env.bucket("X")`,
+//!   `env.queue("X")` (also `ctx.env`, through `?` / `.await`, and `let`
+//!   locals holding one) — and the operations on them: D1 `prepare(SQL)`,
+//!   KV `get` / `put(…)?.expiration_ttl(N)` / `delete` / `list`, R2 `get` /
+//!   `put` / `delete` / `list`, queue `send`. Keys come from string literals
+//!   and `format!` (placeholders named after the arguments); TTLs fold
+//!   integer `const`s (`60 * 60`).
+//! - entry points: `#[event(fetch)]` / `#[event(queue)]` /
+//!   `#[event(scheduled)]` functions, and `Router` routes
+//!   (`.get_async("/path", …)`) for the closures they take.
+//! - diesel `table! { … }` blocks as tables, diesel SQL types mapped to
+//!   the SQL types the backend uses.
+//!
+//! A macro whose body cannot be read is a warning naming the macro.
+
+use crate::model::{
+    BindingKind, Column, Diagnostic, Engine, Location, MessageType, Model, OpKind, OrmTable,
+    OrmTarget, RelationKind, Relationship, ResourceOp, Table,
+};
+use crate::scan::SourceFile;
+use std::collections::HashMap;
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, ExprMethodCall, Lit};
+
+/// Reads every Rust file into `model`.
+pub fn extract(files: &[&SourceFile], model: &mut Model) {
+    for f in files {
+        let ast = match syn::parse_file(&f.text) {
+            Ok(ast) => ast,
+            Err(e) => {
+                let at = e.span().start();
+                model.diagnostics.push(Diagnostic::warning(
+                    Location::at(&f.path, at.line as u32, at.column as u32 + 1),
+                    "rust-syntax-error",
+                    format!("this file does not parse as Rust ({e}); skipped"),
+                ));
+                continue;
+            }
+        };
+        let mut v = Reader {
+            path: &f.path,
+            structs: HashMap::new(),
+            messages: Vec::new(),
+            relations: Vec::new(),
+            consts: HashMap::new(),
+            locals: Vec::new(),
+            actor: Vec::new(),
+            ops: Vec::new(),
+            tables: Vec::new(),
+            diags: Vec::new(),
+        };
+        // Integer constants and struct shapes first, so TTLs and message
+        // schemas anywhere in the file resolve.
+        for item in &ast.items {
+            if let syn::Item::Const(c) = item
+                && let Some(n) = v.int(&c.expr)
+            {
+                v.consts.insert(c.ident.to_string(), n);
+            }
+            if let syn::Item::Struct(st) = item {
+                v.structs.insert(st.ident.to_string(), struct_fields(st));
+            }
+        }
+        v.visit_file(&ast);
+        for (name, consumer, at) in &v.messages {
+            if let Some(fields) = v.structs.get(name) {
+                model.message_types.push(MessageType {
+                    binding: None,
+                    consumer_file: consumer.then(|| f.path.clone()),
+                    fields: fields.clone(),
+                    location: at.clone(),
+                });
+            }
+        }
+        // Sends of a struct literal: the schema of their queue.
+        for op in v.ops.iter_mut().filter(|o| o.op == OpKind::Send) {
+            if let Some(fields) = op.purpose.take().and_then(|t| v.structs.get(&t)) {
+                op.message = fields.clone();
+            }
+        }
+        model.resource_ops.extend(v.ops);
+        model.orm_tables.extend(v.tables);
+        model.orm_relations.extend(v.relations);
+        model.diagnostics.extend(v.diags);
+    }
+}
+
+struct Reader<'f> {
+    path: &'f str,
+    /// Struct name → fields and types (`Option<T>` marked optional).
+    structs: HashMap<String, Vec<(String, String)>>,
+    /// Message types used: (struct, whether a `MessageBatch<T>` consumer,
+    /// where).
+    messages: Vec<(String, bool, Location)>,
+    /// `joinable!(child -> parent (fk))`.
+    relations: Vec<Relationship>,
+    consts: HashMap<String, u64>,
+    /// `let kv = env.kv("SESSIONS")?;` per function: local → binding.
+    locals: Vec<(String, BindingKind, String)>,
+    /// The entry point or function the visit is inside, innermost last.
+    actor: Vec<String>,
+    ops: Vec<ResourceOp>,
+    tables: Vec<OrmTable>,
+    diags: Vec<Diagnostic>,
+}
+
+fn loc(path: &str, span: proc_macro2::Span) -> Location {
+    let s = span.start();
+    Location::at(
+        path,
+        u32::try_from(s.line).unwrap_or(u32::MAX),
+        u32::try_from(s.column)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1),
+    )
+}
+
+/// `x?`, `x.await`, `(x)`, `&x` → `x`.
+fn strip(mut e: &Expr) -> &Expr {
+    for _ in 0..32 {
+        e = match e {
+            Expr::Try(t) => &t.expr,
+            Expr::Await(a) => &a.base,
+            Expr::Paren(p) => &p.expr,
+            Expr::Reference(r) => &r.expr,
+            _ => return e,
+        };
+    }
+    e
+}
+
+fn kind_of(method: &str) -> Option<BindingKind> {
+    Some(match method {
+        "d1" => BindingKind::D1,
+        "kv" => BindingKind::Kv,
+        "bucket" => BindingKind::R2,
+        "queue" => BindingKind::QueueProducer,
+        "durable_object" => BindingKind::DurableObject,
+        _ => return None,
+    })
+}
+
+fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
+    Some(match (kind, method) {
+        (BindingKind::D1, "prepare" | "exec") => OpKind::Query,
+        (BindingKind::Kv | BindingKind::R2, "get" | "head") => OpKind::Read,
+        (BindingKind::Kv | BindingKind::R2, "put") => OpKind::Write,
+        (BindingKind::Kv | BindingKind::R2, "delete") => OpKind::Delete,
+        (BindingKind::Kv | BindingKind::R2, "list") => OpKind::List,
+        (BindingKind::QueueProducer, "send") => OpKind::Send,
+        (BindingKind::QueueProducer, "send_batch") => OpKind::SendBatch,
+        _ => return None,
+    })
+}
+
+/// The name an expression goes by in a key: `token`, `user.id` → `userId`.
+fn placeholder(e: &Expr) -> String {
+    match strip(e) {
+        Expr::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map_or_else(|| "value".to_owned(), |s| s.ident.to_string()),
+        Expr::Field(f) => match &f.member {
+            syn::Member::Named(m) => m.to_string(),
+            syn::Member::Unnamed(_) => "value".to_owned(),
+        },
+        Expr::MethodCall(m) => placeholder(&m.receiver),
+        _ => "value".to_owned(),
+    }
+}
+
+/// `format!("session:{}:{id}", token)` → `session:{token}:{id}`.
+fn format_pattern(m: &syn::Macro) -> Option<String> {
+    let args = m
+        .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut it = args.iter();
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(fmt), ..
+    }) = it.next()?
+    else {
+        return None;
+    };
+    let rest: Vec<&Expr> = it.collect();
+    let fmt = fmt.value();
+    let mut out = String::new();
+    let mut next = 0;
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut spec = String::new();
+                for d in chars.by_ref() {
+                    if d == '}' {
+                        break;
+                    }
+                    spec.push(d);
+                }
+                let name = spec.split(':').next().unwrap_or("");
+                let named = if name.is_empty() {
+                    let e = rest
+                        .get(next)
+                        .map_or_else(|| "value".to_owned(), |e| placeholder(e));
+                    next += 1;
+                    e
+                } else if let Ok(i) = name.parse::<usize>() {
+                    rest.get(i)
+                        .map_or_else(|| "value".to_owned(), |e| placeholder(e))
+                } else {
+                    name.to_owned()
+                };
+                out.push('{');
+                out.push_str(&named);
+                out.push('}');
+            }
+            _ => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+impl Reader<'_> {
+    /// An integer expression: a literal, a known `const`, `a * b`, `a + b`.
+    fn int(&self, e: &Expr) -> Option<u64> {
+        match strip(e) {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Int(i), ..
+            }) => i.base10_parse().ok(),
+            Expr::Path(p) => self
+                .consts
+                .get(&p.path.segments.last()?.ident.to_string())
+                .copied(),
+            Expr::Binary(b) => {
+                let (l, r) = (self.int(&b.left)?, self.int(&b.right)?);
+                match b.op {
+                    syn::BinOp::Mul(_) => l.checked_mul(r),
+                    syn::BinOp::Add(_) => l.checked_add(r),
+                    _ => None,
+                }
+            }
+            Expr::Cast(c) => self.int(&c.expr),
+            _ => None,
+        }
+    }
+
+    /// The binding an expression is: `env.kv("X")`, `ctx.env.kv("X")?`,
+    /// or a local holding one.
+    fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
+        match strip(e) {
+            Expr::MethodCall(m) => {
+                let kind = kind_of(&m.method.to_string())?;
+                let Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                })) = m.args.first()
+                else {
+                    return None;
+                };
+                Some((kind, s.value()))
+            }
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                self.locals
+                    .iter()
+                    .rev()
+                    .find(|(n, _, _)| *n == name)
+                    .map(|(_, k, b)| (*k, b.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// A key argument's pattern.
+    fn key(&self, e: &Expr) -> Option<String> {
+        match strip(e) {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Some(s.value()),
+            Expr::Macro(m) if m.mac.path.is_ident("format") => format_pattern(&m.mac),
+            other => Some(format!("{{{}}}", placeholder(other))),
+        }
+    }
+
+    fn entry(&self) -> Option<String> {
+        self.actor.last().cloned()
+    }
+
+    fn record(&mut self, call: &ExprMethodCall, kind: BindingKind, binding: String, op: OpKind) {
+        let location = loc(self.path, call.method.span());
+        let actor = self.entry();
+        let mut res = ResourceOp {
+            kind,
+            binding,
+            op,
+            key: None,
+            ttl: None,
+            value_type: None,
+            cache_ttl: None,
+            message: Vec::new(),
+            entries: actor
+                .iter()
+                .filter(|a| {
+                    crate::model::is_route(a)
+                        || matches!(a.as_str(), "fetch" | "queue" | "scheduled")
+                })
+                .cloned()
+                .collect(),
+            anchors: Vec::new(),
+            actor,
+            sql: None,
+            queries: Vec::new(),
+            purpose: None,
+            queues: Vec::new(),
+            except_queues: Vec::new(),
+            table_location: None,
+            database: None,
+            location: location.clone(),
+        };
+        res.anchors = res
+            .entries
+            .iter()
+            .map(|e| (e.clone(), location.clone()))
+            .collect();
+        let first = call.args.first();
+        match op {
+            OpKind::Query => {
+                res.sql = first.and_then(|a| match strip(a) {
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => Some(s.value()),
+                    _ => None,
+                });
+            }
+            // The struct sent (`send(&Click { … })`), resolved to its
+            // fields once the file's structs are known; carried in
+            // `purpose` until then.
+            OpKind::Send | OpKind::SendBatch => res.purpose = first.and_then(struct_literal_name),
+            OpKind::List => res.key = Some("*".to_owned()),
+            _ => res.key = first.and_then(|a| self.key(a)),
+        }
+        if kind == BindingKind::Kv && op == OpKind::Write {
+            res.ttl = Some("None".to_owned());
+        }
+        self.ops.push(res);
+    }
+
+    /// `…put(k, v)?.expiration_ttl(N)`: the TTL of the put it follows.
+    fn ttl_call(&mut self, call: &ExprMethodCall) {
+        if call.method != "expiration_ttl" && call.method != "expiration" {
+            return;
+        }
+        let inner = strip(&call.receiver);
+        let Expr::MethodCall(put) = inner else { return };
+        if put.method != "put" {
+            return;
+        }
+        let at = loc(self.path, put.method.span());
+        let ttl = if call.method == "expiration" {
+            "Absolute".to_owned()
+        } else {
+            match call.args.first().and_then(|a| self.int(a)) {
+                Some(n) => crate::sources::format_ttl(n),
+                None => "set".to_owned(),
+            }
+        };
+        if let Some(op) = self.ops.iter_mut().rev().find(|o| o.location == at) {
+            op.ttl = Some(ttl);
+        }
+    }
+}
+
+/// The `#[event(fetch)]` kind of a function, if any.
+fn event_of(attrs: &[syn::Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| {
+        if !a.path().is_ident("event") {
+            return None;
+        }
+        let ident: syn::Ident = a
+            .parse_args_with(|i: ParseStream| {
+                let id: syn::Ident = i.parse()?;
+                let _: proc_macro2::TokenStream = i.parse()?;
+                Ok(id)
+            })
+            .ok()?;
+        Some(ident.to_string())
+    })
+}
+
+impl<'ast> Visit<'ast> for Reader<'_> {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let name = event_of(&f.attrs).unwrap_or_else(|| f.sig.ident.to_string());
+        // `batch: MessageBatch<Click>` in a queue consumer.
+        for input in &f.sig.inputs {
+            if let syn::FnArg::Typed(pt) = input {
+                let ty = &pt.ty;
+                let text = quote::quote!(#ty).to_string().replace(' ', "");
+                if let Some(inner) = text
+                    .strip_prefix("MessageBatch<")
+                    .and_then(|t| t.strip_suffix('>'))
+                {
+                    self.messages.push((
+                        inner.to_owned(),
+                        name == "queue",
+                        loc(self.path, pt.span()),
+                    ));
+                }
+            }
+        }
+        self.actor.push(name);
+        let saved = self.locals.len();
+        visit::visit_item_fn(self, f);
+        self.locals.truncate(saved);
+        self.actor.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.actor.push(f.sig.ident.to_string());
+        let saved = self.locals.len();
+        visit::visit_impl_item_fn(self, f);
+        self.locals.truncate(saved);
+        self.actor.pop();
+    }
+
+    fn visit_local(&mut self, l: &'ast syn::Local) {
+        visit::visit_local(self, l);
+        if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init)
+            && let Some((kind, name)) = self.binding(&init.expr)
+        {
+            self.locals.push((p.ident.to_string(), kind, name));
+        }
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+        // `router.get_async("/v1/users/:id", |req, ctx| async move { … })`
+        let method = call.method.to_string();
+        let verb = method.trim_end_matches("_async");
+        let route = matches!(
+            verb,
+            "get" | "post" | "put" | "delete" | "patch" | "head" | "options"
+        ) && call.args.len() == 2
+            && matches!(call.args.last(), Some(Expr::Closure(_)));
+        if route
+            && let Some(Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(p), ..
+            })) = call.args.first()
+            && p.value().starts_with('/')
+        {
+            self.visit_expr(&call.receiver);
+            self.actor
+                .push(format!("{} {}", verb.to_ascii_uppercase(), p.value()));
+            let saved = self.locals.len();
+            if let Some(c) = call.args.last() {
+                self.visit_expr(c);
+            }
+            self.locals.truncate(saved);
+            self.actor.pop();
+            return;
+        }
+        visit::visit_expr_method_call(self, call);
+        if let Some((kind, name)) = self.binding(&call.receiver)
+            && let Some(op) = op_kind(kind, &method)
+        {
+            self.record(call, kind, name, op);
+        }
+        self.ttl_call(call);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // `joinable!(child -> parent (fk))`
+        if m.path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "joinable")
+            && let Ok((child, parent, fk)) = m.parse_body_with(|i: ParseStream| {
+                let child: syn::Ident = i.parse()?;
+                i.parse::<syn::Token![->]>()?;
+                let parent: syn::Ident = i.parse()?;
+                let c;
+                syn::parenthesized!(c in i);
+                let fk: syn::Ident = c.parse()?;
+                Ok((child, parent, fk))
+            })
+        {
+            self.relations.push(Relationship {
+                database: String::new(),
+                from_table: child.to_string(),
+                from_columns: vec![fk.to_string()],
+                to_table: parent.to_string(),
+                to_columns: vec!["id".to_owned()],
+                kind: RelationKind::DrizzleRelations,
+                location: loc(self.path, child.span()),
+            });
+        }
+        if m.path.segments.last().is_some_and(|s| s.ident == "table") {
+            match m.parse_body::<DieselTable>() {
+                Ok(t) => self.tables.push(t.into_orm(self.path)),
+                Err(e) => self.diags.push(Diagnostic::warning(
+                    loc(self.path, e.span()),
+                    "rust-macro-unread",
+                    format!("`table!` body is not one dmqa reads ({e}); the table is left out"),
+                )),
+            }
+        }
+        visit::visit_macro(self, m);
+    }
+}
+
+/// A diesel `table! { [schema.]name (pk, …) { col -> Type, … } }`.
+struct DieselTable {
+    /// The `///` doc inside the macro.
+    doc: Option<String>,
+    name: syn::Ident,
+    pk: Vec<syn::Ident>,
+    cols: Vec<(syn::Ident, syn::Type, Option<String>)>,
+}
+
+impl Parse for DieselTable {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(syn::Attribute::parse_outer)?;
+        let doc = doc_of(&attrs);
+        let mut name: syn::Ident = input.parse()?;
+        if input.peek(syn::Token![.]) {
+            input.parse::<syn::Token![.]>()?;
+            name = input.parse()?;
+        }
+        let mut pk = Vec::new();
+        if input.peek(syn::token::Paren) {
+            let c;
+            syn::parenthesized!(c in input);
+            pk = c
+                .parse_terminated(syn::Ident::parse, syn::Token![,])?
+                .into_iter()
+                .collect();
+        }
+        let body;
+        syn::braced!(body in input);
+        let mut cols = Vec::new();
+        while !body.is_empty() {
+            let attrs = body.call(syn::Attribute::parse_outer)?;
+            let col: syn::Ident = body.parse()?;
+            body.parse::<syn::Token![->]>()?;
+            let ty: syn::Type = body.parse()?;
+            let sql_name = attrs.iter().find_map(|a| {
+                let syn::Meta::NameValue(nv) = &a.meta else {
+                    return None;
+                };
+                if !nv.path.is_ident("sql_name") {
+                    return None;
+                }
+                match &nv.value {
+                    Expr::Lit(syn::ExprLit {
+                        lit: Lit::Str(s), ..
+                    }) => Some(s.value()),
+                    _ => None,
+                }
+            });
+            cols.push((col, ty, sql_name));
+            if !body.is_empty() {
+                body.parse::<syn::Token![,]>()?;
+            }
+        }
+        Ok(DieselTable {
+            doc,
+            name,
+            pk,
+            cols,
+        })
+    }
+}
+
+/// Diesel SQL type → (SQL type, dialect it names, if only one has it).
+fn sql_type(diesel: &str) -> (&'static str, Option<Engine>) {
+    match diesel {
+        "Int2" | "SmallInt" => ("smallint", None),
+        "Int4" => ("integer", Some(Engine::Postgres)),
+        "Integer" => ("integer", None),
+        "Int8" | "BigInt" => ("bigint", None),
+        "Text" => ("text", None),
+        "Varchar" | "VarChar" => ("varchar", None),
+        "Bool" => ("boolean", None),
+        "Float4" | "Float" => ("real", None),
+        "Float8" | "Double" => ("double precision", None),
+        "Numeric" => ("numeric", None),
+        "Timestamp" => ("timestamp", None),
+        "Timestamptz" => ("timestamp with time zone", Some(Engine::Postgres)),
+        "Date" => ("date", None),
+        "Time" => ("time", None),
+        "Uuid" => ("uuid", Some(Engine::Postgres)),
+        "Jsonb" => ("jsonb", Some(Engine::Postgres)),
+        "Json" => ("json", None),
+        "Bytea" => ("bytea", Some(Engine::Postgres)),
+        "Binary" | "Blob" => ("blob", None),
+        "Datetime" => ("datetime", Some(Engine::MySql)),
+        "Unsigned" => ("unsigned", Some(Engine::MySql)),
+        _ => ("", None),
+    }
+}
+
+impl DieselTable {
+    fn into_orm(self, path: &str) -> OrmTable {
+        let mut t = Table::new(&self.name.to_string(), loc(path, self.name.span()));
+        t.purpose = self.doc;
+        t.primary_key = self.pk.iter().map(ToString::to_string).collect();
+        let mut dialect = None;
+        for (col, ty, sql_name) in &self.cols {
+            let (inner, nullable) = unwrap_nullable(ty);
+            let (sql, only) = sql_type(&inner);
+            dialect = dialect.or(only);
+            let name = sql_name.clone().unwrap_or_else(|| col.to_string());
+            let pk_pos = t.primary_key.iter().position(|k| col == k);
+            t.columns.push(Column {
+                sql_type: if sql.is_empty() {
+                    inner.to_lowercase()
+                } else {
+                    sql.to_owned()
+                },
+                nullable,
+                default: None,
+                primary_key_position: pk_pos.map_or(0, |p| u32::try_from(p + 1).unwrap_or(0)),
+                autoincrement: false,
+                generated: None,
+                check: None,
+                comment: None,
+                location: loc(path, col.span()),
+                name,
+            });
+        }
+        // Diesel's default primary key is `id`.
+        if t.primary_key.is_empty() && t.columns.iter().any(|c| c.name == "id") {
+            t.primary_key = vec!["id".to_owned()];
+            if let Some(c) = t.columns.iter_mut().find(|c| c.name == "id") {
+                c.primary_key_position = 1;
+            }
+        }
+        OrmTable {
+            dialect: dialect.unwrap_or(Engine::Postgres),
+            target: OrmTarget::Unassigned,
+            table: t,
+        }
+    }
+}
+
+/// The first sentence of `///` doc attributes.
+fn doc_of(attrs: &[syn::Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    (!lines.is_empty()).then(|| lines.join(" "))
+}
+
+/// A struct's fields as message-schema rows: Rust types in JSON terms,
+/// `Option<T>` optional.
+fn struct_fields(st: &syn::ItemStruct) -> Vec<(String, String)> {
+    st.fields
+        .iter()
+        .filter_map(|f| {
+            let name = f.ident.as_ref()?.to_string();
+            let ty = &f.ty;
+            let text = quote::quote!(#ty).to_string().replace(' ', "");
+            let (inner, optional) = match text
+                .strip_prefix("Option<")
+                .and_then(|t| t.strip_suffix('>'))
+            {
+                Some(i) => (i.to_owned(), true),
+                None => (text, false),
+            };
+            let json = match inner.as_str() {
+                "String" | "&str" | "str" => "string".to_owned(),
+                "bool" => "boolean".to_owned(),
+                t if t.starts_with(['u', 'i', 'f'])
+                    && t[1..].chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    "number".to_owned()
+                }
+                "usize" | "isize" => "number".to_owned(),
+                t if t.starts_with("Vec<") => {
+                    format!("{}[]", t.trim_start_matches("Vec<").trim_end_matches('>'))
+                }
+                t => t.to_owned(),
+            };
+            Some((
+                name,
+                if optional {
+                    format!("{json} (optional)")
+                } else {
+                    json
+                },
+            ))
+        })
+        .collect()
+}
+
+/// `&Click { … }` / `Click { … }` → `Click`.
+fn struct_literal_name(e: &Expr) -> Option<String> {
+    match strip(e) {
+        Expr::Struct(s) => s.path.segments.last().map(|seg| seg.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// `Nullable<Text>` → (`Text`, true); `Text` → (`Text`, false).
+fn unwrap_nullable(ty: &syn::Type) -> (String, bool) {
+    let text = quote::quote!(#ty).to_string().replace(' ', "");
+    match text
+        .strip_prefix("Nullable<")
+        .and_then(|t| t.strip_suffix('>'))
+    {
+        Some(inner) => (inner.rsplit("::").next().unwrap_or(inner).to_owned(), true),
+        None => (text.rsplit("::").next().unwrap_or(&text).to_owned(), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_keys_name_their_arguments() {
+        let m: syn::Macro =
+            syn::parse_str(r#"format!("session:{}:{id}:{0}", user.token)"#).unwrap();
+        assert_eq!(
+            format_pattern(&m).as_deref(),
+            Some("session:{token}:{id}:{token}")
+        );
+        let m: syn::Macro = syn::parse_str(r#"format!("{{literal}}/{}", key)"#).unwrap();
+        assert_eq!(format_pattern(&m).as_deref(), Some("{literal}/{key}"));
+    }
+
+    #[test]
+    fn diesel_types_and_nullability() {
+        let ty: syn::Type = syn::parse_str("Nullable<diesel::sql_types::Text>").unwrap();
+        assert_eq!(unwrap_nullable(&ty), ("Text".to_owned(), true));
+        assert_eq!(sql_type("Int4"), ("integer", Some(Engine::Postgres)));
+    }
+}
