@@ -29,6 +29,9 @@ use syn::{Expr, ExprMethodCall, Lit};
 
 /// Reads every Rust file into `model`.
 pub fn extract(files: &[&SourceFile], model: &mut Model) {
+    let mut ops: Vec<ResourceOp> = Vec::new();
+    // (Worker config, callee) → callers.
+    let mut callers: HashMap<(String, String), Vec<String>> = HashMap::new();
     for f in files {
         let ast = match syn::parse_file(&f.text) {
             Ok(ast) => ast,
@@ -47,6 +50,7 @@ pub fn extract(files: &[&SourceFile], model: &mut Model) {
             structs: HashMap::new(),
             messages: Vec::new(),
             relations: Vec::new(),
+            calls: Vec::new(),
             consts: HashMap::new(),
             locals: Vec::new(),
             actor: Vec::new(),
@@ -83,11 +87,71 @@ pub fn extract(files: &[&SourceFile], model: &mut Model) {
                 op.message = fields.clone();
             }
         }
-        model.resource_ops.extend(v.ops);
+        let scope = scope_of(&model.workers, &f.path);
+        for (from, to) in v.calls {
+            let list = callers.entry((scope.clone(), to)).or_default();
+            if !list.contains(&from) {
+                list.push(from);
+            }
+        }
+        ops.extend(v.ops);
         model.orm_tables.extend(v.tables);
         model.orm_relations.extend(v.relations);
         model.diagnostics.extend(v.diags);
     }
+    for op in &mut ops {
+        place(op, &callers, &scope_of(&model.workers, &op.location.path));
+    }
+    model.resource_ops.extend(ops);
+}
+
+/// The Worker config whose folder holds `path` (`""` outside every one).
+fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
+    crate::model::Worker::owning(workers, path)
+        .map(|w| w.location.path.clone())
+        .unwrap_or_default()
+}
+
+fn is_entry(name: &str) -> bool {
+    crate::model::is_route(name) || matches!(name, "fetch" | "queue" | "scheduled")
+}
+
+/// The entry points reaching `op`'s function, by name up its callers
+/// (bounded in depth and breadth), as in the TypeScript call graph.
+fn place(op: &mut ResourceOp, callers: &HashMap<(String, String), Vec<String>>, scope: &str) {
+    let Some(actor) = op.actor.clone() else {
+        return;
+    };
+    let mut entries: Vec<String> = Vec::new();
+    let mut seen = vec![actor.clone()];
+    let mut frontier = vec![actor];
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        for f in &frontier {
+            if is_entry(f) {
+                if !entries.contains(f) {
+                    entries.push(f.clone());
+                }
+                continue;
+            }
+            for c in callers
+                .get(&(scope.to_owned(), f.clone()))
+                .map_or(&[][..], Vec::as_slice)
+            {
+                if !seen.contains(c) && seen.len() < 256 {
+                    seen.push(c.clone());
+                    next.push(c.clone());
+                }
+            }
+        }
+        frontier = next;
+    }
+    entries.sort();
+    op.anchors = entries
+        .iter()
+        .map(|e| (e.clone(), op.location.clone()))
+        .collect();
+    op.entries = entries;
 }
 
 struct Reader<'f> {
@@ -99,6 +163,8 @@ struct Reader<'f> {
     messages: Vec<(String, bool, Location)>,
     /// `joinable!(child -> parent (fk))`.
     relations: Vec<Relationship>,
+    /// (caller, callee) by name, for the entry points reaching a call.
+    calls: Vec<(String, String)>,
     consts: HashMap<String, u64>,
     /// `let kv = env.kv("SESSIONS")?;` per function: local → binding.
     locals: Vec<(String, BindingKind, String)>,
@@ -310,14 +376,7 @@ impl Reader<'_> {
             value_type: None,
             cache_ttl: None,
             message: Vec::new(),
-            entries: actor
-                .iter()
-                .filter(|a| {
-                    crate::model::is_route(a)
-                        || matches!(a.as_str(), "fetch" | "queue" | "scheduled")
-                })
-                .cloned()
-                .collect(),
+            entries: Vec::new(),
             anchors: Vec::new(),
             actor,
             sql: None,
@@ -327,13 +386,8 @@ impl Reader<'_> {
             except_queues: Vec::new(),
             table_location: None,
             database: None,
-            location: location.clone(),
+            location,
         };
-        res.anchors = res
-            .entries
-            .iter()
-            .map(|e| (e.clone(), location.clone()))
-            .collect();
         let first = call.args.first();
         match op {
             OpKind::Query => {
@@ -381,6 +435,48 @@ impl Reader<'_> {
         }
     }
 }
+
+/// Method names too common to link a call to a function of the project.
+const PLUMBING: &[&str] = &[
+    "get",
+    "put",
+    "delete",
+    "list",
+    "head",
+    "send",
+    "send_batch",
+    "prepare",
+    "exec",
+    "bind",
+    "first",
+    "all",
+    "run",
+    "execute",
+    "expiration_ttl",
+    "expiration",
+    "text",
+    "json",
+    "bytes",
+    "unwrap",
+    "expect",
+    "clone",
+    "into",
+    "to_string",
+    "map",
+    "map_err",
+    "ok",
+    "ok_or",
+    "param",
+    "d1",
+    "kv",
+    "bucket",
+    "queue",
+    "durable_object",
+    "iter",
+    "collect",
+    "len",
+    "push",
+];
 
 /// The `#[event(fetch)]` kind of a function, if any.
 fn event_of(attrs: &[syn::Attribute]) -> Option<String> {
@@ -451,7 +547,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             verb,
             "get" | "post" | "put" | "delete" | "patch" | "head" | "options"
         ) && call.args.len() == 2
-            && matches!(call.args.last(), Some(Expr::Closure(_)));
+            && matches!(call.args.last(), Some(Expr::Closure(_) | Expr::Path(_)));
         if route
             && let Some(Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(p), ..
@@ -459,8 +555,14 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             && p.value().starts_with('/')
         {
             self.visit_expr(&call.receiver);
-            self.actor
-                .push(format!("{} {}", verb.to_ascii_uppercase(), p.value()));
+            let label = format!("{} {}", verb.to_ascii_uppercase(), p.value());
+            // `.get_async("/r2/list", r2::list)`: the route calls it.
+            if let Some(Expr::Path(h)) = call.args.last()
+                && let Some(seg) = h.path.segments.last()
+            {
+                self.calls.push((label.clone(), seg.ident.to_string()));
+            }
+            self.actor.push(label);
             let saved = self.locals.len();
             if let Some(c) = call.args.last() {
                 self.visit_expr(c);
@@ -470,12 +572,27 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             return;
         }
         visit::visit_expr_method_call(self, call);
+        // Binding and plumbing methods name no function of ours.
+        if let Some(actor) = self.actor.last()
+            && !PLUMBING.contains(&method.as_str())
+        {
+            self.calls.push((actor.clone(), method.clone()));
+        }
         if let Some((kind, name)) = self.binding(&call.receiver)
             && let Some(op) = op_kind(kind, &method)
         {
             self.record(call, kind, name, op);
         }
         self.ttl_call(call);
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        visit::visit_expr_call(self, call);
+        if let (Some(actor), Expr::Path(p)) = (self.actor.last(), &*call.func)
+            && let Some(seg) = p.path.segments.last()
+        {
+            self.calls.push((actor.clone(), seg.ident.to_string()));
+        }
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
