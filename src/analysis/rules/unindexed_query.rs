@@ -32,6 +32,27 @@ fn hot(entry: &str) -> bool {
     entry == "fetch" || entry == "queue" || crate::model::is_route(entry)
 }
 
+/// When another row already asks for the same index (an unindexed foreign
+/// key), that row names this query too and no second row is made.
+fn merged(
+    out: &mut [Finding],
+    ddl: &str,
+    query: &str,
+    entries: &[&str],
+    op: &crate::model::ResourceOp,
+) -> bool {
+    let Some(f) = out
+        .iter_mut()
+        .find(|f| f.recommendation.contains(&format!("`{ddl}`")))
+    else {
+        return false;
+    };
+    f.current
+        .push_str(&format!("; `{query}` on {} needs it", entries.join(", ")));
+    f.locations.push(op.location.clone());
+    true
+}
+
 /// The request and message entry points that run `op`.
 fn hot_entries(op: &crate::model::ResourceOp) -> Vec<&str> {
     op.entries
@@ -99,18 +120,7 @@ fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String
                 t.name,
                 filtered.join(", ")
             );
-            // The same index already asked for (an unindexed foreign key):
-            // one row, with the query that needs it too.
-            if let Some(f) = out
-                .iter_mut()
-                .find(|f| f.recommendation.contains(&format!("`{ddl}`")))
-            {
-                f.current.push_str(&format!(
-                    "; `{}` on {} needs it",
-                    q.query,
-                    entries.join(", ")
-                ));
-                f.locations.push(op.location.clone());
+            if merged(out, &ddl, &q.query, &entries, op) {
                 continue;
             }
             out.push(finding(
@@ -204,6 +214,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     .any(|d| d.contains("USE TEMP B-TREE FOR ORDER BY"));
             let fixed = !still_scans && !still_sorts;
             if !fixed {
+                continue;
+            }
+            if merged(out, &ddl, &q.query, &entries, op) {
                 continue;
             }
             out.push(finding(
