@@ -59,6 +59,18 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
     if let Some(id) = &op.database {
         return model.databases.iter().position(|d| &d.id == id);
     }
+    // A Postgres client with no binding: the only database of its engine.
+    if let Some(engine) = op.engine {
+        let mut of = model
+            .databases
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.engine == engine);
+        return match (of.next(), of.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        };
+    }
     // An ORM query: the database its table was placed in.
     if let Some(at) = &op.table_location
         && let Some(i) = model.databases.iter().position(|d| {

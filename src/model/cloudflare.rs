@@ -370,7 +370,8 @@ impl ResourceOp {
         self.op == OpKind::Query
             && (self.kind == BindingKind::D1
                 || self.table_location.is_some()
-                || self.database.is_some())
+                || self.database.is_some()
+                || self.engine.is_some())
     }
 
     /// Whether a `queue` handler runs this for messages of `queue`.
@@ -434,6 +435,9 @@ pub struct ResourceOp {
     /// The database this runs on when code says so directly (`Durable
     /// Object Room` for `this.ctx.storage.sql.exec(…)`).
     pub database: Option<String>,
+    /// The engine of a client with no binding (`postgres(url)`, `new
+    /// Pool()`): the query runs on the only database of that engine.
+    pub engine: Option<super::Engine>,
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
     /// D1: what the SQL does to which table, once read.

@@ -386,6 +386,7 @@ impl Reader<'_> {
             except_queues: Vec::new(),
             table_location: None,
             database: None,
+            engine: None,
             location,
         };
         let first = call.args.first();

@@ -926,6 +926,7 @@ impl<'a> Reader<'_, 'a> {
             except_queues: Vec::new(),
             table_location: None,
             database: None,
+            engine: None,
             sql: None,
             queries: Vec::new(),
             purpose: None,

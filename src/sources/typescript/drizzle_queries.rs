@@ -42,14 +42,12 @@ impl Scope<'_> {
 pub fn extract(index: &CodeIndex<'_>, tables: &Tables, graph: &CallGraph) -> Vec<ResourceOp> {
     let reader = Reader { index, tables };
     let mut out = Vec::new();
-    if tables.is_empty() {
-        return out;
-    }
     for (fi, file) in index.files.iter().enumerate() {
         for call in &file.calls {
             let op = reader
                 .query(fi, call.node, call.enclosing.clone())
-                .or_else(|| reader.raw(fi, call.node, call.enclosing.clone()));
+                .or_else(|| reader.raw(fi, call.node, call.enclosing.clone()))
+                .or_else(|| reader.postgres(fi, call.node, call.enclosing.clone()));
             if let Some(mut op) = op {
                 graph.place(index, &mut op);
                 out.push(op);
@@ -334,6 +332,7 @@ impl<'i, 'a> Reader<'i, 'a> {
             except_queues: Vec::new(),
             table_location: Some(table.location.clone()),
             database: None,
+            engine: None,
             location: location(file.path, tail),
         })
     }
@@ -419,8 +418,98 @@ impl<'i, 'a> Reader<'i, 'a> {
             except_queues: Vec::new(),
             table_location: table.map(|t| t.location.clone()),
             database: None,
+            engine: None,
             location: location(file.path, call),
         })
+    }
+
+    /// SQL through a Postgres client with no binding: postgres.js and
+    /// Neon tagged templates (`` sql`SELECT … ${id}` `` with `const sql =
+    /// postgres(url)` / `neon(url)`), and `client.query("…")` /
+    /// `pool.query(…)` on `new Client()` / `new Pool()` (`pg`).
+    /// Substitutions are parameters.
+    fn postgres(&self, fi: usize, call: Node<'a>, actor: Option<String>) -> Option<ResourceOp> {
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let f = unwrap_expr(call.child_by_field_name("function")?);
+        let arguments = call.child_by_field_name("arguments")?;
+        let (client, sql_node) = if arguments.kind() == "template_string" {
+            (f, arguments)
+        } else if f.kind() == "member_expression"
+            && f.child_by_field_name("property")
+                .is_some_and(|p| matches!(text(p, src), "query" | "unsafe"))
+        {
+            (f.child_by_field_name("object")?, *args(call).first()?)
+        } else {
+            return None;
+        };
+        if !self.is_postgres_client(fi, client, 0) {
+            return None;
+        }
+        let sql = super::bindings::sql_literal(self.index, fi, sql_node)?;
+        let verb = sql.split_whitespace().next()?.to_ascii_uppercase();
+        if !matches!(
+            verb.as_str(),
+            "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "WITH"
+        ) {
+            return None;
+        }
+        Some(ResourceOp {
+            kind: BindingKind::Hyperdrive,
+            binding: String::new(),
+            op: OpKind::Query,
+            key: None,
+            ttl: None,
+            value_type: None,
+            cache_ttl: None,
+            message: Vec::new(),
+            actor,
+            entries: Vec::new(),
+            anchors: Vec::new(),
+            sql: Some(sql.trim().to_owned()),
+            queries: Vec::new(),
+            purpose: None,
+            queues: Vec::new(),
+            except_queues: Vec::new(),
+            table_location: None,
+            database: None,
+            engine: Some(crate::model::Engine::Postgres),
+            location: location(file.path, call),
+        })
+    }
+
+    /// Whether an expression is a Postgres client: a local or module const
+    /// made by `postgres(…)`, `neon(…)`, `new Pool(…)` or `new Client(…)`.
+    fn is_postgres_client(&self, fi: usize, node: Node<'a>, depth: u32) -> bool {
+        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
+            return false;
+        };
+        if depth > 4 {
+            return false;
+        }
+        let node = unwrap_expr(node);
+        match node.kind() {
+            "identifier" => {
+                let name = text(node, src);
+                if let Some(v) = local_value(node, name, src) {
+                    return self.is_postgres_client(fi, v, depth + 1);
+                }
+                self.index
+                    .resolve(fi, name)
+                    .and_then(|r| Some((r.file, r.decl.value?)))
+                    .is_some_and(|(f, v)| self.is_postgres_client(f, v, depth + 1))
+            }
+            "await_expression" => node
+                .named_child(0)
+                .is_some_and(|v| self.is_postgres_client(fi, v, depth + 1)),
+            "call_expression" => node
+                .child_by_field_name("function")
+                .is_some_and(|f| matches!(text(f, src), "postgres" | "neon")),
+            "new_expression" => node.child_by_field_name("constructor").is_some_and(|c| {
+                matches!(text(c, src), "Pool" | "Client" | "pg.Pool" | "pg.Client")
+            }),
+            _ => false,
+        }
     }
 
     /// ` WHERE … ORDER BY … LIMIT …` from a chain's methods.

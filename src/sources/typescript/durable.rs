@@ -279,6 +279,7 @@ pub fn extract(
                     except_queues: Vec::new(),
                     table_location: None,
                     database: Some(format!("Durable Object {name}")),
+                    engine: None,
                     location: location(file.path, n),
                 };
                 graph.place(index, &mut op);
@@ -430,6 +431,7 @@ fn called_by(
                 except_queues: Vec::new(),
                 table_location: None,
                 database: None,
+                engine: None,
                 sql: None,
                 queries: Vec::new(),
                 purpose: None,
