@@ -1068,6 +1068,29 @@ pub(super) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> O
             let v = local_value(node, text(node, src), src)?;
             sql_literal(index, fi, v)
         }
+        // `"SELECT id FROM " + TABLE + " WHERE org_id = ?"`: the parts
+        // that are SQL text, the rest as parameters; only when one side
+        // is text, so `a + b` of two unknowns is nothing.
+        "binary_expression"
+            if node
+                .child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "+")
+                && fold(index, fi, node).is_none() =>
+        {
+            let part = |n: Option<Node<'_>>| n.and_then(|n| sql_literal(index, fi, n));
+            let (l, r) = (
+                part(node.child_by_field_name("left")),
+                part(node.child_by_field_name("right")),
+            );
+            match (l, r) {
+                (None, None) => None,
+                (l, r) => Some(format!(
+                    "{}{}",
+                    l.unwrap_or_else(|| "?".to_owned()),
+                    r.unwrap_or_else(|| "?".to_owned())
+                )),
+            }
+        }
         _ => fold(index, fi, node).map(|v| v.as_string()),
     }
 }
@@ -1510,6 +1533,28 @@ mod tests {
             }
         });
         assert_eq!(names, vec!["randomUUID", "userId", "n", "name", "boardId"]);
+    }
+
+    #[test]
+    fn sql_built_by_concatenation() {
+        let src = "const T = \"users\";\nq(\"SELECT id FROM \" + T + \" WHERE org_id = \" + orgId + \" LIMIT 5\");\n";
+        let files = vec![super::super::parse::parse_source("a.ts", src).unwrap()];
+        let index = CodeIndex::new(
+            &files,
+            super::super::index::Resolver::new(["a.ts".to_owned()], Vec::new()),
+        );
+        let mut got = None;
+        super::super::syntax::walk(index.files[0].root, |n| {
+            if n.kind() == "arguments"
+                && let Some(a) = n.named_child(0)
+            {
+                got = sql_literal(&index, 0, a);
+            }
+        });
+        assert_eq!(
+            got.as_deref(),
+            Some("SELECT id FROM users WHERE org_id = ? LIMIT 5")
+        );
     }
 
     #[test]
