@@ -1043,6 +1043,19 @@ pub fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<S
 /// The SQL a `prepare(…)` argument holds: a literal, a template (its
 /// substitutions as `?`), or a local const holding one.
 pub(super) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
+    sql_literal_depth(index, fi, node, 0)
+}
+
+/// [`sql_literal`], bounded: `const k = k + 1` must not recurse forever.
+fn sql_literal_depth(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    node: Node<'_>,
+    depth: u32,
+) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
     let src = index.files.get(fi)?.src;
     let node = unwrap_expr(node);
     match node.kind() {
@@ -1066,7 +1079,7 @@ pub(super) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> O
         ),
         "identifier" => {
             let v = local_value(node, text(node, src), src)?;
-            sql_literal(index, fi, v)
+            sql_literal_depth(index, fi, v, depth + 1)
         }
         // `"SELECT id FROM " + TABLE + " WHERE org_id = ?"`: the parts
         // that are SQL text, the rest as parameters; only when one side
@@ -1077,7 +1090,8 @@ pub(super) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> O
                 .is_some_and(|o| text(o, src) == "+")
                 && fold(index, fi, node).is_none() =>
         {
-            let part = |n: Option<Node<'_>>| n.and_then(|n| sql_literal(index, fi, n));
+            let part =
+                |n: Option<Node<'_>>| n.and_then(|n| sql_literal_depth(index, fi, n, depth + 1));
             let (l, r) = (
                 part(node.child_by_field_name("left")),
                 part(node.child_by_field_name("right")),
