@@ -27,12 +27,52 @@ use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprMethodCall, Lit};
 
-/// Reads every Rust file into `model`.
+/// Stack for syn's recursive parse, visit and drop.
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
+/// Reads every Rust file into `model`, on a thread with a stack large
+/// enough for syn's recursion over anything [`too_deep`] lets through.
 pub fn extract(files: &[&SourceFile], model: &mut Model) {
+    if files.is_empty() {
+        return;
+    }
+    let taken = std::mem::take(model);
+    let result = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, move || {
+                let mut m = taken;
+                extract_here(files, &mut m);
+                m
+            })
+            .ok()
+            .and_then(|h| h.join().ok())
+    });
+    match result {
+        Some(m) => *model = m,
+        None => model.diagnostics.push(Diagnostic::warning(
+            Location::line(files[0].path.as_str(), 1),
+            "io-error",
+            "the Rust reader could not run; Rust files left out",
+        )),
+    }
+}
+
+fn extract_here(files: &[&SourceFile], model: &mut Model) {
     let mut ops: Vec<ResourceOp> = Vec::new();
     // (Worker config, callee) → callers.
     let mut callers: HashMap<(String, String), Vec<String>> = HashMap::new();
     for f in files {
+        // syn parses and visits recursively: a file nested deeper than any
+        // hand-written code is skipped rather than risk the stack.
+        if let Some(why) = too_deep(&f.text) {
+            model.diagnostics.push(Diagnostic::warning(
+                Location::line(&f.path, 1),
+                "rust-too-deep",
+                format!("skipped: {why}"),
+            ));
+            continue;
+        }
         let ast = match syn::parse_file(&f.text) {
             Ok(ast) => ast,
             Err(e) => {
@@ -103,6 +143,40 @@ pub fn extract(files: &[&SourceFile], model: &mut Model) {
         place(op, &callers, &scope_of(&model.workers, &op.location.path));
     }
     model.resource_ops.extend(ops);
+}
+
+/// Deeper bracket nesting than this is no hand-written Rust.
+const MAX_NESTING: usize = 256;
+
+/// A longer run without `;`, `{` or `}` is no hand-written statement (a
+/// 20,000-link method chain or operator chain would be).
+const MAX_STATEMENT: usize = 32 * 1024;
+
+/// Why a file is beyond what syn is trusted to recurse through, if it is.
+fn too_deep(text: &str) -> Option<String> {
+    if nesting(text) > MAX_NESTING {
+        return Some(format!("brackets nest more than {MAX_NESTING} deep"));
+    }
+    let longest = text.split([';', '{', '}']).map(str::len).max().unwrap_or(0);
+    (longest > MAX_STATEMENT)
+        .then(|| format!("a statement runs {longest} bytes, over the {MAX_STATEMENT} byte bound"))
+}
+
+/// The deepest `(` `[` `{` nesting of `text` (strings and comments are not
+/// told apart: a bound, not a parse).
+fn nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 /// The Worker config whose folder holds `path` (`""` outside every one).
@@ -226,7 +300,15 @@ fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
 
 /// The name an expression goes by in a key: `token`, `user.id` → `userId`.
 fn placeholder(e: &Expr) -> String {
-    match strip(e) {
+    let mut e = strip(e);
+    // `token.trim().to_string()` names `token`.
+    for _ in 0..64 {
+        match e {
+            Expr::MethodCall(m) => e = strip(&m.receiver),
+            _ => break,
+        }
+    }
+    match e {
         Expr::Path(p) => p
             .path
             .segments
@@ -236,7 +318,6 @@ fn placeholder(e: &Expr) -> String {
             syn::Member::Named(m) => m.to_string(),
             syn::Member::Unnamed(_) => "value".to_owned(),
         },
-        Expr::MethodCall(m) => placeholder(&m.receiver),
         _ => "value".to_owned(),
     }
 }
@@ -302,6 +383,13 @@ fn format_pattern(m: &syn::Macro) -> Option<String> {
 impl Reader<'_> {
     /// An integer expression: a literal, a known `const`, `a * b`, `a + b`.
     fn int(&self, e: &Expr) -> Option<u64> {
+        self.int_depth(e, 0)
+    }
+
+    fn int_depth(&self, e: &Expr, depth: u32) -> Option<u64> {
+        if depth > 32 {
+            return None;
+        }
         match strip(e) {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Int(i), ..
@@ -311,14 +399,17 @@ impl Reader<'_> {
                 .get(&p.path.segments.last()?.ident.to_string())
                 .copied(),
             Expr::Binary(b) => {
-                let (l, r) = (self.int(&b.left)?, self.int(&b.right)?);
+                let (l, r) = (
+                    self.int_depth(&b.left, depth + 1)?,
+                    self.int_depth(&b.right, depth + 1)?,
+                );
                 match b.op {
                     syn::BinOp::Mul(_) => l.checked_mul(r),
                     syn::BinOp::Add(_) => l.checked_add(r),
                     _ => None,
                 }
             }
-            Expr::Cast(c) => self.int(&c.expr),
+            Expr::Cast(c) => self.int_depth(&c.expr, depth + 1),
             _ => None,
         }
     }
@@ -866,6 +957,17 @@ mod tests {
         );
         let m: syn::Macro = syn::parse_str(r#"format!("{{literal}}/{}", key)"#).unwrap();
         assert_eq!(format_pattern(&m).as_deref(), Some("{literal}/{key}"));
+    }
+
+    #[test]
+    fn deep_nesting_is_measured_without_recursion() {
+        let deep = format!(
+            "fn f() {{ let x = {}1{}; }}",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        );
+        assert!(nesting(&deep) > MAX_NESTING);
+        assert_eq!(nesting("fn f() { g(a[0]); }"), 3);
     }
 
     #[test]

@@ -365,3 +365,42 @@ fn hostile_typescript_is_survived() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn hostile_rust_is_survived() {
+    let dir = scratch("hostile-rs");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let chain = format!("fn g() {{ let a = x{}; }}\n", ".m()".repeat(20_000));
+    std::fs::write(dir.join("src/chain.rs"), chain).unwrap();
+    let ops = format!("const A: u64 = {};\n", vec!["2"; 20_000].join(" * "));
+    std::fs::write(dir.join("src/ops.rs"), ops).unwrap();
+    let parens = format!(
+        "fn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    std::fs::write(dir.join("src/parens.rs"), parens).unwrap();
+    // Deep but within bounds: read, not skipped.
+    let ok = format!(
+        "fn h(env: Env) {{ let a = x{}; env.kv(\"K\").put(\"k\", \"v\"); }}\n",
+        ".m()".repeat(3_000)
+    );
+    std::fs::write(dir.join("src/ok.rs"), ok).unwrap();
+    std::fs::write(dir.join("src/bad.rs"), b"fn \xff() {}\n").unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    for f in ["chain.rs", "ops.rs", "parens.rs"] {
+        assert!(
+            err.contains(&format!("src/{f}:1:1: warning[rust-too-deep]")),
+            "{err}"
+        );
+    }
+    assert!(
+        err.contains("src/bad.rs:1:1: warning[invalid-utf8]"),
+        "{err}"
+    );
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("| people |"), "the SQL facts survive");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
