@@ -342,6 +342,17 @@ fn hostile_typescript_is_survived() {
         generated.push_str(if i % 2 == 0 { "x;\n" } else { "y();\n" });
     }
     std::fs::write(dir.join("src/generated.ts"), generated).unwrap();
+    // Key placeholders through 20,000 nested `String(…)` and `.trim()`.
+    std::fs::write(
+        dir.join("src/keys.ts"),
+        format!(
+            "interface E {{ KV: KVNamespace }}\nenv.KV.put(`k:${{{}x{}}}`, \"v\");\nenv.KV.put(`m:${{x{}}}`, \"v\");\n",
+            "String(".repeat(20_000),
+            ")".repeat(20_000),
+            ".trim()".repeat(20_000)
+        ),
+    )
+    .unwrap();
     // `batch.queue` and path checks nested 5,000 deep.
     let mut nested = String::from("export default { async queue(batch, env) {\n");
     nested.push_str(&"if (batch.queue === \"q\") {\n".repeat(5_000));

@@ -346,6 +346,15 @@ const STRING_METHODS: &[&str] = &[
 ];
 
 fn placeholder(node: Node<'_>, src: &str) -> String {
+    placeholder_depth(node, src, 0)
+}
+
+/// [`placeholder`], bounded: `String(String(…))` 20,000 deep is a name,
+/// not a stack overflow.
+fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
+    if depth > 32 {
+        return "value".to_owned();
+    }
     let node = unwrap_expr(node);
     let raw = match node.kind() {
         "identifier" | "property_identifier" => text(node, src).to_owned(),
@@ -387,7 +396,7 @@ fn placeholder(node: Node<'_>, src: &str) -> String {
             let method = callee.rsplit('.').next().unwrap_or("");
             match (callee, args.first()) {
                 ("String" | "encodeURIComponent" | "encodeURI" | "Number", Some(a)) => {
-                    return placeholder(*a, src);
+                    return placeholder_depth(*a, src, depth + 1);
                 }
                 // `c.req.param("id")`, `url.searchParams.get("name")`: the
                 // name asked for.
@@ -409,7 +418,7 @@ fn placeholder(node: Node<'_>, src: &str) -> String {
                         )
                         && STRING_METHODS.contains(&method)
                     {
-                        return placeholder(obj, src);
+                        return placeholder_depth(obj, src, depth + 1);
                     }
                     callee.rsplit('.').next().unwrap_or("value").to_owned()
                 }
