@@ -364,6 +364,33 @@ pub fn is_route(entry: &str) -> bool {
 }
 
 impl ResourceOp {
+    /// An operation of `kind` on `binding` at `location`, with nothing
+    /// else known yet.
+    pub fn new(kind: BindingKind, binding: String, op: OpKind, location: Location) -> Self {
+        ResourceOp {
+            kind,
+            binding,
+            op,
+            key: None,
+            ttl: None,
+            value_type: None,
+            cache_ttl: None,
+            message: Vec::new(),
+            actor: None,
+            entries: Vec::new(),
+            anchors: Vec::new(),
+            sql: None,
+            queries: Vec::new(),
+            purpose: None,
+            queues: Vec::new(),
+            except_queues: Vec::new(),
+            table_location: None,
+            database: None,
+            engine: None,
+            location,
+        }
+    }
+
     /// Whether this runs SQL on a database: D1 `prepare()` / `exec()`, or
     /// an ORM query on any engine.
     pub fn is_query(&self) -> bool {

@@ -459,26 +459,8 @@ impl Reader<'_> {
         let location = loc(self.path, call.method.span());
         let actor = self.entry();
         let mut res = ResourceOp {
-            kind,
-            binding,
-            op,
-            key: None,
-            ttl: None,
-            value_type: None,
-            cache_ttl: None,
-            message: Vec::new(),
-            entries: Vec::new(),
-            anchors: Vec::new(),
             actor,
-            sql: None,
-            queries: Vec::new(),
-            purpose: None,
-            queues: Vec::new(),
-            except_queues: Vec::new(),
-            table_location: None,
-            database: None,
-            engine: None,
-            location,
+            ..ResourceOp::new(kind, binding, op, location)
         };
         let first = call.args.first();
         match op {

@@ -920,26 +920,8 @@ impl<'a> Reader<'_, 'a> {
             .map(children)
             .unwrap_or_default();
         let mut res = ResourceOp {
-            kind,
-            binding: binding.to_owned(),
-            op,
-            key: None,
-            ttl: None,
-            value_type: None,
-            cache_ttl: None,
-            message: Vec::new(),
             actor: actor.clone(),
-            entries: Vec::new(),
-            anchors: Vec::new(),
-            queues: Vec::new(),
-            except_queues: Vec::new(),
-            table_location: None,
-            database: None,
-            engine: None,
-            sql: None,
-            queries: Vec::new(),
-            purpose: None,
-            location: location(file.path, call),
+            ..ResourceOp::new(kind, binding.to_owned(), op, location(file.path, call))
         };
         let mut key_doc = None;
         match op {

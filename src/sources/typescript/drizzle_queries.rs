@@ -298,13 +298,6 @@ impl<'i, 'a> Reader<'i, 'a> {
                 _ => None,
             });
         Some(ResourceOp {
-            kind: if table.dialect.is_sqlite() {
-                BindingKind::D1
-            } else {
-                BindingKind::Hyperdrive
-            },
-            binding: binding.unwrap_or_default(),
-            op: OpKind::Query,
             key: Some(
                 scope
                     .names
@@ -318,22 +311,19 @@ impl<'i, 'a> Reader<'i, 'a> {
                     })
                     .join(", "),
             ),
-            ttl: None,
-            value_type: None,
-            cache_ttl: None,
-            message: Vec::new(),
             actor,
-            entries: Vec::new(),
-            anchors: Vec::new(),
             sql: Some(sql),
-            queries: Vec::new(),
-            purpose: None,
-            queues: Vec::new(),
-            except_queues: Vec::new(),
             table_location: Some(table.location.clone()),
-            database: None,
-            engine: None,
-            location: location(file.path, tail),
+            ..ResourceOp::new(
+                if table.dialect.is_sqlite() {
+                    BindingKind::D1
+                } else {
+                    BindingKind::Hyperdrive
+                },
+                binding.unwrap_or_default(),
+                OpKind::Query,
+                location(file.path, tail),
+            )
         })
     }
 
@@ -396,30 +386,20 @@ impl<'i, 'a> Reader<'i, 'a> {
             return None;
         }
         Some(ResourceOp {
-            kind: if table.is_none_or(|t| t.dialect.is_sqlite()) {
-                BindingKind::D1
-            } else {
-                BindingKind::Hyperdrive
-            },
-            binding: binding.unwrap_or_default(),
-            op: OpKind::Query,
             key: table.map(|t| t.name.clone()),
-            ttl: None,
-            value_type: None,
-            cache_ttl: None,
-            message: Vec::new(),
             actor,
-            entries: Vec::new(),
-            anchors: Vec::new(),
             sql: Some(sql.trim().to_owned()),
-            queries: Vec::new(),
-            purpose: None,
-            queues: Vec::new(),
-            except_queues: Vec::new(),
             table_location: table.map(|t| t.location.clone()),
-            database: None,
-            engine: None,
-            location: location(file.path, call),
+            ..ResourceOp::new(
+                if table.is_none_or(|t| t.dialect.is_sqlite()) {
+                    BindingKind::D1
+                } else {
+                    BindingKind::Hyperdrive
+                },
+                binding.unwrap_or_default(),
+                OpKind::Query,
+                location(file.path, call),
+            )
         })
     }
 
@@ -455,26 +435,15 @@ impl<'i, 'a> Reader<'i, 'a> {
             return None;
         }
         Some(ResourceOp {
-            kind: BindingKind::Hyperdrive,
-            binding: String::new(),
-            op: OpKind::Query,
-            key: None,
-            ttl: None,
-            value_type: None,
-            cache_ttl: None,
-            message: Vec::new(),
             actor,
-            entries: Vec::new(),
-            anchors: Vec::new(),
             sql: Some(sql.trim().to_owned()),
-            queries: Vec::new(),
-            purpose: None,
-            queues: Vec::new(),
-            except_queues: Vec::new(),
-            table_location: None,
-            database: None,
             engine: Some(crate::model::Engine::Postgres),
-            location: location(file.path, call),
+            ..ResourceOp::new(
+                BindingKind::Hyperdrive,
+                String::new(),
+                OpKind::Query,
+                location(file.path, call),
+            )
         })
     }
 

@@ -261,26 +261,15 @@ pub fn extract(
             });
             for (q, n) in own_queries.drain(..) {
                 let mut op = ResourceOp {
-                    kind: BindingKind::D1,
-                    binding: String::new(),
-                    op: OpKind::Query,
-                    key: None,
-                    ttl: None,
-                    value_type: None,
-                    cache_ttl: None,
-                    message: Vec::new(),
                     actor: enclosing_method(n, file.src),
-                    entries: Vec::new(),
-                    anchors: Vec::new(),
                     sql: Some(q),
-                    queries: Vec::new(),
-                    purpose: None,
-                    queues: Vec::new(),
-                    except_queues: Vec::new(),
-                    table_location: None,
                     database: Some(format!("Durable Object {name}")),
-                    engine: None,
-                    location: location(file.path, n),
+                    ..ResourceOp::new(
+                        BindingKind::D1,
+                        String::new(),
+                        OpKind::Query,
+                        location(file.path, n),
+                    )
                 };
                 graph.place(index, &mut op);
                 ops.push(op);
@@ -416,26 +405,14 @@ fn called_by(
                 .cloned()
                 .unwrap_or_default();
             let mut op = ResourceOp {
-                kind: BindingKind::DurableObject,
-                binding,
-                op: OpKind::Call,
                 key: Some(method.to_owned()),
-                ttl: None,
-                value_type: None,
-                cache_ttl: None,
-                message: Vec::new(),
                 actor: Some(actor.clone()),
-                entries: Vec::new(),
-                anchors: Vec::new(),
-                queues: Vec::new(),
-                except_queues: Vec::new(),
-                table_location: None,
-                database: None,
-                engine: None,
-                sql: None,
-                queries: Vec::new(),
-                purpose: None,
-                location: location(f.path, c.node),
+                ..ResourceOp::new(
+                    BindingKind::DurableObject,
+                    binding,
+                    OpKind::Call,
+                    location(f.path, c.node),
+                )
             };
             graph.place(index, &mut op);
             let reached = op.entries.clone();
