@@ -17,8 +17,8 @@
 //! A macro whose body cannot be read is a warning naming the macro.
 
 use crate::model::{
-    BindingKind, Column, Diagnostic, Engine, Location, MessageType, Model, OpKind, OrmTable,
-    OrmTarget, RelationKind, Relationship, ResourceOp, Table,
+    BindingKind, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Location, MessageType,
+    Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp, Table,
 };
 use crate::scan::SourceFile;
 use std::collections::HashMap;
@@ -91,6 +91,10 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             messages: Vec::new(),
             relations: Vec::new(),
             calls: Vec::new(),
+            objects: Vec::new(),
+            storage_keys: Vec::new(),
+            methods: Vec::new(),
+            impl_type: None,
             consts: HashMap::new(),
             locals: Vec::new(),
             actor: Vec::new(),
@@ -133,6 +137,34 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             if !list.contains(&from) {
                 list.push(from);
             }
+        }
+        for mut d in std::mem::take(&mut v.objects) {
+            for (ty, key) in &v.storage_keys {
+                let entry = format!("storage[\"{key}\"]");
+                if *ty == d.class_name && !d.state.iter().any(|(k, _)| *k == entry) {
+                    d.state.push((entry, "unknown".to_owned()));
+                }
+            }
+            for (ty, name, doc, at) in &v.methods {
+                if *ty != d.class_name || d.methods.iter().any(|m| m.name == *name) {
+                    continue;
+                }
+                let (purpose, called_by) = match name.as_str() {
+                    "fetch" => ("HTTP request / WebSocket upgrade", None),
+                    "alarm" => ("Alarm handler", Some("Runtime (alarm)")),
+                    "websocket_message" => ("WebSocket message", Some("Runtime (WebSocket)")),
+                    "websocket_close" => ("WebSocket closed", Some("Runtime (WebSocket)")),
+                    "websocket_error" => ("WebSocket error", Some("Runtime (WebSocket)")),
+                    _ => ("-", None),
+                };
+                d.methods.push(DoMethod {
+                    name: name.clone(),
+                    purpose: doc.clone().unwrap_or_else(|| purpose.to_owned()),
+                    called_by: called_by.map(str::to_owned).into_iter().collect(),
+                    location: at.clone(),
+                });
+            }
+            model.code_durable_objects.push(d);
         }
         ops.extend(v.ops);
         model.orm_tables.extend(v.tables);
@@ -239,6 +271,15 @@ struct Reader<'f> {
     relations: Vec<Relationship>,
     /// (caller, callee) by name, for the entry points reaching a call.
     calls: Vec<(String, String)>,
+    /// `#[durable_object]` structs, by name.
+    objects: Vec<CodeDurableObject>,
+    /// `storage().put("key", …)` / `get` keys seen in each impl type's
+    /// methods: (type, key).
+    storage_keys: Vec<(String, String)>,
+    /// Methods of each impl block: (type, method, doc, where).
+    methods: Vec<(String, String, Option<String>, Location)>,
+    /// The type of the `impl` block the visit is in.
+    impl_type: Option<String>,
     consts: HashMap<String, u64>,
     /// `let kv = env.kv("SESSIONS")?;` per function: local → binding.
     locals: Vec<(String, BindingKind, String)>,
@@ -596,7 +637,51 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         self.actor.pop();
     }
 
+    fn visit_item_struct(&mut self, st: &'ast syn::ItemStruct) {
+        if st.attrs.iter().any(|a| a.path().is_ident("durable_object")) {
+            let state = st
+                .fields
+                .iter()
+                .filter_map(|f| {
+                    let name = f.ident.as_ref()?.to_string();
+                    let ty = &f.ty;
+                    let ty = quote::quote!(#ty).to_string().replace(' ', "");
+                    // The runtime handles, not state.
+                    (!matches!(ty.as_str(), "State" | "Env")).then_some((name, ty))
+                })
+                .collect();
+            self.objects.push(CodeDurableObject {
+                class_name: st.ident.to_string(),
+                purpose: doc_of(&st.attrs),
+                state,
+                mutated: Vec::new(),
+                methods: Vec::new(),
+                sql: Vec::new(),
+                location: loc(self.path, st.ident.span()),
+            });
+        }
+        visit::visit_item_struct(self, st);
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        let ty = &i.self_ty;
+        let name = quote::quote!(#ty).to_string();
+        let saved = self.impl_type.replace(name);
+        visit::visit_item_impl(self, i);
+        self.impl_type = saved;
+    }
+
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if let Some(ty) = &self.impl_type
+            && f.sig.ident != "new"
+        {
+            self.methods.push((
+                ty.clone(),
+                f.sig.ident.to_string(),
+                doc_of(&f.attrs),
+                loc(self.path, f.sig.ident.span()),
+            ));
+        }
         self.actor.push(f.sig.ident.to_string());
         let saved = self.locals.len();
         visit::visit_impl_item_fn(self, f);
@@ -651,6 +736,19 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             && !PLUMBING.contains(&method.as_str())
         {
             self.calls.push((actor.clone(), method.clone()));
+        }
+        // `self.state.storage().put("count", n)`
+        if matches!(method.as_str(), "put" | "get" | "delete")
+            && let Expr::MethodCall(r) = strip(&call.receiver)
+            && r.method == "storage"
+            && let (
+                Some(ty),
+                Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(k), ..
+                })),
+            ) = (&self.impl_type, call.args.first())
+        {
+            self.storage_keys.push((ty.clone(), k.value()));
         }
         if let Some((kind, name)) = self.binding(&call.receiver)
             && let Some(op) = op_kind(kind, &method)
