@@ -768,6 +768,38 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        // sqlx: `query!("SELECT …", id)`, `query_as!(User, "SELECT …")`,
+        // `query_scalar!("…")`: the SQL the service runs, on its Postgres
+        // database (sqlx has no binding to say which).
+        let last = m.path.segments.last().map(|s| s.ident.to_string());
+        if let Some(name) = last.as_deref()
+            && matches!(
+                name,
+                "query" | "query_as" | "query_scalar" | "query_unchecked" | "query_as_unchecked"
+            )
+            && let Ok(args) = m.parse_body_with(
+                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            )
+            && let Some(sql) = args.iter().find_map(|a| match a {
+                Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(s), ..
+                }) => Some(s.value()),
+                _ => None,
+            })
+        {
+            let op = ResourceOp {
+                actor: self.entry(),
+                sql: Some(sql),
+                engine: Some(Engine::Postgres),
+                ..ResourceOp::new(
+                    BindingKind::Hyperdrive,
+                    String::new(),
+                    OpKind::Query,
+                    loc(self.path, m.path.span()),
+                )
+            };
+            self.ops.push(op);
+        }
         // `joinable!(child -> parent (fk))`
         if m.path
             .segments
