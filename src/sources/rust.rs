@@ -174,6 +174,32 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
     for op in &mut ops {
         place(op, &callers, &scope_of(&model.workers, &op.location.path));
     }
+    // `fetch()` of a Rust Durable Object: who calls it on a stub.
+    for d in model.code_durable_objects.iter_mut() {
+        let Some(m) = d.methods.iter_mut().find(|m| m.name == "fetch") else {
+            continue;
+        };
+        for op in ops.iter().filter(|o| o.kind == BindingKind::DurableObject) {
+            let bound = model.workers.iter().flat_map(|w| &w.bindings).any(|b| {
+                b.kind == BindingKind::DurableObject
+                    && b.name == op.binding
+                    && b.target.as_deref() == Some(d.class_name.as_str())
+            });
+            if !bound {
+                continue;
+            }
+            let by = match (op.entries.first(), &op.actor) {
+                (Some(e), Some(a)) if e != a => format!("{a} ({e})"),
+                (Some(e), _) => e.clone(),
+                (None, Some(a)) => a.clone(),
+                (None, None) => continue,
+            };
+            if !m.called_by.contains(&by) {
+                m.called_by.push(by);
+            }
+        }
+        m.called_by.sort();
+    }
     model.resource_ops.extend(ops);
 }
 
@@ -335,6 +361,7 @@ fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
         (BindingKind::Kv | BindingKind::R2, "list") => OpKind::List,
         (BindingKind::QueueProducer, "send") => OpKind::Send,
         (BindingKind::QueueProducer, "send_batch") => OpKind::SendBatch,
+        (BindingKind::DurableObject, "fetch_with_str" | "fetch_with_request") => OpKind::Call,
         _ => return None,
     })
 }
@@ -459,6 +486,14 @@ impl Reader<'_> {
     /// or a local holding one.
     fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
         match strip(e) {
+            // `ns.id_from_name("a")?.get_stub()?`: a stub of that namespace.
+            Expr::MethodCall(m) if m.method == "get_stub" => {
+                let Expr::MethodCall(id) = strip(&m.receiver) else {
+                    return None;
+                };
+                self.binding(&id.receiver)
+                    .filter(|(k, _)| *k == BindingKind::DurableObject)
+            }
             Expr::MethodCall(m) => {
                 let kind = kind_of(&m.method.to_string())?;
                 let Some(Expr::Lit(syn::ExprLit {
@@ -518,6 +553,7 @@ impl Reader<'_> {
             // `purpose` until then.
             OpKind::Send | OpKind::SendBatch => res.purpose = first.and_then(struct_literal_name),
             OpKind::List => res.key = Some("*".to_owned()),
+            OpKind::Call => res.key = Some("fetch".to_owned()),
             _ => res.key = first.and_then(|a| self.key(a)),
         }
         if kind == BindingKind::Kv && op == OpKind::Write {
