@@ -95,6 +95,8 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             storage_keys: Vec::new(),
             methods: Vec::new(),
             impl_type: None,
+            object_sql: Vec::new(),
+            sql_locals: Vec::new(),
             consts: HashMap::new(),
             locals: Vec::new(),
             actor: Vec::new(),
@@ -143,6 +145,11 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                 let entry = format!("storage[\"{key}\"]");
                 if *ty == d.class_name && !d.state.iter().any(|(k, _)| *k == entry) {
                     d.state.push((entry, "unknown".to_owned()));
+                }
+            }
+            for (ty, ddl, at) in &v.object_sql {
+                if *ty == d.class_name {
+                    d.sql.push((ddl.clone(), at.clone()));
                 }
             }
             for (ty, name, doc, at) in &v.methods {
@@ -306,6 +313,10 @@ struct Reader<'f> {
     methods: Vec<(String, String, Option<String>, Location)>,
     /// The type of the `impl` block the visit is in.
     impl_type: Option<String>,
+    /// `storage().sql().exec("CREATE TABLE …")` per impl type.
+    object_sql: Vec<(String, String, Location)>,
+    /// Locals holding `storage().sql()`.
+    sql_locals: Vec<String>,
     consts: HashMap<String, u64>,
     /// `let kv = env.kv("SESSIONS")?;` per function: local → binding.
     locals: Vec<(String, BindingKind, String)>,
@@ -587,6 +598,21 @@ impl Reader<'_> {
     }
 }
 
+/// `….storage().sql()`, or a local holding it.
+fn is_sql_handle(e: &Expr, locals: &[String]) -> bool {
+    match e {
+        Expr::MethodCall(m) => {
+            m.method == "sql"
+                && matches!(strip(&m.receiver), Expr::MethodCall(s) if s.method == "storage")
+        }
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .is_some_and(|i| locals.iter().any(|l| i == l)),
+        _ => false,
+    }
+}
+
 /// Method names too common to link a call to a function of the project.
 const PLUMBING: &[&str] = &[
     "get",
@@ -673,6 +699,39 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         self.actor.pop();
     }
 
+    /// `macro_rules!` that builds routes or reaches bindings: dmqa does
+    /// not expand macros, so what its uses do is not in the report.
+    fn visit_item_macro(&mut self, im: &'ast syn::ItemMacro) {
+        if im.mac.path.is_ident("macro_rules")
+            && let Some(name) = &im.ident
+        {
+            let body = im.mac.tokens.to_string().replace(' ', "");
+            let reaches = [
+                "get_async",
+                "post_async",
+                "put_async",
+                "delete_async",
+                ".d1(",
+                ".kv(",
+                ".bucket(",
+                ".queue(",
+                ".durable_object(",
+            ]
+            .iter()
+            .any(|n| body.contains(n));
+            if reaches {
+                self.diags.push(Diagnostic::warning(
+                    loc(self.path, name.span()),
+                    "rust-macro-unread",
+                    format!(
+                        "`{name}!` builds routes or reaches bindings, and dmqa does not expand macros: what its uses do is not in the report"
+                    ),
+                ));
+            }
+        }
+        visit::visit_item_macro(self, im);
+    }
+
     fn visit_item_struct(&mut self, st: &'ast syn::ItemStruct) {
         if st.attrs.iter().any(|a| a.path().is_ident("durable_object")) {
             let state = st
@@ -728,6 +787,11 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     fn visit_local(&mut self, l: &'ast syn::Local) {
         visit::visit_local(self, l);
         if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init)
+            && is_sql_handle(strip(&init.expr), &[])
+        {
+            self.sql_locals.push(p.ident.to_string());
+        }
+        if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init)
             && let Some((kind, name)) = self.binding(&init.expr)
         {
             self.locals.push((p.ident.to_string(), kind, name));
@@ -773,6 +837,33 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         {
             self.calls.push((actor.clone(), method.clone()));
         }
+        // `self.state.storage().sql().exec("CREATE TABLE …", None)`: DDL
+        // builds the object's tables, anything else queries them.
+        if method == "exec"
+            && is_sql_handle(strip(&call.receiver), &self.sql_locals)
+            && let (
+                Some(ty),
+                Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(q), ..
+                })),
+            ) = (&self.impl_type, call.args.first())
+        {
+            let q = q.value();
+            let at = loc(self.path, call.method.span());
+            if q.trim_start()
+                .get(..6)
+                .is_some_and(|h| h.eq_ignore_ascii_case("create"))
+            {
+                self.object_sql.push((ty.clone(), q, at));
+            } else {
+                self.ops.push(ResourceOp {
+                    actor: self.entry(),
+                    sql: Some(q),
+                    database: Some(format!("Durable Object {ty}")),
+                    ..ResourceOp::new(BindingKind::D1, String::new(), OpKind::Query, at)
+                });
+            }
+        }
         // `self.state.storage().put("count", n)`
         if matches!(method.as_str(), "put" | "get" | "delete")
             && let Expr::MethodCall(r) = strip(&call.receiver)
@@ -804,10 +895,36 @@ impl<'ast> Visit<'ast> for Reader<'_> {
     }
 
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let last = m.path.segments.last().map(|s| s.ident.to_string());
+        // workers-rs: `query!(&db, "SELECT … ?1", id)` on a D1 binding.
+        if last.as_deref() == Some("query")
+            && let Ok(args) = m.parse_body_with(
+                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            )
+            && let (
+                Some(db),
+                Some(Expr::Lit(syn::ExprLit {
+                    lit: Lit::Str(q), ..
+                })),
+            ) = (args.first(), args.iter().nth(1))
+            && let Some((BindingKind::D1, binding)) = self.binding(db)
+        {
+            self.ops.push(ResourceOp {
+                actor: self.entry(),
+                sql: Some(q.value()),
+                ..ResourceOp::new(
+                    BindingKind::D1,
+                    binding,
+                    OpKind::Query,
+                    loc(self.path, m.path.span()),
+                )
+            });
+            visit::visit_macro(self, m);
+            return;
+        }
         // sqlx: `query!("SELECT …", id)`, `query_as!(User, "SELECT …")`,
         // `query_scalar!("…")`: the SQL the service runs, on its Postgres
         // database (sqlx has no binding to say which).
-        let last = m.path.segments.last().map(|s| s.ident.to_string());
         if let Some(name) = last.as_deref()
             && matches!(
                 name,
