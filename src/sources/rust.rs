@@ -90,6 +90,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             structs: HashMap::new(),
             messages: Vec::new(),
             relations: Vec::new(),
+            sent: Vec::new(),
             calls: Vec::new(),
             objects: Vec::new(),
             storage_keys: Vec::new(),
@@ -128,8 +129,8 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             }
         }
         // Sends of a struct literal: the schema of their queue.
-        for op in v.ops.iter_mut().filter(|o| o.op == OpKind::Send) {
-            if let Some(fields) = op.purpose.take().and_then(|t| v.structs.get(&t)) {
+        for (i, name) in &v.sent {
+            if let (Some(op), Some(fields)) = (v.ops.get_mut(*i), v.structs.get(name)) {
                 op.message = fields.clone();
             }
         }
@@ -302,6 +303,8 @@ struct Reader<'f> {
     messages: Vec<(String, bool, Location)>,
     /// `joinable!(child -> parent (fk))`.
     relations: Vec<Relationship>,
+    /// (index in `ops`, struct name) of each `send(&Struct { … })`.
+    sent: Vec<(usize, String)>,
     /// (caller, callee) by name, for the entry points reaching a call.
     calls: Vec<(String, String)>,
     /// `#[durable_object]` structs, by name.
@@ -560,9 +563,12 @@ impl Reader<'_> {
                 });
             }
             // The struct sent (`send(&Click { … })`), resolved to its
-            // fields once the file's structs are known; carried in
-            // `purpose` until then.
-            OpKind::Send | OpKind::SendBatch => res.purpose = first.and_then(struct_literal_name),
+            // fields once the file's structs are known.
+            OpKind::Send | OpKind::SendBatch => {
+                if let Some(name) = first.and_then(struct_literal_name) {
+                    self.sent.push((self.ops.len(), name));
+                }
+            }
             OpKind::List => res.key = Some("*".to_owned()),
             OpKind::Call => res.key = Some("fetch".to_owned()),
             _ => res.key = first.and_then(|a| self.key(a)),

@@ -198,7 +198,7 @@ impl<'i, 'a> Reader<'i, 'a> {
 }
 
 /// Reads every binding operation in the index into `model`.
-pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
+pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
     let mut kinds: HashMap<String, BindingKind> = HashMap::new();
     for w in &model.workers {
         for b in &w.bindings {
@@ -208,8 +208,7 @@ pub fn extract(index: &CodeIndex<'_>, model: &mut Model) {
     for (n, k) in &model.code_bindings {
         kinds.entry(n.clone()).or_insert(*k);
     }
-    let graph = CallGraph::new(index, &model.workers);
-    let reader = Reader::new(index, Some(&graph));
+    let reader = Reader::new(index, Some(graph));
     // Kinds with exactly one binding name: a parameter typed with the kind
     // can only be that binding.
     let mut names_of: HashMap<BindingKind, Vec<&String>> = HashMap::new();

@@ -264,7 +264,9 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
     model.orm_relations.extend(facts.relations);
     model.drizzle_configs.extend(configs);
     model.code_bindings = bindings::code_bindings(&index);
-    bindings::extract(&index, model);
+    // One call graph for every reader of this index.
+    let graph = callgraph::CallGraph::new(&index, &model.workers);
+    bindings::extract(&index, &graph, model);
     model.message_types = bindings::message_types(&index);
     model.queue_handlers = bindings::queue_handlers(&index);
     // Durable Object classes config names, and each class's bindings.
@@ -288,7 +290,6 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
             classes.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
         }
     }
-    let graph = callgraph::CallGraph::new(&index, &model.workers);
     let queries = drizzle_queries::extract(&index, &drizzle_tables, &graph);
     model.resource_ops.extend(queries);
     let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of);
