@@ -94,24 +94,17 @@ pub fn queue_guard(index: &CodeIndex<'_>, at: &Location) -> (Vec<String>, Vec<St
         let t = text(n, src);
         t == "queue" || t.ends_with(".queue")
     };
-    let mut child = node;
-    for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
-        match ancestor.kind() {
-            "if_statement"
-                if ancestor
-                    .child_by_field_name("consequence")
-                    .is_some_and(|c| c.id() == child.id()) =>
-            {
-                if let Some(cond) = ancestor.child_by_field_name("condition") {
-                    let names = compared_names(cond, src, &is_queue_name);
-                    if !names.is_empty() {
-                        return (names, except);
-                    }
+    for branch in branches(node) {
+        match branch {
+            Branch::If(cond) => {
+                let names = compared_names(cond, src, &is_queue_name);
+                if !names.is_empty() {
+                    return (names, except);
                 }
             }
-            "statement_block" => {
+            Branch::Block { block, child } => {
                 // `if (batch.queue === "dlq") { …; continue; }` before us.
-                for stmt in super::syntax::children(ancestor) {
+                for stmt in super::syntax::children(block) {
                     if stmt.end_byte() > child.start_byte() {
                         break;
                     }
@@ -127,25 +120,64 @@ pub fn queue_guard(index: &CodeIndex<'_>, at: &Location) -> (Vec<String>, Vec<St
                     }
                 }
             }
-            "switch_case" => {
-                let switch = std::iter::successors(ancestor.parent(), |n| n.parent())
-                    .take(2)
-                    .find(|n| n.kind() == "switch_statement");
-                let on_queue = switch
-                    .and_then(|s| s.child_by_field_name("value"))
-                    .map(unwrap_expr)
-                    .is_some_and(&is_queue_name);
-                if let Some(value) = ancestor.child_by_field_name("value").filter(|_| on_queue)
+            Branch::Case { subject, value } => {
+                if is_queue_name(subject)
                     && let Some(name) = string_value(value, src)
                 {
                     return (vec![name], except);
                 }
             }
+            Branch::Function => {}
+        }
+    }
+    (Vec::new(), except)
+}
+
+/// What encloses a node on its way up: the condition of an `if` whose
+/// consequence holds it, a `case` of a `switch` (its subject and value), a
+/// block (and the child of it holding the node), a function.
+enum Branch<'t> {
+    If(Node<'t>),
+    Case { subject: Node<'t>, value: Node<'t> },
+    Block { block: Node<'t>, child: Node<'t> },
+    Function,
+}
+
+/// The branches around `node`, innermost first, 64 ancestors at most.
+fn branches(node: Node<'_>) -> Vec<Branch<'_>> {
+    let mut out = Vec::new();
+    let mut child = node;
+    for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
+        match ancestor.kind() {
+            "if_statement"
+                if ancestor
+                    .child_by_field_name("consequence")
+                    .is_some_and(|c| c.id() == child.id()) =>
+            {
+                out.extend(ancestor.child_by_field_name("condition").map(Branch::If));
+            }
+            "statement_block" => out.push(Branch::Block {
+                block: ancestor,
+                child,
+            }),
+            "switch_case" => {
+                let subject = std::iter::successors(ancestor.parent(), |n| n.parent())
+                    .take(2)
+                    .find(|n| n.kind() == "switch_statement")
+                    .and_then(|s| s.child_by_field_name("value"))
+                    .map(unwrap_expr);
+                if let (Some(subject), Some(value)) =
+                    (subject, ancestor.child_by_field_name("value"))
+                {
+                    out.push(Branch::Case { subject, value });
+                }
+            }
+            "method_definition" | "function_declaration" => out.push(Branch::Function),
             _ => {}
         }
         child = ancestor;
     }
-    (Vec::new(), except)
+    out
 }
 
 /// Whether a block (or single statement) ends by leaving: `continue`,
@@ -173,43 +205,26 @@ fn ends_in_exit(block: Node<'_>) -> bool {
 pub fn route_guard(index: &CodeIndex<'_>, at: &Location) -> Option<String> {
     let (node, src) = node_at(index, at)?;
     let (mut path, mut method): (Option<String>, Option<String>) = (None, None);
-    let mut child = node;
-    for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
-        match ancestor.kind() {
-            "if_statement"
-                if ancestor
-                    .child_by_field_name("consequence")
-                    .is_some_and(|c| c.id() == child.id()) =>
-            {
-                if let Some(cond) = ancestor.child_by_field_name("condition") {
-                    let (p, m) = request_checks(cond, src);
-                    path = path.or(p);
-                    method = method.or(m);
-                }
+    for branch in branches(node) {
+        match branch {
+            Branch::If(cond) => {
+                let (p, m) = request_checks(cond, src);
+                path = path.or(p);
+                method = method.or(m);
             }
-            "switch_case" => {
-                let value = std::iter::successors(ancestor.parent(), |n| n.parent())
-                    .take(2)
-                    .find(|n| n.kind() == "switch_statement")
-                    .and_then(|s| s.child_by_field_name("value"))
-                    .map(|v| text(unwrap_expr(v), src));
-                let case = ancestor
-                    .child_by_field_name("value")
-                    .and_then(|v| string_value(v, src));
-                match (value, case) {
-                    (Some(v), Some(c)) if v.ends_with("pathname") && path.is_none() => {
-                        path = Some(c)
-                    }
-                    (Some(v), Some(c)) if v.ends_with("method") && method.is_none() => {
+            Branch::Case { subject, value } => {
+                let (v, c) = (text(subject, src), string_value(value, src));
+                match c {
+                    Some(c) if v.ends_with("pathname") && path.is_none() => path = Some(c),
+                    Some(c) if v.ends_with("method") && method.is_none() => {
                         method = Some(c.to_ascii_uppercase())
                     }
                     _ => {}
                 }
             }
-            "method_definition" | "function_declaration" => break,
-            _ => {}
+            Branch::Function => break,
+            Branch::Block { .. } => {}
         }
-        child = ancestor;
     }
     let path = path?;
     Some(format!("{} {path}", method.as_deref().unwrap_or("ALL")))
