@@ -297,20 +297,9 @@ impl<'i, 'a> Reader<'i, 'a> {
                 OrmTarget::Binding { binding, .. } => Some(binding.clone()),
                 _ => None,
             });
+        // The tables it touches (`key`) come from its shapes, as for any
+        // SQL an operation runs.
         Some(ResourceOp {
-            key: Some(
-                scope
-                    .names
-                    .iter()
-                    .map(|(_, t)| t.name.clone())
-                    .fold(Vec::<String>::new(), |mut acc, n| {
-                        if !acc.contains(&n) {
-                            acc.push(n);
-                        }
-                        acc
-                    })
-                    .join(", "),
-            ),
             actor,
             sql: Some(sql),
             table_location: Some(table.location.clone()),
@@ -386,7 +375,6 @@ impl<'i, 'a> Reader<'i, 'a> {
             return None;
         }
         Some(ResourceOp {
-            key: table.map(|t| t.name.clone()),
             actor,
             sql: Some(sql.trim().to_owned()),
             table_location: table.map(|t| t.location.clone()),
