@@ -48,8 +48,7 @@ fn has_update(patterns: &[AccessPattern]) -> bool {
 }
 
 pub(crate) fn is_log(t: &Table) -> bool {
-    let name = t.name.to_ascii_lowercase();
-    if LOG_SUFFIXES.iter().any(|s| name.ends_with(s)) {
+    if LOG_SUFFIXES.iter().any(|s| ends_with_word(&t.name, s)) {
         return true;
     }
     let time = t.columns.iter().any(|c| {
@@ -62,6 +61,20 @@ pub(crate) fn is_log(t: &Table) -> bool {
     // A key of its own (surrogate or natural) marks an entity or a
     // membership row; an event log is keyless.
     time && !updated && !has_update(&t.access_patterns) && t.primary_key.is_empty()
+}
+
+/// Whether `name`'s last word is `word`: `audit_logs`, `auditLogs`, `logs`,
+/// not `catalog`, `blog` or `reviews`.
+fn ends_with_word(name: &str, word: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let Some(head) = lower.strip_suffix(word) else {
+        return false;
+    };
+    let cut = head.len();
+    head.is_empty()
+        || head.ends_with(['_', '-'])
+        || (name.as_bytes()[cut].is_ascii_uppercase()
+            && name.as_bytes()[cut - 1].is_ascii_lowercase())
 }
 
 /// A small reference table: references nothing, and is named like one
@@ -244,6 +257,22 @@ pub fn collect(model: &mut Model) {
 mod tests {
     use super::*;
     use crate::model::{Column, Engine, ForeignKey, Location};
+
+    #[test]
+    fn a_log_suffix_is_a_whole_word() {
+        for log in ["logs", "audit_logs", "auditLogs", "page-views", "device_pings"] {
+            assert!(
+                LOG_SUFFIXES.iter().any(|s| ends_with_word(log, s)),
+                "{log}"
+            );
+        }
+        for entity in ["reviews", "catalog", "blog", "previews", "Catalog", "ÉLog"] {
+            assert!(
+                !LOG_SUFFIXES.iter().any(|s| ends_with_word(entity, s)),
+                "{entity}"
+            );
+        }
+    }
 
     fn table(name: &str, cols: &[&str], pk: &[&str], fks: &[(&str, &str)]) -> Table {
         let mut t = Table::new(name, Location::line("m.sql", 1));

@@ -417,6 +417,18 @@ pub struct BindingRead {
     pub location: Location,
 }
 
+/// A binding handed to a package's function or class, which then chooses
+/// its keys: `new WorkersKVStore({ namespace: env.CACHE })`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Handoff {
+    /// The binding name (`CACHE`).
+    pub binding: String,
+    /// What it is handed to: `WorkersKVStore` (`@hono-rate-limiter/cloudflare`).
+    pub to: String,
+    /// Where.
+    pub location: Location,
+}
+
 /// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceOp {

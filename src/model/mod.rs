@@ -80,6 +80,8 @@ pub struct Model {
     /// Every binding name code reads from a Worker `env` (`env.X`,
     /// `c.env.X`, `const { X } = env`), first place per file.
     pub binding_reads: Vec<BindingRead>,
+    /// Bindings handed to a package's function or class.
+    pub handoffs: Vec<Handoff>,
     /// Queue message types declared in code.
     pub message_types: Vec<MessageType>,
     /// Durable Object classes found in code, before analysis merges them
@@ -137,6 +139,8 @@ impl Model {
         self.relationships.dedup();
         self.binding_reads
             .sort_by(|a, b| (&a.location, &a.name).cmp(&(&b.location, &b.name)));
+        self.handoffs
+            .sort_by(|a, b| (&a.location, &a.binding).cmp(&(&b.location, &b.binding)));
         self.buckets.sort_by(|a, b| a.binding.cmp(&b.binding));
         self.kv_namespaces.sort_by(|a, b| a.binding.cmp(&b.binding));
         self.queues.sort_by(|a, b| a.name.cmp(&b.name));

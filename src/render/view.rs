@@ -94,6 +94,8 @@ pub struct BucketView {
     pub bucket_names: String,
     pub patterns: Vec<PatternRow>,
     pub access: Vec<ActorRow>,
+    /// The packages the binding is handed to, when code names no paths.
+    pub handed: String,
 }
 
 /// A Path Patterns (R2) or Key Patterns (KV) row.
@@ -131,6 +133,8 @@ pub struct ActorRow {
 pub struct NamespaceView {
     pub binding: String,
     pub patterns: Vec<PatternRow>,
+    /// The packages the binding is handed to, when code names no keys.
+    pub handed: String,
 }
 
 /// One `### Queue:` section.
@@ -189,8 +193,12 @@ pub fn build(model: &Model) -> ReportView {
     let mut summary = Vec::new();
     let mut engines: Vec<EngineSection> = Vec::new();
     let mut per_engine: BTreeMap<Engine, usize> = BTreeMap::new();
+    let mut named: BTreeMap<&str, usize> = BTreeMap::new();
     for db in &model.databases {
         *per_engine.entry(db.engine).or_default() += 1;
+        for t in &db.tables {
+            *named.entry(t.name.as_str()).or_default() += 1;
+        }
     }
     for db in &model.databases {
         let rels: Vec<&Relationship> = model
@@ -200,8 +208,14 @@ pub fn build(model: &Model) -> ReportView {
             .collect();
         let show_db = per_engine.get(&db.engine).copied().unwrap_or(0) > 1;
         for t in &db.tables {
+            // A name several databases use says which one it is.
+            let table = if named.get(t.name.as_str()).copied().unwrap_or(0) > 1 {
+                format!("{} ({})", t.name, short_label(db))
+            } else {
+                t.name.clone()
+            };
             summary.push(SummaryRow {
-                table: t.name.clone(),
+                table,
                 purpose: or_dash(t.purpose.as_deref()),
                 rows: or_dash(t.row_estimate.as_deref()),
                 relationships: key_relationships(&t.name, &rels),
@@ -235,6 +249,7 @@ pub fn build(model: &Model) -> ReportView {
                         frequency: a.frequency.clone(),
                     })
                     .collect(),
+                handed: handed(model, &b.binding),
             })
             .collect(),
         namespaces: model
@@ -243,6 +258,7 @@ pub fn build(model: &Model) -> ReportView {
             .map(|n| NamespaceView {
                 binding: n.binding.clone(),
                 patterns: n.key_patterns.iter().map(pattern_row).collect(),
+                handed: handed(model, &n.binding),
             })
             .collect(),
         queues: model.queues.iter().map(queue_view).collect(),
@@ -307,6 +323,29 @@ fn key_relationships(table: &str, rels: &[&Relationship]) -> String {
     } else {
         out.join(", ")
     }
+}
+
+/// Where code hands `binding` to a package: `` `WorkersKVStore`
+/// (`@hono-rate-limiter/cloudflare`) at src/limit.ts:23 ``.
+fn handed(model: &Model, binding: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for h in model.handoffs.iter().filter(|h| h.binding == binding) {
+        let s = format!("{} at {}", h.to, h.location);
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out.join("; ")
+}
+
+/// A database in a few words: its database name, else its binding, else
+/// where its schema lives.
+fn short_label(db: &Database) -> &str {
+    db.bindings
+        .iter()
+        .find_map(|b| b.database_name.as_deref())
+        .or_else(|| db.bindings.first().map(|b| b.binding.as_str()))
+        .unwrap_or(&db.id)
 }
 
 fn database_line(db: &Database) -> String {

@@ -3,7 +3,7 @@
 
 use super::{RuleId, finding};
 use crate::analysis::estimates::is_log;
-use crate::model::{Engine, Finding, FindingSeverity, Model, Table};
+use crate::model::{AccessPattern, Engine, Finding, FindingSeverity, Model, Table};
 
 /// Documentation shown in the README.
 pub const DOC: &str = "\
@@ -11,7 +11,10 @@ pub const DOC: &str = "\
 A table that reads as an append-only log (named like `*_events`, `*_logs`,
 `*_views`, or keyless with a time column and no updates) in a D1
 database or a Durable Object's SQLite storage, with no `DELETE` among the
-queries the code runs on it. A log that is pruned gets a `✅ Keep` row.
+queries the code runs on it that could prune it: one that compares (`<`,
+`>`), deletes every row, filters on the time column, or runs on a cron
+trigger. Deleting one row by id on request is not retention. A log that is
+pruned gets a `✅ Keep` row.
 
 ## Why it matters
 A D1 database stops accepting writes at 10 GB, and so does a Durable
@@ -32,6 +35,25 @@ fn time_column(t: &Table) -> Option<&str> {
         .find(|n| n.ends_with("_at") || matches!(*n, "timestamp" | "ts" | "time" | "date"))
 }
 
+/// Whether a `DELETE` could prune the log, rather than remove one row a
+/// user asked to remove: a range (`WHERE created_at < ?`), every row, the
+/// time column, or a scheduled trigger.
+fn prunes(a: &crate::model::AccessPattern, time: Option<&str>) -> bool {
+    a.query.contains('<')
+        || a.query.contains('>')
+        || a.operation == "Delete all"
+        || time.is_some_and(|c| a.query.contains(c))
+        || a.frequency.contains("cron")
+}
+
+/// The trigger a frequency names: `DELETE /x/:id` of `High (DELETE /x/:id)`.
+fn trigger(frequency: &str) -> &str {
+    frequency
+        .split_once(" (")
+        .and_then(|(_, t)| t.strip_suffix(')'))
+        .unwrap_or(frequency)
+}
+
 /// One finding per such table: a warning without a delete, a Keep with one.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in &model.databases {
@@ -40,12 +62,13 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             continue;
         }
         for t in db.tables.iter().filter(|t| is_log(t)) {
-            let deletes: Vec<&str> = t
+            let time = time_column(t);
+            let (deletes, one_rows): (Vec<&AccessPattern>, Vec<&AccessPattern>) = t
                 .access_patterns
                 .iter()
                 .filter(|a| a.operation.starts_with("Delete"))
-                .map(|a| a.frequency.as_str())
-                .collect();
+                .partition(|a| prunes(a, time));
+            let deletes: Vec<&str> = deletes.iter().map(|a| a.frequency.as_str()).collect();
             let area = format!("Retention ({})", t.name);
             if let Some(how) = deletes.first() {
                 out.push(finding(
@@ -59,7 +82,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 ));
                 continue;
             }
-            let cut = match time_column(t) {
+            let cut = match time {
                 Some(c) => format!("`DELETE FROM {} WHERE {c} < ?`", t.name),
                 None => format!("a `DELETE FROM {}` of old rows", t.name),
             };
@@ -67,10 +90,19 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 RuleId::AppendOnlyTableWithoutRetention,
                 FindingSeverity::Warning,
                 area,
-                format!(
-                    "`{}` only grows: no query deletes from it ({})",
-                    t.name, t.location
-                ),
+                match one_rows.first() {
+                    Some(a) => format!(
+                        "`{}` only grows: its only `DELETE` removes rows one at a time (`{}` on {}), nothing prunes old ones ({})",
+                        t.name,
+                        a.query,
+                        trigger(&a.frequency),
+                        t.location
+                    ),
+                    None => format!(
+                        "`{}` only grows: no query deletes from it ({})",
+                        t.name, t.location
+                    ),
+                },
                 format!(
                     "⚠️ Add retention before it meets the 10 GB limit: a cron trigger running {cut}"
                 ),
@@ -78,5 +110,39 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 vec![t.location.clone()],
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delete(operation: &str, query: &str, frequency: &str) -> AccessPattern {
+        AccessPattern {
+            operation: operation.into(),
+            query: query.into(),
+            frequency: frequency.into(),
+            sources: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_range_a_sweep_the_time_column_or_a_cron_prunes() {
+        let t = Some("created_at");
+        for a in [
+            delete("Delete by created_at", "WHERE created_at < ?", "High (POST /x)"),
+            delete("Delete all", "(all rows)", "High (POST /reset)"),
+            delete("Delete by ts", "WHERE day = ?", "Daily (cron 0 3 * * *)"),
+            delete("Delete by created_at", "WHERE created_at = ?", "Unknown (sweep)"),
+        ] {
+            assert!(prunes(&a, t), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn deleting_one_row_by_id_on_request_is_not_retention() {
+        let a = delete("Delete by id", "WHERE id = ?", "High (DELETE /api/reviews/:id)");
+        assert!(!prunes(&a, Some("created_at")));
+        assert!(!prunes(&a, None));
     }
 }

@@ -177,6 +177,11 @@ fn join(parts: &[String]) -> String {
     s.join(" ")
 }
 
+/// The column an `UPDATE … SET` names when the code sets columns dmqa
+/// cannot read (Drizzle `set(changes)`): dropped from the shape, so the
+/// pattern reads `Update by id`.
+pub const ANY_COLUMNS: &str = "\"*\"";
+
 /// Shapes of every statement in `sql`; nothing when it does not parse.
 pub fn shapes(sql: &str) -> Vec<QueryShape> {
     let Ok(stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
@@ -273,7 +278,11 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     } else {
                         "Insert".into()
                     },
-                    query: format!("INSERT ({})", cols.join(", ")),
+                    query: if cols.is_empty() {
+                        "INSERT (all columns)".into()
+                    } else {
+                        format!("INSERT ({})", cols.join(", "))
+                    },
                     select_star: false,
                     filter_columns: Vec::new(),
                     order_columns: Vec::new(),
@@ -290,6 +299,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     .assignments
                     .iter()
                     .map(|a| a.target.to_string())
+                    .filter(|c| c != ANY_COLUMNS)
                     .collect();
                 let (cols, query) = filter_of(up.selection.as_ref());
                 let by = if cols.is_empty() {
@@ -300,7 +310,11 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 out.push(QueryShape {
                     tables: vec![table.clone()],
                     table,
-                    operation: format!("Update {}{by}", set.join(", ")),
+                    operation: if set.is_empty() {
+                        format!("Update{by}")
+                    } else {
+                        format!("Update {}{by}", set.join(", "))
+                    },
                     query,
                     select_star: false,
                     filter_columns: cols,
@@ -401,5 +415,23 @@ mod tests {
             "Get by email"
         );
         assert!(shapes("SELEC nonsense").is_empty());
+    }
+
+    #[test]
+    fn writes_of_columns_dmqa_cannot_name() {
+        assert_eq!(
+            one("INSERT INTO reviews VALUES (?, ?, ?)"),
+            (
+                "reviews".into(),
+                "Insert".into(),
+                "INSERT (all columns)".into()
+            )
+        );
+        let set = format!("UPDATE reviews SET {ANY_COLUMNS} = ? WHERE id = ?");
+        assert_eq!(
+            one(&set),
+            ("reviews".into(), "Update by id".into(), "WHERE id = ?".into())
+        );
+        assert!(shapes(&set)[0].written_columns.is_empty());
     }
 }

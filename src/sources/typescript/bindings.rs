@@ -12,7 +12,7 @@
 use super::super::format_ttl;
 use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
-use super::index::{CodeIndex, DeclKind};
+use super::index::{CodeIndex, DeclKind, FileIndex};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
 use crate::model::{BindingKind, DynamicBinding, Model, OpKind, ResourceOp};
 use std::collections::HashMap;
@@ -197,6 +197,43 @@ impl<'i, 'a> Reader<'i, 'a> {
     }
 }
 
+/// The package function or class `read` (an `env.X`) is handed to, as an
+/// argument or an argument's property: `new WorkersKVStore({ namespace:
+/// env.CACHE })` → `` `WorkersKVStore` (`@hono-rate-limiter/cloudflare`) ``.
+/// Only for names imported from a package: a project function handed a
+/// binding is read through its parameters instead.
+fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Option<String> {
+    let file: &FileIndex<'_> = index.files.get(fi)?;
+    let mut up = read.parent()?;
+    while matches!(
+        up.kind(),
+        "as_expression" | "satisfies_expression" | "parenthesized_expression" | "non_null_expression"
+    ) {
+        up = up.parent()?;
+    }
+    if up.kind() == "pair" {
+        up = up.parent().filter(|o| o.kind() == "object")?.parent()?;
+    }
+    if up.kind() != "arguments" {
+        return None;
+    }
+    let call = up.parent()?;
+    let callee = match call.kind() {
+        "new_expression" => call.child_by_field_name("constructor")?,
+        "call_expression" => call.child_by_field_name("function")?,
+        _ => return None,
+    };
+    if callee.kind() != "identifier" {
+        return None;
+    }
+    let name = text(callee, file.src);
+    let import = file.imports.iter().find(|i| i.local == name)?;
+    if import.specifier.starts_with('.') || index.resolve_module(fi, &import.specifier).is_some() {
+        return None;
+    }
+    Some(format!("`{name}` (`{}`)", import.specifier))
+}
+
 /// Reads every binding operation in the index into `model`.
 pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
     let mut kinds: HashMap<String, BindingKind> = HashMap::new();
@@ -222,9 +259,19 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             _ => None,
         })
         .collect();
-    for file in index.files.iter().filter(|f| !f.env_is_node()) {
+    for (fi, file) in index.files.iter().enumerate() {
+        if file.env_is_node() {
+            continue;
+        }
         let mut seen: Vec<&str> = Vec::new();
         for (name, node) in &file.env_reads {
+            if let Some(to) = handed_to(index, fi, *node) {
+                model.handoffs.push(crate::model::Handoff {
+                    binding: name.clone(),
+                    to,
+                    location: location(file.path, *node),
+                });
+            }
             if !seen.contains(&name.as_str()) {
                 seen.push(name);
                 model.binding_reads.push(crate::model::BindingRead {

@@ -15,6 +15,7 @@ use super::drizzle::{TableRef, binding_name};
 use super::index::{CodeIndex, DeclKind};
 use super::syntax::{children, location, text, unwrap_expr};
 use crate::model::{BindingKind, OpKind, OrmTarget, ResourceOp};
+use crate::sources::sql::query::ANY_COLUMNS;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -195,7 +196,11 @@ impl<'i, 'a> Reader<'i, 'a> {
                 let (methods, tail) = chained(call, src);
                 let sql = match method {
                     "insert" => {
-                        let cols = self.argument_keys(fi, &methods, "values", t);
+                        // `values(row)` of a value dmqa cannot see into
+                        // writes the row's columns: no column list.
+                        let cols = self
+                            .argument_keys(fi, &methods, "values", t)
+                            .unwrap_or_default();
                         let marks = vec!["?"; cols.len().max(1)].join(", ");
                         let cols = if cols.is_empty() {
                             String::new()
@@ -211,7 +216,11 @@ impl<'i, 'a> Reader<'i, 'a> {
                         format!("INSERT INTO {}{cols} VALUES ({marks}){conflict}", t.name)
                     }
                     "update" => {
-                        let set = self.argument_keys(fi, &methods, "set", t);
+                        // `set(changes)` of a value dmqa cannot see into:
+                        // the columns are unknown, the filter is not.
+                        let set = self
+                            .argument_keys(fi, &methods, "set", t)
+                            .unwrap_or_else(|| vec![ANY_COLUMNS.to_owned()]);
                         let set: Vec<String> = set.iter().map(|c| format!("{c} = ?")).collect();
                         if set.is_empty() {
                             return None;
@@ -676,26 +685,18 @@ impl<'i, 'a> Reader<'i, 'a> {
         methods: &[(String, Vec<Node<'a>>)],
         method: &str,
         t: &TableRef,
-    ) -> Vec<String> {
-        methods
-            .iter()
-            .find(|(m, _)| m == method)
-            .and_then(|(_, v)| v.first())
-            .map(|v| self.keys_of(fi, *v, t))
-            .unwrap_or_default()
+    ) -> Option<Vec<String>> {
+        let (_, v) = methods.iter().find(|(m, _)| m == method)?;
+        self.keys_of(fi, *v.first()?, t)
     }
 
-    /// The SQL columns an object literal's keys name (`values({ orgId })`).
-    fn keys_of(&self, fi: usize, node: Node<'a>, t: &TableRef) -> Vec<String> {
-        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
-            return Vec::new();
-        };
+    /// The SQL columns an object literal's keys name (`values({ orgId })`),
+    /// or `None` when the value is not an object dmqa can read.
+    fn keys_of(&self, fi: usize, node: Node<'a>, t: &TableRef) -> Option<Vec<String>> {
+        let src = self.index.files.get(fi)?.src;
         let mut node = unwrap_expr(node);
         if node.kind() == "array" {
-            match children(node).into_iter().next() {
-                Some(first) => node = unwrap_expr(first),
-                None => return Vec::new(),
-            }
+            node = unwrap_expr(children(node).into_iter().next()?);
         }
         if node.kind() == "identifier"
             && let Some(v) = local_value(node, text(node, src), src)
@@ -703,19 +704,21 @@ impl<'i, 'a> Reader<'i, 'a> {
             node = unwrap_expr(v);
         }
         if node.kind() != "object" {
-            return Vec::new();
+            return None;
         }
-        children(node)
-            .into_iter()
-            .filter_map(|p| {
-                let k = match p.kind() {
-                    "pair" => text(p.child_by_field_name("key")?, src),
-                    "shorthand_property_identifier" => text(p, src),
-                    _ => return None,
-                };
-                t.columns.get(k).cloned()
-            })
-            .collect()
+        Some(
+            children(node)
+                .into_iter()
+                .filter_map(|p| {
+                    let k = match p.kind() {
+                        "pair" => text(p.child_by_field_name("key")?, src),
+                        "shorthand_property_identifier" => text(p, src),
+                        _ => return None,
+                    };
+                    t.columns.get(k).cloned()
+                })
+                .collect(),
+        )
     }
 
     /// The D1 binding a Drizzle client was built on: `drizzle(env.DB)`, a
