@@ -260,11 +260,14 @@ mod tests {
 
     #[test]
     fn a_log_suffix_is_a_whole_word() {
-        for log in ["logs", "audit_logs", "auditLogs", "page-views", "device_pings"] {
-            assert!(
-                LOG_SUFFIXES.iter().any(|s| ends_with_word(log, s)),
-                "{log}"
-            );
+        for log in [
+            "logs",
+            "audit_logs",
+            "auditLogs",
+            "page-views",
+            "device_pings",
+        ] {
+            assert!(LOG_SUFFIXES.iter().any(|s| ends_with_word(log, s)), "{log}");
         }
         for entity in ["reviews", "catalog", "blog", "previews", "Catalog", "ÉLog"] {
             assert!(

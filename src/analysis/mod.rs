@@ -59,15 +59,24 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
     if let Some(id) = &op.database {
         return model.databases.iter().position(|d| &d.id == id);
     }
-    // A Postgres client with no binding: the only database of its engine.
+    // A Postgres client with no binding: the only database of its engine,
+    // else the one whose schema folder shares the most folders with the
+    // code (`apps/billing/migrations` for `apps/billing/src/db.ts`).
     if let Some(engine) = op.engine {
-        let mut of = model
+        let of: Vec<(usize, usize)> = model
             .databases
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.engine == engine);
-        return match (of.next(), of.next()) {
-            (Some((i, _)), None) => Some(i),
+            .filter(|(_, d)| d.engine == engine)
+            .map(|(i, d)| (i, shared_folders(&d.id, &op.location.path)))
+            .collect();
+        if let [(only, _)] = of.as_slice() {
+            return Some(*only);
+        }
+        let best = of.iter().map(|(_, n)| *n).max().filter(|n| *n > 0)?;
+        let mut nearest = of.iter().filter(|(_, n)| *n == best);
+        return match (nearest.next(), nearest.next()) {
+            (Some((i, _)), None) => Some(*i),
             _ => None,
         };
     }
@@ -99,6 +108,15 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
         })
 }
 
+/// How many leading folders `a` and the folder of file `b` share.
+fn shared_folders(a: &str, b: &str) -> usize {
+    let folder = b.rsplit_once('/').map_or("", |(d, _)| d);
+    a.split('/')
+        .zip(folder.split('/'))
+        .take_while(|(x, y)| x == y && !x.is_empty())
+        .count()
+}
+
 /// Fills the derived parts of `model` and sorts it.
 pub fn analyze(model: &mut Model) {
     link::tables(model);
@@ -111,4 +129,23 @@ pub fn analyze(model: &mut Model) {
     estimates::collect(model);
     rules::run(model);
     model.normalize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_folders;
+
+    #[test]
+    fn shared_folders_counts_whole_leading_folders() {
+        assert_eq!(
+            shared_folders("apps/billing/migrations", "apps/billing/src/db.ts"),
+            2
+        );
+        assert_eq!(
+            shared_folders("apps/billing2/migrations", "apps/billing/src/db.ts"),
+            1
+        );
+        assert_eq!(shared_folders("migrations", "src/db.ts"), 0);
+        assert_eq!(shared_folders("migrations", "db.ts"), 0);
+    }
 }

@@ -130,10 +130,18 @@ mod tests {
     fn a_range_a_sweep_the_time_column_or_a_cron_prunes() {
         let t = Some("created_at");
         for a in [
-            delete("Delete by created_at", "WHERE created_at < ?", "High (POST /x)"),
+            delete(
+                "Delete by created_at",
+                "WHERE created_at < ?",
+                "High (POST /x)",
+            ),
             delete("Delete all", "(all rows)", "High (POST /reset)"),
             delete("Delete by ts", "WHERE day = ?", "Daily (cron 0 3 * * *)"),
-            delete("Delete by created_at", "WHERE created_at = ?", "Unknown (sweep)"),
+            delete(
+                "Delete by created_at",
+                "WHERE created_at = ?",
+                "Unknown (sweep)",
+            ),
         ] {
             assert!(prunes(&a, t), "{a:?}");
         }
@@ -141,7 +149,11 @@ mod tests {
 
     #[test]
     fn deleting_one_row_by_id_on_request_is_not_retention() {
-        let a = delete("Delete by id", "WHERE id = ?", "High (DELETE /api/reviews/:id)");
+        let a = delete(
+            "Delete by id",
+            "WHERE id = ?",
+            "High (DELETE /api/reviews/:id)",
+        );
         assert!(!prunes(&a, Some("created_at")));
         assert!(!prunes(&a, None));
     }

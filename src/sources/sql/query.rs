@@ -1,14 +1,15 @@
 //! What a query the code runs does: per statement, the table it touches,
 //! a short verb phrase, and the normalised `WHERE … ORDER BY … LIMIT …`
-//! with parameters as `?` (sqlparser prints `?`, `?1` and `$1` as written).
+//! with parameters as `?` (`?1`, `$1`, `:name` and `@name` all print `?`).
 
 use crate::model::QueryShape;
 use sqlparser::ast::{
     Expr, FromTable, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor, TableObject,
-    TableWithJoins,
+    TableWithJoins, Value, visit_expressions_mut,
 };
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
+use std::ops::ControlFlow;
 
 fn name(n: &ObjectName) -> String {
     n.0.last()
@@ -184,9 +185,19 @@ pub const ANY_COLUMNS: &str = "\"*\"";
 
 /// Shapes of every statement in `sql`; nothing when it does not parse.
 pub fn shapes(sql: &str) -> Vec<QueryShape> {
-    let Ok(stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
+    let Ok(mut stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
         return Vec::new();
     };
+    // Every parameter style reads `?`, so the same query from D1 (`?1`) and
+    // Postgres (`$1`) code is one pattern.
+    let _ = visit_expressions_mut(&mut stmts, |e| {
+        if let Expr::Value(v) = e
+            && let Value::Placeholder(p) = &mut v.value
+        {
+            "?".clone_into(p);
+        }
+        ControlFlow::<()>::Continue(())
+    });
     let mut out = Vec::new();
     for stmt in stmts {
         match stmt {
@@ -374,7 +385,11 @@ mod tests {
         );
         assert_eq!(
             one("SELECT id FROM apps WHERE id = ?1"),
-            ("apps".into(), "Get by id".into(), "WHERE id = ?1".into())
+            ("apps".into(), "Get by id".into(), "WHERE id = ?".into())
+        );
+        assert_eq!(
+            one("SELECT id FROM apps WHERE org_id = $1 AND name = $2 LIMIT 1").2,
+            "WHERE org_id = ? AND name = ? LIMIT 1"
         );
         assert_eq!(
             one(
@@ -430,7 +445,11 @@ mod tests {
         let set = format!("UPDATE reviews SET {ANY_COLUMNS} = ? WHERE id = ?");
         assert_eq!(
             one(&set),
-            ("reviews".into(), "Update by id".into(), "WHERE id = ?".into())
+            (
+                "reviews".into(),
+                "Update by id".into(),
+                "WHERE id = ?".into()
+            )
         );
         assert!(shapes(&set)[0].written_columns.is_empty());
     }

@@ -207,7 +207,10 @@ fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Option<String>
     let mut up = read.parent()?;
     while matches!(
         up.kind(),
-        "as_expression" | "satisfies_expression" | "parenthesized_expression" | "non_null_expression"
+        "as_expression"
+            | "satisfies_expression"
+            | "parenthesized_expression"
+            | "non_null_expression"
     ) {
         up = up.parent()?;
     }
