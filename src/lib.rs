@@ -32,6 +32,19 @@ pub struct Options {
     pub config: Option<PathBuf>,
     /// `--template`; overrides the config's and the embedded template.
     pub template: Option<PathBuf>,
+    /// Told what the scan is doing (`parsing 20000 files`), for a progress
+    /// indicator; the library itself prints nothing.
+    pub progress: Option<Progress>,
+}
+
+/// A callback told each phase of a scan.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// A scanned checkout.
@@ -71,6 +84,12 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
         ),
         None => None,
     };
+    let say = |phase: &str| {
+        if let Some(p) = &opts.progress {
+            (p.0)(phase);
+        }
+    };
+    say("finding and reading files");
     let found = scan::scan(root, &config.ignore);
     let mut model = Model::default();
     model.diagnostics.extend(found.diagnostics);
@@ -87,8 +106,10 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
             .map(|(p, k)| (p.clone(), format!("classified as {k:?}, not read yet"))),
     );
     files.sort();
+    say(&format!("parsing {} files", found.files.len()));
     sources::extract(&found.files, &mut model);
     model.overrides = config.overrides();
+    say("analysing");
     analysis::analyze(&mut model);
     Ok(Scanned {
         model,

@@ -11,7 +11,7 @@ use dmqa::{Options, REPORT_FILE, Scanned};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Reads a Cloudflare Workers / TypeScript / Rust / SQL checkout without
 /// running it and writes data-model-qa.md: tables, R2 and KV key patterns,
@@ -111,13 +111,48 @@ fn main() -> ExitCode {
     }
 }
 
+/// A spinner on stderr that appears only when the scan has run for half a
+/// second, only on a terminal, never under CI or `--quiet`.
+fn spinner(quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if quiet || std::env::var_os("CI").is_some() || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} dmqa: {msg} ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let shown = bar.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        if !shown.is_finished() {
+            shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            shown.enable_steady_tick(Duration::from_millis(100));
+        }
+    });
+    Some(bar)
+}
+
 fn scan(cli: &Cli, common: &Common, template: Option<PathBuf>) -> Result<Scanned> {
     let started = Instant::now();
+    let bar = spinner(cli.quiet);
+    let progress = bar.clone().map(|b| {
+        dmqa::Progress(std::sync::Arc::new(move |phase: &str| {
+            b.set_message(phase.to_owned());
+        }))
+    });
     let scanned = dmqa::scan(&Options {
         root: common.path.clone(),
         config: common.config.clone(),
         template,
-    })?;
+        progress,
+    });
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let scanned = scanned?;
     if cli.verbose {
         for (path, why) in &scanned.files {
             eprintln!("{path}: {why}");
