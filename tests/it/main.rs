@@ -5,3 +5,6 @@ mod fixtures;
 
 /// The real binary: exit codes, `check`, `--out`, atomic writes.
 mod cli;
+
+/// Randomized inputs (proptest) through every reader.
+mod randomized;
