@@ -10,7 +10,7 @@
 
 use crate::model::{Diagnostic, Location};
 use crate::sources::SourceKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Folders never descended into, whatever `.gitignore` says.
 pub const SKIPPED_DIRS: &[&str] = &[
@@ -50,15 +50,20 @@ pub struct Scan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Walks `root` and reads every file a reader consumes. The walk and the
-/// reads run in parallel (as ripgrep's do); results are sorted by path, so
-/// the order never depends on scheduling.
+/// Walks `root` and reads every file a reader consumes. Each file is read
+/// by the walker thread that finds it (as ripgrep's are), so walking and
+/// reading overlap; results are sorted by path, so the order never depends
+/// on scheduling.
 pub fn scan(root: &Path, ignored: &[String]) -> Scan {
-    use rayon::prelude::*;
     use std::sync::Mutex;
-    let mut res = Scan::default();
-    let found: Mutex<Vec<(String, PathBuf, SourceKind)>> = Mutex::new(Vec::new());
-    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    /// What one walker thread found: a file read (or why not), a file
+    /// classified but not read, or a walk error.
+    enum Found {
+        Read(String, SourceKind, ReadResult),
+        Unread(String, SourceKind),
+        Error(Diagnostic),
+    }
+    let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .parents(false)
@@ -71,62 +76,59 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
         })
         .build_parallel()
         .run(|| {
-            let (found, errors) = (&found, &errors);
+            let found = &found;
+            // One read buffer per walker thread, reused for every file.
+            let mut buf: Vec<u8> = Vec::new();
             Box::new(move |entry| {
-                let entry = match entry {
-                    Ok(e) => e,
-                    Err(err) => {
-                        if let Ok(mut e) = errors.lock() {
-                            e.push(walk_error(root, &err));
+                let item = match entry {
+                    Err(err) => Found::Error(walk_error(root, &err)),
+                    Ok(entry) => {
+                        if !entry.file_type().is_some_and(|t| t.is_file()) {
+                            return ignore::WalkState::Continue;
                         }
-                        return ignore::WalkState::Continue;
+                        let name = entry.file_name().to_string_lossy();
+                        let Some(kind) = SourceKind::classify(&name) else {
+                            return ignore::WalkState::Continue;
+                        };
+                        let rel = relative(root, entry.path());
+                        if ignored
+                            .iter()
+                            .any(|p| rel == *p || rel.starts_with(&format!("{p}/")))
+                        {
+                            return ignore::WalkState::Continue;
+                        }
+                        if kind.is_read() {
+                            let text = read_text(entry.path(), &mut buf);
+                            Found::Read(rel, kind, text)
+                        } else {
+                            Found::Unread(rel, kind)
+                        }
                     }
                 };
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
-                    return ignore::WalkState::Continue;
-                }
-                let name = entry.file_name().to_string_lossy();
-                let Some(kind) = SourceKind::classify(&name) else {
-                    return ignore::WalkState::Continue;
-                };
-                let rel = relative(root, entry.path());
-                if ignored
-                    .iter()
-                    .any(|p| rel == *p || rel.starts_with(&format!("{p}/")))
-                {
-                    return ignore::WalkState::Continue;
-                }
                 if let Ok(mut f) = found.lock() {
-                    f.push((rel, entry.path().to_path_buf(), kind));
+                    f.push(item);
                 }
                 ignore::WalkState::Continue
             })
         });
-    let mut paths = found.into_inner().unwrap_or_default();
-    paths.sort_by(|a, b| a.0.cmp(&b.0));
-    res.diagnostics = errors.into_inner().unwrap_or_default();
-    let (read, unread): (Vec<_>, Vec<_>) = paths.into_iter().partition(|(_, _, k)| k.is_read());
-    res.unread = unread.into_iter().map(|(rel, _, k)| (rel, k)).collect();
-    let texts: Vec<(String, SourceKind, ReadResult)> = read
-        .into_par_iter()
-        .map(|(rel, abs, kind)| {
-            let text = read_text(&abs);
-            (rel, kind, text)
-        })
-        .collect();
-    for (rel, kind, text) in texts {
-        match text {
-            Ok(text) => res.files.push(SourceFile {
+    let mut res = Scan::default();
+    for item in found.into_inner().unwrap_or_default() {
+        match item {
+            Found::Read(rel, kind, Ok(text)) => res.files.push(SourceFile {
                 path: rel,
                 kind,
                 text,
             }),
-            Err((code, msg)) => {
+            Found::Read(rel, _, Err((code, msg))) => {
                 res.diagnostics
                     .push(Diagnostic::warning(Location::line(&rel, 1), code, msg))
             }
+            Found::Unread(rel, kind) => res.unread.push((rel, kind)),
+            Found::Error(d) => res.diagnostics.push(d),
         }
     }
+    res.files.sort_by(|a, b| a.path.cmp(&b.path));
+    res.unread.sort();
     res.diagnostics.sort_by(|a, b| {
         (&a.location, &a.code, &a.message).cmp(&(&b.location, &b.code, &b.message))
     });
@@ -137,47 +139,59 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
 type ReadResult = Result<String, (&'static str, String)>;
 
 /// Reads a file as UTF-8 text, refusing huge, binary or non-UTF-8 files.
-fn read_text(path: &Path) -> ReadResult {
+/// `buf` is the walker thread's reusable buffer: a source file is read
+/// with one `read` (and one that finds the end), no `stat`, and copied out
+/// at its exact size.
+fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
     use std::io::Read;
     let io = |e: std::io::Error| ("io-error", format!("cannot read: {e}"));
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    if meta.len() > MAX_FILE_BYTES {
+    let file = std::fs::File::open(path).map_err(io)?;
+    buf.clear();
+    // `take` bounds a huge file (or one that grows while it is read).
+    let read = file.take(MAX_FILE_BYTES + 1).read_to_end(buf).map_err(io)?;
+    if read as u64 > MAX_FILE_BYTES {
+        // Keep the buffer of a thread that met a huge file small again.
+        *buf = Vec::new();
+        let size = std::fs::metadata(path).map_or(read as u64, |m| m.len());
         return Err((
             "file-too-large",
             format!(
-                "skipped: {} bytes is over the {} byte limit for a source file",
-                meta.len(),
-                MAX_FILE_BYTES
+                "skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit for a source file"
             ),
         ));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
-    // `take` bounds a file that grows while it is read.
-    file.by_ref()
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.iter().take(8192).any(|&b| b == 0) {
+    if buf[..buf.len().min(8192)].contains(&0) {
         return Err((
             "binary-file",
             "skipped: the file contains NUL bytes, so it is not text".to_owned(),
         ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        (
+    match std::str::from_utf8(buf) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => Err((
             "invalid-utf8",
             format!(
                 "skipped: not valid UTF-8 (first bad byte at offset {})",
-                e.utf8_error().valid_up_to()
+                e.valid_up_to()
             ),
-        )
-    })
+        )),
+    }
 }
 
 /// The repo-relative path of `path` with `/` separators.
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // The walk's own paths are already clean: `/`-separated UTF-8 with no
+    // `.` or empty parts. Anything else goes through its components.
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(s) = rel.to_str()
+        && !s.starts_with('/')
+        && !s.ends_with('/')
+        && !s.contains("//")
+        && !s.split('/').any(|part| part == ".")
+    {
+        return s.to_owned();
+    }
     let parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -239,5 +253,12 @@ mod tests {
             relative(root, Path::new("/tmp/repo/a/b/wrangler.toml")),
             "a/b/wrangler.toml"
         );
+        // Paths the fast path does not take still come out clean.
+        assert_eq!(
+            relative(root, Path::new("/tmp/repo/a/./b//c.ts")),
+            "a/b/c.ts"
+        );
+        assert_eq!(relative(root, Path::new("/tmp/repo")), "");
+        assert_eq!(relative(Path::new("."), Path::new("./a/b.sql")), "a/b.sql");
     }
 }

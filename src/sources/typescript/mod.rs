@@ -72,7 +72,14 @@ impl Prefilter {
             .map(|n| (*n).to_owned())
             .chain(std::iter::once("env".to_owned()))
             .chain(binding_names.iter().cloned());
-        aho_corasick::AhoCorasick::new(patterns)
+        // Leftmost-longest, not overlapping: the fast search, and no match
+        // is lost — every pattern but `cloudflare:workers` (always a hit) is
+        // an identifier, so a match that fails its word check cannot hide
+        // a whole-word match starting inside it, and of `DB` and `DB_URL`
+        // at one place the longer is the one reported.
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(patterns)
             .ok()
             .map(|automaton| Prefilter { automaton })
     }
@@ -82,7 +89,7 @@ impl Prefilter {
         let ident = |b: Option<&u8>| {
             b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
         };
-        self.automaton.find_overlapping_iter(text).any(|m| {
+        self.automaton.find_iter(text).any(|m| {
             let p = m.pattern().as_usize();
             if p < NEEDLES.len() {
                 true
@@ -411,5 +418,12 @@ mod tests {
         assert!(p.matches("type E = { B: R2Bucket }"));
         assert!(!p.matches("const DBG = process.env.DEBUG; myDB.run(); BUNDLESS"));
         assert!(!mentions_word("const DBG = myDB;", "DB"));
+        // A failed shorter match does not hide a longer whole word at the
+        // same place, nor a needle right after a failed word.
+        let p = Prefilter::new(&["DB".to_owned(), "DB_URL".to_owned()]).unwrap();
+        assert!(p.matches("connect(DB_URL)"));
+        assert!(p.matches("xDB drizzle"));
+        assert!(p.matches("processenv.env.X"));
+        assert!(!p.matches("DB_URLS DBX"));
     }
 }
