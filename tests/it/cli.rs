@@ -342,6 +342,13 @@ fn hostile_typescript_is_survived() {
         generated.push_str(if i % 2 == 0 { "x;\n" } else { "y();\n" });
     }
     std::fs::write(dir.join("src/generated.ts"), generated).unwrap();
+    // A 3 MB generated table: named, not parsed.
+    let mut table = String::from("env.KV.get(\"table\");\nexport const T = [\n");
+    while table.len() < 3 * 1024 * 1024 {
+        table.push_str("  [1, 2, 3, 4, 5, 6, 7, 8],\n");
+    }
+    table.push_str("];\n");
+    std::fs::write(dir.join("src/table.ts"), table).unwrap();
     // Key placeholders through 20,000 nested `String(…)` and `.trim()`.
     std::fs::write(
         dir.join("src/keys.ts"),
@@ -374,6 +381,13 @@ fn hostile_typescript_is_survived() {
         "{}",
         stderr(&out)
     );
+    assert!(
+        stderr(&out).contains("src/table.ts:1:1: warning[ts-too-large]"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(report.contains("`gen`"), "the 400,000-line module is read");
+    assert!(!report.contains("`table`"), "the 3 MB one is not");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

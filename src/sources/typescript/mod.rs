@@ -154,6 +154,11 @@ fn own_text(f: &SourceFile) -> &str {
     &f.text
 }
 
+/// Modules larger than this are named and not parsed: no hand-written
+/// Worker module is this large, and tree-sitter plus the index spend
+/// seconds on a generated one (an 8 MB file of 300,000 statements: ~6 s).
+const MAX_PARSE_BYTES: usize = 2 * 1024 * 1024;
+
 /// How many imports away from a starting file a module is still parsed:
 /// enough for `route → helper → key builder → constants`, or
 /// `client → barrel → schema → shared columns`.
@@ -231,11 +236,29 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
             .par_iter()
             .filter_map(|path| {
                 let file = by_path.get(path)?;
+                if own_text(file).len() > MAX_PARSE_BYTES {
+                    return None;
+                }
                 let p = parse::parse_source(&file.path, own_text(file))?;
                 let specs = specifiers(&p);
                 Some((p, specs))
             })
             .collect();
+        for path in &level {
+            if let Some(f) = by_path
+                .get(path)
+                .filter(|f| own_text(f).len() > MAX_PARSE_BYTES)
+            {
+                model.diagnostics.push(Diagnostic::warning(
+                    crate::model::Location::line(&f.path, 1),
+                    "ts-too-large",
+                    format!(
+                        "not parsed: {} bytes of code is over the {MAX_PARSE_BYTES} byte limit for a module dmqa parses (a generated bundle or table?)",
+                        own_text(f).len()
+                    ),
+                ));
+            }
+        }
         let mut next = Vec::new();
         for (p, specs) in batch {
             if hops < MAX_IMPORT_HOPS {
