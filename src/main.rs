@@ -17,7 +17,12 @@ use std::time::{Duration, Instant};
 /// running it and writes data-model-qa.md: tables, R2 and KV key patterns,
 /// queue messages, Durable Objects, data flows and recommendations.
 #[derive(Parser)]
-#[command(name = "dmqa", version, propagate_version = true)]
+#[command(
+    name = "dmqa",
+    version,
+    propagate_version = true,
+    after_help = "Examples:\n  dmqa scan                     writes ./data-model-qa.md for this checkout\n  dmqa scan fixtures/codepush_d1 --out -\n                                prints the demo's report\n  dmqa check                    in CI: exit 1 with a diff when the report is stale\n  dmqa model | jq '.databases[].tables[].name'"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
