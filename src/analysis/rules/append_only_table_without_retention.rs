@@ -38,11 +38,16 @@ fn time_column(t: &Table) -> Option<&str> {
 /// Whether a `DELETE` could prune the log, rather than remove one row a
 /// user asked to remove: a range (`WHERE created_at < ?`), every row, the
 /// time column, or a scheduled trigger.
-fn prunes(a: &crate::model::AccessPattern, time: Option<&str>) -> bool {
+fn prunes(a: &AccessPattern, time: Option<&str>) -> bool {
+    let names_time = time.is_some_and(|c| {
+        a.query
+            .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+            .any(|w| w == c)
+    });
     a.query.contains('<')
         || a.query.contains('>')
         || a.operation == "Delete all"
-        || time.is_some_and(|c| a.query.contains(c))
+        || names_time
         || a.frequency.contains("cron")
 }
 
@@ -92,7 +97,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 area,
                 match one_rows.first() {
                     Some(a) => format!(
-                        "`{}` only grows: its only `DELETE` removes rows one at a time (`{}` on {}), nothing prunes old ones ({})",
+                        "`{}` only grows: its `DELETE` removes rows one at a time (`{}` on {}), nothing prunes old ones ({})",
                         t.name,
                         a.query,
                         trigger(&a.frequency),
@@ -156,5 +161,12 @@ mod tests {
         );
         assert!(!prunes(&a, Some("created_at")));
         assert!(!prunes(&a, None));
+        // The time column as a word, not inside another name.
+        let a = delete(
+            "Delete by posts_id",
+            "WHERE posts_id = ?",
+            "High (DELETE /p/:id)",
+        );
+        assert!(!prunes(&a, Some("ts")));
     }
 }
