@@ -90,8 +90,17 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
         }
     };
     say("finding and reading files");
-    let found = scan::scan(root, &config.ignore);
     let mut model = Model::default();
+    // The wrangler configs first: the binding names they declare decide
+    // which TypeScript texts are kept as they are read.
+    let (paths, mut found) = scan::walk(root, &config.ignore);
+    let (configs, rest): (Vec<_>, Vec<_>) = paths
+        .into_iter()
+        .partition(|(_, _, k)| *k == sources::SourceKind::Wrangler);
+    scan::read(configs, &|_| true, &mut found);
+    sources::configs(&found.files, &mut model);
+    scan::read(rest, &sources::keeps(&model), &mut found);
+    found.sort();
     model.diagnostics.extend(found.diagnostics);
     model.stats.files_read = found.files.len();
     let mut files: Vec<(String, String)> = found
@@ -107,7 +116,7 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
     );
     files.sort();
     say(&format!("parsing {} files", found.files.len()));
-    sources::extract(&found.files, &mut model);
+    sources::code(&found.files, &mut model);
     model.overrides = config.overrides();
     say("analysing");
     analysis::analyze(&mut model);

@@ -35,8 +35,24 @@ pub struct SourceFile {
     pub path: String,
     /// What kind of source it is.
     pub kind: SourceKind,
-    /// Its contents (valid UTF-8).
+    /// Its contents (valid UTF-8); empty when `deferred`.
     pub text: String,
+    /// Where to read it again when its text was not kept: a TypeScript
+    /// file no reader starts from, needed only if a starting file imports
+    /// it (see [`read`]).
+    pub deferred: Option<std::path::PathBuf>,
+}
+
+impl SourceFile {
+    /// A file with its text.
+    pub fn new(path: impl Into<String>, kind: SourceKind, text: impl Into<String>) -> Self {
+        SourceFile {
+            path: path.into(),
+            kind,
+            text: text.into(),
+            deferred: None,
+        }
+    }
 }
 
 /// What the walk found.
@@ -50,20 +66,16 @@ pub struct Scan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Walks `root` and reads every file a reader consumes. Each file is read
-/// by the walker thread that finds it (as ripgrep's are), so walking and
-/// reading overlap; results are sorted by path, so the order never depends
-/// on scheduling.
-pub fn scan(root: &Path, ignored: &[String]) -> Scan {
+/// A file the walk found for a reader: repo-relative path, where it is on
+/// disk, and its kind.
+pub type Found = (String, std::path::PathBuf, SourceKind);
+
+/// Walks `root` for the files readers consume, sorted by path, without
+/// reading them: [`read`] does that once the configs are known.
+pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
     use std::sync::Mutex;
-    /// What one walker thread found: a file read (or why not), a file
-    /// classified but not read, or a walk error.
-    enum Found {
-        Read(String, SourceKind, ReadResult),
-        Unread(String, SourceKind),
-        Error(Diagnostic),
-    }
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
+    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .parents(false)
@@ -76,73 +88,105 @@ pub fn scan(root: &Path, ignored: &[String]) -> Scan {
         })
         .build_parallel()
         .run(|| {
-            let found = &found;
-            // One read buffer per walker thread, reused for every file.
-            let mut buf: Vec<u8> = Vec::new();
+            let (found, errors) = (&found, &errors);
             Box::new(move |entry| {
-                let item = match entry {
-                    Err(err) => Found::Error(walk_error(root, &err)),
-                    Ok(entry) => {
-                        if !entry.file_type().is_some_and(|t| t.is_file()) {
-                            return ignore::WalkState::Continue;
+                let entry = match entry {
+                    Ok(e) => e,
+                    Err(err) => {
+                        if let Ok(mut e) = errors.lock() {
+                            e.push(walk_error(root, &err));
                         }
-                        let name = entry.file_name().to_string_lossy();
-                        let Some(kind) = SourceKind::classify(&name) else {
-                            return ignore::WalkState::Continue;
-                        };
-                        let rel = relative(root, entry.path());
-                        if ignored
-                            .iter()
-                            .any(|p| rel == *p || rel.starts_with(&format!("{p}/")))
-                        {
-                            return ignore::WalkState::Continue;
-                        }
-                        if kind.is_read() {
-                            let text = read_text(entry.path(), &mut buf);
-                            Found::Read(rel, kind, text)
-                        } else {
-                            Found::Unread(rel, kind)
-                        }
+                        return ignore::WalkState::Continue;
                     }
                 };
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    return ignore::WalkState::Continue;
+                }
+                let name = entry.file_name().to_string_lossy();
+                let Some(kind) = SourceKind::classify(&name) else {
+                    return ignore::WalkState::Continue;
+                };
+                let rel = relative(root, entry.path());
+                if ignored
+                    .iter()
+                    .any(|p| rel == *p || rel.starts_with(&format!("{p}/")))
+                {
+                    return ignore::WalkState::Continue;
+                }
                 if let Ok(mut f) = found.lock() {
-                    f.push(item);
+                    f.push((rel, entry.into_path(), kind));
                 }
                 ignore::WalkState::Continue
             })
         });
-    let mut res = Scan::default();
-    for item in found.into_inner().unwrap_or_default() {
-        match item {
-            Found::Read(rel, kind, Ok(text)) => res.files.push(SourceFile {
-                path: rel,
-                kind,
-                text,
-            }),
-            Found::Read(rel, _, Err((code, msg))) => {
-                res.diagnostics
-                    .push(Diagnostic::warning(Location::line(&rel, 1), code, msg))
+    let mut paths = found.into_inner().unwrap_or_default();
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    let (read, unread): (Vec<_>, Vec<_>) = paths.into_iter().partition(|(_, _, k)| k.is_read());
+    let res = Scan {
+        files: Vec::new(),
+        unread: unread.into_iter().map(|(rel, _, k)| (rel, k)).collect(),
+        diagnostics: errors.into_inner().unwrap_or_default(),
+    };
+    (read, res)
+}
+
+/// Reads `found` in parallel (a reused buffer per thread, one `read` per
+/// source file, no `stat`) into `into`, in `found`'s order. A file `keep`
+/// refuses is not kept: its text is dropped as soon as it is read and the
+/// file is [`SourceFile::deferred`], so memory holds only what readers
+/// start from.
+pub fn read(found: Vec<Found>, keep: &(dyn Fn(&SourceFile) -> bool + Sync), into: &mut Scan) {
+    use rayon::prelude::*;
+    let read: Vec<Result<SourceFile, Diagnostic>> = found
+        .into_par_iter()
+        .map_init(Vec::new, |buf, (rel, abs, kind)| {
+            match read_text(&abs, buf) {
+                Ok(text) => {
+                    let mut f = SourceFile::new(rel, kind, text);
+                    if !keep(&f) {
+                        f.text = String::new();
+                        f.deferred = Some(abs);
+                    }
+                    Ok(f)
+                }
+                Err((code, msg)) => Err(Diagnostic::warning(Location::line(&rel, 1), code, msg)),
             }
-            Found::Unread(rel, kind) => res.unread.push((rel, kind)),
-            Found::Error(d) => res.diagnostics.push(d),
+        })
+        .collect();
+    for r in read {
+        match r {
+            Ok(f) => into.files.push(f),
+            Err(d) => into.diagnostics.push(d),
         }
     }
-    res.files.sort_by(|a, b| a.path.cmp(&b.path));
-    res.unread.sort();
-    res.diagnostics.sort_by(|a, b| {
-        (&a.location, &a.code, &a.message).cmp(&(&b.location, &b.code, &b.message))
-    });
+}
+
+/// Walks `root` and reads every file a reader consumes, keeping every text.
+pub fn scan(root: &Path, ignored: &[String]) -> Scan {
+    let (found, mut res) = walk(root, ignored);
+    read(found, &|_| true, &mut res);
+    res.sort();
     res
 }
 
+impl Scan {
+    /// Sorts files and diagnostics, so nothing depends on scheduling.
+    pub fn sort(&mut self) {
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.diagnostics.sort_by(|a, b| {
+            (&a.location, &a.code, &a.message).cmp(&(&b.location, &b.code, &b.message))
+        });
+    }
+}
+
 /// A file's text, or the diagnostic code and message saying why not.
-type ReadResult = Result<String, (&'static str, String)>;
+pub type ReadResult = Result<String, (&'static str, String)>;
 
 /// Reads a file as UTF-8 text, refusing huge, binary or non-UTF-8 files.
 /// `buf` is the walker thread's reusable buffer: a source file is read
 /// with one `read` (and one that finds the end), no `stat`, and copied out
 /// at its exact size.
-fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
+pub fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
     use std::io::Read;
     let io = |e: std::io::Error| ("io-error", format!("cannot read: {e}"));
     let file = std::fs::File::open(path).map_err(io)?;

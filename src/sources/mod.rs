@@ -152,10 +152,30 @@ pub fn format_ttl(secs: u64) -> String {
 
 /// Reads every file into `model`.
 pub fn extract(files: &[SourceFile], model: &mut Model) {
-    let of = |k: SourceKind| files.iter().filter(move |f| f.kind == k);
-    for f in of(SourceKind::Wrangler) {
+    configs(files, model);
+    code(files, model);
+}
+
+/// Reads the wrangler configs among `files` into `model.workers`: first,
+/// because which TypeScript files are worth keeping depends on the binding
+/// names they declare ([`keeps`]).
+pub fn configs(files: &[SourceFile], model: &mut Model) {
+    for f in files.iter().filter(|f| f.kind == SourceKind::Wrangler) {
         wrangler::extract(f, &mut model.workers, &mut model.diagnostics);
     }
+}
+
+/// Whether a file's text is worth keeping once read, given the Workers
+/// found so far: everything but TypeScript no reader starts from, which is
+/// read again only if a starting file imports it.
+pub fn keeps(model: &Model) -> impl Fn(&SourceFile) -> bool + Sync + use<> {
+    let seeds = typescript::Seeds::new(&model.workers);
+    move |f| f.kind != SourceKind::TypeScript || seeds.is_seed(f)
+}
+
+/// Reads everything but the wrangler configs among `files` into `model`.
+pub fn code(files: &[SourceFile], model: &mut Model) {
+    let of = |k: SourceKind| files.iter().filter(move |f| f.kind == k);
     let aliases = of(SourceKind::TsConfig)
         .filter_map(|f| typescript::tsconfig_aliases(f, &mut model.diagnostics))
         .collect();

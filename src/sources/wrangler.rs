@@ -358,11 +358,7 @@ mod tests {
     use crate::sources::SourceKind;
 
     fn read(path: &str, text: &str) -> (Vec<Worker>, Vec<Diagnostic>) {
-        let file = SourceFile {
-            path: path.to_owned(),
-            kind: SourceKind::Wrangler,
-            text: text.to_owned(),
-        };
+        let file = SourceFile::new(path, SourceKind::Wrangler, text);
         let (mut w, mut d) = (Vec::new(), Vec::new());
         extract(&file, &mut w, &mut d);
         (w, d)

@@ -429,3 +429,36 @@ fn hostile_rust_is_survived() {
     assert!(report.contains("| people |"), "the SQL facts survive");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_module_dropped_at_the_walk_is_read_again_when_imported() {
+    // `keys.ts` mentions no binding, env or Drizzle: its text is dropped as
+    // soon as it is read, and read again because `index.ts` imports it.
+    let dir = scratch("deferred");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"t\"\nmain = \"src/index.ts\"\n[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/keys.ts"),
+        "export const PREFIX = \"profile\";\nexport const DAY = 86400;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        "import { DAY, PREFIX } from \"./keys\";\nexport default {\n  async fetch(request: Request, env: { CACHE: KVNamespace }) {\n    await env.CACHE.put(`${PREFIX}:me`, \"{}\", { expirationTtl: DAY });\n    return new Response(\"ok\");\n  },\n};\n",
+    )
+    .unwrap();
+    // Unrelated modules nobody imports stay dropped.
+    for i in 0..50 {
+        std::fs::write(dir.join(format!("src/util{i}.ts")), "export const n = 1;\n").unwrap();
+    }
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("| `profile:me` |"), "{report}");
+    assert!(report.contains("| 1d |"), "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

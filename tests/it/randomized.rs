@@ -281,11 +281,7 @@ fn report(files: &[SourceFile]) -> String {
 }
 
 fn file(path: &str, kind: SourceKind, text: String) -> SourceFile {
-    SourceFile {
-        path: path.to_owned(),
-        kind,
-        text,
-    }
+    SourceFile::new(path, kind, text)
 }
 
 /// Reads `files` twice: no panic, and the same bytes both times.

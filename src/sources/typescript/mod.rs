@@ -204,22 +204,43 @@ pub fn tsconfig_aliases(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Optio
 
 /// Parses what matters, indexes it and reads Drizzle schemas into `model`.
 /// Returns the drizzle configs (SQL planning needs their `out` folders).
+/// Which files are starting points, for the Workers' binding names.
+pub struct Seeds {
+    binding_names: Vec<String>,
+    prefilter: Option<Prefilter>,
+}
+
+impl Seeds {
+    pub fn new(workers: &[crate::model::Worker]) -> Self {
+        let mut binding_names: Vec<String> = workers
+            .iter()
+            .flat_map(|w| &w.bindings)
+            .filter(|b| b.kind != crate::model::BindingKind::Var)
+            .map(|b| b.name.clone())
+            .collect();
+        binding_names.sort();
+        binding_names.dedup();
+        let prefilter = Prefilter::new(&binding_names);
+        Seeds {
+            binding_names,
+            prefilter,
+        }
+    }
+
+    /// Whether `f` is parsed as a starting point (a deferred file, whose
+    /// text was dropped because it is not one, never is).
+    pub fn is_seed(&self, f: &SourceFile) -> bool {
+        f.deferred.is_none() && is_seed(f, self.prefilter.as_ref(), &self.binding_names)
+    }
+}
+
 pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model) {
     let by_path: HashMap<&str, &SourceFile> = ts.iter().map(|f| (f.path.as_str(), *f)).collect();
-    let mut binding_names: Vec<String> = model
-        .workers
-        .iter()
-        .flat_map(|w| &w.bindings)
-        .filter(|b| b.kind != crate::model::BindingKind::Var)
-        .map(|b| b.name.clone())
-        .collect();
-    binding_names.sort();
-    binding_names.dedup();
     let resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
-    let prefilter = Prefilter::new(&binding_names);
+    let seeds = Seeds::new(&model.workers);
     let mut wanted: BTreeSet<&str> = ts
         .par_iter()
-        .filter(|f| is_seed(f, prefilter.as_ref(), &binding_names))
+        .filter(|f| seeds.is_seed(f))
         .map(|f| f.path.as_str())
         .collect();
     let mut parsed: Vec<ParsedFile> = Vec::new();
@@ -232,33 +253,40 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
         if level.is_empty() {
             break;
         }
-        let batch: Vec<(ParsedFile, Vec<String>)> = level
+        let batch: Vec<Result<(ParsedFile, Vec<String>), Diagnostic>> = level
             .par_iter()
             .filter_map(|path| {
                 let file = by_path.get(path)?;
-                if own_text(file).len() > MAX_PARSE_BYTES {
-                    return None;
+                // A file imported but not kept at the walk: read it now.
+                let reread;
+                let file = match &file.deferred {
+                    Some(abs) => {
+                        let text = crate::scan::read_text(abs, &mut Vec::new()).ok()?;
+                        reread = SourceFile::new(file.path.as_str(), file.kind, text);
+                        &reread
+                    }
+                    None => *file,
+                };
+                let text = own_text(file);
+                if text.len() > MAX_PARSE_BYTES {
+                    return Some(Err(Diagnostic::warning(
+                        crate::model::Location::line(&file.path, 1),
+                        "ts-too-large",
+                        format!(
+                            "not parsed: {} bytes of code is over the {MAX_PARSE_BYTES} byte limit for a module dmqa parses (a generated bundle or table?)",
+                            text.len()
+                        ),
+                    )));
                 }
-                let p = parse::parse_source(&file.path, own_text(file))?;
+                let p = parse::parse_source(&file.path, text)?;
                 let specs = specifiers(&p);
-                Some((p, specs))
+                Some(Ok((p, specs)))
             })
             .collect();
-        for path in &level {
-            if let Some(f) = by_path
-                .get(path)
-                .filter(|f| own_text(f).len() > MAX_PARSE_BYTES)
-            {
-                model.diagnostics.push(Diagnostic::warning(
-                    crate::model::Location::line(&f.path, 1),
-                    "ts-too-large",
-                    format!(
-                        "not parsed: {} bytes of code is over the {MAX_PARSE_BYTES} byte limit for a module dmqa parses (a generated bundle or table?)",
-                        own_text(f).len()
-                    ),
-                ));
-            }
-        }
+        let batch: Vec<(ParsedFile, Vec<String>)> = batch
+            .into_iter()
+            .filter_map(|r| r.map_err(|d| model.diagnostics.push(d)).ok())
+            .collect();
         let mut next = Vec::new();
         for (p, specs) in batch {
             if hops < MAX_IMPORT_HOPS {
