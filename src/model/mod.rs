@@ -82,6 +82,9 @@ pub struct Model {
     pub binding_reads: Vec<BindingRead>,
     /// Bindings handed to a package's function or class.
     pub handoffs: Vec<Handoff>,
+    /// A whole Worker `env` handed to a package (`binding` holds the
+    /// expression, `env` or `{ ...env }`): it may reach any binding.
+    pub env_handoffs: Vec<Handoff>,
     /// Queue message types declared in code.
     pub message_types: Vec<MessageType>,
     /// Durable Object classes found in code, before analysis merges them
@@ -139,8 +142,9 @@ impl Model {
         self.relationships.dedup();
         self.binding_reads
             .sort_by(|a, b| (&a.location, &a.name).cmp(&(&b.location, &b.name)));
-        self.handoffs
-            .sort_by(|a, b| (&a.location, &a.binding).cmp(&(&b.location, &b.binding)));
+        for h in [&mut self.handoffs, &mut self.env_handoffs] {
+            h.sort_by(|a, b| (&a.location, &a.binding).cmp(&(&b.location, &b.binding)));
+        }
         self.buckets.sort_by(|a, b| a.binding.cmp(&b.binding));
         self.kv_namespaces.sort_by(|a, b| a.binding.cmp(&b.binding));
         self.queues.sort_by(|a, b| a.name.cmp(&b.name));

@@ -462,3 +462,41 @@ fn a_module_dropped_at_the_walk_is_read_again_when_imported() {
     assert!(report.contains("| 1d |"), "{report}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn env_handed_whole_to_a_package_keeps_durable_object_bindings() {
+    let dir = scratch("env-handoff");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"party\"\nmain = \"src/index.ts\"\n\n[[durable_objects.bindings]]\nname = \"Rooms\"\nclass_name = \"Room\"\n\n[[kv_namespaces]]\nbinding = \"LEFTOVER\"\nid = \"l\"\n\n[[kv_namespaces]]\nbinding = \"FLAGS\"\nid = \"f\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        "import { routePartykitRequest, Server } from \"partyserver\";\n\nexport class Room extends Server {}\n\nexport default {\n  async fetch(request: Request, env: Env) {\n    await env.FLAGS.get(\"on\");\n    return (await routePartykitRequest(request, { ...env })) ?? new Response(null, { status: 404 });\n  },\n};\n",
+    )
+    .unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = String::from_utf8(out.stdout).unwrap();
+    let row = |name: &str| {
+        report
+            .lines()
+            .find(|l| l.starts_with(&format!("| Bindings ({name}) |")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        row("Rooms")
+            .contains("handed whole to `routePartykitRequest` (`partyserver`) at src/index.ts:8")
+            && row("Rooms").contains("✅ Keep"),
+        "{report}"
+    );
+    assert!(
+        row("LEFTOVER").contains("⚠️ Check that the package reads it"),
+        "{report}"
+    );
+    assert_eq!(row("FLAGS"), "", "read by name: no row");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -10,7 +10,11 @@ A D1, R2, KV, queue, Durable Object, Hyperdrive, service or Vectorize
 binding a Worker's wrangler config declares at its top level that no code
 in the Worker's folder reads (`env.X`, `c.env.X`, destructuring). Checked
 only for Workers whose code dmqa read, and not where code picks bindings
-by a computed name.
+by a computed name. Where the code hands its whole `env` to a package
+(`routePartykitRequest(request, { ...env })`, an `McpAgent` subclass's
+`serve().fetch(request, env)`), a Durable Object binding is a `✅ Keep` —
+such routers find their namespace by binding name — and any other kind
+is a warning that names the hand-off.
 
 ## Why it matters
 Every binding is a resource to provision, pay for and secure in each
@@ -41,12 +45,43 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         if reads.is_empty() || dynamic {
             continue;
         }
+        // A package handed the whole `env` may reach any binding by name.
+        let handed = model.env_handoffs.iter().find(|h| owned(&h.location.path));
         for b in &w.bindings {
             let resource = !matches!(
                 b.kind,
                 BindingKind::Var | BindingKind::Ai | BindingKind::AnalyticsEngine
             );
-            if resource && !reads.contains(&b.name.as_str()) {
+            if !resource || reads.contains(&b.name.as_str()) {
+                continue;
+            }
+            if let Some(h) = handed {
+                // Durable Object routers (partyserver, agents) find their
+                // namespace by binding name: that is a use.
+                let durable = b.kind == BindingKind::DurableObject;
+                out.push(finding(
+                    RuleId::UnusedBinding,
+                    if durable {
+                        FindingSeverity::Keep
+                    } else {
+                        FindingSeverity::Warning
+                    },
+                    format!("Bindings ({})", b.name),
+                    format!(
+                        "`{}` ({}) is read by no code of `{}` by name, but `{}` is handed whole to {} at {}",
+                        b.name, b.location, w.name, h.binding, h.to, h.location
+                    ),
+                    if durable {
+                        "✅ Keep: the package reaches Durable Objects by their binding name".into()
+                    } else {
+                        "⚠️ Check that the package reads it; remove it if not".into()
+                    },
+                    if durable { "-" } else { "Low" },
+                    vec![b.location.clone(), h.location.clone()],
+                ));
+                continue;
+            }
+            {
                 out.push(finding(
                     RuleId::UnusedBinding,
                     FindingSeverity::Warning,

@@ -237,6 +237,89 @@ fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Option<String>
     Some(format!("`{name}` (`{}`)", import.specifier))
 }
 
+/// The package `name` comes from, as seen from file `fi`: imported from
+/// one (`routePartykitRequest` from `partyserver`), or a project class
+/// extending such a class (`class NLWebMcp extends McpAgent`).
+fn package_of(index: &CodeIndex<'_>, fi: usize, name: &str, depth: u32) -> Option<String> {
+    let file = index.files.get(fi)?;
+    if let Some(import) = file.imports.iter().find(|i| i.local == name)
+        && !import.specifier.starts_with('.')
+        && index.resolve_module(fi, &import.specifier).is_none()
+    {
+        return Some(import.specifier.clone());
+    }
+    if depth > 3 {
+        return None;
+    }
+    let r = index.resolve(fi, name)?;
+    if r.decl.kind != DeclKind::Class {
+        return None;
+    }
+    let src = index.files.get(r.file)?.src;
+    let heritage = children(r.decl.node)
+        .into_iter()
+        .find(|c| c.kind() == "class_heritage")?;
+    let mut parent = None;
+    super::syntax::walk(heritage, |n| {
+        if parent.is_none() && n.kind() == "identifier" {
+            parent = Some(text(n, src).to_owned());
+        }
+    });
+    package_of(index, r.file, &parent?, depth + 1)
+}
+
+/// Where a file hands its whole Worker `env` to a package's function or
+/// class (`routePartykitRequest(request, { ...env })`,
+/// `NLWebMcp.serve("/mcp").fetch(request, env, ctx)`): the package may
+/// reach any binding by name.
+fn env_handoffs(index: &CodeIndex<'_>, fi: usize, out: &mut Vec<crate::model::Handoff>) {
+    let Some(file) = index.files.get(fi) else {
+        return;
+    };
+    let is_env = |n: Node<'_>| {
+        let n = unwrap_expr(n);
+        match n.kind() {
+            "identifier" | "member_expression" => super::index::is_worker_env(text(n, file.src)),
+            "object" => children(n).into_iter().any(|c| {
+                c.kind() == "spread_element"
+                    && c.named_child(0).is_some_and(|e| {
+                        super::index::is_worker_env(text(unwrap_expr(e), file.src))
+                    })
+            }),
+            _ => false,
+        }
+    };
+    for call in &file.calls {
+        let Some(args) = call.node.child_by_field_name("arguments") else {
+            continue;
+        };
+        let Some(arg) = children(args).into_iter().find(|a| is_env(*a)) else {
+            continue;
+        };
+        // The identifier the callee chain starts from.
+        let mut root = call.node.child_by_field_name("function");
+        while let Some(n) = root {
+            root = match n.kind() {
+                "member_expression" => n.child_by_field_name("object"),
+                "call_expression" => n.child_by_field_name("function"),
+                "parenthesized_expression" | "non_null_expression" => n.named_child(0),
+                _ => break,
+            };
+        }
+        let Some(root) = root.filter(|r| r.kind() == "identifier") else {
+            continue;
+        };
+        let name = text(root, file.src);
+        if let Some(package) = package_of(index, fi, name, 0) {
+            out.push(crate::model::Handoff {
+                binding: text(unwrap_expr(arg), file.src).to_owned(),
+                to: format!("`{name}` (`{package}`)"),
+                location: location(file.path, call.node),
+            });
+        }
+    }
+}
+
 /// Reads every binding operation in the index into `model`.
 pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
     let mut kinds: HashMap<String, BindingKind> = HashMap::new();
@@ -266,6 +349,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
         if file.env_is_node() {
             continue;
         }
+        env_handoffs(index, fi, &mut model.env_handoffs);
         let mut seen: Vec<&str> = Vec::new();
         for (name, node) in &file.env_reads {
             if let Some(to) = handed_to(index, fi, *node) {
