@@ -109,7 +109,7 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
 }
 
 /// How many leading folders `a` and the folder of file `b` share.
-fn shared_folders(a: &str, b: &str) -> usize {
+pub(crate) fn shared_folders(a: &str, b: &str) -> usize {
     let folder = b.rsplit_once('/').map_or("", |(d, _)| d);
     a.split('/')
         .zip(folder.split('/'))

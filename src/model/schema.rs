@@ -72,6 +72,16 @@ pub struct Database {
 }
 
 impl Database {
+    /// The database in a few words: its database name, else its binding,
+    /// else where its schema lives.
+    pub fn short_label(&self) -> &str {
+        self.bindings
+            .iter()
+            .find_map(|b| b.database_name.as_deref())
+            .or_else(|| self.bindings.first().map(|b| b.binding.as_str()))
+            .unwrap_or(&self.id)
+    }
+
     /// A database with no objects yet, built from `sources`.
     pub fn empty(id: &str, engine: Engine, sources: Vec<String>) -> Database {
         Database {

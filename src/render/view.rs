@@ -210,7 +210,7 @@ pub fn build(model: &Model) -> ReportView {
         for t in &db.tables {
             // A name several databases use says which one it is.
             let table = if named.get(t.name.as_str()).copied().unwrap_or(0) > 1 {
-                format!("{} ({})", t.name, short_label(db))
+                format!("{} ({})", t.name, db.short_label())
             } else {
                 t.name.clone()
             };
@@ -336,16 +336,6 @@ fn handed(model: &Model, binding: &str) -> String {
         }
     }
     out.join("; ")
-}
-
-/// A database in a few words: its database name, else its binding, else
-/// where its schema lives.
-fn short_label(db: &Database) -> &str {
-    db.bindings
-        .iter()
-        .find_map(|b| b.database_name.as_deref())
-        .or_else(|| db.bindings.first().map(|b| b.binding.as_str()))
-        .unwrap_or(&db.id)
 }
 
 fn database_line(db: &Database) -> String {

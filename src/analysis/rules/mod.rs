@@ -229,12 +229,100 @@ pub fn run(model: &mut Model) {
         (rule.check)(model, &mut findings);
     }
     findings.retain(|f| !silenced(f, &model.overrides.silence));
+    for f in &mut findings {
+        qualify_area(model, f);
+    }
     model.findings.extend(findings);
+}
+
+/// `Indexes (geese)` → `Indexes (geese, placegoose-d1)` when several
+/// databases have a `geese` table: the one the finding's locations are in.
+fn qualify_area(model: &Model, f: &mut Finding) {
+    let Some((head, rest)) = f.area.split_once(" (") else {
+        return;
+    };
+    let Some(subject) = rest.strip_suffix(')') else {
+        return;
+    };
+    let holders: Vec<&crate::model::Database> = model
+        .databases
+        .iter()
+        .filter(|d| d.tables.iter().any(|t| t.name == subject))
+        .collect();
+    if holders.len() < 2 {
+        return;
+    }
+    let of_finding = |d: &&&crate::model::Database| {
+        f.locations.iter().any(|l| {
+            d.sources.contains(&l.path)
+                || d.tables
+                    .iter()
+                    .any(|t| t.name == subject && t.location.path == l.path)
+        })
+    };
+    let mut found = holders.iter().filter(of_finding);
+    let one = match (found.next(), found.next()) {
+        (Some(d), None) => Some(*d),
+        // Found in code (a query): the database beside that code.
+        (None, _) => {
+            let near = |d: &crate::model::Database| {
+                f.locations
+                    .iter()
+                    .map(|l| crate::analysis::shared_folders(&d.id, &l.path))
+                    .max()
+                    .unwrap_or(0)
+            };
+            let best = holders.iter().map(|d| near(d)).max().unwrap_or(0);
+            let mut nearest = holders.iter().filter(|d| near(d) == best);
+            match (nearest.next(), nearest.next()) {
+                (Some(d), None) if best > 0 => Some(*d),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    if let Some(d) = one {
+        f.area = format!("{head} ({subject}, {})", d.short_label());
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Database, Engine, Table};
+
+    #[test]
+    fn a_table_name_two_databases_share_says_which() {
+        let mut model = Model::default();
+        for (id, file) in [
+            ("a/migrations", "a/migrations/0001.sql"),
+            ("b/migrations", "b/migrations/0001.sql"),
+        ] {
+            let mut db = Database::empty(id, Engine::Sqlite, vec![file.to_owned()]);
+            db.tables.push(Table::new("geese", Location::line(file, 1)));
+            model.databases.push(db);
+        }
+        let area = |path: &str| {
+            let mut f = finding(
+                RuleId::UnindexedQuery,
+                FindingSeverity::Warning,
+                "Indexes (geese)".into(),
+                String::new(),
+                String::new(),
+                "Low",
+                vec![Location::line(path, 3)],
+            );
+            qualify_area(&model, &mut f);
+            f.area
+        };
+        // By the schema file, by the code beside it, or not at all.
+        assert_eq!(
+            area("b/migrations/0001.sql"),
+            "Indexes (geese, b/migrations)"
+        );
+        assert_eq!(area("a/src/index.ts"), "Indexes (geese, a/migrations)");
+        assert_eq!(area("src/index.ts"), "Indexes (geese)");
+    }
 
     #[test]
     fn every_rule_is_registered_once_with_a_doc_and_in_the_readme() {
