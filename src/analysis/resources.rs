@@ -255,7 +255,7 @@ fn frequency_of(entry: &str) -> &'static str {
             "scheduled" => "Per cron run",
             "alarm" => "Per alarm",
             "webSocketMessage" => "Per WebSocket message",
-            _ => "-",
+            _ => "Unknown",
         }
     }
 }
