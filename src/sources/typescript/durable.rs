@@ -169,8 +169,19 @@ pub fn extract(
                 continue;
             }
             let mut state = Vec::new();
+            // The runtime's handles (`state: DurableObjectState`, `env:
+            // Env`, `storage`) are how the object reaches its data, not data.
             for m in members.iter().filter(|m| !m.is_method) {
-                state.push((m.name.clone(), field_type(m, file.src)));
+                let ty = field_type(m, file.src);
+                let handle =
+                    matches!(
+                        ty.as_str(),
+                        "DurableObjectState" | "DurableObjectStorage" | "Env" | "SqlStorage"
+                    ) || (matches!(m.name.as_str(), "ctx" | "env" | "state" | "storage" | "sql")
+                        && matches!(ty.as_str(), "unknown" | "any"));
+                if !handle {
+                    state.push((m.name.clone(), ty));
+                }
             }
             // JavaScript classes declare their in-memory state in the
             // constructor: `this.sessions = new Map()`.
@@ -429,4 +440,26 @@ fn called_by(
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::index::{CodeIndex, Resolver};
+    use super::super::parse::parse_source;
+    use super::*;
+
+    #[test]
+    fn runtime_handles_are_not_state() {
+        let src = "export class Monitor {\n  private state: DurableObjectState;\n  private env: Env;\n  private ctx;\n  private timer: number | null = null;\n  state2: { count: number } = { count: 0 };\n  constructor(state: DurableObjectState, env: Env) { this.state = state; this.env = env; }\n  async fetch(request: Request) { return new Response(); }\n}\n";
+        let parsed = vec![parse_source("src/monitor.ts", src).unwrap()];
+        let index = CodeIndex::new(
+            &parsed,
+            Resolver::new(["src/monitor.ts".to_owned()], Vec::new()),
+        );
+        let graph = CallGraph::new(&index, &[]);
+        let classes: BTreeSet<String> = ["Monitor".to_owned()].into();
+        let (dos, _) = extract(&index, &graph, &classes, &HashMap::new());
+        let names: Vec<&str> = dos[0].state.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["timer", "state2"]);
+    }
 }
