@@ -161,14 +161,6 @@ pub fn read(found: Vec<Found>, keep: &(dyn Fn(&SourceFile) -> bool + Sync), into
     }
 }
 
-/// Walks `root` and reads every file a reader consumes, keeping every text.
-pub fn scan(root: &Path, ignored: &[String]) -> Scan {
-    let (found, mut res) = walk(root, ignored);
-    read(found, &|_| true, &mut res);
-    res.sort();
-    res
-}
-
 impl Scan {
     /// Sorts files and diagnostics, so nothing depends on scheduling.
     pub fn sort(&mut self) {
