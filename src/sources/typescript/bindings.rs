@@ -332,6 +332,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
         kinds.entry(n.clone()).or_insert(*k);
     }
     let reader = Reader::new(index, Some(graph));
+    let mut forwarders: Vec<Forwarder> = Vec::new();
     // Kinds with exactly one binding name: a parameter typed with the kind
     // can only be that binding.
     let mut names_of: HashMap<BindingKind, Vec<&String>> = HashMap::new();
@@ -419,6 +420,15 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                         if let Some(mut op) =
                             reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
                         {
+                            if let Some(w) = forwarder(call.node, file.src) {
+                                forwarders.push((
+                                    w,
+                                    kind,
+                                    name.clone(),
+                                    method.to_owned(),
+                                    op.location.clone(),
+                                ));
+                            }
                             graph.place(index, &mut op);
                             model.resource_ops.push(op);
                         }
@@ -426,6 +436,135 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                 }
             }
         }
+    }
+    forwarded_calls(index, &reader, graph, &forwarders, model);
+}
+
+/// `(class, method)` when `call` is a wrapper method handing its own
+/// parameters straight to the binding: `async head(...parameters) { return
+/// this.bucket.head(...parameters) }` in `class RetryBucket`.
+fn forwarder(call: Node<'_>, src: &str) -> Option<(String, String)> {
+    let first = call
+        .child_by_field_name("arguments")
+        .and_then(|a| children(a).into_iter().next())?;
+    let method = std::iter::successors(call.parent(), |n| n.parent())
+        .take(64)
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "method_definition" | "function_declaration" | "class_declaration"
+            )
+        })
+        .filter(|n| n.kind() == "method_definition")?;
+    let params = method.child_by_field_name("parameters")?;
+    let first_param = children(params).into_iter().next()?;
+    let param_name = |p: Node<'_>| {
+        let mut name = None;
+        super::syntax::walk(p, |n| {
+            if name.is_none() && n.kind() == "identifier" {
+                name = Some(text(n, src).to_owned());
+            }
+        });
+        name
+    };
+    let forwarded = match first.kind() {
+        "spread_element" => first
+            .named_child(0)
+            .is_some_and(|e| Some(text(e, src).to_owned()) == param_name(first_param)),
+        "identifier" => Some(text(first, src).to_owned()) == param_name(first_param),
+        _ => false,
+    };
+    if !forwarded {
+        return None;
+    }
+    let class = std::iter::successors(method.parent(), |n| n.parent())
+        .take(8)
+        .find(|n| n.kind() == "class_declaration")?;
+    let class_name = text(class.child_by_field_name("name")?, src).to_owned();
+    let method_name = text(method.child_by_field_name("name")?, src).to_owned();
+    Some((class_name, method_name))
+}
+
+/// A forwarding wrapper's method and what it forwards to.
+type Forwarder = (
+    (String, String),
+    BindingKind,
+    String,
+    String,
+    crate::model::Location,
+);
+
+/// Calls on instances of forwarding wrappers (`this.retryBucket.head(key)`,
+/// where `this.retryBucket = new RetryBucket(bucket, …)`), read as the
+/// binding operation they forward to, with the caller's key and actor. The
+/// wrapper's own operation, whose key is just its parameter, then goes.
+fn forwarded_calls(
+    index: &CodeIndex<'_>,
+    reader: &Reader<'_, '_>,
+    graph: &CallGraph,
+    forwarders: &[Forwarder],
+    model: &mut Model,
+) {
+    if forwarders.is_empty() {
+        return;
+    }
+    let mut replaced: Vec<crate::model::Location> = Vec::new();
+    for (fi, file) in index.files.iter().enumerate() {
+        for ((class, method), kind, binding, binding_method, at) in forwarders {
+            if !file.constructions.iter().any(|(c, _)| c == class) {
+                continue;
+            }
+            for call in &file.calls {
+                let Some(f) = call.node.child_by_field_name("function") else {
+                    continue;
+                };
+                let f = super::syntax::callee(f);
+                let (Some(recv), Some(m)) = (
+                    f.child_by_field_name("object"),
+                    f.child_by_field_name("property").map(|p| text(p, file.src)),
+                ) else {
+                    continue;
+                };
+                if m != method || !instance_of(recv, class, file.src) {
+                    continue;
+                }
+                if let Some(mut op) = reader.op(
+                    fi,
+                    *kind,
+                    binding,
+                    binding_method,
+                    call.node,
+                    call.enclosing.clone(),
+                ) {
+                    graph.place(index, &mut op);
+                    model.resource_ops.push(op);
+                    replaced.push(at.clone());
+                }
+            }
+        }
+    }
+    model
+        .resource_ops
+        .retain(|op| !replaced.contains(&op.location));
+}
+
+/// Whether `recv` holds a `new class(…)`: a local built by it, or a
+/// `this.field` the file assigns one to.
+fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
+    let recv = unwrap_expr(recv);
+    let built = |v: Node<'_>| {
+        let v = unwrap_expr(v);
+        v.kind() == "new_expression"
+            && v.child_by_field_name("constructor")
+                .is_some_and(|c| text(c, src) == class)
+    };
+    match recv.kind() {
+        "identifier" => local_value(recv, text(recv, src), src).is_some_and(built),
+        "member_expression" => {
+            let t = text(recv, src);
+            t.starts_with("this.") && src.contains(&format!("{t} = new {class}("))
+        }
+        _ => false,
     }
 }
 
