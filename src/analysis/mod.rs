@@ -73,12 +73,7 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
         if let [(only, _)] = of.as_slice() {
             return Some(*only);
         }
-        let best = of.iter().map(|(_, n)| *n).max().filter(|n| *n > 0)?;
-        let mut nearest = of.iter().filter(|(_, n)| *n == best);
-        return match (nearest.next(), nearest.next()) {
-            (Some((i, _)), None) => Some(*i),
-            _ => None,
-        };
+        return nearest(&of);
     }
     // An ORM query: the database its table was placed in.
     if let Some(at) = &op.table_location
@@ -106,6 +101,16 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
                 .iter()
                 .position(|d| d.bindings.iter().any(|b| b.binding == op.binding))
         })
+}
+
+/// The one candidate with the highest score above 0; none on a tie.
+pub(crate) fn nearest<T: Copy>(scored: &[(T, usize)]) -> Option<T> {
+    let best = scored.iter().map(|(_, n)| *n).max().filter(|n| *n > 0)?;
+    let mut top = scored.iter().filter(|(_, n)| *n == best);
+    match (top.next(), top.next()) {
+        (Some((t, _)), None) => Some(*t),
+        _ => None,
+    }
 }
 
 /// How many leading folders `a` and the folder of file `b` share.

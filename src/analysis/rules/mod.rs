@@ -265,19 +265,17 @@ fn qualify_area(model: &Model, f: &mut Finding) {
         (Some(d), None) => Some(*d),
         // Found in code (a query): the database beside that code.
         (None, _) => {
-            let near = |d: &crate::model::Database| {
-                f.locations
-                    .iter()
-                    .map(|l| crate::analysis::shared_folders(&d.id, &l.path))
-                    .max()
-                    .unwrap_or(0)
-            };
-            let best = holders.iter().map(|d| near(d)).max().unwrap_or(0);
-            let mut nearest = holders.iter().filter(|d| near(d) == best);
-            match (nearest.next(), nearest.next()) {
-                (Some(d), None) if best > 0 => Some(*d),
-                _ => None,
-            }
+            let scored: Vec<(&crate::model::Database, usize)> = holders
+                .iter()
+                .map(|d| {
+                    let near = f
+                        .locations
+                        .iter()
+                        .map(|l| crate::analysis::shared_folders(&d.id, &l.path));
+                    (*d, near.max().unwrap_or(0))
+                })
+                .collect();
+            crate::analysis::nearest(&scored)
         }
         _ => None,
     };

@@ -81,20 +81,18 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 ));
                 continue;
             }
-            {
-                out.push(finding(
-                    RuleId::UnusedBinding,
-                    FindingSeverity::Warning,
-                    format!("Bindings ({})", b.name),
-                    format!(
-                        "`{}` is declared for `{}` ({}) but no code in its folder reads it",
-                        b.name, w.name, b.location
-                    ),
-                    "⚠️ Remove the binding if it is a leftover; if another package reaches it, keep it and say so in the config".into(),
-                    "Low",
-                    vec![b.location.clone()],
-                ));
-            }
+            out.push(finding(
+                RuleId::UnusedBinding,
+                FindingSeverity::Warning,
+                format!("Bindings ({})", b.name),
+                format!(
+                    "`{}` is declared for `{}` ({}) but no code in its folder reads it",
+                    b.name, w.name, b.location
+                ),
+                "⚠️ Remove the binding if it is a leftover; if another package reaches it, keep it and say so in the config".into(),
+                "Low",
+                vec![b.location.clone()],
+            ));
         }
     }
 }

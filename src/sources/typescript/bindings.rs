@@ -230,23 +230,31 @@ fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Option<String>
         return None;
     }
     let name = text(callee, file.src);
-    let import = file.imports.iter().find(|i| i.local == name)?;
-    if import.specifier.starts_with('.') || index.resolve_module(fi, &import.specifier).is_some() {
-        return None;
-    }
-    Some(format!("`{name}` (`{}`)", import.specifier))
+    Some(format!(
+        "`{name}` (`{}`)",
+        imported_package(index, fi, name)?
+    ))
+}
+
+/// The package file `fi` imports `name` from, when it is one and not a
+/// module of the checkout (relative, or a tsconfig alias that resolves).
+fn imported_package<'i>(index: &'i CodeIndex<'_>, fi: usize, name: &str) -> Option<&'i str> {
+    let import = index
+        .files
+        .get(fi)?
+        .imports
+        .iter()
+        .find(|i| i.local == name)?;
+    (!import.specifier.starts_with('.') && index.resolve_module(fi, &import.specifier).is_none())
+        .then_some(import.specifier.as_str())
 }
 
 /// The package `name` comes from, as seen from file `fi`: imported from
 /// one (`routePartykitRequest` from `partyserver`), or a project class
 /// extending such a class (`class NLWebMcp extends McpAgent`).
 fn package_of(index: &CodeIndex<'_>, fi: usize, name: &str, depth: u32) -> Option<String> {
-    let file = index.files.get(fi)?;
-    if let Some(import) = file.imports.iter().find(|i| i.local == name)
-        && !import.specifier.starts_with('.')
-        && index.resolve_module(fi, &import.specifier).is_none()
-    {
-        return Some(import.specifier.clone());
+    if let Some(package) = imported_package(index, fi, name) {
+        return Some(package.to_owned());
     }
     if depth > 3 {
         return None;
@@ -384,17 +392,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             });
         }
         for call in &file.calls {
-            let Some(f) = call.node.child_by_field_name("function") else {
-                continue;
-            };
-            let f = super::syntax::callee(f);
-            if f.kind() != "member_expression" {
-                continue;
-            }
-            let (Some(recv), Some(method)) = (
-                f.child_by_field_name("object"),
-                f.child_by_field_name("property").map(|p| text(p, file.src)),
-            ) else {
+            let Some((recv, method)) = member_call(call.node, file.src) else {
                 continue;
             };
             // Only calls that could be binding operations are worth
@@ -438,6 +436,18 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
         }
     }
     forwarded_calls(index, &reader, graph, &forwarders, model);
+}
+
+/// The receiver and method name of a method call (`recv.method(…)`).
+fn member_call<'t, 's>(call: Node<'t>, src: &'s str) -> Option<(Node<'t>, &'s str)> {
+    let f = super::syntax::callee(call.child_by_field_name("function")?);
+    if f.kind() != "member_expression" {
+        return None;
+    }
+    Some((
+        f.child_by_field_name("object")?,
+        text(f.child_by_field_name("property")?, src),
+    ))
 }
 
 /// `(class, method)` when `call` is a wrapper method handing its own
@@ -515,14 +525,7 @@ fn forwarded_calls(
                 continue;
             }
             for call in &file.calls {
-                let Some(f) = call.node.child_by_field_name("function") else {
-                    continue;
-                };
-                let f = super::syntax::callee(f);
-                let (Some(recv), Some(m)) = (
-                    f.child_by_field_name("object"),
-                    f.child_by_field_name("property").map(|p| text(p, file.src)),
-                ) else {
+                let Some((recv, m)) = member_call(call.node, file.src) else {
                     continue;
                 };
                 if m != method || !instance_of(recv, class, file.src) {

@@ -433,20 +433,22 @@ mod tests {
     use super::super::parse::parse_source;
     use super::*;
 
-    /// The guard of the first line containing `marker` in `src`.
-    fn guard_at(src: &str, marker: &str) -> (Vec<String>, Vec<String>) {
-        let files = vec![parse_source("q.ts", src).unwrap()];
-        let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
+    /// Where `marker` first appears in `src`, as a location in `q.ts`.
+    fn marker_at(src: &str, marker: &str) -> Location {
         let (line, text) = src
             .lines()
             .enumerate()
             .find(|(_, l)| l.contains(marker))
             .unwrap();
         let col = text.find(marker).unwrap() + 1;
-        queue_guard(
-            &index,
-            &Location::at("q.ts", u32::try_from(line + 1).unwrap(), col as u32),
-        )
+        Location::at("q.ts", u32::try_from(line + 1).unwrap(), col as u32)
+    }
+
+    /// The guard of the first line containing `marker` in `src`.
+    fn guard_at(src: &str, marker: &str) -> (Vec<String>, Vec<String>) {
+        let files = vec![parse_source("q.ts", src).unwrap()];
+        let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
+        queue_guard(&index, &marker_at(src, marker))
     }
 
     #[test]
@@ -498,18 +500,7 @@ export default {
 "#;
         let files = vec![parse_source("q.ts", src).unwrap()];
         let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
-        let at = |marker: &str| {
-            let (line, text) = src
-                .lines()
-                .enumerate()
-                .find(|(_, l)| l.contains(marker))
-                .unwrap();
-            let col = text.find(marker).unwrap() + 1;
-            route_guard(
-                &index,
-                &Location::at("q.ts", u32::try_from(line + 1).unwrap(), col as u32),
-            )
-        };
+        let at = |marker: &str| route_guard(&index, &marker_at(src, marker));
         assert_eq!(at("put(\"a\"").as_deref(), Some("POST /api/links"));
         assert_eq!(at("get(\"h\"").as_deref(), Some("ALL /health"));
         assert_eq!(at("get(\"go\"").as_deref(), Some("ALL /go/*"));

@@ -306,23 +306,13 @@ impl<'i, 'a> Reader<'i, 'a> {
                 OrmTarget::Binding { binding, .. } => Some(binding.clone()),
                 _ => None,
             });
-        // The tables it touches (`key`) come from its shapes, as for any
-        // SQL an operation runs.
-        Some(ResourceOp {
+        Some(query_op(
+            Some(table),
+            binding,
+            sql,
             actor,
-            sql: Some(sql),
-            table_location: Some(table.location.clone()),
-            ..ResourceOp::new(
-                if table.dialect.is_sqlite() {
-                    BindingKind::D1
-                } else {
-                    BindingKind::Hyperdrive
-                },
-                binding.unwrap_or_default(),
-                OpKind::Query,
-                location(file.path, tail),
-            )
-        })
+            location(file.path, tail),
+        ))
     }
 
     /// `db.all(sql\`SELECT … FROM ${users} WHERE ${users.id} = ${id}\`)`
@@ -383,21 +373,13 @@ impl<'i, 'a> Reader<'i, 'a> {
         if binding.is_none() && table.is_none() {
             return None;
         }
-        Some(ResourceOp {
+        Some(query_op(
+            table,
+            binding,
+            sql.trim().to_owned(),
             actor,
-            sql: Some(sql.trim().to_owned()),
-            table_location: table.map(|t| t.location.clone()),
-            ..ResourceOp::new(
-                if table.is_none_or(|t| t.dialect.is_sqlite()) {
-                    BindingKind::D1
-                } else {
-                    BindingKind::Hyperdrive
-                },
-                binding.unwrap_or_default(),
-                OpKind::Query,
-                location(file.path, call),
-            )
-        })
+            location(file.path, call),
+        ))
     }
 
     /// SQL through a Postgres client with no binding: postgres.js and
@@ -791,5 +773,33 @@ fn limit(node: Node<'_>, src: &str) -> String {
         text(n, src).to_owned()
     } else {
         "?".to_owned()
+    }
+}
+
+/// The operation a Drizzle client's query is: on D1 unless its table is
+/// Postgres / MySQL (reached through Hyperdrive). The tables it touches
+/// (`key`) come from its SQL's shapes later, as for any SQL an operation
+/// runs.
+fn query_op(
+    table: Option<&TableRef>,
+    binding: Option<String>,
+    sql: String,
+    actor: Option<String>,
+    at: crate::model::Location,
+) -> ResourceOp {
+    ResourceOp {
+        actor,
+        sql: Some(sql),
+        table_location: table.map(|t| t.location.clone()),
+        ..ResourceOp::new(
+            if table.is_none_or(|t| t.dialect.is_sqlite()) {
+                BindingKind::D1
+            } else {
+                BindingKind::Hyperdrive
+            },
+            binding.unwrap_or_default(),
+            OpKind::Query,
+            at,
+        )
     }
 }

@@ -26,6 +26,10 @@ fn handler_purpose(name: &str) -> Option<&'static str> {
     })
 }
 
+/// Field names a Durable Object keeps the runtime's handles under, not
+/// state of its own.
+const RUNTIME_HANDLES: &[&str] = &["ctx", "env", "state", "storage", "sql"];
+
 /// The TypeScript type of a field from its annotation or initializer.
 fn field_type(m: &Member<'_>, src: &str) -> String {
     if !m.ty.is_empty() {
@@ -173,12 +177,11 @@ pub fn extract(
             // Env`, `storage`) are how the object reaches its data, not data.
             for m in members.iter().filter(|m| !m.is_method) {
                 let ty = field_type(m, file.src);
-                let handle =
-                    matches!(
-                        ty.as_str(),
-                        "DurableObjectState" | "DurableObjectStorage" | "Env" | "SqlStorage"
-                    ) || (matches!(m.name.as_str(), "ctx" | "env" | "state" | "storage" | "sql")
-                        && matches!(ty.as_str(), "unknown" | "any"));
+                let handle = matches!(
+                    ty.as_str(),
+                    "DurableObjectState" | "DurableObjectStorage" | "Env" | "SqlStorage"
+                ) || (RUNTIME_HANDLES.contains(&m.name.as_str())
+                    && matches!(ty.as_str(), "unknown" | "any"));
                 if !handle {
                     state.push((m.name.clone(), ty));
                 }
@@ -197,7 +200,7 @@ pub fn extract(
                     let Some(field) = lt.strip_prefix("this.") else {
                         return;
                     };
-                    let skip = matches!(field, "ctx" | "env" | "state" | "storage" | "sql");
+                    let skip = RUNTIME_HANDLES.contains(&field);
                     if skip || field.contains('.') || state.iter().any(|(k, _)| k == field) {
                         return;
                     }
