@@ -12,7 +12,7 @@
 use super::super::format_ttl;
 use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
-use super::index::{CodeIndex, DeclKind, FileIndex};
+use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
 use crate::model::{BindingKind, DynamicBinding, Model, OpKind, ResourceOp};
 use std::collections::HashMap;
@@ -61,10 +61,6 @@ enum Target {
     /// A parameter typed `D1Database`, `R2Bucket`, …: the binding of that
     /// kind, when there is only one.
     Typed(BindingKind),
-}
-
-fn is_env(obj: &str) -> bool {
-    super::index::is_worker_env(obj)
 }
 
 struct Reader<'i, 'a> {
@@ -130,7 +126,7 @@ impl<'i, 'a> Reader<'i, 'a> {
         let local_object = obj
             .filter(|o| o.kind() == "identifier")
             .and_then(|o| local_value(o, text(o, file.src), file.src))
-            .is_some_and(|v| !is_env(text(unwrap_expr(v), file.src)));
+            .is_some_and(|v| !is_worker_env(text(unwrap_expr(v), file.src)));
         let bare = obj.is_some_and(|o| o.kind() == "identifier");
         // `getRequiredEnv(env: Record<string, string>, key)`: a map of
         // strings, not a Worker env.
@@ -284,15 +280,14 @@ fn env_handoffs(index: &CodeIndex<'_>, fi: usize, out: &mut Vec<crate::model::Ha
     let Some(file) = index.files.get(fi) else {
         return;
     };
-    let is_env = |n: Node<'_>| {
+    let env_arg = |n: Node<'_>| {
         let n = unwrap_expr(n);
         match n.kind() {
-            "identifier" | "member_expression" => super::index::is_worker_env(text(n, file.src)),
+            "identifier" | "member_expression" => is_worker_env(text(n, file.src)),
             "object" => children(n).into_iter().any(|c| {
                 c.kind() == "spread_element"
-                    && c.named_child(0).is_some_and(|e| {
-                        super::index::is_worker_env(text(unwrap_expr(e), file.src))
-                    })
+                    && c.named_child(0)
+                        .is_some_and(|e| is_worker_env(text(unwrap_expr(e), file.src)))
             }),
             _ => false,
         }
@@ -301,7 +296,7 @@ fn env_handoffs(index: &CodeIndex<'_>, fi: usize, out: &mut Vec<crate::model::Ha
         let Some(args) = call.node.child_by_field_name("arguments") else {
             continue;
         };
-        let Some(arg) = children(args).into_iter().find(|a| is_env(*a)) else {
+        let Some(arg) = children(args).into_iter().find(|a| env_arg(*a)) else {
             continue;
         };
         // The identifier the callee chain starts from.
@@ -893,7 +888,7 @@ fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String> {
                 ) else {
                     continue;
                 };
-                if pat.kind() != "object_pattern" || !is_env(text(unwrap_expr(val), src)) {
+                if pat.kind() != "object_pattern" || !is_worker_env(text(unwrap_expr(val), src)) {
                     continue;
                 }
                 for p in children(pat) {
@@ -973,7 +968,7 @@ impl<'a> Reader<'_, 'a> {
                     .map(|o| text(unwrap_expr(o), src));
                 let prop = recv.child_by_field_name("property").map(|p| text(p, src));
                 match (obj, prop) {
-                    (Some(o), Some(p)) if is_env(o) => vec![Target::Name(p.to_owned())],
+                    (Some(o), Some(p)) if is_worker_env(o) => vec![Target::Name(p.to_owned())],
                     // `this.db` where the class sets `this.db = env.DB`.
                     (Some("this"), Some(p)) => match class_field_value(recv, p, src) {
                         Some(v) => self.targets(fi, v, depth + 1),
@@ -989,7 +984,7 @@ impl<'a> Reader<'_, 'a> {
                 let Some(idx) = recv.child_by_field_name("index") else {
                     return Vec::new();
                 };
-                if !obj.is_some_and(is_env) || !self.worker_env(fi, recv) {
+                if !obj.is_some_and(is_worker_env) || !self.worker_env(fi, recv) {
                     return Vec::new();
                 }
                 match string_value(idx, src) {
