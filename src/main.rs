@@ -74,6 +74,15 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// List the recommendation rules: id, severity, summary.
+    #[command(after_help = "Examples:\n  dmqa rules\n  dmqa explain unindexed-query")]
+    Rules,
+    /// Print what a rule finds, why it matters, and an example.
+    #[command(after_help = "Examples:\n  dmqa explain kv-key-without-ttl")]
+    Explain {
+        /// The rule id, as `dmqa rules` lists it.
+        rule: String,
+    },
 }
 
 /// Output of `dmqa check`.
@@ -263,6 +272,20 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             eprintln!("error: {shown} is stale; run `dmqa scan` to update it");
             Ok(ExitCode::from(1))
         }
+        Command::Rules => {
+            print_stdout(&dmqa::render::rules::list())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => {
+            let Some(id) = dmqa::model::RuleId::parse(rule) else {
+                anyhow::bail!(
+                    "no rule `{rule}`; `dmqa rules` lists them: {}",
+                    dmqa::analysis::rules::ids().join(", ")
+                );
+            };
+            print_stdout(&dmqa::render::rules::explain(id))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Model { common } => {
             let scanned = scan(cli, common, None)?;
             let json = serde_json::to_string_pretty(&scanned.model)?;
@@ -273,6 +296,15 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Writes `text` to stdout.
+fn print_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("failed to write to stdout")
 }
 
 /// `1204` → `1,204`.
@@ -347,7 +379,7 @@ fn github_annotations(
         }
     };
     let mut out = String::new();
-    for f in &scanned.model.findings {
+    for (f, row) in dmqa::render::view::recommendations(&scanned.model) {
         let level = match f.severity {
             FindingSeverity::Error => "error",
             FindingSeverity::Warning => "warning",
@@ -358,10 +390,10 @@ fn github_annotations(
             .first()
             .map(|l| format!(" file={},line={},", file(&l.path), l.line))
             .unwrap_or_else(|| " ".to_owned());
-        let message = format!("{}: {} → {}", f.area, f.current, f.recommendation);
+        let message = format!("{}: {} → {}", row.area, row.current, row.recommendation);
         out.push_str(&format!(
             "::{level}{at}title={}::{}\n",
-            gh_escape(&f.rule, true),
+            gh_escape(f.rule.as_str(), true),
             gh_escape(&message, false)
         ));
     }

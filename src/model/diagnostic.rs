@@ -104,34 +104,3 @@ impl fmt::Display for Diagnostic {
         )
     }
 }
-
-/// How urgent a finding is; findings are sorted by this first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FindingSeverity {
-    /// Will break a deploy or lose data.
-    Error,
-    /// Worth fixing before it bites.
-    Warning,
-    /// Checked and fine: a `✅ Keep` row.
-    Keep,
-}
-
-/// One row of the Recommendations table.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-pub struct Finding {
-    /// The rule's stable id, e.g. `d1-rejected-ddl`.
-    pub rule: String,
-    /// Error, warning or keep.
-    pub severity: FindingSeverity,
-    /// The area it concerns, e.g. `DDL (users)`.
-    pub area: String,
-    /// What the checkout does today.
-    pub current: String,
-    /// What to do, ready to paste where possible.
-    pub recommendation: String,
-    /// `Low`, `Medium`, `High` or `-`.
-    pub effort: String,
-    /// Where the evidence is.
-    pub locations: Vec<Location>,
-}

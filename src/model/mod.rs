@@ -9,10 +9,12 @@
 
 mod cloudflare;
 mod diagnostic;
+mod finding;
 mod schema;
 
 pub use cloudflare::*;
 pub use diagnostic::*;
+pub use finding::*;
 pub use schema::*;
 
 use serde::Serialize;
@@ -151,10 +153,11 @@ impl Model {
         self.durable_objects
             .sort_by(|a, b| a.class_name.cmp(&b.class_name));
         self.findings.sort_by(|a, b| {
-            (a.severity, &a.area, &a.current, &a.locations).cmp(&(
+            (a.severity, a.topic, &a.subject, &a.message, &a.locations).cmp(&(
                 b.severity,
-                &b.area,
-                &b.current,
+                b.topic,
+                &b.subject,
+                &b.message,
                 &b.locations,
             ))
         });

@@ -4,7 +4,9 @@
 //! `cell` filter) and the embedded default template. It computes nothing:
 //! `view.rs` words the model's facts, the template lays them out.
 
+pub mod rules;
 pub mod view;
+pub mod words;
 
 use crate::model::Model;
 use minijinja::syntax::SyntaxConfig;
@@ -226,15 +228,16 @@ mod hand_built {
                 steps: vec!["D1 (apps)".into(), "R2 BUNDLES".into()],
                 location: loc(9),
             }],
-            findings: vec![Finding {
-                rule: "example".into(),
-                severity: FindingSeverity::Keep,
-                area: "Indexes".into(),
-                current: "Every FK indexed".into(),
-                recommendation: "Keep".into(),
-                effort: "-".into(),
-                locations: vec![],
-            }],
+            findings: vec![
+                Finding::new(
+                    RuleId::UnindexedForeignKey,
+                    FindingSeverity::Keep,
+                    Topic::Indexes,
+                    Subject::Topic,
+                    "Every FK indexed",
+                )
+                .advice("Keep"),
+            ],
             ..Model::default()
         }
     }

@@ -5,9 +5,10 @@
 //! key, `(org_id, created_at DESC)` for an index). No new facts are
 //! inferred; analysis owns those.
 
+use super::words;
 use crate::model::{
-    Database, DoStorage, Engine, Finding, FindingSeverity, Index, IndexOrigin, Model,
-    QueueConsumer, RelationKind, Relationship, Table,
+    Database, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer, RelationKind,
+    Relationship, Table,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -297,7 +298,7 @@ pub fn build(model: &Model) -> ReportView {
                 parts.join(" → ")
             })
             .collect(),
-        recommendations: model.findings.iter().map(recommendation_row).collect(),
+        recommendations: recommendations(model).into_iter().map(|(_, r)| r).collect(),
     }
 }
 
@@ -625,20 +626,30 @@ fn storage_text(storage: DoStorage, script: Option<&str>) -> String {
     }
 }
 
-fn recommendation_row(f: &Finding) -> RecommendationRow {
-    // A checked-and-fine row reads `✅ Keep`, with the rule's remark after.
-    let recommendation = match f.severity {
-        FindingSeverity::Keep => match f.recommendation.trim() {
-            "" | "Keep" | "✅ Keep" => "✅ Keep".to_owned(),
-            other if other.starts_with('✅') => other.to_owned(),
-            other => format!("✅ Keep — {other}"),
-        },
-        _ => f.recommendation.clone(),
-    };
+fn recommendation_row(model: &Model, f: &Finding) -> RecommendationRow {
     RecommendationRow {
-        area: f.area.clone(),
-        current: f.current.clone(),
-        recommendation,
-        effort: f.effort.clone(),
+        area: words::area(model, f),
+        current: f.message.clone(),
+        recommendation: words::recommendation(f),
+        effort: words::effort(f.effort).to_owned(),
     }
+}
+
+/// The Recommendations rows in report order: by severity, then by the
+/// words of their Area and Current cells.
+pub fn recommendations(model: &Model) -> Vec<(&Finding, RecommendationRow)> {
+    let mut rows: Vec<(&Finding, RecommendationRow)> = model
+        .findings
+        .iter()
+        .map(|f| (f, recommendation_row(model, f)))
+        .collect();
+    rows.sort_by(|(a, ra), (b, rb)| {
+        (a.severity, &ra.area, &ra.current, &a.locations).cmp(&(
+            b.severity,
+            &rb.area,
+            &rb.current,
+            &b.locations,
+        ))
+    });
+    rows
 }

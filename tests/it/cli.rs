@@ -258,13 +258,49 @@ fn model_prints_json_with_locations() {
 
 #[test]
 fn help_shows_an_example_per_subcommand() {
-    for sub in ["scan", "check", "model"] {
+    for sub in ["scan", "check", "model", "rules", "explain"] {
         let out = dmqa(&[sub, "--help"]);
         assert_eq!(out.status.code(), Some(0));
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("Examples:"), "{sub}: {text}");
     }
     assert_eq!(dmqa(&["--version"]).status.code(), Some(0));
+}
+
+#[test]
+fn rules_lists_every_rule_and_explain_prints_one() {
+    let out = dmqa(&["rules"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let list = String::from_utf8(out.stdout).unwrap();
+    let line = list
+        .lines()
+        .find(|l| l.starts_with("kv-key-without-ttl "))
+        .expect("kv-key-without-ttl is listed");
+    assert!(
+        line.contains(" warning ") && line.ends_with("without a TTL."),
+        "{line}"
+    );
+    assert!(list.lines().count() >= 16, "{list}");
+
+    let out = dmqa(&["explain", "unindexed-foreign-key"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        doc.starts_with("# unindexed-foreign-key (warning)\n"),
+        "{doc}"
+    );
+    for heading in ["## What it finds", "## Why it matters", "## Example"] {
+        assert!(doc.contains(heading), "{doc}");
+    }
+
+    // An unknown id is a usage error that names the valid ones.
+    let out = dmqa(&["explain", "no-such-rule"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no rule `no-such-rule`") && err.contains("unused-binding"),
+        "{err}"
+    );
 }
 
 /// `--out` naming a FIFO (or `/dev/null`) writes into it: renaming a file

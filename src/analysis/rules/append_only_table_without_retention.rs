@@ -1,11 +1,18 @@
 //! `append-only-table-without-retention`: an event log on D1 (or in a
 //! Durable Object's SQLite storage) that nothing ever deletes from.
 
-use super::{RuleId, finding};
 use crate::analysis::estimates::is_log;
-use crate::model::{AccessPattern, Engine, Finding, FindingSeverity, Model, Table};
+use crate::model::{
+    AccessPattern, Engine, Finding, FindingSeverity, Model, RuleId, Subject, Table, Topic,
+};
 
-/// Documentation shown in the README.
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "An append-only log on D1 that nothing deletes from.";
+
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A table that reads as an append-only log (named like `*_events`, `*_logs`,
@@ -74,28 +81,34 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 .filter(|a| a.operation.starts_with("Delete"))
                 .partition(|a| prunes(a, time));
             let deletes: Vec<&str> = deletes.iter().map(|a| a.frequency.as_str()).collect();
-            let area = format!("Retention ({})", t.name);
             if let Some(how) = deletes.first() {
-                out.push(finding(
-                    RuleId::AppendOnlyTableWithoutRetention,
-                    FindingSeverity::Keep,
-                    area,
-                    format!("Append-only log pruned by a `DELETE` ({how})"),
-                    "✅ Keep".into(),
-                    "-",
-                    vec![t.location.clone()],
-                ));
+                let advice = "✅ Keep";
+                out.push(
+                    Finding::new(
+                        RuleId::AppendOnlyTableWithoutRetention,
+                        FindingSeverity::Keep,
+                        Topic::Retention,
+                        Subject::table(&t.name),
+                        format!("Append-only log pruned by a `DELETE` ({how})"),
+                    )
+                    .advice(advice)
+                    .at(vec![t.location.clone()]),
+                );
                 continue;
             }
             let cut = match time {
                 Some(c) => format!("`DELETE FROM {} WHERE {c} < ?`", t.name),
                 None => format!("a `DELETE FROM {}` of old rows", t.name),
             };
-            out.push(finding(
-                RuleId::AppendOnlyTableWithoutRetention,
-                FindingSeverity::Warning,
-                area,
-                match one_rows.first() {
+            let advice = format!(
+                "⚠️ Add retention before it meets the 10 GB limit: a cron trigger running {cut}"
+            );
+            out.push(Finding::new(
+RuleId::AppendOnlyTableWithoutRetention,
+FindingSeverity::Warning,
+Topic::Retention,
+Subject::table(&t.name),
+match one_rows.first() {
                     Some(a) => format!(
                         "`{}` only grows: its `DELETE` removes rows one at a time (`{}` on {}), nothing prunes old ones ({})",
                         t.name,
@@ -108,12 +121,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                         t.name, t.location
                     ),
                 },
-                format!(
-                    "⚠️ Add retention before it meets the 10 GB limit: a cron trigger running {cut}"
-                ),
-                "Low",
-                vec![t.location.clone()],
-            ));
+)
+.advice(advice)
+.at(vec![t.location.clone()]));
         }
     }
 }

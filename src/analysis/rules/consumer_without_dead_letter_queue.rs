@@ -1,9 +1,13 @@
 //! `consumer-without-dead-letter-queue`: a queue consumer with no DLQ.
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A queue consumer without a dead letter queue.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A queue consumer configured without `dead_letter_queue` (dead letter
@@ -30,33 +34,36 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 continue;
             }
             missing += 1;
-            out.push(finding(
-                RuleId::ConsumerWithoutDeadLetterQueue,
-                FindingSeverity::Warning,
-                format!("Queues ({})", q.name),
-                format!("Consumer in `{}` has no dead letter queue", c.worker),
-                format!(
-                    "⚠️ Add `dead_letter_queue = \"{}-dlq\"`: failed messages are dropped after their retries",
-                    q.name
-                ),
-                "Low",
-                vec![c.settings.location.clone()],
-            ));
+            let advice = format!(
+                "⚠️ Add `dead_letter_queue = \"{}-dlq\"`: failed messages are dropped after their retries",
+                q.name
+            );
+            out.push(
+                Finding::new(
+                    RuleId::ConsumerWithoutDeadLetterQueue,
+                    FindingSeverity::Warning,
+                    Topic::Queues,
+                    Subject::Queue {
+                        name: q.name.clone(),
+                    },
+                    format!("Consumer in `{}` has no dead letter queue", c.worker),
+                )
+                .advice(advice)
+                .at(vec![c.settings.location.clone()]),
+            );
         }
     }
     if consumers > 0 && missing == 0 {
-        out.push(finding(
+        out.push(Finding::new(
             RuleId::ConsumerWithoutDeadLetterQueue,
             FindingSeverity::Keep,
-            "Queues".into(),
+            Topic::Queues,
+            Subject::Topic,
             if consumers == 1 {
                 "The queue consumer has a dead letter queue".to_owned()
             } else {
                 format!("All {consumers} queue consumers have a dead letter queue")
             },
-            String::new(),
-            "-",
-            Vec::new(),
         ));
     }
 }

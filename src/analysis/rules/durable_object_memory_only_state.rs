@@ -1,10 +1,14 @@
 //! `durable-object-memory-only-state`: a Durable Object whose state is
 //! only in memory.
+use crate::model::{Effort, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A Durable Object whose state lives only in memory.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A Durable Object class whose methods change in-memory fields
@@ -40,14 +44,20 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         if persisted || in_memory.is_empty() {
             continue;
         }
-        out.push(finding(
-            RuleId::DurableObjectMemoryOnlyState,
-            FindingSeverity::Warning,
-            format!("Durable Objects ({})", d.class_name),
-            format!("State only in memory: `{}`", in_memory.join("`, `")),
-            "⚠️ Lost on eviction or deploy: persist what must survive in `ctx.storage` (live WebSocket sessions may stay in memory)".into(),
-            "Medium",
-            vec![d.location.clone()],
-        ));
+        let advice = "⚠️ Lost on eviction or deploy: persist what must survive in `ctx.storage` (live WebSocket sessions may stay in memory)";
+        out.push(
+            Finding::new(
+                RuleId::DurableObjectMemoryOnlyState,
+                FindingSeverity::Warning,
+                Topic::DurableObjects,
+                Subject::Class {
+                    name: d.class_name.clone(),
+                },
+                format!("State only in memory: `{}`", in_memory.join("`, `")),
+            )
+            .advice(advice)
+            .effort(Effort::Medium)
+            .at(vec![d.location.clone()]),
+        );
     }
 }

@@ -1,9 +1,14 @@
 //! `dynamic-binding-name`: a binding reached through a name computed at
 //! run time.
+use crate::model::{Effort, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use crate::model::{Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A binding reached through a name computed at run time.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 Code that picks a binding by a name built at run time, such as
@@ -40,14 +45,17 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
-        out.push(Finding {
-            rule: super::RuleId::DynamicBindingName.as_str().to_owned(),
-            severity: FindingSeverity::Warning,
-            area: "Bindings".to_owned(),
-            current: format!("Binding name computed at run time: `env[\"{p}\"]` ({first})"),
-            recommendation: "⚠️ Resources reached this way are invisible to dmqa and `wrangler types`; name each binding it can reach explicitly and declare it in every environment".to_owned(),
-            effort: "Medium".to_owned(),
-            locations,
-        });
+        out.push(
+            Finding::new(
+                RuleId::DynamicBindingName,
+                FindingSeverity::Warning,
+                Topic::Bindings,
+                Subject::Topic,
+                format!("Binding name computed at run time: `env[\"{p}\"]` ({first})"),
+            )
+            .advice("⚠️ Resources reached this way are invisible to dmqa and `wrangler types`; name each binding it can reach explicitly and declare it in every environment")
+            .effort(Effort::Medium)
+            .at(locations),
+        );
     }
 }

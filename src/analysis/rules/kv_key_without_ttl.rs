@@ -1,9 +1,13 @@
 //! `kv-key-without-ttl`: KV keys with a variable part written without a TTL.
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A KV key pattern written without a TTL.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A KV key pattern with a variable part (`session:{token}`) that code writes
@@ -24,15 +28,20 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for ns in &model.kv_namespaces {
         for p in &ns.key_patterns {
             if p.ttl.as_deref() == Some("None") && p.pattern.contains('{') {
-                out.push(finding(
-                    RuleId::KvKeyWithoutTtl,
-                    FindingSeverity::Warning,
-                    format!("KV ({})", ns.binding),
-                    format!("`{}` is written without a TTL", p.pattern),
-                    "⚠️ Pass `expirationTtl` (or `expiration`) when writing it, or document why it is permanent".into(),
-                    "Low",
-                    p.sources.clone(),
-                ));
+                let advice = "⚠️ Pass `expirationTtl` (or `expiration`) when writing it, or document why it is permanent";
+                out.push(
+                    Finding::new(
+                        RuleId::KvKeyWithoutTtl,
+                        FindingSeverity::Warning,
+                        Topic::Kv,
+                        Subject::Binding {
+                            name: ns.binding.clone(),
+                        },
+                        format!("`{}` is written without a TTL", p.pattern),
+                    )
+                    .advice(advice)
+                    .at(p.sources.clone()),
+                );
             }
         }
     }

@@ -1,10 +1,16 @@
 //! `redundant-index`: an index another index (or the primary key) already
 //! covers.
+use crate::model::{
+    Engine, Finding, FindingSeverity, Fix, Index, IndexOrigin, Model, RuleId, Subject, Topic,
+};
 
-use super::{RuleId, finding};
-use crate::model::{Engine, Finding, FindingSeverity, Index, IndexOrigin, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "An index another index or the primary key already covers.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A non-unique index whose columns are the leading columns, in order, of
@@ -66,24 +72,24 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     (None, true) => format!("the primary key ({})", pk.join(", ")),
                     (None, false) => continue,
                 };
-                out.push(finding(
-                    RuleId::RedundantIndex,
-                    FindingSeverity::Warning,
-                    format!("Indexes ({})", t.name),
-                    format!(
-                        "`{}` ({}) is covered by {covering}",
-                        a.name,
-                        cols.join(", ")
-                    ),
-                    match db.engine {
-                        Engine::MySql => {
-                            format!("⚠️ Drop it: `DROP INDEX {} ON {};`", a.name, t.name)
-                        }
-                        _ => format!("⚠️ Drop it: `DROP INDEX {};`", a.name),
-                    },
-                    "Low",
-                    vec![a.location.clone()],
-                ));
+                out.push(
+                    Finding::new(
+                        RuleId::RedundantIndex,
+                        FindingSeverity::Warning,
+                        Topic::Indexes,
+                        Subject::table(&t.name),
+                        format!(
+                            "`{}` ({}) is covered by {covering}",
+                            a.name,
+                            cols.join(", ")
+                        ),
+                    )
+                    .fix(Fix::DropIndex {
+                        index: a.name.clone(),
+                        on_table: (db.engine == Engine::MySql).then(|| t.name.clone()),
+                    })
+                    .at(vec![a.location.clone()]),
+                );
             }
         }
     }

@@ -1,8 +1,13 @@
 //! `rejected-ddl`: a migration statement SQLite (and so D1) rejects.
+use crate::model::{Engine, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use crate::model::{Engine, Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "DDL that SQLite, and so D1, rejects.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Error;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A statement in a D1 migration that SQLite refuses to run, such as
@@ -26,9 +31,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in model.databases.iter().filter(|d| d.engine == Engine::D1) {
         let engine = "D1";
         for r in &db.rejected {
-            let area = match &r.table {
-                Some(t) => format!("DDL ({t})"),
-                None => "Migration".to_owned(),
+            let (topic, subject) = match &r.table {
+                Some(t) => (Topic::Ddl, Subject::table(t)),
+                None => (Topic::Migration, Subject::Topic),
             };
             let (current, recommendation) = if r.offending.is_empty() {
                 let more = match r.repeats {
@@ -61,15 +66,17 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     ),
                 )
             };
-            out.push(Finding {
-                rule: super::RuleId::RejectedDdl.as_str().to_owned(),
-                severity: FindingSeverity::Error,
-                area,
-                current,
-                recommendation,
-                effort: "Low".to_owned(),
-                locations: vec![r.location.clone()],
-            });
+            out.push(
+                Finding::new(
+                    RuleId::RejectedDdl,
+                    FindingSeverity::Error,
+                    topic,
+                    subject,
+                    current,
+                )
+                .advice(recommendation)
+                .at(vec![r.location.clone()]),
+            );
         }
     }
 }

@@ -1,11 +1,17 @@
 //! `schema-drift`: a Drizzle schema and the migrations of the same
 //! database disagree.
-
 use crate::model::{
-    Column, Database, Engine, Finding, FindingSeverity, Index, IndexOrigin, Model, Table,
+    Column, Database, Engine, Finding, FindingSeverity, Index, IndexOrigin, Model, RuleId, Subject,
+    Table, Topic,
 };
 
-/// Documentation shown in the README.
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A Drizzle schema and the migrations of its database disagree.";
+
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A table of a database whose migrations and Drizzle schema disagree: a
@@ -74,15 +80,15 @@ fn finding(
     recommendation: String,
     locations: Vec<crate::model::Location>,
 ) -> Finding {
-    Finding {
-        rule: super::RuleId::SchemaDrift.as_str().to_owned(),
-        severity: FindingSeverity::Warning,
-        area: format!("Drift ({table})"),
+    Finding::new(
+        RuleId::SchemaDrift,
+        FindingSeverity::Warning,
+        Topic::Drift,
+        Subject::table(table),
         current,
-        recommendation,
-        effort: "Low".to_owned(),
-        locations,
-    }
+    )
+    .advice(recommendation)
+    .at(locations)
 }
 
 fn find<'t>(tables: &'t [Table], name: &str) -> Option<&'t Table> {

@@ -1,9 +1,13 @@
 //! `select-star-on-hot-path`: `SELECT *` in code a request path runs.
+use crate::model::{BindingKind, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{BindingKind, Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "`SELECT *` on a request path.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A `SELECT *` query that an HTTP route or `fetch` handler runs.
@@ -43,20 +47,23 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             }
             seen.push(key);
             let routes: Vec<&str> = hot.iter().map(|s| s.as_str()).collect();
-            out.push(finding(
-                RuleId::SelectStarOnHotPath,
-                FindingSeverity::Warning,
-                format!("Queries ({})", q.table),
-                format!(
-                    "`SELECT *` … `{}` on {} ({})",
-                    q.query,
-                    routes.join(", "),
-                    op.location
-                ),
-                "⚠️ Select only the columns the handler uses".into(),
-                "Low",
-                vec![op.location.clone()],
-            ));
+            let advice = "⚠️ Select only the columns the handler uses";
+            out.push(
+                Finding::new(
+                    RuleId::SelectStarOnHotPath,
+                    FindingSeverity::Warning,
+                    Topic::Queries,
+                    Subject::table(&q.table),
+                    format!(
+                        "`SELECT *` … `{}` on {} ({})",
+                        q.query,
+                        routes.join(", "),
+                        op.location
+                    ),
+                )
+                .advice(advice)
+                .at(vec![op.location.clone()]),
+            );
         }
     }
 }

@@ -1,9 +1,13 @@
 //! `table-without-primary-key`: a table with no declared primary key.
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, TableKind, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model, TableKind};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A table without a primary key.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 An ordinary table that declares no primary key.
@@ -23,15 +27,18 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in &model.databases {
         for t in db.tables.iter().filter(|t| t.kind == TableKind::Base) {
             if t.primary_key.is_empty() {
-                out.push(finding(
-                    RuleId::TableWithoutPrimaryKey,
-                    FindingSeverity::Warning,
-                    format!("Keys ({})", t.name),
-                    format!("`{}` has no primary key ({})", t.name, t.location),
-                    "⚠️ Declare a primary key (a surrogate `id` or a composite of the columns that identify a row)".into(),
-                    "Low",
-                    vec![t.location.clone()],
-                ));
+                let advice = "⚠️ Declare a primary key (a surrogate `id` or a composite of the columns that identify a row)";
+                out.push(
+                    Finding::new(
+                        RuleId::TableWithoutPrimaryKey,
+                        FindingSeverity::Warning,
+                        Topic::Keys,
+                        Subject::table(&t.name),
+                        format!("`{}` has no primary key ({})", t.name, t.location),
+                    )
+                    .advice(advice)
+                    .at(vec![t.location.clone()]),
+                );
             }
         }
     }

@@ -1,10 +1,14 @@
 //! `temporary-object-never-deleted`: an R2 prefix that looks temporary but
 //! nothing deletes.
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A temporary-looking R2 prefix nothing deletes.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 An R2 key pattern under a temporary-looking prefix (`pending/`, `tmp/`,
@@ -37,17 +41,22 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 continue;
             }
             let prefix = p.pattern.split('{').next().unwrap_or("");
-            out.push(finding(
-                RuleId::TemporaryObjectNeverDeleted,
-                FindingSeverity::Warning,
-                format!("R2 ({})", b.binding),
-                format!("`{}` looks temporary but nothing deletes it", p.pattern),
-                format!(
-                    "⚠️ Delete it once processed, or expire it: `wrangler r2 bucket lifecycle add {bucket} --prefix {prefix} --expire-days 1`"
-                ),
-                "Low",
-                p.sources.clone(),
-            ));
+            let advice = format!(
+                "⚠️ Delete it once processed, or expire it: `wrangler r2 bucket lifecycle add {bucket} --prefix {prefix} --expire-days 1`"
+            );
+            out.push(
+                Finding::new(
+                    RuleId::TemporaryObjectNeverDeleted,
+                    FindingSeverity::Warning,
+                    Topic::R2,
+                    Subject::Binding {
+                        name: b.binding.clone(),
+                    },
+                    format!("`{}` looks temporary but nothing deletes it", p.pattern),
+                )
+                .advice(advice)
+                .at(p.sources.clone()),
+            );
         }
     }
 }

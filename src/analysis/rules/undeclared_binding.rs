@@ -1,11 +1,16 @@
 //! `undeclared-binding`: code reads a binding that one environment of its
 //! Worker does not declare.
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model, Worker};
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic, Worker};
 use std::collections::BTreeMap;
 
-/// Documentation shown in the README.
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A binding code reads that an environment does not declare.";
+
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Error;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A binding the Worker's code reads (`env.CACHE`, `c.env.CACHE`, `const {
@@ -26,13 +31,6 @@ under `[[env.staging.kv_namespaces]]`.
 /// A binding name and where code reads it.
 type Read<'m> = (&'m str, Vec<crate::model::Location>);
 
-fn section(w: &Worker) -> String {
-    match &w.environment {
-        Some(e) => format!("[env.{e}]"),
-        None => "the top level".to_owned(),
-    }
-}
-
 /// One finding per (config, section) lacking bindings its code reads.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     // (config path, binding) → the places code reads it.
@@ -46,7 +44,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
     // (config, section) → (binding, where code reads it).
-    let mut missing: BTreeMap<(&str, String), Vec<Read<'_>>> = BTreeMap::new();
+    let mut missing: BTreeMap<(&str, Option<String>), Vec<Read<'_>>> = BTreeMap::new();
     for ((config, name), locations) in reads {
         let family: Vec<&Worker> = model
             .workers
@@ -59,12 +57,14 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
         for w in family.iter().filter(|w| !declares(w)) {
             missing
-                .entry((config, section(w)))
+                .entry((config, w.environment.clone()))
                 .or_default()
                 .push((name, locations.clone()));
         }
     }
-    for ((config, section), names) in missing {
+    for ((config, env), names) in missing {
+        let subject = Subject::Environment { env };
+        let section = subject.key();
         let list: Vec<String> = names.iter().map(|(n, _)| format!("`{n}`")).collect();
         let first = names
             .first()
@@ -75,17 +75,20 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             names.into_iter().flat_map(|(_, l)| l).collect();
         locations.sort();
         locations.dedup();
-        out.push(finding(
-            RuleId::UndeclaredBinding,
-            FindingSeverity::Error,
-            format!("Bindings ({section})"),
-            format!(
-                "Code reads {} ({first}, …), which {config} does not declare in {section}",
-                list.join(", ")
-            ),
-            format!("⚠️ Declare them in {section}: environments do not inherit bindings"),
-            "Low",
-            locations,
-        ));
+        let advice = format!("⚠️ Declare them in {section}: environments do not inherit bindings");
+        out.push(
+            Finding::new(
+                RuleId::UndeclaredBinding,
+                FindingSeverity::Error,
+                Topic::Bindings,
+                subject,
+                format!(
+                    "Code reads {} ({first}, …), which {config} does not declare in {section}",
+                    list.join(", ")
+                ),
+            )
+            .advice(advice)
+            .at(locations),
+        );
     }
 }

@@ -1,9 +1,13 @@
 //! `unindexed-foreign-key`: a foreign key whose columns no index leads with.
+use crate::model::{Engine, Finding, FindingSeverity, Fix, Model, RuleId, Subject, Table, Topic};
 
-use super::{RuleId, finding};
-use crate::model::{Engine, Finding, FindingSeverity, Model, Table};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A foreign key no index leads with.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A foreign key whose columns are not the leading columns of any index of
@@ -47,40 +51,37 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 }
                 missing += 1;
                 let cols = fk.columns.join(", ");
-                let ddl = format!(
-                    "CREATE INDEX idx_{}_{} ON {}({});",
-                    t.name,
-                    fk.columns.join("_"),
-                    t.name,
-                    cols
+                out.push(
+                    Finding::new(
+                        RuleId::UnindexedForeignKey,
+                        FindingSeverity::Warning,
+                        Topic::Indexes,
+                        Subject::table(&t.name),
+                        format!(
+                            "FK `{}({cols})` → {} has no index ({})",
+                            t.name, fk.ref_table, fk.location
+                        ),
+                    )
+                    .fix(Fix::CreateIndex {
+                        table: t.name.clone(),
+                        columns: fk.columns.clone(),
+                        plan: Vec::new(),
+                    })
+                    .at(vec![fk.location.clone()]),
                 );
-                out.push(finding(
-                    RuleId::UnindexedForeignKey,
-                    FindingSeverity::Warning,
-                    format!("Indexes ({})", t.name),
-                    format!(
-                        "FK `{}({cols})` → {} has no index ({})",
-                        t.name, fk.ref_table, fk.location
-                    ),
-                    format!("⚠️ Add `{ddl}`"),
-                    "Low",
-                    vec![fk.location.clone()],
-                ));
             }
         }
         if checked > 0 && missing == 0 {
-            out.push(finding(
+            out.push(Finding::new(
                 RuleId::UnindexedForeignKey,
                 FindingSeverity::Keep,
-                "Indexes".into(),
+                Topic::Indexes,
+                Subject::Topic,
                 if checked == 1 {
                     format!("The foreign key of `{}` has an index", db.id)
                 } else {
                     format!("All {checked} foreign keys of `{}` have an index", db.id)
                 },
-                String::new(),
-                "-",
-                Vec::new(),
             ));
         }
     }

@@ -1,12 +1,20 @@
 //! `unindexed-query`: a query on a request or message path that SQLite
 //! answers by scanning a table or sorting in a temporary B-tree.
 
-use super::{RuleId, finding};
 use crate::analysis::database_of_op;
 use crate::analysis::planner::Planner;
-use crate::model::{BindingKind, Engine, Finding, FindingSeverity, Model, OpKind};
+use crate::model::{
+    BindingKind, Engine, Finding, FindingSeverity, Fix, HotQuery, Model, OpKind, RuleId, Subject,
+    Topic,
+};
 
-/// Documentation shown in the README.
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A hot query SQLite answers with a scan or a temporary sort.";
+
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A query that an HTTP route, `fetch` or a queue consumer runs on a D1 /
@@ -32,25 +40,11 @@ fn hot(entry: &str) -> bool {
     entry == "fetch" || entry == "queue" || crate::model::is_route(entry)
 }
 
-/// When another row already asks for the same index (an unindexed foreign
-/// key), that row names this query too and no second row is made.
-fn merged(
-    out: &mut [Finding],
-    ddl: &str,
-    query: &str,
-    entries: &[&str],
-    op: &crate::model::ResourceOp,
-) -> bool {
-    let Some(f) = out
-        .iter_mut()
-        .find(|f| f.recommendation.contains(&format!("`{ddl}`")))
-    else {
-        return false;
-    };
-    f.current
-        .push_str(&format!("; `{query}` on {} needs it", entries.join(", ")));
-    f.locations.push(op.location.clone());
-    true
+fn hot_query(query: &str, entries: &[&str]) -> HotQuery {
+    HotQuery {
+        query: query.to_owned(),
+        entries: entries.iter().map(|e| (*e).to_owned()).collect(),
+    }
 }
 
 /// The request and message entry points that run `op`.
@@ -113,31 +107,28 @@ fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String
                 continue;
             }
             seen.push(key);
-            let ddl = format!(
-                "CREATE INDEX idx_{}_{} ON {}({});",
-                t.name,
-                filtered.join("_"),
-                t.name,
-                filtered.join(", ")
+            out.push(
+                Finding::new(
+                    RuleId::UnindexedQuery,
+                    FindingSeverity::Warning,
+                    Topic::Indexes,
+                    Subject::table(&t.name),
+                    format!(
+                        "`{}` on {}: no index of `{}` leads with {}",
+                        q.query,
+                        entries.join(", "),
+                        t.name,
+                        filtered.join(" or ")
+                    ),
+                )
+                .fix(Fix::CreateIndex {
+                    table: t.name.clone(),
+                    columns: filtered.clone(),
+                    plan: Vec::new(),
+                })
+                .query(hot_query(&q.query, &entries))
+                .at(vec![op.location.clone()]),
             );
-            if merged(out, &ddl, &q.query, &entries, op) {
-                continue;
-            }
-            out.push(finding(
-                RuleId::UnindexedQuery,
-                FindingSeverity::Warning,
-                format!("Indexes ({})", t.name),
-                format!(
-                    "`{}` on {}: no index of `{}` leads with {}",
-                    q.query,
-                    entries.join(", "),
-                    t.name,
-                    filtered.join(" or ")
-                ),
-                format!("⚠️ Add `{ddl}`"),
-                "Low",
-                vec![op.location.clone()],
-            ));
         }
     }
 }
@@ -192,16 +183,16 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     cols.push(c.clone());
                 }
             }
-            let ddl = format!(
-                "CREATE INDEX idx_{t}_{} ON {t}({});",
-                cols.join("_"),
-                cols.join(", ")
-            );
+            let fix = Fix::CreateIndex {
+                table: t.clone(),
+                columns: cols,
+                plan: Vec::new(),
+            };
             // Try it on a fresh copy so one finding's index never hides another.
             let Some(trial) = Planner::new(&model.databases[db]) else {
                 continue;
             };
-            if !trial.add(&ddl) {
+            if !trial.add(&fix.sql()) {
                 continue;
             }
             let Some(after) = trial.plan(sql) else {
@@ -216,23 +207,30 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             if !fixed {
                 continue;
             }
-            if merged(out, &ddl, &q.query, &entries, op) {
+            let Fix::CreateIndex { table, columns, .. } = fix else {
                 continue;
-            }
-            out.push(finding(
-                RuleId::UnindexedQuery,
-                FindingSeverity::Warning,
-                format!("Indexes ({t})"),
-                format!(
-                    "`{}` on {}: plan `{}`",
-                    q.query,
-                    entries.join(", "),
-                    before.join("; ")
-                ),
-                format!("⚠️ Add `{ddl}` (plan then: `{}`)", after.join("; ")),
-                "Low",
-                vec![op.location.clone()],
-            ));
+            };
+            out.push(
+                Finding::new(
+                    RuleId::UnindexedQuery,
+                    FindingSeverity::Warning,
+                    Topic::Indexes,
+                    Subject::table(t),
+                    format!(
+                        "`{}` on {}: plan `{}`",
+                        q.query,
+                        entries.join(", "),
+                        before.join("; ")
+                    ),
+                )
+                .fix(Fix::CreateIndex {
+                    table,
+                    columns,
+                    plan: after,
+                })
+                .query(hot_query(&q.query, &entries))
+                .at(vec![op.location.clone()]),
+            );
         }
     }
     check_by_prefix(model, out, &mut seen);

@@ -1,11 +1,16 @@
 //! `unknown-table-or-column`: a query the code runs names a table or
 //! column the schema of its database does not have.
 
-use super::{RuleId, finding};
-use crate::model::{Finding, FindingSeverity, Model};
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 use std::collections::BTreeMap;
 
-/// Documentation shown in the README.
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A query naming a table or column its database does not have.";
+
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Error;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 SQL passed to D1 `prepare()` / `exec()` that reads or writes a table the
@@ -25,8 +30,8 @@ fix the query, or add the migration it expects.
 
 /// One finding per (table, missing name), with every place using it.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    // (area, current) → locations, so a name used in many places is one row.
-    let mut found: BTreeMap<(String, String), Vec<crate::model::Location>> = BTreeMap::new();
+    // (table, current) → locations, so a name used in many places is one row.
+    let mut found: BTreeMap<(&str, String), Vec<crate::model::Location>> = BTreeMap::new();
     for op in model.resource_ops.iter().filter(|o| o.is_query()) {
         let Some(db) =
             crate::analysis::database_of_op(model, op).and_then(|i| model.databases.get(i))
@@ -44,7 +49,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 if table(name).is_none() && !is_view(name) && !internal {
                     found
                         .entry((
-                            format!("Queries ({name})"),
+                            name.as_str(),
                             format!("Code queries table `{name}`, which no migration creates"),
                         ))
                         .or_default()
@@ -77,7 +82,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 if !known {
                     found
                         .entry((
-                            format!("Queries ({})", t.name),
+                            t.name.as_str(),
                             format!("`{}` has no column `{col}`, which code queries", t.name),
                         ))
                         .or_default()
@@ -86,22 +91,25 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             }
         }
     }
-    for ((area, current), mut locations) in found {
+    for ((table, current), mut locations) in found {
         locations.sort();
         locations.dedup();
         let at = locations
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
-        out.push(finding(
-            RuleId::UnknownTableOrColumn,
-            FindingSeverity::Error,
-            area,
-            format!("{current} ({at})"),
-            "⚠️ Fix the query or add the migration it expects: D1 fails this statement at run time"
-                .into(),
-            "Low",
-            locations,
-        ));
+        let advice =
+            "⚠️ Fix the query or add the migration it expects: D1 fails this statement at run time";
+        out.push(
+            Finding::new(
+                RuleId::UnknownTableOrColumn,
+                FindingSeverity::Error,
+                Topic::Queries,
+                Subject::table(table),
+                format!("{current} ({at})"),
+            )
+            .advice(advice)
+            .at(locations),
+        );
     }
 }

@@ -1,9 +1,13 @@
 //! `unused-binding`: a binding a Worker declares that its code never reads.
+use crate::model::{BindingKind, Finding, FindingSeverity, Model, RuleId, Subject, Topic, Worker};
 
-use super::{RuleId, finding};
-use crate::model::{BindingKind, Finding, FindingSeverity, Model, Worker};
+/// One line for `dmqa rules`.
+pub const SUMMARY: &str = "A declared binding no code reads.";
 
-/// Documentation shown in the README.
+/// The most severe row it reports.
+pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
+
+/// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
 A D1, R2, KV, queue, Durable Object, Hyperdrive, service or Vectorize
@@ -59,40 +63,46 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 // Durable Object routers (partyserver, agents) find their
                 // namespace by binding name: that is a use.
                 let durable = b.kind == BindingKind::DurableObject;
-                out.push(finding(
-                    RuleId::UnusedBinding,
-                    if durable {
+                let advice = if durable {
+                    "✅ Keep: the package reaches Durable Objects by their binding name"
+                } else {
+                    "⚠️ Check that the package reads it; remove it if not"
+                };
+                out.push(Finding::new(
+RuleId::UnusedBinding,
+if durable {
                         FindingSeverity::Keep
                     } else {
                         FindingSeverity::Warning
                     },
-                    format!("Bindings ({})", b.name),
-                    format!(
+Topic::Bindings,
+Subject::Binding { name: b.name.clone() },
+format!(
                         "`{}` ({}) is read by no code of `{}` by name, but `{}` is handed whole to {} at {}",
                         b.name, b.location, w.name, h.binding, h.to, h.location
                     ),
-                    if durable {
-                        "✅ Keep: the package reaches Durable Objects by their binding name".into()
-                    } else {
-                        "⚠️ Check that the package reads it; remove it if not".into()
-                    },
-                    if durable { "-" } else { "Low" },
-                    vec![b.location.clone(), h.location.clone()],
-                ));
+)
+.advice(advice)
+.at(vec![b.location.clone(), h.location.clone()]));
                 continue;
             }
-            out.push(finding(
-                RuleId::UnusedBinding,
-                FindingSeverity::Warning,
-                format!("Bindings ({})", b.name),
-                format!(
-                    "`{}` is declared for `{}` ({}) but no code in its folder reads it",
-                    b.name, w.name, b.location
-                ),
-                "⚠️ Remove the binding if it is a leftover; if another package reaches it, keep it and say so in the config".into(),
-                "Low",
-                vec![b.location.clone()],
-            ));
+            let advice = "⚠️ Remove the binding if it is a leftover; if another package reaches it, keep it and say so in the config";
+            out.push(
+                Finding::new(
+                    RuleId::UnusedBinding,
+                    FindingSeverity::Warning,
+                    Topic::Bindings,
+                    Subject::Binding {
+                        name: b.name.clone(),
+                    },
+                    format!(
+                        "`{}` is declared for `{}` ({}) but no code in its folder reads it",
+                        b.name, w.name, b.location
+                    ),
+                )
+                .advice(advice)
+                .at(vec![b.location.clone()]),
+            );
         }
     }
 }
