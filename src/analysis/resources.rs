@@ -4,7 +4,7 @@
 
 use crate::model::{
     BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, KeyPattern,
-    KvNamespace, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
+    KvNamespace, Lifecycle, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -431,13 +431,14 @@ fn from_code(
                     && o.key.as_deref().map(shape) == Some(shape(&p.pattern))
             });
             p.lifecycle = Some(match deleters.first() {
-                // Only read here: whoever writes it is elsewhere.
-                None if !written => "Read only (written elsewhere)".into(),
-                Some(d) => format!("Deleted by {d}()"),
+                None if !written => Lifecycle::ReadOnly,
+                Some(d) => Lifecycle::DeletedBy {
+                    actor: (*d).to_owned(),
+                },
                 None if TEMPORARY.iter().any(|t| p.pattern.starts_with(t)) => {
-                    "Temporary, never deleted".into()
+                    Lifecycle::TemporaryNeverDeleted
                 }
-                None => "Permanent".into(),
+                None => Lifecycle::Permanent,
             });
         }
     }
@@ -450,37 +451,23 @@ fn from_code(
                 })
                 .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
                 .collect();
-            let mut ttls: Vec<&str> = writes.iter().filter_map(|o| o.ttl.as_deref()).collect();
-            ttls.sort();
-            ttls.dedup();
-            let mut caches: Vec<&str> = ops
+            p.ttl = writes.iter().filter_map(|o| o.ttl.clone()).collect();
+            p.ttl.sort();
+            p.ttl.dedup();
+            p.cache_ttl = ops
                 .iter()
                 .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
                 .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
-                .filter_map(|o| o.cache_ttl.as_deref())
+                .filter_map(|o| o.cache_ttl.clone())
                 .collect();
-            caches.sort_unstable();
-            caches.dedup();
-            let cache = if caches.is_empty() {
-                String::new()
-            } else {
-                format!(" (read with cacheTtl {})", caches.join(" / "))
-            };
-            let written = if ttls.is_empty() {
-                "-".to_owned()
-            } else {
-                ttls.join(" / ")
-            };
-            p.ttl = Some(format!("{written}{cache}"));
+            p.cache_ttl.sort();
+            p.cache_ttl.dedup();
             let reads_type = ops
                 .iter()
                 .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
                 .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
-                .find_map(|o| o.value_type.clone());
-            p.value_type = writes
-                .iter()
-                .find_map(|o| o.value_type.clone())
-                .or(reads_type);
+                .find_map(|o| o.value_type);
+            p.value_type = writes.iter().find_map(|o| o.value_type).or(reads_type);
         }
     }
 }
@@ -527,7 +514,8 @@ fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &str, op: &ResourceOp) {
             purpose: op.purpose.clone().unwrap_or_default(),
             lifecycle: None,
             value_type: None,
-            ttl: None,
+            ttl: Vec::new(),
+            cache_ttl: Vec::new(),
             sources: vec![op.location.clone()],
         }),
     }

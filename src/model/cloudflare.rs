@@ -192,14 +192,80 @@ pub struct KeyPattern {
     pub example: String,
     /// What it holds.
     pub purpose: String,
-    /// R2 only: `Permanent`, `Deleted by promoteBundle()`, …
-    pub lifecycle: Option<String>,
-    /// KV only: `JSON`, `Counter`, `String`, `Binary`.
-    pub value_type: Option<String>,
-    /// KV only: `5m`, `7d`, `Absolute`, `None`.
-    pub ttl: Option<String>,
+    /// R2 only: how long its objects live.
+    pub lifecycle: Option<Lifecycle>,
+    /// KV only: what its values are.
+    pub value_type: Option<ValueType>,
+    /// KV only: how long each write keeps the key, sorted (empty when code
+    /// only reads it).
+    pub ttl: Vec<Expiry>,
+    /// KV only: the `cacheTtl`s its reads pass, sorted.
+    pub cache_ttl: Vec<Expiry>,
     /// Where it is written or read.
     pub sources: Vec<Location>,
+}
+
+/// How long a KV key lives once written, or how long a read caches it.
+/// Sorted by duration: fixed TTLs first, shortest first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expiry {
+    /// `expirationTtl` / `cacheTtl` / `expiration_ttl(…)`: seconds.
+    Ttl {
+        /// Seconds.
+        secs: u64,
+    },
+    /// `expiration`: an absolute time.
+    Absolute,
+    /// Written with neither: the key never expires.
+    Never,
+    /// Set by an expression dmqa cannot fold.
+    Unknown {
+        /// The expression as written.
+        expr: String,
+    },
+}
+
+/// What a KV value holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueKind {
+    /// `JSON.stringify(…)`, `get(k, "json")`.
+    Json,
+    /// `String(n + 1)`: a number read, incremented and written back.
+    Counter,
+    /// A number.
+    Number,
+    /// Text.
+    String,
+    /// Buffers, streams, blobs.
+    Binary,
+}
+
+/// The type of a KV value, and whether it is written with metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ValueType {
+    /// What it holds, when the code says.
+    pub kind: Option<ValueKind>,
+    /// Written with `{ metadata }`.
+    pub metadata: bool,
+}
+
+/// How long the objects of an R2 key pattern live.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lifecycle {
+    /// Only read here: whoever writes it is elsewhere.
+    ReadOnly,
+    /// Deleted by this function.
+    DeletedBy {
+        /// The function.
+        actor: String,
+    },
+    /// Under a temporary prefix and never deleted.
+    TemporaryNeverDeleted,
+    /// Written and never deleted.
+    Permanent,
 }
 
 /// An operation on a resource by an actor.
@@ -441,15 +507,12 @@ pub struct ResourceOp {
     /// The key pattern with `{placeholder}`s, when the call takes a key
     /// (a `list({ prefix })` prefix ends with `*`).
     pub key: Option<String>,
-    /// KV `put`: TTL in seconds (`expirationTtl`), or `Absolute` for
-    /// `expiration`, as written in the report.
-    pub ttl: Option<String>,
-    /// KV: `JSON`, `Counter`, `String`, `Binary` (`+ metadata` when
-    /// written with metadata).
-    pub value_type: Option<String>,
-    /// KV `get` with `cacheTtl`: the edge cache time, as written in the
-    /// report.
-    pub cache_ttl: Option<String>,
+    /// KV `put`: how long the key lives.
+    pub ttl: Option<Expiry>,
+    /// KV: what the value is.
+    pub value_type: Option<ValueType>,
+    /// KV `get` with `cacheTtl`: the edge cache time.
+    pub cache_ttl: Option<Expiry>,
     /// Queue `send`: message fields → types, from an object literal.
     pub message: Vec<(String, String)>,
     /// The function (or route) the call is in.

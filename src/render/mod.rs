@@ -163,9 +163,13 @@ mod hand_built {
             pattern: p.into(),
             example: e.into(),
             purpose: "Production bundle".into(),
-            lifecycle: Some("Permanent".into()),
-            value_type: Some("JSON".into()),
-            ttl: Some("5m".into()),
+            lifecycle: Some(Lifecycle::Permanent),
+            value_type: Some(ValueType {
+                kind: Some(ValueKind::Json),
+                metadata: false,
+            }),
+            ttl: vec![Expiry::Ttl { secs: 300 }],
+            cache_ttl: Vec::new(),
             sources: vec![loc(4)],
         };
         Model {

@@ -115,9 +115,12 @@ fn pattern_row(p: &crate::model::KeyPattern) -> PatternRow {
         pattern: format!("`{}`", p.pattern),
         example: format!("`{}`", p.example),
         purpose: or_dash(Some(&p.purpose)),
-        lifecycle: or_dash(p.lifecycle.as_deref()),
-        value_type: or_dash(p.value_type.as_deref()),
-        ttl: or_dash(p.ttl.as_deref()),
+        lifecycle: p
+            .lifecycle
+            .as_ref()
+            .map_or_else(|| "-".into(), words::lifecycle),
+        value_type: p.value_type.map_or_else(|| "-".into(), words::value_type),
+        ttl: words::ttl_cell(&p.ttl, &p.cache_ttl),
     }
 }
 

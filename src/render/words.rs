@@ -1,7 +1,10 @@
 //! The words for the model's typed facts: every phrase the report and the
 //! annotations print for a fact is chosen here, once.
 
-use crate::model::{Effort, Finding, FindingSeverity, Fix, Model, Subject, Topic};
+use crate::model::{
+    Effort, Expiry, Finding, FindingSeverity, Fix, Lifecycle, Model, Subject, Topic, ValueKind,
+    ValueType,
+};
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
 pub fn topic(t: Topic) -> &'static str {
@@ -78,5 +81,106 @@ pub fn effort(e: Effort) -> &'static str {
         Effort::Low => "Low",
         Effort::Medium => "Medium",
         Effort::High => "High",
+    }
+}
+
+/// Seconds in the largest exact unit: `60s` → `1m`, `300` → `5m`, `7d`.
+pub fn duration(secs: u64) -> String {
+    if secs == 0 {
+        "0s".into()
+    } else if secs.is_multiple_of(86_400) {
+        format!("{}d", secs / 86_400)
+    } else if secs.is_multiple_of(3_600) {
+        format!("{}h", secs / 3_600)
+    } else if secs.is_multiple_of(60) {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+/// A TTL: `5m`, `Absolute`, `None`, or the expression that sets it.
+pub fn expiry(e: &Expiry) -> String {
+    match e {
+        Expiry::Ttl { secs } => duration(*secs),
+        Expiry::Absolute => "Absolute".into(),
+        Expiry::Never => "None".into(),
+        Expiry::Unknown { expr } => format!("`{expr}`"),
+    }
+}
+
+/// A KV key pattern's TTL cell: every TTL its writes set (`-` when code
+/// only reads it), then the `cacheTtl` its reads pass.
+pub fn ttl_cell(written: &[Expiry], cached: &[Expiry]) -> String {
+    let join = |v: &[Expiry]| v.iter().map(expiry).collect::<Vec<_>>().join(" / ");
+    let mut out = if written.is_empty() {
+        "-".to_owned()
+    } else {
+        join(written)
+    };
+    if !cached.is_empty() {
+        out.push_str(&format!(" (read with cacheTtl {})", join(cached)));
+    }
+    out
+}
+
+/// A KV value type: `JSON`, `Counter`, `- + metadata`.
+pub fn value_type(v: ValueType) -> String {
+    let kind = match v.kind {
+        Some(ValueKind::Json) => "JSON",
+        Some(ValueKind::Counter) => "Counter",
+        Some(ValueKind::Number) => "Number",
+        Some(ValueKind::String) => "String",
+        Some(ValueKind::Binary) => "Binary",
+        None => "-",
+    };
+    if v.metadata {
+        format!("{kind} + metadata")
+    } else {
+        kind.to_owned()
+    }
+}
+
+/// An R2 key pattern's Lifecycle cell.
+pub fn lifecycle(l: &Lifecycle) -> String {
+    match l {
+        Lifecycle::ReadOnly => "Read only (written elsewhere)".into(),
+        Lifecycle::DeletedBy { actor } => format!("Deleted by {actor}()"),
+        Lifecycle::TemporaryNeverDeleted => "Temporary, never deleted".into(),
+        Lifecycle::Permanent => "Permanent".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_in_the_largest_exact_unit() {
+        assert_eq!(duration(60), "1m");
+        assert_eq!(duration(90), "90s");
+        assert_eq!(duration(300), "5m");
+        assert_eq!(duration(3_600), "1h");
+        assert_eq!(duration(604_800), "7d");
+        assert_eq!(duration(0), "0s");
+    }
+
+    #[test]
+    fn ttls_are_listed_by_duration_not_by_text() {
+        let mut ttls = vec![
+            Expiry::Never,
+            Expiry::Ttl { secs: 600 },
+            Expiry::Unknown {
+                expr: "opts.ttl".into(),
+            },
+            Expiry::Ttl { secs: 300 },
+            Expiry::Absolute,
+        ];
+        ttls.sort();
+        assert_eq!(
+            ttl_cell(&ttls, &[Expiry::Ttl { secs: 60 }]),
+            "5m / 10m / Absolute / None / `opts.ttl` (read with cacheTtl 1m)"
+        );
+        assert_eq!(ttl_cell(&[], &[]), "-");
     }
 }

@@ -135,21 +135,6 @@ pub fn in_test_dir(path: &str) -> bool {
         .any(|c| matches!(c, "__tests__" | "test" | "tests" | "__mocks__" | "e2e"))
 }
 
-/// Seconds in the largest exact unit: `60s`, `5m`, `1h`, `7d`.
-pub fn format_ttl(secs: u64) -> String {
-    if secs == 0 {
-        "0s".into()
-    } else if secs.is_multiple_of(86_400) {
-        format!("{}d", secs / 86_400)
-    } else if secs.is_multiple_of(3_600) {
-        format!("{}h", secs / 3_600)
-    } else if secs.is_multiple_of(60) {
-        format!("{}m", secs / 60)
-    } else {
-        format!("{secs}s")
-    }
-}
-
 /// Reads every file into `model`.
 pub fn extract(files: &[SourceFile], model: &mut Model) {
     configs(files, model);

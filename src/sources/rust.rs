@@ -17,8 +17,8 @@
 //! A macro whose body cannot be read is a warning naming the macro.
 
 use crate::model::{
-    BindingKind, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Location, MessageType,
-    Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp, Table,
+    BindingKind, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Location,
+    MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp, Table,
 };
 use crate::scan::SourceFile;
 use std::collections::HashMap;
@@ -574,7 +574,7 @@ impl Reader<'_> {
             _ => res.key = first.and_then(|a| self.key(a)),
         }
         if kind == BindingKind::Kv && op == OpKind::Write {
-            res.ttl = Some("None".to_owned());
+            res.ttl = Some(Expiry::Never);
         }
         self.ops.push(res);
     }
@@ -591,11 +591,16 @@ impl Reader<'_> {
         }
         let at = loc(self.path, put.method.span());
         let ttl = if call.method == "expiration" {
-            "Absolute".to_owned()
+            Expiry::Absolute
         } else {
-            match call.args.first().and_then(|a| self.int(a)) {
-                Some(n) => crate::sources::format_ttl(n),
-                None => "set".to_owned(),
+            match call.args.first() {
+                Some(a) => match self.int(a) {
+                    Some(secs) => Expiry::Ttl { secs },
+                    None => Expiry::Unknown {
+                        expr: quote::ToTokens::to_token_stream(a).to_string(),
+                    },
+                },
+                None => return,
             }
         };
         if let Some(op) = self.ops.iter_mut().rev().find(|o| o.location == at) {

@@ -1,5 +1,5 @@
 //! `kv-key-without-ttl`: KV keys with a variable part written without a TTL.
-use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
+use crate::model::{Expiry, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A KV key pattern written without a TTL.";
@@ -27,7 +27,9 @@ being true. Fixed keys (`config`) are left alone.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for ns in &model.kv_namespaces {
         for p in &ns.key_patterns {
-            if p.ttl.as_deref() == Some("None") && p.pattern.contains('{') {
+            // Every write leaves it without a TTL; what reads cache it
+            // (`cacheTtl`) does not expire it.
+            if p.ttl == [Expiry::Never] && p.pattern.contains('{') {
                 let advice = "⚠️ Pass `expirationTtl` (or `expiration`) when writing it, or document why it is permanent";
                 out.push(
                     Finding::new(

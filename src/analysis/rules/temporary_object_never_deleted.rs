@@ -1,6 +1,6 @@
 //! `temporary-object-never-deleted`: an R2 prefix that looks temporary but
 //! nothing deletes.
-use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
+use crate::model::{Finding, FindingSeverity, Lifecycle, Model, RuleId, Subject, Topic};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A temporary-looking R2 prefix nothing deletes.";
@@ -33,11 +33,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .cloned()
             .unwrap_or_else(|| b.binding.clone());
         for p in &b.path_patterns {
-            if !p
-                .lifecycle
-                .as_deref()
-                .is_some_and(|l| l.starts_with("Temporary"))
-            {
+            if p.lifecycle != Some(Lifecycle::TemporaryNeverDeleted) {
                 continue;
             }
             let prefix = p.pattern.split('{').next().unwrap_or("");

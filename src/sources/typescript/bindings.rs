@@ -9,12 +9,13 @@
 //! consts, folded constants and helper functions (two levels, across
 //! imports), with `{placeholder}`s named after the expressions.
 
-use super::super::format_ttl;
 use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
 use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
-use crate::model::{BindingKind, DynamicBinding, Model, OpKind, ResourceOp};
+use crate::model::{
+    BindingKind, DynamicBinding, Expiry, Model, OpKind, ResourceOp, ValueKind, ValueType,
+};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -1240,22 +1241,22 @@ impl<'a> Reader<'_, 'a> {
         if kind == BindingKind::Kv {
             match op {
                 OpKind::Write => {
-                    res.value_type = args.get(1).and_then(|v| value_type(*v, src));
+                    let kind = args.get(1).and_then(|v| value_type(*v, src));
+                    let metadata = option(args.get(2).copied(), "metadata", src).is_some();
+                    res.value_type =
+                        (kind.is_some() || metadata).then_some(ValueType { kind, metadata });
                     res.ttl = Some(ttl(self.index, fi, args.get(2).copied()));
-                    if option(args.get(2).copied(), "metadata", src).is_some() {
-                        let base = res.value_type.take().unwrap_or_else(|| "-".into());
-                        res.value_type = Some(format!("{base} + metadata"));
-                    }
                 }
                 OpKind::Read => {
-                    res.value_type = args.get(1).and_then(|t| read_type(*t, src));
-                    res.cache_ttl =
-                        option(args.get(1).copied(), "cacheTtl", src).map(|v| {
-                            match fold(self.index, fi, v) {
-                                Some(Value::Num(n)) if n >= 0.0 => format_ttl(n as u64),
-                                _ => format!("`{}`", text(v, src)),
-                            }
-                        });
+                    res.value_type =
+                        args.get(1)
+                            .and_then(|t| read_type(*t, src))
+                            .map(|kind| ValueType {
+                                kind: Some(kind),
+                                metadata: false,
+                            });
+                    res.cache_ttl = option(args.get(1).copied(), "cacheTtl", src)
+                        .map(|v| seconds(self.index, fi, v));
                 }
                 _ => {}
             }
@@ -1595,7 +1596,7 @@ pub fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageType> {
 /// The type of a KV value written: `JSON.stringify(…)` → JSON, `String(n + 1)`
 /// → Counter, a number → Number, a string → String, buffers → Binary;
 /// `None` when the code does not say.
-fn value_type(node: Node<'_>, src: &str) -> Option<String> {
+fn value_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
     let mut node = unwrap_expr(node);
     if node.kind() == "await_expression"
         && let Some(inner) = node.named_child(0)
@@ -1605,31 +1606,31 @@ fn value_type(node: Node<'_>, src: &str) -> Option<String> {
     let t = text(node, src);
     // `await request.text()`, `await res.arrayBuffer()`, `request.body`.
     if node.kind() == "call_expression" && t.ends_with(".text()") {
-        return Some("String".into());
+        return Some(ValueKind::String);
     }
     if t.ends_with(".arrayBuffer()") || t.ends_with(".body") {
-        return Some("Binary".into());
+        return Some(ValueKind::Binary);
     }
     if t.starts_with("JSON.stringify") {
-        return Some("JSON".into());
+        return Some(ValueKind::Json);
     }
     let increments = t.contains("+ 1") || t.contains("+1");
     if (t.starts_with("String(") || t.ends_with(".toString()")) && increments {
-        return Some("Counter".into());
+        return Some(ValueKind::Counter);
     }
     let lower = t.to_ascii_lowercase();
     Some(match node.kind() {
-        "number" => "Number".into(),
-        "string" | "template_string" => "String".into(),
+        "number" => ValueKind::Number,
+        "string" | "template_string" => ValueKind::String,
         "call_expression" if t.starts_with("String(") || t.ends_with(".toString()") => {
-            "Number".into()
+            ValueKind::Number
         }
         _ if lower.contains("buffer")
             || lower.contains("stream")
             || lower.contains("uint8array")
             || lower.contains("blob") =>
         {
-            "Binary".into()
+            ValueKind::Binary
         }
         // A variable or call whose type dmqa does not know: let a typed
         // read of the same key say.
@@ -1653,7 +1654,7 @@ fn option<'t>(opts: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> 
 }
 
 /// The type a KV `get(k, type)` asks for.
-fn read_type(node: Node<'_>, src: &str) -> Option<String> {
+fn read_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
     let node = unwrap_expr(node);
     let ty = match node.kind() {
         "object" => children(node).into_iter().find_map(|p| {
@@ -1663,20 +1664,34 @@ fn read_type(node: Node<'_>, src: &str) -> Option<String> {
         _ => Some(node),
     }?;
     Some(match string_value(ty, src)?.as_str() {
-        "json" => "JSON".into(),
-        "arrayBuffer" | "stream" => "Binary".into(),
-        _ => "String".into(),
+        "json" => ValueKind::Json,
+        "arrayBuffer" | "stream" => ValueKind::Binary,
+        _ => ValueKind::String,
     })
 }
 
-/// `expirationTtl` folded and written in the largest exact unit,
-/// `Absolute` for `expiration`, `None` without either.
-fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> String {
+/// A TTL option's value: seconds when it folds to a number.
+fn seconds(index: &CodeIndex<'_>, fi: usize, v: Node<'_>) -> Expiry {
+    match fold(index, fi, v) {
+        Some(Value::Num(n)) if n >= 0.0 => Expiry::Ttl { secs: n as u64 },
+        _ => Expiry::Unknown {
+            expr: index
+                .files
+                .get(fi)
+                .map_or("", |f| text(v, f.src))
+                .to_owned(),
+        },
+    }
+}
+
+/// How long a `put` keeps its key: `expirationTtl` (folded), `expiration`
+/// (absolute), or neither.
+fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> Expiry {
     let Some(opts) = opts.map(unwrap_expr).filter(|o| o.kind() == "object") else {
-        return "None".into();
+        return Expiry::Never;
     };
     let Some(src) = index.files.get(fi).map(|f| f.src) else {
-        return "None".into();
+        return Expiry::Never;
     };
     for p in children(opts) {
         let key = match p.kind() {
@@ -1686,17 +1701,13 @@ fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> String {
         };
         match key {
             Some("expirationTtl") => {
-                let v = p.child_by_field_name("value").unwrap_or(p);
-                return match fold(index, fi, v) {
-                    Some(Value::Num(n)) if n >= 0.0 => format_ttl(n as u64),
-                    _ => format!("`{}`", text(v, src)),
-                };
+                return seconds(index, fi, p.child_by_field_name("value").unwrap_or(p));
             }
-            Some("expiration") => return "Absolute".into(),
+            Some("expiration") => return Expiry::Absolute,
             _ => {}
         }
     }
-    "None".into()
+    Expiry::Never
 }
 
 /// Whether `call` calls a helper whose (first) return is a string or
@@ -1830,14 +1841,5 @@ mod tests {
             got.as_deref(),
             Some("SELECT id FROM users WHERE org_id = ? LIMIT 5")
         );
-    }
-
-    #[test]
-    fn formats_ttls_in_the_largest_exact_unit() {
-        assert_eq!(format_ttl(60), "1m");
-        assert_eq!(format_ttl(90), "90s");
-        assert_eq!(format_ttl(300), "5m");
-        assert_eq!(format_ttl(3_600), "1h");
-        assert_eq!(format_ttl(604_800), "7d");
     }
 }
