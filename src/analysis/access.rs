@@ -1,41 +1,43 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
-use crate::model::{AccessPattern, Location, Model, ResourceOp, Worker};
+use crate::model::{
+    AccessPattern, Frequency, Invoker, Location, Model, Operation, QueryVerb, ResourceOp, Run,
+    Worker,
+};
 use std::collections::BTreeMap;
 
-/// How often an entry point runs, and the trigger it is named after:
-/// `("High", "GET /v1/apps")`, `("Per message", "upload-queue-p0")`,
-/// `("Per cron run", "0 3 * * *")`.
-fn frequency(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Trigger {
-    let (level, trigger) = trigger_of(&model.workers, worker, op, entry);
-    // `dmqa.toml` `[frequency]`, by the trigger's name (a route, a queue, a
-    // cron, `fetch`).
-    let configured = model.overrides.frequency.iter().find(|(k, _)| {
-        **k == trigger
-            || **k == entry
-            || trigger
-                .split(", ")
-                .any(|t| t == k.as_str() || t.strip_prefix("cron ") == Some(k.as_str()))
-    });
-    match configured {
-        Some((_, level)) => (level.clone(), trigger),
-        None => (level, trigger),
+/// How often an entry point runs and what it is: `GET /v1/apps` is
+/// High, a `queue` handler runs per message of the queues it consumes, a
+/// `scheduled` one on its crons; `dmqa.toml`'s `[frequency]` sets the
+/// level of a trigger it names (a route, a queue, a cron, `fetch`).
+fn run_of(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Run {
+    let mut run = trigger_of(&model.workers, worker, op, entry);
+    let names = run.invoker.names();
+    if let Some((_, level)) = model
+        .overrides
+        .frequency
+        .iter()
+        .find(|(k, _)| *k == entry || names.contains(k))
+    {
+        run.frequency = Frequency::Configured(level.clone());
     }
+    run
 }
 
-fn trigger_of(
-    workers: &[Worker],
-    worker: Option<&Worker>,
-    op: &ResourceOp,
-    entry: &str,
-) -> Trigger {
+fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Run {
+    let run = |frequency, invoker| Run { frequency, invoker };
     if crate::model::is_route(entry) || entry == "fetch" {
-        return ("High".into(), entry.into());
+        return run(
+            Frequency::High,
+            Invoker::Request {
+                entry: entry.into(),
+            },
+        );
     }
     match entry {
         "queue" => {
-            let queues: Vec<String> = worker
+            let mut queues: Vec<String> = worker
                 .map(|w| {
                     w.family_consumers(workers)
                         .into_iter()
@@ -44,27 +46,32 @@ fn trigger_of(
                         .collect()
                 })
                 .unwrap_or_default();
-            ("Per message".into(), super::flows::compress(&queues))
+            queues.sort();
+            queues.dedup();
+            run(Frequency::PerMessage, Invoker::Queue { queues })
         }
         "scheduled" => {
-            let crons: Vec<&str> = worker
-                .map(|w| w.crons.iter().map(String::as_str).collect())
-                .unwrap_or_default();
-            match crons.as_slice() {
-                [one] => (cron_level(one).into(), format!("cron {one}")),
-                many => (
-                    "Per cron run".into(),
-                    many.iter()
-                        .map(|c| format!("cron {c}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-            }
+            let schedules: Vec<String> = worker.map(|w| w.crons.clone()).unwrap_or_default();
+            let frequency = match schedules.as_slice() {
+                [one] => cron_level(one),
+                _ => Frequency::PerCronRun,
+            };
+            run(frequency, Invoker::Cron { schedules })
         }
         // Durable Object handlers name their class (`Per alarm (Room)`).
-        "alarm" => ("Per alarm".into(), object_class(op)),
-        "webSocketMessage" => ("Per WebSocket message".into(), object_class(op)),
-        other => ("Per call".into(), other.into()),
+        "alarm" => run(
+            Frequency::PerAlarm,
+            Invoker::Handler {
+                class: object_class(op),
+            },
+        ),
+        "webSocketMessage" => run(
+            Frequency::PerWebSocketMessage,
+            Invoker::Handler {
+                class: object_class(op),
+            },
+        ),
+        other => run(Frequency::PerCall, Invoker::Call { name: other.into() }),
     }
 }
 
@@ -77,66 +84,38 @@ fn object_class(op: &ResourceOp) -> String {
         .to_owned()
 }
 
-/// How often a cron expression fires, in words: `0 3 * * *` → `Daily`.
-fn cron_level(expr: &str) -> &'static str {
+/// How often a cron expression fires: `0 3 * * *` → daily.
+fn cron_level(expr: &str) -> Frequency {
     let f: Vec<&str> = expr.split_whitespace().collect();
     let [min, hour, dom, mon, dow] = f.as_slice() else {
-        return "Per cron run";
+        return Frequency::PerCronRun;
     };
     let fixed = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     let any = |s: &str| s == "*";
     match (*min, *hour, *dom, *mon, *dow) {
         (m, _, d, mo, w) if m.starts_with("*/") && any(d) && any(mo) && any(w) => {
-            "Every few minutes"
+            Frequency::EveryFewMinutes
         }
-        ("*", "*", d, mo, w) if any(d) && any(mo) && any(w) => "Every minute",
-        (m, "*", d, mo, w) if fixed(m) && any(d) && any(mo) && any(w) => "Hourly",
+        ("*", "*", d, mo, w) if any(d) && any(mo) && any(w) => Frequency::EveryMinute,
+        (m, "*", d, mo, w) if fixed(m) && any(d) && any(mo) && any(w) => Frequency::Hourly,
         (m, h, d, mo, w) if fixed(m) && h.starts_with("*/") && any(d) && any(mo) && any(w) => {
-            "Every few hours"
+            Frequency::EveryFewHours
         }
-        (m, h, d, mo, w) if fixed(m) && fixed(h) && any(d) && any(mo) && any(w) => "Daily",
-        (m, h, d, mo, w) if fixed(m) && fixed(h) && any(d) && any(mo) && !any(w) => "Weekly",
-        (m, h, d, mo, w) if fixed(m) && fixed(h) && fixed(d) && any(mo) && any(w) => "Monthly",
-        _ => "Per cron run",
-    }
-}
-
-/// `High (GET /a, POST /b); Per message (q)`: triggers grouped under their
-/// level, in first-seen order.
-fn frequency_text(parts: &[Trigger]) -> String {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for (level, trigger) in parts {
-        let pos = match groups.iter().position(|(l, _)| l == level) {
-            Some(p) => p,
-            None => {
-                groups.push((level, Vec::new()));
-                groups.len() - 1
-            }
-        };
-        if !trigger.is_empty() && !groups[pos].1.contains(&trigger.as_str()) {
-            groups[pos].1.push(trigger);
+        (m, h, d, mo, w) if fixed(m) && fixed(h) && any(d) && any(mo) && any(w) => Frequency::Daily,
+        (m, h, d, mo, w) if fixed(m) && fixed(h) && any(d) && any(mo) && !any(w) => {
+            Frequency::Weekly
         }
+        (m, h, d, mo, w) if fixed(m) && fixed(h) && fixed(d) && any(mo) && any(w) => {
+            Frequency::Monthly
+        }
+        _ => Frequency::PerCronRun,
     }
-    groups
-        .iter()
-        .map(|(level, triggers)| {
-            if triggers.is_empty() {
-                (*level).to_owned()
-            } else {
-                format!("{level} ({})", triggers.join(", "))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 /// `List by slug` is `Get by slug` when the compared columns cover the
 /// primary key or a unique index: at most one row comes back.
-pub(super) fn operation_for(
-    table: &crate::model::Table,
-    operation: &str,
-    columns: &[String],
-) -> String {
+pub(super) fn operation_for(table: &crate::model::Table, operation: &Operation) -> Operation {
+    let columns = &operation.by;
     let covers = |key: &[String]| !key.is_empty() && key.iter().all(|k| columns.contains(k));
     let unique = covers(&table.primary_key)
         || table.indexes.iter().any(|i| {
@@ -144,22 +123,19 @@ pub(super) fn operation_for(
                 && i.partial.is_none()
                 && covers(&i.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>())
         });
-    match operation.strip_prefix("List by ") {
-        Some(rest) if unique => format!("Get by {rest}"),
-        _ => operation.to_owned(),
+    let mut operation = operation.clone();
+    if operation.verb == QueryVerb::List && !columns.is_empty() && unique {
+        operation.verb = QueryVerb::Get;
     }
+    operation
 }
-
-/// A frequency level and the trigger it names: `("High", "GET /v1/apps")`.
-type Trigger = (String, String);
 
 /// A query shape found in code, before it is merged into its table.
 struct Found {
     db: usize,
     table: String,
     pattern: AccessPattern,
-    triggers: Vec<Trigger>,
-    columns: Vec<String>,
+    runs: Vec<Run>,
 }
 
 /// Adds an access pattern to its table for every query code runs.
@@ -169,19 +145,27 @@ pub fn collect(model: &mut Model) {
         let worker = Worker::owning(&model.workers, &op.location.path);
         let db = super::database_of_op(model, op);
         let Some(db) = db else { continue };
-        let mut freq: Vec<Trigger> = op
+        let mut runs: Vec<Run> = op
             .entries
             .iter()
-            .map(|e| frequency(model, worker, op, e))
+            .map(|e| run_of(model, worker, op, e))
             .collect();
-        if freq.is_empty() {
+        if runs.is_empty() {
             let actor = op.actor.clone().unwrap_or_else(|| "-".into());
             let class = object_class(op);
-            freq.push(if class.is_empty() {
-                ("Unknown".into(), actor)
+            runs.push(if class.is_empty() {
+                Run {
+                    frequency: Frequency::Unknown,
+                    invoker: Invoker::Unreached { actor },
+                }
             } else {
                 // A Durable Object method nothing here calls on a stub.
-                ("Per call".into(), format!("{class}.{actor}()"))
+                Run {
+                    frequency: Frequency::PerCall,
+                    invoker: Invoker::Call {
+                        name: format!("{class}.{actor}()"),
+                    },
+                }
             });
         }
         for q in &op.queries {
@@ -191,22 +175,20 @@ pub fn collect(model: &mut Model) {
                 pattern: AccessPattern {
                     operation: q.operation.clone(),
                     query: q.query.clone(),
-                    frequency: String::new(),
+                    frequency: Vec::new(),
                     sources: vec![op.location.clone()],
                 },
-                triggers: freq.clone(),
-                columns: q.filter_columns.clone(),
+                runs: runs.clone(),
             });
         }
     }
     // Per table, each pattern's frequency parts, merged across call sites.
-    let mut parts: BTreeMap<(usize, usize, usize), Vec<Trigger>> = BTreeMap::new();
+    let mut parts: BTreeMap<(usize, usize, usize), Vec<Run>> = BTreeMap::new();
     for Found {
         db,
         table,
         mut pattern,
-        triggers,
-        columns,
+        runs,
     } in found
     {
         let Some(ti) = model.databases[db]
@@ -217,7 +199,7 @@ pub fn collect(model: &mut Model) {
             continue;
         };
         let t = &mut model.databases[db].tables[ti];
-        pattern.operation = operation_for(t, &pattern.operation, &columns);
+        pattern.operation = operation_for(t, &pattern.operation);
         let pi = match t
             .access_patterns
             .iter()
@@ -232,10 +214,19 @@ pub fn collect(model: &mut Model) {
                 t.access_patterns.len() - 1
             }
         };
-        parts.entry((db, ti, pi)).or_default().extend(triggers);
+        parts.entry((db, ti, pi)).or_default().extend(runs);
     }
-    for ((db, ti, pi), p) in parts {
-        model.databases[db].tables[ti].access_patterns[pi].frequency = frequency_text(&p);
+    for ((db, ti, pi), mut runs) in parts {
+        // First-seen order, each run once.
+        let mut seen = Vec::new();
+        runs.retain(|r| {
+            let new = !seen.contains(r);
+            if new {
+                seen.push(r.clone());
+            }
+            new
+        });
+        model.databases[db].tables[ti].access_patterns[pi].frequency = runs;
     }
     for db in &mut model.databases {
         for t in &mut db.tables {
@@ -260,28 +251,14 @@ mod tests {
 
     #[test]
     fn cron_expressions_in_words() {
-        assert_eq!(cron_level("0 3 * * *"), "Daily");
-        assert_eq!(cron_level("*/5 * * * *"), "Every few minutes");
-        assert_eq!(cron_level("15 * * * *"), "Hourly");
-        assert_eq!(cron_level("0 */6 * * *"), "Every few hours");
-        assert_eq!(cron_level("0 0 * * 1"), "Weekly");
-        assert_eq!(cron_level("0 0 1 * *"), "Monthly");
-        assert_eq!(cron_level("0 0 1 1 *"), "Per cron run");
-        assert_eq!(cron_level("nonsense"), "Per cron run");
-    }
-
-    #[test]
-    fn frequencies_group_triggers_under_their_level() {
-        let p = |l: &str, t: &str| (l.to_owned(), t.to_owned());
-        assert_eq!(
-            frequency_text(&[
-                p("High", "GET /a"),
-                p("Per message", "q1"),
-                p("High", "POST /b"),
-                p("High", "GET /a"),
-                p("Per alarm", ""),
-            ]),
-            "High (GET /a, POST /b); Per message (q1); Per alarm"
-        );
+        assert_eq!(cron_level("0 3 * * *"), Frequency::Daily);
+        assert_eq!(cron_level("*/5 * * * *"), Frequency::EveryFewMinutes);
+        assert_eq!(cron_level("* * * * *"), Frequency::EveryMinute);
+        assert_eq!(cron_level("15 * * * *"), Frequency::Hourly);
+        assert_eq!(cron_level("0 */6 * * *"), Frequency::EveryFewHours);
+        assert_eq!(cron_level("0 0 * * 1"), Frequency::Weekly);
+        assert_eq!(cron_level("0 0 1 * *"), Frequency::Monthly);
+        assert_eq!(cron_level("0 0 1 1 *"), Frequency::PerCronRun);
+        assert_eq!(cron_level("nonsense"), Frequency::PerCronRun);
     }
 }

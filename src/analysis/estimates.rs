@@ -19,7 +19,7 @@
 //! table of X and Y, 1:1 extension of X, append-only log, lookup table,
 //! child of X, root entity referenced by Y, standalone table.
 
-use crate::model::{AccessPattern, Database, Model, Table, TableKind};
+use crate::model::{AccessPattern, Database, Model, QueryVerb, Table, TableKind};
 use std::collections::BTreeMap;
 
 const ORDERS: &[&str] = &["10s", "100s", "1000s", "10000s", "100000s", "1M+"];
@@ -44,7 +44,7 @@ fn order(i: usize) -> String {
 fn has_update(patterns: &[AccessPattern]) -> bool {
     patterns
         .iter()
-        .any(|p| p.operation.starts_with("Update") || p.operation == "Upsert")
+        .any(|p| matches!(p.operation.verb, QueryVerb::Update | QueryVerb::Upsert))
 }
 
 pub(crate) fn is_log(t: &Table) -> bool {

@@ -13,67 +13,8 @@ use crate::model::{
 use crate::model::{Engine, QueueHandler, Worker};
 use std::collections::BTreeMap;
 
-/// `upload-queue-p0`, …, `upload-queue-p3` → `upload-queue-p0..p3`: runs
-/// of three or more names that differ only in a trailing number become a
-/// range; other names are listed.
-pub(super) fn compress(names: &[String]) -> String {
-    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
-    names.sort_unstable();
-    names.dedup();
-    let stem = |n: &str| n.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for n in &names {
-        let s = stem(n);
-        let key = if s < n.len() { &n[..s] } else { n };
-        groups.entry(key).or_default().push(n);
-    }
-    let mut out = Vec::new();
-    for (prefix, members) in groups {
-        match members.as_slice() {
-            [first, .., last] if members.len() > 2 && !prefix.is_empty() => {
-                let letter = prefix.chars().last().map(String::from).unwrap_or_default();
-                out.push(format!("{first}..{letter}{}", &last[prefix.len()..]));
-            }
-            _ => out.extend(members.iter().map(|m| (*m).to_owned())),
-        }
-    }
-    braced(&out).unwrap_or_else(|| out.join(", "))
-}
-
-/// Three or more names that differ only in a middle part (one queue per
-/// environment): `capgo-{alpha,prod,staging}-jobs`.
-fn braced(names: &[String]) -> Option<String> {
-    if names.len() < 3 {
-        return None;
-    }
-    let first = names.first()?;
-    let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
-    let pre = names.iter().map(|n| common(first, n)).min()?;
-    let rev = |s: &str| s.chars().rev().collect::<String>();
-    let first_rev = rev(first);
-    let suf = names.iter().map(|n| common(&first_rev, &rev(n))).min()?;
-    // Cut at separators so the braces hold whole words.
-    let prefix: String = first.chars().take(pre).collect();
-    let prefix = &prefix[..prefix.rfind(['-', '_', '.']).map_or(0, |i| i + 1)];
-    let suffix: String = first_rev.chars().take(suf).collect::<String>();
-    let suffix = rev(&suffix);
-    let suffix = &suffix[suffix.find(['-', '_', '.']).unwrap_or(suffix.len())..];
-    if prefix.len() + suffix.len() < 4 {
-        return None;
-    }
-    let middles: Option<Vec<&str>> = names
-        .iter()
-        .map(|n| {
-            n.strip_prefix(prefix)
-                .and_then(|m| m.strip_suffix(suffix))
-                .filter(|m| !m.is_empty())
-        })
-        .collect();
-    Some(format!("{prefix}{{{}}}{suffix}", middles?.join(",")))
-}
-
 fn queue_name(model: &Model, op: &ResourceOp) -> String {
-    compress(&super::queue_names(model, op))
+    crate::render::words::compress(&super::queue_names(model, op))
 }
 
 fn do_class(model: &Model, binding: &str) -> String {
@@ -136,7 +77,7 @@ fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
         .into_iter()
         .map(|(label, details)| {
             if label == "Queue" {
-                format!("Queue {}", compress(&details))
+                format!("Queue {}", crate::render::words::compress(&details))
             } else if ENGINE_LABELS.contains(&label.as_str()) {
                 // `apps, releases` from several queries, each table once.
                 let mut tables: Vec<&str> = Vec::new();
@@ -175,7 +116,7 @@ fn entry_label(model: &Model, entry: &str, at: &Location) -> String {
             if names.is_empty() {
                 "Queue consumer".into()
             } else {
-                format!("Queue {}", compress(&names))
+                format!("Queue {}", crate::render::words::compress(&names))
             }
         }
         "scheduled" => match worker.map(|w| w.crons.join(", ")) {
@@ -244,10 +185,10 @@ fn action(model: &Model, op: &ResourceOp) -> String {
                                 .iter()
                                 .find(|t| t.name.eq_ignore_ascii_case(&q.table))
                         });
-                        let operation = table.map_or_else(
+                        let operation = crate::render::words::operation(&table.map_or_else(
                             || q.operation.clone(),
-                            |t| super::access::operation_for(t, &q.operation, &q.filter_columns),
-                        );
+                            |t| super::access::operation_for(t, &q.operation),
+                        ));
                         format!("{} {}: {operation}", engine_label(model, op), q.table)
                     })
                     .collect::<Vec<_>>()
@@ -351,7 +292,7 @@ pub fn collect(model: &mut Model) {
             let steps = render_steps(mine.iter().map(|op| step(model, op)).collect());
             if !steps.is_empty() {
                 flows.push(Flow {
-                    entry: prefix(format!("Queue {}", compress(&names))),
+                    entry: prefix(format!("Queue {}", crate::render::words::compress(&names))),
                     steps,
                     location: at.clone(),
                 });
@@ -364,38 +305,5 @@ pub fn collect(model: &mut Model) {
         if let Some(rows) = processing.remove(&q.name) {
             q.processing = rows;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn compresses_numbered_queue_names() {
-        let names: Vec<String> = [
-            "upload-queue-p2",
-            "upload-queue-p0",
-            "upload-queue-p3",
-            "upload-queue-p1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        assert_eq!(compress(&names), "upload-queue-p0..p3");
-        let mut with_dlq = names.clone();
-        with_dlq.push("upload-dlq".into());
-        assert_eq!(compress(&with_dlq), "upload-dlq, upload-queue-p0..p3");
-        assert_eq!(compress(&["a".into(), "b".into()]), "a, b");
-        let envs: Vec<String> = ["app-prod-jobs", "app-alpha-jobs", "app-preprod-jobs"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(compress(&envs), "app-{alpha,preprod,prod}-jobs");
-        let unrelated: Vec<String> = ["emails", "thumbs", "webhooks"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(compress(&unrelated), "emails, thumbs, webhooks");
     }
 }

@@ -3,7 +3,7 @@
 //! Workers and environments, from what their configs declare.
 
 use crate::model::{
-    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, KeyPattern,
+    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, Frequency, KeyPattern,
     KvNamespace, Lifecycle, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
 };
 use std::collections::BTreeMap;
@@ -246,37 +246,37 @@ fn access_label(op: OpKind) -> &'static str {
 }
 
 /// How often an entry point runs.
-fn frequency_of(entry: &str) -> &'static str {
+fn frequency_of(entry: &str) -> Frequency {
     if entry == "fetch" || crate::model::is_route(entry) {
-        "High"
+        Frequency::High
     } else {
         match entry {
-            "queue" => "Per message",
-            "scheduled" => "Per cron run",
-            "alarm" => "Per alarm",
-            "webSocketMessage" => "Per WebSocket message",
-            _ => "Unknown",
+            "queue" => Frequency::PerMessage,
+            "scheduled" => Frequency::PerCronRun,
+            "alarm" => Frequency::PerAlarm,
+            "webSocketMessage" => Frequency::PerWebSocketMessage,
+            _ => Frequency::Unknown,
         }
     }
 }
 
 /// Actor and frequency of an operation: the function it is in and the
 /// entry points that reach it.
-fn actor_and_frequency(op: &ResourceOp) -> (String, String) {
+fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<Frequency>) {
     let actor = op.actor.clone().unwrap_or_else(|| "-".into());
     let entries: Vec<&str> = if op.entries.is_empty() {
         vec![actor.as_str()]
     } else {
         op.entries.iter().map(String::as_str).collect()
     };
-    let mut freqs: Vec<&str> = entries.iter().map(|e| frequency_of(e)).collect();
+    let mut freqs: Vec<Frequency> = entries.iter().map(|e| frequency_of(e)).collect();
     freqs.dedup();
     let shown = if op.entries.is_empty() || op.entries.len() == 1 && op.entries[0] == actor {
         actor.clone()
     } else {
         format!("{actor} ({})", op.entries.join(", "))
     };
-    (shown, freqs.join(", "))
+    (shown, freqs)
 }
 
 /// Adds what code does with R2, KV and queue bindings.

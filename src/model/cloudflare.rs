@@ -275,8 +275,8 @@ pub struct ResourceAccess {
     pub operation: String,
     /// The entry point or component that does it.
     pub actor: String,
-    /// The trigger frequency.
-    pub frequency: String,
+    /// How often the entry points reaching it run.
+    pub frequency: Vec<super::Frequency>,
     /// Where.
     pub sources: Vec<Location>,
 }
@@ -612,8 +612,8 @@ pub struct QueueHandler {
 pub struct QueryShape {
     /// The table.
     pub table: String,
-    /// Short verb phrase: `Get by id`, `List by org_id`, `Insert`.
-    pub operation: String,
+    /// What it does: `Get by id`, `List by org_id`, `Insert`.
+    pub operation: super::Operation,
     /// The normalised `WHERE … ORDER BY … LIMIT …` (or `INSERT (cols)`).
     pub query: String,
     /// `SELECT *`.

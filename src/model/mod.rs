@@ -10,11 +10,13 @@
 mod cloudflare;
 mod diagnostic;
 mod finding;
+mod invoker;
 mod schema;
 
 pub use cloudflare::*;
 pub use diagnostic::*;
 pub use finding::*;
+pub use invoker::*;
 pub use schema::*;
 
 use serde::Serialize;

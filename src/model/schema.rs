@@ -310,15 +310,48 @@ pub struct Relationship {
     pub location: Location,
 }
 
+/// What a statement does to its table, before its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryVerb {
+    /// A `SELECT` returning at most one row (by id, a unique key or
+    /// `LIMIT 1`).
+    Get,
+    /// A `SELECT` of many rows.
+    List,
+    /// `SELECT COUNT(…)`.
+    Count,
+    /// `INSERT`.
+    Insert,
+    /// `INSERT … ON CONFLICT` / `INSERT OR …`.
+    Upsert,
+    /// `UPDATE`.
+    Update,
+    /// `DELETE`.
+    Delete,
+}
+
+/// What a statement does: its verb, the columns it compares, the columns
+/// an `UPDATE` sets.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Operation {
+    /// The verb.
+    pub verb: QueryVerb,
+    /// The columns its `WHERE` compares, in order.
+    pub by: Vec<String>,
+    /// The columns an `UPDATE` sets.
+    pub sets: Vec<String>,
+}
+
 /// A query the code runs against a table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AccessPattern {
-    /// Short verb phrase: `List by org`.
-    pub operation: String,
+    /// What it does: `List by org_id`.
+    pub operation: Operation,
     /// Normalised `WHERE … ORDER BY … LIMIT …` with `?` parameters.
     pub query: String,
-    /// The trigger that runs it: `High (GET /v1/updates)`.
-    pub frequency: String,
+    /// What runs it and how often, in the order first seen.
+    pub frequency: Vec<super::Run>,
     /// Every place the pattern was found.
     pub sources: Vec<Location>,
 }

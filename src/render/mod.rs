@@ -152,9 +152,18 @@ mod hand_built {
             without_rowid: false,
             row_estimate: Some("1000s".into()),
             access_patterns: vec![AccessPattern {
-                operation: "List by org".into(),
+                operation: Operation {
+                    verb: QueryVerb::List,
+                    by: vec!["org".into()],
+                    sets: Vec::new(),
+                },
                 query: "WHERE org_id = ?".into(),
-                frequency: "High (GET /v1/apps)".into(),
+                frequency: vec![Run {
+                    frequency: Frequency::High,
+                    invoker: Invoker::Request {
+                        entry: "GET /v1/apps".into(),
+                    },
+                }],
                 sources: vec![loc(3)],
             }],
             location: loc(1),
@@ -182,7 +191,7 @@ mod hand_built {
                 access: vec![ResourceAccess {
                     operation: "Upload".into(),
                     actor: "POST /v1/uploads".into(),
-                    frequency: "Per release".into(),
+                    frequency: vec![Frequency::Configured("Per release".into())],
                     sources: vec![loc(5)],
                 }],
                 location: loc(5),

@@ -250,7 +250,7 @@ pub fn build(model: &Model) -> ReportView {
                     .map(|a| ActorRow {
                         operation: a.operation.clone(),
                         actor: a.actor.clone(),
-                        frequency: a.frequency.clone(),
+                        frequency: words::frequencies(&a.frequency),
                     })
                     .collect(),
                 handed: handed(model, &b.binding),
@@ -405,9 +405,9 @@ fn table_view(t: &Table, db: &Database, show_db: bool, rels: &[&Relationship]) -
             .access_patterns
             .iter()
             .map(|a| AccessRow {
-                operation: a.operation.clone(),
+                operation: words::operation(&a.operation),
                 query: format!("`{}`", a.query),
-                frequency: a.frequency.clone(),
+                frequency: words::runs(&a.frequency),
             })
             .collect(),
         relationships,

@@ -1,9 +1,11 @@
 //! The words for the model's typed facts: every phrase the report and the
 //! annotations print for a fact is chosen here, once.
 
+use std::collections::BTreeMap;
+
 use crate::model::{
-    Effort, Expiry, Finding, FindingSeverity, Fix, Lifecycle, Model, Subject, Topic, ValueKind,
-    ValueType,
+    Effort, Expiry, Finding, FindingSeverity, Fix, Frequency, Invoker, Lifecycle, Model, Operation,
+    QueryVerb, Run, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -84,6 +86,65 @@ pub fn effort(e: Effort) -> &'static str {
     }
 }
 
+/// `upload-queue-p0`, …, `upload-queue-p3` → `upload-queue-p0..p3`: runs
+/// of three or more names that differ only in a trailing number become a
+/// range; other names are listed.
+pub fn compress(names: &[String]) -> String {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    let stem = |n: &str| n.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for n in &names {
+        let s = stem(n);
+        let key = if s < n.len() { &n[..s] } else { n };
+        groups.entry(key).or_default().push(n);
+    }
+    let mut out = Vec::new();
+    for (prefix, members) in groups {
+        match members.as_slice() {
+            [first, .., last] if members.len() > 2 && !prefix.is_empty() => {
+                let letter = prefix.chars().last().map(String::from).unwrap_or_default();
+                out.push(format!("{first}..{letter}{}", &last[prefix.len()..]));
+            }
+            _ => out.extend(members.iter().map(|m| (*m).to_owned())),
+        }
+    }
+    braced(&out).unwrap_or_else(|| out.join(", "))
+}
+
+/// Three or more names that differ only in a middle part (one queue per
+/// environment): `capgo-{alpha,prod,staging}-jobs`.
+fn braced(names: &[String]) -> Option<String> {
+    if names.len() < 3 {
+        return None;
+    }
+    let first = names.first()?;
+    let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let pre = names.iter().map(|n| common(first, n)).min()?;
+    let rev = |s: &str| s.chars().rev().collect::<String>();
+    let first_rev = rev(first);
+    let suf = names.iter().map(|n| common(&first_rev, &rev(n))).min()?;
+    // Cut at separators so the braces hold whole words.
+    let prefix: String = first.chars().take(pre).collect();
+    let prefix = &prefix[..prefix.rfind(['-', '_', '.']).map_or(0, |i| i + 1)];
+    let suffix: String = first_rev.chars().take(suf).collect::<String>();
+    let suffix = rev(&suffix);
+    let suffix = &suffix[suffix.find(['-', '_', '.']).unwrap_or(suffix.len())..];
+    if prefix.len() + suffix.len() < 4 {
+        return None;
+    }
+    let middles: Option<Vec<&str>> = names
+        .iter()
+        .map(|n| {
+            n.strip_prefix(prefix)
+                .and_then(|m| m.strip_suffix(suffix))
+                .filter(|m| !m.is_empty())
+        })
+        .collect();
+    Some(format!("{prefix}{{{}}}{suffix}", middles?.join(",")))
+}
+
 /// Seconds in the largest exact unit: `60s` → `1m`, `300` → `5m`, `7d`.
 pub fn duration(secs: u64) -> String {
     if secs == 0 {
@@ -151,9 +212,153 @@ pub fn lifecycle(l: &Lifecycle) -> String {
     }
 }
 
+/// What a query does: `Get by id`, `List all`, `Update status by id`.
+pub fn operation(o: &Operation) -> String {
+    let by = |verb: &str| {
+        if o.by.is_empty() {
+            format!("{verb} all")
+        } else {
+            format!("{verb} by {}", o.by.join(", "))
+        }
+    };
+    match o.verb {
+        QueryVerb::Get => by("Get"),
+        QueryVerb::List => by("List"),
+        QueryVerb::Count => by("Count"),
+        QueryVerb::Delete => by("Delete"),
+        QueryVerb::Insert => "Insert".into(),
+        QueryVerb::Upsert => "Upsert".into(),
+        QueryVerb::Update => {
+            let mut out = "Update".to_owned();
+            if !o.sets.is_empty() {
+                out.push(' ');
+                out.push_str(&o.sets.join(", "));
+            }
+            if !o.by.is_empty() {
+                out.push_str(" by ");
+                out.push_str(&o.by.join(", "));
+            }
+            out
+        }
+    }
+}
+
+/// A frequency level: `High`, `Daily`, `Per message`.
+pub fn frequency(f: &Frequency) -> &str {
+    match f {
+        Frequency::High => "High",
+        Frequency::PerMessage => "Per message",
+        Frequency::EveryMinute => "Every minute",
+        Frequency::EveryFewMinutes => "Every few minutes",
+        Frequency::Hourly => "Hourly",
+        Frequency::EveryFewHours => "Every few hours",
+        Frequency::Daily => "Daily",
+        Frequency::Weekly => "Weekly",
+        Frequency::Monthly => "Monthly",
+        Frequency::PerCronRun => "Per cron run",
+        Frequency::PerAlarm => "Per alarm",
+        Frequency::PerWebSocketMessage => "Per WebSocket message",
+        Frequency::PerCall => "Per call",
+        Frequency::Unknown => "Unknown",
+        Frequency::Configured(level) => level,
+    }
+}
+
+/// The levels of the entry points reaching an R2 actor: `High, Per message`.
+pub fn frequencies(levels: &[Frequency]) -> String {
+    levels.iter().map(frequency).collect::<Vec<_>>().join(", ")
+}
+
+/// What runs code: `GET /v1/apps`, `upload-queue-p0..p3`, `cron 0 3 * * *`.
+pub fn invoker(t: &Invoker) -> String {
+    match t {
+        Invoker::Request { entry } => entry.clone(),
+        Invoker::Queue { queues } => compress(queues),
+        Invoker::Cron { schedules } => schedules
+            .iter()
+            .map(|s| format!("cron {s}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Invoker::Handler { class } => class.clone(),
+        Invoker::Call { name } => name.clone(),
+        Invoker::Unreached { actor } => actor.clone(),
+    }
+}
+
+/// `High (GET /a, POST /b); Per message (q)`: triggers grouped under
+/// their level, in first-seen order.
+pub fn runs(runs: &[Run]) -> String {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for r in runs {
+        let level = frequency(&r.frequency);
+        let pos = match groups.iter().position(|(l, _)| *l == level) {
+            Some(p) => p,
+            None => {
+                groups.push((level, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        let t = invoker(&r.invoker);
+        if !t.is_empty() && !groups[pos].1.contains(&t) {
+            groups[pos].1.push(t);
+        }
+    }
+    groups
+        .iter()
+        .map(|(level, triggers)| {
+            if triggers.is_empty() {
+                (*level).to_owned()
+            } else {
+                format!("{level} ({})", triggers.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// What runs code, without levels: `GET /a, POST /b`.
+pub fn triggers(runs: &[Run]) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for r in runs {
+        let t = invoker(&r.invoker);
+        if !t.is_empty() && !names.contains(&t) {
+            names.push(t);
+        }
+    }
+    names.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compresses_numbered_queue_names() {
+        let names: Vec<String> = [
+            "upload-queue-p2",
+            "upload-queue-p0",
+            "upload-queue-p3",
+            "upload-queue-p1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(compress(&names), "upload-queue-p0..p3");
+        let mut with_dlq = names.clone();
+        with_dlq.push("upload-dlq".into());
+        assert_eq!(compress(&with_dlq), "upload-dlq, upload-queue-p0..p3");
+        assert_eq!(compress(&["a".into(), "b".into()]), "a, b");
+        let envs: Vec<String> = ["app-prod-jobs", "app-alpha-jobs", "app-preprod-jobs"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(compress(&envs), "app-{alpha,preprod,prod}-jobs");
+        let unrelated: Vec<String> = ["emails", "thumbs", "webhooks"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(compress(&unrelated), "emails, thumbs, webhooks");
+    }
 
     #[test]
     fn durations_read_in_the_largest_exact_unit() {
@@ -163,6 +368,52 @@ mod tests {
         assert_eq!(duration(3_600), "1h");
         assert_eq!(duration(604_800), "7d");
         assert_eq!(duration(0), "0s");
+    }
+
+    #[test]
+    fn frequencies_group_triggers_under_their_level() {
+        let run = |frequency: Frequency, invoker: Invoker| Run { frequency, invoker };
+        let route = |e: &str| Invoker::Request { entry: e.into() };
+        let runs_ = [
+            run(Frequency::High, route("GET /a")),
+            run(
+                Frequency::PerMessage,
+                Invoker::Queue {
+                    queues: vec!["q1".into()],
+                },
+            ),
+            run(Frequency::High, route("POST /b")),
+            run(Frequency::High, route("GET /a")),
+            run(
+                Frequency::PerAlarm,
+                Invoker::Handler {
+                    class: String::new(),
+                },
+            ),
+        ];
+        assert_eq!(
+            runs(&runs_),
+            "High (GET /a, POST /b); Per message (q1); Per alarm"
+        );
+        assert_eq!(triggers(&runs_), "GET /a, q1, POST /b");
+    }
+
+    #[test]
+    fn operations_in_words() {
+        let op = |verb, by: &[&str], sets: &[&str]| Operation {
+            verb,
+            by: by.iter().map(|s| (*s).to_owned()).collect(),
+            sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        assert_eq!(operation(&op(QueryVerb::Get, &["id"], &[])), "Get by id");
+        assert_eq!(operation(&op(QueryVerb::List, &[], &[])), "List all");
+        assert_eq!(
+            operation(&op(QueryVerb::Update, &["id"], &["status", "error"])),
+            "Update status, error by id"
+        );
+        assert_eq!(operation(&op(QueryVerb::Update, &[], &[])), "Update");
+        assert_eq!(operation(&op(QueryVerb::Delete, &[], &[])), "Delete all");
+        assert_eq!(operation(&op(QueryVerb::Upsert, &["x"], &["y"])), "Upsert");
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 use crate::analysis::estimates::is_log;
 use crate::model::{
-    AccessPattern, Engine, Finding, FindingSeverity, Model, RuleId, Subject, Table, Topic,
+    AccessPattern, Engine, Finding, FindingSeverity, Invoker, Model, QueryVerb, RuleId, Subject,
+    Table, Topic,
 };
+use crate::render::words;
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "An append-only log on D1 that nothing deletes from.";
@@ -53,17 +55,11 @@ fn prunes(a: &AccessPattern, time: Option<&str>) -> bool {
     });
     a.query.contains('<')
         || a.query.contains('>')
-        || a.operation == "Delete all"
+        || (a.operation.verb == QueryVerb::Delete && a.operation.by.is_empty())
         || names_time
-        || a.frequency.contains("cron")
-}
-
-/// The trigger a frequency names: `DELETE /x/:id` of `High (DELETE /x/:id)`.
-fn trigger(frequency: &str) -> &str {
-    frequency
-        .split_once(" (")
-        .and_then(|(_, t)| t.strip_suffix(')'))
-        .unwrap_or(frequency)
+        || a.frequency
+            .iter()
+            .any(|r| matches!(r.invoker, Invoker::Cron { .. }))
 }
 
 /// One finding per such table: a warning without a delete, a Keep with one.
@@ -78,10 +74,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let (deletes, one_rows): (Vec<&AccessPattern>, Vec<&AccessPattern>) = t
                 .access_patterns
                 .iter()
-                .filter(|a| a.operation.starts_with("Delete"))
+                .filter(|a| a.operation.verb == QueryVerb::Delete)
                 .partition(|a| prunes(a, time));
-            let deletes: Vec<&str> = deletes.iter().map(|a| a.frequency.as_str()).collect();
-            if let Some(how) = deletes.first() {
+            if let Some(how) = deletes.first().map(|a| words::runs(&a.frequency)) {
                 let advice = "✅ Keep";
                 out.push(
                     Finding::new(
@@ -103,27 +98,30 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let advice = format!(
                 "⚠️ Add retention before it meets the 10 GB limit: a cron trigger running {cut}"
             );
-            out.push(Finding::new(
-RuleId::AppendOnlyTableWithoutRetention,
-FindingSeverity::Warning,
-Topic::Retention,
-Subject::table(&t.name),
-match one_rows.first() {
-                    Some(a) => format!(
-                        "`{}` only grows: its `DELETE` removes rows one at a time (`{}` on {}), nothing prunes old ones ({})",
-                        t.name,
-                        a.query,
-                        trigger(&a.frequency),
-                        t.location
-                    ),
-                    None => format!(
-                        "`{}` only grows: no query deletes from it ({})",
-                        t.name, t.location
-                    ),
-                },
-)
-.advice(advice)
-.at(vec![t.location.clone()]));
+            let message = match one_rows.first() {
+                Some(a) => format!(
+                    "`{}` only grows: its `DELETE` removes rows one at a time (`{}` on {}), nothing prunes old ones ({})",
+                    t.name,
+                    a.query,
+                    words::triggers(&a.frequency),
+                    t.location
+                ),
+                None => format!(
+                    "`{}` only grows: no query deletes from it ({})",
+                    t.name, t.location
+                ),
+            };
+            out.push(
+                Finding::new(
+                    RuleId::AppendOnlyTableWithoutRetention,
+                    FindingSeverity::Warning,
+                    Topic::Retention,
+                    Subject::table(&t.name),
+                    message,
+                )
+                .advice(advice)
+                .at(vec![t.location.clone()]),
+            );
         }
     }
 }
@@ -131,12 +129,26 @@ match one_rows.first() {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Frequency, Operation, Run};
 
-    fn delete(operation: &str, query: &str, frequency: &str) -> AccessPattern {
+    fn route(entry: &str) -> Run {
+        Run {
+            frequency: Frequency::High,
+            invoker: Invoker::Request {
+                entry: entry.into(),
+            },
+        }
+    }
+
+    fn delete(by: &[&str], query: &str, run: Run) -> AccessPattern {
         AccessPattern {
-            operation: operation.into(),
+            operation: Operation {
+                verb: QueryVerb::Delete,
+                by: by.iter().map(|c| (*c).to_owned()).collect(),
+                sets: Vec::new(),
+            },
             query: query.into(),
-            frequency: frequency.into(),
+            frequency: vec![run],
             sources: Vec::new(),
         }
     }
@@ -144,19 +156,23 @@ mod tests {
     #[test]
     fn a_range_a_sweep_the_time_column_or_a_cron_prunes() {
         let t = Some("created_at");
+        let cron = Run {
+            frequency: Frequency::Daily,
+            invoker: Invoker::Cron {
+                schedules: vec!["0 3 * * *".into()],
+            },
+        };
+        let unreached = Run {
+            frequency: Frequency::Unknown,
+            invoker: Invoker::Unreached {
+                actor: "sweep".into(),
+            },
+        };
         for a in [
-            delete(
-                "Delete by created_at",
-                "WHERE created_at < ?",
-                "High (POST /x)",
-            ),
-            delete("Delete all", "(all rows)", "High (POST /reset)"),
-            delete("Delete by ts", "WHERE day = ?", "Daily (cron 0 3 * * *)"),
-            delete(
-                "Delete by created_at",
-                "WHERE created_at = ?",
-                "Unknown (sweep)",
-            ),
+            delete(&["created_at"], "WHERE created_at < ?", route("POST /x")),
+            delete(&[], "(all rows)", route("POST /reset")),
+            delete(&["day"], "WHERE day = ?", cron),
+            delete(&["created_at"], "WHERE created_at = ?", unreached),
         ] {
             assert!(prunes(&a, t), "{a:?}");
         }
@@ -164,19 +180,19 @@ mod tests {
 
     #[test]
     fn deleting_one_row_by_id_on_request_is_not_retention() {
-        let a = delete(
-            "Delete by id",
-            "WHERE id = ?",
-            "High (DELETE /api/reviews/:id)",
-        );
+        let a = delete(&["id"], "WHERE id = ?", route("DELETE /api/reviews/:id"));
         assert!(!prunes(&a, Some("created_at")));
         assert!(!prunes(&a, None));
         // The time column as a word, not inside another name.
-        let a = delete(
-            "Delete by posts_id",
-            "WHERE posts_id = ?",
-            "High (DELETE /p/:id)",
-        );
+        let a = delete(&["posts_id"], "WHERE posts_id = ?", route("DELETE /p/:id"));
         assert!(!prunes(&a, Some("ts")));
+    }
+
+    /// A route whose path says `cron` is still a request, not a schedule
+    /// (the frequency's words were once searched for `cron`).
+    #[test]
+    fn a_route_named_cron_is_not_a_cron_trigger() {
+        let a = delete(&["id"], "WHERE id = ?", route("DELETE /cron/:id"));
+        assert!(!prunes(&a, Some("created_at")));
     }
 }

@@ -2,7 +2,7 @@
 //! a short verb phrase, and the normalised `WHERE … ORDER BY … LIMIT …`
 //! with parameters as `?` (`?1`, `$1`, `:name` and `@name` all print `?`).
 
-use crate::model::QueryShape;
+use crate::model::{Operation, QueryShape, QueryVerb};
 use sqlparser::ast::{
     Expr, FromTable, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor, TableObject,
     TableWithJoins, Value, visit_expressions_mut,
@@ -221,14 +221,17 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     let words: Vec<&str> = t.split_whitespace().collect();
                     words.windows(2).any(|w| w == ["LIMIT", "1"])
                 };
-                let operation = match (cols.is_empty(), counting) {
-                    (true, true) => "Count all".to_owned(),
-                    (true, false) => "List all".to_owned(),
-                    (false, true) => format!("Count by {}", cols.join(", ")),
-                    (false, false) if single || cols.iter().any(|c| c == "id") => {
-                        format!("Get by {}", cols.join(", "))
-                    }
-                    (false, false) => format!("List by {}", cols.join(", ")),
+                let verb = if counting {
+                    QueryVerb::Count
+                } else if !cols.is_empty() && (single || cols.iter().any(|c| c == "id")) {
+                    QueryVerb::Get
+                } else {
+                    QueryVerb::List
+                };
+                let operation = Operation {
+                    verb,
+                    by: cols.clone(),
+                    sets: Vec::new(),
                 };
                 let filter = sel
                     .selection
@@ -284,10 +287,14 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 let upsert = ins.on.is_some() || ins.or.is_some();
                 out.push(QueryShape {
                     table: name(t),
-                    operation: if upsert {
-                        "Upsert".into()
-                    } else {
-                        "Insert".into()
+                    operation: Operation {
+                        verb: if upsert {
+                            QueryVerb::Upsert
+                        } else {
+                            QueryVerb::Insert
+                        },
+                        by: Vec::new(),
+                        sets: Vec::new(),
                     },
                     query: if cols.is_empty() {
                         "INSERT (all columns)".into()
@@ -313,18 +320,13 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     .filter(|c| c != ANY_COLUMNS)
                     .collect();
                 let (cols, query) = filter_of(up.selection.as_ref());
-                let by = if cols.is_empty() {
-                    String::new()
-                } else {
-                    format!(" by {}", cols.join(", "))
-                };
                 out.push(QueryShape {
                     tables: vec![table.clone()],
                     table,
-                    operation: if set.is_empty() {
-                        format!("Update{by}")
-                    } else {
-                        format!("Update {}{by}", set.join(", "))
+                    operation: Operation {
+                        verb: QueryVerb::Update,
+                        by: cols.clone(),
+                        sets: set.clone(),
                     },
                     query,
                     select_star: false,
@@ -347,10 +349,10 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     table,
                     written_columns: Vec::new(),
                     joins: Vec::new(),
-                    operation: if cols.is_empty() {
-                        "Delete all".into()
-                    } else {
-                        format!("Delete by {}", cols.join(", "))
+                    operation: Operation {
+                        verb: QueryVerb::Delete,
+                        by: cols.clone(),
+                        sets: Vec::new(),
                     },
                     query,
                     select_star: false,
@@ -370,7 +372,11 @@ mod tests {
 
     fn one(sql: &str) -> (String, String, String) {
         let s = shapes(sql).into_iter().next().expect("a shape");
-        (s.table, s.operation, s.query)
+        (
+            s.table,
+            crate::render::words::operation(&s.operation),
+            s.query,
+        )
     }
 
     #[test]
