@@ -69,10 +69,15 @@ enum Command {
         format: Format,
     },
     /// Print the typed model as JSON on stdout.
-    #[command(after_help = "Examples:\n  dmqa model | jq '.databases[].tables[].name'")]
+    #[command(
+        after_help = "Examples:\n  dmqa model | jq '.databases[].tables[].name'\n  dmqa model --schema          the JSON Schema of that output"
+    )]
     Model {
         #[command(flatten)]
         common: Common,
+        /// Print the JSON Schema of the model instead, without scanning.
+        #[arg(long)]
+        schema: bool,
     },
     /// List the recommendation rules: id, severity, summary.
     #[command(after_help = "Examples:\n  dmqa rules\n  dmqa explain unindexed-query")]
@@ -286,7 +291,12 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             print_stdout(&dmqa::render::rules::explain(id))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Model { common } => {
+        Command::Model { schema: true, .. } => {
+            let schema = schemars::schema_for!(dmqa::model::Model);
+            print_stdout(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Model { common, .. } => {
             let scanned = scan(cli, common, None)?;
             let json = serde_json::to_string_pretty(&scanned.model)?;
             let mut stdout = std::io::stdout().lock();

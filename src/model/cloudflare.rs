@@ -2,11 +2,12 @@
 //! namespaces, queues, Durable Objects and data flows.
 
 use super::Location;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The kind of a Worker binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub enum BindingKind {
     /// `d1_databases`.
     D1,
@@ -33,7 +34,7 @@ pub enum BindingKind {
 }
 
 /// One binding of a Worker.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Binding {
     /// Its kind.
     pub kind: BindingKind,
@@ -50,7 +51,7 @@ pub struct Binding {
 
 /// One Worker, or one `[env.NAME]` of it: bindings are not inherited by an
 /// environment, so each is a complete set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Worker {
     /// `name` from the config (or the config's folder when absent).
     pub name: String,
@@ -105,7 +106,7 @@ impl Worker {
 }
 
 /// A `queues.consumers` entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct QueueConsumer {
     /// The queue it consumes.
     pub queue: String,
@@ -126,7 +127,7 @@ pub struct QueueConsumer {
 }
 
 /// One `[[migrations]]` entry for Durable Objects.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DoMigration {
     /// `tag`.
     pub tag: String,
@@ -143,7 +144,7 @@ pub struct DoMigration {
 }
 
 /// One entry of the declarative `exports` map.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DoExport {
     /// Class name (the key).
     pub class_name: String,
@@ -156,7 +157,7 @@ pub struct DoExport {
 }
 
 /// A reference from a resource to the Worker binding that reaches it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct BindingRef {
     /// Worker name.
     pub worker: String,
@@ -167,7 +168,7 @@ pub struct BindingRef {
 }
 
 /// An R2 bucket, by binding name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Bucket {
     /// Binding name (`BUNDLES`).
     pub binding: String,
@@ -184,7 +185,7 @@ pub struct Bucket {
 }
 
 /// A key (R2 object key or KV key) pattern with `{placeholder}`s.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct KeyPattern {
     /// `{appId}/{releaseId}/bundle.js`.
     pub pattern: String,
@@ -207,7 +208,7 @@ pub struct KeyPattern {
 
 /// How long a KV key lives once written, or how long a read caches it.
 /// Sorted by duration: fixed TTLs first, shortest first.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Expiry {
     /// `expirationTtl` / `cacheTtl` / `expiration_ttl(…)`: seconds.
@@ -227,7 +228,7 @@ pub enum Expiry {
 }
 
 /// What a KV value holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueKind {
     /// `JSON.stringify(…)`, `get(k, "json")`.
@@ -243,7 +244,7 @@ pub enum ValueKind {
 }
 
 /// The type of a KV value, and whether it is written with metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct ValueType {
     /// What it holds, when the code says.
     pub kind: Option<ValueKind>,
@@ -252,7 +253,7 @@ pub struct ValueType {
 }
 
 /// How long the objects of an R2 key pattern live.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Lifecycle {
     /// Only read here: whoever writes it is elsewhere.
@@ -269,7 +270,7 @@ pub enum Lifecycle {
 }
 
 /// An operation on a resource by an actor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ResourceAccess {
     /// `Upload`, `Download`, `Delete`, `List`.
     pub operation: String,
@@ -282,7 +283,7 @@ pub struct ResourceAccess {
 }
 
 /// A KV namespace, by binding name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct KvNamespace {
     /// Binding name.
     pub binding: String,
@@ -297,7 +298,7 @@ pub struct KvNamespace {
 }
 
 /// A queue, by queue name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Queue {
     /// Queue name (`upload-queue-p0`).
     pub name: String,
@@ -316,7 +317,7 @@ pub struct Queue {
 }
 
 /// A consumer of a queue with the Worker that runs it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ConsumerRef {
     /// Worker name.
     pub worker: String,
@@ -327,7 +328,7 @@ pub struct ConsumerRef {
 }
 
 /// One step of a queue consumer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ProcessingStep {
     /// What it does.
     pub action: String,
@@ -338,7 +339,7 @@ pub struct ProcessingStep {
 }
 
 /// How a Durable Object class stores its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum DoStorage {
     /// `new_sqlite_classes` or `exports` with `storage: "sqlite"`.
     Sqlite,
@@ -349,7 +350,7 @@ pub enum DoStorage {
 }
 
 /// A Durable Object class.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DurableObject {
     /// Class name.
     pub class_name: String,
@@ -372,7 +373,7 @@ pub struct DurableObject {
 }
 
 /// A Durable Object method.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DoMethod {
     /// Method name.
     pub name: String,
@@ -385,7 +386,7 @@ pub struct DoMethod {
 }
 
 /// One data flow: an entry point and the resources it touches, in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Flow {
     /// `POST /v1/uploads`, `queue upload-queue-p0`, `cron 0 3 * * *`.
     pub entry: String,
@@ -396,7 +397,7 @@ pub struct Flow {
 }
 
 /// What an operation on a binding does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub enum OpKind {
     /// R2 `get`, KV `get`.
     Read,
@@ -475,7 +476,7 @@ impl ResourceOp {
 }
 
 /// A binding name read from a Worker `env`, whatever is done with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BindingRead {
     /// The name (`BUNDLES`).
     pub name: String,
@@ -485,7 +486,7 @@ pub struct BindingRead {
 
 /// A binding handed to a package's function or class, which then chooses
 /// its keys: `new WorkersKVStore({ namespace: env.CACHE })`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Handoff {
     /// The binding name (`CACHE`).
     pub binding: String,
@@ -496,7 +497,7 @@ pub struct Handoff {
 }
 
 /// One call on a binding found in code: `env.BUNDLES.put(key, body)`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ResourceOp {
     /// The binding's kind.
     pub kind: BindingKind,
@@ -553,7 +554,7 @@ pub struct ResourceOp {
 
 /// A binding reached by a name computed at run time
 /// (`` env[`WADDLE_DB_${id}`] ``).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DynamicBinding {
     /// The name pattern (`WADDLE_DB_{id}`).
     pub pattern: String,
@@ -563,7 +564,7 @@ pub struct DynamicBinding {
 
 /// A message type declared in code: `Queue<UploadJob>` on a producer
 /// binding, or `MessageBatch<UploadJob>` in a consumer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct MessageType {
     /// The producer binding (`UPLOAD_QUEUE_P0`) for `Queue<T>`.
     pub binding: Option<String>,
@@ -576,7 +577,7 @@ pub struct MessageType {
 }
 
 /// A Durable Object class as its code declares it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CodeDurableObject {
     /// Class name.
     pub class_name: String,
@@ -597,7 +598,7 @@ pub struct CodeDurableObject {
 }
 
 /// How a `queue()` consumer handles a failing message, as its code says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct QueueHandler {
     /// Calls `message.retry()` / `batch.retryAll()`.
     pub retries: bool,
@@ -608,7 +609,7 @@ pub struct QueueHandler {
 }
 
 /// What one SQL statement does to one table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct QueryShape {
     /// The table.
     pub table: String,

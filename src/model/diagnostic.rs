@@ -1,11 +1,12 @@
 //! Source locations, diagnostics and findings: the facts about the facts.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::fmt;
 
 /// A place in the checkout: repo-relative path with `/` separators and a
 /// 1-based line and column (column 1 when only the line is known).
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Location {
     /// Path relative to the scanned root, always with `/`.
     pub path: String,
@@ -42,7 +43,7 @@ impl fmt::Display for Location {
 }
 
 /// How bad a diagnostic is. Only warnings are printed by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Something could not be read; the report may be missing facts.
@@ -52,7 +53,7 @@ pub enum Severity {
 }
 
 /// A problem met while reading the checkout. The scan always goes on.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Diagnostic {
     /// Where the problem is.
     pub location: Location,

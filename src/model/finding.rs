@@ -2,6 +2,7 @@
 //! and the change it asks for. Their wording is `render`'s.
 
 use super::Location;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Every rule dmqa has, one line each: its [`RuleId`] variant, the module
@@ -36,7 +37,7 @@ pub(crate) use for_each_rule;
 macro_rules! rule_ids {
     ($(($variant:ident, $module:ident, $id:literal)),* $(,)?) => {
         /// Every rule, by stable id (see `for_each_rule`).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
         #[serde(rename_all = "kebab-case")]
         pub enum RuleId {
             $(
@@ -66,7 +67,7 @@ macro_rules! rule_ids {
 for_each_rule!(rule_ids);
 
 /// How urgent a finding is; findings are sorted by this first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FindingSeverity {
     /// Will break a deploy or lose data.
@@ -78,7 +79,7 @@ pub enum FindingSeverity {
 }
 
 /// The part of the data model a finding is about (the head of its Area).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Topic {
     /// Worker bindings.
@@ -108,7 +109,7 @@ pub enum Topic {
 }
 
 /// What a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
     /// Nothing narrower than its topic (a `✅ Keep` summary row).
@@ -168,7 +169,7 @@ impl Subject {
 }
 
 /// A change a finding asks for, precise enough to apply or compare.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fix {
     /// `CREATE INDEX idx_<table>_<columns> ON table(columns);`
@@ -227,7 +228,7 @@ impl Fix {
 }
 
 /// How much work a fix is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Effort {
     /// Nothing to do (a `✅ Keep` row).
@@ -241,7 +242,7 @@ pub enum Effort {
 }
 
 /// One row of the Recommendations table.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub struct Finding {
     /// The rule that found it.
     pub rule: RuleId,
@@ -267,7 +268,7 @@ pub struct Finding {
 }
 
 /// A query that request or message entry points run.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 pub struct HotQuery {
     /// The normalised `WHERE … ORDER BY … LIMIT`.
     pub query: String,

@@ -1,10 +1,11 @@
 //! What runs a piece of code, and how often: the facts behind the
 //! Frequency cells of access patterns and R2 actors.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// How often an entry point runs.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
     /// An HTTP route or a `fetch` handler: every request.
@@ -40,7 +41,7 @@ pub enum Frequency {
 }
 
 /// What runs a piece of code.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Invoker {
     /// An HTTP route (`GET /v1/apps`) or a plain `fetch` handler.
@@ -98,7 +99,7 @@ impl Invoker {
 }
 
 /// One way code runs: what triggers it and how often.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Run {
     /// How often.
     pub frequency: Frequency,

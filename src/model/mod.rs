@@ -19,10 +19,11 @@ pub use finding::*;
 pub use invoker::*;
 pub use schema::*;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// What `dmqa.toml` says the code cannot: applied by analysis.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, JsonSchema)]
 pub struct Overrides {
     /// Table name → purpose and row estimate (in every database).
     pub tables: std::collections::BTreeMap<String, TableOverride>,
@@ -38,7 +39,7 @@ pub struct Overrides {
 }
 
 /// `[[relationships]]` of `dmqa.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ConfiguredRelationship {
     /// The referencing table and column.
     pub from: (String, String),
@@ -49,7 +50,7 @@ pub struct ConfiguredRelationship {
 }
 
 /// A table's purpose and row estimate from `dmqa.toml`.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct TableOverride {
     /// One sentence.
     pub purpose: Option<String>,
@@ -58,7 +59,7 @@ pub struct TableOverride {
 }
 
 /// Everything dmqa knows about one checkout.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, JsonSchema)]
 pub struct Model {
     /// `dmqa.toml` overrides.
     pub overrides: Overrides,
@@ -118,7 +119,7 @@ pub struct Model {
 }
 
 /// Counters printed in the one-line summary on stderr.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, JsonSchema)]
 pub struct Stats {
     /// Files the walker looked at and classified as a source.
     pub files_read: usize,

@@ -2,10 +2,11 @@
 //! relationships and access patterns.
 
 use super::Location;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// The database engine a schema runs on. The order is the report's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub enum Engine {
     /// Cloudflare D1 (SQLite semantics).
     D1,
@@ -35,7 +36,7 @@ impl Engine {
 }
 
 /// A Worker binding that points at a database.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 pub struct DatabaseBinding {
     /// The wrangler config that declares it.
     pub worker: String,
@@ -48,7 +49,7 @@ pub struct DatabaseBinding {
 }
 
 /// One database: a set of tables with one schema history.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Database {
     /// Stable identity: the repo-relative folder its schema comes from.
     pub id: String,
@@ -100,7 +101,7 @@ impl Database {
 
 /// A DDL statement the database engine would reject, with what dmqa still
 /// read from it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct RejectedStatement {
     /// Where the statement starts.
     pub location: Location,
@@ -117,7 +118,7 @@ pub struct RejectedStatement {
 }
 
 /// Whether a table is an ordinary table or a virtual one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum TableKind {
     /// An ordinary table.
     Base,
@@ -129,7 +130,7 @@ pub enum TableKind {
 }
 
 /// A table with its columns, keys and indexes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Table {
     /// Table name as declared.
     pub name: String,
@@ -178,7 +179,7 @@ impl Table {
 }
 
 /// A column.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Column {
     /// Column name.
     pub name: String,
@@ -203,7 +204,7 @@ pub struct Column {
 }
 
 /// One column (or expression) of an index, with its sort order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct IndexColumn {
     /// Column name, or the expression text for an expression index.
     pub name: String,
@@ -212,7 +213,7 @@ pub struct IndexColumn {
 }
 
 /// Where an index comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum IndexOrigin {
     /// `CREATE INDEX`.
     Explicit,
@@ -225,7 +226,7 @@ pub enum IndexOrigin {
 }
 
 /// An index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Index {
     /// Index name (SQLite's `sqlite_autoindex_*` for implicit ones).
     pub name: String,
@@ -242,7 +243,7 @@ pub struct Index {
 }
 
 /// A declared foreign key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ForeignKey {
     /// Referencing columns.
     pub columns: Vec<String>,
@@ -259,7 +260,7 @@ pub struct ForeignKey {
 }
 
 /// A view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct View {
     /// View name.
     pub name: String,
@@ -268,7 +269,7 @@ pub struct View {
 }
 
 /// A trigger.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Trigger {
     /// Trigger name.
     pub name: String,
@@ -279,7 +280,7 @@ pub struct Trigger {
 }
 
 /// How a relationship is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub enum RelationKind {
     /// A declared FOREIGN KEY / REFERENCES.
     Declared,
@@ -292,7 +293,7 @@ pub enum RelationKind {
 }
 
 /// A directed relationship: `from_table.from_columns → to_table.to_columns`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Relationship {
     /// Database id both tables live in.
     pub database: String,
@@ -311,7 +312,7 @@ pub struct Relationship {
 }
 
 /// What a statement does to its table, before its columns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QueryVerb {
     /// A `SELECT` returning at most one row (by id, a unique key or
@@ -333,7 +334,7 @@ pub enum QueryVerb {
 
 /// What a statement does: its verb, the columns it compares, the columns
 /// an `UPDATE` sets.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Operation {
     /// The verb.
     pub verb: QueryVerb,
@@ -344,7 +345,7 @@ pub struct Operation {
 }
 
 /// A query the code runs against a table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct AccessPattern {
     /// What it does: `List by org_id`.
     pub operation: Operation,
@@ -357,7 +358,7 @@ pub struct AccessPattern {
 }
 
 /// Which database an ORM table is meant for, as far as the code says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub enum OrmTarget {
     /// `drizzle(env.DB, …)`: the D1 binding `binding` of the Worker whose
     /// code (`client`, the file making the call) it is.
@@ -375,7 +376,7 @@ pub enum OrmTarget {
 
 /// A table declared by an ORM schema (Drizzle), before it is matched with
 /// a database.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OrmTable {
     /// Dialect of the core module it was built with (`Sqlite`, `Postgres`,
     /// `MySql`).
@@ -387,7 +388,7 @@ pub struct OrmTable {
 }
 
 /// A `drizzle.config.*` file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DrizzleConfig {
     /// `dialect` (`sqlite`, `postgresql`, `mysql`, `turso`, …).
     pub dialect: Option<String>,

@@ -256,6 +256,45 @@ fn model_prints_json_with_locations() {
     assert_eq!(apps["location"]["line"], 10);
 }
 
+/// `dmqa model --schema` is the committed `docs/model.schema.json`, and the
+/// model of every fixture conforms to it.
+#[test]
+fn model_schema_is_committed_and_every_fixture_model_conforms() {
+    let out = dmqa(&["model", "--schema"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/model.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        text == committed,
+        "docs/model.schema.json is stale: run `cargo run -q -- model --schema > docs/model.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")).unwrap()
+    {
+        let dir = entry.unwrap().path();
+        let out = dmqa(&["model", dir.to_str().unwrap(), "-q"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&model)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", dir.display());
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} fixtures");
+    // The schema is not vacuous: a finding with an unknown rule is refused.
+    let mut model: serde_json::Value =
+        serde_json::from_slice(&dmqa(&["model", &fixture("codepush_d1"), "-q"]).stdout).unwrap();
+    model["findings"] = serde_json::json!([{ "rule": "no-such-rule" }]);
+    assert!(!validator.is_valid(&model));
+}
+
 #[test]
 fn help_shows_an_example_per_subcommand() {
     for sub in ["scan", "check", "model", "rules", "explain"] {
