@@ -278,7 +278,7 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
         Command::Rules => {
-            print_stdout(&dmqa::render::rules::list())?;
+            print_stdout(&dmqa::render::docs::list())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { rule } => {
@@ -288,7 +288,7 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
                     dmqa::analysis::rules::ids().join(", ")
                 );
             };
-            print_stdout(&dmqa::render::rules::explain(id))?;
+            print_stdout(&dmqa::render::docs::explain(id))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Model { schema: true, .. } => {
@@ -416,7 +416,7 @@ fn github_annotations(
             file(&d.location.path),
             d.location.line,
             d.location.column,
-            gh_escape(&d.code, true),
+            gh_escape(d.code.as_str(), true),
             gh_escape(&d.message, false)
         ));
     }

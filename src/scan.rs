@@ -172,7 +172,7 @@ impl Scan {
 }
 
 /// A file's text, or the diagnostic code and message saying why not.
-pub type ReadResult = Result<String, (&'static str, String)>;
+pub type ReadResult = Result<String, (crate::model::Code, String)>;
 
 /// Reads a file as UTF-8 text, refusing huge, binary or non-UTF-8 files.
 /// `buf` is the walker thread's reusable buffer: a source file is read
@@ -180,7 +180,7 @@ pub type ReadResult = Result<String, (&'static str, String)>;
 /// at its exact size.
 pub fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
     use std::io::Read;
-    let io = |e: std::io::Error| ("io-error", format!("cannot read: {e}"));
+    let io = |e: std::io::Error| (crate::model::Code::IoError, format!("cannot read: {e}"));
     let file = std::fs::File::open(path).map_err(io)?;
     buf.clear();
     // `take` bounds a huge file (or one that grows while it is read).
@@ -190,7 +190,7 @@ pub fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
         *buf = Vec::new();
         let size = std::fs::metadata(path).map_or(read as u64, |m| m.len());
         return Err((
-            "file-too-large",
+            crate::model::Code::FileTooLarge,
             format!(
                 "skipped: {size} bytes is over the {MAX_FILE_BYTES} byte limit for a source file"
             ),
@@ -198,14 +198,14 @@ pub fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
     }
     if buf[..buf.len().min(8192)].contains(&0) {
         return Err((
-            "binary-file",
+            crate::model::Code::BinaryFile,
             "skipped: the file contains NUL bytes, so it is not text".to_owned(),
         ));
     }
     match std::str::from_utf8(buf) {
         Ok(text) => Ok(text.to_owned()),
         Err(e) => Err((
-            "invalid-utf8",
+            crate::model::Code::InvalidUtf8,
             format!(
                 "skipped: not valid UTF-8 (first bad byte at offset {})",
                 e.valid_up_to()
@@ -241,11 +241,14 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Diagnostic {
         .unwrap_or_default();
     let (code, msg) = if is_loop(err) {
         (
-            "symlink-loop",
+            crate::model::Code::SymlinkLoop,
             "skipped: symbolic link loop (the link points at one of its own parents)".to_owned(),
         )
     } else {
-        ("io-error", format!("cannot read: {}", strip_path(err)))
+        (
+            crate::model::Code::IoError,
+            format!("cannot read: {}", strip_path(err)),
+        )
     };
     Diagnostic::warning(Location::line(&path, 1), code, msg)
 }

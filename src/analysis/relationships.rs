@@ -39,7 +39,7 @@ pub fn infer(model: &mut Model) {
         else {
             model.diagnostics.push(crate::model::Diagnostic::warning(
                 c.location.clone(),
-                "config-unknown-table",
+                crate::model::Code::ConfigUnknownTable,
                 format!("no database has both `{ft}` and `{tt}`: relationship {ft}.{fc} → {tt}.{tc} left out"),
             ));
             continue;

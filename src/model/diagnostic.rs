@@ -52,6 +52,66 @@ pub enum Severity {
     Info,
 }
 
+macro_rules! codes {
+    ($(($variant:ident, $id:literal, $meaning:literal)),* $(,)?) => {
+        /// Every diagnostic code, with what it means.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Code {
+            $(
+                #[doc = $meaning]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            /// The stable kebab-case id printed in `warning[id]`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $id,)*
+                }
+            }
+
+            /// What it means and what dmqa did, for the README.
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+// One line per code, sorted by id (diagnostics sort by code among other
+// things): adding one is a line here; the README's table is generated
+// from these (`render::docs::diagnostics_table`).
+codes! {
+    (BinaryFile, "binary-file", "a file with a NUL byte in its first 8 KiB; skipped"),
+    (ConfigInvalidValue, "config-invalid-value", "a wrangler setting dmqa reads has a value it cannot use (such as a `migrations_pattern` that is not a glob); the default is used"),
+    (ConfigParseError, "config-parse-error", "a wrangler config is not valid TOML / JSONC; its Worker is left out"),
+    (ConfigUnknownTable, "config-unknown-table", "a `dmqa.toml` relationship names tables no single database has; it is left out"),
+    (DrizzleUnreadColumn, "drizzle-unread-column", "a Drizzle table whose columns argument (warning) or one of whose columns (info) is not something dmqa can read; listed without it"),
+    (FileTooLarge, "file-too-large", "a file over 8 MiB; skipped"),
+    (InvalidUtf8, "invalid-utf8", "a file that is not UTF-8; skipped"),
+    (IoError, "io-error", "a file or folder that cannot be read; skipped"),
+    (NotASchema, "not-a-schema", "a folder of `.sql` files creates and alters nothing: read as queries, not as a database (info)"),
+    (RustMacroUnread, "rust-macro-unread", "a diesel `table!` body, or a `macro_rules!` building routes or reaching bindings, that dmqa cannot read; what it declares is left out"),
+    (RustSyntaxError, "rust-syntax-error", "a Rust file that does not parse; skipped"),
+    (RustTooDeep, "rust-too-deep", "a Rust file nested deeper than 256 brackets or with a statement over 32 KiB; skipped before syn recurses through it"),
+    (SandboxDenied, "sandbox-denied", "a statement could touch files or settings (`ATTACH`, `VACUUM INTO`, most pragmas); not run"),
+    (SqlInterrupted, "sql-interrupted", "a statement ran past the step budget"),
+    (SqlParseError, "sql-parse-error", "a Postgres / MySQL statement sqlparser cannot read; skipped"),
+    (SqliteCatalog, "sqlite-catalog", "the schema could not be read back from SQLite after the migrations ran"),
+    (SqliteRejected, "sqlite-rejected", "SQLite (so D1) rejects a migration statement"),
+    (SqliteUnavailable, "sqlite-unavailable", "the in-memory SQLite could not be opened; the database is left empty"),
+    (SymlinkLoop, "symlink-loop", "a symbolic link pointing at one of its own parents; skipped"),
+    (TsSyntaxError, "ts-syntax-error", "part of a TypeScript file does not parse (forms the grammar lags on but dmqa reads anyway, such as `` sql<T[]>`…` `` and `export type *`, are not reported)"),
+    (TsTooLarge, "ts-too-large", "a TypeScript module over 2 MiB (a generated bundle or data table) was not parsed; tree-sitter and the index would spend seconds on it"),
+}
+
 /// A problem met while reading the checkout. The scan always goes on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 pub struct Diagnostic {
@@ -60,28 +120,28 @@ pub struct Diagnostic {
     /// Warning or info.
     pub severity: Severity,
     /// A stable kebab-case code such as `sql-parse-error`.
-    pub code: String,
+    pub code: Code,
     /// What was found and what to change.
     pub message: String,
 }
 
 impl Diagnostic {
     /// A warning at `location`.
-    pub fn warning(location: Location, code: &str, message: impl Into<String>) -> Self {
+    pub fn warning(location: Location, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             location,
             severity: Severity::Warning,
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }
 
     /// An informational note at `location` (printed with `-v`).
-    pub fn info(location: Location, code: &str, message: impl Into<String>) -> Self {
+    pub fn info(location: Location, code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             location,
             severity: Severity::Info,
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }
@@ -100,7 +160,7 @@ impl fmt::Display for Diagnostic {
             self.location.line,
             self.location.column,
             sev,
-            self.code,
+            self.code.as_str(),
             self.message
         )
     }

@@ -4,7 +4,7 @@
 //! `cell` filter) and the embedded default template. It computes nothing:
 //! `view.rs` words the model's facts, the template lays them out.
 
-pub mod rules;
+pub mod docs;
 pub mod view;
 pub mod words;
 

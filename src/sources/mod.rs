@@ -96,7 +96,7 @@ pub fn read_jsonc(
                     u32::try_from(e.line_display()).unwrap_or(1),
                     u32::try_from(e.column_display()).unwrap_or(1),
                 ),
-                "config-parse-error",
+                crate::model::Code::ConfigParseError,
                 format!("cannot parse this file ({}); {lost}", e.kind()),
             ));
             None
@@ -481,7 +481,7 @@ fn plan_databases<'a>(
                     }),
                     Err(e) => diags.push(Diagnostic::warning(
                         b.location.clone(),
-                        "config-invalid-value",
+                        crate::model::Code::ConfigInvalidValue,
                         format!(
                             "`migrations_pattern` is not a valid glob ({e}); using `migrations_dir`"
                         ),
@@ -554,7 +554,7 @@ fn plan_databases<'a>(
                 for f in &files {
                     diags.push(Diagnostic::info(
                         crate::model::Location::line(&f.path, 1),
-                        "not-a-schema",
+                        crate::model::Code::NotASchema,
                         "no CREATE or ALTER statement here: read as queries, not as a database",
                     ));
                 }

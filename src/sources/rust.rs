@@ -52,7 +52,7 @@ pub fn extract(files: &[&SourceFile], model: &mut Model) {
         Some(m) => *model = m,
         None => model.diagnostics.push(Diagnostic::warning(
             Location::line(files[0].path.as_str(), 1),
-            "io-error",
+            crate::model::Code::IoError,
             "the Rust reader could not run; Rust files left out",
         )),
     }
@@ -68,7 +68,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
         if let Some(why) = too_deep(&f.text) {
             model.diagnostics.push(Diagnostic::warning(
                 Location::line(&f.path, 1),
-                "rust-too-deep",
+                crate::model::Code::RustTooDeep,
                 format!("skipped: {why}"),
             ));
             continue;
@@ -79,7 +79,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                 let at = e.span().start();
                 model.diagnostics.push(Diagnostic::warning(
                     Location::at(&f.path, at.line as u32, at.column as u32 + 1),
-                    "rust-syntax-error",
+                    crate::model::Code::RustSyntaxError,
                     format!("this file does not parse as Rust ({e}); skipped"),
                 ));
                 continue;
@@ -733,7 +733,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             if reaches {
                 self.diags.push(Diagnostic::warning(
                     loc(self.path, name.span()),
-                    "rust-macro-unread",
+                    crate::model::Code::RustMacroUnread,
                     format!(
                         "`{name}!` builds routes or reaches bindings, and dmqa does not expand macros: what its uses do is not in the report"
                     ),
@@ -994,7 +994,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 Ok(t) => self.tables.push(t.into_orm(self.path)),
                 Err(e) => self.diags.push(Diagnostic::warning(
                     loc(self.path, e.span()),
-                    "rust-macro-unread",
+                    crate::model::Code::RustMacroUnread,
                     format!("`table!` body is not one dmqa reads ({e}); the table is left out"),
                 )),
             }

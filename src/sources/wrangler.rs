@@ -27,7 +27,7 @@ pub fn extract(file: &SourceFile, workers: &mut Vec<Worker>, diags: &mut Vec<Dia
                 let (line, col) = loc.line_col(e.span().map_or(0, |s| s.start));
                 diags.push(Diagnostic::warning(
                     Location::at(&file.path, line, col),
-                    "config-parse-error",
+                    crate::model::Code::ConfigParseError,
                     format!(
                         "cannot parse this file ({}); its Worker is left out",
                         e.message().trim()
@@ -45,7 +45,7 @@ pub fn extract(file: &SourceFile, workers: &mut Vec<Worker>, diags: &mut Vec<Dia
     let Some(top) = value.as_object() else {
         diags.push(Diagnostic::warning(
             Location::line(&file.path, 1),
-            "config-parse-error",
+            crate::model::Code::ConfigParseError,
             "a wrangler config must be an object; its Worker is left out",
         ));
         return;

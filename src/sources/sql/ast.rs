@@ -190,7 +190,7 @@ pub fn parse_error(path: &str, chunk: &Chunk<'_>, msg: &str) -> Diagnostic {
     }
     Diagnostic::warning(
         Location::at(path, line, col),
-        "sql-parse-error",
+        crate::model::Code::SqlParseError,
         format!("cannot parse this statement ({text}); it is skipped"),
     )
 }

@@ -112,7 +112,7 @@ pub fn build(
             let path = files.first().map_or("", |f| f.path);
             diags.push(Diagnostic::warning(
                 Location::line(path, 1),
-                "sqlite-unavailable",
+                crate::model::Code::SqliteUnavailable,
                 format!("cannot open the in-memory SQLite: {e}"),
             ));
             return db;
@@ -144,7 +144,7 @@ pub fn build(
                     }
                     diags.push(Diagnostic::warning(
                         loc.clone(),
-                        "sqlite-rejected",
+                        crate::model::Code::SqliteRejected,
                         format!("{who} rejects this statement: {reason}; it is left out of the schema"),
                     ));
                     db.rejected.push(RejectedStatement {
@@ -194,21 +194,21 @@ pub fn build(
                     };
                     diags.push(Diagnostic::warning(
                         loc.clone(),
-                        "sqlite-rejected",
+                        crate::model::Code::SqliteRejected,
                         format!("{who} rejects this statement: {reason}; {what}"),
                     ));
                     db.rejected.push(rejected);
                 }
                 Err(SandboxError::Denied(reason)) => diags.push(Diagnostic::warning(
                     loc,
-                    "sandbox-denied",
+                    crate::model::Code::SandboxDenied,
                     format!(
                         "not run: dmqa's SQLite sandbox refuses statements that could touch files or change settings ({reason})"
                     ),
                 )),
                 Err(SandboxError::Interrupted) => diags.push(Diagnostic::warning(
                     loc,
-                    "sql-interrupted",
+                    crate::model::Code::SqlInterrupted,
                     "not run to the end: the statement took more than 10^7 SQLite steps",
                 )),
             }
@@ -217,7 +217,7 @@ pub fn build(
     for r in db.rejected.iter().filter(|r| r.repeats > 0) {
         diags.push(Diagnostic::warning(
             r.location.clone(),
-            "sqlite-rejected",
+            crate::model::Code::SqliteRejected,
             format!(
                 "the next {} statement(s) in this file fail the same way ({})",
                 r.repeats, r.reason
@@ -228,7 +228,7 @@ pub fn build(
     if let Err(e) = read_catalog(&sandbox, &prov, &fallback, &mut db) {
         diags.push(Diagnostic::warning(
             fallback,
-            "sqlite-catalog",
+            crate::model::Code::SqliteCatalog,
             format!("cannot read the schema back from SQLite: {e}"),
         ));
     }
@@ -295,7 +295,7 @@ fn recover_inline_indexes(
             }
             Err(e) => diags.push(Diagnostic::warning(
                 ix_loc,
-                "sqlite-rejected",
+                crate::model::Code::SqliteRejected,
                 format!(
                     "inline index `{}` cannot be created as `{ddl}`: {e:?}",
                     ix.written

@@ -555,7 +555,7 @@ impl<'a> Reader<'_, 'a> {
         } else {
             self.diags.push(Diagnostic::warning(
                 loc.clone(),
-                "drizzle-unread-columns",
+                crate::model::Code::DrizzleUnreadColumn,
                 format!("cannot read the columns of Drizzle table `{table_name}`; the table is listed without them"),
             ));
         }
@@ -601,7 +601,7 @@ impl<'a> Reader<'_, 'a> {
         let Some(chain) = unwind(value, src) else {
             self.diags.push(Diagnostic::info(
                 loc,
-                "drizzle-unread-column",
+                crate::model::Code::DrizzleUnreadColumn,
                 format!("`{key}` is not a column builder call; left out"),
             ));
             return;

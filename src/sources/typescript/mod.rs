@@ -271,7 +271,7 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
                 if text.len() > MAX_PARSE_BYTES {
                     return Some(Err(Diagnostic::warning(
                         crate::model::Location::line(&file.path, 1),
-                        "ts-too-large",
+                        crate::model::Code::TsTooLarge,
                         format!(
                             "not parsed: {} bytes of code is over the {MAX_PARSE_BYTES} byte limit for a module dmqa parses (a generated bundle or table?)",
                             text.len()
@@ -426,7 +426,7 @@ fn report_syntax_errors(p: &ParsedFile, diags: &mut Vec<Diagnostic>) {
     if let Some(n) = first {
         diags.push(Diagnostic::warning(
             syntax::location(&p.path, n),
-            "ts-syntax-error",
+            crate::model::Code::TsSyntaxError,
             "this part of the file does not parse; dmqa read the rest",
         ));
     }
