@@ -128,6 +128,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{self, rows, wrangler};
     use super::*;
     use crate::model::{Frequency, Operation, Run};
 
@@ -194,5 +195,46 @@ mod tests {
     fn a_route_named_cron_is_not_a_cron_trigger() {
         let a = delete(&["id"], "WHERE id = ?", route("DELETE /cron/:id"));
         assert!(!prunes(&a, Some("created_at")));
+    }
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n\n[triggers]\ncrons = [\"0 3 * * *\"]\n";
+    const SCHEMA: &str = "CREATE TABLE page_views (id INTEGER PRIMARY KEY, path TEXT NOT NULL, created_at INTEGER NOT NULL);\n";
+
+    fn rows_for(scheduled: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    await env.DB.prepare(\"INSERT INTO page_views (path, created_at) VALUES (?, ?)\").bind(\"/\", 1).run();\n    return new Response(\"ok\");\n  }},\n  async scheduled(event: ScheduledEvent, env: Env) {{\n{scheduled}\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::AppendOnlyTableWithoutRetention,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", SCHEMA),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_a_log_nothing_prunes() {
+        let rows = rows_for("    return;");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Retention (page_views)");
+        assert!(
+            rows[0][2].ends_with("`DELETE FROM page_views WHERE created_at < ?`"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn keeps_a_log_a_cron_prunes() {
+        let rows = rows_for(
+            "    await env.DB.prepare(\"DELETE FROM page_views WHERE created_at < ?\").bind(0).run();",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            rows[0][1],
+            "Append-only log pruned by a `DELETE` (Daily (cron 0 3 * * *))"
+        );
+        assert_eq!(rows[0][2], "✅ Keep");
     }
 }

@@ -67,3 +67,41 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{rows, wrangler};
+    use crate::model::RuleId;
+
+    #[test]
+    fn fires_on_a_consumer_without_a_dead_letter_queue() {
+        let rows = rows(
+            RuleId::ConsumerWithoutDeadLetterQueue,
+            &[(
+                "wrangler.toml",
+                &wrangler("[[queues.consumers]]\nqueue = \"thumbnails\"\n"),
+            )],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Queues (thumbnails)");
+        assert!(
+            rows[0][2].contains("dead_letter_queue = \"thumbnails-dlq\""),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn keeps_consumers_that_have_one() {
+        let rows = rows(
+            RuleId::ConsumerWithoutDeadLetterQueue,
+            &[(
+                "wrangler.toml",
+                &wrangler(
+                    "[[queues.consumers]]\nqueue = \"thumbnails\"\ndead_letter_queue = \"thumbnails-dlq\"\n",
+                ),
+            )],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][2], "✅ Keep");
+    }
+}

@@ -61,3 +61,40 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Counter\"]\n";
+
+    fn rows_for(body: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "import {{ DurableObject }} from \"cloudflare:workers\";\n\nexport class Counter extends DurableObject {{\n  count = 0;\n  async fetch(request: Request) {{\n{body}\n    return new Response(String(this.count));\n  }}\n}}\n\nexport default {{\n  async fetch(request: Request, env: Env) {{\n    return env.COUNTER.get(env.COUNTER.idFromName(\"a\")).fetch(request);\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::DurableObjectMemoryOnlyState,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_state_changed_only_in_memory() {
+        let rows = rows_for("    this.count++;");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Durable Objects (Counter)");
+        assert_eq!(rows[0][1], "State only in memory: `count`");
+        assert_eq!(rows[0][3], "Medium");
+    }
+
+    #[test]
+    fn stays_silent_when_state_is_persisted() {
+        let rows =
+            rows_for("    this.count++;\n    await this.ctx.storage.put(\"count\", this.count);");
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+}

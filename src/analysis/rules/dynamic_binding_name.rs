@@ -59,3 +59,38 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    fn rows_for(expr: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const id = new URL(request.url).searchParams.get(\"t\");\n    const db = {expr};\n    await db.prepare(\"SELECT 1\").first();\n    return new Response(\"ok\");\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::DynamicBindingName,
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler("[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n"),
+                ),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_a_binding_name_built_at_run_time() {
+        let rows = rows_for("env[`TENANT_DB_${id}`]");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Bindings");
+        assert!(rows[0][1].contains("TENANT_DB_{id}"), "{rows:?}");
+    }
+
+    #[test]
+    fn stays_silent_on_a_named_binding() {
+        assert!(rows_for("env.DB").is_empty());
+    }
+}

@@ -59,6 +59,60 @@ macro_rules! registry {
 }
 for_each_rule!(registry);
 
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Rule tests read a small checkout in memory through the whole
+    //! pipeline, so each rule is tested on the code that would trigger it.
+
+    use crate::model::{Model, RuleId};
+    use crate::scan::SourceFile;
+    use crate::sources::SourceKind;
+
+    /// One Recommendations row: Area, Current, Recommendation, Effort.
+    pub type Row = [String; 4];
+
+    /// The model of a checkout of `files` (path, text), with `dmqa.toml`
+    /// text `config`.
+    pub fn model_with(config: &str, files: &[(&str, &str)]) -> Model {
+        let files: Vec<SourceFile> = files
+            .iter()
+            .map(|(path, text)| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                let kind = SourceKind::classify(name).expect("a file dmqa reads");
+                SourceFile::new(*path, kind, *text)
+            })
+            .collect();
+        let mut model = Model::default();
+        crate::sources::extract(&files, &mut model);
+        model.overrides = crate::config::Config::parse(config, "dmqa.toml")
+            .expect("a valid dmqa.toml")
+            .overrides();
+        crate::analysis::analyze(&mut model);
+        model
+    }
+
+    /// The rows `rule` makes for a checkout of `files`, in report order.
+    pub fn rows_with(rule: RuleId, config: &str, files: &[(&str, &str)]) -> Vec<Row> {
+        let model = model_with(config, files);
+        crate::render::view::recommendations(&model)
+            .into_iter()
+            .filter(|(f, _)| f.rule == rule)
+            .map(|(_, r)| [r.area, r.current, r.recommendation, r.effort])
+            .collect()
+    }
+
+    /// The rows `rule` makes for a checkout of `files`.
+    pub fn rows(rule: RuleId, files: &[(&str, &str)]) -> Vec<Row> {
+        rows_with(rule, "", files)
+    }
+
+    /// A Worker named `app` with the bindings of `toml` (wrangler.toml
+    /// lines after `name` and `main`).
+    pub fn wrangler(toml: &str) -> String {
+        format!("name = \"app\"\nmain = \"src/index.ts\"\n{toml}")
+    }
+}
+
 /// The rule with id `id`.
 pub fn rule(id: RuleId) -> &'static Rule {
     RULES

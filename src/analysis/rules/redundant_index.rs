@@ -94,3 +94,41 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+
+    fn rows_for(sql: &str) -> Vec<testing::Row> {
+        rows(
+            RuleId::RedundantIndex,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", sql),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_an_index_a_unique_constraint_already_covers() {
+        let rows = rows_for(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT);\n\
+             CREATE INDEX idx_users_email ON users(email);\n",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Indexes (users)");
+        assert_eq!(rows[0][2], "⚠️ Drop it: `DROP INDEX idx_users_email;`");
+    }
+
+    #[test]
+    fn stays_silent_on_an_index_nothing_else_covers() {
+        let rows = rows_for(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, name TEXT);\n\
+             CREATE INDEX idx_users_email_name ON users(email, name);\n",
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+}

@@ -80,3 +80,44 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+
+    fn rows_for(sql: &str) -> Vec<testing::Row> {
+        rows(
+            RuleId::RejectedDdl,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", sql),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_an_inline_index_sqlite_refuses() {
+        let rows = rows_for(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, INDEX idx_email (email));\n",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "DDL (users)");
+        assert!(
+            rows[0][2].contains("CREATE INDEX idx_email ON users(email)"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn stays_silent_on_sqlite_ddl() {
+        assert!(
+            rows_for(
+                "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\nCREATE INDEX idx_email ON users(email);\n"
+            )
+            .is_empty()
+        );
+    }
+}

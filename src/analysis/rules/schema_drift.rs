@@ -257,6 +257,7 @@ fn differences(db: &Database, sql: &Table, orm: &Table) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::testing::{self, rows, wrangler};
     use super::*;
 
     #[test]
@@ -280,5 +281,35 @@ mod tests {
             canonical_default(Some("(a) + (b)")),
             Some("(a) + (b)".into())
         );
+    }
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"blog\"\nmigrations_dir = \"drizzle\"\n";
+    const CONFIG: &str = "export default {\n  schema: \"./src/schema.ts\",\n  out: \"./drizzle\",\n  dialect: \"sqlite\",\n};\n";
+    const SCHEMA: &str = "import { integer, sqliteTable, text } from \"drizzle-orm/sqlite-core\";\n\nexport const users = sqliteTable(\"users\", {\n  id: integer(\"id\").primaryKey(),\n  email: text(\"email\").notNull(),\n});\n";
+
+    fn rows_for(migration: &str) -> Vec<testing::Row> {
+        rows(
+            RuleId::SchemaDrift,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("drizzle.config.ts", CONFIG),
+                ("src/schema.ts", SCHEMA),
+                ("drizzle/0000_init.sql", migration),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_when_schema_and_migrations_disagree() {
+        let rows = rows_for("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);\n");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Drift (users)");
+        assert!(rows[0][1].contains("email"), "{rows:?}");
+    }
+
+    #[test]
+    fn stays_silent_when_they_agree() {
+        let rows = rows_for("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n");
+        assert!(rows.is_empty(), "{rows:?}");
     }
 }

@@ -67,3 +67,38 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const SCHEMA: &str = "CREATE TABLE apps (id TEXT PRIMARY KEY, name TEXT NOT NULL);\n";
+
+    fn rows_for(sql: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const r = await env.DB.prepare(\"{sql}\").bind(\"a\").first();\n    return Response.json(r);\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::SelectStarOnHotPath,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", SCHEMA),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_select_star_in_a_fetch_handler() {
+        let rows = rows_for("SELECT * FROM apps WHERE id = ?");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Queries (apps)");
+    }
+
+    #[test]
+    fn stays_silent_on_named_columns() {
+        assert!(rows_for("SELECT id, name FROM apps WHERE id = ?").is_empty());
+    }
+}

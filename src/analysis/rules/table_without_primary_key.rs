@@ -43,3 +43,46 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+
+    #[test]
+    fn fires_on_a_table_without_a_primary_key() {
+        let rows = rows(
+            RuleId::TableWithoutPrimaryKey,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                (
+                    "migrations/0001_hits.sql",
+                    "CREATE TABLE hits (path TEXT, at INTEGER);\n",
+                ),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Keys (hits)");
+        assert!(
+            rows[0][1].starts_with("`hits` has no primary key"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn stays_silent_when_every_table_has_one() {
+        let rows = rows(
+            RuleId::TableWithoutPrimaryKey,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                (
+                    "migrations/0001_hits.sql",
+                    "CREATE TABLE hits (id INTEGER PRIMARY KEY, path TEXT);\n",
+                ),
+            ],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+}

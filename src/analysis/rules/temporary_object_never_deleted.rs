@@ -56,3 +56,40 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[r2_buckets]]\nbinding = \"UPLOADS\"\nbucket_name = \"uploads\"\n";
+
+    fn rows_for(body: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const id = crypto.randomUUID();\n{body}\n    return new Response(\"ok\");\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::TemporaryObjectNeverDeleted,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_a_temporary_prefix_nothing_deletes() {
+        let rows = rows_for("    await env.UPLOADS.put(`tmp/${id}`, request.body);");
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "R2 (UPLOADS)");
+        assert!(rows[0][2].contains("--prefix tmp/"), "{rows:?}");
+    }
+
+    #[test]
+    fn stays_silent_when_code_deletes_it() {
+        let rows = rows_for(
+            "    await env.UPLOADS.put(`tmp/${id}`, request.body);\n    await env.UPLOADS.delete(`tmp/${id}`);",
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+}

@@ -92,3 +92,65 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{rows, rows_with, wrangler};
+    use crate::model::RuleId;
+
+    const CODE: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    return new Response(await env.CACHE.get(\"k\"));\n  },\n};\n";
+
+    #[test]
+    fn fires_on_a_binding_an_environment_does_not_declare() {
+        let rows = rows(
+            RuleId::UndeclaredBinding,
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler(
+                        "[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n\n[env.staging]\nname = \"app-staging\"\n",
+                    ),
+                ),
+                ("src/index.ts", CODE),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Bindings ([env.staging])");
+        assert!(rows[0][1].starts_with("Code reads `CACHE`"), "{rows:?}");
+    }
+
+    #[test]
+    fn stays_silent_when_every_environment_declares_it() {
+        let rows = rows(
+            RuleId::UndeclaredBinding,
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler(
+                        "[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n\n[env.staging]\nname = \"app-staging\"\n[[env.staging.kv_namespaces]]\nbinding = \"CACHE\"\nid = \"s\"\n",
+                    ),
+                ),
+                ("src/index.ts", CODE),
+            ],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    #[test]
+    fn silencing_by_environment() {
+        let rows = rows_with(
+            RuleId::UndeclaredBinding,
+            "silence = [\"undeclared-binding:[env.staging]\"]\n",
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler(
+                        "[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n\n[env.staging]\nname = \"app-staging\"\n",
+                    ),
+                ),
+                ("src/index.ts", CODE),
+            ],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+}

@@ -86,3 +86,46 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const SCHEMA: &str = "CREATE TABLE apps (id TEXT PRIMARY KEY);\n\
+        CREATE TABLE releases (id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id));\n";
+
+    #[test]
+    fn fires_on_a_foreign_key_no_index_leads_with() {
+        let rows = rows(
+            RuleId::UnindexedForeignKey,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", SCHEMA),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Indexes (releases)");
+        assert_eq!(
+            rows[0][2],
+            "⚠️ Add `CREATE INDEX idx_releases_app_id ON releases(app_id);`"
+        );
+    }
+
+    #[test]
+    fn keeps_a_database_whose_foreign_keys_are_indexed() {
+        let sql = format!("{SCHEMA}CREATE INDEX idx_releases_app ON releases(app_id, id);\n");
+        let rows = rows(
+            RuleId::UnindexedForeignKey,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", &sql),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Indexes");
+        assert!(rows[0][1].starts_with("The foreign key of "), "{rows:?}");
+        assert_eq!(rows[0][2], "✅ Keep");
+    }
+}

@@ -235,3 +235,43 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     }
     check_by_prefix(model, out, &mut seen);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const SCHEMA: &str = "CREATE TABLE releases (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, created_at INTEGER NOT NULL);\n";
+    const CODE: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const r = await env.DB.prepare(\"SELECT id FROM releases WHERE app_id = ? ORDER BY created_at DESC LIMIT 20\").bind(\"a\").all();\n    return Response.json(r);\n  },\n};\n";
+
+    fn rows_for(sql: &str) -> Vec<testing::Row> {
+        rows(
+            RuleId::UnindexedQuery,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", sql),
+                ("src/index.ts", CODE),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_a_hot_query_sqlite_answers_with_a_scan() {
+        let rows = rows_for(SCHEMA);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Indexes (releases)");
+        assert!(
+            rows[0][2].starts_with(
+                "⚠️ Add `CREATE INDEX idx_releases_app_id_created_at ON releases(app_id, created_at);` (plan then: `SEARCH releases"
+            ),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn stays_silent_when_an_index_serves_it() {
+        let sql = format!("{SCHEMA}CREATE INDEX idx_r ON releases(app_id, created_at);\n");
+        assert!(rows_for(&sql).is_empty());
+    }
+}

@@ -113,3 +113,45 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const SCHEMA: &str = "CREATE TABLE apps (id TEXT PRIMARY KEY, name TEXT NOT NULL);\n";
+
+    fn rows_for(sql: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const r = await env.DB.prepare(\"{sql}\").bind(\"a\").first();\n    return Response.json(r);\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::UnknownTableOrColumn,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", SCHEMA),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_a_table_or_column_the_migrations_never_create() {
+        let table = rows_for("SELECT id FROM app WHERE id = ?");
+        assert_eq!(table.len(), 1, "{table:?}");
+        assert_eq!(table[0][0], "Queries (app)");
+        assert!(table[0][1].starts_with("Code queries table `app`, which no migration creates"));
+        let column = rows_for("SELECT id FROM apps WHERE title = ?");
+        assert_eq!(column.len(), 1, "{column:?}");
+        assert!(
+            column[0][1].starts_with("`apps` has no column `title`"),
+            "{column:?}"
+        );
+    }
+
+    #[test]
+    fn stays_silent_on_what_the_schema_has() {
+        assert!(rows_for("SELECT id, name FROM apps WHERE id = ?").is_empty());
+    }
+}

@@ -106,3 +106,49 @@ format!(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, rows, wrangler};
+    use crate::model::RuleId;
+
+    const WRANGLER: &str = "[[r2_buckets]]\nbinding = \"AVATARS\"\nbucket_name = \"avatars\"\n\n[[kv_namespaces]]\nbinding = \"LINKS\"\nid = \"l\"\n";
+
+    fn rows_for(code: &str) -> Vec<testing::Row> {
+        rows(
+            RuleId::UnusedBinding,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("src/index.ts", code),
+            ],
+        )
+    }
+
+    fn worker(body: &str) -> String {
+        format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n{body}\n    return new Response(\"ok\");\n  }},\n}};\n"
+        )
+    }
+
+    #[test]
+    fn fires_on_a_binding_no_code_reads() {
+        let rows = rows_for(&worker("    await env.LINKS.get(\"a\");"));
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Bindings (AVATARS)");
+    }
+
+    #[test]
+    fn stays_silent_when_code_reads_it() {
+        let rows = rows_for(&worker(
+            "    await env.LINKS.get(\"a\");\n    await env.AVATARS.get(\"a\");",
+        ));
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    /// Code that reads no binding at all is code dmqa did not follow, not
+    /// proof that every binding is unused.
+    #[test]
+    fn stays_silent_when_no_code_reads_any_binding() {
+        assert!(rows_for(&worker("")).is_empty());
+    }
+}
