@@ -8,6 +8,7 @@
 //! file wires them; `main.rs` owns flags, printing and exit codes.
 
 pub mod analysis;
+pub mod cloudflare;
 pub mod config;
 pub mod model;
 pub mod render;

@@ -16,6 +16,7 @@
 //!
 //! A macro whose body cannot be read is a warning naming the macro.
 
+use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Location,
     MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp, Table,
@@ -253,7 +254,7 @@ fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
 }
 
 fn is_entry(name: &str) -> bool {
-    crate::model::is_route(name) || matches!(name, "fetch" | "queue" | "scheduled")
+    cloudflare::is_entry(Lang::Rust, name)
 }
 
 /// The entry points reaching `op`'s function, by name up its callers
@@ -269,8 +270,9 @@ fn place(op: &mut ResourceOp, callers: &HashMap<(String, String), Vec<String>>, 
         let mut next = Vec::new();
         for f in &frontier {
             if is_entry(f) {
-                if !entries.contains(f) {
-                    entries.push(f.clone());
+                let entry = cloudflare::entry_name(Lang::Rust, f);
+                if !entries.contains(&entry) {
+                    entries.push(entry);
                 }
                 continue;
             }
@@ -362,20 +364,6 @@ fn kind_of(method: &str) -> Option<BindingKind> {
         "bucket" => BindingKind::R2,
         "queue" => BindingKind::QueueProducer,
         "durable_object" => BindingKind::DurableObject,
-        _ => return None,
-    })
-}
-
-fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
-    Some(match (kind, method) {
-        (BindingKind::D1, "prepare" | "exec") => OpKind::Query,
-        (BindingKind::Kv | BindingKind::R2, "get" | "head") => OpKind::Read,
-        (BindingKind::Kv | BindingKind::R2, "put") => OpKind::Write,
-        (BindingKind::Kv | BindingKind::R2, "delete") => OpKind::Delete,
-        (BindingKind::Kv | BindingKind::R2, "list") => OpKind::List,
-        (BindingKind::QueueProducer, "send") => OpKind::Send,
-        (BindingKind::QueueProducer, "send_batch") => OpKind::SendBatch,
-        (BindingKind::DurableObject, "fetch_with_str" | "fetch_with_request") => OpKind::Call,
         _ => return None,
     })
 }
@@ -889,7 +877,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             self.storage_keys.push((ty.clone(), k.value()));
         }
         if let Some((kind, name)) = self.binding(&call.receiver)
-            && let Some(op) = op_kind(kind, &method)
+            && let Some(op) = cloudflare::op_kind(Lang::Rust, kind, &method)
         {
             self.record(call, kind, name, op);
         }

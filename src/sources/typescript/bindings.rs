@@ -13,6 +13,7 @@ use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
 use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
+use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, DynamicBinding, Expiry, Model, OpKind, ResourceOp, ValueKind, ValueType,
 };
@@ -393,7 +394,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             };
             // Only calls that could be binding operations are worth
             // resolving their receiver for.
-            if !OP_METHODS.contains(&method) {
+            if !cloudflare::is_binding_method(Lang::TypeScript, method) {
                 continue;
             }
             for target in reader.targets(fi, recv, 0) {
@@ -565,39 +566,6 @@ fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Every method name [`op_kind`] knows.
-pub const OP_METHODS: &[&str] = &[
-    "get",
-    "getWithMetadata",
-    "head",
-    "put",
-    "createMultipartUpload",
-    "resumeMultipartUpload",
-    "delete",
-    "list",
-    "send",
-    "sendBatch",
-    "prepare",
-    "exec",
-];
-
-fn op_kind(kind: BindingKind, method: &str) -> Option<OpKind> {
-    Some(match (kind, method) {
-        (BindingKind::R2 | BindingKind::Kv, "get" | "getWithMetadata") => OpKind::Read,
-        (BindingKind::R2, "head") => OpKind::Head,
-        (BindingKind::R2 | BindingKind::Kv, "put") => OpKind::Write,
-        (BindingKind::R2, "createMultipartUpload" | "resumeMultipartUpload") => {
-            OpKind::MultipartWrite
-        }
-        (BindingKind::R2 | BindingKind::Kv, "delete") => OpKind::Delete,
-        (BindingKind::R2 | BindingKind::Kv, "list") => OpKind::List,
-        (BindingKind::QueueProducer, "send") => OpKind::Send,
-        (BindingKind::QueueProducer, "sendBatch") => OpKind::SendBatch,
-        (BindingKind::D1, "prepare" | "exec") => OpKind::Query,
-        _ => return None,
-    })
 }
 
 /// Placeholder name for an expression: `appId`, `app.id` → `appId`.
@@ -1183,7 +1151,7 @@ impl<'a> Reader<'_, 'a> {
         call: Node<'a>,
         actor: Option<String>,
     ) -> Option<ResourceOp> {
-        let op = op_kind(kind, method)?;
+        let op = cloudflare::op_kind(Lang::TypeScript, kind, method)?;
         let file = self.index.files.get(fi)?;
         let src = file.src;
         let args = call

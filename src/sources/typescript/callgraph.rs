@@ -6,9 +6,9 @@
 //! config folder holds the file: two Workers' `handleRequest` never mix.
 //! Walks are bounded in depth and breadth.
 
-use super::bindings::OP_METHODS;
 use super::index::CodeIndex;
 use super::syntax::{location, string_value, text, unwrap_expr};
+use crate::cloudflare::{self, Lang};
 use crate::model::{Location, ResourceOp, Worker};
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -16,18 +16,7 @@ use tree_sitter::Node;
 /// Names of entry points: Worker handlers, Durable Object handlers and
 /// routes (`GET /v1/apps`).
 pub fn is_entry(name: &str) -> bool {
-    matches!(
-        name,
-        "fetch"
-            | "queue"
-            | "scheduled"
-            | "email"
-            | "tail"
-            | "alarm"
-            | "webSocketMessage"
-            | "webSocketClose"
-            | "webSocketError"
-    ) || crate::model::is_route(name)
+    cloudflare::is_entry(Lang::TypeScript, name)
 }
 
 /// The smallest node at a 1-based location, with its file's text.
@@ -311,7 +300,7 @@ impl CallGraph {
                 // The name after the last dot; binding methods name no
                 // function of ours.
                 let name = c.callee.rsplit('.').next().unwrap_or(&c.callee);
-                if name.is_empty() || OP_METHODS.contains(&name) {
+                if name.is_empty() || cloudflare::is_binding_method(Lang::TypeScript, name) {
                     continue;
                 }
                 let list = g

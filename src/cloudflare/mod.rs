@@ -1,0 +1,249 @@
+//! Cloudflare's runtime API, written once for every front end: which
+//! method of which binding kind reads, writes, lists or deletes, and which
+//! handlers are entry points — with their spellings in TypeScript
+//! (`getWithMetadata`, `webSocketMessage`) and in Rust's workers-rs
+//! (`send_batch`, `websocket_message`). Front ends turn syntax into a
+//! method or handler name and ask here what it means; nothing else in dmqa
+//! knows these names.
+
+use crate::model::{BindingKind, OpKind};
+
+/// The language a name is spelled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// TypeScript / JavaScript (camelCase).
+    TypeScript,
+    /// Rust, workers-rs (snake_case).
+    Rust,
+}
+
+/// A method of one binding kind: what a call does, and its name in each
+/// language (`None` where that language's API has no such method).
+struct Method {
+    kind: BindingKind,
+    op: OpKind,
+    typescript: Option<&'static str>,
+    rust: Option<&'static str>,
+}
+
+const fn m(
+    kind: BindingKind,
+    op: OpKind,
+    typescript: Option<&'static str>,
+    rust: Option<&'static str>,
+) -> Method {
+    Method {
+        kind,
+        op,
+        typescript,
+        rust,
+    }
+}
+
+use BindingKind::{D1, DurableObject, Kv, QueueProducer, R2};
+use OpKind::{Call, Delete, Head, List, MultipartWrite, Query, Read, Send, SendBatch, Write};
+
+/// The methods whose calls dmqa records, by binding kind.
+const METHODS: &[Method] = &[
+    m(R2, Read, Some("get"), Some("get")),
+    m(R2, Head, Some("head"), Some("head")),
+    m(R2, Write, Some("put"), Some("put")),
+    m(
+        R2,
+        MultipartWrite,
+        Some("createMultipartUpload"),
+        Some("create_multipart_upload"),
+    ),
+    m(
+        R2,
+        MultipartWrite,
+        Some("resumeMultipartUpload"),
+        Some("resume_multipart_upload"),
+    ),
+    m(R2, Delete, Some("delete"), Some("delete")),
+    m(R2, List, Some("list"), Some("list")),
+    m(Kv, Read, Some("get"), Some("get")),
+    m(Kv, Read, Some("getWithMetadata"), None),
+    m(Kv, Write, Some("put"), Some("put")),
+    m(Kv, Delete, Some("delete"), Some("delete")),
+    m(Kv, List, Some("list"), Some("list")),
+    m(QueueProducer, Send, Some("send"), Some("send")),
+    m(
+        QueueProducer,
+        SendBatch,
+        Some("sendBatch"),
+        Some("send_batch"),
+    ),
+    m(D1, Query, Some("prepare"), Some("prepare")),
+    m(D1, Query, Some("exec"), Some("exec")),
+    m(DurableObject, Call, None, Some("fetch_with_str")),
+    m(DurableObject, Call, None, Some("fetch_with_request")),
+];
+
+fn name(lang: Lang, method: &Method) -> Option<&'static str> {
+    match lang {
+        Lang::TypeScript => method.typescript,
+        Lang::Rust => method.rust,
+    }
+}
+
+/// What calling `method` on a binding of `kind` does, spelled in `lang`.
+pub fn op_kind(lang: Lang, kind: BindingKind, method: &str) -> Option<OpKind> {
+    METHODS
+        .iter()
+        .find(|m| m.kind == kind && name(lang, m) == Some(method))
+        .map(|m| m.op)
+}
+
+/// Whether `method` is a binding method of any kind in `lang`.
+pub fn is_binding_method(lang: Lang, method: &str) -> bool {
+    METHODS.iter().any(|m| name(lang, m) == Some(method))
+}
+
+/// A handler the runtime calls: a Worker's or a Durable Object's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Handler {
+    /// HTTP requests (and WebSocket upgrades).
+    Fetch,
+    /// Queue batches.
+    Queue,
+    /// Cron triggers.
+    Scheduled,
+    /// Email Routing.
+    Email,
+    /// Tail events of other Workers.
+    Tail,
+    /// A Durable Object alarm.
+    Alarm,
+    /// A hibernating WebSocket's message.
+    WebSocketMessage,
+    /// A hibernating WebSocket closed.
+    WebSocketClose,
+    /// A hibernating WebSocket failed.
+    WebSocketError,
+}
+
+/// Each handler with its name in TypeScript and in workers-rs (the
+/// `#[event(…)]` name or the `DurableObject` trait method).
+const HANDLERS: &[(Handler, &str, &str)] = &[
+    (Handler::Fetch, "fetch", "fetch"),
+    (Handler::Queue, "queue", "queue"),
+    (Handler::Scheduled, "scheduled", "scheduled"),
+    (Handler::Email, "email", "email"),
+    (Handler::Tail, "tail", "tail"),
+    (Handler::Alarm, "alarm", "alarm"),
+    (
+        Handler::WebSocketMessage,
+        "webSocketMessage",
+        "websocket_message",
+    ),
+    (Handler::WebSocketClose, "webSocketClose", "websocket_close"),
+    (Handler::WebSocketError, "webSocketError", "websocket_error"),
+];
+
+impl Handler {
+    /// The handler `name` spells in `lang`.
+    pub fn parse(lang: Lang, name: &str) -> Option<Handler> {
+        HANDLERS
+            .iter()
+            .find(|(_, ts, rs)| match lang {
+                Lang::TypeScript => *ts == name,
+                Lang::Rust => *rs == name,
+            })
+            .map(|(h, _, _)| *h)
+    }
+
+    /// Its name in `lang`.
+    pub fn name(self, lang: Lang) -> &'static str {
+        HANDLERS
+            .iter()
+            .find(|(h, _, _)| *h == self)
+            .map(|(_, ts, rs)| match lang {
+                Lang::TypeScript => *ts,
+                Lang::Rust => *rs,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether only the runtime calls it, never code on a stub.
+    pub fn runtime_only(self) -> bool {
+        matches!(
+            self,
+            Handler::Alarm
+                | Handler::WebSocketMessage
+                | Handler::WebSocketClose
+                | Handler::WebSocketError
+        )
+    }
+}
+
+/// Whether `name` is an entry point: a runtime handler spelled in `lang`,
+/// or a route (`GET /v1/apps`).
+pub fn is_entry(lang: Lang, name: &str) -> bool {
+    Handler::parse(lang, name).is_some() || crate::model::is_route(name)
+}
+
+/// The model's name for an entry point spelled `name` in `lang`: a
+/// handler by its one model spelling (`websocket_message` →
+/// `webSocketMessage`), a route as it is.
+pub fn entry_name(lang: Lang, name: &str) -> String {
+    match Handler::parse(lang, name) {
+        Some(h) => h.name(Lang::TypeScript).to_owned(),
+        None => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Row by row, both spellings of each method mean the same operation.
+    #[test]
+    fn typescript_and_rust_spellings_agree() {
+        for m in METHODS {
+            for lang in [Lang::TypeScript, Lang::Rust] {
+                if let Some(n) = name(lang, m) {
+                    assert_eq!(op_kind(lang, m.kind, n), Some(m.op), "{lang:?} {n}");
+                    assert!(is_binding_method(lang, n));
+                }
+            }
+        }
+        // The pairs users meet most, spelled both ways.
+        for (kind, ts, rs, op) in [
+            (R2, "head", "head", Head),
+            (R2, "get", "get", Read),
+            (QueueProducer, "sendBatch", "send_batch", SendBatch),
+            (
+                R2,
+                "createMultipartUpload",
+                "create_multipart_upload",
+                MultipartWrite,
+            ),
+        ] {
+            assert_eq!(op_kind(Lang::TypeScript, kind, ts), Some(op));
+            assert_eq!(op_kind(Lang::Rust, kind, rs), Some(op));
+        }
+        assert_eq!(op_kind(Lang::TypeScript, Kv, "getWithMetadata"), Some(Read));
+        assert_eq!(op_kind(Lang::TypeScript, Kv, "head"), None);
+        assert_eq!(op_kind(Lang::Rust, R2, "sendBatch"), None);
+    }
+
+    #[test]
+    fn handlers_in_both_languages() {
+        for (h, ts, rs) in HANDLERS {
+            assert_eq!(Handler::parse(Lang::TypeScript, ts), Some(*h));
+            assert_eq!(Handler::parse(Lang::Rust, rs), Some(*h));
+            assert_eq!(h.name(Lang::Rust), *rs);
+        }
+        assert!(is_entry(Lang::Rust, "alarm") && is_entry(Lang::Rust, "email"));
+        assert!(is_entry(Lang::TypeScript, "tail"));
+        assert!(is_entry(Lang::TypeScript, "GET /v1/apps"));
+        assert!(!is_entry(Lang::TypeScript, "websocket_message"));
+        assert!(!is_entry(Lang::Rust, "helper"));
+        assert_eq!(
+            entry_name(Lang::Rust, "websocket_message"),
+            "webSocketMessage"
+        );
+        assert_eq!(entry_name(Lang::Rust, "GET /x"), "GET /x");
+    }
+}
