@@ -77,11 +77,7 @@ fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entr
 
 /// The Durable Object class whose storage a query runs on, if any.
 fn object_class(op: &ResourceOp) -> String {
-    op.database
-        .as_deref()
-        .and_then(|d| d.strip_prefix("Durable Object "))
-        .unwrap_or_default()
-        .to_owned()
+    op.durable_object.clone().unwrap_or_default()
 }
 
 /// How often a cron expression fires: `0 3 * * *` → daily.

@@ -8,7 +8,8 @@
 //! drift check; otherwise the ORM's tables are the schema.
 
 use crate::model::{
-    BindingKind, Database, DatabaseBinding, Engine, Model, OrmTable, OrmTarget, RelationKind,
+    BindingKind, Database, DatabaseBinding, DatabaseOrigin, Engine, Model, OrmTable, OrmTarget,
+    RelationKind,
 };
 
 /// Places `model.orm_tables` in databases.
@@ -287,6 +288,7 @@ fn new_database(
     bindings: Vec<DatabaseBinding>,
 ) -> usize {
     let mut db = Database::empty(id, engine, Vec::new());
+    db.origin = DatabaseOrigin::Orm;
     db.bindings = bindings;
     model.databases.push(db);
     model.databases.len() - 1

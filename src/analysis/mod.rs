@@ -14,7 +14,7 @@ mod relationships;
 mod resources;
 pub mod rules;
 
-use crate::model::{Model, ResourceOp, Worker};
+use crate::model::{DatabaseOrigin, Model, ResourceOp, Worker};
 
 /// What a binding of `kind` named `name` points at in config (queue name,
 /// DO class, …), else the binding name itself.
@@ -56,8 +56,10 @@ fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
 /// The database a D1 operation's binding reaches: the one the operation's
 /// Worker binds under that name, else any database with that binding.
 pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
-    if let Some(id) = &op.database {
-        return model.databases.iter().position(|d| &d.id == id);
+    if let Some(class) = &op.durable_object {
+        return model.databases.iter().position(
+            |d| matches!(&d.origin, DatabaseOrigin::DurableObject { class: c } if c == class),
+        );
     }
     // A Postgres client with no binding: the only database of its engine,
     // else the one whose schema folder shares the most folders with the

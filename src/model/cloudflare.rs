@@ -452,7 +452,7 @@ impl ResourceOp {
             queues: Vec::new(),
             except_queues: Vec::new(),
             table_location: None,
-            database: None,
+            durable_object: None,
             engine: None,
             location,
         }
@@ -464,7 +464,7 @@ impl ResourceOp {
         self.op == OpKind::Query
             && (self.kind == BindingKind::D1
                 || self.table_location.is_some()
-                || self.database.is_some()
+                || self.durable_object.is_some()
                 || self.engine.is_some())
     }
 
@@ -535,9 +535,9 @@ pub struct ResourceOp {
     /// it names is declared, which finds its database when the binding
     /// does not.
     pub table_location: Option<Location>,
-    /// The database this runs on when code says so directly (`Durable
-    /// Object Room` for `this.ctx.storage.sql.exec(…)`).
-    pub database: Option<String>,
+    /// The Durable Object class whose own SQLite storage this runs on
+    /// (`this.ctx.storage.sql.exec(…)` in `Room`).
+    pub durable_object: Option<String>,
     /// The engine of a client with no binding (`postgres(url)`, `new
     /// Pool()`): the query runs on the only database of that engine.
     pub engine: Option<super::Engine>,

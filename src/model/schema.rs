@@ -48,6 +48,22 @@ pub struct DatabaseBinding {
     pub database_name: Option<String>,
 }
 
+/// Where a database's schema comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseOrigin {
+    /// Migration or schema SQL files (its `sources`).
+    Migrations,
+    /// Only an ORM schema (Drizzle) declares it.
+    Orm,
+    /// The SQLite storage of each object of a Durable Object class, built
+    /// by the `CREATE TABLE`s its code runs.
+    DurableObject {
+        /// The class.
+        class: String,
+    },
+}
+
 /// One database: a set of tables with one schema history.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Database {
@@ -55,6 +71,8 @@ pub struct Database {
     pub id: String,
     /// Engine the DDL runs on.
     pub engine: Engine,
+    /// Where its schema comes from.
+    pub origin: DatabaseOrigin,
     /// Bindings that reach this database, sorted.
     pub bindings: Vec<DatabaseBinding>,
     /// Schema source files in the order they were applied.
@@ -88,6 +106,7 @@ impl Database {
         Database {
             id: id.to_owned(),
             engine,
+            origin: DatabaseOrigin::Migrations,
             bindings: Vec::new(),
             sources,
             tables: Vec::new(),

@@ -12,7 +12,7 @@ pub mod typescript;
 pub mod wrangler;
 
 use crate::model::{
-    BindingKind, DatabaseBinding, Diagnostic, DrizzleConfig, Engine, Model, Worker,
+    BindingKind, DatabaseBinding, DatabaseOrigin, Diagnostic, DrizzleConfig, Engine, Model, Worker,
 };
 use crate::scan::SourceFile;
 use serde::Serialize;
@@ -315,6 +315,9 @@ fn durable_object_tables(model: &mut Model) {
             .collect();
         let id = format!("Durable Object {}", d.class_name);
         let mut db = sql::build(&id, Engine::Sqlite, &inputs, &mut model.diagnostics);
+        db.origin = DatabaseOrigin::DurableObject {
+            class: d.class_name.clone(),
+        };
         for t in &mut db.tables {
             if t.purpose.is_none() {
                 t.purpose = Some(format!(

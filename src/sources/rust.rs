@@ -858,7 +858,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 self.ops.push(ResourceOp {
                     actor: self.entry(),
                     sql: Some(q),
-                    database: Some(format!("Durable Object {ty}")),
+                    durable_object: Some(ty.clone()),
                     ..ResourceOp::new(BindingKind::D1, String::new(), OpKind::Query, at)
                 });
             }

@@ -3,8 +3,8 @@
 
 use crate::analysis::estimates::is_log;
 use crate::model::{
-    AccessPattern, Engine, Finding, FindingSeverity, Invoker, Model, QueryVerb, RuleId, Subject,
-    Table, Topic,
+    AccessPattern, DatabaseOrigin, Engine, Finding, FindingSeverity, Invoker, Model, QueryVerb,
+    RuleId, Subject, Table, Topic,
 };
 use crate::render::words;
 
@@ -66,7 +66,7 @@ fn prunes(a: &AccessPattern, time: Option<&str>) -> bool {
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in &model.databases {
         // D1, and each Durable Object's SQLite storage: both cap at 10 GB.
-        if db.engine != Engine::D1 && !db.id.starts_with("Durable Object ") {
+        if db.engine != Engine::D1 && !matches!(db.origin, DatabaseOrigin::DurableObject { .. }) {
             continue;
         }
         for t in db.tables.iter().filter(|t| is_log(t)) {

@@ -277,7 +277,7 @@ pub fn extract(
                 let mut op = ResourceOp {
                     actor: enclosing_method(n, file.src),
                     sql: Some(q),
-                    database: Some(format!("Durable Object {name}")),
+                    durable_object: Some(name.clone()),
                     ..ResourceOp::new(
                         BindingKind::D1,
                         String::new(),
