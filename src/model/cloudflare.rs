@@ -349,6 +349,40 @@ pub enum DoStorage {
     Undeclared,
 }
 
+/// One piece of a Durable Object's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StateItem {
+    /// An in-memory field of the class.
+    Field {
+        /// Field name.
+        name: String,
+        /// Its type, as declared or inferred (`unknown` when neither).
+        ty: String,
+    },
+    /// A key of `ctx.storage` (`put` / `get`), with `{placeholder}`s.
+    StorageKey {
+        /// The key pattern.
+        key: String,
+        /// The type of the value stored (`unknown` when not known).
+        ty: String,
+    },
+    /// A table of the object's own SQLite storage.
+    SqlTable {
+        /// Table name.
+        table: String,
+        /// Columns and their declared SQL types (empty when none).
+        columns: Vec<(String, String)>,
+    },
+}
+
+impl StateItem {
+    /// Whether it survives eviction: a storage key or a SQL table.
+    pub fn persisted(&self) -> bool {
+        !matches!(self, StateItem::Field { .. })
+    }
+}
+
 /// A Durable Object class.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct DurableObject {
@@ -362,8 +396,8 @@ pub struct DurableObject {
     pub script_name: Option<String>,
     /// Purpose from the class's doc comment, once code is read.
     pub purpose: Option<String>,
-    /// State fields: in-memory fields, storage keys, SQL tables.
-    pub state: Vec<(String, String)>,
+    /// State: in-memory fields, storage keys, SQL tables.
+    pub state: Vec<StateItem>,
     /// Methods.
     /// In-memory fields a method other than the constructor changes.
     pub mutated: Vec<String>,
@@ -583,9 +617,8 @@ pub struct CodeDurableObject {
     pub class_name: String,
     /// The class's JSDoc.
     pub purpose: Option<String>,
-    /// State: in-memory fields, `storage` keys and SQL tables, as
-    /// `name: type` pairs.
-    pub state: Vec<(String, String)>,
+    /// State: in-memory fields, `storage` keys and SQL tables.
+    pub state: Vec<StateItem>,
     /// In-memory fields a method other than the constructor changes
     /// (`this.count++`, `this.sessions.set(…)`): state, not settings.
     pub mutated: Vec<String>,

@@ -226,7 +226,10 @@ mod hand_built {
                 bound_by: vec![],
                 script_name: None,
                 purpose: Some("Chat room".into()),
-                state: vec![("members".into(), "Map<string, WebSocket>".into())],
+                state: vec![StateItem::Field {
+                    name: "members".into(),
+                    ty: "Map<string, WebSocket>".into(),
+                }],
                 mutated: vec!["members".into()],
                 methods: vec![DoMethod {
                     name: "connect".into(),

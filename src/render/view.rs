@@ -277,7 +277,7 @@ pub fn build(model: &Model) -> ReportView {
                     let fields: Vec<String> = d
                         .state
                         .iter()
-                        .map(|(k, t)| format!("  {k}: {t};"))
+                        .map(|s| format!("  {};", words::state_item(s)))
                         .collect();
                     format!("{{\n{}\n}}", fields.join("\n"))
                 }),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{
     Effort, Expiry, Finding, FindingSeverity, Fix, Frequency, Invoker, Lifecycle, Model, Operation,
-    QueryVerb, Run, Subject, Topic, ValueKind, ValueType,
+    QueryVerb, Run, StateItem, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -73,6 +73,22 @@ pub fn severity(s: FindingSeverity) -> &'static str {
         FindingSeverity::Error => "error",
         FindingSeverity::Warning => "warning",
         FindingSeverity::Keep => "keep",
+    }
+}
+
+/// One line of a Durable Object's State Schema, without its `;`:
+/// `count: number`, `storage["k"]: string`, `sql.rooms: { id: TEXT }`.
+pub fn state_item(s: &StateItem) -> String {
+    match s {
+        StateItem::Field { name, ty } => format!("{name}: {ty}"),
+        StateItem::StorageKey { key, ty } => format!("storage[\"{key}\"]: {ty}"),
+        StateItem::SqlTable { table, columns } => {
+            let cols: Vec<String> = columns
+                .iter()
+                .map(|(name, ty)| format!("{name}: {}", if ty.is_empty() { "ANY" } else { ty }))
+                .collect();
+            format!("sql.{table}: {{ {} }}", cols.join("; "))
+        }
     }
 }
 

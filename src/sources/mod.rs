@@ -12,7 +12,8 @@ pub mod typescript;
 pub mod wrangler;
 
 use crate::model::{
-    BindingKind, DatabaseBinding, DatabaseOrigin, Diagnostic, DrizzleConfig, Engine, Model, Worker,
+    BindingKind, DatabaseBinding, DatabaseOrigin, Diagnostic, DrizzleConfig, Engine, Model,
+    StateItem, Worker,
 };
 use crate::scan::SourceFile;
 use serde::Serialize;
@@ -327,25 +328,14 @@ fn durable_object_tables(model: &mut Model) {
             }
         }
         for t in &db.tables {
-            let cols: Vec<String> = t
-                .columns
-                .iter()
-                .map(|c| {
-                    format!(
-                        "{}: {}",
-                        c.name,
-                        if c.sql_type.is_empty() {
-                            "ANY"
-                        } else {
-                            &c.sql_type
-                        }
-                    )
-                })
-                .collect();
-            d.state.push((
-                format!("sql.{}", t.name),
-                format!("{{ {} }}", cols.join("; ")),
-            ));
+            d.state.push(StateItem::SqlTable {
+                table: t.name.clone(),
+                columns: t
+                    .columns
+                    .iter()
+                    .map(|c| (c.name.clone(), c.sql_type.clone()))
+                    .collect(),
+            });
         }
         dbs.push(db);
     }

@@ -19,7 +19,8 @@
 use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Location,
-    MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp, Table,
+    MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp,
+    StateItem, Table,
 };
 use crate::scan::SourceFile;
 use std::collections::HashMap;
@@ -144,9 +145,12 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
         }
         for mut d in std::mem::take(&mut v.objects) {
             for (ty, key) in &v.storage_keys {
-                let entry = format!("storage[\"{key}\"]");
-                if *ty == d.class_name && !d.state.iter().any(|(k, _)| *k == entry) {
-                    d.state.push((entry, "unknown".to_owned()));
+                let entry = StateItem::StorageKey {
+                    key: key.clone(),
+                    ty: "unknown".to_owned(),
+                };
+                if *ty == d.class_name && !d.state.contains(&entry) {
+                    d.state.push(entry);
                 }
             }
             for (ty, ddl, at) in &v.object_sql {
@@ -741,7 +745,8 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                     let ty = &f.ty;
                     let ty = quote::quote!(#ty).to_string().replace(' ', "");
                     // The runtime handles, not state.
-                    (!matches!(ty.as_str(), "State" | "Env")).then_some((name, ty))
+                    (!matches!(ty.as_str(), "State" | "Env"))
+                        .then_some(StateItem::Field { name, ty })
                 })
                 .collect();
             self.objects.push(CodeDurableObject {

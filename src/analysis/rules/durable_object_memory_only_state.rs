@@ -1,6 +1,6 @@
 //! `durable-object-memory-only-state`: a Durable Object whose state is
 //! only in memory.
-use crate::model::{Effort, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
+use crate::model::{Effort, Finding, FindingSeverity, Model, RuleId, StateItem, Subject, Topic};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A Durable Object whose state lives only in memory.";
@@ -30,15 +30,14 @@ memory, persist `lastProgress` with `this.ctx.storage.put(\"lastProgress\", …)
 /// One finding per such class.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for d in &model.durable_objects {
-        let persisted = d
-            .state
-            .iter()
-            .any(|(k, _)| k.starts_with("storage[") || k.starts_with("sql."));
+        let persisted = d.state.iter().any(StateItem::persisted);
         let in_memory: Vec<&str> = d
             .state
             .iter()
-            .filter(|(k, _)| !k.starts_with("storage[") && !k.starts_with("sql."))
-            .map(|(k, _)| k.as_str())
+            .filter_map(|s| match s {
+                StateItem::Field { name, .. } => Some(name.as_str()),
+                _ => None,
+            })
             .filter(|k| d.mutated.iter().any(|m| m == k))
             .collect();
         if persisted || in_memory.is_empty() {

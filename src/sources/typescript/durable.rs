@@ -10,7 +10,7 @@ use super::bindings::{key_pattern, local_value, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
-use crate::model::{BindingKind, CodeDurableObject, DoMethod, OpKind, ResourceOp};
+use crate::model::{BindingKind, CodeDurableObject, DoMethod, OpKind, ResourceOp, StateItem};
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
 
@@ -183,7 +183,10 @@ pub fn extract(
                 ) || (RUNTIME_HANDLES.contains(&m.name.as_str())
                     && matches!(ty.as_str(), "unknown" | "any"));
                 if !handle {
-                    state.push((m.name.clone(), ty));
+                    state.push(StateItem::Field {
+                        name: m.name.clone(),
+                        ty,
+                    });
                 }
             }
             // JavaScript classes declare their in-memory state in the
@@ -201,13 +204,21 @@ pub fn extract(
                         return;
                     };
                     let skip = RUNTIME_HANDLES.contains(&field);
-                    if skip || field.contains('.') || state.iter().any(|(k, _)| k == field) {
+                    if skip
+                        || field.contains('.')
+                        || state
+                            .iter()
+                            .any(|s| matches!(s, StateItem::Field { name, .. } if name == field))
+                    {
                         return;
                     }
                     let ty = n
                         .child_by_field_name("right")
                         .map_or_else(|| "unknown".into(), |r| value_type(r, file.src));
-                    state.push((field.to_owned(), ty));
+                    state.push(StateItem::Field {
+                        name: field.to_owned(),
+                        ty,
+                    });
                 });
             }
             let mut sql = Vec::new();
@@ -244,9 +255,14 @@ pub fn extract(
                         .map(|v| value_type(*v, file.src))
                         .unwrap_or_else(|| "unknown".to_owned());
                     for key in keys {
-                        let entry = (format!("storage[\"{key}\"]"), ty.clone());
-                        if !state.iter().any(|(k, _)| *k == entry.0) {
-                            state.push(entry);
+                        let known = state.iter().any(
+                            |s| matches!(s, StateItem::StorageKey { key: k, .. } if *k == key),
+                        );
+                        if !known {
+                            state.push(StateItem::StorageKey {
+                                key,
+                                ty: ty.clone(),
+                            });
                         }
                     }
                 }
@@ -462,7 +478,11 @@ mod tests {
         let graph = CallGraph::new(&index, &[]);
         let classes: BTreeSet<String> = ["Monitor".to_owned()].into();
         let (dos, _) = extract(&index, &graph, &classes, &HashMap::new());
-        let names: Vec<&str> = dos[0].state.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["timer", "state2"]);
+        let names: Vec<String> = dos[0]
+            .state
+            .iter()
+            .map(crate::render::words::state_item)
+            .collect();
+        assert_eq!(names, ["timer: number | null", "state2: { count: number }"]);
     }
 }
