@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod cloudflare;
 pub mod config;
+pub mod link;
 pub mod model;
 pub mod render;
 pub mod sandbox;

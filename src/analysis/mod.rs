@@ -8,7 +8,6 @@
 mod access;
 pub(crate) mod estimates;
 mod flows;
-mod link;
 pub mod planner;
 mod relationships;
 mod resources;
@@ -126,10 +125,10 @@ pub(crate) fn shared_folders(a: &str, b: &str) -> usize {
 
 /// Fills the derived parts of `model` and sorts it.
 pub fn analyze(model: &mut Model) {
-    link::tables(model);
+    crate::link::tables(model);
     resources::collect(model);
     relationships::collect(model);
-    link::relations(model);
+    crate::link::relations(model);
     relationships::infer(model);
     flows::collect(model);
     access::collect(model);

@@ -1,20 +1,16 @@
 //! Readers: each turns one kind of source file into model facts plus
 //! diagnostics, and never fails.
 //!
-//! This module owns the list of source kinds, the dispatch from files to
-//! readers, and which SQL files make up which database (a D1 binding's
-//! `migrations_dir` claims its folder; other SQL is grouped by folder and
-//! its engine guessed from its content).
+//! This module owns the list of source kinds and the dispatch from files
+//! to readers; which SQL files make up which database is the link stage's
+//! decision (`crate::link::plan_databases`).
 
 pub mod rust;
 pub mod sql;
 pub mod typescript;
 pub mod wrangler;
 
-use crate::model::{
-    BindingKind, DatabaseBinding, DatabaseOrigin, Diagnostic, DrizzleConfig, Engine, Model,
-    StateItem, Worker,
-};
+use crate::model::{BindingKind, DatabaseOrigin, Engine, Model, StateItem, Worker};
 use crate::scan::SourceFile;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -125,7 +121,8 @@ pub fn path_join(dir: &str, rel: &str) -> String {
     parts.join("/")
 }
 
-fn parent(path: &str) -> &str {
+/// The folder of a repo-relative path (`""` at the root).
+pub(crate) fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
@@ -193,7 +190,7 @@ pub fn code(files: &[SourceFile], model: &mut Model) {
         .filter(|f| !in_test_dir(&f.path))
         .collect();
     let code_ddl = code_ddl(model);
-    let plans = plan_databases(
+    let plans = crate::link::plan_databases(
         &model.workers,
         &model.drizzle_configs,
         &sql,
@@ -245,12 +242,15 @@ pub fn code(files: &[SourceFile], model: &mut Model) {
 
 /// DDL a Worker's code runs on a D1 binding: `env.DB.prepare("CREATE
 /// TABLE IF NOT EXISTS …")`.
-struct CodeDdl {
+pub(crate) struct CodeDdl {
     /// The Worker and its environments (each a `Worker` of its own name).
-    workers: Vec<String>,
-    binding: String,
-    sql: String,
-    location: crate::model::Location,
+    pub workers: Vec<String>,
+    /// The D1 binding it runs on.
+    pub binding: String,
+    /// The SQL.
+    pub sql: String,
+    /// Where.
+    pub location: crate::model::Location,
 }
 
 fn code_ddl(model: &Model) -> Vec<CodeDdl> {
@@ -260,7 +260,7 @@ fn code_ddl(model: &Model) -> Vec<CodeDdl> {
         .filter(|op| op.kind == BindingKind::D1)
         .filter_map(|op| {
             let sql = op.sql.as_deref()?;
-            if !defines_schema(sql) {
+            if !sql::defines_schema(sql) {
                 return None;
             }
             let config = &Worker::owning(&model.workers, &op.location.path)?
@@ -355,251 +355,6 @@ fn journal_tags(f: &SourceFile) -> Option<Vec<String>> {
     Some(entries.into_iter().map(|(_, t)| t).collect())
 }
 
-/// The engine a drizzle.config's dialect (and driver) names.
-fn config_engine(c: &DrizzleConfig) -> Option<Engine> {
-    match (c.dialect.as_deref(), c.driver.as_deref()) {
-        (_, Some("d1-http" | "d1")) => Some(Engine::D1),
-        (Some("sqlite" | "turso"), _) => Some(Engine::Sqlite),
-        (Some("postgresql" | "postgres"), _) => Some(Engine::Postgres),
-        (Some("mysql" | "singlestore"), _) => Some(Engine::MySql),
-        _ => None,
-    }
-}
-
-/// A database to build: its folder, engine, files in apply order, bindings.
-#[derive(Debug)]
-struct DatabasePlan<'a> {
-    id: String,
-    engine: Engine,
-    files: Vec<&'a SourceFile>,
-    bindings: Vec<DatabaseBinding>,
-}
-
-/// Migration order within a folder: by the number the first path
-/// component after the folder starts with (`0002_x.sql`,
-/// `0002_x/migration.sql`), then by path; unnumbered files last.
-fn migration_order(dir: &str, path: &str) -> (u8, u64, String) {
-    let rel = if dir.is_empty() {
-        path
-    } else {
-        path.strip_prefix(dir)
-            .and_then(|r| r.strip_prefix('/'))
-            .unwrap_or(path)
-    };
-    let first = rel.split('/').next().unwrap_or(rel);
-    let digits: String = first.chars().take_while(char::is_ascii_digit).collect();
-    match digits.parse::<u64>() {
-        Ok(n) => (0, n, rel.to_owned()),
-        Err(_) => (1, 0, rel.to_owned()),
-    }
-}
-
-/// Whether SQL text creates or alters anything (a cheap look, not a parse).
-fn defines_schema(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    [
-        "create table",
-        "create virtual table",
-        "alter table",
-        "create index",
-        "create unique index",
-        "create view",
-        "create type",
-    ]
-    .iter()
-    .any(|k| lower.contains(k))
-}
-
-/// A D1 binding's `migrations_pattern`: a glob relative to its config.
-struct PatternClaim {
-    matcher: globset::GlobMatcher,
-    dir: String,
-}
-
-/// The folder a SQL file's database is named after: a D1 binding's
-/// `migrations_dir` when its `migrations_pattern` matches the file; the
-/// folder above for Drizzle's nested `NNNN_name/migration.sql` layout;
-/// else the file's own folder.
-fn folder_of(path: &str, patterns: &[PatternClaim]) -> String {
-    if let Some(p) = patterns.iter().find(|p| p.matcher.is_match(path)) {
-        return p.dir.clone();
-    }
-    let dir = parent(path);
-    let nested = path.ends_with("/migration.sql")
-        && dir
-            .rsplit('/')
-            .next()
-            .is_some_and(|d| d.starts_with(|c: char| c.is_ascii_digit()));
-    if nested {
-        parent(dir).to_owned()
-    } else {
-        dir.to_owned()
-    }
-}
-
-/// Groups SQL files into databases.
-fn plan_databases<'a>(
-    workers: &[Worker],
-    configs: &[DrizzleConfig],
-    sql: &[&'a SourceFile],
-    code_ddl: &[CodeDdl],
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<DatabasePlan<'a>> {
-    // drizzle-kit `out` folders have the engine their config names.
-    let config_engines: BTreeMap<&str, Engine> = configs
-        .iter()
-        .filter_map(|c| Some((c.out.as_str(), config_engine(c)?)))
-        .collect();
-    // Every D1 binding claims its migrations folder (wrangler's default is
-    // `migrations` next to the config), or what its pattern matches.
-    let mut d1_dirs: BTreeMap<String, Vec<DatabaseBinding>> = BTreeMap::new();
-    let mut patterns: Vec<PatternClaim> = Vec::new();
-    for w in workers {
-        let config_dir = parent(&w.location.path);
-        for b in w.bindings.iter().filter(|b| b.kind == BindingKind::D1) {
-            let rel = b
-                .settings
-                .get("migrations_dir")
-                .map_or("migrations", String::as_str);
-            let dir = path_join(config_dir, rel);
-            if let Some(pattern) = b.settings.get("migrations_pattern") {
-                let glob = path_join(config_dir, pattern);
-                match globset::GlobBuilder::new(&glob)
-                    .literal_separator(true)
-                    .build()
-                {
-                    Ok(g) => patterns.push(PatternClaim {
-                        matcher: g.compile_matcher(),
-                        dir: dir.clone(),
-                    }),
-                    Err(e) => diags.push(Diagnostic::warning(
-                        b.location.clone(),
-                        crate::model::Code::ConfigInvalidValue,
-                        format!(
-                            "`migrations_pattern` is not a valid glob ({e}); using `migrations_dir`"
-                        ),
-                    )),
-                }
-            }
-            d1_dirs.entry(dir).or_default().push(DatabaseBinding {
-                worker: w.name.clone(),
-                environment: w.environment.clone(),
-                binding: b.name.clone(),
-                database_name: b.target.clone(),
-            });
-        }
-    }
-    let mut by_dir: BTreeMap<String, Vec<&'a SourceFile>> = BTreeMap::new();
-    for f in sql {
-        by_dir
-            .entry(folder_of(&f.path, &patterns))
-            .or_default()
-            .push(f);
-    }
-    // Each folder's engine, guessed once from its content.
-    let guessed: BTreeMap<String, Engine> = by_dir
-        .iter()
-        .map(|(dir, files)| {
-            let text: String = files.iter().map(|f| f.text.as_str()).collect();
-            (dir.clone(), sql::guess_engine(&text))
-        })
-        .collect();
-    // A folder of loose SQLite SQL inside a Worker whose single D1 binding
-    // has no migrations of its own is that binding's schema (`schema.sql`
-    // applied with `wrangler d1 execute --file`).
-    let mut adopted: BTreeMap<String, String> = BTreeMap::new();
-    for w in workers {
-        let d1: Vec<_> = w
-            .bindings
-            .iter()
-            .filter(|b| b.kind == BindingKind::D1)
-            .collect();
-        let [b] = d1.as_slice() else { continue };
-        let rel = b
-            .settings
-            .get("migrations_dir")
-            .map_or("migrations", String::as_str);
-        let config_dir = parent(&w.location.path);
-        let own = path_join(config_dir, rel);
-        if by_dir.contains_key(&own) {
-            continue;
-        }
-        for (dir, engine) in &guessed {
-            let inside = config_dir.is_empty()
-                || dir == config_dir
-                || dir.starts_with(&format!("{config_dir}/"));
-            if inside && *engine == Engine::Sqlite && !d1_dirs.contains_key(dir) {
-                adopted.entry(dir.clone()).or_insert_with(|| own.clone());
-            }
-        }
-    }
-    let mut plans = Vec::new();
-    for (dir, mut files) in by_dir {
-        files.sort_by_key(|f| migration_order(&dir, &f.path));
-        let claimed = d1_dirs
-            .get(&dir)
-            .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
-        let (engine, mut bindings) = match claimed {
-            Some(b) => (Engine::D1, b.clone()),
-            // SQL that defines nothing (queries kept in `.sql` files,
-            // imported as text modules) is not a schema.
-            None if !files.iter().any(|f| defines_schema(&f.text)) => {
-                for f in &files {
-                    diags.push(Diagnostic::info(
-                        crate::model::Location::line(&f.path, 1),
-                        crate::model::Code::NotASchema,
-                        "no CREATE or ALTER statement here: read as queries, not as a database",
-                    ));
-                }
-                continue;
-            }
-            None => (
-                config_engines
-                    .get(dir.as_str())
-                    .or_else(|| guessed.get(&dir))
-                    .copied()
-                    .unwrap_or(Engine::Sqlite),
-                Vec::new(),
-            ),
-        };
-        bindings.sort();
-        bindings.dedup();
-        plans.push(DatabasePlan {
-            id: if dir.is_empty() { ".".to_owned() } else { dir },
-            engine,
-            files,
-            bindings,
-        });
-    }
-    // A D1 database with no SQL files whose tables the code creates.
-    for (dir, bindings) in d1_dirs {
-        let planned = |b: &DatabaseBinding| {
-            plans.iter().any(|p| {
-                p.bindings
-                    .iter()
-                    .any(|x| x.worker == b.worker && x.binding == b.binding)
-            })
-        };
-        let created_in_code = bindings.iter().any(|b| {
-            code_ddl
-                .iter()
-                .any(|d| d.workers.contains(&b.worker) && d.binding == b.binding)
-        });
-        if created_in_code && !bindings.iter().any(planned) {
-            let mut bindings = bindings;
-            bindings.sort();
-            bindings.dedup();
-            plans.push(DatabasePlan {
-                id: if dir.is_empty() { ".".to_owned() } else { dir },
-                engine: Engine::D1,
-                files: Vec::new(),
-                bindings,
-            });
-        }
-    }
-    plans
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,35 +384,5 @@ mod tests {
         assert_eq!(path_join("apps/api", "../../db/m"), "db/m");
         assert_eq!(path_join("", "migrations"), "migrations");
         assert_eq!(path_join("a", "../../../x"), "x");
-    }
-
-    #[test]
-    fn orders_migrations_numerically() {
-        let mut v = vec!["m/10_b.sql", "m/2_a.sql", "m/schema.sql", "m/0001_x.sql"];
-        v.sort_by_key(|p| migration_order("m", p));
-        assert_eq!(
-            v,
-            vec!["m/0001_x.sql", "m/2_a.sql", "m/10_b.sql", "m/schema.sql"]
-        );
-        let mut nested = vec!["m/0010_b/migration.sql", "m/0002_a/migration.sql"];
-        nested.sort_by_key(|p| migration_order("m", p));
-        assert_eq!(
-            nested,
-            vec!["m/0002_a/migration.sql", "m/0010_b/migration.sql"]
-        );
-    }
-
-    #[test]
-    fn only_ddl_makes_a_schema() {
-        assert!(defines_schema("-- x\ncreate TABLE a (id int);"));
-        assert!(defines_schema("ALTER TABLE a ADD COLUMN b"));
-        assert!(!defines_schema("SELECT * FROM users WHERE id = ?"));
-    }
-
-    #[test]
-    fn nested_drizzle_layouts_are_one_folder() {
-        assert_eq!(folder_of("db/m/0001_init/migration.sql", &[]), "db/m");
-        assert_eq!(folder_of("db/m/0001_init.sql", &[]), "db/m");
-        assert_eq!(folder_of("db/m/extra/migration.sql", &[]), "db/m/extra");
     }
 }

@@ -99,9 +99,32 @@ pub fn guess_engine(text: &str) -> Engine {
     }
 }
 
+/// Whether SQL text creates or alters anything (a cheap look, not a parse).
+pub fn defines_schema(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    [
+        "create table",
+        "create virtual table",
+        "alter table",
+        "create index",
+        "create unique index",
+        "create view",
+        "create type",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_ddl_makes_a_schema() {
+        assert!(defines_schema("-- x\ncreate TABLE a (id int);"));
+        assert!(defines_schema("ALTER TABLE a ADD COLUMN b"));
+        assert!(!defines_schema("SELECT * FROM users WHERE id = ?"));
+    }
 
     #[test]
     fn guesses_the_engine_from_engine_only_words() {

@@ -11,6 +11,7 @@ use crate::model::{
     BindingKind, Database, DatabaseBinding, DatabaseOrigin, Engine, Model, OrmTable, OrmTarget,
     RelationKind,
 };
+use crate::sources::parent;
 
 /// Places `model.orm_tables` in databases.
 pub fn tables(model: &mut Model) {
@@ -130,10 +131,6 @@ pub fn relations(model: &mut Model) {
             model.relationships.push(r);
         }
     }
-}
-
-fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// Whether folder `dir` is `path`'s folder or one above it.
@@ -292,4 +289,72 @@ fn new_database(
     db.bindings = bindings;
     model.databases.push(db);
     model.databases.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, Table};
+
+    fn orm(name: &str, target: OrmTarget) -> OrmTable {
+        OrmTable {
+            dialect: Engine::Sqlite,
+            target,
+            table: Table::new(name, Location::line("src/schema.ts", 3)),
+        }
+    }
+
+    fn d1(id: &str, binding: &str, sources: Vec<String>) -> Database {
+        let mut db = Database::empty(id, Engine::D1, sources);
+        db.bindings.push(DatabaseBinding {
+            worker: "app".into(),
+            environment: None,
+            binding: binding.into(),
+            database_name: None,
+        });
+        db
+    }
+
+    /// A Drizzle table goes to the database its client's binding reaches:
+    /// beside the migrations (the truth) when there are some, as the
+    /// schema itself when there are none.
+    #[test]
+    fn drizzle_tables_join_the_database_their_binding_reaches() {
+        let mut model = Model::default();
+        let binding = |name: &str| crate::model::Binding {
+            kind: BindingKind::D1,
+            name: name.into(),
+            target: None,
+            settings: Default::default(),
+            location: Location::line("wrangler.toml", 3),
+        };
+        model.workers.push(crate::model::Worker {
+            name: "app".into(),
+            environment: None,
+            main: Some("src/index.ts".into()),
+            bindings: vec![binding("DB"), binding("CACHE_DB")],
+            consumers: Vec::new(),
+            crons: Vec::new(),
+            do_migrations: Vec::new(),
+            do_exports: Vec::new(),
+            location: Location::line("wrangler.toml", 1),
+        });
+        model
+            .databases
+            .push(d1("migrations", "DB", vec!["migrations/0001.sql".into()]));
+        model.databases.push(d1("pushed", "CACHE_DB", Vec::new()));
+        let by = |binding: &str| OrmTarget::Binding {
+            binding: binding.into(),
+            client: "src/index.ts".into(),
+        };
+        model.orm_tables.push(orm("users", by("DB")));
+        model.orm_tables.push(orm("entries", by("CACHE_DB")));
+        tables(&mut model);
+        assert!(model.orm_tables.is_empty());
+        let names = |ts: &[Table]| ts.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&model.databases[0].orm_tables), ["users"]);
+        assert!(model.databases[0].tables.is_empty());
+        assert_eq!(names(&model.databases[1].tables), ["entries"]);
+        assert_eq!(model.databases.len(), 2);
+    }
 }

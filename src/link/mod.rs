@@ -1,0 +1,12 @@
+//! The link stage: decisions that join facts several readers made, between
+//! reading and analysis. Which SQL folder is which database
+//! ([`plan_databases`], from wrangler configs, drizzle configs and the SQL
+//! itself), and which database a Drizzle table, a Drizzle `relations()` or
+//! a Durable Object's SQL belongs to ([`tables`], [`relations`]). Each
+//! decision is made here once and unit-tested with hand-built facts.
+
+mod databases;
+mod tables;
+
+pub(crate) use databases::plan_databases;
+pub use tables::{relations, tables};
