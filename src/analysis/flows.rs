@@ -8,7 +8,8 @@
 //! in the same order.
 
 use crate::model::{
-    BindingKind, Flow, Location, Model, OpKind, ProcessingStep, QueueConsumer, ResourceOp,
+    BindingKind, Flow, FlowEntry, FlowStep, Location, Model, OpKind, ProcessingStep, QueueConsumer,
+    ResourceOp,
 };
 use crate::model::{Engine, QueueHandler, Worker};
 use std::collections::BTreeMap;
@@ -27,103 +28,80 @@ fn prefix(key: &str) -> &str {
     &key[..end]
 }
 
-/// A flow step: (resource label, detail) — details of consecutive steps on
-/// the same resource are merged.
-fn step(model: &Model, op: &ResourceOp) -> (String, Option<String>) {
+/// The resource `op` touches, as a flow step.
+fn step(model: &Model, op: &ResourceOp) -> FlowStep {
     match op.kind {
-        BindingKind::R2 => (
-            format!("R2 {}", op.binding),
-            op.key
+        BindingKind::R2 => FlowStep::R2 {
+            binding: op.binding.clone(),
+            prefixes: op
+                .key
                 .as_deref()
                 .map(prefix)
                 .filter(|p| !p.is_empty())
-                .map(str::to_owned),
-        ),
-        BindingKind::Kv => (format!("KV {}", op.binding), None),
-        BindingKind::QueueProducer => ("Queue".to_owned(), Some(queue_name(model, op))),
-        _ if op.is_query() => (engine_label(model, op).to_owned(), op.key.clone()),
-        BindingKind::DurableObject => (format!("DO {}", do_class(model, &op.binding)), None),
-        _ => (op.binding.clone(), None),
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
+        },
+        BindingKind::Kv => FlowStep::Kv {
+            binding: op.binding.clone(),
+        },
+        BindingKind::QueueProducer => FlowStep::Queue {
+            queues: super::queue_names(model, op),
+        },
+        _ if op.is_query() => FlowStep::Database {
+            engine: engine_of(model, op),
+            tables: op
+                .key
+                .as_deref()
+                .map(|k| k.split(", ").map(str::to_owned).collect())
+                .unwrap_or_default(),
+        },
+        BindingKind::DurableObject => FlowStep::DurableObject {
+            class: do_class(model, &op.binding),
+        },
+        _ => FlowStep::Binding {
+            binding: op.binding.clone(),
+        },
     }
 }
 
-/// What a query's database is called in a flow: `D1`, `Postgres`, …
-fn engine_label(model: &Model, op: &ResourceOp) -> &'static str {
-    match super::database_of_op(model, op).map(|i| model.databases[i].engine) {
-        Some(Engine::Postgres) => "Postgres",
-        Some(Engine::MySql) => "MySQL",
-        Some(Engine::Sqlite) => "SQLite",
-        _ => "D1",
-    }
+/// The engine a query runs on (D1 when its database is unknown).
+fn engine_of(model: &Model, op: &ResourceOp) -> Engine {
+    super::database_of_op(model, op).map_or(Engine::D1, |i| model.databases[i].engine)
 }
 
-const ENGINE_LABELS: &[&str] = &["D1", "Postgres", "MySQL", "SQLite"];
-
-fn render_steps(steps: Vec<(String, Option<String>)>) -> Vec<String> {
-    let mut merged: Vec<(String, Vec<String>)> = Vec::new();
-    for (label, detail) in steps {
-        match merged.last_mut() {
-            Some((l, details)) if *l == label => {
-                if let Some(d) = detail
-                    && !details.contains(&d)
-                {
-                    details.push(d);
-                }
-            }
-            _ => merged.push((label, detail.into_iter().collect())),
+/// Consecutive steps on one resource become one.
+fn merged(steps: impl IntoIterator<Item = FlowStep>) -> Vec<FlowStep> {
+    let mut out: Vec<FlowStep> = Vec::new();
+    for s in steps {
+        let absorbed = out.last_mut().is_some_and(|last| last.absorb(&s));
+        if !absorbed {
+            out.push(s);
         }
     }
-    merged
-        .into_iter()
-        .map(|(label, details)| {
-            if label == "Queue" {
-                format!("Queue {}", crate::render::words::compress(&details))
-            } else if ENGINE_LABELS.contains(&label.as_str()) {
-                // `apps, releases` from several queries, each table once.
-                let mut tables: Vec<&str> = Vec::new();
-                for t in details.iter().flat_map(|d| d.split(", ")) {
-                    if !tables.contains(&t) {
-                        tables.push(t);
-                    }
-                }
-                if tables.is_empty() {
-                    label
-                } else {
-                    format!("{label} ({})", tables.join(", "))
-                }
-            } else if details.is_empty() {
-                label
-            } else {
-                format!("{label} ({})", details.join(", "))
-            }
-        })
-        .collect()
+    out
 }
 
-/// What an entry point is called in a flow.
-fn entry_label(model: &Model, entry: &str, at: &Location) -> String {
+/// What starts a flow.
+fn entry_of(model: &Model, entry: &str, at: &Location) -> FlowEntry {
     let worker = Worker::owning(&model.workers, &at.path);
     match entry {
-        "queue" => {
-            let names: Vec<String> = worker
+        "queue" => FlowEntry::Queues {
+            queues: worker
                 .map(|w| {
                     w.family_consumers(&model.workers)
                         .into_iter()
                         .map(|c| c.queue.clone())
                         .collect()
                 })
-                .unwrap_or_default();
-            if names.is_empty() {
-                "Queue consumer".into()
-            } else {
-                format!("Queue {}", crate::render::words::compress(&names))
-            }
-        }
-        "scheduled" => match worker.map(|w| w.crons.join(", ")) {
-            Some(c) if !c.is_empty() => format!("Cron {c}"),
-            _ => "Cron".into(),
+                .unwrap_or_default(),
         },
-        other => other.to_owned(),
+        "scheduled" => FlowEntry::Cron {
+            schedules: worker.map(|w| w.crons.clone()).unwrap_or_default(),
+        },
+        other => FlowEntry::Entry {
+            name: other.to_owned(),
+        },
     }
 }
 
@@ -189,7 +167,7 @@ fn action(model: &Model, op: &ResourceOp) -> String {
                             || q.operation.clone(),
                             |t| super::access::operation_for(t, &q.operation),
                         ));
-                        format!("{} {}: {operation}", engine_label(model, op), q.table)
+                        format!("{} {}: {operation}", engine_of(model, op).label(), q.table)
                     })
                     .collect::<Vec<_>>()
                     .join("; ")
@@ -239,20 +217,15 @@ pub fn collect(model: &mut Model) {
             continue;
         };
         let at = (*first).clone();
-        let prefix = |label: String| {
-            if several && !worker.is_empty() {
-                format!("[{worker}] {label}")
-            } else {
-                label
-            }
-        };
+        let worker = (several && !worker.is_empty()).then_some(worker);
         let consumer_worker = Worker::owning(&model.workers, &at.path)
             .filter(|w| entry == "queue" && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
-            let steps = render_steps(ops.iter().map(|(_, op)| step(model, op)).collect());
+            let steps = merged(ops.iter().map(|(_, op)| step(model, op)));
             if steps.len() >= 2 || (entry == "queue" && !steps.is_empty()) {
                 flows.push(Flow {
-                    entry: prefix(entry_label(model, &entry, &at)),
+                    worker,
+                    entry: entry_of(model, &entry, &at),
                     steps,
                     location: at.clone(),
                 });
@@ -289,17 +262,17 @@ pub fn collect(model: &mut Model) {
             }
         }
         for (names, mine) in lines {
-            let steps = render_steps(mine.iter().map(|op| step(model, op)).collect());
+            let steps = merged(mine.iter().map(|op| step(model, op)));
             if !steps.is_empty() {
                 flows.push(Flow {
-                    entry: prefix(format!("Queue {}", crate::render::words::compress(&names))),
+                    worker: worker.clone(),
+                    entry: FlowEntry::Queues { queues: names },
                     steps,
                     location: at.clone(),
                 });
             }
         }
     }
-    flows.sort_by(|a, b| a.entry.cmp(&b.entry));
     model.flows = flows;
     for q in &mut model.queues {
         if let Some(rows) = processing.remove(&q.name) {

@@ -422,12 +422,118 @@ pub struct DoMethod {
 /// One data flow: an entry point and the resources it touches, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Flow {
-    /// `POST /v1/uploads`, `queue upload-queue-p0`, `cron 0 3 * * *`.
-    pub entry: String,
-    /// `D1 (releases, upload_jobs)`, `R2 BUNDLES (pending/)`, …
-    pub steps: Vec<String>,
+    /// The Worker it runs in, when the checkout has several.
+    pub worker: Option<String>,
+    /// What starts it.
+    pub entry: FlowEntry,
+    /// The resources it touches, consecutive touches of one resource
+    /// merged.
+    pub steps: Vec<FlowStep>,
     /// Where the entry point is.
     pub location: Location,
+}
+
+/// What starts a data flow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowEntry {
+    /// A route (`POST /v1/uploads`), `fetch`, or another entry point by
+    /// name.
+    Entry {
+        /// Its name.
+        name: String,
+    },
+    /// A queue consumer, for these queues (empty when none is known).
+    Queues {
+        /// Queue names.
+        queues: Vec<String>,
+    },
+    /// A `scheduled` handler, on these cron schedules.
+    Cron {
+        /// Cron expressions.
+        schedules: Vec<String>,
+    },
+}
+
+/// One resource a data flow touches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowStep {
+    /// An R2 bucket, with the static key prefixes written or read.
+    R2 {
+        /// Binding.
+        binding: String,
+        /// Key prefixes (`pending/`).
+        prefixes: Vec<String>,
+    },
+    /// A KV namespace.
+    Kv {
+        /// Binding.
+        binding: String,
+    },
+    /// Queues sent to.
+    Queue {
+        /// Queue names.
+        queues: Vec<String>,
+    },
+    /// A database, with the tables queried.
+    Database {
+        /// Its engine.
+        engine: super::Engine,
+        /// Tables, each once.
+        tables: Vec<String>,
+    },
+    /// A Durable Object class called through a stub.
+    DurableObject {
+        /// The class.
+        class: String,
+    },
+    /// Another binding.
+    Binding {
+        /// Binding.
+        binding: String,
+    },
+}
+
+impl FlowStep {
+    /// Merges `next` into this step when both touch the same resource:
+    /// its details (prefixes, queues, tables) are added, each once.
+    pub fn absorb(&mut self, next: &FlowStep) -> bool {
+        fn union(into: &mut Vec<String>, from: &[String]) {
+            for x in from {
+                if !into.contains(x) {
+                    into.push(x.clone());
+                }
+            }
+        }
+        match (self, next) {
+            (
+                FlowStep::R2 { binding, prefixes },
+                FlowStep::R2 {
+                    binding: b,
+                    prefixes: p,
+                },
+            ) if binding == b => {
+                union(prefixes, p);
+                true
+            }
+            (FlowStep::Queue { queues }, FlowStep::Queue { queues: q }) => {
+                union(queues, q);
+                true
+            }
+            (
+                FlowStep::Database { engine, tables },
+                FlowStep::Database {
+                    engine: e,
+                    tables: t,
+                },
+            ) if engine == e => {
+                union(tables, t);
+                true
+            }
+            (a, b) => a == b,
+        }
+    }
 }
 
 /// What an operation on a binding does.

@@ -240,8 +240,20 @@ mod hand_built {
                 location: loc(8),
             }],
             flows: vec![Flow {
-                entry: "POST /v1/uploads".into(),
-                steps: vec!["D1 (apps)".into(), "R2 BUNDLES".into()],
+                worker: None,
+                entry: FlowEntry::Entry {
+                    name: "POST /v1/uploads".into(),
+                },
+                steps: vec![
+                    FlowStep::Database {
+                        engine: Engine::D1,
+                        tables: vec!["apps".into()],
+                    },
+                    FlowStep::R2 {
+                        binding: "BUNDLES".into(),
+                        prefixes: Vec::new(),
+                    },
+                ],
                 location: loc(9),
             }],
             findings: vec![

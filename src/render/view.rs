@@ -292,15 +292,7 @@ pub fn build(model: &Model) -> ReportView {
                     .collect(),
             })
             .collect(),
-        flows: model
-            .flows
-            .iter()
-            .map(|f| {
-                let mut parts = vec![f.entry.clone()];
-                parts.extend(f.steps.iter().cloned());
-                parts.join(" → ")
-            })
-            .collect(),
+        flows: flows(model),
         recommendations: recommendations(model).into_iter().map(|(_, r)| r).collect(),
     }
 }
@@ -636,6 +628,22 @@ fn recommendation_row(model: &Model, f: &Finding) -> RecommendationRow {
         recommendation: words::recommendation(f),
         effort: words::effort(f.effort).to_owned(),
     }
+}
+
+/// The Data Flow lines, sorted by their entry point's words.
+fn flows(model: &Model) -> Vec<String> {
+    let mut lines: Vec<(String, String)> = model
+        .flows
+        .iter()
+        .map(|f| {
+            let entry = words::flow_entry(f);
+            let mut parts = vec![entry.clone()];
+            parts.extend(f.steps.iter().map(words::flow_step));
+            (entry, parts.join(" → "))
+        })
+        .collect();
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.into_iter().map(|(_, line)| line).collect()
 }
 
 /// The Recommendations rows in report order: by severity, then by the

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Effort, Expiry, Finding, FindingSeverity, Fix, Frequency, Invoker, Lifecycle, Model, Operation,
-    QueryVerb, Run, StateItem, Subject, Topic, ValueKind, ValueType,
+    Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry, FlowStep, Frequency, Invoker,
+    Lifecycle, Model, Operation, QueryVerb, Run, StateItem, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -89,6 +89,41 @@ pub fn state_item(s: &StateItem) -> String {
                 .collect();
             format!("sql.{table}: {{ {} }}", cols.join("; "))
         }
+    }
+}
+
+/// What starts a data flow: `POST /v1/uploads`, `Queue jobs`, `Cron 0 3 * * *`,
+/// after `[worker] ` when the checkout has several Workers.
+pub fn flow_entry(f: &Flow) -> String {
+    let entry = match &f.entry {
+        FlowEntry::Entry { name } => name.clone(),
+        FlowEntry::Queues { queues } if queues.is_empty() => "Queue consumer".into(),
+        FlowEntry::Queues { queues } => format!("Queue {}", compress(queues)),
+        FlowEntry::Cron { schedules } if schedules.is_empty() => "Cron".into(),
+        FlowEntry::Cron { schedules } => format!("Cron {}", schedules.join(", ")),
+    };
+    match &f.worker {
+        Some(w) => format!("[{w}] {entry}"),
+        None => entry,
+    }
+}
+
+/// One step of a data flow: `R2 BUNDLES (pending/)`, `D1 (apps, releases)`.
+pub fn flow_step(s: &FlowStep) -> String {
+    let with = |label: String, details: &[String]| {
+        if details.is_empty() {
+            label
+        } else {
+            format!("{label} ({})", details.join(", "))
+        }
+    };
+    match s {
+        FlowStep::R2 { binding, prefixes } => with(format!("R2 {binding}"), prefixes),
+        FlowStep::Kv { binding } => format!("KV {binding}"),
+        FlowStep::Queue { queues } => format!("Queue {}", compress(queues)),
+        FlowStep::Database { engine, tables } => with(engine.label().to_owned(), tables),
+        FlowStep::DurableObject { class } => format!("DO {class}"),
+        FlowStep::Binding { binding } => binding.clone(),
     }
 }
 
