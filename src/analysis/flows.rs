@@ -8,15 +8,10 @@
 //! in the same order.
 
 use crate::model::{
-    BindingKind, Flow, FlowEntry, FlowStep, Location, Model, OpKind, ProcessingStep, QueueConsumer,
-    ResourceOp,
+    BindingKind, Engine, Flow, FlowEntry, FlowStep, Location, Model, OnFailure, ProcessingStep,
+    QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery, Worker,
 };
-use crate::model::{Engine, QueueHandler, Worker};
 use std::collections::BTreeMap;
-
-fn queue_name(model: &Model, op: &ResourceOp) -> String {
-    crate::render::words::compress(&super::queue_names(model, op))
-}
 
 fn do_class(model: &Model, binding: &str) -> String {
     super::binding_target(model, BindingKind::DurableObject, binding)
@@ -105,41 +100,24 @@ fn entry_of(model: &Model, entry: &str, at: &Location) -> FlowEntry {
     }
 }
 
-fn on_failure(c: &QueueConsumer, handler: Option<&QueueHandler>) -> String {
+fn on_failure(c: &QueueConsumer, handler: Option<&QueueHandler>) -> OnFailure {
     if handler.is_some_and(|h| h.acks_on_failure) {
-        return "Reject (ack() in a catch: not retried)".to_owned();
+        return OnFailure::Reject;
     }
-    let explicit = if handler.is_some_and(|h| h.retries) {
-        " via retry()"
-    } else {
-        ""
-    };
-    config_failure(c, explicit)
-}
-
-fn config_failure(c: &QueueConsumer, how: &str) -> String {
-    // Cloudflare retries a failed message 3 times unless configured.
-    let retries = c.max_retries.unwrap_or(3);
-    match (&c.dead_letter_queue, retries) {
-        (Some(d), 0) => format!("No retry; to {d}"),
-        (Some(d), n) => format!("Retry{how} (max {n}, then {d})"),
-        (None, 0) => "No retry; no DLQ: dropped".to_owned(),
-        (None, n) => format!("Retry{how} (max {n}); no DLQ: then dropped"),
+    OnFailure::Retry {
+        explicit: handler.is_some_and(|h| h.retries),
+        // Cloudflare retries a failed message 3 times unless configured.
+        max_retries: c.max_retries.unwrap_or(3),
+        dead_letter_queue: c.dead_letter_queue.clone(),
     }
 }
 
-fn action(model: &Model, op: &ResourceOp) -> String {
-    let key = op
-        .key
-        .as_deref()
-        .map(|k| format!(" `{k}`"))
-        .unwrap_or_default();
+fn action(model: &Model, op: &ResourceOp) -> StepAction {
     match (op.kind, op.op) {
-        (BindingKind::DurableObject, _) => format!(
-            "Call DO {}.{}()",
-            do_class(model, &op.binding),
-            op.key.as_deref().unwrap_or("fetch")
-        ),
+        (BindingKind::DurableObject, _) => StepAction::CallDurableObject {
+            class: do_class(model, &op.binding),
+            method: op.key.clone().unwrap_or_else(|| "fetch".into()),
+        },
         _ if op.is_query() => match op.queries.as_slice() {
             [] => match op.sql.as_deref().map(str::trim_start) {
                 // `CREATE TABLE IF NOT EXISTS cache (…)` → its head.
@@ -148,46 +126,52 @@ fn action(model: &Model, op: &ResourceOp) -> String {
                         .get(..6)
                         .is_some_and(|h| h.eq_ignore_ascii_case("create")) =>
                 {
-                    let head = ddl.split(['(', '\n']).next().unwrap_or(ddl).trim();
-                    format!("Run D1 DDL `{head}`")
+                    StepAction::RunDdl {
+                        head: ddl
+                            .split(['(', '\n'])
+                            .next()
+                            .unwrap_or(ddl)
+                            .trim()
+                            .to_owned(),
+                    }
                 }
-                _ => format!("Query D1 ({})", op.key.as_deref().unwrap_or("?")),
+                _ => StepAction::Query {
+                    tables: op.key.clone(),
+                },
             },
             shapes => {
                 let db = super::database_of_op(model, op).and_then(|i| model.databases.get(i));
-                shapes
-                    .iter()
-                    .map(|q| {
-                        let table = db.and_then(|d| {
-                            d.tables
-                                .iter()
-                                .find(|t| t.name.eq_ignore_ascii_case(&q.table))
-                        });
-                        let operation = crate::render::words::operation(&table.map_or_else(
-                            || q.operation.clone(),
-                            |t| super::access::operation_for(t, &q.operation),
-                        ));
-                        format!("{} {}: {operation}", engine_of(model, op).label(), q.table)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                StepAction::Queries {
+                    queries: shapes
+                        .iter()
+                        .map(|q| {
+                            let table = db.and_then(|d| {
+                                d.tables
+                                    .iter()
+                                    .find(|t| t.name.eq_ignore_ascii_case(&q.table))
+                            });
+                            TableQuery {
+                                engine: engine_of(model, op),
+                                table: q.table.clone(),
+                                operation: table.map_or_else(
+                                    || q.operation.clone(),
+                                    |t| super::access::operation_for(t, &q.operation),
+                                ),
+                            }
+                        })
+                        .collect(),
+                }
             }
         },
-        (BindingKind::QueueProducer, _) => {
-            format!("Send to queue {}", queue_name(model, op))
-        }
-        (kind, o) => {
-            let verb = match o {
-                OpKind::Read => "Read",
-                OpKind::Head => "Check",
-                OpKind::Write | OpKind::MultipartWrite => "Write",
-                OpKind::Delete => "Delete",
-                OpKind::List => "List",
-                _ => "Use",
-            };
-            let what = if kind == BindingKind::Kv { "KV" } else { "R2" };
-            format!("{verb} {what} {}{key}", op.binding)
-        }
+        (BindingKind::QueueProducer, _) => StepAction::Send {
+            queues: super::queue_names(model, op),
+        },
+        (kind, o) => StepAction::Use {
+            kind,
+            op: o,
+            binding: op.binding.clone(),
+            key: op.key.clone(),
+        },
     }
 }
 

@@ -331,11 +331,84 @@ pub struct ConsumerRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ProcessingStep {
     /// What it does.
-    pub action: String,
-    /// What happens when it fails.
-    pub on_failure: String,
+    pub action: StepAction,
+    /// What happens to the message when it fails.
+    pub on_failure: OnFailure,
     /// Where.
     pub location: Location,
+}
+
+/// What a queue consumer's step does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepAction {
+    /// A Durable Object stub call.
+    CallDurableObject {
+        /// The class.
+        class: String,
+        /// The method (`fetch` for a plain stub fetch).
+        method: String,
+    },
+    /// D1 DDL run from code (`CREATE TABLE IF NOT EXISTS cache`).
+    RunDdl {
+        /// The statement's head, up to its first parenthesis.
+        head: String,
+    },
+    /// SQL dmqa could not shape, on the tables it names (if any).
+    Query {
+        /// The tables, as the reader listed them.
+        tables: Option<String>,
+    },
+    /// Queries, each on one table.
+    Queries {
+        /// Each query's engine, table and operation.
+        queries: Vec<TableQuery>,
+    },
+    /// A send to queues.
+    Send {
+        /// Queue names.
+        queues: Vec<String>,
+    },
+    /// An R2 or KV operation.
+    Use {
+        /// The binding's kind.
+        kind: BindingKind,
+        /// What it does.
+        op: OpKind,
+        /// The binding.
+        binding: String,
+        /// The key pattern.
+        key: Option<String>,
+    },
+}
+
+/// One query of a consumer step, on one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TableQuery {
+    /// The engine it runs on.
+    pub engine: super::Engine,
+    /// The table.
+    pub table: String,
+    /// What it does there.
+    pub operation: super::Operation,
+}
+
+/// What happens to a message whose processing fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    /// The handler acks it in a `catch`: it is not retried.
+    Reject,
+    /// Retried up to `max_retries` times (0: never), then sent to the dead
+    /// letter queue or dropped.
+    Retry {
+        /// Through an explicit `retry()` in the handler.
+        explicit: bool,
+        /// `max_retries` (Cloudflare's default is 3).
+        max_retries: u64,
+        /// The dead letter queue, if any.
+        dead_letter_queue: Option<String>,
+    },
 }
 
 /// How a Durable Object class stores its state.

@@ -214,8 +214,17 @@ mod hand_built {
                 is_dead_letter_queue: false,
                 message_schema: vec![("jobId".into(), "string".into())],
                 processing: vec![ProcessingStep {
-                    action: "Download from R2".into(),
-                    on_failure: "Retry (max 3)".into(),
+                    action: StepAction::Use {
+                        kind: BindingKind::R2,
+                        op: OpKind::Read,
+                        binding: "BUNDLES".into(),
+                        key: Some("{appId}/bundle.js".into()),
+                    },
+                    on_failure: OnFailure::Retry {
+                        explicit: false,
+                        max_retries: 3,
+                        dead_letter_queue: Some("uploads-dlq".into()),
+                    },
                     location: loc(7),
                 }],
                 location: loc(7),

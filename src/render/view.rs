@@ -602,8 +602,8 @@ fn queue_view(q: &crate::model::Queue) -> QueueView {
             .enumerate()
             .map(|(i, s)| StepRow {
                 step: (i + 1).to_string(),
-                action: s.action.clone(),
-                on_failure: s.on_failure.clone(),
+                action: words::step_action(&s.action),
+                on_failure: words::on_failure(&s.on_failure),
             })
             .collect(),
     }

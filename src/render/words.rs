@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry, FlowStep, Frequency, Invoker,
-    Lifecycle, Model, Operation, QueryVerb, Run, StateItem, Subject, Topic, ValueKind, ValueType,
+    BindingKind, Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry, FlowStep,
+    Frequency, Invoker, Lifecycle, Model, OnFailure, OpKind, Operation, QueryVerb, Run, StateItem,
+    StepAction, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -124,6 +125,70 @@ pub fn flow_step(s: &FlowStep) -> String {
         FlowStep::Database { engine, tables } => with(engine.label().to_owned(), tables),
         FlowStep::DurableObject { class } => format!("DO {class}"),
         FlowStep::Binding { binding } => binding.clone(),
+    }
+}
+
+/// A queue consumer step's Action cell: `Read R2 BUNDLES \`{id}/x\``,
+/// `D1 releases: Update status by id`, `Send to queue jobs`.
+pub fn step_action(a: &StepAction) -> String {
+    match a {
+        StepAction::CallDurableObject { class, method } => format!("Call DO {class}.{method}()"),
+        StepAction::RunDdl { head } => format!("Run D1 DDL `{head}`"),
+        StepAction::Query { tables } => format!("Query D1 ({})", tables.as_deref().unwrap_or("?")),
+        StepAction::Queries { queries } => queries
+            .iter()
+            .map(|q| {
+                format!(
+                    "{} {}: {}",
+                    q.engine.label(),
+                    q.table,
+                    operation(&q.operation)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        StepAction::Send { queues } => format!("Send to queue {}", compress(queues)),
+        StepAction::Use {
+            kind,
+            op,
+            binding,
+            key,
+        } => {
+            let verb = match op {
+                OpKind::Read => "Read",
+                OpKind::Head => "Check",
+                OpKind::Write | OpKind::MultipartWrite => "Write",
+                OpKind::Delete => "Delete",
+                OpKind::List => "List",
+                _ => "Use",
+            };
+            let what = if *kind == BindingKind::Kv { "KV" } else { "R2" };
+            let key = key
+                .as_deref()
+                .map(|k| format!(" `{k}`"))
+                .unwrap_or_default();
+            format!("{verb} {what} {binding}{key}")
+        }
+    }
+}
+
+/// A queue consumer step's On Failure cell.
+pub fn on_failure(f: &OnFailure) -> String {
+    match f {
+        OnFailure::Reject => "Reject (ack() in a catch: not retried)".into(),
+        OnFailure::Retry {
+            explicit,
+            max_retries,
+            dead_letter_queue,
+        } => {
+            let how = if *explicit { " via retry()" } else { "" };
+            match (dead_letter_queue, max_retries) {
+                (Some(d), 0) => format!("No retry; to {d}"),
+                (Some(d), n) => format!("Retry{how} (max {n}, then {d})"),
+                (None, 0) => "No retry; no DLQ: dropped".to_owned(),
+                (None, n) => format!("Retry{how} (max {n}); no DLQ: then dropped"),
+            }
+        }
     }
 }
 
