@@ -6,6 +6,7 @@
 //! method or handler name and ask here what it means; nothing else in dmqa
 //! knows these names.
 
+pub use crate::model::Handler;
 use crate::model::{BindingKind, OpKind};
 
 /// The language a name is spelled in.
@@ -100,29 +101,6 @@ pub fn is_binding_method(lang: Lang, method: &str) -> bool {
     METHODS.iter().any(|m| name(lang, m) == Some(method))
 }
 
-/// A handler the runtime calls: a Worker's or a Durable Object's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Handler {
-    /// HTTP requests (and WebSocket upgrades).
-    Fetch,
-    /// Queue batches.
-    Queue,
-    /// Cron triggers.
-    Scheduled,
-    /// Email Routing.
-    Email,
-    /// Tail events of other Workers.
-    Tail,
-    /// A Durable Object alarm.
-    Alarm,
-    /// A hibernating WebSocket's message.
-    WebSocketMessage,
-    /// A hibernating WebSocket closed.
-    WebSocketClose,
-    /// A hibernating WebSocket failed.
-    WebSocketError,
-}
-
 /// Each handler with its name in TypeScript and in workers-rs (the
 /// `#[event(…)]` name or the `DurableObject` trait method).
 const HANDLERS: &[(Handler, &str, &str)] = &[
@@ -141,6 +119,8 @@ const HANDLERS: &[(Handler, &str, &str)] = &[
     (Handler::WebSocketError, "webSocketError", "websocket_error"),
 ];
 
+/// What each [`Handler`] is called in each language (an inherent impl of
+/// the model's type: the spellings are this module's business).
 impl Handler {
     /// The handler `name` spells in `lang`.
     pub fn parse(lang: Lang, name: &str) -> Option<Handler> {
@@ -163,17 +143,6 @@ impl Handler {
                 Lang::Rust => *rs,
             })
             .unwrap_or_default()
-    }
-
-    /// Whether only the runtime calls it, never code on a stub.
-    pub fn runtime_only(self) -> bool {
-        matches!(
-            self,
-            Handler::Alarm
-                | Handler::WebSocketMessage
-                | Handler::WebSocketClose
-                | Handler::WebSocketError
-        )
     }
 }
 

@@ -482,12 +482,14 @@ pub struct DurableObject {
 /// A Durable Object method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DoMethod {
-    /// Method name.
+    /// Method name, as the code spells it.
     pub name: String,
-    /// Purpose.
-    pub purpose: String,
-    /// Entry points or files that call it.
-    pub called_by: Vec<String>,
+    /// Its doc comment.
+    pub doc: Option<String>,
+    /// The runtime handler it is, if any (`fetch`, `alarm`, …).
+    pub handler: Option<super::Handler>,
+    /// What calls it.
+    pub called_by: Vec<super::Caller>,
     /// Where.
     pub location: Location,
 }

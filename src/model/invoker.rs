@@ -106,3 +106,64 @@ pub struct Run {
     /// By what.
     pub invoker: Invoker,
 }
+
+/// A handler the runtime calls: a Worker's or a Durable Object's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Handler {
+    /// HTTP requests (and WebSocket upgrades).
+    Fetch,
+    /// Queue batches.
+    Queue,
+    /// Cron triggers.
+    Scheduled,
+    /// Email Routing.
+    Email,
+    /// Tail events of other Workers.
+    Tail,
+    /// A Durable Object alarm.
+    Alarm,
+    /// A hibernating WebSocket's message.
+    WebSocketMessage,
+    /// A hibernating WebSocket closed.
+    WebSocketClose,
+    /// A hibernating WebSocket failed.
+    WebSocketError,
+}
+
+impl Handler {
+    /// Whether only the runtime calls it, never code on a stub.
+    pub fn runtime_only(self) -> bool {
+        matches!(
+            self,
+            Handler::Alarm
+                | Handler::WebSocketMessage
+                | Handler::WebSocketClose
+                | Handler::WebSocketError
+        )
+    }
+}
+
+/// What calls a Durable Object method.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Caller {
+    /// Code calling it on a stub: the function, and the entry points
+    /// reaching that function.
+    Stub {
+        /// The function (or file) making the call.
+        actor: String,
+        /// The entry points reaching it.
+        entries: Vec<String>,
+    },
+    /// The object itself, from one of its own methods or routes.
+    Internal {
+        /// The method or route.
+        from: String,
+    },
+    /// The runtime, for a handler it calls.
+    Runtime {
+        /// The handler.
+        handler: Handler,
+    },
+}

@@ -242,8 +242,12 @@ mod hand_built {
                 mutated: vec!["members".into()],
                 methods: vec![DoMethod {
                     name: "connect".into(),
-                    purpose: "WebSocket connection".into(),
-                    called_by: vec!["GET /v1/rooms/:id".into()],
+                    doc: Some("WebSocket connection".into()),
+                    handler: None,
+                    called_by: vec![Caller::Stub {
+                        actor: "GET /v1/rooms/:id".into(),
+                        entries: Vec::new(),
+                    }],
                     location: loc(8),
                 }],
                 location: loc(8),

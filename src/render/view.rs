@@ -286,8 +286,8 @@ pub fn build(model: &Model) -> ReportView {
                     .iter()
                     .map(|m| MethodRow {
                         method: format!("{}()", m.name),
-                        purpose: m.purpose.clone(),
-                        called_by: or_dash(Some(&m.called_by.join(", "))),
+                        purpose: words::method_purpose(m),
+                        called_by: or_dash(Some(&words::callers(&m.called_by))),
                     })
                     .collect(),
             })

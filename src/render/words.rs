@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    BindingKind, Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry, FlowStep,
-    Frequency, Invoker, Lifecycle, Model, OnFailure, OpKind, Operation, QueryVerb, Run, StateItem,
-    StepAction, Subject, Topic, ValueKind, ValueType,
+    BindingKind, Caller, DoMethod, Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry,
+    FlowStep, Frequency, Handler, Invoker, Lifecycle, Model, OnFailure, OpKind, Operation,
+    QueryVerb, Run, StateItem, StepAction, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -190,6 +190,49 @@ pub fn on_failure(f: &OnFailure) -> String {
             }
         }
     }
+}
+
+/// What a Durable Object method is for: its doc comment, else what the
+/// runtime calls it for, else `-`.
+pub fn method_purpose(m: &DoMethod) -> String {
+    if let Some(doc) = &m.doc {
+        return doc.clone();
+    }
+    match m.handler {
+        Some(Handler::Fetch) => "HTTP request / WebSocket upgrade",
+        Some(Handler::Alarm) => "Alarm handler",
+        Some(Handler::WebSocketMessage) => "WebSocket message (hibernation API)",
+        Some(Handler::WebSocketClose) => "WebSocket closed (hibernation API)",
+        Some(Handler::WebSocketError) => "WebSocket error (hibernation API)",
+        _ => "-",
+    }
+    .to_owned()
+}
+
+/// Who calls a method: `GET /rooms/:id`, `notify (queue)`,
+/// `broadcast() (internal)`, `Runtime (alarm)`.
+pub fn caller(c: &Caller) -> String {
+    match c {
+        Caller::Stub { actor, entries } if entries.is_empty() => actor.clone(),
+        Caller::Stub { actor, entries } => format!("{actor} ({})", entries.join(", ")),
+        Caller::Internal { from } if crate::model::is_route(from) => format!("{from} (internal)"),
+        Caller::Internal { from } => format!("{from}() (internal)"),
+        Caller::Runtime {
+            handler: Handler::Alarm,
+        } => "Runtime (alarm)".into(),
+        Caller::Runtime {
+            handler: Handler::WebSocketMessage | Handler::WebSocketClose | Handler::WebSocketError,
+        } => "Runtime (WebSocket)".into(),
+        Caller::Runtime { .. } => "Runtime".into(),
+    }
+}
+
+/// A Called By cell: every caller, sorted by its words.
+pub fn callers(cs: &[Caller]) -> String {
+    let mut words: Vec<String> = cs.iter().map(caller).collect();
+    words.sort();
+    words.dedup();
+    words.join(", ")
 }
 
 /// A finding's Effort cell.

@@ -18,9 +18,9 @@
 
 use crate::cloudflare::{self, Lang};
 use crate::model::{
-    BindingKind, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Location,
-    MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship, ResourceOp,
-    StateItem, Table,
+    BindingKind, Caller, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Handler,
+    Location, MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship,
+    ResourceOp, StateItem, Table,
 };
 use crate::scan::SourceFile;
 use std::collections::HashMap;
@@ -162,18 +162,16 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                 if *ty != d.class_name || d.methods.iter().any(|m| m.name == *name) {
                     continue;
                 }
-                let (purpose, called_by) = match name.as_str() {
-                    "fetch" => ("HTTP request / WebSocket upgrade", None),
-                    "alarm" => ("Alarm handler", Some("Runtime (alarm)")),
-                    "websocket_message" => ("WebSocket message", Some("Runtime (WebSocket)")),
-                    "websocket_close" => ("WebSocket closed", Some("Runtime (WebSocket)")),
-                    "websocket_error" => ("WebSocket error", Some("Runtime (WebSocket)")),
-                    _ => ("-", None),
-                };
+                let handler = Handler::parse(Lang::Rust, name);
                 d.methods.push(DoMethod {
                     name: name.clone(),
-                    purpose: doc.clone().unwrap_or_else(|| purpose.to_owned()),
-                    called_by: called_by.map(str::to_owned).into_iter().collect(),
+                    doc: doc.clone(),
+                    handler,
+                    called_by: handler
+                        .filter(|h| h.runtime_only())
+                        .map(|handler| Caller::Runtime { handler })
+                        .into_iter()
+                        .collect(),
                     location: at.clone(),
                 });
             }
@@ -202,16 +200,20 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                 continue;
             }
             let by = match (op.entries.first(), &op.actor) {
-                (Some(e), Some(a)) if e != a => format!("{a} ({e})"),
-                (Some(e), _) => e.clone(),
-                (None, Some(a)) => a.clone(),
+                (Some(e), Some(a)) if e != a => Caller::Stub {
+                    actor: a.clone(),
+                    entries: vec![e.clone()],
+                },
+                (Some(actor), _) | (None, Some(actor)) => Caller::Stub {
+                    actor: actor.clone(),
+                    entries: Vec::new(),
+                },
                 (None, None) => continue,
             };
             if !m.called_by.contains(&by) {
                 m.called_by.push(by);
             }
         }
-        m.called_by.sort();
     }
     model.resource_ops.extend(ops);
 }

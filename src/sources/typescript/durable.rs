@@ -10,21 +10,12 @@ use super::bindings::{key_pattern, local_value, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
-use crate::model::{BindingKind, CodeDurableObject, DoMethod, OpKind, ResourceOp, StateItem};
+use crate::cloudflare::Lang;
+use crate::model::{
+    BindingKind, Caller, CodeDurableObject, DoMethod, Handler, OpKind, ResourceOp, StateItem,
+};
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
-
-/// What a standard handler does, when it has no JSDoc.
-fn handler_purpose(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "fetch" => "HTTP request / WebSocket upgrade",
-        "alarm" => "Alarm handler",
-        "webSocketMessage" => "WebSocket message (hibernation API)",
-        "webSocketClose" => "WebSocket closed (hibernation API)",
-        "webSocketError" => "WebSocket error (hibernation API)",
-        _ => return None,
-    })
-}
 
 /// Field names a Durable Object keeps the runtime's handles under, not
 /// state of its own.
@@ -118,15 +109,6 @@ fn value_type(v: Node<'_>, src: &str) -> String {
         _ if t.ends_with("toISOString()") => "string".into(),
         _ => "unknown".into(),
     }
-}
-
-/// Who calls a runtime handler when no code does.
-fn runtime_caller(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "alarm" => "Runtime (alarm)",
-        "webSocketMessage" | "webSocketClose" | "webSocketError" => "Runtime (WebSocket)",
-        _ => return None,
-    })
 }
 
 /// The classes config names as Durable Objects.
@@ -308,9 +290,7 @@ pub fn extract(
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
                 .map(|m| {
-                    let purpose = doc_comment(m.node, file.src)
-                        .or_else(|| handler_purpose(&m.name).map(str::to_owned))
-                        .unwrap_or_else(|| "-".into());
+                    let handler = Handler::parse(Lang::TypeScript, &m.name);
                     let mut by = called_by(
                         index,
                         graph,
@@ -320,9 +300,9 @@ pub fn extract(
                         &mut ops,
                     );
                     if by.is_empty()
-                        && let Some(r) = runtime_caller(&m.name)
+                        && let Some(handler) = handler.filter(|h| h.runtime_only())
                     {
-                        by.push(r.to_owned());
+                        by.push(Caller::Runtime { handler });
                     }
                     // Helpers the object calls itself: `this.broadcast(…)`.
                     if by.is_empty() {
@@ -333,22 +313,18 @@ pub fn extract(
                                 && range.contains(&c.node.start_byte())
                                 && let Some(e) = &c.enclosing
                             {
-                                let label = if crate::model::is_route(e) {
-                                    format!("{e} (internal)")
-                                } else {
-                                    format!("{e}() (internal)")
-                                };
-                                if !by.contains(&label) && *e != m.name {
-                                    by.push(label);
+                                let caller = Caller::Internal { from: e.clone() };
+                                if !by.contains(&caller) && *e != m.name {
+                                    by.push(caller);
                                 }
                             }
                         }
-                        by.sort();
                     }
                     DoMethod {
                         called_by: by,
                         name: m.name.clone(),
-                        purpose,
+                        doc: doc_comment(m.node, file.src),
+                        handler,
                         location: location(file.path, m.node),
                     }
                 })
@@ -401,7 +377,7 @@ fn called_by(
     bindings: Option<&Vec<String>>,
     method: &str,
     ops: &mut Vec<ResourceOp>,
-) -> Vec<String> {
+) -> Vec<Caller> {
     let Some(bindings) = bindings else {
         return Vec::new();
     };
@@ -447,17 +423,19 @@ fn called_by(
             graph.place(index, &mut op);
             let reached = op.entries.clone();
             ops.push(op);
-            let label = if reached.is_empty() || reached == [actor.clone()] {
-                actor
-            } else {
-                format!("{actor} ({})", reached.join(", "))
+            let caller = Caller::Stub {
+                entries: if reached == [actor.clone()] {
+                    Vec::new()
+                } else {
+                    reached
+                },
+                actor,
             };
-            if !out.contains(&label) {
-                out.push(label);
+            if !out.contains(&caller) {
+                out.push(caller);
             }
         }
     }
-    out.sort();
     out
 }
 
