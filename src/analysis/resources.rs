@@ -230,21 +230,6 @@ pub fn example(pattern: &str) -> String {
     out
 }
 
-fn access_label(op: OpKind) -> &'static str {
-    match op {
-        OpKind::Read => "Download",
-        OpKind::Head => "Head (metadata)",
-        OpKind::Write => "Upload",
-        OpKind::MultipartWrite => "Multipart upload",
-        OpKind::Delete => "Delete",
-        OpKind::List => "List",
-        OpKind::Send => "Send",
-        OpKind::SendBatch => "Send batch",
-        OpKind::Query => "Query",
-        OpKind::Call => "Call",
-    }
-}
-
 /// How often an entry point runs.
 fn frequency_of(entry: &str) -> Frequency {
     if entry == "fetch" || crate::model::is_route(entry) {
@@ -262,7 +247,7 @@ fn frequency_of(entry: &str) -> Frequency {
 
 /// Actor and frequency of an operation: the function it is in and the
 /// entry points that reach it.
-fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<Frequency>) {
+fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<String>, Vec<Frequency>) {
     let actor = op.actor.clone().unwrap_or_else(|| "-".into());
     let entries: Vec<&str> = if op.entries.is_empty() {
         vec![actor.as_str()]
@@ -271,12 +256,12 @@ fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<Frequency>) {
     };
     let mut freqs: Vec<Frequency> = entries.iter().map(|e| frequency_of(e)).collect();
     freqs.dedup();
-    let shown = if op.entries.is_empty() || op.entries.len() == 1 && op.entries[0] == actor {
-        actor.clone()
+    let reached = if op.entries.len() == 1 && op.entries[0] == actor {
+        Vec::new()
     } else {
-        format!("{actor} ({})", op.entries.join(", "))
+        op.entries.clone()
     };
-    (shown, freqs)
+    (actor, reached, freqs)
 }
 
 /// Adds what code does with R2, KV and queue bindings.
@@ -299,18 +284,18 @@ fn from_code(
                     access: Vec::new(),
                     location: op.location.clone(),
                 });
-                let (actor, frequency) = actor_and_frequency(op);
-                let label = access_label(op.op);
+                let (actor, entries, frequency) = actor_and_frequency(op);
                 match b
                     .access
                     .iter_mut()
-                    .find(|a| a.operation == label && a.actor == actor)
+                    .find(|a| a.operation == op.op && a.actor == actor && a.entries == entries)
                 {
                     Some(a) => a.sources.push(op.location.clone()),
                     None => b.access.push(ResourceAccess {
-                        operation: label.to_owned(),
+                        operation: op.op,
                         frequency,
                         actor,
+                        entries,
                         sources: vec![op.location.clone()],
                     }),
                 }

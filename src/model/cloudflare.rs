@@ -272,10 +272,13 @@ pub enum Lifecycle {
 /// An operation on a resource by an actor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ResourceAccess {
-    /// `Upload`, `Download`, `Delete`, `List`.
-    pub operation: String,
-    /// The entry point or component that does it.
+    /// What it does.
+    pub operation: OpKind,
+    /// The function that does it (`-` when none).
     pub actor: String,
+    /// The entry points reaching that function, when they are not the
+    /// function itself.
+    pub entries: Vec<String>,
     /// How often the entry points reaching it run.
     pub frequency: Vec<super::Frequency>,
     /// Where.

@@ -189,8 +189,9 @@ mod hand_built {
                 bound_by: vec![],
                 path_patterns: vec![pattern("{appId}/bundle.js", "abc123/bundle.js")],
                 access: vec![ResourceAccess {
-                    operation: "Upload".into(),
+                    operation: OpKind::Write,
                     actor: "POST /v1/uploads".into(),
+                    entries: Vec::new(),
                     frequency: vec![Frequency::Configured("Per release".into())],
                     sources: vec![loc(5)],
                 }],

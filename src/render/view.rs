@@ -7,8 +7,8 @@
 
 use super::words;
 use crate::model::{
-    Database, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer, RelationKind,
-    Relationship, Table,
+    Caller, Database, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer,
+    RelationKind, Relationship, Table,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -248,8 +248,11 @@ pub fn build(model: &Model) -> ReportView {
                     .access
                     .iter()
                     .map(|a| ActorRow {
-                        operation: a.operation.clone(),
-                        actor: a.actor.clone(),
+                        operation: words::r2_access(a.operation).to_owned(),
+                        actor: words::caller(&Caller::Stub {
+                            actor: a.actor.clone(),
+                            entries: a.entries.clone(),
+                        }),
                         frequency: words::frequencies(&a.frequency),
                     })
                     .collect(),

@@ -235,6 +235,22 @@ pub fn callers(cs: &[Caller]) -> String {
     words.join(", ")
 }
 
+/// What an R2 operation is called in an Access Patterns row.
+pub fn r2_access(op: OpKind) -> &'static str {
+    match op {
+        OpKind::Read => "Download",
+        OpKind::Head => "Head (metadata)",
+        OpKind::Write => "Upload",
+        OpKind::MultipartWrite => "Multipart upload",
+        OpKind::Delete => "Delete",
+        OpKind::List => "List",
+        OpKind::Send => "Send",
+        OpKind::SendBatch => "Send batch",
+        OpKind::Query => "Query",
+        OpKind::Call => "Call",
+    }
+}
+
 /// A finding's Effort cell.
 pub fn effort(e: Effort) -> &'static str {
     match e {
