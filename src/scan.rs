@@ -9,7 +9,7 @@
 //! sorted, so everything downstream is deterministic.
 
 use crate::model::{Diagnostic, Location};
-use crate::sources::SourceKind;
+use serde::Serialize;
 use std::path::Path;
 
 /// Folders never descended into, whatever `.gitignore` says.
@@ -27,6 +27,55 @@ pub const SKIPPED_DIRS: &[&str] = &[
 /// Files larger than this are skipped with a warning: no hand-written
 /// schema or config is this large, and reading one would cost memory.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// What kind of source a file is, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum SourceKind {
+    /// `wrangler.toml`, `wrangler.json`, `wrangler.jsonc`.
+    Wrangler,
+    /// `*.sql`.
+    Sql,
+    /// `*.ts`, `*.tsx`, `*.mts`, `*.cts`, `*.js`, `*.mjs`, `*.cjs`, `*.jsx`.
+    TypeScript,
+    /// `*.rs`.
+    Rust,
+    /// `tsconfig.json` (path aliases).
+    TsConfig,
+    /// drizzle-kit's `meta/_journal.json` (migration order).
+    DrizzleJournal,
+}
+
+impl SourceKind {
+    /// Classifies a file by its name; `None` for files no reader wants.
+    pub fn classify(file_name: &str) -> Option<SourceKind> {
+        match file_name {
+            "wrangler.toml" | "wrangler.json" | "wrangler.jsonc" => {
+                return Some(SourceKind::Wrangler);
+            }
+            "tsconfig.json" => return Some(SourceKind::TsConfig),
+            "_journal.json" => return Some(SourceKind::DrizzleJournal),
+            _ => {}
+        }
+        let ext = file_name.rsplit_once('.')?.1;
+        match ext {
+            "sql" => Some(SourceKind::Sql),
+            // Declaration files too: `worker-configuration.d.ts` (what
+            // `wrangler types` writes) is often the only place binding
+            // kinds are declared.
+            "ts" | "tsx" | "mts" | "cts" | "js" | "mjs" | "cjs" | "jsx" => {
+                Some(SourceKind::TypeScript)
+            }
+            "rs" => Some(SourceKind::Rust),
+            _ => None,
+        }
+    }
+
+    /// Whether a reader consumes this kind (all do now; the flag stays for
+    /// kinds classified before their reader exists).
+    pub fn is_read(self) -> bool {
+        true
+    }
+}
 
 /// A source file with its text.
 #[derive(Debug, Clone)]
@@ -284,6 +333,25 @@ fn strip_path(err: &ignore::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classifies_by_file_name() {
+        assert_eq!(
+            SourceKind::classify("wrangler.jsonc"),
+            Some(SourceKind::Wrangler)
+        );
+        assert_eq!(SourceKind::classify("0001_init.sql"), Some(SourceKind::Sql));
+        assert_eq!(
+            SourceKind::classify("index.tsx"),
+            Some(SourceKind::TypeScript)
+        );
+        assert_eq!(
+            SourceKind::classify("worker-configuration.d.ts"),
+            Some(SourceKind::TypeScript)
+        );
+        assert_eq!(SourceKind::classify("lib.rs"), Some(SourceKind::Rust));
+        assert_eq!(SourceKind::classify("README.md"), None);
+    }
 
     #[test]
     fn relative_uses_forward_slashes() {

@@ -259,10 +259,6 @@ fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
         .unwrap_or_default()
 }
 
-fn is_entry(name: &str) -> bool {
-    cloudflare::is_entry(Lang::Rust, name)
-}
-
 /// The entry points reaching `op`'s function, by name up its callers
 /// (bounded in depth and breadth), as in the TypeScript call graph.
 fn place(op: &mut ResourceOp, callers: &HashMap<(String, String), Vec<String>>, scope: &str) {
@@ -275,7 +271,7 @@ fn place(op: &mut ResourceOp, callers: &HashMap<(String, String), Vec<String>>, 
     for _ in 0..8 {
         let mut next = Vec::new();
         for f in &frontier {
-            if is_entry(f) {
+            if cloudflare::is_entry(Lang::Rust, f) {
                 let entry = cloudflare::entry_name(Lang::Rust, f);
                 if !entries.contains(&entry) {
                     entries.push(entry);

@@ -13,12 +13,6 @@ use crate::model::{Location, ResourceOp, Worker};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
-/// Names of entry points: Worker handlers, Durable Object handlers and
-/// routes (`GET /v1/apps`).
-pub fn is_entry(name: &str) -> bool {
-    cloudflare::is_entry(Lang::TypeScript, name)
-}
-
 /// The smallest node at a 1-based location, with its file's text.
 fn node_at<'a>(index: &CodeIndex<'a>, at: &Location) -> Option<(Node<'a>, &'a str)> {
     let file = index.file(&at.path)?;
@@ -378,14 +372,16 @@ impl CallGraph {
         for _ in 0..8 {
             let mut next = Vec::new();
             for f in &frontier {
-                if is_entry(f) {
+                if cloudflare::is_entry(Lang::TypeScript, f) {
                     if *f == actor && !entries.iter().any(|(e, _)| e == f) {
                         entries.push((f.clone(), op.location.clone()));
                     }
                     continue;
                 }
                 for caller in self.callers_of(&scope, f) {
-                    if is_entry(caller) && !entries.iter().any(|(e, _)| e == caller) {
+                    if cloudflare::is_entry(Lang::TypeScript, caller)
+                        && !entries.iter().any(|(e, _)| e == caller)
+                    {
                         let site = self.site_below(&scope, caller, f, &actor, &toward);
                         entries.push((caller.clone(), site.unwrap_or_else(|| op.location.clone())));
                     }

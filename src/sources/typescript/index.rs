@@ -545,7 +545,7 @@ fn env_reads<'a>(n: Node<'a>, src: &str, out: &mut Vec<(String, Node<'a>)>) {
 /// app.fetch` → `("fetch", "fetch")` is skipped as a self-edge).
 fn exported_handler(pair: Node<'_>, src: &str) -> Option<(String, String)> {
     let key = name_text(pair.child_by_field_name("key")?, src);
-    if !super::callgraph::is_entry(&key) {
+    if !crate::cloudflare::is_entry(crate::cloudflare::Lang::TypeScript, &key) {
         return None;
     }
     let value = pair.child_by_field_name("value")?;
