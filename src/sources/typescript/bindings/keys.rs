@@ -1,0 +1,266 @@
+//! Keys and SQL text: key patterns with `{placeholder}`s named after the
+//! expressions that build them, SQL literals, and the tables SQL names.
+
+use super::*;
+
+/// Placeholder name for an expression: `appId`, `app.id` → `appId`.
+/// Methods that reshape a string without changing what it names.
+pub(crate) const STRING_METHODS: &[&str] = &[
+    "slice",
+    "substring",
+    "toLowerCase",
+    "toUpperCase",
+    "trim",
+    "toString",
+    "padStart",
+    "padEnd",
+    "replace",
+    "replaceAll",
+    "normalize",
+];
+
+pub(crate) fn placeholder(node: Node<'_>, src: &str) -> String {
+    placeholder_depth(node, src, 0)
+}
+
+/// [`placeholder`], bounded: `String(String(…))` 20,000 deep is a name,
+/// not a stack overflow.
+pub(crate) fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
+    if depth > 32 {
+        return "value".to_owned();
+    }
+    let node = unwrap_expr(node);
+    let raw = match node.kind() {
+        "identifier" | "property_identifier" => text(node, src).to_owned(),
+        "member_expression" => {
+            let prop = node
+                .child_by_field_name("property")
+                .map(|p| text(p, src))
+                .unwrap_or("");
+            let obj = node.child_by_field_name("object").map(unwrap_expr);
+            let obj_name = obj
+                .map(|o| {
+                    let t = text(o, src);
+                    t.rsplit('.').next().unwrap_or(t).to_owned()
+                })
+                .unwrap_or_default();
+            if matches!(prop, "id" | "key" | "name" | "slug" | "hash")
+                && !obj_name.is_empty()
+                && obj_name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
+                let mut p = prop.to_owned();
+                if let Some(first) = p.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                format!("{obj_name}{p}")
+            } else {
+                prop.to_owned()
+            }
+        }
+        "call_expression" => {
+            // `String(n)`, `encodeURIComponent(x)`: name the argument.
+            let callee = node
+                .child_by_field_name("function")
+                .map(|f| text(f, src))
+                .unwrap_or("");
+            let args = node
+                .child_by_field_name("arguments")
+                .map(children)
+                .unwrap_or_default();
+            let method = callee.rsplit('.').next().unwrap_or("");
+            match (callee, args.first()) {
+                ("String" | "encodeURIComponent" | "encodeURI" | "Number", Some(a)) => {
+                    return placeholder_depth(*a, src, depth + 1);
+                }
+                // `c.req.param("id")`, `url.searchParams.get("name")`: the
+                // name asked for.
+                (_, Some(a))
+                    if matches!(method, "param" | "query" | "header" | "get")
+                        && args.len() == 1
+                        && string_value(*a, src).is_some() =>
+                {
+                    string_value(*a, src).unwrap_or_default()
+                }
+                _ => {
+                    // `id.toLowerCase()`, `crypto.randomUUID().slice(0, 8)`:
+                    // a string method names what it is called on.
+                    let f = node.child_by_field_name("function").map(unwrap_expr);
+                    if let Some(f) = f.filter(|f| f.kind() == "member_expression")
+                        && let (Some(obj), Some(method)) = (
+                            f.child_by_field_name("object"),
+                            f.child_by_field_name("property").map(|p| text(p, src)),
+                        )
+                        && STRING_METHODS.contains(&method)
+                    {
+                        return placeholder_depth(obj, src, depth + 1);
+                    }
+                    callee.rsplit('.').next().unwrap_or("value").to_owned()
+                }
+            }
+        }
+        _ => "value".to_owned(),
+    };
+    let clean: String = raw
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if clean.is_empty() {
+        "value".into()
+    } else {
+        clean
+    }
+}
+
+/// The JSDoc of the function or method a node is in.
+pub(crate) fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
+    let mut cur = node.parent();
+    for _ in 0..10_000 {
+        let n = cur?;
+        match n.kind() {
+            "function_declaration" | "method_definition" | "generator_function_declaration" => {
+                return doc_comment(n, src);
+            }
+            "arrow_function" | "function_expression" => {
+                if let Some(d) = n.parent().filter(|p| p.kind() == "variable_declarator") {
+                    return doc_comment(d, src);
+                }
+                // A route handler is its own unit: the comment above its
+                // `app.post("/upload", …)` statement, not the doc of the
+                // function that registers every route.
+                if super::super::index::route_of(n, src).is_some() {
+                    let stmt = std::iter::successors(n.parent(), |p| p.parent())
+                        .take(8)
+                        .find(|p| p.kind() == "expression_statement")?;
+                    return doc_comment(stmt, src);
+                }
+            }
+            _ => {}
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The key pattern `node` (in file `fi`) builds, for other readers
+/// (Durable Object storage keys).
+pub(crate) fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
+    Reader::new(index, None).key(fi, node, 0).map(|(k, _)| k)
+}
+
+/// The SQL a `prepare(…)` argument holds: a literal, a template (its
+/// substitutions as `?`), or a local const holding one.
+pub(crate) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<String> {
+    sql_literal_depth(index, fi, node, 0)
+}
+
+/// [`sql_literal`], bounded: `const k = k + 1` must not recurse forever.
+pub(crate) fn sql_literal_depth(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    node: Node<'_>,
+    depth: u32,
+) -> Option<String> {
+    if depth > 16 {
+        return None;
+    }
+    let src = index.files.get(fi)?.src;
+    let node = unwrap_expr(node);
+    match node.kind() {
+        "string" => string_value(node, src),
+        // Substitutions are parameters, unless they fold to a constant
+        // string (`FROM ${TABLE}` with `const TABLE = "cache"`).
+        "template_string" => Some(
+            children(node)
+                .into_iter()
+                .map(|c| match c.kind() {
+                    "template_substitution" => c
+                        .named_child(0)
+                        .and_then(|e| match fold(index, fi, e) {
+                            Some(Value::Str(s)) => Some(s),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| "?".to_owned()),
+                    _ => text(c, src).to_owned(),
+                })
+                .collect(),
+        ),
+        "identifier" => {
+            let v = local_value(node, text(node, src), src)?;
+            sql_literal_depth(index, fi, v, depth + 1)
+        }
+        // `"SELECT id FROM " + TABLE + " WHERE org_id = ?"`: the parts
+        // that are SQL text, the rest as parameters; only when one side
+        // is text, so `a + b` of two unknowns is nothing.
+        "binary_expression"
+            if node
+                .child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "+")
+                && fold(index, fi, node).is_none() =>
+        {
+            let part =
+                |n: Option<Node<'_>>| n.and_then(|n| sql_literal_depth(index, fi, n, depth + 1));
+            let (l, r) = (
+                part(node.child_by_field_name("left")),
+                part(node.child_by_field_name("right")),
+            );
+            match (l, r) {
+                (None, None) => None,
+                (l, r) => Some(format!(
+                    "{}{}",
+                    l.unwrap_or_else(|| "?".to_owned()),
+                    r.unwrap_or_else(|| "?".to_owned())
+                )),
+            }
+        }
+        _ => fold(index, fi, node).map(|v| v.as_string()),
+    }
+}
+
+/// Table names after `FROM`, `JOIN`, `INTO` and `UPDATE` in SQL text, in
+/// order of first mention (a look at words, not a parse: the SQL reader
+/// of access patterns owns the real one).
+pub(crate) fn tables_named(sql: &str) -> Vec<String> {
+    let words: Vec<&str> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',' || c == ';')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for pair in words.windows(2) {
+        let kw = pair[0].to_ascii_uppercase();
+        if matches!(kw.as_str(), "FROM" | "JOIN" | "INTO" | "UPDATE") {
+            let name = pair[1].trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']');
+            let valid = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                && !matches!(
+                    name.to_ascii_uppercase().as_str(),
+                    "SELECT" | "OR" | "IGNORE" | "REPLACE" | "SET"
+                );
+            if valid && !out.iter().any(|t| t == name) {
+                out.push(name.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// Whether `call` calls a helper whose (first) return is a string or
+/// template literal: `pendingBundleKey(jobId)`.
+pub(crate) fn helper_returns_string(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> bool {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return false;
+    };
+    let Some(f) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "identifier")
+    else {
+        return false;
+    };
+    let Some(r) = index.resolve(fi, text(f, src)) else {
+        return false;
+    };
+    returns(r.decl.node, r.decl.value)
+        .first()
+        .is_some_and(|e| matches!(unwrap_expr(*e).kind(), "template_string" | "string"))
+}

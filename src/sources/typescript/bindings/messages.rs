@@ -1,0 +1,249 @@
+//! Queue messages: the types `Queue<T>` / `MessageBatch<T>` name, the
+//! fields of the literals sent, and how `queue()` handlers treat failures.
+
+use super::*;
+
+/// `queue(batch, env)` handlers (methods or `queue:` properties) and what
+/// they do when a message fails.
+pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHandler> {
+    let mut out = Vec::new();
+    for f in &index.files {
+        if !f.src.contains("queue") {
+            continue;
+        }
+        super::super::syntax::walk(f.root, |n| {
+            let is_handler = match n.kind() {
+                "method_definition" => n
+                    .child_by_field_name("name")
+                    .is_some_and(|x| text(x, f.src) == "queue"),
+                "pair" => {
+                    n.child_by_field_name("key")
+                        .is_some_and(|x| text(x, f.src) == "queue")
+                        && n.child_by_field_name("value").is_some_and(|v| {
+                            matches!(
+                                unwrap_expr(v).kind(),
+                                "arrow_function" | "function_expression" | "function"
+                            )
+                        })
+                }
+                _ => false,
+            };
+            if !is_handler {
+                return;
+            }
+            let body = text(n, f.src);
+            let mut acks_on_failure = false;
+            super::super::syntax::walk(n, |c| {
+                if c.kind() == "catch_clause" {
+                    let t = text(c, f.src);
+                    if t.contains(".ack()") || t.contains(".ackAll()") {
+                        acks_on_failure = true;
+                    }
+                }
+            });
+            out.push(crate::model::QueueHandler {
+                retries: body.contains(".retry(") || body.contains(".retryAll("),
+                acks_on_failure,
+                location: location(f.path, n),
+            });
+        });
+    }
+    out
+}
+
+/// Fields of a message type: an object type literal, or an interface /
+/// type alias it names (resolved through the index).
+pub(crate) fn type_fields(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    ty: Node<'_>,
+    depth: u32,
+) -> Vec<(String, String)> {
+    let Some(file) = index.files.get(fi) else {
+        return Vec::new();
+    };
+    if depth > 8 {
+        return Vec::new();
+    }
+    match ty.kind() {
+        "object_type" => children(ty)
+            .into_iter()
+            .filter(|m| m.kind() == "property_signature")
+            .filter_map(|m| {
+                let name = text(m.child_by_field_name("name")?, file.src).to_owned();
+                let t = m
+                    .child_by_field_name("type")
+                    .map(|t| text(t, file.src).trim_start_matches(':').trim().to_owned())
+                    .unwrap_or_else(|| "unknown".into());
+                let optional = text(m, file.src).contains('?')
+                    && text(m, file.src)
+                        .split(':')
+                        .next()
+                        .is_some_and(|h| h.contains('?'));
+                Some((
+                    name,
+                    if optional {
+                        format!("{t} (optional)")
+                    } else {
+                        t
+                    },
+                ))
+            })
+            .collect(),
+        "type_identifier" | "generic_type" | "nested_type_identifier" => {
+            let name = text(ty, file.src);
+            let name = name
+                .split('<')
+                .next()
+                .unwrap_or(name)
+                .rsplit('.')
+                .next()
+                .unwrap_or(name);
+            let Some(r) = index.resolve(fi, name) else {
+                return Vec::new();
+            };
+            let rfile = &index.files[r.file];
+            match r.decl.kind {
+                DeclKind::Interface => rfile
+                    .members(&r.decl)
+                    .into_iter()
+                    .filter(|m| !m.is_method)
+                    .map(|m| {
+                        let optional = text(m.node, rfile.src)
+                            .split(':')
+                            .next()
+                            .is_some_and(|h| h.contains('?'));
+                        let t = if m.ty.is_empty() {
+                            "unknown".to_owned()
+                        } else {
+                            m.ty
+                        };
+                        (
+                            m.name,
+                            if optional {
+                                format!("{t} (optional)")
+                            } else {
+                                t
+                            },
+                        )
+                    })
+                    .collect(),
+                DeclKind::TypeAlias => r
+                    .decl
+                    .node
+                    .child_by_field_name("value")
+                    .map(|v| type_fields(index, r.file, v, depth + 1))
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        }
+        "type_annotation" | "parenthesized_type" => ty
+            .named_child(0)
+            .map(|t| type_fields(index, fi, t, depth + 1))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Queue message types: `X: Queue<T>` members of interfaces (by binding)
+/// and `MessageBatch<T>` annotations (by consumer file).
+pub(crate) fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageType> {
+    let mut out = Vec::new();
+    for (fi, f) in index.files.iter().enumerate() {
+        if !f.src.contains("MessageBatch<") && !f.src.contains("Queue<") {
+            continue;
+        }
+        super::super::syntax::walk(f.root, |n| {
+            if n.kind() != "generic_type" {
+                return;
+            }
+            let Some(name) = n.child_by_field_name("name").map(|x| text(x, f.src)) else {
+                return;
+            };
+            let Some(arg) = n
+                .child_by_field_name("type_arguments")
+                .and_then(|a| a.named_child(0))
+            else {
+                return;
+            };
+            let (binding, consumer_file) = match name {
+                "MessageBatch" => (None, Some(f.path.to_owned())),
+                "Queue" => {
+                    // `UPLOADS: Queue<T>` in an interface or type literal.
+                    let member = n
+                        .parent()
+                        .filter(|p| p.kind() == "type_annotation")
+                        .and_then(|p| p.parent())
+                        .filter(|p| p.kind() == "property_signature");
+                    match member.and_then(|m| m.child_by_field_name("name")) {
+                        Some(b) => (Some(text(b, f.src).to_owned()), None),
+                        None => return,
+                    }
+                }
+                _ => return,
+            };
+            let fields = type_fields(index, fi, arg, 0);
+            if !fields.is_empty() {
+                out.push(crate::model::MessageType {
+                    binding,
+                    consumer_file,
+                    fields,
+                    location: location(f.path, n),
+                });
+            }
+        });
+    }
+    out
+}
+
+/// Fields of a message object literal with types from their values.
+pub(crate) fn message_fields(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    obj: Node<'_>,
+) -> Vec<(String, String)> {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for p in children(obj) {
+        let (name, value) = match p.kind() {
+            "pair" => (
+                p.child_by_field_name("key")
+                    .map(|k| string_value(k, src).unwrap_or_else(|| text(k, src).to_owned())),
+                p.child_by_field_name("value"),
+            ),
+            "shorthand_property_identifier" => (Some(text(p, src).to_owned()), None),
+            _ => continue,
+        };
+        let Some(name) = name else { continue };
+        let ty = match value.map(unwrap_expr) {
+            Some(v) => match v.kind() {
+                "string" | "template_string" => "string".to_owned(),
+                "number" => "number".to_owned(),
+                "true" | "false" => "boolean".to_owned(),
+                "array" => "array".to_owned(),
+                "object" => "object".to_owned(),
+                "null" => "null".to_owned(),
+                "call_expression" if helper_returns_string(index, fi, v) => "string".to_owned(),
+                _ => {
+                    let t = text(v, src);
+                    if t.ends_with("toISOString()") {
+                        "ISO8601".to_owned()
+                    } else if t == "Date.now()" {
+                        "number".to_owned()
+                    } else {
+                        match fold(index, fi, v) {
+                            Some(Value::Num(_)) => "number".to_owned(),
+                            Some(Value::Str(_)) => "string".to_owned(),
+                            None => "unknown".to_owned(),
+                        }
+                    }
+                }
+            },
+            None => "unknown".to_owned(),
+        };
+        out.push((name, ty));
+    }
+    out
+}

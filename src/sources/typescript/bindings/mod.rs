@@ -1,0 +1,837 @@
+//! Binding usage in TypeScript → resource operations with key patterns.
+//!
+//! A call counts only when its receiver resolves to a binding of a known
+//! kind — `env.X`, `c.env.X`, `this.env.X`, `ctx.env.X`, a local alias or
+//! destructuring of one, or a small helper returning one — never by method
+//! name alone (`map.put` and Hono's `c.get` are not KV). Kinds come from
+//! wrangler config, else from `Env` interfaces (`BUNDLES: R2Bucket`). Keys
+//! are read from string and template literals, concatenation, local
+//! consts, folded constants and helper functions (two levels, across
+//! imports), with `{placeholder}`s named after the expressions.
+
+use super::callgraph::CallGraph;
+use super::fold::{Value, fold};
+use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
+use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
+use crate::cloudflare::{self, Lang};
+use crate::model::{
+    BindingKind, DynamicBinding, Expiry, Model, OpKind, ResourceOp, ValueKind, ValueType,
+};
+use std::collections::HashMap;
+use tree_sitter::Node;
+
+mod handoffs;
+mod keys;
+mod messages;
+mod receivers;
+mod values;
+
+use handoffs::*;
+pub(crate) use keys::*;
+pub(crate) use messages::*;
+pub(crate) use receivers::*;
+use values::*;
+
+/// The binding kind a declared TypeScript type names.
+fn kind_of_type(ty: &str) -> Option<BindingKind> {
+    let base = ty.split('<').next().unwrap_or(ty).trim();
+    match base {
+        "D1Database" => Some(BindingKind::D1),
+        "R2Bucket" => Some(BindingKind::R2),
+        "KVNamespace" => Some(BindingKind::Kv),
+        "Queue" => Some(BindingKind::QueueProducer),
+        "DurableObjectNamespace" => Some(BindingKind::DurableObject),
+        "Hyperdrive" => Some(BindingKind::Hyperdrive),
+        _ => None,
+    }
+}
+
+/// Binding names → kinds declared by interfaces and type literals in code.
+pub fn code_bindings(index: &CodeIndex<'_>) -> Vec<(String, BindingKind)> {
+    let mut res: Vec<(String, BindingKind)> = Vec::new();
+    for f in &index.files {
+        for decl in f.decls.values() {
+            if !matches!(decl.kind, DeclKind::Interface | DeclKind::TypeAlias) {
+                continue;
+            }
+            for m in f.members(decl) {
+                if let Some(k) = kind_of_type(&m.ty)
+                    && !res.iter().any(|(n, _)| n == &m.name)
+                {
+                    res.push((m.name, k));
+                }
+            }
+        }
+    }
+    res.sort();
+    res
+}
+
+/// What a receiver expression resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Name(String),
+    Dynamic(String),
+    /// A parameter typed `D1Database`, `R2Bucket`, …: the binding of that
+    /// kind, when there is only one.
+    Typed(BindingKind),
+}
+
+struct Reader<'i, 'a> {
+    index: &'i CodeIndex<'a>,
+    /// Worker scopes for following arguments; `None` when only keys are
+    /// read.
+    graph: Option<&'i CallGraph>,
+    /// Callee name (the part after the last dot, or a constructed class)
+    /// → the `arguments` nodes of its call sites, by file.
+    sites: HashMap<&'a str, Vec<(usize, Node<'a>)>>,
+    /// What callers pass for a parameter, by (file, function, position,
+    /// depth):
+    /// a helper called from every route is resolved once.
+    passed: std::cell::RefCell<HashMap<PassedKey, Vec<Target>>>,
+}
+
+/// (file, function node id, parameter position, depth).
+type PassedKey = (usize, usize, usize, u32);
+
+/// Call sites followed for one parameter: enough for a helper called from
+/// every route of a Worker, bounded so resolution stays cheap.
+const MAX_ARGUMENT_SITES: usize = 16;
+
+impl<'i, 'a> Reader<'i, 'a> {
+    fn new(index: &'i CodeIndex<'a>, graph: Option<&'i CallGraph>) -> Self {
+        let mut sites: HashMap<&'a str, Vec<(usize, Node<'a>)>> = HashMap::new();
+        for (fi, f) in index.files.iter().enumerate().filter(|_| graph.is_some()) {
+            let calls = f.calls.iter().filter_map(|c| {
+                let name = text(c.node.child_by_field_name("function")?, f.src);
+                Some((name.rsplit('.').next()?, c.node))
+            });
+            let news = f.constructions.iter().filter_map(|(_, n)| {
+                let name = text(n.child_by_field_name("constructor")?, f.src);
+                Some((name.rsplit('.').next()?, *n))
+            });
+            for (name, node) in calls.chain(news) {
+                if let Some(args) = node.child_by_field_name("arguments") {
+                    sites.entry(name).or_default().push((fi, args));
+                }
+            }
+        }
+        Reader {
+            index,
+            graph,
+            sites,
+            passed: std::cell::RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// Whether the `env` that `subscript` indexes is a Worker's: not Node's
+    /// (`import { env } from "node:process"`), not a local object (`const
+    /// env: Record<string, string> = {}`), and read rather than assigned.
+    fn worker_env(&self, fi: usize, subscript: Node<'a>) -> bool {
+        let Some(file) = self.index.files.get(fi) else {
+            return false;
+        };
+        let assigned = subscript.parent().is_some_and(|p| {
+            p.kind() == "assignment_expression"
+                && p.child_by_field_name("left")
+                    .is_some_and(|l| l.id() == subscript.id())
+        });
+        let obj = subscript.child_by_field_name("object").map(unwrap_expr);
+        let local_object = obj
+            .filter(|o| o.kind() == "identifier")
+            .and_then(|o| local_value(o, text(o, file.src), file.src))
+            .is_some_and(|v| !is_worker_env(text(unwrap_expr(v), file.src)));
+        let bare = obj.is_some_and(|o| o.kind() == "identifier");
+        // `getRequiredEnv(env: Record<string, string>, key)`: a map of
+        // strings, not a Worker env.
+        let string_map = obj
+            .filter(|o| o.kind() == "identifier")
+            .and_then(|o| param_of(o, text(o, file.src), file.src))
+            .and_then(|p| p.ty)
+            .is_some_and(|t| {
+                t.starts_with("Record<") || t.contains("ProcessEnv") || t.starts_with("{ [")
+            });
+        let node_env = bare && file.env_is_node();
+        !(assigned || local_object || string_map || node_env)
+    }
+
+    /// What the arguments passed for `param` (of a function in file `fi`)
+    /// at its call sites in the same Worker resolve to.
+    fn argument_targets(&self, fi: usize, param: &Param, depth: u32) -> Vec<Target> {
+        let (Some(callee), Some(file), Some(graph)) =
+            (&param.callee, self.index.files.get(fi), self.graph)
+        else {
+            return Vec::new();
+        };
+        // By depth too: a walk cut short deeper down must not stand in for
+        // a full one.
+        let key = (fi, param.func, param.index, depth);
+        if let Some(known) = self.passed.borrow().get(&key) {
+            return known.clone();
+        }
+        // Seen while being resolved (recursion through itself): nothing.
+        self.passed.borrow_mut().insert(key, Vec::new());
+        let scope = graph.scope_of(file.path);
+        let mut out = Vec::new();
+        let sites = self
+            .sites
+            .get(callee.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        for (cf, args) in sites
+            .iter()
+            .filter(|(cf, args)| {
+                let is_new = args.parent().is_some_and(|p| p.kind() == "new_expression");
+                is_new == param.constructed
+                    && self
+                        .index
+                        .files
+                        .get(*cf)
+                        .is_some_and(|f| graph.scope_of(f.path) == scope)
+            })
+            .take(MAX_ARGUMENT_SITES)
+        {
+            let arg = children(*args)
+                .into_iter()
+                .filter(|a| a.kind() != "comment")
+                .nth(param.index);
+            if let Some(arg) = arg.filter(|a| a.kind() != "spread_element") {
+                for t in self.targets(*cf, arg, depth + 2) {
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        self.passed.borrow_mut().insert(key, out.clone());
+        out
+    }
+}
+
+/// Reads every binding operation in the index into `model`.
+pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
+    let mut kinds: HashMap<String, BindingKind> = HashMap::new();
+    for w in &model.workers {
+        for b in &w.bindings {
+            kinds.entry(b.name.clone()).or_insert(b.kind);
+        }
+    }
+    for (n, k) in &model.code_bindings {
+        kinds.entry(n.clone()).or_insert(*k);
+    }
+    let reader = Reader::new(index, Some(graph));
+    let mut forwarders: Vec<Forwarder> = Vec::new();
+    // Kinds with exactly one binding name: a parameter typed with the kind
+    // can only be that binding.
+    let mut names_of: HashMap<BindingKind, Vec<&String>> = HashMap::new();
+    for (n, k) in &kinds {
+        names_of.entry(*k).or_default().push(n);
+    }
+    let only_of_kind: HashMap<BindingKind, String> = names_of
+        .into_iter()
+        .filter_map(|(k, v)| match v.as_slice() {
+            [one] => Some((k, (*one).clone())),
+            _ => None,
+        })
+        .collect();
+    for (fi, file) in index.files.iter().enumerate() {
+        if file.env_is_node() {
+            continue;
+        }
+        env_handoffs(index, fi, &mut model.env_handoffs);
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, node) in &file.env_reads {
+            if let Some(to) = handed_to(index, fi, *node) {
+                model.handoffs.push(crate::model::Handoff {
+                    binding: name.clone(),
+                    to,
+                    location: location(file.path, *node),
+                });
+            }
+            if !seen.contains(&name.as_str()) {
+                seen.push(name);
+                model.binding_reads.push(crate::model::BindingRead {
+                    name: name.clone(),
+                    location: location(file.path, *node),
+                });
+            }
+        }
+    }
+    for (fi, file) in index.files.iter().enumerate() {
+        if file.src.contains("env[") {
+            super::syntax::walk(file.root, |n| {
+                if n.kind() == "subscript_expression"
+                    && let Some(Target::Dynamic(pattern)) =
+                        reader.targets(fi, n, 0).into_iter().next()
+                {
+                    model.dynamic_bindings.push(DynamicBinding {
+                        pattern,
+                        location: location(file.path, n),
+                    });
+                }
+            });
+        }
+        for call in &file.calls {
+            let Some((recv, method)) = member_call(call.node, file.src) else {
+                continue;
+            };
+            // Only calls that could be binding operations are worth
+            // resolving their receiver for.
+            if !cloudflare::is_binding_method(Lang::TypeScript, method) {
+                continue;
+            }
+            for target in reader.targets(fi, recv, 0) {
+                let target = match target {
+                    Target::Typed(k) => match only_of_kind.get(&k) {
+                        Some(name) => Target::Name(name.clone()),
+                        None => continue,
+                    },
+                    other => other,
+                };
+                match target {
+                    // Found by the subscript walk above.
+                    Target::Dynamic(_) | Target::Typed(_) => {}
+                    Target::Name(name) => {
+                        let Some(kind) = kinds.get(&name).copied() else {
+                            continue;
+                        };
+                        if let Some(mut op) =
+                            reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
+                        {
+                            if let Some(w) = forwarder(call.node, file.src) {
+                                forwarders.push((
+                                    w,
+                                    kind,
+                                    name.clone(),
+                                    method.to_owned(),
+                                    op.location.clone(),
+                                ));
+                            }
+                            graph.place(index, &mut op);
+                            model.resource_ops.push(op);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    forwarded_calls(index, &reader, graph, &forwarders, model);
+}
+
+/// The receiver and method name of a method call (`recv.method(…)`).
+fn member_call<'t, 's>(call: Node<'t>, src: &'s str) -> Option<(Node<'t>, &'s str)> {
+    let f = super::syntax::callee(call.child_by_field_name("function")?);
+    if f.kind() != "member_expression" {
+        return None;
+    }
+    Some((
+        f.child_by_field_name("object")?,
+        text(f.child_by_field_name("property")?, src),
+    ))
+}
+
+/// `(class, method)` when `call` is a wrapper method handing its own
+/// parameters straight to the binding: `async head(...parameters) { return
+/// this.bucket.head(...parameters) }` in `class RetryBucket`.
+fn forwarder(call: Node<'_>, src: &str) -> Option<(String, String)> {
+    let first = call
+        .child_by_field_name("arguments")
+        .and_then(|a| children(a).into_iter().next())?;
+    let method = std::iter::successors(call.parent(), |n| n.parent())
+        .take(64)
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "method_definition" | "function_declaration" | "class_declaration"
+            )
+        })
+        .filter(|n| n.kind() == "method_definition")?;
+    let params = method.child_by_field_name("parameters")?;
+    let first_param = children(params).into_iter().next()?;
+    let param_name = |p: Node<'_>| {
+        let mut name = None;
+        super::syntax::walk(p, |n| {
+            if name.is_none() && n.kind() == "identifier" {
+                name = Some(text(n, src).to_owned());
+            }
+        });
+        name
+    };
+    let forwarded = match first.kind() {
+        "spread_element" => first
+            .named_child(0)
+            .is_some_and(|e| Some(text(e, src).to_owned()) == param_name(first_param)),
+        "identifier" => Some(text(first, src).to_owned()) == param_name(first_param),
+        _ => false,
+    };
+    if !forwarded {
+        return None;
+    }
+    let class = std::iter::successors(method.parent(), |n| n.parent())
+        .take(8)
+        .find(|n| n.kind() == "class_declaration")?;
+    let class_name = text(class.child_by_field_name("name")?, src).to_owned();
+    let method_name = text(method.child_by_field_name("name")?, src).to_owned();
+    Some((class_name, method_name))
+}
+
+/// A forwarding wrapper's method and what it forwards to.
+type Forwarder = (
+    (String, String),
+    BindingKind,
+    String,
+    String,
+    crate::model::Location,
+);
+
+/// Calls on instances of forwarding wrappers (`this.retryBucket.head(key)`,
+/// where `this.retryBucket = new RetryBucket(bucket, …)`), read as the
+/// binding operation they forward to, with the caller's key and actor. The
+/// wrapper's own operation, whose key is just its parameter, then goes.
+fn forwarded_calls(
+    index: &CodeIndex<'_>,
+    reader: &Reader<'_, '_>,
+    graph: &CallGraph,
+    forwarders: &[Forwarder],
+    model: &mut Model,
+) {
+    if forwarders.is_empty() {
+        return;
+    }
+    let mut replaced: Vec<crate::model::Location> = Vec::new();
+    for (fi, file) in index.files.iter().enumerate() {
+        for ((class, method), kind, binding, binding_method, at) in forwarders {
+            if !file.constructions.iter().any(|(c, _)| c == class) {
+                continue;
+            }
+            for call in &file.calls {
+                let Some((recv, m)) = member_call(call.node, file.src) else {
+                    continue;
+                };
+                if m != method || !instance_of(recv, class, file.src) {
+                    continue;
+                }
+                if let Some(mut op) = reader.op(
+                    fi,
+                    *kind,
+                    binding,
+                    binding_method,
+                    call.node,
+                    call.enclosing.clone(),
+                ) {
+                    graph.place(index, &mut op);
+                    model.resource_ops.push(op);
+                    replaced.push(at.clone());
+                }
+            }
+        }
+    }
+    model
+        .resource_ops
+        .retain(|op| !replaced.contains(&op.location));
+}
+
+/// Whether `recv` holds a `new class(…)`: a local built by it, or a
+/// `this.field` the file assigns one to.
+fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
+    let recv = unwrap_expr(recv);
+    let built = |v: Node<'_>| {
+        let v = unwrap_expr(v);
+        v.kind() == "new_expression"
+            && v.child_by_field_name("constructor")
+                .is_some_and(|c| text(c, src) == class)
+    };
+    match recv.kind() {
+        "identifier" => local_value(recv, text(recv, src), src).is_some_and(built),
+        "member_expression" => {
+            let t = text(recv, src);
+            t.starts_with("this.") && src.contains(&format!("{t} = new {class}("))
+        }
+        _ => false,
+    }
+}
+
+impl<'a> Reader<'_, 'a> {
+    /// The bindings `recv` (in file `fi`) can be.
+    fn targets(&self, fi: usize, recv: Node<'a>, depth: u32) -> Vec<Target> {
+        if depth > 4 {
+            return Vec::new();
+        }
+        let Some(file) = self.index.files.get(fi) else {
+            return Vec::new();
+        };
+        let src = file.src;
+        let recv = unwrap_expr(recv);
+        let recv = if recv.kind() == "await_expression" {
+            recv.named_child(0).map(unwrap_expr).unwrap_or(recv)
+        } else {
+            recv
+        };
+        match recv.kind() {
+            "member_expression" => {
+                let obj = recv
+                    .child_by_field_name("object")
+                    .map(|o| text(unwrap_expr(o), src));
+                let prop = recv.child_by_field_name("property").map(|p| text(p, src));
+                match (obj, prop) {
+                    (Some(o), Some(p)) if is_worker_env(o) => vec![Target::Name(p.to_owned())],
+                    // `this.db` where the class sets `this.db = env.DB`.
+                    (Some("this"), Some(p)) => match class_field_value(recv, p, src) {
+                        Some(v) => self.targets(fi, v, depth + 1),
+                        None => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                }
+            }
+            "subscript_expression" => {
+                let obj = recv
+                    .child_by_field_name("object")
+                    .map(|o| text(unwrap_expr(o), src));
+                let Some(idx) = recv.child_by_field_name("index") else {
+                    return Vec::new();
+                };
+                if !obj.is_some_and(is_worker_env) || !self.worker_env(fi, recv) {
+                    return Vec::new();
+                }
+                match string_value(idx, src) {
+                    Some(name) => vec![Target::Name(name)],
+                    None => vec![Target::Dynamic(
+                        self.key(fi, idx, 0)
+                            .map_or_else(|| "{name}".to_owned(), |k| k.0),
+                    )],
+                }
+            }
+            "identifier" => {
+                let name = text(recv, src);
+                if let Some(v) = local_value(recv, name, src) {
+                    return self.targets(fi, v, depth + 1);
+                }
+                if let Some(b) = destructured(recv, name, src) {
+                    return vec![Target::Name(b)];
+                }
+                // A parameter: what its callers pass (`loadEvents(c.env.
+                // EVENTS)`), else by its type when only one binding has
+                // that kind, else by its name (`constructor(DB) { this.DB
+                // = DB }`).
+                let Some(param) = param_of(recv, name, src) else {
+                    return Vec::new();
+                };
+                // Only a parameter that can hold a binding is worth following:
+                // typed with a binding type, or untyped (JavaScript).
+                let may_bind = param
+                    .ty
+                    .as_deref()
+                    .is_none_or(|t| kind_of_type(t).is_some());
+                let passed = if may_bind {
+                    self.argument_targets(fi, &param, depth)
+                } else {
+                    Vec::new()
+                };
+                if !passed.is_empty() {
+                    return passed;
+                }
+                match param.ty {
+                    Some(t) => kind_of_type(&t).map(Target::Typed).into_iter().collect(),
+                    None => vec![Target::Name(name.to_owned())],
+                }
+            }
+            "call_expression" => {
+                // A helper returning a binding: `bucket(env)`, a `switch`
+                // over priority queues.
+                let Some(f) = recv.child_by_field_name("function") else {
+                    return Vec::new();
+                };
+                if f.kind() != "identifier" {
+                    return Vec::new();
+                }
+                let Some(r) = self.index.resolve(fi, text(f, src)) else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for e in returns(r.decl.node, r.decl.value) {
+                    for t in self.targets(r.file, e, depth + 1) {
+                        if !out.contains(&t) {
+                            out.push(t);
+                        }
+                    }
+                }
+                out
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A key pattern and the JSDoc of the helper that built it.
+    fn key(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<(String, Option<String>)> {
+        if depth > 6 {
+            return None;
+        }
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let node = unwrap_expr(node);
+        if let Some(v) = fold(self.index, fi, node) {
+            return Some((v.as_string(), None));
+        }
+        match node.kind() {
+            "template_string" => {
+                let mut out = String::new();
+                let mut doc = None;
+                for ch in children(node) {
+                    match ch.kind() {
+                        "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
+                        "template_substitution" => {
+                            let e = ch.named_child(0)?;
+                            match fold(self.index, fi, e) {
+                                Some(v) => out.push_str(&v.as_string()),
+                                None => {
+                                    // A nested helper call contributes its pattern.
+                                    match self.helper_key(fi, e, depth) {
+                                        Some((k, d)) => {
+                                            out.push_str(&k);
+                                            doc = doc.or(d);
+                                        }
+                                        None => {
+                                            out.push('{');
+                                            out.push_str(&placeholder(e, src));
+                                            out.push('}');
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Some((out, doc))
+            }
+            "binary_expression" => {
+                let op = node.child_by_field_name("operator").map(|o| text(o, src));
+                if op != Some("+") {
+                    return None;
+                }
+                let part = |n: Node<'a>| {
+                    self.key(fi, n, depth + 1)
+                        .unwrap_or_else(|| (format!("{{{}}}", placeholder(n, src)), None))
+                };
+                let (l, ld) = part(node.child_by_field_name("left")?);
+                let (r, rd) = part(node.child_by_field_name("right")?);
+                Some((l + &r, ld.or(rd)))
+            }
+            "identifier" => {
+                let name = text(node, src);
+                let whole = format!("{{{name}}}");
+                match local_value(node, name, src).and_then(|v| self.key(fi, v, depth + 1)) {
+                    // A local that is only a value (`const url =
+                    // params.get("url")`) is best named by itself.
+                    Some((k, _))
+                        if k.starts_with('{')
+                            && k.ends_with('}')
+                            && k.matches('{').count() == 1 =>
+                    {
+                        Some((whole, None))
+                    }
+                    Some(found) => Some(found),
+                    None => Some((whole, None)),
+                }
+            }
+            "call_expression" => self
+                .helper_key(fi, node, depth)
+                .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None))),
+            // `this.todosKey`, set in the constructor from a template.
+            "member_expression"
+                if node
+                    .child_by_field_name("object")
+                    .is_some_and(|o| text(o, src) == "this") =>
+            {
+                let field = node.child_by_field_name("property").map(|p| text(p, src));
+                field
+                    .and_then(|f| class_field_value(node, f, src))
+                    .filter(|v| v.kind() != "identifier")
+                    .and_then(|v| self.key(fi, v, depth + 1))
+                    .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None)))
+            }
+            _ => Some((format!("{{{}}}", placeholder(node, src)), None)),
+        }
+    }
+
+    /// `releaseBundleKey(appId, id)` → the pattern its body returns.
+    fn helper_key(
+        &self,
+        fi: usize,
+        call: Node<'a>,
+        depth: u32,
+    ) -> Option<(String, Option<String>)> {
+        if call.kind() != "call_expression" || depth >= 2 {
+            return None;
+        }
+        let src = self.index.files.get(fi)?.src;
+        let f = call.child_by_field_name("function")?;
+        if f.kind() != "identifier" {
+            return None;
+        }
+        let r = self.index.resolve(fi, text(f, src))?;
+        if !matches!(r.decl.kind, DeclKind::Function | DeclKind::Variable) {
+            return None;
+        }
+        let ret = returns(r.decl.node, r.decl.value).into_iter().next()?;
+        let (k, d) = self.key(r.file, ret, depth + 1)?;
+        let rfile = self.index.files.get(r.file)?;
+        Some((k, d.or_else(|| rfile.doc(&r.decl))))
+    }
+
+    fn op(
+        &self,
+        fi: usize,
+        kind: BindingKind,
+        binding: &str,
+        method: &str,
+        call: Node<'a>,
+        actor: Option<String>,
+    ) -> Option<ResourceOp> {
+        let op = cloudflare::op_kind(Lang::TypeScript, kind, method)?;
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let args = call
+            .child_by_field_name("arguments")
+            .map(children)
+            .unwrap_or_default();
+        let mut res = ResourceOp {
+            actor: actor.clone(),
+            ..ResourceOp::new(kind, binding.to_owned(), op, location(file.path, call))
+        };
+        let mut key_doc = None;
+        match op {
+            OpKind::List => {
+                let prefix = args
+                    .first()
+                    .map(|o| unwrap_expr(*o))
+                    .filter(|o| o.kind() == "object")
+                    .and_then(|o| {
+                        children(o).into_iter().find_map(|p| {
+                            let k = p.child_by_field_name("key")?;
+                            (text(k, src) == "prefix").then(|| p.child_by_field_name("value"))?
+                        })
+                    });
+                res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
+                    Some((k, d)) => {
+                        key_doc = d;
+                        format!("{k}*")
+                    }
+                    None => "*".to_owned(),
+                });
+            }
+            OpKind::Query => {
+                res.sql = args.first().and_then(|q| sql_literal(self.index, fi, *q));
+                res.key = res
+                    .sql
+                    .as_deref()
+                    .map(|q| tables_named(q).join(", "))
+                    .filter(|t| !t.is_empty());
+            }
+            OpKind::Send | OpKind::SendBatch => {
+                if op == OpKind::Send
+                    && let Some(m) = args.first().map(|a| unwrap_expr(*a))
+                    && m.kind() == "object"
+                {
+                    res.message = message_fields(self.index, fi, m);
+                }
+            }
+            _ => {
+                if let Some((k, d)) = args.first().and_then(|a| self.key(fi, *a, 0)) {
+                    res.key = Some(k);
+                    key_doc = d;
+                }
+            }
+        }
+        if kind == BindingKind::Kv {
+            match op {
+                OpKind::Write => {
+                    let kind = args.get(1).and_then(|v| value_type(*v, src));
+                    let metadata = option(args.get(2).copied(), "metadata", src).is_some();
+                    res.value_type =
+                        (kind.is_some() || metadata).then_some(ValueType { kind, metadata });
+                    res.ttl = Some(ttl(self.index, fi, args.get(2).copied()));
+                }
+                OpKind::Read => {
+                    res.value_type =
+                        args.get(1)
+                            .and_then(|t| read_type(*t, src))
+                            .map(|kind| ValueType {
+                                kind: Some(kind),
+                                metadata: false,
+                            });
+                    res.cache_ttl = option(args.get(1).copied(), "cacheTtl", src)
+                        .map(|v| seconds(self.index, fi, v));
+                }
+                _ => {}
+            }
+        }
+        res.purpose = key_doc.or_else(|| enclosing_doc(call, src));
+        Some(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_tables_in_sql() {
+        assert_eq!(
+            tables_named(
+                "SELECT * FROM apps a JOIN releases r ON r.app_id = a.id WHERE x IN (SELECT y FROM channels)"
+            ),
+            vec!["apps", "releases", "channels"]
+        );
+        assert_eq!(
+            tables_named("INSERT OR IGNORE INTO `users` (id) VALUES (?)"),
+            vec!["users"]
+        );
+        assert_eq!(
+            tables_named("UPDATE upload_jobs SET status = ?"),
+            vec!["upload_jobs"]
+        );
+        assert_eq!(
+            tables_named(
+                "INSERT INTO c (k) VALUES (?) ON CONFLICT (k) DO UPDATE SET k = excluded.k"
+            ),
+            vec!["c"]
+        );
+    }
+
+    #[test]
+    fn placeholders_are_named_after_what_a_string_method_reshapes() {
+        let src = "k(`a/${crypto.randomUUID().slice(0, 8)}/${user.id}/${String(n)}/${name.trim().toLowerCase()}/${c.req.param(\"boardId\")}`)";
+        let file = super::super::parse::parse_source("a.ts", src).unwrap();
+        let mut names = Vec::new();
+        super::super::syntax::walk(file.tree.root_node(), |n| {
+            if n.kind() == "template_substitution"
+                && let Some(e) = n.named_child(0)
+            {
+                names.push(placeholder(e, src));
+            }
+        });
+        assert_eq!(names, vec!["randomUUID", "userId", "n", "name", "boardId"]);
+    }
+
+    #[test]
+    fn sql_built_by_concatenation() {
+        let src = "const T = \"users\";\nq(\"SELECT id FROM \" + T + \" WHERE org_id = \" + orgId + \" LIMIT 5\");\n";
+        let files = vec![super::super::parse::parse_source("a.ts", src).unwrap()];
+        let index = CodeIndex::new(
+            &files,
+            super::super::index::Resolver::new(["a.ts".to_owned()], Vec::new()),
+        );
+        let mut got = None;
+        super::super::syntax::walk(index.files[0].root, |n| {
+            if n.kind() == "arguments"
+                && let Some(a) = n.named_child(0)
+            {
+                got = sql_literal(&index, 0, a);
+            }
+        });
+        assert_eq!(
+            got.as_deref(),
+            Some("SELECT id FROM users WHERE org_id = ? LIMIT 5")
+        );
+    }
+}

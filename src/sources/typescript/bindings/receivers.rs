@@ -1,0 +1,243 @@
+//! Receivers: where a value comes from — a local, a parameter and the
+//! arguments its callers pass, a class field, a destructuring, what a
+//! function returns.
+
+use super::*;
+
+/// The blocks (`{ … }`, the program, `case`s) around `at`, innermost
+/// first; a bounded walk up.
+pub(crate) fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    std::iter::successors(at.parent(), |n| n.parent())
+        .take(10_000)
+        .filter(|n| matches!(n.kind(), "statement_block" | "program" | "switch_case"))
+}
+
+/// The value a local `const name = …` in an enclosing block has.
+pub(crate) fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    for block in blocks_above(at) {
+        for stmt in children(block) {
+            if stmt.start_byte() >= at.start_byte() {
+                break;
+            }
+            if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
+                continue;
+            }
+            for d in children(stmt) {
+                if d.kind() == "variable_declarator"
+                    && d.child_by_field_name("name")
+                        .is_some_and(|n| text(n, src) == name)
+                {
+                    return d.child_by_field_name("value");
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Parameter `name` of a function around `at`: its declared type and the
+/// function it belongs to, so arguments at its call sites can be followed.
+pub(crate) struct Param {
+    /// The declared type, `None` when untyped.
+    pub(crate) ty: Option<String>,
+    /// Position among the parameters.
+    pub(crate) index: usize,
+    /// The name callers use: the function or method name, or the class
+    /// name for a constructor (called as `new Class(…)`).
+    pub(crate) callee: Option<String>,
+    /// Whether `callee` is a class constructed with `new`.
+    pub(crate) constructed: bool,
+    /// The function's node id, for memoising what its callers pass.
+    pub(crate) func: usize,
+}
+
+pub(crate) fn param_of(at: Node<'_>, name: &str, src: &str) -> Option<Param> {
+    let mut cur = at.parent();
+    for _ in 0..10_000 {
+        let n = cur?;
+        if let Some(params) = n.child_by_field_name("parameters") {
+            let list: Vec<Node<'_>> = children(params)
+                .into_iter()
+                .filter(|p| p.kind() != "comment")
+                .collect();
+            for (index, p) in list.iter().enumerate() {
+                let pat = p
+                    .child_by_field_name("pattern")
+                    .or((p.kind() == "identifier").then_some(*p))
+                    .map(|x| text(x, src));
+                if pat == Some(name) {
+                    let (callee, constructed) = function_name(n, src);
+                    return Some(Param {
+                        func: n.id(),
+                        ty: p
+                            .child_by_field_name("type")
+                            .map(|t| text(t, src).trim_start_matches(':').trim().to_owned()),
+                        index,
+                        callee,
+                        constructed,
+                    });
+                }
+            }
+        }
+        cur = n.parent();
+    }
+    None
+}
+
+/// The name a function is called by, and whether it is a constructor.
+pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool) {
+    let named = |n: Node<'_>, field: &str| {
+        n.child_by_field_name(field)
+            .map(|x| text(x, src).to_owned())
+    };
+    match func.kind() {
+        "function_declaration" | "generator_function_declaration" => (named(func, "name"), false),
+        "method_definition" => match named(func, "name").as_deref() {
+            Some("constructor") => {
+                let class = std::iter::successors(func.parent(), |n| n.parent())
+                    .take(4)
+                    .find(|n| {
+                        matches!(
+                            n.kind(),
+                            "class_declaration" | "class" | "abstract_class_declaration"
+                        )
+                    });
+                (class.and_then(|c| named(c, "name")), true)
+            }
+            other => (other.map(str::to_owned), false),
+        },
+        "arrow_function" | "function_expression" | "function" => match func.parent() {
+            Some(p) if p.kind() == "variable_declarator" => (named(p, "name"), false),
+            Some(p) if p.kind() == "pair" => (named(p, "key"), false),
+            _ => (None, false),
+        },
+        _ => (None, false),
+    }
+}
+
+/// What `this.<field>` holds in the class around `at`: a field
+/// initializer (`db = env.DB`) or an assignment in the class
+/// (`this.db = env.DB`).
+pub(crate) fn class_field_value<'t>(at: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
+    let mut cur = at.parent();
+    let class = loop {
+        let n = cur?;
+        if matches!(
+            n.kind(),
+            "class_declaration" | "class" | "abstract_class_declaration"
+        ) {
+            break n;
+        }
+        cur = n.parent();
+    };
+    let body = class.child_by_field_name("body")?;
+    for m in children(body) {
+        if m.kind() == "public_field_definition"
+            && m.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == field)
+            && let Some(v) = m.child_by_field_name("value")
+        {
+            return Some(v);
+        }
+    }
+    // A parameter property: `constructor(private kv: KVNamespace)`.
+    for m in children(body) {
+        if m.kind() == "method_definition"
+            && m.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == "constructor")
+            && let Some(params) = m.child_by_field_name("parameters")
+        {
+            for p in children(params) {
+                if let Some(pat) = p.child_by_field_name("pattern")
+                    && text(pat, src) == field
+                {
+                    return Some(pat);
+                }
+            }
+        }
+    }
+    let target = format!("this.{field}");
+    let mut found = None;
+    super::super::syntax::walk(body, |n| {
+        if found.is_none()
+            && n.kind() == "assignment_expression"
+            && n.child_by_field_name("left")
+                .is_some_and(|l| text(l, src) == target)
+        {
+            found = n.child_by_field_name("right");
+        }
+    });
+    found
+}
+
+/// `const { X } = env` / `const { X: y } = c.env` above `at`: the binding
+/// `name` destructures, if any.
+pub(crate) fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String> {
+    for block in blocks_above(at) {
+        for stmt in children(block) {
+            for d in children(stmt)
+                .into_iter()
+                .filter(|d| d.kind() == "variable_declarator")
+            {
+                let (Some(pat), Some(val)) = (
+                    d.child_by_field_name("name"),
+                    d.child_by_field_name("value"),
+                ) else {
+                    continue;
+                };
+                if pat.kind() != "object_pattern" || !is_worker_env(text(unwrap_expr(val), src)) {
+                    continue;
+                }
+                for p in children(pat) {
+                    match p.kind() {
+                        "shorthand_property_identifier_pattern" if text(p, src) == name => {
+                            return Some(name.to_owned());
+                        }
+                        "pair_pattern" => {
+                            let key = p.child_by_field_name("key").map(|k| text(k, src));
+                            let value = p.child_by_field_name("value").map(|v| text(v, src));
+                            if value == Some(name) {
+                                return key.map(str::to_owned);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The expressions a function returns (its arrow body, or every
+/// `return`), for a helper declared at the top level of a file.
+pub(crate) fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<Node<'t>> {
+    let func = match value.map(unwrap_expr) {
+        Some(v)
+            if matches!(
+                v.kind(),
+                "arrow_function" | "function_expression" | "function"
+            ) =>
+        {
+            v
+        }
+        Some(_) => return Vec::new(),
+        None => decl_node,
+    };
+    let Some(body) = func.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    if body.kind() != "statement_block" {
+        return vec![body];
+    }
+    let mut out = Vec::new();
+    super::super::syntax::walk(body, |n| {
+        if n.kind() == "return_statement"
+            && let Some(e) = n.named_child(0)
+            && out.len() < 32
+        {
+            out.push(e);
+        }
+    });
+    out
+}
