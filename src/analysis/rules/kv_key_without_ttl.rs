@@ -66,15 +66,11 @@ mod tests {
         )
     }
 
-    fn worker(body: &str) -> String {
-        format!(
-            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const t = new URL(request.url).pathname;\n{body}\n    return new Response(\"ok\");\n  }},\n}};\n"
-        )
-    }
-
     #[test]
     fn fires_on_a_variable_key_written_without_a_ttl() {
-        let rows = rows_for(&worker("    await env.LINKS.put(`session:${t}`, \"u\");"));
+        let rows = rows_for(&testing::fetch(
+            "    await env.LINKS.put(`session:${t}`, \"u\");",
+        ));
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "KV (LINKS)");
         assert_eq!(rows[0][1], "`session:{t}` is written without a TTL");
@@ -82,11 +78,13 @@ mod tests {
 
     #[test]
     fn stays_silent_with_a_ttl_or_a_fixed_key() {
-        let with_ttl = rows_for(&worker(
+        let with_ttl = rows_for(&testing::fetch(
             "    await env.LINKS.put(`session:${t}`, \"u\", { expirationTtl: 3600 });",
         ));
         assert!(with_ttl.is_empty(), "{with_ttl:?}");
-        let fixed = rows_for(&worker("    await env.LINKS.put(\"config\", \"{}\");"));
+        let fixed = rows_for(&testing::fetch(
+            "    await env.LINKS.put(\"config\", \"{}\");",
+        ));
         assert!(fixed.is_empty(), "{fixed:?}");
     }
 
@@ -94,7 +92,7 @@ mod tests {
     /// it: the key written without a TTL is still reported.
     #[test]
     fn a_read_with_cache_ttl_does_not_hide_it() {
-        let rows = rows_for(&worker(
+        let rows = rows_for(&testing::fetch(
             "    await env.LINKS.put(`session:${t}`, \"u\");\n    await env.LINKS.get(`session:${t}`, { cacheTtl: 60 });",
         ));
         assert_eq!(rows.len(), 1, "{rows:?}");

@@ -106,6 +106,33 @@ pub(crate) mod testing {
         rows_with(rule, "", files)
     }
 
+    /// The wrangler lines of one D1 binding, `DB`.
+    pub const D1: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+
+    /// The rows `rule` makes for a Worker whose D1 migration is `schema`
+    /// and whose `fetch` handler runs `sql` on it.
+    pub fn d1_fetch_rows(rule: RuleId, schema: &str, sql: &str) -> Vec<Row> {
+        let code = format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const r = await env.DB.prepare(\"{sql}\").bind(\"a\").first();\n    return Response.json(r);\n  }},\n}};\n"
+        );
+        rows(
+            rule,
+            &[
+                ("wrangler.toml", &wrangler(D1)),
+                ("migrations/0001.sql", schema),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    /// A Worker module whose `fetch` handler runs `body` (with `request`,
+    /// `env` and `t`, the request's path, in scope).
+    pub fn fetch(body: &str) -> String {
+        format!(
+            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const t = new URL(request.url).pathname;\n{body}\n    return new Response(\"ok\");\n  }},\n}};\n"
+        )
+    }
+
     /// A Worker named `app` with the bindings of `toml` (wrangler.toml
     /// lines after `name` and `main`).
     pub fn wrangler(toml: &str) -> String {

@@ -100,7 +100,7 @@ mod tests {
     use super::super::testing::{self, rows, wrangler};
     use crate::model::RuleId;
 
-    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const WRANGLER: &str = testing::D1;
 
     fn rows_for(sql: &str) -> Vec<testing::Row> {
         rows(

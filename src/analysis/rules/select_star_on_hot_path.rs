@@ -70,24 +70,13 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{self, rows, wrangler};
+    use super::super::testing;
     use crate::model::RuleId;
 
-    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
     const SCHEMA: &str = "CREATE TABLE apps (id TEXT PRIMARY KEY, name TEXT NOT NULL);\n";
 
     fn rows_for(sql: &str) -> Vec<testing::Row> {
-        let code = format!(
-            "export default {{\n  async fetch(request: Request, env: Env) {{\n    const r = await env.DB.prepare(\"{sql}\").bind(\"a\").first();\n    return Response.json(r);\n  }},\n}};\n"
-        );
-        rows(
-            RuleId::SelectStarOnHotPath,
-            &[
-                ("wrangler.toml", &wrangler(WRANGLER)),
-                ("migrations/0001.sql", SCHEMA),
-                ("src/index.ts", &code),
-            ],
-        )
+        testing::d1_fetch_rows(RuleId::SelectStarOnHotPath, SCHEMA, sql)
     }
 
     #[test]

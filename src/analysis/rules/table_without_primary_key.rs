@@ -46,10 +46,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{rows, wrangler};
+    use super::super::testing::{self, rows, wrangler};
     use crate::model::RuleId;
 
-    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const WRANGLER: &str = testing::D1;
 
     #[test]
     fn fires_on_a_table_without_a_primary_key() {

@@ -89,10 +89,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{rows, wrangler};
+    use super::super::testing::{self, rows, wrangler};
     use crate::model::RuleId;
 
-    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const WRANGLER: &str = testing::D1;
     const SCHEMA: &str = "CREATE TABLE apps (id TEXT PRIMARY KEY);\n\
         CREATE TABLE releases (id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES apps(id));\n";
 

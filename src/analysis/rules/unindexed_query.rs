@@ -241,7 +241,7 @@ mod tests {
     use super::super::testing::{self, rows, wrangler};
     use crate::model::RuleId;
 
-    const WRANGLER: &str = "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n";
+    const WRANGLER: &str = testing::D1;
     const SCHEMA: &str = "CREATE TABLE releases (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, created_at INTEGER NOT NULL);\n";
     const CODE: &str = "export default {\n  async fetch(request: Request, env: Env) {\n    const r = await env.DB.prepare(\"SELECT id FROM releases WHERE app_id = ? ORDER BY created_at DESC LIMIT 20\").bind(\"a\").all();\n    return Response.json(r);\n  },\n};\n";
 

@@ -124,22 +124,16 @@ mod tests {
         )
     }
 
-    fn worker(body: &str) -> String {
-        format!(
-            "export default {{\n  async fetch(request: Request, env: Env) {{\n{body}\n    return new Response(\"ok\");\n  }},\n}};\n"
-        )
-    }
-
     #[test]
     fn fires_on_a_binding_no_code_reads() {
-        let rows = rows_for(&worker("    await env.LINKS.get(\"a\");"));
+        let rows = rows_for(&testing::fetch("    await env.LINKS.get(\"a\");"));
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "Bindings (AVATARS)");
     }
 
     #[test]
     fn stays_silent_when_code_reads_it() {
-        let rows = rows_for(&worker(
+        let rows = rows_for(&testing::fetch(
             "    await env.LINKS.get(\"a\");\n    await env.AVATARS.get(\"a\");",
         ));
         assert!(rows.is_empty(), "{rows:?}");
@@ -149,6 +143,6 @@ mod tests {
     /// proof that every binding is unused.
     #[test]
     fn stays_silent_when_no_code_reads_any_binding() {
-        assert!(rows_for(&worker("")).is_empty());
+        assert!(rows_for(&testing::fetch("")).is_empty());
     }
 }
