@@ -1,6 +1,7 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
+use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
     AccessPattern, Frequency, Invoker, Location, Model, Operation, QueryVerb, ResourceOp, Run,
     Worker,
@@ -27,16 +28,14 @@ fn run_of(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &str) 
 
 fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Run {
     let run = |frequency, invoker| Run { frequency, invoker };
-    if crate::model::is_route(entry) || entry == "fetch" {
-        return run(
+    match entry_kind(entry) {
+        EntryKind::Request => run(
             Frequency::High,
             Invoker::Request {
                 entry: entry.into(),
             },
-        );
-    }
-    match entry {
-        "queue" => {
+        ),
+        EntryKind::Handler(Handler::Queue) => {
             let mut queues: Vec<String> = worker
                 .map(|w| {
                     w.family_consumers(workers)
@@ -50,7 +49,7 @@ fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entr
             queues.dedup();
             run(Frequency::PerMessage, Invoker::Queue { queues })
         }
-        "scheduled" => {
+        EntryKind::Handler(Handler::Scheduled) => {
             let schedules: Vec<String> = worker.map(|w| w.crons.clone()).unwrap_or_default();
             let frequency = match schedules.as_slice() {
                 [one] => cron_level(one),
@@ -59,19 +58,19 @@ fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entr
             run(frequency, Invoker::Cron { schedules })
         }
         // Durable Object handlers name their class (`Per alarm (Room)`).
-        "alarm" => run(
+        EntryKind::Handler(Handler::Alarm) => run(
             Frequency::PerAlarm,
             Invoker::Handler {
                 class: object_class(op),
             },
         ),
-        "webSocketMessage" => run(
+        EntryKind::Handler(Handler::WebSocketMessage) => run(
             Frequency::PerWebSocketMessage,
             Invoker::Handler {
                 class: object_class(op),
             },
         ),
-        other => run(Frequency::PerCall, Invoker::Call { name: other.into() }),
+        _ => run(Frequency::PerCall, Invoker::Call { name: entry.into() }),
     }
 }
 

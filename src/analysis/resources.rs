@@ -232,16 +232,14 @@ pub fn example(pattern: &str) -> String {
 
 /// How often an entry point runs.
 fn frequency_of(entry: &str) -> Frequency {
-    if entry == "fetch" || crate::model::is_route(entry) {
-        Frequency::High
-    } else {
-        match entry {
-            "queue" => Frequency::PerMessage,
-            "scheduled" => Frequency::PerCronRun,
-            "alarm" => Frequency::PerAlarm,
-            "webSocketMessage" => Frequency::PerWebSocketMessage,
-            _ => Frequency::Unknown,
-        }
+    use crate::cloudflare::{EntryKind, Handler, entry_kind};
+    match entry_kind(entry) {
+        EntryKind::Request => Frequency::High,
+        EntryKind::Handler(Handler::Queue) => Frequency::PerMessage,
+        EntryKind::Handler(Handler::Scheduled) => Frequency::PerCronRun,
+        EntryKind::Handler(Handler::Alarm) => Frequency::PerAlarm,
+        EntryKind::Handler(Handler::WebSocketMessage) => Frequency::PerWebSocketMessage,
+        _ => Frequency::Unknown,
     }
 }
 

@@ -162,6 +162,30 @@ pub fn entry_name(lang: Lang, name: &str) -> String {
     }
 }
 
+/// What an entry point of the model is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// An HTTP request: a route (`GET /v1/apps`) or a plain `fetch`.
+    Request,
+    /// Another runtime handler (`queue`, `scheduled`, `alarm`, …).
+    Handler(Handler),
+    /// A function nothing above calls, by name.
+    Function,
+}
+
+/// What the model's entry point `entry` is (handlers by their model
+/// spelling, see [`entry_name`]).
+pub fn entry_kind(entry: &str) -> EntryKind {
+    if crate::model::is_route(entry) {
+        return EntryKind::Request;
+    }
+    match Handler::parse(Lang::TypeScript, entry) {
+        Some(Handler::Fetch) => EntryKind::Request,
+        Some(h) => EntryKind::Handler(h),
+        None => EntryKind::Function,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +238,13 @@ mod tests {
             "webSocketMessage"
         );
         assert_eq!(entry_name(Lang::Rust, "GET /x"), "GET /x");
+        assert_eq!(entry_kind("fetch"), EntryKind::Request);
+        assert_eq!(entry_kind("POST /v1/x"), EntryKind::Request);
+        assert_eq!(entry_kind("queue"), EntryKind::Handler(Handler::Queue));
+        assert_eq!(
+            entry_kind("webSocketMessage"),
+            EntryKind::Handler(Handler::WebSocketMessage)
+        );
+        assert_eq!(entry_kind("helper"), EntryKind::Function);
     }
 }

@@ -23,7 +23,7 @@ heavier, and no index can cover the query.
 ";
 
 fn is_hot(entry: &str) -> bool {
-    entry == "fetch" || crate::model::is_route(entry)
+    crate::cloudflare::entry_kind(entry) == crate::cloudflare::EntryKind::Request
 }
 
 /// One finding per (table, query) read with `SELECT *` on a request path.

@@ -3,6 +3,7 @@
 
 use crate::analysis::database_of_op;
 use crate::analysis::planner::Planner;
+use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
     BindingKind, Engine, Finding, FindingSeverity, Fix, HotQuery, Model, OpKind, RuleId, Subject,
     Topic,
@@ -37,7 +38,10 @@ request, and a sort reads every matching row before the `LIMIT`.
 ";
 
 fn hot(entry: &str) -> bool {
-    entry == "fetch" || entry == "queue" || crate::model::is_route(entry)
+    matches!(
+        entry_kind(entry),
+        EntryKind::Request | EntryKind::Handler(Handler::Queue)
+    )
 }
 
 fn hot_query(query: &str, entries: &[&str]) -> HotQuery {
