@@ -162,6 +162,60 @@ pub fn entry_name(lang: Lang, name: &str) -> String {
     }
 }
 
+/// The entry points a walk up from a function reached.
+#[derive(Debug, Default)]
+pub struct Reached {
+    /// Each entry point once, in the order found, with the function it
+    /// calls on the way (`None` when the function itself is the entry).
+    pub entries: Vec<(String, Option<String>)>,
+    /// For each function passed, the one it was reached from (toward the
+    /// starting function): what leads from an entry point back down.
+    pub toward: std::collections::HashMap<String, String>,
+}
+
+/// Levels of callers a walk climbs.
+const WALK_DEPTH: usize = 8;
+/// Functions a walk visits at most.
+const WALK_BREADTH: usize = 256;
+
+/// The entry points (spelled in `lang`) reaching `actor`, breadth-first up
+/// `callers_of` (bounded in depth and breadth): the one caller walk both
+/// front ends use. Callers are matched by name, per Worker, by the front
+/// end that builds `callers_of`.
+pub fn walk_up<'c>(lang: Lang, actor: &str, callers_of: impl Fn(&str) -> &'c [String]) -> Reached {
+    let mut reached = Reached::default();
+    let mut seen: Vec<String> = vec![actor.to_owned()];
+    let mut frontier: Vec<String> = vec![actor.to_owned()];
+    let add = |entries: &mut Vec<(String, Option<String>)>, e: &str, below: Option<&str>| {
+        if !entries.iter().any(|(x, _)| x == e) {
+            entries.push((e.to_owned(), below.map(str::to_owned)));
+        }
+    };
+    for _ in 0..WALK_DEPTH {
+        let mut next = Vec::new();
+        for f in &frontier {
+            if is_entry(lang, f) {
+                if f == actor {
+                    add(&mut reached.entries, f, None);
+                }
+                continue;
+            }
+            for caller in callers_of(f) {
+                if is_entry(lang, caller) {
+                    add(&mut reached.entries, caller, Some(f));
+                }
+                if !seen.contains(caller) && seen.len() < WALK_BREADTH {
+                    seen.push(caller.clone());
+                    reached.toward.insert(caller.clone(), f.clone());
+                    next.push(caller.clone());
+                }
+            }
+        }
+        frontier = next;
+    }
+    reached
+}
+
 /// What an entry point of the model is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryKind {
@@ -219,6 +273,30 @@ mod tests {
         assert_eq!(op_kind(Lang::TypeScript, Kv, "getWithMetadata"), Some(Read));
         assert_eq!(op_kind(Lang::TypeScript, Kv, "head"), None);
         assert_eq!(op_kind(Lang::Rust, R2, "sendBatch"), None);
+    }
+
+    #[test]
+    fn the_walk_climbs_callers_to_entry_points() {
+        let callers: std::collections::HashMap<&str, Vec<String>> = [
+            ("save", vec!["upload".to_owned(), "retry".to_owned()]),
+            ("upload", vec!["POST /v1/uploads".to_owned()]),
+            ("retry", vec!["queue".to_owned(), "retry".to_owned()]),
+        ]
+        .into_iter()
+        .collect();
+        let of = |f: &str| callers.get(f).map_or(&[][..], Vec::as_slice);
+        let r = walk_up(Lang::TypeScript, "save", of);
+        assert_eq!(
+            r.entries,
+            [
+                ("POST /v1/uploads".to_owned(), Some("upload".to_owned())),
+                ("queue".to_owned(), Some("retry".to_owned())),
+            ]
+        );
+        assert_eq!(r.toward.get("upload").map(String::as_str), Some("save"));
+        // An entry point is its own entry.
+        let r = walk_up(Lang::Rust, "alarm", of);
+        assert_eq!(r.entries, [("alarm".to_owned(), None)]);
     }
 
     #[test]

@@ -21,31 +21,15 @@ pub(crate) fn place(
     let Some(actor) = op.actor.clone() else {
         return;
     };
-    let mut entries: Vec<String> = Vec::new();
-    let mut seen = vec![actor.clone()];
-    let mut frontier = vec![actor];
-    for _ in 0..8 {
-        let mut next = Vec::new();
-        for f in &frontier {
-            if cloudflare::is_entry(Lang::Rust, f) {
-                let entry = cloudflare::entry_name(Lang::Rust, f);
-                if !entries.contains(&entry) {
-                    entries.push(entry);
-                }
-                continue;
-            }
-            for c in callers
-                .get(&(scope.to_owned(), f.clone()))
-                .map_or(&[][..], Vec::as_slice)
-            {
-                if !seen.contains(c) && seen.len() < 256 {
-                    seen.push(c.clone());
-                    next.push(c.clone());
-                }
-            }
-        }
-        frontier = next;
-    }
+    let mut entries: Vec<String> = cloudflare::walk_up(Lang::Rust, &actor, |f| {
+        callers
+            .get(&(scope.to_owned(), f.to_owned()))
+            .map_or(&[][..], Vec::as_slice)
+    })
+    .entries
+    .into_iter()
+    .map(|(e, _)| cloudflare::entry_name(Lang::Rust, &e))
+    .collect();
     entries.sort();
     op.anchors = entries
         .iter()

@@ -365,35 +365,17 @@ impl CallGraph {
         // one it was reached from (toward the operation), so the call
         // leading there can be found below a caller that has none of its
         // own (a handler wired as `queue: reindex` calls nothing itself).
-        let mut entries: Vec<(String, Location)> = Vec::new();
-        let mut toward: HashMap<String, String> = HashMap::new();
-        let mut seen: Vec<String> = vec![actor.clone()];
-        let mut frontier: Vec<String> = vec![actor.clone()];
-        for _ in 0..8 {
-            let mut next = Vec::new();
-            for f in &frontier {
-                if cloudflare::is_entry(Lang::TypeScript, f) {
-                    if *f == actor && !entries.iter().any(|(e, _)| e == f) {
-                        entries.push((f.clone(), op.location.clone()));
-                    }
-                    continue;
-                }
-                for caller in self.callers_of(&scope, f) {
-                    if cloudflare::is_entry(Lang::TypeScript, caller)
-                        && !entries.iter().any(|(e, _)| e == caller)
-                    {
-                        let site = self.site_below(&scope, caller, f, &actor, &toward);
-                        entries.push((caller.clone(), site.unwrap_or_else(|| op.location.clone())));
-                    }
-                    if !seen.contains(caller) && seen.len() < 256 {
-                        seen.push(caller.clone());
-                        toward.insert(caller.clone(), f.clone());
-                        next.push(caller.clone());
-                    }
-                }
-            }
-            frontier = next;
-        }
+        let reached = cloudflare::walk_up(Lang::TypeScript, &actor, |f| self.callers_of(&scope, f));
+        let mut entries: Vec<(String, Location)> = reached
+            .entries
+            .iter()
+            .map(|(entry, below)| {
+                let site = below
+                    .as_deref()
+                    .and_then(|f| self.site_below(&scope, entry, f, &actor, &reached.toward));
+                (entry.clone(), site.unwrap_or_else(|| op.location.clone()))
+            })
+            .collect();
         // A plain `fetch` handler's path checks name its routes.
         for (entry, at) in &mut entries {
             if entry == "fetch"
