@@ -101,6 +101,55 @@ pub fn is_binding_method(lang: Lang, method: &str) -> bool {
     METHODS.iter().any(|m| name(lang, m) == Some(method))
 }
 
+/// An option of a binding call that changes what dmqa reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opt {
+    /// KV `put`: seconds until the key expires.
+    ExpirationTtl,
+    /// KV `put`: the absolute time the key expires.
+    Expiration,
+    /// KV `put`: metadata stored beside the value.
+    Metadata,
+    /// KV `get`: how long the edge caches the value.
+    CacheTtl,
+    /// KV `get`: how the value is read (`json`, `arrayBuffer`, …).
+    Type,
+    /// R2 / KV `list`: the key prefix listed.
+    Prefix,
+}
+
+/// Each option's name: a key of the options object in TypeScript, a
+/// builder method in workers-rs (`None` where it has no such name).
+const OPTIONS: &[(Opt, &str, Option<&str>)] = &[
+    (Opt::ExpirationTtl, "expirationTtl", Some("expiration_ttl")),
+    (Opt::Expiration, "expiration", Some("expiration")),
+    (Opt::Metadata, "metadata", Some("metadata")),
+    (Opt::CacheTtl, "cacheTtl", Some("cache_ttl")),
+    (Opt::Type, "type", None),
+    (Opt::Prefix, "prefix", Some("prefix")),
+];
+
+impl Opt {
+    /// Its name in `lang`, if that API has it.
+    pub fn name(self, lang: Lang) -> Option<&'static str> {
+        OPTIONS
+            .iter()
+            .find(|(o, _, _)| *o == self)
+            .and_then(|(_, ts, rs)| match lang {
+                Lang::TypeScript => Some(*ts),
+                Lang::Rust => *rs,
+            })
+    }
+
+    /// The option `name` spells in `lang`.
+    pub fn parse(lang: Lang, name: &str) -> Option<Opt> {
+        OPTIONS
+            .iter()
+            .find(|(o, _, _)| o.name(lang) == Some(name))
+            .map(|(o, _, _)| *o)
+    }
+}
+
 /// Each handler with its name in TypeScript and in workers-rs (the
 /// `#[event(…)]` name or the `DurableObject` trait method).
 const HANDLERS: &[(Handler, &str, &str)] = &[
@@ -297,6 +346,27 @@ mod tests {
         // An entry point is its own entry.
         let r = walk_up(Lang::Rust, "alarm", of);
         assert_eq!(r.entries, [("alarm".to_owned(), None)]);
+    }
+
+    #[test]
+    fn options_in_both_languages() {
+        assert_eq!(
+            Opt::parse(Lang::TypeScript, "expirationTtl"),
+            Some(Opt::ExpirationTtl)
+        );
+        assert_eq!(
+            Opt::parse(Lang::Rust, "expiration_ttl"),
+            Some(Opt::ExpirationTtl)
+        );
+        assert_eq!(Opt::parse(Lang::Rust, "expiration"), Some(Opt::Expiration));
+        assert_eq!(Opt::CacheTtl.name(Lang::TypeScript), Some("cacheTtl"));
+        assert_eq!(Opt::Type.name(Lang::Rust), None);
+        for (o, ts, rs) in OPTIONS {
+            assert_eq!(Opt::parse(Lang::TypeScript, ts), Some(*o));
+            if let Some(rs) = rs {
+                assert_eq!(Opt::parse(Lang::Rust, rs), Some(*o));
+            }
+        }
     }
 
     #[test]

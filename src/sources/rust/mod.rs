@@ -16,7 +16,7 @@
 //!
 //! A macro whose body cannot be read is a warning naming the macro.
 
-use crate::cloudflare::{self, Lang};
+use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
     BindingKind, Caller, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Handler,
     Location, MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship,
@@ -499,16 +499,18 @@ impl Reader<'_> {
 
     /// `…put(k, v)?.expiration_ttl(N)`: the TTL of the put it follows.
     fn ttl_call(&mut self, call: &ExprMethodCall) {
-        if call.method != "expiration_ttl" && call.method != "expiration" {
+        let Some(opt) = Opt::parse(Lang::Rust, &call.method.to_string())
+            .filter(|o| matches!(o, Opt::ExpirationTtl | Opt::Expiration))
+        else {
             return;
-        }
+        };
         let inner = strip(&call.receiver);
         let Expr::MethodCall(put) = inner else { return };
         if put.method != "put" {
             return;
         }
         let at = loc(self.path, put.method.span());
-        let ttl = if call.method == "expiration" {
+        let ttl = if opt == Opt::Expiration {
             Expiry::Absolute
         } else {
             match call.args.first() {

@@ -13,7 +13,7 @@ use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
 use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
-use crate::cloudflare::{self, Lang};
+use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
     BindingKind, DynamicBinding, Expiry, Model, OpKind, ResourceOp, ValueKind, ValueType,
 };
@@ -708,7 +708,8 @@ impl<'a> Reader<'_, 'a> {
                     .and_then(|o| {
                         children(o).into_iter().find_map(|p| {
                             let k = p.child_by_field_name("key")?;
-                            (text(k, src) == "prefix").then(|| p.child_by_field_name("value"))?
+                            (Some(text(k, src)) == Opt::Prefix.name(Lang::TypeScript))
+                                .then(|| p.child_by_field_name("value"))?
                         })
                     });
                 res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
@@ -746,7 +747,7 @@ impl<'a> Reader<'_, 'a> {
             match op {
                 OpKind::Write => {
                     let kind = args.get(1).and_then(|v| value_type(*v, src));
-                    let metadata = option(args.get(2).copied(), "metadata", src).is_some();
+                    let metadata = option(args.get(2).copied(), Opt::Metadata, src).is_some();
                     res.value_type =
                         (kind.is_some() || metadata).then_some(ValueType { kind, metadata });
                     res.ttl = Some(ttl(self.index, fi, args.get(2).copied()));
@@ -759,7 +760,7 @@ impl<'a> Reader<'_, 'a> {
                                 kind: Some(kind),
                                 metadata: false,
                             });
-                    res.cache_ttl = option(args.get(1).copied(), "cacheTtl", src)
+                    res.cache_ttl = option(args.get(1).copied(), Opt::CacheTtl, src)
                         .map(|v| seconds(self.index, fi, v));
                 }
                 _ => {}

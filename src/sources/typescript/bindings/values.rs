@@ -49,7 +49,8 @@ pub(crate) fn value_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
 }
 
 /// The value of `key` in an options object literal.
-pub(crate) fn option<'t>(opts: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> {
+pub(crate) fn option<'t>(opts: Option<Node<'t>>, opt: Opt, src: &str) -> Option<Node<'t>> {
+    let key = opt.name(Lang::TypeScript)?;
     let opts = opts.map(unwrap_expr).filter(|o| o.kind() == "object")?;
     children(opts).into_iter().find_map(|p| match p.kind() {
         "pair"
@@ -69,7 +70,8 @@ pub(crate) fn read_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
     let ty = match node.kind() {
         "object" => children(node).into_iter().find_map(|p| {
             let k = p.child_by_field_name("key")?;
-            (text(k, src) == "type").then(|| p.child_by_field_name("value"))?
+            (Some(text(k, src)) == Opt::Type.name(Lang::TypeScript))
+                .then(|| p.child_by_field_name("value"))?
         }),
         _ => Some(node),
     }?;
@@ -109,11 +111,11 @@ pub(crate) fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> E
             "shorthand_property_identifier" => Some(text(p, src)),
             _ => None,
         };
-        match key {
-            Some("expirationTtl") => {
+        match key.and_then(|k| Opt::parse(Lang::TypeScript, k)) {
+            Some(Opt::ExpirationTtl) => {
                 return seconds(index, fi, p.child_by_field_name("value").unwrap_or(p));
             }
-            Some("expiration") => return Expiry::Absolute,
+            Some(Opt::Expiration) => return Expiry::Absolute,
             _ => {}
         }
     }
