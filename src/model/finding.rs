@@ -254,7 +254,8 @@ pub struct Finding {
     pub subject: Subject,
     /// What the checkout does today.
     pub message: String,
-    /// What to do, when no [`Fix`] says it; a remark on a `✅ Keep` row.
+    /// What to do, when no [`Fix`] says it; on a `✅ Keep` row, the remark
+    /// after it (empty when none).
     pub advice: String,
     /// The change to make, when it is one statement.
     pub fix: Option<Fix>,

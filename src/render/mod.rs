@@ -278,7 +278,7 @@ mod hand_built {
                     Subject::Topic,
                     "Every FK indexed",
                 )
-                .advice("Keep"),
+                .advice("every one of them"),
             ],
             ..Model::default()
         }

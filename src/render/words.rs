@@ -51,11 +51,11 @@ pub fn area(model: &Model, f: &Finding) -> String {
 /// A finding's Recommendation cell.
 pub fn recommendation(f: &Finding) -> String {
     if f.severity == FindingSeverity::Keep {
-        // A checked-and-fine row reads `✅ Keep`, with the rule's remark after.
-        return match f.advice.trim() {
-            "" | "Keep" | "✅ Keep" => "✅ Keep".to_owned(),
-            other if other.starts_with('✅') => other.to_owned(),
-            other => format!("✅ Keep — {other}"),
+        // A checked-and-fine row reads `✅ Keep`, with the rule's remark.
+        return if f.advice.is_empty() {
+            "✅ Keep".to_owned()
+        } else {
+            format!("✅ Keep: {}", f.advice)
         };
     }
     match &f.fix {

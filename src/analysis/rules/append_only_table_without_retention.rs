@@ -77,7 +77,6 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 .filter(|a| a.operation.verb == QueryVerb::Delete)
                 .partition(|a| prunes(a, time));
             if let Some(how) = deletes.first().map(|a| words::runs(&a.frequency)) {
-                let advice = "✅ Keep";
                 out.push(
                     Finding::new(
                         RuleId::AppendOnlyTableWithoutRetention,
@@ -86,7 +85,6 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                         Subject::table(&t.name),
                         format!("Append-only log pruned by a `DELETE` ({how})"),
                     )
-                    .advice(advice)
                     .at(vec![t.location.clone()]),
                 );
                 continue;

@@ -64,7 +64,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 // namespace by binding name: that is a use.
                 let durable = b.kind == BindingKind::DurableObject;
                 let advice = if durable {
-                    "✅ Keep: the package reaches Durable Objects by their binding name"
+                    "the package reaches Durable Objects by their binding name"
                 } else {
                     "⚠️ Check that the package reads it; remove it if not"
                 };
