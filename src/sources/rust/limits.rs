@@ -7,7 +7,7 @@ pub(crate) const MAX_NESTING: usize = 256;
 
 /// A longer run without `;`, `{` or `}` is no hand-written statement (a
 /// 20,000-link method chain or operator chain would be).
-pub(crate) const MAX_STATEMENT: usize = 32 * 1024;
+const MAX_STATEMENT: usize = 32 * 1024;
 
 /// Why a file is beyond what syn is trusted to recurse through, if it is.
 pub(crate) fn too_deep(text: &str) -> Option<String> {

@@ -44,11 +44,7 @@ pub(crate) fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Opt
 
 /// The package file `fi` imports `name` from, when it is one and not a
 /// module of the checkout (relative, or a tsconfig alias that resolves).
-pub(crate) fn imported_package<'i>(
-    index: &'i CodeIndex<'_>,
-    fi: usize,
-    name: &str,
-) -> Option<&'i str> {
+fn imported_package<'i>(index: &'i CodeIndex<'_>, fi: usize, name: &str) -> Option<&'i str> {
     let import = index
         .files
         .get(fi)?
@@ -62,12 +58,7 @@ pub(crate) fn imported_package<'i>(
 /// The package `name` comes from, as seen from file `fi`: imported from
 /// one (`routePartykitRequest` from `partyserver`), or a project class
 /// extending such a class (`class NLWebMcp extends McpAgent`).
-pub(crate) fn package_of(
-    index: &CodeIndex<'_>,
-    fi: usize,
-    name: &str,
-    depth: u32,
-) -> Option<String> {
+fn package_of(index: &CodeIndex<'_>, fi: usize, name: &str, depth: u32) -> Option<String> {
     if let Some(package) = imported_package(index, fi, name) {
         return Some(package.to_owned());
     }

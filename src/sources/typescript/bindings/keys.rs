@@ -5,7 +5,7 @@ use super::*;
 
 /// Placeholder name for an expression: `appId`, `app.id` → `appId`.
 /// Methods that reshape a string without changing what it names.
-pub(crate) const STRING_METHODS: &[&str] = &[
+const STRING_METHODS: &[&str] = &[
     "slice",
     "substring",
     "toLowerCase",
@@ -25,7 +25,7 @@ pub(crate) fn placeholder(node: Node<'_>, src: &str) -> String {
 
 /// [`placeholder`], bounded: `String(String(…))` 20,000 deep is a name,
 /// not a stack overflow.
-pub(crate) fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
+fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
     if depth > 32 {
         return "value".to_owned();
     }
@@ -154,7 +154,7 @@ pub(crate) fn sql_literal(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> O
 }
 
 /// [`sql_literal`], bounded: `const k = k + 1` must not recurse forever.
-pub(crate) fn sql_literal_depth(
+fn sql_literal_depth(
     index: &CodeIndex<'_>,
     fi: usize,
     node: Node<'_>,

@@ -53,7 +53,7 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
 
 /// Fields of a message type: an object type literal, or an interface /
 /// type alias it names (resolved through the index).
-pub(crate) fn type_fields(
+fn type_fields(
     index: &CodeIndex<'_>,
     fi: usize,
     ty: Node<'_>,

@@ -6,7 +6,7 @@ use super::*;
 
 /// The blocks (`{ … }`, the program, `case`s) around `at`, innermost
 /// first; a bounded walk up.
-pub(crate) fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
     std::iter::successors(at.parent(), |n| n.parent())
         .take(10_000)
         .filter(|n| matches!(n.kind(), "statement_block" | "program" | "switch_case"))

@@ -69,16 +69,11 @@ pub(crate) fn binding_name(node: Node<'_>, src: &str) -> Option<String> {
 
 /// The files a `schema` option draws its tables from: a namespace import
 /// (and what that module re-exports), or an object of imported tables.
-pub(crate) fn schema_files(index: &CodeIndex<'_>, fi: usize, value: Node<'_>) -> Vec<usize> {
+fn schema_files(index: &CodeIndex<'_>, fi: usize, value: Node<'_>) -> Vec<usize> {
     schema_files_depth(index, fi, value, 0)
 }
 
-pub(crate) fn schema_files_depth(
-    index: &CodeIndex<'_>,
-    fi: usize,
-    value: Node<'_>,
-    depth: u32,
-) -> Vec<usize> {
+fn schema_files_depth(index: &CodeIndex<'_>, fi: usize, value: Node<'_>, depth: u32) -> Vec<usize> {
     let Some(file) = index.files.get(fi) else {
         return Vec::new();
     };
@@ -143,7 +138,7 @@ pub(crate) fn schema_files_depth(
 
 /// Whether a drizzle.config `schema` entry (a path or glob relative to the
 /// repo root) names `path`.
-pub(crate) fn schema_path_matches(schema: &str, path: &str) -> bool {
+fn schema_path_matches(schema: &str, path: &str) -> bool {
     if schema == path {
         return true;
     }
