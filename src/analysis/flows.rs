@@ -7,6 +7,7 @@
 //! to it by name. A queue's Processing rows are its consumer's operations
 //! in the same order.
 
+use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
     BindingKind, Engine, Flow, FlowEntry, FlowStep, Location, Model, OnFailure, ProcessingStep,
     QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery, Worker,
@@ -80,8 +81,8 @@ fn merged(steps: impl IntoIterator<Item = FlowStep>) -> Vec<FlowStep> {
 /// What starts a flow.
 fn entry_of(model: &Model, entry: &str, at: &Location) -> FlowEntry {
     let worker = Worker::owning(&model.workers, &at.path);
-    match entry {
-        "queue" => FlowEntry::Queues {
+    match entry_kind(entry) {
+        EntryKind::Handler(Handler::Queue) => FlowEntry::Queues {
             queues: worker
                 .map(|w| {
                     w.family_consumers(&model.workers)
@@ -91,11 +92,11 @@ fn entry_of(model: &Model, entry: &str, at: &Location) -> FlowEntry {
                 })
                 .unwrap_or_default(),
         },
-        "scheduled" => FlowEntry::Cron {
+        EntryKind::Handler(Handler::Scheduled) => FlowEntry::Cron {
             schedules: worker.map(|w| w.crons.clone()).unwrap_or_default(),
         },
-        other => FlowEntry::Entry {
-            name: other.to_owned(),
+        _ => FlowEntry::Entry {
+            name: entry.to_owned(),
         },
     }
 }
@@ -141,6 +142,7 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
             },
             shapes => {
                 let db = super::database_of_op(model, op).and_then(|i| model.databases.get(i));
+                let engine = db.map_or(Engine::D1, |d| d.engine);
                 StepAction::Queries {
                     queries: shapes
                         .iter()
@@ -151,7 +153,7 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
                                     .find(|t| t.name.eq_ignore_ascii_case(&q.table))
                             });
                             TableQuery {
-                                engine: engine_of(model, op),
+                                engine,
                                 table: q.table.clone(),
                                 operation: table.map_or_else(
                                     || q.operation.clone(),

@@ -7,8 +7,8 @@
 
 use super::words;
 use crate::model::{
-    Caller, Database, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer,
-    RelationKind, Relationship, Table,
+    Database, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer, RelationKind,
+    Relationship, Table,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -249,10 +249,7 @@ pub fn build(model: &Model) -> ReportView {
                     .iter()
                     .map(|a| ActorRow {
                         operation: words::r2_access(a.operation).to_owned(),
-                        actor: words::caller(&Caller::Stub {
-                            actor: a.actor.clone(),
-                            entries: a.entries.clone(),
-                        }),
+                        actor: words::actor(&a.actor, &a.entries),
                         frequency: words::frequencies(&a.frequency),
                     })
                     .collect(),

@@ -213,8 +213,7 @@ pub fn method_purpose(m: &DoMethod) -> String {
 /// `broadcast() (internal)`, `Runtime (alarm)`.
 pub fn caller(c: &Caller) -> String {
     match c {
-        Caller::Stub { actor, entries } if entries.is_empty() => actor.clone(),
-        Caller::Stub { actor, entries } => format!("{actor} ({})", entries.join(", ")),
+        Caller::Stub { actor, entries } => self::actor(actor, entries),
         Caller::Internal { from } if crate::model::is_route(from) => format!("{from} (internal)"),
         Caller::Internal { from } => format!("{from}() (internal)"),
         Caller::Runtime {
@@ -224,6 +223,16 @@ pub fn caller(c: &Caller) -> String {
             handler: Handler::WebSocketMessage | Handler::WebSocketClose | Handler::WebSocketError,
         } => "Runtime (WebSocket)".into(),
         Caller::Runtime { .. } => "Runtime".into(),
+    }
+}
+
+/// A function with the entry points reaching it: `notify (queue, GET /x)`,
+/// or the function alone when nothing else reaches it.
+pub fn actor(actor: &str, entries: &[String]) -> String {
+    if entries.is_empty() {
+        actor.to_owned()
+    } else {
+        format!("{actor} ({})", entries.join(", "))
     }
 }
 
