@@ -18,6 +18,16 @@ pub enum Lang {
     Rust,
 }
 
+impl Lang {
+    /// Of a TypeScript and a Rust spelling, the one in this language.
+    fn pick<T>(self, typescript: T, rust: T) -> T {
+        match self {
+            Lang::TypeScript => typescript,
+            Lang::Rust => rust,
+        }
+    }
+}
+
 /// A method of one binding kind: what a call does, and its name in each
 /// language (`None` where that language's API has no such method).
 struct Method {
@@ -82,10 +92,7 @@ const METHODS: &[Method] = &[
 ];
 
 fn name(lang: Lang, method: &Method) -> Option<&'static str> {
-    match lang {
-        Lang::TypeScript => method.typescript,
-        Lang::Rust => method.rust,
-    }
+    lang.pick(method.typescript, method.rust)
 }
 
 /// What calling `method` on a binding of `kind` does, spelled in `lang`.
@@ -135,10 +142,7 @@ impl Opt {
         OPTIONS
             .iter()
             .find(|(o, _, _)| *o == self)
-            .and_then(|(_, ts, rs)| match lang {
-                Lang::TypeScript => Some(*ts),
-                Lang::Rust => *rs,
-            })
+            .and_then(|(_, ts, rs)| lang.pick(Some(*ts), *rs))
     }
 
     /// The option `name` spells in `lang`.
@@ -175,10 +179,7 @@ impl Handler {
     pub fn parse(lang: Lang, name: &str) -> Option<Handler> {
         HANDLERS
             .iter()
-            .find(|(_, ts, rs)| match lang {
-                Lang::TypeScript => *ts == name,
-                Lang::Rust => *rs == name,
-            })
+            .find(|(_, ts, rs)| lang.pick(*ts, *rs) == name)
             .map(|(h, _, _)| *h)
     }
 
@@ -187,10 +188,7 @@ impl Handler {
         HANDLERS
             .iter()
             .find(|(h, _, _)| *h == self)
-            .map(|(_, ts, rs)| match lang {
-                Lang::TypeScript => *ts,
-                Lang::Rust => *rs,
-            })
+            .map(|(_, ts, rs)| lang.pick(*ts, *rs))
             .unwrap_or_default()
     }
 }
