@@ -9,19 +9,13 @@
 
 use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
-    BindingKind, Engine, Flow, FlowEntry, FlowStep, Location, Model, OnFailure, ProcessingStep,
-    QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery, Worker,
+    BindingKind, Engine, Flow, FlowEntry, FlowStep, Key, Location, Model, OnFailure,
+    ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery, Worker,
 };
 use std::collections::BTreeMap;
 
 fn do_class(model: &Model, binding: &str) -> String {
     super::binding_target(model, BindingKind::DurableObject, binding)
-}
-
-/// The static start of a key pattern: `pending/{jobId}/x` → `pending/`.
-fn prefix(key: &str) -> &str {
-    let end = key.find(['{', '*']).unwrap_or(key.len());
-    &key[..end]
 }
 
 /// The resource `op` touches, as a flow step.
@@ -31,8 +25,8 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
             binding: op.binding.clone(),
             prefixes: op
                 .key
-                .as_deref()
-                .map(prefix)
+                .as_ref()
+                .map(Key::literal_prefix)
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
                 .into_iter()
@@ -46,11 +40,7 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
         },
         _ if op.is_query() => FlowStep::Database {
             engine: engine_of(model, op),
-            tables: op
-                .key
-                .as_deref()
-                .map(|k| k.split(", ").map(str::to_owned).collect())
-                .unwrap_or_default(),
+            tables: op.tables.clone(),
         },
         BindingKind::DurableObject => FlowStep::DurableObject {
             class: do_class(model, &op.binding),
@@ -117,7 +107,7 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
     match (op.kind, op.op) {
         (BindingKind::DurableObject, _) => StepAction::CallDurableObject {
             class: do_class(model, &op.binding),
-            method: op.key.clone().unwrap_or_else(|| "fetch".into()),
+            method: op.method.clone().unwrap_or_else(|| "fetch".into()),
         },
         _ if op.is_query() => match op.queries.as_slice() {
             [] => match op.sql.as_deref().map(str::trim_start) {
@@ -137,7 +127,7 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
                     }
                 }
                 _ => StepAction::Query {
-                    tables: op.key.clone(),
+                    tables: op.tables.clone(),
                 },
             },
             shapes => {

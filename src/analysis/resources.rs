@@ -3,8 +3,8 @@
 //! Workers and environments, from what their configs declare.
 
 use crate::model::{
-    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, Frequency, KeyPattern,
-    KvNamespace, Lifecycle, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
+    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, Frequency, Key,
+    KeyPattern, KvNamespace, Lifecycle, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -183,53 +183,6 @@ const TEMPORARY: &[&str] = &[
     "uploads/tmp",
 ];
 
-/// Stable sample values for placeholders, by name.
-fn sample(name: &str, nth_id: &mut usize) -> String {
-    const IDS: &[&str] = &["abc123", "def456", "ghi789", "jkl012", "mno345"];
-    let lower = name.to_ascii_lowercase();
-    if lower == "ip" || lower.ends_with("ip") && lower.len() <= 8 {
-        return "192.168.1.1".into();
-    }
-    if lower.contains("email") {
-        return "user@example.com".into();
-    }
-    if lower.contains("date") || lower == "day" {
-        return "2025-01-31".into();
-    }
-    if lower.contains("version") {
-        return "1.0.0".into();
-    }
-    if lower.contains("hash") || lower.contains("sha") {
-        return "9f86d081".into();
-    }
-    let id = IDS[*nth_id % IDS.len()];
-    *nth_id += 1;
-    id.to_owned()
-}
-
-/// The example of a pattern: each `{placeholder}` replaced by a stable
-/// sample value (same pattern, same example).
-pub fn example(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut nth = 0;
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        match rest[open..].find('}') {
-            Some(close) => {
-                out.push_str(&sample(&rest[open + 1..open + close], &mut nth));
-                rest = &rest[open + close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// How often an entry point runs.
 fn frequency_of(entry: &str) -> Frequency {
     use crate::cloudflare::{EntryKind, Handler, entry_kind};
@@ -404,21 +357,24 @@ fn from_code(
                 .filter(|o| {
                     o.kind == BindingKind::R2 && o.binding == b.binding && o.op == OpKind::Delete
                 })
-                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
+                .filter(|o| o.key.as_ref().map(Key::shape) == Some(p.pattern.shape()))
                 .filter_map(|o| o.actor.as_deref())
                 .collect();
             let written = ops.iter().any(|o| {
                 o.kind == BindingKind::R2
                     && o.binding == b.binding
                     && matches!(o.op, OpKind::Write | OpKind::MultipartWrite)
-                    && o.key.as_deref().map(shape) == Some(shape(&p.pattern))
+                    && o.key.as_ref().map(Key::shape) == Some(p.pattern.shape())
             });
             p.lifecycle = Some(match deleters.first() {
                 None if !written => Lifecycle::ReadOnly,
                 Some(d) => Lifecycle::DeletedBy {
                     actor: (*d).to_owned(),
                 },
-                None if TEMPORARY.iter().any(|t| p.pattern.starts_with(t)) => {
+                None if TEMPORARY
+                    .iter()
+                    .any(|t| p.pattern.literal_prefix().starts_with(t)) =>
+                {
                     Lifecycle::TemporaryNeverDeleted
                 }
                 None => Lifecycle::Permanent,
@@ -432,7 +388,7 @@ fn from_code(
                 .filter(|o| {
                     o.kind == BindingKind::Kv && o.binding == n.binding && o.op == OpKind::Write
                 })
-                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
+                .filter(|o| o.key.as_ref().map(Key::shape) == Some(p.pattern.shape()))
                 .collect();
             p.ttl = writes.iter().filter_map(|o| o.ttl.clone()).collect();
             p.ttl.sort();
@@ -440,7 +396,7 @@ fn from_code(
             p.cache_ttl = ops
                 .iter()
                 .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
-                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
+                .filter(|o| o.key.as_ref().map(Key::shape) == Some(p.pattern.shape()))
                 .filter_map(|o| o.cache_ttl.clone())
                 .collect();
             p.cache_ttl.sort();
@@ -448,41 +404,21 @@ fn from_code(
             let reads_type = ops
                 .iter()
                 .filter(|o| o.kind == BindingKind::Kv && o.binding == n.binding)
-                .filter(|o| o.key.as_deref().map(shape) == Some(shape(&p.pattern)))
+                .filter(|o| o.key.as_ref().map(Key::shape) == Some(p.pattern.shape()))
                 .find_map(|o| o.value_type);
             p.value_type = writes.iter().find_map(|o| o.value_type).or(reads_type);
         }
     }
 }
 
-/// A pattern with its placeholder names erased: `site:{d}:models` and
-/// `site:{domain}:models` are one pattern.
-fn shape(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut in_placeholder = false;
-    for c in pattern.chars() {
-        match c {
-            '{' => {
-                in_placeholder = true;
-                out.push_str("{}");
-            }
-            '}' if in_placeholder => in_placeholder = false,
-            _ if in_placeholder => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// Adds `op`'s key to `patterns`, or its source to the existing pattern of
 /// the same shape (keeping the more descriptive placeholder names).
-fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &str, op: &ResourceOp) {
-    let key_shape = shape(key);
-    match patterns.iter_mut().find(|p| shape(&p.pattern) == key_shape) {
+fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &Key, op: &ResourceOp) {
+    let key_shape = key.shape();
+    match patterns.iter_mut().find(|p| p.pattern.shape() == key_shape) {
         Some(p) => {
-            if key.len() > p.pattern.len() {
-                p.pattern = key.to_owned();
-                p.example = example(key);
+            if key.notation().len() > p.pattern.notation().len() {
+                p.pattern = key.clone();
             }
             p.sources.push(op.location.clone());
             if p.purpose.is_empty()
@@ -492,8 +428,7 @@ fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &str, op: &ResourceOp) {
             }
         }
         None => patterns.push(KeyPattern {
-            pattern: key.to_owned(),
-            example: example(key),
+            pattern: key.clone(),
             purpose: op.purpose.clone().unwrap_or_default(),
             lifecycle: None,
             value_type: None,
@@ -502,7 +437,7 @@ fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &str, op: &ResourceOp) {
             sources: vec![op.location.clone()],
         }),
     }
-    patterns.sort_by(|a, b| a.pattern.cmp(&b.pattern));
+    patterns.sort_by_cached_key(|p| p.pattern.notation());
 }
 
 fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
@@ -516,30 +451,5 @@ fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
         mutated: Vec::new(),
         methods: Vec::new(),
         location: loc.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn patterns_merge_by_shape() {
-        assert_eq!(shape("site:{d}:models"), shape("site:{domain}:models"));
-        assert_ne!(shape("a/{x}"), shape("b/{x}"));
-    }
-
-    #[test]
-    fn examples_are_stable_samples() {
-        assert_eq!(
-            example("{appId}/{releaseId}/bundle.js"),
-            "abc123/def456/bundle.js"
-        );
-        assert_eq!(example("sdk:{appId}:{ip}"), "sdk:abc123:192.168.1.1");
-        assert_eq!(
-            example("pending/{jobId}/bundle.js"),
-            "pending/abc123/bundle.js"
-        );
-        assert_eq!(example("no-placeholders"), "no-placeholders");
     }
 }

@@ -184,13 +184,11 @@ pub struct Bucket {
     pub location: Location,
 }
 
-/// A key (R2 object key or KV key) pattern with `{placeholder}`s.
+/// A key (R2 object key or KV key) pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct KeyPattern {
-    /// `{appId}/{releaseId}/bundle.js`.
-    pub pattern: String,
-    /// `abc123/def456/bundle.js`.
-    pub example: String,
+    /// `{appId}/{releaseId}/bundle.js`, as parts.
+    pub pattern: super::Key,
     /// What it holds.
     pub purpose: String,
     /// R2 only: how long its objects live.
@@ -359,8 +357,8 @@ pub enum StepAction {
     },
     /// SQL dmqa could not shape, on the tables it names (if any).
     Query {
-        /// The tables, as the reader listed them.
-        tables: Option<String>,
+        /// The tables its text names (empty when none could be read).
+        tables: Vec<String>,
     },
     /// Queries, each on one table.
     Queries {
@@ -380,8 +378,8 @@ pub enum StepAction {
         op: OpKind,
         /// The binding.
         binding: String,
-        /// The key pattern.
-        key: Option<String>,
+        /// The key pattern (a `list` prefix).
+        key: Option<super::Key>,
     },
 }
 
@@ -436,10 +434,10 @@ pub enum StateItem {
         /// Its type, as declared or inferred (`unknown` when neither).
         ty: String,
     },
-    /// A key of `ctx.storage` (`put` / `get`), with `{placeholder}`s.
+    /// A key of `ctx.storage` (`put` / `get`).
     StorageKey {
         /// The key pattern.
-        key: String,
+        key: super::Key,
         /// The type of the value stored (`unknown` when not known).
         ty: String,
     },
@@ -657,6 +655,8 @@ impl ResourceOp {
             binding,
             op,
             key: None,
+            method: None,
+            tables: Vec::new(),
             ttl: None,
             value_type: None,
             cache_ttl: None,
@@ -723,9 +723,14 @@ pub struct ResourceOp {
     pub binding: String,
     /// What the call does.
     pub op: OpKind,
-    /// The key pattern with `{placeholder}`s, when the call takes a key
-    /// (a `list({ prefix })` prefix ends with `*`).
-    pub key: Option<String>,
+    /// The key pattern, when the call takes a key (a `list({ prefix })`:
+    /// the prefix, empty for a `list()` of everything).
+    pub key: Option<super::Key>,
+    /// Durable Object stub: the method called (`fetch` for a request).
+    pub method: Option<String>,
+    /// D1: the tables the SQL text names, when it could not be shaped
+    /// into [`queries`](Self::queries) or its reader read them directly.
+    pub tables: Vec<String>,
     /// KV `put`: how long the key lives.
     pub ttl: Option<Expiry>,
     /// KV: what the value is.
@@ -775,7 +780,7 @@ pub struct ResourceOp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DynamicBinding {
     /// The name pattern (`WADDLE_DB_{id}`).
-    pub pattern: String,
+    pub pattern: super::Key,
     /// Where.
     pub location: Location,
 }

@@ -11,12 +11,14 @@ mod cloudflare;
 mod diagnostic;
 mod finding;
 mod invoker;
+mod key;
 mod schema;
 
 pub use cloudflare::*;
 pub use diagnostic::*;
 pub use finding::*;
 pub use invoker::*;
+pub use key::*;
 pub use schema::*;
 
 use schemars::JsonSchema;

@@ -168,9 +168,14 @@ mod hand_built {
             }],
             location: loc(1),
         });
-        let pattern = |p: &str, e: &str| KeyPattern {
-            pattern: p.into(),
-            example: e.into(),
+        let app_id = |before: &str, after: &str| {
+            let mut k = Key::literal(before);
+            k.push_placeholder("appId");
+            k.push_literal(after);
+            k
+        };
+        let pattern = |p: Key| KeyPattern {
+            pattern: p,
             purpose: "Production bundle".into(),
             lifecycle: Some(Lifecycle::Permanent),
             value_type: Some(ValueType {
@@ -187,7 +192,7 @@ mod hand_built {
                 binding: "BUNDLES".into(),
                 bucket_names: vec!["bundles".into()],
                 bound_by: vec![],
-                path_patterns: vec![pattern("{appId}/bundle.js", "abc123/bundle.js")],
+                path_patterns: vec![pattern(app_id("", "/bundle.js"))],
                 access: vec![ResourceAccess {
                     operation: OpKind::Write,
                     actor: "POST /v1/uploads".into(),
@@ -201,7 +206,7 @@ mod hand_built {
                 binding: "CACHE".into(),
                 ids: vec![],
                 bound_by: vec![],
-                key_patterns: vec![pattern("app:{appId}", "app:abc123")],
+                key_patterns: vec![pattern(app_id("app:", ""))],
                 location: loc(6),
             }],
             queues: vec![Queue {
@@ -219,7 +224,7 @@ mod hand_built {
                         kind: BindingKind::R2,
                         op: OpKind::Read,
                         binding: "BUNDLES".into(),
-                        key: Some("{appId}/bundle.js".into()),
+                        key: Some(app_id("", "/bundle.js")),
                     },
                     on_failure: OnFailure::Retry {
                         explicit: false,

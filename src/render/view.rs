@@ -112,8 +112,8 @@ pub struct PatternRow {
 
 fn pattern_row(p: &crate::model::KeyPattern) -> PatternRow {
     PatternRow {
-        pattern: format!("`{}`", p.pattern),
-        example: format!("`{}`", p.example),
+        pattern: format!("`{}`", p.pattern.notation()),
+        example: format!("`{}`", words::key_example(&p.pattern)),
         purpose: or_dash(Some(&p.purpose)),
         lifecycle: p
             .lifecycle

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use crate::model::{
     BindingKind, Caller, DoMethod, Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry,
-    FlowStep, Frequency, Handler, Invoker, Lifecycle, Model, OnFailure, OpKind, Operation,
-    QueryVerb, Run, StateItem, StepAction, Subject, Topic, ValueKind, ValueType,
+    FlowStep, Frequency, Handler, Invoker, Key, KeyPart, Lifecycle, Model, OnFailure, OpKind,
+    Operation, QueryVerb, Run, StateItem, StepAction, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -82,7 +82,7 @@ pub fn severity(s: FindingSeverity) -> &'static str {
 pub fn state_item(s: &StateItem) -> String {
     match s {
         StateItem::Field { name, ty } => format!("{name}: {ty}"),
-        StateItem::StorageKey { key, ty } => format!("storage[\"{key}\"]: {ty}"),
+        StateItem::StorageKey { key, ty } => format!("storage[\"{}\"]: {ty}", key.notation()),
         StateItem::SqlTable { table, columns } => {
             let cols: Vec<String> = columns
                 .iter()
@@ -128,13 +128,61 @@ pub fn flow_step(s: &FlowStep) -> String {
     }
 }
 
+/// A key pattern as printed: `{name}` for each placeholder; a `list`
+/// prefix ends with `*`.
+pub fn key_or_prefix(key: &Key, op: OpKind) -> String {
+    let mut text = key.notation();
+    if op == OpKind::List {
+        text.push('*');
+    }
+    text
+}
+
+/// Stable sample values for placeholders, by name.
+fn sample(name: &str, nth_id: &mut usize) -> String {
+    const IDS: &[&str] = &["abc123", "def456", "ghi789", "jkl012", "mno345"];
+    let lower = name.to_ascii_lowercase();
+    if lower == "ip" || lower.ends_with("ip") && lower.len() <= 8 {
+        return "192.168.1.1".into();
+    }
+    if lower.contains("email") {
+        return "user@example.com".into();
+    }
+    if lower.contains("date") || lower == "day" {
+        return "2025-01-31".into();
+    }
+    if lower.contains("version") {
+        return "1.0.0".into();
+    }
+    if lower.contains("hash") || lower.contains("sha") {
+        return "9f86d081".into();
+    }
+    let id = IDS[*nth_id % IDS.len()];
+    *nth_id += 1;
+    id.to_owned()
+}
+
+/// The example of a key pattern: each placeholder replaced by a stable
+/// sample value (same pattern, same example).
+pub fn key_example(key: &Key) -> String {
+    let mut nth = 0;
+    key.parts()
+        .iter()
+        .map(|p| match p {
+            KeyPart::Literal(s) => s.clone(),
+            KeyPart::Placeholder(name) => sample(name, &mut nth),
+        })
+        .collect()
+}
+
 /// A queue consumer step's Action cell: `Read R2 BUNDLES \`{id}/x\``,
 /// `D1 releases: Update status by id`, `Send to queue jobs`.
 pub fn step_action(a: &StepAction) -> String {
     match a {
         StepAction::CallDurableObject { class, method } => format!("Call DO {class}.{method}()"),
         StepAction::RunDdl { head } => format!("Run D1 DDL `{head}`"),
-        StepAction::Query { tables } => format!("Query D1 ({})", tables.as_deref().unwrap_or("?")),
+        StepAction::Query { tables } if tables.is_empty() => "Query D1 (?)".to_owned(),
+        StepAction::Query { tables } => format!("Query D1 ({})", tables.join(", ")),
         StepAction::Queries { queries } => queries
             .iter()
             .map(|q| {
@@ -164,8 +212,8 @@ pub fn step_action(a: &StepAction) -> String {
             };
             let what = if *kind == BindingKind::Kv { "KV" } else { "R2" };
             let key = key
-                .as_deref()
-                .map(|k| format!(" `{k}`"))
+                .as_ref()
+                .map(|k| format!(" `{}`", key_or_prefix(k, *op)))
                 .unwrap_or_default();
             format!("{verb} {what} {binding}{key}")
         }
@@ -515,6 +563,35 @@ pub fn triggers(runs: &[Run]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn examples_are_stable_samples() {
+        let key = |parts: &[&str]| {
+            let mut k = Key::default();
+            for p in parts {
+                match p.strip_prefix('$') {
+                    Some(name) => k.push_placeholder(name),
+                    None => k.push_literal(p),
+                }
+            }
+            k
+        };
+        assert_eq!(
+            key_example(&key(&["$appId", "/", "$releaseId", "/bundle.js"])),
+            "abc123/def456/bundle.js"
+        );
+        assert_eq!(
+            key_example(&key(&["sdk:", "$appId", ":", "$ip"])),
+            "sdk:abc123:192.168.1.1"
+        );
+        assert_eq!(
+            key_example(&key(&["pending/", "$jobId", "/bundle.js"])),
+            "pending/abc123/bundle.js"
+        );
+        assert_eq!(key_example(&key(&["{literal}"])), "{literal}");
+        assert_eq!(key_or_prefix(&key(&["logs/"]), OpKind::List), "logs/*");
+        assert_eq!(key_or_prefix(&Key::default(), OpKind::List), "*");
+    }
 
     #[test]
     fn compresses_numbered_queue_names() {

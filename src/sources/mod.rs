@@ -121,14 +121,12 @@ pub fn code(files: &[SourceFile], model: &mut Model) {
         if let Some(q) = &op.sql {
             op.queries = sql::query::shapes(q);
             // The tables a query touches, when its reader did not say.
-            if op.key.is_none() && !op.queries.is_empty() {
-                let mut tables: Vec<&str> = Vec::new();
+            if op.tables.is_empty() {
                 for t in op.queries.iter().flat_map(|s| &s.tables) {
-                    if !tables.contains(&t.as_str()) {
-                        tables.push(t);
+                    if !op.tables.contains(t) {
+                        op.tables.push(t.clone());
                     }
                 }
-                op.key = Some(tables.join(", "));
             }
         }
     }

@@ -27,10 +27,10 @@ run time.
 
 /// One finding per distinct pattern, with every place it is used.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    let mut patterns: Vec<&str> = model
+    let mut patterns: Vec<String> = model
         .dynamic_bindings
         .iter()
-        .map(|d| d.pattern.as_str())
+        .map(|d| d.pattern.notation())
         .collect();
     patterns.sort_unstable();
     patterns.dedup();
@@ -38,7 +38,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let locations: Vec<_> = model
             .dynamic_bindings
             .iter()
-            .filter(|d| d.pattern == p)
+            .filter(|d| d.pattern.notation() == p)
             .map(|d| d.location.clone())
             .collect();
         let first = locations

@@ -29,7 +29,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         for p in &ns.key_patterns {
             // Every write leaves it without a TTL; what reads cache it
             // (`cacheTtl`) does not expire it.
-            if p.ttl == [Expiry::Never] && p.pattern.contains('{') {
+            if p.ttl == [Expiry::Never] && p.pattern.has_placeholder() {
                 let advice = "⚠️ Pass `expirationTtl` (or `expiration`) when writing it, or document why it is permanent";
                 out.push(
                     Finding::new(
@@ -39,7 +39,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                         Subject::Binding {
                             name: ns.binding.clone(),
                         },
-                        format!("`{}` is written without a TTL", p.pattern),
+                        format!("`{}` is written without a TTL", p.pattern.notation()),
                     )
                     .advice(advice)
                     .at(p.sources.clone()),

@@ -36,7 +36,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             if p.lifecycle != Some(Lifecycle::TemporaryNeverDeleted) {
                 continue;
             }
-            let prefix = p.pattern.split('{').next().unwrap_or("");
+            let prefix = p.pattern.literal_prefix();
             let advice = format!(
                 "⚠️ Delete it once processed, or expire it: `wrangler r2 bucket lifecycle add {bucket} --prefix {prefix} --expire-days 1`"
             );
@@ -48,7 +48,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     Subject::Binding {
                         name: b.binding.clone(),
                     },
-                    format!("`{}` looks temporary but nothing deletes it", p.pattern),
+                    format!(
+                        "`{}` looks temporary but nothing deletes it",
+                        p.pattern.notation()
+                    ),
                 )
                 .advice(advice)
                 .at(p.sources.clone()),

@@ -19,7 +19,7 @@
 use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
     BindingKind, Caller, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Handler,
-    Location, MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship,
+    Key, Location, MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship,
     ResourceOp, StateItem, Table,
 };
 use crate::scan::SourceFile;
@@ -243,7 +243,7 @@ struct Reader<'f> {
     objects: Vec<CodeDurableObject>,
     /// `storage().put("key", …)` / `get` keys seen in each impl type's
     /// methods: (type, key).
-    storage_keys: Vec<(String, String)>,
+    storage_keys: Vec<(String, Key)>,
     /// Methods of each impl block: (type, method, doc, where).
     methods: Vec<(String, String, Option<String>, Location)>,
     /// The type of the `impl` block the visit is in.
@@ -323,7 +323,7 @@ fn placeholder(e: &Expr) -> String {
 }
 
 /// `format!("session:{}:{id}", token)` → `session:{token}:{id}`.
-fn format_pattern(m: &syn::Macro) -> Option<String> {
+fn format_pattern(m: &syn::Macro) -> Option<Key> {
     let args = m
         .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
         .ok()?;
@@ -336,18 +336,14 @@ fn format_pattern(m: &syn::Macro) -> Option<String> {
     };
     let rest: Vec<&Expr> = it.collect();
     let fmt = fmt.value();
-    let mut out = String::new();
+    let mut out = Key::default();
     let mut next = 0;
     let mut chars = fmt.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '{' if chars.peek() == Some(&'{') => {
+            '{' | '}' if chars.peek() == Some(&c) => {
                 chars.next();
-                out.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                out.push('}');
+                out.push_literal(&c.to_string());
             }
             '{' => {
                 let mut spec = String::new();
@@ -370,11 +366,9 @@ fn format_pattern(m: &syn::Macro) -> Option<String> {
                 } else {
                     name.to_owned()
                 };
-                out.push('{');
-                out.push_str(&named);
-                out.push('}');
+                out.push_placeholder(named);
             }
-            _ => out.push(c),
+            _ => out.push_literal(c.encode_utf8(&mut [0; 4])),
         }
     }
     Some(out)
@@ -449,13 +443,13 @@ impl Reader<'_> {
     }
 
     /// A key argument's pattern.
-    fn key(&self, e: &Expr) -> Option<String> {
+    fn key(&self, e: &Expr) -> Option<Key> {
         match strip(e) {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
-            }) => Some(s.value()),
+            }) => Some(Key::literal(s.value())),
             Expr::Macro(m) if m.mac.path.is_ident("format") => format_pattern(&m.mac),
-            other => Some(format!("{{{}}}", placeholder(other))),
+            other => Some(Key::placeholder(placeholder(other))),
         }
     }
 
@@ -487,8 +481,8 @@ impl Reader<'_> {
                     self.sent.push((self.ops.len(), name));
                 }
             }
-            OpKind::List => res.key = Some("*".to_owned()),
-            OpKind::Call => res.key = Some("fetch".to_owned()),
+            OpKind::List => res.key = Some(Key::default()),
+            OpKind::Call => res.method = Some("fetch".to_owned()),
             _ => res.key = first.and_then(|a| self.key(a)),
         }
         if kind == BindingKind::Kv && op == OpKind::Write {
@@ -807,7 +801,8 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 })),
             ) = (&self.impl_type, call.args.first())
         {
-            self.storage_keys.push((ty.clone(), k.value()));
+            self.storage_keys
+                .push((ty.clone(), Key::literal(k.value())));
         }
         if let Some((kind, name)) = self.binding(&call.receiver)
             && let Some(op) = cloudflare::op_kind(Lang::Rust, kind, &method)
@@ -996,17 +991,25 @@ fn struct_literal_name(e: &Expr) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::KeyPart;
 
     #[test]
     fn format_keys_name_their_arguments() {
         let m: syn::Macro =
             syn::parse_str(r#"format!("session:{}:{id}:{0}", user.token)"#).unwrap();
         assert_eq!(
-            format_pattern(&m).as_deref(),
+            format_pattern(&m).map(|k| k.notation()).as_deref(),
             Some("session:{token}:{id}:{token}")
         );
         let m: syn::Macro = syn::parse_str(r#"format!("{{literal}}/{}", key)"#).unwrap();
-        assert_eq!(format_pattern(&m).as_deref(), Some("{literal}/{key}"));
+        let k = format_pattern(&m).unwrap();
+        assert_eq!(
+            k.parts(),
+            [
+                KeyPart::Literal("{literal}/".into()),
+                KeyPart::Placeholder("key".into())
+            ]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
 use crate::cloudflare::Lang;
 use crate::model::{
-    BindingKind, Caller, CodeDurableObject, DoMethod, Handler, OpKind, ResourceOp, StateItem,
+    BindingKind, Caller, CodeDurableObject, DoMethod, Handler, Key, OpKind, ResourceOp, StateItem,
 };
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
@@ -221,12 +221,12 @@ pub fn extract(
                     && let Some(k) = args.first()
                 {
                     // `put({ a: 1, b: 2 })` writes several keys at once.
-                    let keys: Vec<String> = if unwrap_expr(*k).kind() == "object" {
+                    let keys: Vec<Key> = if unwrap_expr(*k).kind() == "object" {
                         children(unwrap_expr(*k))
                             .into_iter()
                             .filter_map(|p| {
                                 p.child_by_field_name("key")
-                                    .map(|k| text(k, file.src).to_owned())
+                                    .map(|k| Key::literal(text(k, file.src)))
                             })
                             .collect()
                     } else {
@@ -411,7 +411,7 @@ fn called_by(
                 .cloned()
                 .unwrap_or_default();
             let mut op = ResourceOp {
-                key: Some(method.to_owned()),
+                method: Some(method.to_owned()),
                 actor: Some(actor.clone()),
                 ..ResourceOp::new(
                     BindingKind::DurableObject,

@@ -15,7 +15,7 @@ use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
-    BindingKind, DynamicBinding, Expiry, Model, OpKind, ResourceOp, ValueKind, ValueType,
+    BindingKind, DynamicBinding, Expiry, Key, Model, OpKind, ResourceOp, ValueKind, ValueType,
 };
 use std::collections::HashMap;
 use tree_sitter::Node;
@@ -71,7 +71,7 @@ pub fn code_bindings(index: &CodeIndex<'_>) -> Vec<(String, BindingKind)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
     Name(String),
-    Dynamic(String),
+    Dynamic(Key),
     /// A parameter typed `D1Database`, `R2Bucket`, …: the binding of that
     /// kind, when there is only one.
     Typed(BindingKind),
@@ -496,7 +496,7 @@ impl<'a> Reader<'_, 'a> {
                     Some(name) => vec![Target::Name(name)],
                     None => vec![Target::Dynamic(
                         self.key(fi, idx, 0)
-                            .map_or_else(|| "{name}".to_owned(), |k| k.0),
+                            .map_or_else(|| Key::placeholder("name"), |k| k.0),
                     )],
                 }
             }
@@ -561,7 +561,7 @@ impl<'a> Reader<'_, 'a> {
     }
 
     /// A key pattern and the JSDoc of the helper that built it.
-    fn key(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<(String, Option<String>)> {
+    fn key(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
         if depth > 6 {
             return None;
         }
@@ -569,33 +569,28 @@ impl<'a> Reader<'_, 'a> {
         let src = file.src;
         let node = unwrap_expr(node);
         if let Some(v) = fold(self.index, fi, node) {
-            return Some((v.as_string(), None));
+            return Some((Key::literal(v.as_string()), None));
         }
+        let whole = |n: Node<'a>| Key::placeholder(placeholder(n, src));
         match node.kind() {
             "template_string" => {
-                let mut out = String::new();
+                let mut out = Key::default();
                 let mut doc = None;
                 for ch in children(node) {
                     match ch.kind() {
-                        "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
+                        "string_fragment" | "escape_sequence" => out.push_literal(text(ch, src)),
                         "template_substitution" => {
                             let e = ch.named_child(0)?;
                             match fold(self.index, fi, e) {
-                                Some(v) => out.push_str(&v.as_string()),
-                                None => {
-                                    // A nested helper call contributes its pattern.
-                                    match self.helper_key(fi, e, depth) {
-                                        Some((k, d)) => {
-                                            out.push_str(&k);
-                                            doc = doc.or(d);
-                                        }
-                                        None => {
-                                            out.push('{');
-                                            out.push_str(&placeholder(e, src));
-                                            out.push('}');
-                                        }
+                                Some(v) => out.push_literal(&v.as_string()),
+                                // A nested helper call contributes its pattern.
+                                None => match self.helper_key(fi, e, depth) {
+                                    Some((k, d)) => {
+                                        out.append(k);
+                                        doc = doc.or(d);
                                     }
-                                }
+                                    None => out.append(whole(e)),
+                                },
                             }
                         }
                         _ => {}
@@ -610,32 +605,28 @@ impl<'a> Reader<'_, 'a> {
                 }
                 let part = |n: Node<'a>| {
                     self.key(fi, n, depth + 1)
-                        .unwrap_or_else(|| (format!("{{{}}}", placeholder(n, src)), None))
+                        .unwrap_or_else(|| (whole(n), None))
                 };
-                let (l, ld) = part(node.child_by_field_name("left")?);
+                let (mut l, ld) = part(node.child_by_field_name("left")?);
                 let (r, rd) = part(node.child_by_field_name("right")?);
-                Some((l + &r, ld.or(rd)))
+                l.append(r);
+                Some((l, ld.or(rd)))
             }
             "identifier" => {
                 let name = text(node, src);
-                let whole = format!("{{{name}}}");
                 match local_value(node, name, src).and_then(|v| self.key(fi, v, depth + 1)) {
                     // A local that is only a value (`const url =
                     // params.get("url")`) is best named by itself.
-                    Some((k, _))
-                        if k.starts_with('{')
-                            && k.ends_with('}')
-                            && k.matches('{').count() == 1 =>
-                    {
-                        Some((whole, None))
+                    Some((k, _)) if k.is_single_placeholder() => {
+                        Some((Key::placeholder(name), None))
                     }
                     Some(found) => Some(found),
-                    None => Some((whole, None)),
+                    None => Some((Key::placeholder(name), None)),
                 }
             }
             "call_expression" => self
                 .helper_key(fi, node, depth)
-                .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None))),
+                .or_else(|| Some((whole(node), None))),
             // `this.todosKey`, set in the constructor from a template.
             "member_expression"
                 if node
@@ -647,19 +638,14 @@ impl<'a> Reader<'_, 'a> {
                     .and_then(|f| class_field_value(node, f, src))
                     .filter(|v| v.kind() != "identifier")
                     .and_then(|v| self.key(fi, v, depth + 1))
-                    .or_else(|| Some((format!("{{{}}}", placeholder(node, src)), None)))
+                    .or_else(|| Some((whole(node), None)))
             }
-            _ => Some((format!("{{{}}}", placeholder(node, src)), None)),
+            _ => Some((whole(node), None)),
         }
     }
 
     /// `releaseBundleKey(appId, id)` → the pattern its body returns.
-    fn helper_key(
-        &self,
-        fi: usize,
-        call: Node<'a>,
-        depth: u32,
-    ) -> Option<(String, Option<String>)> {
+    fn helper_key(&self, fi: usize, call: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
         if call.kind() != "call_expression" || depth >= 2 {
             return None;
         }
@@ -715,18 +701,14 @@ impl<'a> Reader<'_, 'a> {
                 res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
                     Some((k, d)) => {
                         key_doc = d;
-                        format!("{k}*")
+                        k
                     }
-                    None => "*".to_owned(),
+                    None => Key::default(),
                 });
             }
             OpKind::Query => {
                 res.sql = args.first().and_then(|q| sql_literal(self.index, fi, *q));
-                res.key = res
-                    .sql
-                    .as_deref()
-                    .map(|q| tables_named(q).join(", "))
-                    .filter(|t| !t.is_empty());
+                res.tables = res.sql.as_deref().map(tables_named).unwrap_or_default();
             }
             OpKind::Send | OpKind::SendBatch => {
                 if op == OpKind::Send
