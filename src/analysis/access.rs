@@ -1,10 +1,9 @@
 //! Table access patterns: the queries code runs, tied to the tables of the
 //! database their binding reaches, with how often they run.
 
-use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
-    AccessPattern, Frequency, Invoker, Location, Model, Operation, QueryVerb, ResourceOp, Run,
-    Worker,
+    AccessPattern, EntryPoint, Frequency, Handler, Invoker, Location, Model, Operation, QueryVerb,
+    ResourceOp, Run, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -12,30 +11,36 @@ use std::collections::BTreeMap;
 /// High, a `queue` handler runs per message of the queues it consumes, a
 /// `scheduled` one on its crons; `dmqa.toml`'s `[frequency]` sets the
 /// level of a trigger it names (a route, a queue, a cron, `fetch`).
-fn run_of(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Run {
+fn run_of(model: &Model, worker: Option<&Worker>, op: &ResourceOp, entry: &EntryPoint) -> Run {
     let mut run = trigger_of(&model.workers, worker, op, entry);
-    let names = run.invoker.names();
+    let mut names = run.invoker.names();
+    names.push(entry.name());
     if let Some((_, level)) = model
         .overrides
         .frequency
         .iter()
-        .find(|(k, _)| *k == entry || names.contains(k))
+        .find(|(k, _)| names.contains(k))
     {
         run.frequency = Frequency::Configured(level.clone());
     }
     run
 }
 
-fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entry: &str) -> Run {
+fn trigger_of(
+    workers: &[Worker],
+    worker: Option<&Worker>,
+    op: &ResourceOp,
+    entry: &EntryPoint,
+) -> Run {
     let run = |frequency, invoker| Run { frequency, invoker };
-    match entry_kind(entry) {
-        EntryKind::Request => run(
+    match entry.handler() {
+        _ if entry.is_request() => run(
             Frequency::High,
             Invoker::Request {
-                entry: entry.into(),
+                entry: entry.clone(),
             },
         ),
-        EntryKind::Handler(Handler::Queue) => {
+        Some(Handler::Queue) => {
             let mut queues: Vec<String> = worker
                 .map(|w| {
                     w.family_consumers(workers)
@@ -49,7 +54,7 @@ fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entr
             queues.dedup();
             run(Frequency::PerMessage, Invoker::Queue { queues })
         }
-        EntryKind::Handler(Handler::Scheduled) => {
+        Some(Handler::Scheduled) => {
             let schedules: Vec<String> = worker.map(|w| w.crons.clone()).unwrap_or_default();
             let frequency = match schedules.as_slice() {
                 [one] => cron_level(one),
@@ -58,19 +63,24 @@ fn trigger_of(workers: &[Worker], worker: Option<&Worker>, op: &ResourceOp, entr
             run(frequency, Invoker::Cron { schedules })
         }
         // Durable Object handlers name their class (`Per alarm (Room)`).
-        EntryKind::Handler(Handler::Alarm) => run(
+        Some(Handler::Alarm) => run(
             Frequency::PerAlarm,
             Invoker::Handler {
                 class: object_class(op),
             },
         ),
-        EntryKind::Handler(Handler::WebSocketMessage) => run(
+        Some(Handler::WebSocketMessage) => run(
             Frequency::PerWebSocketMessage,
             Invoker::Handler {
                 class: object_class(op),
             },
         ),
-        _ => run(Frequency::PerCall, Invoker::Call { name: entry.into() }),
+        _ => run(
+            Frequency::PerCall,
+            Invoker::Call {
+                entry: entry.clone(),
+            },
+        ),
     }
 }
 
@@ -157,8 +167,9 @@ pub fn collect(model: &mut Model) {
                 // A Durable Object method nothing here calls on a stub.
                 Run {
                     frequency: Frequency::PerCall,
-                    invoker: Invoker::Call {
-                        name: format!("{class}.{actor}()"),
+                    invoker: Invoker::Method {
+                        class,
+                        method: actor,
                     },
                 }
             });

@@ -7,10 +7,10 @@
 //! to it by name. A queue's Processing rows are its consumer's operations
 //! in the same order.
 
-use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
-    BindingKind, Engine, Flow, FlowEntry, FlowStep, Key, Location, Model, OnFailure,
-    ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery, Worker,
+    BindingKind, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location, Model,
+    OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery,
+    Worker,
 };
 use std::collections::BTreeMap;
 
@@ -69,10 +69,10 @@ fn merged(steps: impl IntoIterator<Item = FlowStep>) -> Vec<FlowStep> {
 }
 
 /// What starts a flow.
-fn entry_of(model: &Model, entry: &str, at: &Location) -> FlowEntry {
+fn entry_of(model: &Model, entry: &EntryPoint, at: &Location) -> FlowEntry {
     let worker = Worker::owning(&model.workers, &at.path);
-    match entry_kind(entry) {
-        EntryKind::Handler(Handler::Queue) => FlowEntry::Queues {
+    match entry.handler() {
+        Some(Handler::Queue) => FlowEntry::Queues {
             queues: worker
                 .map(|w| {
                     w.family_consumers(&model.workers)
@@ -82,11 +82,11 @@ fn entry_of(model: &Model, entry: &str, at: &Location) -> FlowEntry {
                 })
                 .unwrap_or_default(),
         },
-        EntryKind::Handler(Handler::Scheduled) => FlowEntry::Cron {
+        Some(Handler::Scheduled) => FlowEntry::Cron {
             schedules: worker.map(|w| w.crons.clone()).unwrap_or_default(),
         },
         _ => FlowEntry::Entry {
-            name: entry.to_owned(),
+            entry: entry.clone(),
         },
     }
 }
@@ -170,7 +170,8 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
 /// Fills `model.flows` and each consumed queue's processing steps.
 pub fn collect(model: &mut Model) {
     // Entry points are per Worker: two Workers' `fetch` are two flows.
-    let mut by_entry: BTreeMap<(String, String), Vec<(&Location, &ResourceOp)>> = BTreeMap::new();
+    let mut by_entry: BTreeMap<(String, EntryPoint), Vec<(&Location, &ResourceOp)>> =
+        BTreeMap::new();
     for op in &model.resource_ops {
         for (entry, anchor) in &op.anchors {
             let worker = Worker::owning(&model.workers, &anchor.path)
@@ -194,11 +195,12 @@ pub fn collect(model: &mut Model) {
         };
         let at = (*first).clone();
         let worker = (several && !worker.is_empty()).then_some(worker);
+        let is_queue = entry.handler() == Some(Handler::Queue);
         let consumer_worker = Worker::owning(&model.workers, &at.path)
-            .filter(|w| entry == "queue" && !w.family_consumers(&model.workers).is_empty());
+            .filter(|w| is_queue && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
             let steps = merged(ops.iter().map(|(_, op)| step(model, op)));
-            if steps.len() >= 2 || (entry == "queue" && !steps.is_empty()) {
+            if steps.len() >= 2 || (is_queue && !steps.is_empty()) {
                 flows.push(Flow {
                     worker,
                     entry: entry_of(model, &entry, &at),

@@ -2,9 +2,11 @@
 //! binding, KV binding, queue name and Durable Object class, merged across
 //! Workers and environments, from what their configs declare.
 
+use crate::cloudflare::{self, Lang};
 use crate::model::{
-    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, Frequency, Key,
-    KeyPattern, KvNamespace, Lifecycle, Model, OpKind, Queue, ResourceAccess, ResourceOp, Worker,
+    BindingKind, BindingRef, Bucket, ConsumerRef, DoStorage, DurableObject, EntryPoint, Frequency,
+    Handler, Key, KeyPattern, KvNamespace, Lifecycle, Model, OpKind, Queue, ResourceAccess,
+    ResourceOp, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -184,30 +186,31 @@ const TEMPORARY: &[&str] = &[
 ];
 
 /// How often an entry point runs.
-fn frequency_of(entry: &str) -> Frequency {
-    use crate::cloudflare::{EntryKind, Handler, entry_kind};
-    match entry_kind(entry) {
-        EntryKind::Request => Frequency::High,
-        EntryKind::Handler(Handler::Queue) => Frequency::PerMessage,
-        EntryKind::Handler(Handler::Scheduled) => Frequency::PerCronRun,
-        EntryKind::Handler(Handler::Alarm) => Frequency::PerAlarm,
-        EntryKind::Handler(Handler::WebSocketMessage) => Frequency::PerWebSocketMessage,
+fn frequency_of(entry: &EntryPoint) -> Frequency {
+    match entry.handler() {
+        _ if entry.is_request() => Frequency::High,
+        Some(Handler::Queue) => Frequency::PerMessage,
+        Some(Handler::Scheduled) => Frequency::PerCronRun,
+        Some(Handler::Alarm) => Frequency::PerAlarm,
+        Some(Handler::WebSocketMessage) => Frequency::PerWebSocketMessage,
         _ => Frequency::Unknown,
     }
 }
 
 /// Actor and frequency of an operation: the function it is in and the
 /// entry points that reach it.
-fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<String>, Vec<Frequency>) {
+fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<EntryPoint>, Vec<Frequency>) {
     let actor = op.actor.clone().unwrap_or_else(|| "-".into());
-    let entries: Vec<&str> = if op.entries.is_empty() {
-        vec![actor.as_str()]
+    let mut freqs: Vec<Frequency> = if op.entries.is_empty() {
+        vec![frequency_of(&cloudflare::entry_point(
+            Lang::TypeScript,
+            &actor,
+        ))]
     } else {
-        op.entries.iter().map(String::as_str).collect()
+        op.entries.iter().map(frequency_of).collect()
     };
-    let mut freqs: Vec<Frequency> = entries.iter().map(|e| frequency_of(e)).collect();
     freqs.dedup();
-    let reached = if op.entries.len() == 1 && op.entries[0] == actor {
+    let reached = if op.entries.len() == 1 && op.entries[0].name() == actor {
         Vec::new()
     } else {
         op.entries.clone()

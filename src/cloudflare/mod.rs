@@ -7,7 +7,7 @@
 //! knows these names.
 
 pub use crate::model::Handler;
-use crate::model::{BindingKind, OpKind};
+use crate::model::{BindingKind, EntryPoint, OpKind};
 
 /// The language a name is spelled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,16 +196,45 @@ impl Handler {
 /// Whether `name` is an entry point: a runtime handler spelled in `lang`,
 /// or a route (`GET /v1/apps`).
 pub fn is_entry(lang: Lang, name: &str) -> bool {
-    Handler::parse(lang, name).is_some() || crate::model::is_route(name)
+    !matches!(entry_point(lang, name), EntryPoint::Function { .. })
 }
 
-/// The model's name for an entry point spelled `name` in `lang`: a
-/// handler by its one model spelling (`websocket_message` →
-/// `webSocketMessage`), a route as it is.
-pub fn entry_name(lang: Lang, name: &str) -> String {
+/// The `(method, path)` of a route label (`GET /v1/apps`), the name the
+/// readers give a route handler in the call graph.
+fn route(name: &str) -> Option<(&str, &str)> {
+    name.split_once(' ').filter(|(verb, path)| {
+        !verb.is_empty() && verb.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/')
+    })
+}
+
+/// The entry point a call-graph name (spelled in `lang`) stands for: a
+/// route label, a runtime handler, or else a function.
+pub fn entry_point(lang: Lang, name: &str) -> EntryPoint {
+    if let Some((method, path)) = route(name) {
+        return EntryPoint::Route {
+            method: method.to_owned(),
+            path: path.to_owned(),
+        };
+    }
     match Handler::parse(lang, name) {
-        Some(h) => h.name(Lang::TypeScript).to_owned(),
-        None => name.to_owned(),
+        Some(handler) => EntryPoint::Handler { handler },
+        None => EntryPoint::Function {
+            name: name.to_owned(),
+        },
+    }
+}
+
+/// The call-graph spelling of each entry point (an inherent impl of the
+/// model's type, as for [`Handler`]).
+impl EntryPoint {
+    /// `GET /v1/apps`, `webSocketMessage`, `handleUpload`: how entry
+    /// points are listed, sorted and named in `dmqa.toml`.
+    pub fn name(&self) -> String {
+        match self {
+            EntryPoint::Route { method, path } => format!("{method} {path}"),
+            EntryPoint::Handler { handler } => handler.name(Lang::TypeScript).to_owned(),
+            EntryPoint::Function { name } => name.clone(),
+        }
     }
 }
 
@@ -261,30 +290,6 @@ pub fn walk_up<'c>(lang: Lang, actor: &str, callers_of: impl Fn(&str) -> &'c [St
         frontier = next;
     }
     reached
-}
-
-/// What an entry point of the model is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// An HTTP request: a route (`GET /v1/apps`) or a plain `fetch`.
-    Request,
-    /// Another runtime handler (`queue`, `scheduled`, `alarm`, …).
-    Handler(Handler),
-    /// A function nothing above calls, by name.
-    Function,
-}
-
-/// What the model's entry point `entry` is (handlers by their model
-/// spelling, see [`entry_name`]).
-pub fn entry_kind(entry: &str) -> EntryKind {
-    if crate::model::is_route(entry) {
-        return EntryKind::Request;
-    }
-    match Handler::parse(Lang::TypeScript, entry) {
-        Some(Handler::Fetch) => EntryKind::Request,
-        Some(h) => EntryKind::Handler(h),
-        None => EntryKind::Function,
-    }
 }
 
 #[cfg(test)]
@@ -379,18 +384,32 @@ mod tests {
         assert!(is_entry(Lang::TypeScript, "GET /v1/apps"));
         assert!(!is_entry(Lang::TypeScript, "websocket_message"));
         assert!(!is_entry(Lang::Rust, "helper"));
+        let handler = |handler| EntryPoint::Handler { handler };
         assert_eq!(
-            entry_name(Lang::Rust, "websocket_message"),
+            entry_point(Lang::Rust, "websocket_message"),
+            handler(Handler::WebSocketMessage)
+        );
+        assert_eq!(
+            entry_point(Lang::Rust, "websocket_message").name(),
             "webSocketMessage"
         );
-        assert_eq!(entry_name(Lang::Rust, "GET /x"), "GET /x");
-        assert_eq!(entry_kind("fetch"), EntryKind::Request);
-        assert_eq!(entry_kind("POST /v1/x"), EntryKind::Request);
-        assert_eq!(entry_kind("queue"), EntryKind::Handler(Handler::Queue));
+        let get = entry_point(Lang::Rust, "GET /x");
         assert_eq!(
-            entry_kind("webSocketMessage"),
-            EntryKind::Handler(Handler::WebSocketMessage)
+            get,
+            EntryPoint::Route {
+                method: "GET".into(),
+                path: "/x".into()
+            }
         );
-        assert_eq!(entry_kind("helper"), EntryKind::Function);
+        assert_eq!(get.name(), "GET /x");
+        assert!(get.is_request() && entry_point(Lang::TypeScript, "fetch").is_request());
+        assert!(!entry_point(Lang::TypeScript, "queue").is_request());
+        // A path check is a route only with an upper-case method and a path.
+        for name in ["get /x", "GET x", "cron /cron/:id"] {
+            assert!(matches!(
+                entry_point(Lang::TypeScript, name),
+                EntryPoint::Function { .. }
+            ));
+        }
     }
 }

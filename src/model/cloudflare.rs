@@ -276,7 +276,7 @@ pub struct ResourceAccess {
     pub actor: String,
     /// The entry points reaching that function, when they are not the
     /// function itself.
-    pub entries: Vec<String>,
+    pub entries: Vec<super::EntryPoint>,
     /// How often the entry points reaching it run.
     pub frequency: Vec<super::Frequency>,
     /// Where.
@@ -513,11 +513,10 @@ pub struct Flow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowEntry {
-    /// A route (`POST /v1/uploads`), `fetch`, or another entry point by
-    /// name.
+    /// A route (`POST /v1/uploads`), `fetch`, or another entry point.
     Entry {
-        /// Its name.
-        name: String,
+        /// The entry point.
+        entry: super::EntryPoint,
     },
     /// A queue consumer, for these queues (empty when none is known).
     Queues {
@@ -638,14 +637,6 @@ pub enum OpKind {
     Call,
 }
 
-/// Whether an entry-point name is an HTTP route label (`GET /v1/apps`),
-/// the form readers give routes and analysis reads back.
-pub fn is_route(entry: &str) -> bool {
-    entry.split_once(' ').is_some_and(|(verb, path)| {
-        verb.chars().all(|c| c.is_ascii_uppercase()) && path.starts_with('/')
-    })
-}
-
 impl ResourceOp {
     /// An operation of `kind` on `binding` at `location`, with nothing
     /// else known yet.
@@ -743,10 +734,10 @@ pub struct ResourceOp {
     pub actor: Option<String>,
     /// The entry points (routes, `fetch`, `queue`, `scheduled`, Durable
     /// Object handlers) whose calls reach `actor`, by name.
-    pub entries: Vec<String>,
+    pub entries: Vec<super::EntryPoint>,
     /// For each entry point, where in it the call leading here is: what
     /// orders an entry point's side effects in the data flow.
-    pub anchors: Vec<(String, Location)>,
+    pub anchors: Vec<(super::EntryPoint, Location)>,
     /// The queues a `queue` handler runs this for, when its call sits
     /// under a `batch.queue` check (`if (batch.queue === "x")`, `case
     /// "x":`); empty for every queue the Worker consumes.

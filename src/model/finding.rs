@@ -264,6 +264,9 @@ pub struct Finding {
     /// The hot query it is about, for a row another row with the same
     /// [`Fix`] absorbs.
     pub query: Option<HotQuery>,
+    /// The hot queries of the rows it absorbed (same [`Fix`]): each needs
+    /// the change too.
+    pub also_needed_by: Vec<HotQuery>,
     /// Where the evidence is.
     pub locations: Vec<Location>,
 }
@@ -274,7 +277,7 @@ pub struct HotQuery {
     /// The normalised `WHERE … ORDER BY … LIMIT`.
     pub query: String,
     /// The entry points that run it.
-    pub entries: Vec<String>,
+    pub entries: Vec<super::EntryPoint>,
 }
 
 impl Finding {
@@ -295,6 +298,7 @@ impl Finding {
             message: message.into(),
             advice: String::new(),
             fix: None,
+            also_needed_by: Vec::new(),
             effort: match severity {
                 FindingSeverity::Keep => Effort::None,
                 _ => Effort::Low,

@@ -40,6 +40,76 @@ pub enum Frequency {
     Configured(String),
 }
 
+/// Where a run of code starts: what the walk up from a call to its callers
+/// ends at. Ordered by [`EntryPoint::name`], as entry points are listed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryPoint {
+    /// An HTTP route registered with a router: `GET /v1/apps`.
+    Route {
+        /// The HTTP method, upper case (`ALL` for every method).
+        method: String,
+        /// The path as registered (`/v1/apps/:id`).
+        path: String,
+    },
+    /// A handler the runtime calls: a Worker's `fetch`, `queue`,
+    /// `scheduled`, …, or a Durable Object's `alarm`, `webSocketMessage`.
+    Handler {
+        /// Which.
+        handler: Handler,
+    },
+    /// A function nothing dmqa found calls, by name.
+    Function {
+        /// Its name (`Class.method` for a method).
+        name: String,
+    },
+}
+
+impl EntryPoint {
+    /// An HTTP request runs it: a route or a plain `fetch` handler.
+    pub fn is_request(&self) -> bool {
+        matches!(
+            self,
+            EntryPoint::Route { .. }
+                | EntryPoint::Handler {
+                    handler: Handler::Fetch
+                }
+        )
+    }
+
+    /// The handler it is, if any.
+    pub fn handler(&self) -> Option<Handler> {
+        match self {
+            EntryPoint::Handler { handler } => Some(*handler),
+            _ => None,
+        }
+    }
+}
+
+impl Ord for EntryPoint {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.name()
+            .cmp(&other.name())
+            .then_with(|| self.rank().cmp(&other.rank()))
+    }
+}
+
+impl PartialOrd for EntryPoint {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl EntryPoint {
+    fn rank(&self) -> u8 {
+        match self {
+            EntryPoint::Route { .. } => 0,
+            EntryPoint::Handler { .. } => 1,
+            EntryPoint::Function { .. } => 2,
+        }
+    }
+}
+
 /// What runs a piece of code.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -47,7 +117,7 @@ pub enum Invoker {
     /// An HTTP route (`GET /v1/apps`) or a plain `fetch` handler.
     Request {
         /// The route, or `fetch`.
-        entry: String,
+        entry: EntryPoint,
     },
     /// A queue consumer, for these queues.
     Queue {
@@ -65,11 +135,18 @@ pub enum Invoker {
         /// The class.
         class: String,
     },
-    /// Another entry point, or a function by name (`Room.flush()` for a
-    /// Durable Object method nothing here calls on a stub).
+    /// Another entry point: a function nothing dmqa found calls, or a
+    /// handler such as `email` or `tail`.
     Call {
-        /// Its name.
-        name: String,
+        /// The entry point.
+        entry: EntryPoint,
+    },
+    /// A Durable Object method nothing here calls on a stub.
+    Method {
+        /// The class.
+        class: String,
+        /// The method.
+        method: String,
     },
     /// Nothing dmqa found reaches it: the function it is in (`-` when
     /// none).
@@ -85,14 +162,14 @@ impl Invoker {
     /// function.
     pub fn names(&self) -> Vec<String> {
         match self {
-            Invoker::Request { entry } => vec![entry.clone()],
+            Invoker::Request { entry } | Invoker::Call { entry } => vec![entry.name()],
             Invoker::Queue { queues } => queues.clone(),
             Invoker::Cron { schedules } => schedules
                 .iter()
                 .flat_map(|s| [s.clone(), format!("cron {s}")])
                 .collect(),
             Invoker::Handler { class } => vec![class.clone()],
-            Invoker::Call { name } => vec![name.clone()],
+            Invoker::Method { class, method } => vec![format!("{class}.{method}()")],
             Invoker::Unreached { actor } => vec![actor.clone()],
         }
     }
@@ -154,12 +231,12 @@ pub enum Caller {
         /// The function (or file) making the call.
         actor: String,
         /// The entry points reaching it.
-        entries: Vec<String>,
+        entries: Vec<EntryPoint>,
     },
     /// The object itself, from one of its own methods or routes.
     Internal {
         /// The method or route.
-        from: String,
+        from: EntryPoint,
     },
     /// The runtime, for a handler it calls.
     Runtime {

@@ -161,7 +161,10 @@ mod hand_built {
                 frequency: vec![Run {
                     frequency: Frequency::High,
                     invoker: Invoker::Request {
-                        entry: "GET /v1/apps".into(),
+                        entry: EntryPoint::Route {
+                            method: "GET".into(),
+                            path: "/v1/apps".into(),
+                        },
                     },
                 }],
                 sources: vec![loc(3)],
@@ -261,7 +264,10 @@ mod hand_built {
             flows: vec![Flow {
                 worker: None,
                 entry: FlowEntry::Entry {
-                    name: "POST /v1/uploads".into(),
+                    entry: EntryPoint::Route {
+                        method: "POST".into(),
+                        path: "/v1/uploads".into(),
+                    },
                 },
                 steps: vec![
                     FlowStep::Database {

@@ -624,7 +624,7 @@ fn storage_text(storage: DoStorage, script: Option<&str>) -> String {
 fn recommendation_row(model: &Model, f: &Finding) -> RecommendationRow {
     RecommendationRow {
         area: words::area(model, f),
-        current: f.message.clone(),
+        current: words::current(f),
         recommendation: words::recommendation(f),
         effort: words::effort(f.effort).to_owned(),
     }

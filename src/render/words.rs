@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    BindingKind, Caller, DoMethod, Effort, Expiry, Finding, FindingSeverity, Fix, Flow, FlowEntry,
-    FlowStep, Frequency, Handler, Invoker, Key, KeyPart, Lifecycle, Model, OnFailure, OpKind,
-    Operation, QueryVerb, Run, StateItem, StepAction, Subject, Topic, ValueKind, ValueType,
+    BindingKind, Caller, DoMethod, Effort, EntryPoint, Expiry, Finding, FindingSeverity, Fix, Flow,
+    FlowEntry, FlowStep, Frequency, Handler, Invoker, Key, KeyPart, Lifecycle, Model, OnFailure,
+    OpKind, Operation, QueryVerb, Run, StateItem, StepAction, Subject, Topic, ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -97,7 +97,7 @@ pub fn state_item(s: &StateItem) -> String {
 /// after `[worker] ` when the checkout has several Workers.
 pub fn flow_entry(f: &Flow) -> String {
     let entry = match &f.entry {
-        FlowEntry::Entry { name } => name.clone(),
+        FlowEntry::Entry { entry } => entry.name(),
         FlowEntry::Queues { queues } if queues.is_empty() => "Queue consumer".into(),
         FlowEntry::Queues { queues } => format!("Queue {}", compress(queues)),
         FlowEntry::Cron { schedules } if schedules.is_empty() => "Cron".into(),
@@ -262,8 +262,10 @@ pub fn method_purpose(m: &DoMethod) -> String {
 pub fn caller(c: &Caller) -> String {
     match c {
         Caller::Stub { actor, entries } => self::actor(actor, entries),
-        Caller::Internal { from } if crate::model::is_route(from) => format!("{from} (internal)"),
-        Caller::Internal { from } => format!("{from}() (internal)"),
+        Caller::Internal {
+            from: from @ EntryPoint::Route { .. },
+        } => format!("{} (internal)", from.name()),
+        Caller::Internal { from } => format!("{}() (internal)", from.name()),
         Caller::Runtime {
             handler: Handler::Alarm,
         } => "Runtime (alarm)".into(),
@@ -276,11 +278,12 @@ pub fn caller(c: &Caller) -> String {
 
 /// A function with the entry points reaching it: `notify (queue, GET /x)`,
 /// or the function alone when nothing else reaches it.
-pub fn actor(actor: &str, entries: &[String]) -> String {
+pub fn actor(actor: &str, entries: &[EntryPoint]) -> String {
     if entries.is_empty() {
         actor.to_owned()
     } else {
-        format!("{actor} ({})", entries.join(", "))
+        let names: Vec<String> = entries.iter().map(EntryPoint::name).collect();
+        format!("{actor} ({})", names.join(", "))
     }
 }
 
@@ -501,10 +504,25 @@ pub fn frequencies(levels: &[Frequency]) -> String {
     levels.iter().map(frequency).collect::<Vec<_>>().join(", ")
 }
 
+/// A finding's Current cell: its message, then each query it absorbed
+/// (``; `WHERE …` on GET /x needs it``).
+pub fn current(f: &Finding) -> String {
+    let mut text = f.message.clone();
+    for q in &f.also_needed_by {
+        let entries: Vec<String> = q.entries.iter().map(EntryPoint::name).collect();
+        text.push_str(&format!(
+            "; `{}` on {} needs it",
+            q.query,
+            entries.join(", ")
+        ));
+    }
+    text
+}
+
 /// What runs code: `GET /v1/apps`, `upload-queue-p0..p3`, `cron 0 3 * * *`.
 pub fn invoker(t: &Invoker) -> String {
     match t {
-        Invoker::Request { entry } => entry.clone(),
+        Invoker::Request { entry } | Invoker::Call { entry } => entry.name(),
         Invoker::Queue { queues } => compress(queues),
         Invoker::Cron { schedules } => schedules
             .iter()
@@ -512,7 +530,7 @@ pub fn invoker(t: &Invoker) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         Invoker::Handler { class } => class.clone(),
-        Invoker::Call { name } => name.clone(),
+        Invoker::Method { class, method } => format!("{class}.{method}()"),
         Invoker::Unreached { actor } => actor.clone(),
     }
 }
@@ -634,7 +652,9 @@ mod tests {
     #[test]
     fn frequencies_group_triggers_under_their_level() {
         let run = |frequency: Frequency, invoker: Invoker| Run { frequency, invoker };
-        let route = |e: &str| Invoker::Request { entry: e.into() };
+        let route = |e: &str| Invoker::Request {
+            entry: crate::cloudflare::entry_point(crate::cloudflare::Lang::TypeScript, e),
+        };
         let runs_ = [
             run(Frequency::High, route("GET /a")),
             run(

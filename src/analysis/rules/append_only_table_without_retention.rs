@@ -134,7 +134,7 @@ mod tests {
         Run {
             frequency: Frequency::High,
             invoker: Invoker::Request {
-                entry: entry.into(),
+                entry: crate::cloudflare::entry_point(crate::cloudflare::Lang::TypeScript, entry),
             },
         }
     }

@@ -195,11 +195,7 @@ fn merge_same_index(findings: Vec<Finding>) -> Vec<Finding> {
         };
         match (merged.iter_mut().find(same), &f.query) {
             (Some(m), Some(q)) => {
-                m.message.push_str(&format!(
-                    "; `{}` on {} needs it",
-                    q.query,
-                    q.entries.join(", ")
-                ));
+                m.also_needed_by.push(q.clone());
                 m.locations.extend(f.locations);
             }
             _ => merged.push(f),
@@ -275,7 +271,10 @@ mod tests {
         match query {
             Some(q) => f.query(HotQuery {
                 query: q.into(),
-                entries: vec!["GET /geese".into()],
+                entries: vec![crate::cloudflare::entry_point(
+                    crate::cloudflare::Lang::TypeScript,
+                    "GET /geese",
+                )],
             }),
             None => f,
         }
@@ -330,8 +329,13 @@ mod tests {
         assert_eq!(forward, sorted(backward));
         assert_eq!(forward.len(), 2, "{forward:?}");
         assert_eq!(forward[0].rule, RuleId::UnindexedForeignKey);
+        assert_eq!(forward[0].message, "row 1");
         assert_eq!(
-            forward[0].message,
+            forward[0].also_needed_by,
+            q1.query.clone().into_iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            crate::render::words::current(&forward[0]),
             "row 1; `WHERE flock_id = ?` on GET /geese needs it"
         );
         assert_eq!(forward[0].locations.len(), 2);
@@ -347,10 +351,11 @@ mod tests {
             ),
         ]);
         assert_eq!(merged.len(), 1);
-        assert!(
-            merged[0]
-                .message
-                .ends_with("`WHERE flock_id = ? LIMIT 1` on GET /geese needs it")
+        assert_eq!(merged[0].message, "row 2");
+        assert_eq!(merged[0].also_needed_by.len(), 1);
+        assert_eq!(
+            merged[0].also_needed_by[0].query,
+            "WHERE flock_id = ? LIMIT 1"
         );
     }
 

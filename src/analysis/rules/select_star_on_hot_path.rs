@@ -22,10 +22,6 @@ heavier, and no index can cover the query.
 `SELECT id, name, platform FROM apps WHERE id = ?`.
 ";
 
-fn is_hot(entry: &str) -> bool {
-    crate::cloudflare::entry_kind(entry) == crate::cloudflare::EntryKind::Request
-}
-
 /// One finding per (table, query) read with `SELECT *` on a request path.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     let mut seen: Vec<(String, String)> = Vec::new();
@@ -36,7 +32,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         // is about SQL written with `*`.
         .filter(|o| o.kind == BindingKind::D1 && o.table_location.is_none())
     {
-        let hot: Vec<&String> = op.entries.iter().filter(|e| is_hot(e)).collect();
+        let hot: Vec<String> = op
+            .entries
+            .iter()
+            .filter(|e| e.is_request())
+            .map(|e| e.name())
+            .collect();
         if hot.is_empty() {
             continue;
         }
@@ -46,7 +47,6 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 continue;
             }
             seen.push(key);
-            let routes: Vec<&str> = hot.iter().map(|s| s.as_str()).collect();
             let advice = "⚠️ Select only the columns the handler uses";
             out.push(
                 Finding::new(
@@ -57,7 +57,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     format!(
                         "`SELECT *` … `{}` on {} ({})",
                         q.query,
-                        routes.join(", "),
+                        hot.join(", "),
                         op.location
                     ),
                 )

@@ -3,10 +3,9 @@
 
 use crate::analysis::database_of_op;
 use crate::analysis::planner::Planner;
-use crate::cloudflare::{EntryKind, Handler, entry_kind};
 use crate::model::{
-    BindingKind, Engine, Finding, FindingSeverity, Fix, HotQuery, Model, OpKind, RuleId, Subject,
-    Topic,
+    BindingKind, Engine, EntryPoint, Finding, FindingSeverity, Fix, Handler, HotQuery, Model,
+    OpKind, RuleId, Subject, Topic,
 };
 
 /// One line for `dmqa rules`.
@@ -37,27 +36,28 @@ request, and a sort reads every matching row before the `LIMIT`.
 → `CREATE INDEX idx_releases_app_id_created_at ON releases(app_id, created_at);`
 ";
 
-fn hot(entry: &str) -> bool {
-    matches!(
-        entry_kind(entry),
-        EntryKind::Request | EntryKind::Handler(Handler::Queue)
-    )
-}
-
-fn hot_query(query: &str, entries: &[&str]) -> HotQuery {
+fn hot_query(query: &str, entries: &[&EntryPoint]) -> HotQuery {
     HotQuery {
         query: query.to_owned(),
-        entries: entries.iter().map(|e| (*e).to_owned()).collect(),
+        entries: entries.iter().map(|e| (*e).clone()).collect(),
     }
 }
 
 /// The request and message entry points that run `op`.
-fn hot_entries(op: &crate::model::ResourceOp) -> Vec<&str> {
+fn hot_entries(op: &crate::model::ResourceOp) -> Vec<&EntryPoint> {
     op.entries
         .iter()
-        .map(String::as_str)
-        .filter(|e| hot(e))
+        .filter(|e| e.is_request() || e.handler() == Some(Handler::Queue))
         .collect()
+}
+
+/// `GET /x, queue`: entry points as a message names them.
+fn names(entries: &[&EntryPoint]) -> String {
+    entries
+        .iter()
+        .map(|e| e.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Postgres / MySQL: by index prefixes, no planner.
@@ -120,7 +120,7 @@ fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String
                     format!(
                         "`{}` on {}: no index of `{}` leads with {}",
                         q.query,
-                        entries.join(", "),
+                        names(&entries),
                         t.name,
                         filtered.join(" or ")
                     ),
@@ -223,7 +223,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     format!(
                         "`{}` on {}: plan `{}`",
                         q.query,
-                        entries.join(", "),
+                        names(&entries),
                         before.join("; ")
                     ),
                 )

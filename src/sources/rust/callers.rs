@@ -21,14 +21,14 @@ pub(crate) fn place(
     let Some(actor) = op.actor.clone() else {
         return;
     };
-    let mut entries: Vec<String> = cloudflare::walk_up(Lang::Rust, &actor, |f| {
+    let mut entries: Vec<EntryPoint> = cloudflare::walk_up(Lang::Rust, &actor, |f| {
         callers
             .get(&(scope.to_owned(), f.to_owned()))
             .map_or(&[][..], Vec::as_slice)
     })
     .entries
     .into_iter()
-    .map(|(e, _)| cloudflare::entry_name(Lang::Rust, &e))
+    .map(|(e, _)| cloudflare::entry_point(Lang::Rust, &e))
     .collect();
     entries.sort();
     op.anchors = entries

@@ -18,9 +18,9 @@
 
 use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
-    BindingKind, Caller, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, Expiry, Handler,
-    Key, Location, MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind, Relationship,
-    ResourceOp, StateItem, Table,
+    BindingKind, Caller, CodeDurableObject, Column, Diagnostic, DoMethod, Engine, EntryPoint,
+    Expiry, Handler, Key, Location, MessageType, Model, OpKind, OrmTable, OrmTarget, RelationKind,
+    Relationship, ResourceOp, StateItem, Table,
 };
 use crate::scan::SourceFile;
 use std::collections::HashMap;
@@ -208,12 +208,16 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                 continue;
             }
             let by = match (op.entries.first(), &op.actor) {
-                (Some(e), Some(a)) if e != a => Caller::Stub {
+                (Some(e), Some(a)) if e.name() != *a => Caller::Stub {
                     actor: a.clone(),
                     entries: vec![e.clone()],
                 },
-                (Some(actor), _) | (None, Some(actor)) => Caller::Stub {
+                (Some(_), Some(actor)) | (None, Some(actor)) => Caller::Stub {
                     actor: actor.clone(),
+                    entries: Vec::new(),
+                },
+                (Some(e), None) => Caller::Stub {
+                    actor: e.name(),
                     entries: Vec::new(),
                 },
                 (None, None) => continue,

@@ -9,7 +9,7 @@
 use super::index::CodeIndex;
 use super::syntax::{location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang};
-use crate::model::{Location, ResourceOp, Worker};
+use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -384,10 +384,17 @@ impl CallGraph {
                 *entry = route;
             }
         }
+        let mut entries: Vec<(EntryPoint, Location)> = entries
+            .into_iter()
+            .map(|(e, at)| (cloudflare::entry_point(Lang::TypeScript, &e), at))
+            .collect();
         entries.sort();
         entries.dedup_by(|a, b| a.0 == b.0);
         op.entries = entries.iter().map(|(e, _)| e.clone()).collect();
-        if let Some((_, at)) = entries.iter().find(|(e, _)| e == "queue") {
+        if let Some((_, at)) = entries
+            .iter()
+            .find(|(e, _)| e.handler() == Some(Handler::Queue))
+        {
             (op.queues, op.except_queues) = queue_guard(index, at);
         }
         op.anchors = entries;

@@ -10,7 +10,7 @@ use super::bindings::{key_pattern, local_value, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
-use crate::cloudflare::Lang;
+use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, Caller, CodeDurableObject, DoMethod, Handler, Key, OpKind, ResourceOp, StateItem,
 };
@@ -313,7 +313,9 @@ pub fn extract(
                                 && range.contains(&c.node.start_byte())
                                 && let Some(e) = &c.enclosing
                             {
-                                let caller = Caller::Internal { from: e.clone() };
+                                let caller = Caller::Internal {
+                                    from: cloudflare::entry_point(Lang::TypeScript, e),
+                                };
                                 if !by.contains(&caller) && *e != m.name {
                                     by.push(caller);
                                 }
@@ -424,7 +426,7 @@ fn called_by(
             let reached = op.entries.clone();
             ops.push(op);
             let caller = Caller::Stub {
-                entries: if reached == [actor.clone()] {
+                entries: if reached.len() == 1 && reached[0].name() == actor {
                     Vec::new()
                 } else {
                     reached
