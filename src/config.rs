@@ -80,13 +80,15 @@ impl Config {
         };
         let mut config: Config = toml::from_str(text)
             .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().trim()))?;
-        let ids = crate::analysis::rules::ids();
         for s in &config.silence {
             let rule = s.get_ref().split(':').next().unwrap_or("");
-            if !ids.contains(&rule) {
+            if crate::model::RuleId::parse(rule).is_none() {
                 return Err(at(
                     s.span().start,
-                    &format!("unknown rule `{rule}` (rules: {})", ids.join(", ")),
+                    &format!(
+                        "unknown rule `{rule}` (rules: {})",
+                        crate::model::RuleId::list()
+                    ),
                 ));
             }
         }

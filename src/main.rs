@@ -285,7 +285,7 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             let Some(id) = dmqa::model::RuleId::parse(rule) else {
                 anyhow::bail!(
                     "no rule `{rule}`; `dmqa rules` lists them: {}",
-                    dmqa::analysis::rules::ids().join(", ")
+                    dmqa::model::RuleId::list()
                 );
             };
             print_stdout(&dmqa::render::docs::explain(id))?;

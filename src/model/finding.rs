@@ -61,6 +61,12 @@ macro_rules! rule_ids {
             pub fn parse(id: &str) -> Option<RuleId> {
                 RuleId::ALL.iter().copied().find(|r| r.as_str() == id)
             }
+
+            /// Every id, comma-separated: what an error naming an unknown
+            /// rule lists.
+            pub fn list() -> String {
+                RuleId::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+            }
         }
     };
 }

@@ -148,11 +148,6 @@ pub fn rule(id: RuleId) -> &'static Rule {
         .expect("every RuleId has a registry entry")
 }
 
-/// Every rule id, in registry order.
-pub fn ids() -> Vec<&'static str> {
-    RULES.iter().map(|r| r.id.as_str()).collect()
-}
-
 /// Whether `dmqa.toml` silences `f`: its rule, or its rule for its
 /// subject (`unused-binding:AVATARS`, `undeclared-binding:[env.staging]`).
 fn silenced(f: &Finding, silence: &[String]) -> bool {

@@ -403,8 +403,9 @@ impl CallGraph {
 
 #[cfg(test)]
 mod tests {
-    use super::super::index::{CodeIndex, Resolver};
+    use super::super::index::CodeIndex;
     use super::super::parse::parse_source;
+    use super::super::resolve::Resolver;
     use super::*;
 
     /// Where `marker` first appears in `src`, as a location in `q.ts`.

@@ -443,8 +443,9 @@ fn called_by(
 
 #[cfg(test)]
 mod tests {
-    use super::super::index::{CodeIndex, Resolver};
+    use super::super::index::CodeIndex;
     use super::super::parse::parse_source;
+    use super::super::resolve::Resolver;
     use super::*;
 
     #[test]

@@ -134,8 +134,9 @@ fn fold_depth(index: &CodeIndex<'_>, file: usize, node: Node<'_>, depth: u32) ->
 
 #[cfg(test)]
 mod tests {
-    use super::super::index::{CodeIndex, Resolver};
+    use super::super::index::CodeIndex;
     use super::super::parse::parse_source;
+    use super::super::resolve::Resolver;
     use super::*;
 
     /// Folds the initializer of `const probe` in the last file.

@@ -6,9 +6,10 @@
 //! parses a file twice. The index borrows the parsed trees, so it lives
 //! only while the TypeScript readers run.
 
+use super::resolve::Resolver;
 use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
 use crate::model::Location;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use tree_sitter::{Node, Tree};
 
 /// A parsed file: its path, text and tree.
@@ -648,74 +649,6 @@ fn route_in(args: Node<'_>, call: Node<'_>, src: &str) -> Option<String> {
     path.starts_with('/').then(|| format!("{verb} {path}"))
 }
 
-/// `compilerOptions.paths` of one tsconfig: alias pattern → targets, each
-/// relative to the repo root.
-#[derive(Debug, Clone, Default)]
-pub struct PathAliases {
-    /// The folder the tsconfig is in.
-    pub dir: String,
-    /// `("@/*", ["src/*"])`, targets already joined with `baseUrl`.
-    pub paths: Vec<(String, Vec<String>)>,
-}
-
-/// Extensions tried, in order, for an extension-less specifier.
-const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
-
-/// Resolves module specifiers to files of the checkout: relative paths,
-/// extension-less and `.js`-for-`.ts` specifiers, `index` files, and
-/// tsconfig `paths` aliases (the nearest tsconfig above the importer).
-pub struct Resolver {
-    paths: HashSet<String>,
-    aliases: Vec<PathAliases>,
-}
-
-impl Resolver {
-    /// A resolver over `paths` (every TypeScript file of the checkout).
-    pub fn new(paths: impl IntoIterator<Item = String>, aliases: Vec<PathAliases>) -> Self {
-        Resolver {
-            paths: paths.into_iter().collect(),
-            aliases,
-        }
-    }
-
-    /// The file `specifier` names when imported from `from`.
-    pub fn resolve(&self, from: &str, specifier: &str) -> Option<&str> {
-        let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
-        let mut bases: Vec<String> = Vec::new();
-        if specifier.starts_with('.') {
-            bases.push(super::super::path_join(dir, specifier));
-        } else if let Some(a) = self
-            .aliases
-            .iter()
-            .filter(|a| a.dir.is_empty() || from.starts_with(&format!("{}/", a.dir)))
-            .max_by_key(|a| a.dir.len())
-        {
-            for (pattern, targets) in &a.paths {
-                let rest = match pattern.strip_suffix('*') {
-                    Some(prefix) => specifier.strip_prefix(prefix),
-                    None => (specifier == pattern).then_some(""),
-                };
-                if let Some(rest) = rest {
-                    bases.extend(targets.iter().map(|t| t.replace('*', rest)));
-                }
-            }
-        }
-        bases.iter().find_map(|b| self.find(b))
-    }
-
-    fn find(&self, base: &str) -> Option<&str> {
-        // ESM TypeScript imports `./schema.js` for `./schema.ts`.
-        let stem = [".js", ".jsx", ".mjs", ".cjs"]
-            .iter()
-            .find_map(|e| base.strip_suffix(e))
-            .unwrap_or(base);
-        std::iter::once(base.to_owned())
-            .chain(EXTENSIONS.iter().map(|e| format!("{stem}{e}")))
-            .chain(EXTENSIONS.iter().map(|e| format!("{base}/index{e}")))
-            .find_map(|c| self.paths.get(&c).map(String::as_str))
-    }
-}
-
 /// The whole index.
 pub struct CodeIndex<'a> {
     /// Indexed files, sorted by path.
@@ -921,6 +854,7 @@ impl<'a> CodeIndex<'a> {
 mod tests {
     use super::super::parse::parse_source;
     use super::*;
+    use crate::sources::typescript::resolve::PathAliases;
 
     fn parsed(files: &[(&str, &str)]) -> Vec<ParsedFile> {
         files

@@ -13,12 +13,14 @@ mod durable;
 pub mod fold;
 pub mod index;
 mod parse;
+pub mod resolve;
 pub mod syntax;
 
 use crate::model::{Diagnostic, DrizzleConfig, Model};
 use crate::scan::SourceFile;
-use index::{CodeIndex, ParsedFile, PathAliases, Resolver};
+use index::{CodeIndex, ParsedFile};
 use rayon::prelude::*;
+use resolve::{PathAliases, Resolver};
 use std::collections::{BTreeSet, HashMap};
 
 /// Words that make a file worth parsing as a starting point: Drizzle

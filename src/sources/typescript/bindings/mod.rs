@@ -802,7 +802,7 @@ mod tests {
         let files = vec![super::super::parse::parse_source("a.ts", src).unwrap()];
         let index = CodeIndex::new(
             &files,
-            super::super::index::Resolver::new(["a.ts".to_owned()], Vec::new()),
+            super::super::resolve::Resolver::new(["a.ts".to_owned()], Vec::new()),
         );
         let mut got = None;
         super::super::syntax::walk(index.files[0].root, |n| {

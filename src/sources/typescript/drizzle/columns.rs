@@ -1,0 +1,360 @@
+//! Drizzle column builders: each column's name, SQL type (as
+//! `drizzle-kit generate` writes it), modifiers and inline references;
+//! `customType`s.
+
+use super::*;
+
+impl<'a> Reader<'_, 'a> {
+    pub(super) fn column(
+        &mut self,
+        fi: usize,
+        names: &HashMap<String, Core>,
+        key: &str,
+        value: Node<'a>,
+        pair: Node<'a>,
+        found: &mut Found,
+    ) {
+        let Some(file) = self.index.files.get(fi) else {
+            return;
+        };
+        let src = file.src;
+        let loc = location(file.path, pair);
+        let Some(chain) = unwind(value, src) else {
+            self.diags.push(Diagnostic::info(
+                loc,
+                crate::model::Code::DrizzleUnreadColumn,
+                format!("`{key}` is not a column builder call; left out"),
+            ));
+            return;
+        };
+        let builder_name = match chain.builder.kind() {
+            "identifier" => text(chain.builder, src).to_owned(),
+            "member_expression" => chain
+                .builder
+                .child_by_field_name("property")
+                .map(|p| text(p, src).to_owned())
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        // The core function behind a local alias (`import { integer as int }`).
+        let core_name = match names.get(&builder_name) {
+            Some(Core::Function(_, n)) => n.clone(),
+            _ => builder_name.clone(),
+        };
+        let mut sql_name = None;
+        let mut config: Option<Node<'a>> = None;
+        for a in &chain.builder_args {
+            match unwrap_expr(*a).kind() {
+                "string" | "template_string" if sql_name.is_none() => {
+                    sql_name = string_value(*a, src);
+                }
+                "object" => config = Some(unwrap_expr(*a)),
+                _ => {}
+            }
+        }
+        let name = sql_name.unwrap_or_else(|| match self.casing {
+            Casing::Snake => snake(key),
+            Casing::AsWritten => key.to_owned(),
+        });
+        let opts: BTreeMap<String, Node<'a>> = config
+            .map(|c| {
+                object_entries(self.index, fi, c, 0)
+                    .into_iter()
+                    .map(|(k, v, _, _)| (k, v))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let opt_str = |k: &str| opts.get(k).and_then(|v| string_value(*v, src));
+        let opt_num = |k: &str| {
+            opts.get(k)
+                .map(|v| text(unwrap_expr(*v), src).to_owned())
+                .filter(|t| t.chars().all(|c| c.is_ascii_digit()))
+        };
+        let mut notes: Vec<String> = Vec::new();
+        let with_tz = opts
+            .get("withTimezone")
+            .is_some_and(|v| text(unwrap_expr(*v), src) == "true");
+        let (mut sql_type, enum_values) = self.sql_type(
+            fi,
+            found.dialect,
+            &core_name,
+            &builder_name,
+            &opt_num,
+            with_tz,
+        );
+        if let Some(values) = enum_values {
+            notes.push(format!("enum: {}", values.join(", ")));
+        }
+        if let Some(v) = opts.get("enum") {
+            let values: Vec<String> = children(unwrap_expr(*v))
+                .into_iter()
+                .filter_map(|x| string_value(x, src))
+                .collect();
+            if !values.is_empty() {
+                notes.push(format!("enum: {}", values.join(", ")));
+            }
+        }
+        if let Some(mode) = opt_str("mode")
+            && mode != "string"
+            && mode != "number"
+        {
+            notes.push(format!("mode: {mode}"));
+        }
+        let mut col = Column {
+            name: name.clone(),
+            sql_type: String::new(),
+            nullable: true,
+            default: None,
+            primary_key_position: 0,
+            autoincrement: matches!(core_name.as_str(), "serial" | "bigserial" | "smallserial"),
+            generated: None,
+            check: None,
+            comment: None,
+            location: loc.clone(),
+        };
+        if col.autoincrement && found.dialect == Engine::Postgres {
+            col.nullable = false;
+        }
+        for (m, args) in &chain.modifiers {
+            let first = args.first().copied();
+            match m.as_str() {
+                "notNull" => col.nullable = false,
+                "primaryKey" => {
+                    col.primary_key_position = 1;
+                    col.nullable = false;
+                    if first.is_some_and(|a| text(a, src).contains("autoIncrement: true")) {
+                        col.autoincrement = true;
+                    }
+                }
+                "unique" => {
+                    let index_name = first
+                        .and_then(|a| string_value(a, src))
+                        .unwrap_or_else(|| format!("{}_{}_unique", found.table.name, name));
+                    found.table.indexes.push(Index {
+                        name: index_name,
+                        columns: vec![IndexColumn {
+                            name: name.clone(),
+                            descending: false,
+                        }],
+                        unique: true,
+                        partial: None,
+                        origin: IndexOrigin::UniqueConstraint,
+                        location: loc.clone(),
+                    });
+                }
+                "default" => col.default = first.map(|a| default_value(a, src, found.dialect)),
+                "defaultNow" => {
+                    col.default = Some(match found.dialect {
+                        Engine::MySql => "(now())".into(),
+                        _ => "now()".into(),
+                    })
+                }
+                "defaultRandom" => col.default = Some("gen_random_uuid()".into()),
+                "generatedAlwaysAsIdentity" | "generatedByDefaultAsIdentity" => {
+                    col.autoincrement = true;
+                    col.nullable = false;
+                    notes.push(if m == "generatedAlwaysAsIdentity" {
+                        "GENERATED ALWAYS AS IDENTITY".into()
+                    } else {
+                        "GENERATED BY DEFAULT AS IDENTITY".into()
+                    });
+                }
+                "$defaultFn" | "$default" => notes.push("app-side default ($defaultFn)".into()),
+                "$onUpdate" | "$onUpdateFn" => notes.push("app-side on update ($onUpdate)".into()),
+                "onUpdateNow" => notes.push("ON UPDATE now()".into()),
+                "array" => sql_type.push_str("[]"),
+                "generatedAlwaysAs" => {
+                    col.generated = Some(
+                        first
+                            .map(|a| sql_text(a, src).unwrap_or_else(|| text(a, src).to_owned()))
+                            .unwrap_or_default(),
+                    )
+                }
+                "references" => {
+                    let target = first
+                        .and_then(|a| a.child_by_field_name("body"))
+                        .and_then(|b| member_ref(b, src));
+                    let opts = args.get(1).map(|o| text(*o, src)).unwrap_or("");
+                    if let Some((table, key)) = target {
+                        found.pending_refs.push(PendingRef {
+                            columns: vec![name.clone()],
+                            target: vec![(fi, table, key)],
+                            on_delete: action(opts, "onDelete"),
+                            on_update: action(opts, "onUpdate"),
+                            location: loc.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        col.sql_type = sql_type;
+        if let Some(c) = trailing_comment(pair, src) {
+            notes.push(c);
+        }
+        if !notes.is_empty() {
+            col.comment = Some(notes.join("; "));
+        }
+        found.keys.insert(key.to_owned(), name);
+        found.table.columns.retain(|c| c.name != col.name);
+        found.table.columns.push(col);
+    }
+
+    /// The SQL type drizzle-kit writes for a builder, and enum values.
+    pub(super) fn sql_type(
+        &self,
+        fi: usize,
+        dialect: Engine,
+        core: &str,
+        local: &str,
+        num: &dyn Fn(&str) -> Option<String>,
+        with_tz: bool,
+    ) -> (String, Option<Vec<String>>) {
+        let with_len = |base: &str| match num("length") {
+            Some(n) => format!("{base}({n})"),
+            None => base.to_owned(),
+        };
+        let ty = match (dialect, core) {
+            (Engine::Sqlite, "int" | "integer") => "integer".to_owned(),
+            (Engine::Sqlite, "text") => with_len("text"),
+            (Engine::Sqlite, "real") => "real".into(),
+            (Engine::Sqlite, "blob") => "blob".into(),
+            (Engine::Sqlite, "numeric") => "numeric".into(),
+            (_, "varchar" | "char" | "binary" | "varbinary") => with_len(core),
+            (_, "numeric" | "decimal") => {
+                let base = if dialect == Engine::MySql {
+                    "decimal"
+                } else {
+                    "numeric"
+                };
+                match (num("precision"), num("scale")) {
+                    (Some(p), Some(s)) => format!("{base}({p}, {s})"),
+                    (Some(p), None) => format!("{base}({p})"),
+                    _ => base.to_owned(),
+                }
+            }
+            (Engine::Postgres, "timestamp") => {
+                let mut t = match num("precision") {
+                    Some(p) => format!("timestamp ({p})"),
+                    None => "timestamp".into(),
+                };
+                if with_tz {
+                    t.push_str(" with time zone");
+                }
+                t
+            }
+            (_, "doublePrecision") => "double precision".into(),
+            (_, "vector" | "halfvec" | "bit" | "sparsevec") => match num("dimensions") {
+                Some(n) => format!("{core}({n})"),
+                None => core.to_owned(),
+            },
+            (_, "int") => "int".into(),
+            (Engine::Postgres, "integer") => "integer".into(),
+            (Engine::MySql, "integer") => "int".into(),
+            (_, known)
+                if matches!(
+                    known,
+                    "text"
+                        | "boolean"
+                        | "json"
+                        | "jsonb"
+                        | "uuid"
+                        | "serial"
+                        | "bigserial"
+                        | "smallserial"
+                        | "bigint"
+                        | "smallint"
+                        | "tinyint"
+                        | "mediumint"
+                        | "real"
+                        | "double"
+                        | "float"
+                        | "date"
+                        | "time"
+                        | "interval"
+                        | "datetime"
+                        | "timestamp"
+                        | "year"
+                        | "inet"
+                        | "cidr"
+                        | "macaddr"
+                        | "point"
+                        | "line"
+                        | "tinytext"
+                        | "mediumtext"
+                        | "longtext"
+                        | "geometry"
+                        | "blob"
+                ) =>
+            {
+                known.to_owned()
+            }
+            (Engine::MySql, "mysqlEnum") => "enum".into(),
+            _ => {
+                // A pgEnum / customType const: look the builder up.
+                return self.custom_type(fi, local, core);
+            }
+        };
+        (ty, None)
+    }
+
+    /// Columns built by a `pgEnum(...)` or `customType(...)` const.
+    pub(super) fn custom_type(
+        &self,
+        fi: usize,
+        local: &str,
+        core: &str,
+    ) -> (String, Option<Vec<String>>) {
+        let Some(r) = self.index.resolve(fi, local) else {
+            return (core.to_lowercase(), None);
+        };
+        let rsrc = self.index.files[r.file].src;
+        let Some(value) = r.decl.value.map(unwrap_expr) else {
+            return (core.to_lowercase(), None);
+        };
+        // `pgEnum(…)` or `p.pgEnum(…)` through a namespace import.
+        let callee = value
+            .child_by_field_name("function")
+            .map(|f| {
+                let t = text(super::super::syntax::callee(f), rsrc);
+                t.rsplit('.').next().unwrap_or(t).to_owned()
+            })
+            .unwrap_or_default();
+        let args = value
+            .child_by_field_name("arguments")
+            .map(children)
+            .unwrap_or_default();
+        if callee == "pgEnum" {
+            let name = args
+                .first()
+                .and_then(|a| string_value(*a, rsrc))
+                .unwrap_or_else(|| local.to_owned());
+            let values = args
+                .get(1)
+                .map(|a| {
+                    children(unwrap_expr(*a))
+                        .into_iter()
+                        .filter_map(|x| string_value(x, rsrc))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return (name, Some(values));
+        }
+        if callee.starts_with("customType") {
+            // `dataType() { return "bytea" }`
+            let mut found = None;
+            walk(value, |n| {
+                if found.is_none()
+                    && n.kind() == "return_statement"
+                    && let Some(v) = n.named_child(0)
+                {
+                    found = string_value(v, rsrc);
+                }
+            });
+            if let Some(t) = found {
+                return (t, None);
+            }
+        }
+        (core.to_lowercase(), None)
+    }
+}
