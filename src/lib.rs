@@ -66,17 +66,37 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
+    let boundary =
+        scan::Boundary::new(root).with_context(|| format!("cannot read {}", root.display()))?;
+    // Paths the checkout names stay inside it; only the command line may
+    // point anywhere.
+    let inside = |p: PathBuf, what: &str| -> Result<PathBuf> {
+        boundary
+            .resolve(&p)
+            .map_err(|why| anyhow::anyhow!("{what} {why}; dmqa reads nothing outside the checkout"))
+    };
+    let own_config = root.join("dmqa.toml");
     let config_path = match &opts.config {
         Some(p) => Some(p.clone()),
-        None => Some(root.join("dmqa.toml")).filter(|p| p.is_file()),
+        None if std::fs::symlink_metadata(&own_config).is_ok() => {
+            Some(inside(own_config, "dmqa.toml")?).filter(|p| p.is_file())
+        }
+        None => None,
     };
     let config = match &config_path {
-        Some(p) => config::Config::load(p, &display_path(root, p))?,
+        Some(p) => config::Config::load(p, &display_path(&boundary, root, p))?,
         None => config::Config::default(),
     };
     let template_path = match (&opts.template, &config.template, &config_path) {
         (Some(t), _, _) => Some(t.clone()),
-        (None, Some(t), Some(c)) => Some(c.parent().unwrap_or(Path::new(".")).join(t)),
+        (None, Some(t), Some(c)) => {
+            let p = c.parent().unwrap_or(Path::new(".")).join(t);
+            if opts.config.is_some() {
+                Some(p)
+            } else {
+                Some(inside(p, &format!("dmqa.toml's template `{t}`"))?)
+            }
+        }
         _ => None,
     };
     let template = match template_path {
@@ -135,10 +155,11 @@ pub fn render(scanned: &Scanned) -> Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot render the report template: {e:#}"))
 }
 
-fn display_path(root: &Path, p: &Path) -> String {
-    match p.strip_prefix(root) {
-        Ok(rel) => scan::relative(Path::new(""), rel),
-        Err(_) => p.display().to_string(),
+/// `p` as the user knows it: relative to the checkout when inside it.
+fn display_path(boundary: &scan::Boundary, root: &Path, p: &Path) -> String {
+    match p.strip_prefix(root).ok().or_else(|| boundary.relative(p)) {
+        Some(rel) => scan::relative(Path::new(""), rel),
+        None => p.display().to_string(),
     }
 }
 

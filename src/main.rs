@@ -196,6 +196,24 @@ fn scan(cli: &Cli, common: &Common, template: Option<PathBuf>) -> Result<Scanned
     Ok(scanned)
 }
 
+/// The checkout's own report file is a file of the checkout, never a link
+/// (which could lead anywhere) nor a FIFO or device; `--out` / `--report`
+/// on the command line may name anything.
+fn refuse_link(path: &std::path::Path, verb: &str) -> Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => anyhow::bail!(
+            "{} is a symbolic link; dmqa does not {verb} a link in the checkout (name the file with {})",
+            path.display(),
+            if verb == "read" { "--report" } else { "--out" }
+        ),
+        Ok(m) if !m.is_file() => anyhow::bail!(
+            "{} is not a regular file; dmqa does not {verb} it",
+            path.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 fn try_main(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::Scan {
@@ -214,7 +232,11 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
                         .context("failed to write to stdout")?;
                 }
                 Some(path) => dmqa::write_atomic(&PathBuf::from(path), &report)?,
-                None => dmqa::write_atomic(&common.path.join(REPORT_FILE), &report)?,
+                None => {
+                    let path = common.path.join(REPORT_FILE);
+                    refuse_link(&path, "write through")?;
+                    dmqa::write_atomic(&path, &report)?
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -227,6 +249,9 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             let path = report
                 .clone()
                 .unwrap_or_else(|| common.path.join(REPORT_FILE));
+            if report.is_none() {
+                refuse_link(&path, "read")?;
+            }
             let scanned = scan(cli, common, template.clone())?;
             let fresh = dmqa::render(&scanned)?;
             let shown = path.display().to_string();

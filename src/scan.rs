@@ -5,8 +5,14 @@
 //! `.gitignore` (but never a global or parent-directory ignore file, so the
 //! result does not depend on where the checkout lives), always skips the
 //! build and dependency folders in [`SKIPPED_DIRS`], and never follows a
-//! symlink loop. Paths handed on are repo-relative with `/` separators and
-//! sorted, so everything downstream is deterministic.
+//! symlink loop.
+//!
+//! The tree is the boundary: a symbolic link is followed only when its
+//! target is inside the canonical root ([`Boundary`]); one leading out is
+//! named (`symlink-outside`) and skipped, and so is a FIFO, socket or
+//! device (`special-file`), without opening it. Paths handed on are
+//! repo-relative with `/` separators and sorted, so everything downstream
+//! is deterministic.
 
 use crate::model::{Diagnostic, Location};
 use serde::Serialize;
@@ -115,6 +121,62 @@ pub struct Scan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// The checkout's canonical root: what every path taken from the checkout
+/// (a walked link, `dmqa.toml`, its `template`, the committed report) must
+/// stay inside.
+#[derive(Debug, Clone)]
+pub struct Boundary {
+    root: std::path::PathBuf,
+}
+
+impl Boundary {
+    /// The boundary of the tree at `root` (which must exist).
+    pub fn new(root: &Path) -> std::io::Result<Boundary> {
+        Ok(Boundary {
+            root: std::fs::canonicalize(root)?,
+        })
+    }
+
+    /// Where `path` leads, every link resolved, when that is inside the
+    /// tree; `Err` says why not, as a predicate ("leads outside the
+    /// checkout"). A path that does not exist is checked through its
+    /// parent folder.
+    pub fn resolve(&self, path: &Path) -> Result<std::path::PathBuf, String> {
+        let target = match std::fs::canonicalize(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A dangling link is refused outright: what it would create
+                // is up to its target.
+                if std::fs::symlink_metadata(path).is_ok() {
+                    return Err("points at nothing".to_owned());
+                }
+                let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                    return Err(format!("cannot be resolved ({e})"));
+                };
+                let parent = if parent.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    parent
+                };
+                std::fs::canonicalize(parent)
+                    .map_err(|e| format!("cannot be resolved ({e})"))?
+                    .join(name)
+            }
+            Err(e) => return Err(format!("cannot be resolved ({e})")),
+        };
+        if target.starts_with(&self.root) {
+            Ok(target)
+        } else {
+            Err("leads outside the checkout".to_owned())
+        }
+    }
+
+    /// `path` (canonical) relative to the root, when inside it.
+    pub fn relative<'p>(&self, path: &'p Path) -> Option<&'p Path> {
+        path.strip_prefix(&self.root).ok()
+    }
+}
+
 /// A file the walk found for a reader: repo-relative path, where it is on
 /// disk, and its kind.
 pub type Found = (String, std::path::PathBuf, SourceKind);
@@ -125,6 +187,20 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
     use std::sync::Mutex;
     let found: Mutex<Vec<Found>> = Mutex::new(Vec::new());
     let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    // Links inside the tree: (link, target), both repo-relative.
+    let links: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+    let boundary = match Boundary::new(root) {
+        Ok(b) => b,
+        Err(e) => {
+            let mut scan = Scan::default();
+            scan.diagnostics.push(Diagnostic::warning(
+                Location::line("", 1),
+                crate::model::Code::IoError,
+                format!("cannot read the checkout: {e}"),
+            ));
+            return (Vec::new(), scan);
+        }
+    };
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .parents(false)
@@ -137,8 +213,18 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
         })
         .build_parallel()
         .run(|| {
-            let (found, errors) = (&found, &errors);
+            let (found, errors, boundary, links) = (&found, &errors, &boundary, &links);
             Box::new(move |entry| {
+                let skip = |code, msg: String, path: &Path| {
+                    if let Ok(mut e) = errors.lock() {
+                        e.push(Diagnostic::warning(
+                            Location::line(&relative(root, path), 1),
+                            code,
+                            msg,
+                        ));
+                    }
+                    ignore::WalkState::Skip
+                };
                 let entry = match entry {
                     Ok(e) => e,
                     Err(err) => {
@@ -148,8 +234,37 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
                         return ignore::WalkState::Continue;
                     }
                 };
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                // A link is followed only inside the tree: checked before
+                // the walk descends into it or a reader opens it.
+                if entry.path_is_symlink() {
+                    match boundary.resolve(entry.path()) {
+                        Err(why) => {
+                            return skip(
+                                crate::model::Code::SymlinkOutside,
+                                format!("skipped: the symbolic link {why}"),
+                                entry.path(),
+                            );
+                        }
+                        Ok(target) => {
+                            if let (Ok(mut l), Some(t)) = (links.lock(), boundary.relative(&target))
+                            {
+                                l.push((relative(root, entry.path()), relative(Path::new(""), t)));
+                            }
+                        }
+                    }
+                }
+                let Some(file_type) = entry.file_type() else {
                     return ignore::WalkState::Continue;
+                };
+                if file_type.is_dir() {
+                    return ignore::WalkState::Continue;
+                }
+                if !file_type.is_file() {
+                    return skip(
+                        crate::model::Code::SpecialFile,
+                        format!("skipped: {}, not a regular file", special_kind(&file_type)),
+                        entry.path(),
+                    );
                 }
                 let name = entry.file_name().to_string_lossy();
                 let Some(kind) = SourceKind::classify(&name) else {
@@ -170,6 +285,7 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
         });
     let mut paths = found.into_inner().unwrap_or_default();
     paths.sort_by(|a, b| a.0.cmp(&b.0));
+    drop_linked_copies(&mut paths, &links.into_inner().unwrap_or_default());
     let (read, unread): (Vec<_>, Vec<_>) = paths.into_iter().partition(|(_, _, k)| k.is_read());
     let res = Scan {
         files: Vec::new(),
@@ -282,6 +398,54 @@ pub fn relative(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.join("/")
+}
+
+/// Drops a file reached through a link inside the tree when the walk also
+/// found it where the link points: one file, one path (the link's).
+fn drop_linked_copies(paths: &mut Vec<Found>, links: &[(String, String)]) {
+    if links.is_empty() {
+        return;
+    }
+    let all: std::collections::HashSet<String> = paths.iter().map(|f| f.0.clone()).collect();
+    paths.retain(|(rel, _, _)| {
+        !links.iter().any(|(link, target)| {
+            let rest = if rel == link {
+                Some("")
+            } else {
+                rel.strip_prefix(link.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+            };
+            rest.is_some_and(|rest| {
+                let real = if rest.is_empty() {
+                    target.clone()
+                } else if target.is_empty() {
+                    rest.to_owned()
+                } else {
+                    format!("{target}/{rest}")
+                };
+                real != *rel && all.contains(&real)
+            })
+        })
+    });
+}
+
+/// What a file that is neither a regular file nor a folder is.
+fn special_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = t;
+    "a special file"
 }
 
 fn walk_error(root: &Path, err: &ignore::Error) -> Diagnostic {

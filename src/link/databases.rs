@@ -95,14 +95,29 @@ pub(crate) fn plan_databases<'a>(
     // `migrations` next to the config), or what its pattern matches.
     let mut d1_dirs: BTreeMap<String, Vec<DatabaseBinding>> = BTreeMap::new();
     let mut patterns: Vec<PatternClaim> = Vec::new();
+    // Folders a binding names explicitly: each must exist in the tree.
+    let mut named: Vec<(String, &crate::model::Binding)> = Vec::new();
     for w in workers {
         let config_dir = parent(&w.location.path);
         for b in w.bindings.iter().filter(|b| b.kind == BindingKind::D1) {
-            let rel = b
-                .settings
-                .get("migrations_dir")
-                .map_or("migrations", String::as_str);
+            let explicit = b.settings.get("migrations_dir");
+            if let Some(rel) = explicit
+                && crate::sources::escapes(config_dir, rel)
+            {
+                diags.push(Diagnostic::warning(
+                    b.location.clone(),
+                    crate::model::Code::ConfigInvalidValue,
+                    format!(
+                        "`migrations_dir = \"{rel}\"` leads outside the checkout; dmqa reads nothing there"
+                    ),
+                ));
+                continue;
+            }
+            let rel = explicit.map_or("migrations", String::as_str);
             let dir = path_join(config_dir, rel);
+            if explicit.is_some() {
+                named.push((dir.clone(), b));
+            }
             if let Some(pattern) = b.settings.get("migrations_pattern") {
                 let glob = path_join(config_dir, pattern);
                 match globset::GlobBuilder::new(&glob)
@@ -136,6 +151,17 @@ pub(crate) fn plan_databases<'a>(
             .entry(folder_of(&f.path, &patterns))
             .or_default()
             .push(f);
+    }
+    for (dir, b) in named {
+        if !by_dir.contains_key(&dir) {
+            diags.push(Diagnostic::warning(
+                b.location.clone(),
+                crate::model::Code::ConfigInvalidValue,
+                format!(
+                    "`migrations_dir` names `{dir}`, which holds no `.sql` file in the checkout"
+                ),
+            ));
+        }
     }
     // Each folder's engine, guessed once from its content.
     let guessed: BTreeMap<String, Engine> = by_dir

@@ -72,6 +72,24 @@ pub fn path_join(dir: &str, rel: &str) -> String {
     parts.join("/")
 }
 
+/// Whether `rel`, taken from a file in `dir`, names a place outside the
+/// checkout: an absolute path, or more `..` than `dir` is deep.
+pub fn escapes(dir: &str, rel: &str) -> bool {
+    if rel.starts_with('/') || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
+        return true;
+    }
+    let mut depth = dir.split('/').filter(|p| !p.is_empty()).count();
+    for p in rel.split(['/', '\\']) {
+        match p {
+            "" | "." => {}
+            ".." if depth == 0 => return true,
+            ".." => depth -= 1,
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
 /// The folder of a repo-relative path (`""` at the root).
 pub(crate) fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn dmqa(args: &[&str]) -> Output {
+pub(crate) fn dmqa(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dmqa"))
         .args(args)
         .output()
@@ -17,7 +17,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// A fresh scratch folder with a copy of a small D1 project.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dmqa-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("migrations")).unwrap();
@@ -43,7 +43,7 @@ fn files_in(dir: &Path) -> Vec<String> {
     v
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 

@@ -6,5 +6,9 @@ mod fixtures;
 /// The real binary: exit codes, `check`, `--out`, atomic writes.
 mod cli;
 
+/// Hostile checkouts: links out of the tree, special files, injected
+/// names, runaway SQL.
+mod hostile;
+
 /// Randomized inputs (proptest) through every reader.
 mod randomized;

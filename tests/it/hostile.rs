@@ -1,0 +1,226 @@
+//! Checkouts written to attack the CI job that scans them: nothing outside
+//! the tree is read or printed, special files are skipped unopened, and
+//! every skip is named.
+
+use crate::cli::{dmqa, scratch, stderr};
+use std::path::PathBuf;
+
+/// A folder outside the checkout holding files that must never show up.
+fn outside(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dmqa-outside-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("tree/migrations")).unwrap();
+    std::fs::write(
+        dir.join("secret.sql"),
+        "CREATE TABLE stolen (k TEXT DEFAULT 'SECRET_MARKER_SQL');\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("secret.txt"), "SECRET_MARKER_TXT\n").unwrap();
+    std::fs::write(
+        dir.join("tree/wrangler.toml"),
+        "name = \"SECRET_MARKER_WORKER\"\n[[kv_namespaces]]\nbinding = \"SECRET_MARKER_KV\"\nid = \"x\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tree/migrations/0001_x.sql"),
+        "CREATE TABLE secret_marker_table (id INTEGER);\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn all_output(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), stderr(o))
+}
+
+fn assert_no_secret(text: &str) {
+    for marker in ["SECRET_MARKER", "secret_marker", "stolen"] {
+        assert!(!text.contains(marker), "{marker} leaked:\n{text}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_tree_are_named_and_never_followed() {
+    use std::os::unix::fs::symlink;
+    let out_dir = outside("links");
+    let dir = scratch("links-out");
+    // A migration, a folder, a loose SQL file and a wrangler config that
+    // all lead outside; a link inside the tree is still followed.
+    symlink(
+        out_dir.join("secret.sql"),
+        dir.join("migrations/0002_x.sql"),
+    )
+    .unwrap();
+    symlink(out_dir.join("tree"), dir.join("vendor")).unwrap();
+    symlink(out_dir.join("secret.txt"), dir.join("x.sql")).unwrap();
+    symlink(
+        out_dir.join("tree/wrangler.toml"),
+        dir.join("wrangler.json"),
+    )
+    .unwrap();
+    symlink("/dev/zero", dir.join("migrations/0003_zero.sql")).unwrap();
+    symlink(dir.join("migrations"), dir.join("again")).unwrap();
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    std::fs::write(
+        dir.join("build/gen.sql"),
+        "CREATE TABLE generated (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("schema")).unwrap();
+    symlink(dir.join("build/gen.sql"), dir.join("schema/gen.sql")).unwrap();
+    let root = dir.to_str().unwrap();
+    let out = dmqa(&["scan", root, "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = all_output(&out);
+    assert_no_secret(&text);
+    for link in [
+        "migrations/0002_x.sql",
+        "vendor",
+        "x.sql",
+        "wrangler.json",
+        "migrations/0003_zero.sql",
+    ] {
+        assert!(
+            stderr(&out).contains(&format!("{link}:1:1: warning[symlink-outside]")),
+            "{link}: {}",
+            stderr(&out)
+        );
+    }
+    // Links inside the tree are followed: to a file the walk skips
+    // (`build/`), read; to one it also finds, read once.
+    assert!(text.contains("### Table: generated"), "{text}");
+    assert!(!text.contains("(again)"), "{text}");
+    let model = dmqa(&["model", root]);
+    assert_no_secret(&all_output(&model));
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_committed_report_or_config_that_leaves_the_tree_is_refused() {
+    use std::os::unix::fs::symlink;
+    let out_dir = outside("report");
+    let dir = scratch("report-link");
+    let root = dir.to_str().unwrap();
+    let report = dir.join("data-model-qa.md");
+
+    // `check` prints the committed side of a diff: never an outside file.
+    symlink(out_dir.join("secret.txt"), &report).unwrap();
+    let check = dmqa(&["check", root]);
+    assert_eq!(check.status.code(), Some(2));
+    assert_no_secret(&all_output(&check));
+    assert!(
+        stderr(&check).contains("is a symbolic link"),
+        "{}",
+        stderr(&check)
+    );
+    // Nor does `scan` write through it.
+    let scan = dmqa(&["scan", root]);
+    assert_eq!(scan.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("secret.txt")).unwrap(),
+        "SECRET_MARKER_TXT\n"
+    );
+    std::fs::remove_file(&report).unwrap();
+
+    // A template named by the checkout's dmqa.toml stays in the tree.
+    for template in [
+        out_dir.join("secret.txt").to_string_lossy().into_owned(),
+        "/proc/self/environ".to_owned(),
+        format!(
+            "../{}/secret.txt",
+            out_dir.file_name().unwrap().to_string_lossy()
+        ),
+    ] {
+        std::fs::write(dir.join("dmqa.toml"), format!("template = {template:?}\n")).unwrap();
+        for cmd in ["scan", "check"] {
+            let out = dmqa(&[cmd, root, "--out", "-"][..if cmd == "scan" { 4 } else { 2 }]);
+            assert_eq!(out.status.code(), Some(2), "{template}: {}", stderr(&out));
+            assert_no_secret(&all_output(&out));
+            assert!(
+                stderr(&out).contains("outside the checkout"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    // …and so does dmqa.toml itself.
+    std::fs::remove_file(dir.join("dmqa.toml")).unwrap();
+    symlink(out_dir.join("secret.txt"), dir.join("dmqa.toml")).unwrap();
+    let out = dmqa(&["scan", root, "--out", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_no_secret(&all_output(&out));
+    // A path on the command line may point anywhere.
+    std::fs::remove_file(dir.join("dmqa.toml")).unwrap();
+    let elsewhere = out_dir.join("report.md");
+    let out = dmqa(&["scan", root, "--out", elsewhere.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        std::fs::read_to_string(&elsewhere)
+            .unwrap()
+            .contains("people")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_named_and_never_opened() {
+    let dir = scratch("fifo");
+    for fifo in ["wrangler.jsonc", "migrations/0002_wait.sql", "src/index.ts"] {
+        let path = dir.join(fifo);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let made = std::process::Command::new("mkfifo").arg(&path).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here: nothing to test
+        }
+    }
+    // Opening any of these FIFOs would block forever.
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    for fifo in ["wrangler.jsonc", "migrations/0002_wait.sql", "src/index.ts"] {
+        assert!(
+            stderr(&out).contains(&format!(
+                "{fifo}:1:1: warning[special-file]: skipped: a FIFO"
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| people |"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_migrations_dir_outside_or_missing_is_named() {
+    let dir = scratch("migrations-dir");
+    let wrangler = |dir_setting: &str| {
+        format!(
+            "name = \"t\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"t\"\nmigrations_dir = \"{dir_setting}\"\n"
+        )
+    };
+    let root = dir.to_str().unwrap();
+    for (setting, says) in [
+        ("../../../../etc", "leads outside the checkout"),
+        ("/etc", "leads outside the checkout"),
+        (
+            "db/missing",
+            "names `db/missing`, which holds no `.sql` file",
+        ),
+    ] {
+        std::fs::write(dir.join("wrangler.toml"), wrangler(setting)).unwrap();
+        let out = dmqa(&["scan", root, "--out", "-"]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            stderr(&out).contains("wrangler.toml:")
+                && stderr(&out).contains("warning[config-invalid-value]")
+                && stderr(&out).contains(says),
+            "{setting}: {}",
+            stderr(&out)
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
