@@ -16,6 +16,7 @@ pub mod render;
 pub mod sandbox;
 pub mod scan;
 pub mod sources;
+pub mod unicode;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};

@@ -155,15 +155,17 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
             Severity::Info => "info",
         };
+        // A path or message quoting the checkout cannot move the cursor or
+        // recolour the terminal of the CI log it lands in.
         write!(
             f,
             "{}:{}:{}: {}[{}]: {}",
-            self.location.path,
+            crate::unicode::shown(&self.location.path, false),
             self.location.line,
             self.location.column,
             sev,
             self.code.as_str(),
-            self.message
+            crate::unicode::shown(&self.message, false)
         )
     }
 }

@@ -17,6 +17,7 @@ macro_rules! for_each_rule {
             (ConsumerWithoutDeadLetterQueue, consumer_without_dead_letter_queue, "consumer-without-dead-letter-queue"),
             (DurableObjectMemoryOnlyState, durable_object_memory_only_state, "durable-object-memory-only-state"),
             (DynamicBindingName, dynamic_binding_name, "dynamic-binding-name"),
+            (HiddenCharacterInName, hidden_character_in_name, "hidden-character-in-name"),
             (KvKeyWithoutTtl, kv_key_without_ttl, "kv-key-without-ttl"),
             (RedundantIndex, redundant_index, "redundant-index"),
             (RejectedDdl, rejected_ddl, "rejected-ddl"),
@@ -104,6 +105,8 @@ pub enum Topic {
     Kv,
     /// A migration file as a whole.
     Migration,
+    /// Names of tables, columns, bindings, queues and classes.
+    Names,
     /// Queries the code runs.
     Queries,
     /// Queue consumers.

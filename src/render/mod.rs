@@ -1,10 +1,11 @@
 //! Markdown rendering: the model's view through a minijinja template.
 //!
-//! Owns the template environment (strict undefined, no auto-escaping, the
-//! `cell` filter) and the embedded default template. It computes nothing:
+//! Owns the template environment (strict undefined, no HTML auto-escaping;
+//! the Markdown filters `cell`, `line` and `fence` of `escape.rs`) and the embedded default template. It computes nothing:
 //! `view.rs` words the model's facts, the template lays them out.
 
 pub mod docs;
+pub mod escape;
 pub mod view;
 pub mod words;
 
@@ -15,11 +16,21 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 /// The default template, embedded in the binary.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/data-model-qa.md.j2");
 
-/// Escapes a value for a Markdown table cell: `|` would end the cell and a
-/// newline the row.
+/// The `cell` filter: a value escaped for a Markdown table cell.
 pub fn cell(value: String) -> String {
-    let one_line = value.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    one_line.replace('|', "\\|")
+    escape::cell(&value)
+}
+
+/// The `line` filter: a value escaped for one line of Markdown (a heading,
+/// a label, a list item).
+pub fn line(value: String) -> String {
+    escape::inline(&value)
+}
+
+/// The `fence` filter: a fenced code block (in `lang`) no content can
+/// close early.
+pub fn fence(value: String, lang: Option<String>) -> String {
+    escape::fence(&value, lang.as_deref().unwrap_or(""))
 }
 
 /// Renders `model` with `template` (the default when `None`).
@@ -35,6 +46,8 @@ pub fn render(model: &Model, template: Option<&str>) -> Result<String, minijinja
             .build()?,
     );
     env.add_filter("cell", cell);
+    env.add_filter("line", line);
+    env.add_filter("fence", fence);
     env.add_template("data-model-qa.md", template.unwrap_or(DEFAULT_TEMPLATE))?;
     let view = view::build(model);
     let out = env

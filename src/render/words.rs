@@ -20,6 +20,7 @@ pub fn topic(t: Topic) -> &'static str {
         Topic::Keys => "Keys",
         Topic::Kv => "KV",
         Topic::Migration => "Migration",
+        Topic::Names => "Names",
         Topic::Queries => "Queries",
         Topic::Queues => "Queues",
         Topic::R2 => "R2",

@@ -224,3 +224,66 @@ fn a_migrations_dir_outside_or_missing_is_named() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn names_cannot_rewrite_the_report() {
+    let dir = scratch("injection");
+    std::fs::write(
+        dir.join("wrangler.toml"),
+        "name = \"t\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"t\"\n\
+         [[queues.producers]]\nbinding = \"Q\"\nqueue = \"q|\\n## injected queue\"\n\
+         [[r2_buckets]]\nbinding = \"B<!--\"\nbucket_name = \"<img src=x onerror=alert(1)>\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("migrations/0002_evil.sql"),
+        "-- A purpose\n-- ```\n-- <!-- hidden\nCREATE TABLE \"x\n\n## Recommendations\n\n| fake |\" (id INTEGER PRIMARY KEY, \"a`b<c>\" TEXT);\n\
+         CREATE TABLE \"<!--\" (id INTEGER PRIMARY KEY);\n\
+         CREATE TABLE \"us\u{200b}ers\" (id INTEGER PRIMARY KEY);\nCREATE TABLE users (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = String::from_utf8(out.stdout).unwrap();
+    // Every heading is the template's own.
+    for line in report.lines().filter(|l| l.starts_with('#')) {
+        assert!(
+            [
+                "# Data Model",
+                "## Tables Summary",
+                "## D1 Tables",
+                "## R2 Storage",
+                "## KV Namespaces",
+                "## Queue Messages",
+                "## Durable Objects",
+                "## Data Flow Diagram",
+                "## Recommendations",
+            ]
+            .contains(&line)
+                || line.starts_with("### "),
+            "injected heading: {line}\n{report}"
+        );
+    }
+    let sections = report.lines().filter(|l| *l == "## Recommendations");
+    assert_eq!(sections.count(), 1, "{report}");
+    assert!(
+        report.contains("### Queue: q| ## injected queue"),
+        "the queue keeps its name on its own heading: {report}"
+    );
+    // No row starts with the injected cell, no raw HTML or comment opens.
+    assert!(!report.lines().any(|l| l.starts_with("| fake")), "{report}");
+    assert!(
+        !report.contains("<!--") && !report.contains("<img"),
+        "{report}"
+    );
+    // Hidden characters are shown, and the look-alike is named.
+    assert!(report.contains("us\\u{200b}ers"), "{report}");
+    assert!(
+        report.contains("looks exactly like table `users`"),
+        "{report}"
+    );
+    // Code blocks still close where the template closes them: fences pair up.
+    let fences = report.lines().filter(|l| l.starts_with("```")).count();
+    assert_eq!(fences % 2, 0, "{report}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -17,6 +17,7 @@ mod append_only_table_without_retention;
 mod consumer_without_dead_letter_queue;
 mod durable_object_memory_only_state;
 mod dynamic_binding_name;
+mod hidden_character_in_name;
 mod kv_key_without_ttl;
 mod redundant_index;
 mod rejected_ddl;
