@@ -6,20 +6,35 @@
 //! database lives in memory, attaching is limited to zero databases and
 //! denied by an authorizer (which also refuses `VACUUM INTO`, extension
 //! loading, file functions and every pragma that is not a read-only
-//! catalog query), and a progress handler interrupts a statement that runs
-//! too long (a recursive trigger, a huge recursive CTE). The budget is
-//! counted in virtual-machine steps, not wall time, so it is deterministic.
+//! catalog query), strings and blobs are capped at D1's 2 MB, and a progress
+//! handler interrupts a statement that runs too long (a recursive trigger,
+//! a huge recursive CTE). Each statement has a budget in virtual-machine
+//! steps (deterministic) and a wall-clock deadline (for steps that are
+//! each slow); the caller may end a whole file's statements earlier. The
+//! catalog read-back has its own, larger budget, sized for thousands of
+//! tables.
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
 use rusqlite::{Connection, OpenFlags};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// SQLite calls the progress handler every this many VM instructions.
 const PROGRESS_STEP: i32 = 1_000;
 /// A statement may run at most this many progress steps (10⁷ instructions).
 const PROGRESS_BUDGET: u32 = 10_000;
+/// …and at most this long.
+pub const STATEMENT_TIME: Duration = Duration::from_secs(1);
+/// The catalog read-back may run this many progress steps (10⁹
+/// instructions: tens of thousands of tables)…
+const CATALOG_BUDGET: u32 = 1_000_000;
+/// …and this long.
+const CATALOG_TIME: Duration = Duration::from_secs(20);
+/// The longest string, blob or row a statement may build: D1's own limit
+/// (2,000,000 bytes), far below what makes one `randomblob` slow.
+const MAX_LENGTH: i32 = 2_000_000;
 
 /// Pragmas a migration may run: catalog reads and the foreign-key switches
 /// drizzle emits around table rebuilds. Everything else is denied.
@@ -49,7 +64,30 @@ const DENIED_FUNCTIONS: &[&str] = &[
 /// An in-memory SQLite that cannot touch the filesystem.
 pub struct Sandbox {
     conn: Connection,
-    steps: Arc<AtomicU32>,
+    limits: Arc<Limits>,
+}
+
+/// What the progress handler checks: steps taken against the budget, and
+/// the deadline (milliseconds after `start`).
+struct Limits {
+    start: Instant,
+    steps: AtomicU32,
+    budget: AtomicU32,
+    deadline_ms: AtomicU64,
+}
+
+impl Limits {
+    fn exceeded(&self) -> bool {
+        self.steps.fetch_add(1, Ordering::Relaxed) >= self.budget.load(Ordering::Relaxed)
+            || self.start.elapsed().as_millis() as u64 > self.deadline_ms.load(Ordering::Relaxed)
+    }
+
+    fn reset(&self, budget: u32, deadline: Instant) {
+        self.steps.store(0, Ordering::Relaxed);
+        self.budget.store(budget, Ordering::Relaxed);
+        let ms = deadline.saturating_duration_since(self.start).as_millis() as u64;
+        self.deadline_ms.store(ms, Ordering::Relaxed);
+    }
 }
 
 impl Sandbox {
@@ -62,7 +100,8 @@ impl Sandbox {
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
-        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, 16 * 1024 * 1024)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_LENGTH)?;
+        conn.set_limit(Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1_000)?;
         conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, 16 * 1024 * 1024)?;
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
         conn.set_db_config(
@@ -70,25 +109,53 @@ impl Sandbox {
             false,
         )?;
         conn.authorizer(Some(authorize))?;
-        let steps = Arc::new(AtomicU32::new(0));
-        let counter = Arc::clone(&steps);
-        conn.progress_handler(
-            PROGRESS_STEP,
-            Some(move || counter.fetch_add(1, Ordering::Relaxed) >= PROGRESS_BUDGET),
-        )?;
-        Ok(Sandbox { conn, steps })
+        cap_heap();
+        let limits = Arc::new(Limits {
+            start: Instant::now(),
+            steps: AtomicU32::new(0),
+            budget: AtomicU32::new(PROGRESS_BUDGET),
+            deadline_ms: AtomicU64::new(STATEMENT_TIME.as_millis() as u64),
+        });
+        let handler = Arc::clone(&limits);
+        conn.progress_handler(PROGRESS_STEP, Some(move || handler.exceeded()))?;
+        Ok(Sandbox { conn, limits })
     }
 
-    /// Runs `sql` (one or more statements) with a fresh step budget.
+    /// Runs `sql` (one or more statements) with a fresh step budget, for
+    /// at most [`STATEMENT_TIME`].
     pub fn execute(&self, sql: &str) -> Result<(), SandboxError> {
-        self.steps.store(0, Ordering::Relaxed);
+        self.execute_until(sql, None)
+    }
+
+    /// [`execute`](Self::execute), stopping at `until` if that comes
+    /// first (the end of a file's time).
+    pub fn execute_until(&self, sql: &str, until: Option<Instant>) -> Result<(), SandboxError> {
+        let own = Instant::now() + STATEMENT_TIME;
+        let deadline = until.map_or(own, |u| u.min(own));
+        self.limits.reset(PROGRESS_BUDGET, deadline);
         self.conn.execute_batch(sql).map_err(|e| classify(&e))
     }
 
-    /// The connection, for catalog queries dmqa itself writes.
-    pub fn conn(&self) -> &Connection {
+    /// The connection with the catalog's larger budget, for the queries
+    /// dmqa itself writes: the catalog read-back, query plans.
+    pub fn own(&self) -> &Connection {
+        self.limits
+            .reset(CATALOG_BUDGET, Instant::now() + CATALOG_TIME);
         &self.conn
     }
+}
+
+/// SQLite's memory for the whole process: a statement building rows past
+/// it fails with "out of memory" instead of growing without bound.
+const HEAP_LIMIT: i64 = 256 * 1024 * 1024;
+
+fn cap_heap() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: sqlite3_hard_heap_limit64 only sets a process-wide limit;
+    // it is safe to call at any time, from any thread.
+    ONCE.call_once(|| unsafe {
+        rusqlite::ffi::sqlite3_hard_heap_limit64(HEAP_LIMIT);
+    });
 }
 
 /// Why the sandbox refused or failed a statement.
@@ -98,7 +165,7 @@ pub enum SandboxError {
     Rejected(String),
     /// The sandbox refused it: it could touch files or is not a catalog read.
     Denied(String),
-    /// It ran past the step budget and was interrupted.
+    /// It ran past its step, time or memory budget and was interrupted.
     Interrupted,
 }
 
@@ -116,7 +183,7 @@ fn classify(err: &rusqlite::Error) -> SandboxError {
     }
     if msg.contains("not authorized") || msg.contains("authorization denied") {
         SandboxError::Denied(msg)
-    } else if msg.contains("interrupted") {
+    } else if msg.contains("interrupted") || msg.contains("out of memory") {
         SandboxError::Interrupted
     } else if msg.contains("too many attached databases") {
         SandboxError::Denied(msg)
@@ -194,5 +261,38 @@ mod tests {
         assert_eq!(sb.execute(runaway), Err(SandboxError::Interrupted));
         // The budget is per statement: the next one runs normally.
         sb.execute("INSERT INTO a DEFAULT VALUES").unwrap();
+    }
+
+    #[test]
+    fn a_deadline_stops_a_statement_whose_steps_are_few_but_slow() {
+        let sb = Sandbox::open().unwrap();
+        sb.execute("CREATE TABLE t (b BLOB)").unwrap();
+        let slow = "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100000) SELECT randomblob(1000) FROM c";
+        let start = Instant::now();
+        assert_eq!(
+            sb.execute_until(slow, Some(Instant::now())),
+            Err(SandboxError::Interrupted)
+        );
+        assert!(start.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn strings_past_d1s_limit_and_rows_past_the_heap_fail_fast() {
+        let sb = Sandbox::open().unwrap();
+        sb.execute("CREATE TABLE t (b BLOB)").unwrap();
+        let start = Instant::now();
+        assert!(matches!(
+            sb.execute("INSERT INTO t VALUES (randomblob(16000000))"),
+            Err(SandboxError::Rejected(m)) if m.contains("too big")
+        ));
+        let huge = "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5000) SELECT randomblob(1900000) FROM c";
+        assert_eq!(sb.execute(huge), Err(SandboxError::Interrupted));
+        assert!(start.elapsed() < STATEMENT_TIME + Duration::from_secs(1));
+        // The catalog still reads, on its own budget.
+        let n: i64 = sb
+            .own()
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 }

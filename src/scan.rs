@@ -302,27 +302,35 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
 /// start from.
 pub fn read(found: Vec<Found>, keep: &(dyn Fn(&SourceFile) -> bool + Sync), into: &mut Scan) {
     use rayon::prelude::*;
-    let read: Vec<Result<SourceFile, Diagnostic>> = found
+    let read: Vec<(Option<SourceFile>, Option<Diagnostic>)> = found
         .into_par_iter()
         .map_init(Vec::new, |buf, (rel, abs, kind)| {
             match read_text(&abs, buf) {
-                Ok(text) => {
+                Ok(Text { text, repaired }) => {
+                    let note = repaired.map(|msg| {
+                        Diagnostic::warning(
+                            Location::line(&rel, 1),
+                            crate::model::Code::InvalidUtf8,
+                            msg,
+                        )
+                    });
                     let mut f = SourceFile::new(rel, kind, text);
                     if !keep(&f) {
                         f.text = String::new();
                         f.deferred = Some(abs);
                     }
-                    Ok(f)
+                    (Some(f), note)
                 }
-                Err((code, msg)) => Err(Diagnostic::warning(Location::line(&rel, 1), code, msg)),
+                Err((code, msg)) => (
+                    None,
+                    Some(Diagnostic::warning(Location::line(&rel, 1), code, msg)),
+                ),
             }
         })
         .collect();
-    for r in read {
-        match r {
-            Ok(f) => into.files.push(f),
-            Err(d) => into.diagnostics.push(d),
-        }
+    for (f, d) in read {
+        into.files.extend(f);
+        into.diagnostics.extend(d);
     }
 }
 
@@ -337,7 +345,20 @@ impl Scan {
 }
 
 /// A file's text, or the diagnostic code and message saying why not.
-pub type ReadResult = Result<String, (crate::model::Code, String)>;
+pub type ReadResult = Result<Text, (crate::model::Code, String)>;
+
+/// A file's text, and what was repaired to make it text.
+#[derive(Debug)]
+pub struct Text {
+    /// The text.
+    pub text: String,
+    /// The warning when invalid UTF-8 or stray NUL bytes were replaced.
+    pub repaired: Option<String>,
+}
+
+/// A file is binary, not text with a stray NUL, when more than one byte in
+/// this many of its first 8 KiB is NUL.
+const BINARY_NUL_SHARE: usize = 64;
 
 /// Reads a file as UTF-8 text, refusing huge, binary or non-UTF-8 files.
 /// `buf` is the walker thread's reusable buffer: a source file is read
@@ -361,22 +382,32 @@ pub fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
             ),
         ));
     }
-    if buf[..buf.len().min(8192)].contains(&0) {
+    let head = &buf[..buf.len().min(8192)];
+    let nuls = head.iter().filter(|&&b| b == 0).count();
+    if nuls * BINARY_NUL_SHARE > head.len().max(BINARY_NUL_SHARE) {
         return Err((
             crate::model::Code::BinaryFile,
-            "skipped: the file contains NUL bytes, so it is not text".to_owned(),
+            "skipped: the file is largely NUL bytes, so it is not text".to_owned(),
         ));
     }
-    match std::str::from_utf8(buf) {
-        Ok(text) => Ok(text.to_owned()),
-        Err(e) => Err((
-            crate::model::Code::InvalidUtf8,
-            format!(
-                "skipped: not valid UTF-8 (first bad byte at offset {})",
-                e.valid_up_to()
-            ),
-        )),
+    let bad_at = std::str::from_utf8(buf).err().map(|e| e.valid_up_to());
+    let nul_at = buf.iter().position(|&b| b == 0);
+    if bad_at.is_none() && nul_at.is_none() {
+        return Ok(Text {
+            text: String::from_utf8_lossy(buf).into_owned(),
+            repaired: None,
+        });
     }
+    // Keep what can be kept: a stray bad byte or NUL (in a string literal,
+    // a comment) costs that byte, not the file.
+    let text = String::from_utf8_lossy(buf).replace('\0', "\u{FFFD}");
+    let first = bad_at.into_iter().chain(nul_at).min().unwrap_or(0);
+    Ok(Text {
+        text,
+        repaired: Some(format!(
+            "not valid UTF-8 text (first bad byte at offset {first}); read with each invalid byte and NUL as U+FFFD"
+        )),
+    })
 }
 
 /// The repo-relative path of `path` with `/` separators.

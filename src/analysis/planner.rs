@@ -115,7 +115,7 @@ impl Planner {
     /// The plan's detail lines, or `None` when the query does not prepare
     /// against this schema.
     pub fn plan(&self, sql: &str) -> Option<Vec<String>> {
-        let conn = self.sandbox.conn();
+        let conn = self.sandbox.own();
         let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).ok()?;
         let nulls = vec![rusqlite::types::Null; st.parameter_count()];
         let rows = st

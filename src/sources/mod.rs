@@ -10,7 +10,9 @@ pub mod sql;
 pub mod typescript;
 pub mod wrangler;
 
-use crate::model::{BindingKind, DatabaseOrigin, Engine, Model, StateItem, Worker};
+use crate::model::{
+    BindingKind, DatabaseOrigin, Diagnostic, Engine, Location, Model, StateItem, Worker,
+};
 use crate::scan::SourceFile;
 pub use crate::scan::SourceKind;
 use std::collections::BTreeMap;
@@ -149,9 +151,19 @@ pub fn code(files: &[SourceFile], model: &mut Model) {
         }
     }
     durable_object_tables(model);
-    let journals: BTreeMap<String, Vec<String>> = of(SourceKind::DrizzleJournal)
-        .filter_map(|f| Some((parent(parent(&f.path)).to_owned(), journal_tags(f)?)))
-        .collect();
+    let mut journals: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in of(SourceKind::DrizzleJournal) {
+        match journal_tags(f) {
+            Ok(tags) => {
+                journals.insert(parent(parent(&f.path)).to_owned(), tags);
+            }
+            Err(why) => model.diagnostics.push(Diagnostic::warning(
+                Location::line(&f.path, 1),
+                crate::model::Code::ConfigParseError,
+                format!("drizzle journal not read ({why}); its migrations are applied in file-name order"),
+            )),
+        }
+    }
     // pgTAP suites and test seeds are not a database the app runs.
     let sql: Vec<&SourceFile> = of(SourceKind::Sql)
         .filter(|f| !in_test_dir(&f.path))
@@ -310,16 +322,17 @@ fn durable_object_tables(model: &mut Model) {
 }
 
 /// The migration tags of a drizzle-kit journal, in journal order.
-fn journal_tags(f: &SourceFile) -> Option<Vec<String>> {
-    let v: serde_json::Value = serde_json::from_str(&f.text).ok()?;
+fn journal_tags(f: &SourceFile) -> Result<Vec<String>, String> {
+    let v: serde_json::Value = serde_json::from_str(&f.text).map_err(|e| e.to_string())?;
     let mut entries: Vec<(u64, String)> = v
-        .get("entries")?
-        .as_array()?
+        .get("entries")
+        .and_then(|e| e.as_array())
+        .ok_or("no `entries` list")?
         .iter()
         .filter_map(|e| Some((e.get("idx")?.as_u64()?, e.get("tag")?.as_str()?.to_owned())))
         .collect();
     entries.sort();
-    Some(entries.into_iter().map(|(_, t)| t).collect())
+    Ok(entries.into_iter().map(|(_, t)| t).collect())
 }
 
 #[cfg(test)]

@@ -210,7 +210,7 @@ fn broken_inputs_are_warnings_and_exit_0() {
         err.contains("wrangler.toml:2:16: warning[config-parse-error]"),
         "{err}"
     );
-    assert!(err.contains("; 10 warnings"), "{err}");
+    assert!(err.contains("; 12 warnings"), "{err}");
     let quiet = dmqa(&["scan", &fixture("broken_inputs"), "--out", "-", "-q"]);
     assert_eq!(stderr(&quiet), "");
 }

@@ -287,3 +287,124 @@ fn names_cannot_rewrite_the_report() {
     assert_eq!(fences % 2, 0, "{report}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The tables of every database in `dmqa model`'s output for `dir`.
+fn model_tables(dir: &std::path::Path) -> (usize, String) {
+    let out = dmqa(&["model", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tables = model["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["tables"].as_array().unwrap().len())
+        .sum::<usize>();
+    (tables, stderr(&out))
+}
+
+#[test]
+fn runaway_migrations_end_quickly() {
+    let dir = scratch("runaway");
+    let mut evil = String::new();
+    // Plain SELECTs cannot change a schema: not run at all.
+    for _ in 0..2_000 {
+        evil.push_str("SELECT randomblob(16000000);\n");
+    }
+    evil.push_str("SELECT replace(hex(zeroblob(8000000)), '0', 'a') GLOB '*a*a*a*a*a*a*a*a*b';\n");
+    evil.push_str("CREATE TABLE blobs (b BLOB);\n");
+    // Past D1's string limit: rejected at once.
+    evil.push_str("INSERT INTO blobs VALUES (randomblob(16000000));\n");
+    // Rows past the memory or time budget: interrupted.
+    evil.push_str("INSERT INTO blobs WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5000) SELECT randomblob(1900000) FROM c;\n");
+    evil.push_str("CREATE TABLE after (id INTEGER PRIMARY KEY);\n");
+    std::fs::write(dir.join("migrations/0002_evil.sql"), evil).unwrap();
+    let start = std::time::Instant::now();
+    let (tables, warnings) = model_tables(&dir);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    // people, blobs, and the table after the runaway statements.
+    assert_eq!(tables, 3, "{warnings}");
+    assert!(
+        warnings.contains("0002_evil.sql:2003:1: warning[sqlite-rejected]"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("0002_evil.sql:2004:1: warning[sql-interrupted]"),
+        "{warnings}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_database_of_two_thousand_tables_is_read_whole() {
+    let dir = scratch("big-schema");
+    let mut big = String::new();
+    for i in 0..2_000_u32 {
+        big.push_str(&format!(
+            "CREATE TABLE t{i:04} (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES t{:04}(id), name TEXT);\nCREATE INDEX t{i:04}_name ON t{i:04}(name);\n",
+            i.saturating_sub(1)
+        ));
+    }
+    std::fs::write(dir.join("migrations/0002_big.sql"), big).unwrap();
+    let (tables, warnings) = model_tables(&dir);
+    assert_eq!(tables, 2_001, "{warnings}");
+    assert!(!warnings.contains("sqlite-catalog"), "{warnings}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_bad_byte_costs_that_byte_and_every_skip_is_named() {
+    let dir = scratch("bad-bytes");
+    // A NUL inside a string literal is data, not a sign of a binary file.
+    std::fs::write(
+        dir.join("migrations/0002_nul.sql"),
+        b"CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT DEFAULT 'a\x00b');\n",
+    )
+    .unwrap();
+    // One invalid byte in a comment does not drop the module's bindings.
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/index.ts"),
+        b"// caf\xe9\nexport default { async fetch(req: Request, env: Env) { await env.DB.prepare(\"SELECT id FROM notes WHERE id = ?\").bind(1).first(); return new Response(\"ok\"); } };\n",
+    )
+    .unwrap();
+    // A journal too deep to parse is named, and the migrations still apply.
+    std::fs::create_dir_all(dir.join("drizzle/meta")).unwrap();
+    std::fs::write(
+        dir.join("drizzle/meta/_journal.json"),
+        format!("{}{}", "[".repeat(50_000), "]".repeat(50_000)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("drizzle/0000_init.sql"),
+        "CREATE TABLE journaled (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
+    let out = dmqa(&["scan", dir.to_str().unwrap(), "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0));
+    let (report, err) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(report.contains("### Table: notes"), "{report}");
+    assert!(report.contains("### Table: journaled"), "{report}");
+    assert!(
+        report.contains("Get by id"),
+        "the TypeScript file was read: {report}"
+    );
+    assert!(
+        err.contains("migrations/0002_nul.sql:1:1: warning[invalid-utf8]"),
+        "{err}"
+    );
+    assert!(
+        err.contains("src/index.ts:1:1: warning[invalid-utf8]"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "drizzle/meta/_journal.json:1:1: warning[config-parse-error]: drizzle journal not read"
+        ),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

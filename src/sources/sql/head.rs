@@ -35,6 +35,9 @@ pub enum Head {
     Drop { name: String },
     /// `PRAGMA …`.
     Pragma,
+    /// A plain `SELECT` or `VALUES`: it reads, so it cannot change the
+    /// schema (and is not run).
+    Select,
     /// Anything else (DML, transactions, …).
     Other,
 }
@@ -148,6 +151,9 @@ impl Cursor<'_> {
     fn read(&mut self) -> Option<Head> {
         if self.eat("PRAGMA") {
             return Some(Head::Pragma);
+        }
+        if self.eat("SELECT") || self.eat("VALUES") {
+            return Some(Head::Select);
         }
         if self.eat("CREATE") {
             let _ = self.eat("TEMP") || self.eat("TEMPORARY");

@@ -20,7 +20,8 @@ use crate::model::{
 use crate::sandbox::{Sandbox, SandboxError};
 use sqlparser::dialect::SQLiteDialect;
 use sqlparser::parser::Parser;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
 
 /// Where each object was defined, and the comments SQLite does not keep.
 #[derive(Default)]
@@ -89,10 +90,15 @@ impl Provenance {
             Head::CreateView { name } | Head::CreateTrigger { name } => {
                 self.others.insert(name.to_ascii_lowercase(), loc.clone());
             }
-            Head::Drop { .. } | Head::Pragma | Head::Other => {}
+            Head::Drop { .. } | Head::Pragma | Head::Select | Head::Other => {}
         }
     }
 }
+
+/// How long one migration file's statements may run in all…
+const FILE_TIME: Duration = Duration::from_secs(5);
+/// …and one database's files.
+const DATABASE_TIME: Duration = Duration::from_secs(15);
 
 /// Applies `files` in order and returns the database SQLite ends up with.
 pub fn build(
@@ -124,11 +130,33 @@ pub fn build(
         "SQLite"
     };
     let mut prov = Provenance::default();
+    let database_end = Instant::now() + DATABASE_TIME;
     for file in files {
+        let file_end = database_end.min(Instant::now() + FILE_TIME);
         for stmt in split(file.text) {
             let loc = Location::at(file.path, stmt.line, stmt.column);
             let h = head(stmt.text);
-            match sandbox.execute(stmt.text) {
+            // A plain SELECT reads: it cannot change the schema.
+            if h == Head::Select {
+                continue;
+            }
+            if Instant::now() >= file_end {
+                let budget = if file_end == database_end {
+                    format!(
+                        "the {}s this database's migrations may take",
+                        DATABASE_TIME.as_secs()
+                    )
+                } else {
+                    format!("the {}s a migration file may take", FILE_TIME.as_secs())
+                };
+                diags.push(Diagnostic::warning(
+                    loc,
+                    crate::model::Code::SqlInterrupted,
+                    format!("not run: this statement and the rest of the file come after {budget}"),
+                ));
+                break;
+            }
+            match sandbox.execute_until(stmt.text, Some(file_end)) {
                 Ok(()) => prov.record(&h, &loc, &stmt),
                 Err(SandboxError::Rejected(reason)) if !matches!(h, Head::CreateTable { .. }) => {
                     // The same failure over and over (seed INSERTs hitting
@@ -209,7 +237,10 @@ pub fn build(
                 Err(SandboxError::Interrupted) => diags.push(Diagnostic::warning(
                     loc,
                     crate::model::Code::SqlInterrupted,
-                    "not run to the end: the statement took more than 10^7 SQLite steps",
+                    format!(
+                        "not run to the end: the statement took more than 10^7 SQLite steps or {}s",
+                        crate::sandbox::STATEMENT_TIME.as_secs()
+                    ),
                 )),
             }
         }
@@ -348,7 +379,7 @@ fn query<T>(
     arg: &str,
     f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Rows<T> {
-    let mut st = sandbox.conn().prepare(sql)?;
+    let mut st = sandbox.own().prepare(sql)?;
     let rows = st.query_map([arg], f)?;
     rows.collect()
 }
@@ -361,23 +392,45 @@ fn read_catalog(
     fallback: &Location,
     db: &mut Database,
 ) -> rusqlite::Result<()> {
-    let objects = query(
+    // Joined here, not in SQL: a join on `pragma_table_list` runs the pragma
+    // once per schema row, quadratic in the number of tables.
+    let listed: HashMap<String, (String, i64)> = query(
         sandbox,
-        "SELECT s.type, s.name, s.tbl_name, coalesce(s.sql, ''), coalesce(l.type, ''), coalesce(l.wr, 0)
-         FROM sqlite_schema s LEFT JOIN pragma_table_list l ON l.name = s.name AND l.schema = ?1
-         WHERE s.name NOT LIKE 'sqlite_%' ORDER BY s.name",
+        "SELECT name, type, wr FROM pragma_table_list WHERE schema = ?1",
         "main",
         |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
+                (r.get::<_, String>(1)?, r.get::<_, i64>(2)?),
+            ))
+        },
+    )?
+    .into_iter()
+    .collect();
+    let objects = query(
+        sandbox,
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema
+         WHERE substr(name, 1, 7) <> ?1 ORDER BY name",
+        "sqlite_",
+        |r| {
+            let name = r.get::<_, String>(1)?;
+            let (list_type, wr) = listed.get(&name).cloned().unwrap_or_default();
+            Ok((
+                r.get::<_, String>(0)?,
+                name,
                 r.get::<_, String>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, i64>(5)?,
+                list_type,
+                wr,
             ))
         },
     )?;
+    // Each index's DDL, looked up by name (automatic indexes have none).
+    let index_sql: HashMap<String, String> = objects
+        .iter()
+        .filter(|o| o.0 == "index")
+        .map(|o| (o.1.clone(), o.3.clone()))
+        .collect();
     let loc_of = |map: &BTreeMap<String, Location>, name: &str| {
         map.get(&name.to_ascii_lowercase())
             .cloned()
@@ -386,17 +439,13 @@ fn read_catalog(
     for (kind, name, tbl_name, sql, list_type, without_rowid) in objects {
         match (kind.as_str(), list_type.as_str()) {
             ("table", "table" | "virtual") => {
-                let kind = match head(&sql) {
-                    Head::CreateVirtualTable { module, .. } => TableKind::Virtual { module },
-                    _ => TableKind::Base,
-                };
                 let table = read_table(
                     sandbox,
                     prov,
+                    &index_sql,
                     fallback,
                     &name,
                     &sql,
-                    kind,
                     without_rowid != 0,
                 )?;
                 db.tables.push(table);
@@ -419,12 +468,16 @@ fn read_catalog(
 fn read_table(
     sandbox: &Sandbox,
     prov: &Provenance,
+    index_sql: &HashMap<String, String>,
     fallback: &Location,
     name: &str,
     sql: &str,
-    kind: TableKind,
     without_rowid: bool,
 ) -> rusqlite::Result<Table> {
+    let kind = match head(sql) {
+        Head::CreateVirtualTable { module, .. } => TableKind::Virtual { module },
+        _ => TableKind::Base,
+    };
     let key = name.to_ascii_lowercase();
     let (location, purpose) = prov
         .tables
@@ -483,7 +536,7 @@ fn read_table(
         .map(|c| (c.primary_key_position, c.name.clone()))
         .collect();
     primary_key.sort();
-    let indexes = read_indexes(sandbox, prov, &location, name)?;
+    let indexes = read_indexes(sandbox, prov, index_sql, &location, name)?;
     let foreign_keys = read_foreign_keys(sandbox, &location, name)?;
     Ok(Table {
         name: name.to_owned(),
@@ -504,22 +557,18 @@ fn read_table(
 fn read_indexes(
     sandbox: &Sandbox,
     prov: &Provenance,
+    index_sql: &HashMap<String, String>,
     table_loc: &Location,
     table: &str,
 ) -> rusqlite::Result<Vec<Index>> {
     let list = query(
         sandbox,
-        r#"SELECT l.name, l."unique", l.origin, coalesce(s.sql, '')
-           FROM pragma_index_list(?1) l LEFT JOIN sqlite_schema s ON s.name = l.name
-           ORDER BY l.name"#,
+        r#"SELECT name, "unique", origin FROM pragma_index_list(?1) ORDER BY name"#,
         table,
         |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
+            let name = r.get::<_, String>(0)?;
+            let sql = index_sql.get(&name).cloned().unwrap_or_default();
+            Ok((name, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, sql))
         },
     )?;
     let mut res = Vec::new();

@@ -263,7 +263,7 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
                 let reread;
                 let file = match &file.deferred {
                     Some(abs) => {
-                        let text = crate::scan::read_text(abs, &mut Vec::new()).ok()?;
+                        let text = crate::scan::read_text(abs, &mut Vec::new()).ok()?.text;
                         reread = SourceFile::new(file.path.as_str(), file.kind, text);
                         &reread
                     }
