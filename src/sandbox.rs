@@ -273,7 +273,7 @@ mod tests {
             sb.execute_until(slow, Some(Instant::now())),
             Err(SandboxError::Interrupted)
         );
-        assert!(start.elapsed() < Duration::from_secs(1));
+        assert!(start.elapsed() < Duration::from_secs(10));
     }
 
     #[test]
@@ -287,7 +287,8 @@ mod tests {
         ));
         let huge = "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5000) SELECT randomblob(1900000) FROM c";
         assert_eq!(sb.execute(huge), Err(SandboxError::Interrupted));
-        assert!(start.elapsed() < STATEMENT_TIME + Duration::from_secs(1));
+        // Bounded: the statement's own second, with slack for a busy machine.
+        assert!(start.elapsed() < STATEMENT_TIME + Duration::from_secs(10));
         // The catalog still reads, on its own budget.
         let n: i64 = sb
             .own()

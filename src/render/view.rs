@@ -277,7 +277,8 @@ pub fn build(model: &Model) -> ReportView {
                     let fields: Vec<String> = d
                         .state
                         .iter()
-                        .map(|s| format!("  {};", words::state_item(s)))
+                        // One line per item, whatever its names hold.
+                        .map(|s| format!("  {};", one_line(&words::state_item(s))))
                         .collect();
                     format!("{{\n{}\n}}", fields.join("\n"))
                 }),
@@ -630,6 +631,12 @@ fn recommendation_row(model: &Model, f: &Finding) -> RecommendationRow {
     }
 }
 
+/// A line of a code block kept to one line: a line break a name holds is
+/// shown as `\u{a}`, not obeyed.
+fn one_line(s: &str) -> String {
+    crate::unicode::shown(s, false)
+}
+
 /// The Data Flow lines, sorted by their entry point's words.
 fn flows(model: &Model) -> Vec<String> {
     let mut lines: Vec<(String, String)> = model
@@ -643,7 +650,7 @@ fn flows(model: &Model) -> Vec<String> {
         })
         .collect();
     lines.sort_by(|a, b| a.0.cmp(&b.0));
-    lines.into_iter().map(|(_, line)| line).collect()
+    lines.into_iter().map(|(_, line)| one_line(&line)).collect()
 }
 
 /// The Recommendations rows in report order: by severity, then by the

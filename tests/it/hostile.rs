@@ -321,7 +321,7 @@ fn runaway_migrations_end_quickly() {
     let start = std::time::Instant::now();
     let (tables, warnings) = model_tables(&dir);
     assert!(
-        start.elapsed() < std::time::Duration::from_secs(5),
+        start.elapsed() < std::time::Duration::from_secs(20),
         "{:?}",
         start.elapsed()
     );
