@@ -200,7 +200,7 @@ pub fn collect(model: &mut Model) {
             .filter(|w| is_queue && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
             let steps = merged(ops.iter().map(|(_, op)| step(model, op)));
-            if steps.len() >= 2 || (is_queue && !steps.is_empty()) {
+            if !steps.is_empty() {
                 flows.push(Flow {
                     worker,
                     entry: entry_of(model, &entry, &at),

@@ -103,7 +103,7 @@ codes! {
     (RustTooDeep, "rust-too-deep", "a Rust file nested deeper than 256 brackets or with a statement over 32 KiB; skipped before syn recurses through it"),
     (SandboxDenied, "sandbox-denied", "a statement could touch files or settings (`ATTACH`, `VACUUM INTO`, most pragmas); not run"),
     (SpecialFile, "special-file", "a FIFO, socket or device in the checkout; skipped without opening it"),
-    (SqlInterrupted, "sql-interrupted", "a migration statement ran past its budget (10^7 SQLite steps, 1 s, 256 MiB), or its file or database past theirs (10 s, 30 s); the rest is not run"),
+    (SqlInterrupted, "sql-interrupted", "a migration statement ran past its budget (10^7 SQLite steps, 1 s, 256 MiB), or its file or database past theirs (30 s, 60 s); the rest is not run"),
     (SqlParseError, "sql-parse-error", "a Postgres / MySQL statement sqlparser cannot read; skipped"),
     (SqliteCatalog, "sqlite-catalog", "the schema could not be read back from SQLite after the migrations ran"),
     (SqliteRejected, "sqlite-rejected", "SQLite (so D1) rejects a migration statement"),

@@ -96,9 +96,9 @@ impl Provenance {
 }
 
 /// How long one migration file's statements may run in all…
-const FILE_TIME: Duration = Duration::from_secs(10);
+const FILE_TIME: Duration = Duration::from_secs(30);
 /// …and one database's files.
-const DATABASE_TIME: Duration = Duration::from_secs(30);
+const DATABASE_TIME: Duration = Duration::from_secs(60);
 
 /// Applies `files` in order and returns the database SQLite ends up with.
 pub fn build(
