@@ -631,10 +631,15 @@ fn recommendation_row(model: &Model, f: &Finding) -> RecommendationRow {
     }
 }
 
-/// A line of a code block kept to one line: a line break a name holds is
-/// shown as `\u{a}`, not obeyed.
+/// A line of a code block kept to one line: a type written over several
+/// lines reads with single spaces, and no name can add a line.
 fn one_line(s: &str) -> String {
-    crate::unicode::shown(s, false)
+    let spaced = if s.contains(['\n', '\r', '\t']) {
+        s.split_whitespace().collect::<Vec<_>>().join(" ")
+    } else {
+        s.to_owned()
+    };
+    crate::unicode::shown(&spaced, false)
 }
 
 /// The Data Flow lines, sorted by their entry point's words.

@@ -92,5 +92,18 @@ mod tests {
     #[test]
     fn stays_silent_on_a_named_binding() {
         assert!(rows_for("env.DB").is_empty());
+        // A module constant folds to the name: not computed at run time.
+        let code = "const BINDING = \"DB\";\nexport default {\n  async fetch(request: Request, env: Env) {\n    await env[BINDING].prepare(\"SELECT 1\").first();\n    return new Response(\"ok\");\n  },\n};\n";
+        let rows = rows(
+            RuleId::DynamicBindingName,
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler("[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"app\"\n"),
+                ),
+                ("src/index.ts", code),
+            ],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
     }
 }

@@ -227,12 +227,15 @@ fn request_checks(cond: Node<'_>, src: &str) -> (Option<String>, Option<String>)
     }
     // `url.pathname.startsWith("/files/")`
     for n in leaves.into_iter().filter(|n| n.kind() == "call_expression") {
-        let f = n.child_by_field_name("function").map(|f| text(f, src));
+        let f = n
+            .child_by_field_name("function")
+            .map(|f| super::syntax::callee_text(f, src));
         let arg = n
             .child_by_field_name("arguments")
             .and_then(|a| a.named_child(0))
             .and_then(|a| string_value(a, src));
-        if f.is_some_and(|f| f.ends_with("pathname.startsWith"))
+        if f.as_deref()
+            .is_some_and(|f| f.ends_with("pathname.startsWith"))
             && let Some(prefix) = arg.filter(|a| a.starts_with('/'))
         {
             path = path.or(Some(format!("{prefix}*")));

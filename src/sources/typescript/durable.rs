@@ -212,7 +212,7 @@ pub fn extract(
                 let Some(f) = n.child_by_field_name("function") else {
                     return;
                 };
-                let callee = text(f, file.src);
+                let callee = super::syntax::callee_text(f, file.src);
                 let args = n
                     .child_by_field_name("arguments")
                     .map(children)
@@ -361,8 +361,8 @@ fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
         "call_expression" => {
             let t = recv
                 .child_by_field_name("function")
-                .map(|f| text(f, src))
-                .unwrap_or("");
+                .map(|f| super::syntax::callee_text(f, src))
+                .unwrap_or_default();
             (t.ends_with(".get") || t.ends_with(".getByName"))
                 && bindings.iter().any(|b| t.contains(b.as_str()))
         }
@@ -465,5 +465,31 @@ mod tests {
             .map(crate::render::words::state_item)
             .collect();
         assert_eq!(names, ["timer: number | null", "state2: { count: number }"]);
+    }
+
+    #[test]
+    fn a_call_chain_split_over_lines_is_one_callee() {
+        let src = "export class Room {\n  constructor(ctx: DurableObjectState) { this.ctx = ctx; }\n  async fetch(request: Request) {\n    this.ctx.storage.sql\n      .exec(`CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, body TEXT)`);\n    const rows = this.ctx.storage.sql\n      .exec(`SELECT * FROM messages WHERE id = ?`, \"a\");\n    await this.ctx.storage\n      .put(\"last\", 1);\n    return new Response();\n  }\n}\n";
+        let parsed = vec![parse_source("src/room.ts", src).unwrap()];
+        let index = CodeIndex::new(
+            &parsed,
+            Resolver::new(["src/room.ts".to_owned()], Vec::new()),
+        );
+        let graph = CallGraph::new(&index, &[]);
+        let classes: BTreeSet<String> = ["Room".to_owned()].into();
+        let (dos, ops) = extract(&index, &graph, &classes, &HashMap::new());
+        assert_eq!(dos[0].sql.len(), 1, "{:?}", dos[0].sql);
+        assert!(
+            ops.iter()
+                .any(|o| o.sql.as_deref().is_some_and(|q| q.starts_with("SELECT"))),
+            "{ops:?}"
+        );
+        assert!(
+            dos[0].state.iter().any(
+                |s| matches!(s, StateItem::StorageKey { key, .. } if key.notation() == "last")
+            ),
+            "{:?}",
+            dos[0].state
+        );
     }
 }

@@ -279,10 +279,7 @@ impl<'a> FileIndex<'a> {
         if n.kind() == "call_expression"
             && let Some(f) = n.child_by_field_name("function")
         {
-            let callee: String = text(super::syntax::callee(f), src)
-                .chars()
-                .take(200)
-                .collect();
+            let callee = super::syntax::callee_text(f, src);
             let router = enclosing
                 .as_ref()
                 .filter(|e| e.contains(" /"))
@@ -297,9 +294,33 @@ impl<'a> FileIndex<'a> {
     }
 
     fn top_level(&mut self, stmt: Node<'a>) {
+        self.top_level_in(stmt, 0);
+    }
+
+    /// A top-level statement; the bodies of `declare global { … }`,
+    /// `declare module "x" { … }` and `namespace N { … }` count as top
+    /// level too (where `interface CloudflareEnv` is often declared).
+    fn top_level_in(&mut self, stmt: Node<'a>, depth: u32) {
         match stmt.kind() {
             "import_statement" => self.import(stmt),
             "export_statement" => self.export(stmt),
+            "ambient_declaration" | "module" | "internal_module" | "expression_statement"
+                if depth < 4 =>
+            {
+                let body = children(stmt).into_iter().find_map(|c| match c.kind() {
+                    "statement_block" => Some(c),
+                    "module" | "internal_module" => c.child_by_field_name("body"),
+                    _ => None,
+                });
+                match body.or_else(|| stmt.child_by_field_name("body")) {
+                    Some(block) => {
+                        for inner in children(block) {
+                            self.top_level_in(inner, depth + 1);
+                        }
+                    }
+                    None => self.declaration(stmt, None),
+                }
+            }
             _ => self.declaration(stmt, None),
         }
     }
@@ -883,6 +904,7 @@ mod tests {
         let aliases = vec![PathAliases {
             dir: String::new(),
             paths: vec![("@/*".into(), vec!["src/*".into()])],
+            base_url: Some("src".into()),
         }];
         let resolver = Resolver::new(files.iter().map(|f| f.path.clone()), aliases);
         let index = CodeIndex::new(&files, resolver);
@@ -908,6 +930,14 @@ mod tests {
                 .map(|i| index.files[i].path),
             Some("src/db/users.ts")
         );
+        // A bare specifier under `baseUrl`; a package name stays unresolved.
+        assert_eq!(
+            index
+                .resolve_module(app, "db/posts")
+                .map(|i| index.files[i].path),
+            Some("src/db/posts.ts")
+        );
+        assert_eq!(index.resolve_module(app, "hono"), None);
         let classes = parsed(&[(
             "do.ts",
             "/** A room */\nexport class Room extends DurableObject {\n  sessions: Map<string, WebSocket> = new Map();\n  /** Joins */\n  async connect(id: string) {}\n}\ninterface Env { DB: D1Database; Q: Queue<Job> }",
@@ -944,6 +974,15 @@ mod tests {
             ]
         );
         assert_eq!(f.doc(&f.decls["Room"]).as_deref(), Some("A room"));
+        // Interfaces inside `declare global`, `declare module` and
+        // namespaces are declarations too.
+        let ambient = parsed(&[(
+            "env.d.ts",
+            "declare global {\n  interface CloudflareEnv { CACHE: KVNamespace }\n}\ndeclare module \"x\" { interface XEnv { B: R2Bucket } }\nnamespace App { export interface AppEnv { Q: Queue } }\nexport {};\n",
+        )]);
+        let ci = CodeIndex::new(&ambient, Resolver::new(["env.d.ts".to_owned()], Vec::new()));
+        let names: Vec<&String> = ci.files[0].decls.keys().collect();
+        assert_eq!(names, ["AppEnv", "CloudflareEnv", "XEnv"]);
 
         let calls: Vec<_> = index.files[app]
             .calls

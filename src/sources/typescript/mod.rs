@@ -177,10 +177,11 @@ pub fn tsconfig_aliases(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Optio
     let value = super::read_jsonc(file, "its path aliases are not used", diags)?;
     let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
     let co = value.get("compilerOptions")?;
-    let base = co
+    let base_url = co
         .get("baseUrl")
         .and_then(|b| b.as_str())
-        .map_or_else(|| dir.clone(), |b| super::path_join(&dir, b));
+        .map(|b| super::path_join(&dir, b));
+    let base = base_url.clone().unwrap_or_else(|| dir.clone());
     let paths = co
         .get("paths")
         .and_then(|p| p.as_object())
@@ -201,7 +202,11 @@ pub fn tsconfig_aliases(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Optio
                 .collect()
         })
         .unwrap_or_default();
-    Some(PathAliases { dir, paths })
+    Some(PathAliases {
+        dir,
+        paths,
+        base_url,
+    })
 }
 
 /// Parses what matters, indexes it and reads Drizzle schemas into `model`.

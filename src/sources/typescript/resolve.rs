@@ -12,6 +12,9 @@ pub struct PathAliases {
     pub dir: String,
     /// `("@/*", ["src/*"])`, targets already joined with `baseUrl`.
     pub paths: Vec<(String, Vec<String>)>,
+    /// `baseUrl`, when set: bare specifiers are also looked up under it
+    /// (`import { db } from "schema"` → `app/schema.ts`).
+    pub base_url: Option<String>,
 }
 
 /// Extensions tried, in order, for an extension-less specifier.
@@ -54,6 +57,9 @@ impl Resolver {
                 if let Some(rest) = rest {
                     bases.extend(targets.iter().map(|t| t.replace('*', rest)));
                 }
+            }
+            if let Some(base) = &a.base_url {
+                bases.push(super::super::path_join(base, specifier));
             }
         }
         bases.iter().find_map(|b| self.find(b))

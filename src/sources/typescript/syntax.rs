@@ -83,6 +83,17 @@ pub fn callee<'t>(mut f: Node<'t>) -> Node<'t> {
     f
 }
 
+/// A call's callee as one compact string (`this.ctx.storage.sql.exec`),
+/// however the chain is spread over lines, capped at 200 characters: what
+/// callee names are matched against.
+pub fn callee_text(f: Node<'_>, src: &str) -> String {
+    text(callee(f), src)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(200)
+        .collect()
+}
+
 /// Strips wrappers that do not change a value: parentheses, `as T`,
 /// `satisfies T`, `!`.
 pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {

@@ -5,7 +5,7 @@ use super::*;
 
 /// Placeholder name for an expression: `appId`, `app.id` → `appId`.
 /// Methods that reshape a string without changing what it names.
-const STRING_METHODS: &[&str] = &[
+pub(super) const STRING_METHODS: &[&str] = &[
     "slice",
     "substring",
     "toLowerCase",

@@ -492,7 +492,15 @@ impl<'a> Reader<'_, 'a> {
                 if !obj.is_some_and(is_worker_env) || !self.worker_env(fi, recv) {
                     return Vec::new();
                 }
-                match string_value(idx, src) {
+                // A literal, or a constant that folds to one
+                // (`env[BINDING_NAME]`).
+                let named = string_value(idx, src).or_else(|| {
+                    match fold(self.index, fi, unwrap_expr(idx)) {
+                        Some(Value::Str(s)) => Some(s),
+                        _ => None,
+                    }
+                });
+                match named {
                     Some(name) => vec![Target::Name(name)],
                     None => vec![Target::Dynamic(
                         self.key(fi, idx, 0)
@@ -626,6 +634,7 @@ impl<'a> Reader<'_, 'a> {
             }
             "call_expression" => self
                 .helper_key(fi, node, depth)
+                .or_else(|| self.reshaped_key(fi, node, depth))
                 .or_else(|| Some((whole(node), None))),
             // `this.todosKey`, set in the constructor from a template.
             "member_expression"
@@ -644,13 +653,41 @@ impl<'a> Reader<'_, 'a> {
         }
     }
 
+    /// `` `${a}/${b}`.replace(/\/+/g, "/") ``, `id.toLowerCase()`: a string
+    /// method keeps the pattern of what it is called on.
+    fn reshaped_key(&self, fi: usize, call: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
+        let src = self.index.files.get(fi)?.src;
+        let f = unwrap_expr(call.child_by_field_name("function")?);
+        if f.kind() != "member_expression" {
+            return None;
+        }
+        let method = text(f.child_by_field_name("property")?, src);
+        if !keys::STRING_METHODS.contains(&method) {
+            return None;
+        }
+        let (k, d) = self.key(fi, f.child_by_field_name("object")?, depth + 1)?;
+        // A bare value reshaped is still that value, named by `whole`.
+        (!k.is_single_placeholder()).then_some((k, d))
+    }
+
     /// `releaseBundleKey(appId, id)` → the pattern its body returns.
     fn helper_key(&self, fi: usize, call: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
         if call.kind() != "call_expression" || depth >= 2 {
             return None;
         }
         let src = self.index.files.get(fi)?.src;
-        let f = call.child_by_field_name("function")?;
+        let f = unwrap_expr(call.child_by_field_name("function")?);
+        // `this.getKey(…)`: a method of the class the call is in.
+        if f.kind() == "member_expression"
+            && f.child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "this")
+        {
+            let name = text(f.child_by_field_name("property")?, src);
+            let method = class_method(call, name, src)?;
+            let ret = returns(method, None).into_iter().next()?;
+            let (k, d) = self.key(fi, ret, depth + 1)?;
+            return Some((k, d.or_else(|| doc_comment(method, src))));
+        }
         if f.kind() != "identifier" {
             return None;
         }
@@ -816,5 +853,33 @@ mod tests {
             got.as_deref(),
             Some("SELECT id FROM users WHERE org_id = ? LIMIT 5")
         );
+    }
+}
+
+#[cfg(test)]
+mod key_helpers {
+    use crate::analysis::rules::testing::{model_with, wrangler};
+
+    /// Keys built by a method of the class the call is in, through a
+    /// module helper whose template is reshaped by `.replace()`.
+    #[test]
+    fn a_key_built_by_a_class_method_is_followed_to_its_template() {
+        let helper = "export function cacheKey(key: string, o: { prefix: string; buildId: string }) {\n  const { prefix, buildId } = o;\n  const hash = digest(key);\n  return `${prefix}/${buildId}/${hash}.cache`.replace(/\\/+/g, \"/\");\n}\n";
+        let code = "import { cacheKey } from \"./keys\";\nexport class Cache {\n  constructor(private env: Env) {}\n  async get(key: string) {\n    return this.env.KV.get(this.kvKey(key), \"json\");\n  }\n  protected kvKey(key: string): string {\n    return cacheKey(key, { prefix: \"p\", buildId: \"b\" });\n  }\n}\nexport default { async fetch(req: Request, env: Env) { await new Cache(env).get(req.url); return new Response(); } };\n";
+        let config = wrangler("[[kv_namespaces]]\nbinding = \"KV\"\nid = \"k\"\n");
+        let model = model_with(
+            "",
+            &[
+                ("wrangler.toml", &config),
+                ("src/keys.ts", helper),
+                ("src/index.ts", code),
+            ],
+        );
+        let patterns: Vec<String> = model.kv_namespaces[0]
+            .key_patterns
+            .iter()
+            .map(|p| p.pattern.notation())
+            .collect();
+        assert_eq!(patterns, ["{prefix}/{buildId}/{hash}.cache"]);
     }
 }
