@@ -217,6 +217,8 @@ impl<'a> FileIndex<'a> {
         let mut cursor = root.walk();
         let mut ancestors: Vec<Node<'a>> = Vec::new();
         let mut nearest: Vec<Option<String>> = Vec::new();
+        // A route file's top-level handlers are named by their route.
+        let file_route = super::routes::FileRoute::of(res.path);
         loop {
             let n = cursor.node();
             let parent = ancestors.last().copied();
@@ -224,7 +226,21 @@ impl<'a> FileIndex<'a> {
             let enclosing = nearest.last().cloned().flatten();
             res.visit(n, parent, grand, enclosing.clone());
             if cursor.goto_first_child() {
-                let own = function_label_in(n, parent, grand, src);
+                let mut own = function_label_in(n, parent, grand, src);
+                if let Some(r) = file_route.as_ref().filter(|_| enclosing.is_none()) {
+                    let great = ancestors.len().checked_sub(3).map(|i| ancestors[i]);
+                    own = match own {
+                        Some(name) => Some(r.label(&name).unwrap_or(name)),
+                        // `export default defineEventHandler(async (e) => …)`
+                        None if matches!(n.kind(), "arrow_function" | "function_expression")
+                            && parent.is_some_and(|p| p.kind() == "arguments")
+                            && great.is_some_and(|g| g.kind() == "export_statement") =>
+                        {
+                            r.default_label()
+                        }
+                        None => None,
+                    };
+                }
                 nearest.push(own.or(enclosing));
                 ancestors.push(n);
                 continue;

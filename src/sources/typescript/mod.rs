@@ -14,6 +14,7 @@ pub mod fold;
 pub mod index;
 mod parse;
 pub mod resolve;
+mod routes;
 pub mod syntax;
 
 use crate::model::{Diagnostic, DrizzleConfig, Model};
