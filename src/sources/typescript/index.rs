@@ -618,7 +618,19 @@ fn function_label_in(
             .child_by_field_name("name")
             .map(|x| text(x, src).to_owned()),
         "arrow_function" | "function_expression" => {
-            let p = parent?;
+            let mut p = parent?;
+            // `export const loader = (async () => …) satisfies LoaderFunction`:
+            // wrappers that do not change the value (rare, so the parent
+            // walk costs little).
+            for _ in 0..4 {
+                if !matches!(
+                    p.kind(),
+                    "parenthesized_expression" | "satisfies_expression" | "as_expression"
+                ) {
+                    break;
+                }
+                p = p.parent()?;
+            }
             if p.kind() == "variable_declarator" {
                 return p
                     .child_by_field_name("name")

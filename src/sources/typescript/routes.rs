@@ -248,6 +248,7 @@ mod pipeline {
     fn handlers_of_route_files_are_entry_points() {
         let config = wrangler(D1);
         let astro = "export async function GET({ locals }) {\n  const { DB } = locals.runtime.env;\n  return Response.json(await DB.prepare(\"SELECT id FROM notes WHERE owner = ?\").bind(1).all());\n}\n";
+        let remix = "export const loader = (async ({ context }) => {\n  return context.cloudflare.env.DB.prepare(\"SELECT id FROM notes WHERE id = ?\").bind(1).first();\n}) satisfies LoaderFunction;\n";
         let pages = "export const onRequestPost = async ({ env }) => {\n  await env.DB.prepare(\"INSERT INTO notes (id, owner) VALUES (?, ?)\").bind(1, 2).run();\n  return new Response(\"ok\");\n};\n";
         let model = model_with(
             "",
@@ -259,6 +260,7 @@ mod pipeline {
                 ),
                 ("src/pages/api/notes.ts", astro),
                 ("functions/api/notes/[id].ts", pages),
+                ("app/routes/notes.$id.tsx", remix),
             ],
         );
         let table = &model.databases[0].tables[0];
@@ -269,7 +271,11 @@ mod pipeline {
             .collect();
         assert_eq!(
             runs,
-            ["High (POST /api/notes/:id)", "High (GET /api/notes)"],
+            [
+                "High (GET /notes/:id)",
+                "High (POST /api/notes/:id)",
+                "High (GET /api/notes)"
+            ],
             "{:?}",
             table.access_patterns
         );
