@@ -359,12 +359,21 @@ fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
             .named_child(0)
             .is_some_and(|v| is_stub(v, src, bindings, depth + 1)),
         "call_expression" => {
-            let t = recv
-                .child_by_field_name("function")
-                .map(|f| super::syntax::callee_text(f, src))
-                .unwrap_or_default();
-            (t.ends_with(".get") || t.ends_with(".getByName"))
-                && bindings.iter().any(|b| t.contains(b.as_str()))
+            let Some(f) = recv.child_by_field_name("function").map(unwrap_expr) else {
+                return false;
+            };
+            let t = super::syntax::callee_text(f, src);
+            if !(t.ends_with(".get") || t.ends_with(".getByName")) {
+                return false;
+            }
+            let names_binding = |t: &str| bindings.iter().any(|b| t.contains(b.as_str()));
+            // `env.ROOM.get(id)`, or `ns.get(id)` after `const ns = env.ROOM`.
+            names_binding(&t)
+                || f.child_by_field_name("object")
+                    .map(unwrap_expr)
+                    .filter(|o| o.kind() == "identifier")
+                    .and_then(|o| local_value(o, text(o, src), src))
+                    .is_some_and(|v| names_binding(&super::syntax::callee_text(v, src)))
         }
         _ => false,
     }
@@ -490,6 +499,30 @@ mod tests {
             ),
             "{:?}",
             dos[0].state
+        );
+    }
+}
+
+#[cfg(test)]
+mod stubs {
+    use crate::analysis::rules::testing::{model_with, wrangler};
+    use crate::render::words;
+
+    /// A stub from a namespace held in a local is a stub too.
+    #[test]
+    fn a_namespace_held_in_a_local_gives_stubs() {
+        let config = wrangler(
+            "[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n",
+        );
+        let code = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  async join(name: string) { return name; }\n}\nexport default {\n  async fetch(req: Request, env: Env) {\n    const ns = env.ROOM;\n    const stub = ns.get(ns.idFromName(\"lobby\"));\n    await stub.join(\"a\");\n    return new Response();\n  },\n};\n";
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let room = &model.durable_objects[0];
+        let join = room.methods.iter().find(|m| m.name == "join").unwrap();
+        assert_eq!(
+            words::callers(&join.called_by),
+            "fetch",
+            "{:?}",
+            join.called_by
         );
     }
 }
