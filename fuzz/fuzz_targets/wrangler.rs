@@ -14,7 +14,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let config = String::from_utf8_lossy(rest).into_owned();
-    let name = if mode % 2 == 0 { "wrangler.toml" } else { "wrangler.jsonc" };
+    let name = if mode % 2 == 0 {
+        "wrangler.toml"
+    } else {
+        "wrangler.jsonc"
+    };
     twice(&[
         file(name, Wrangler, config),
         file(
