@@ -390,14 +390,18 @@ pub fn read_text(path: &Path, buf: &mut Vec<u8>) -> ReadResult {
             "skipped: the file is largely NUL bytes, so it is not text".to_owned(),
         ));
     }
-    let bad_at = std::str::from_utf8(buf).err().map(|e| e.valid_up_to());
     let nul_at = buf.iter().position(|&b| b == 0);
-    if bad_at.is_none() && nul_at.is_none() {
-        return Ok(Text {
-            text: String::from_utf8_lossy(buf).into_owned(),
-            repaired: None,
-        });
-    }
+    let bad_at = match std::str::from_utf8(buf) {
+        // The common case: valid UTF-8 with no NUL, validated once.
+        Ok(text) if nul_at.is_none() => {
+            return Ok(Text {
+                text: text.to_owned(),
+                repaired: None,
+            });
+        }
+        Ok(_) => None,
+        Err(e) => Some(e.valid_up_to()),
+    };
     // Keep what can be kept: a stray bad byte or NUL (in a string literal,
     // a comment) costs that byte, not the file.
     let text = String::from_utf8_lossy(buf).replace('\0', "\u{FFFD}");

@@ -277,14 +277,22 @@ pub fn caller(c: &Caller) -> String {
     }
 }
 
+/// Entry points as a list: `GET /x, queue`.
+pub fn entry_list<'e>(entries: impl IntoIterator<Item = &'e EntryPoint>) -> String {
+    entries
+        .into_iter()
+        .map(EntryPoint::name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A function with the entry points reaching it: `notify (queue, GET /x)`,
 /// or the function alone when nothing else reaches it.
 pub fn actor(actor: &str, entries: &[EntryPoint]) -> String {
     if entries.is_empty() {
         actor.to_owned()
     } else {
-        let names: Vec<String> = entries.iter().map(EntryPoint::name).collect();
-        format!("{actor} ({})", names.join(", "))
+        format!("{actor} ({})", entry_list(entries))
     }
 }
 
@@ -510,11 +518,10 @@ pub fn frequencies(levels: &[Frequency]) -> String {
 pub fn current(f: &Finding) -> String {
     let mut text = f.message.clone();
     for q in &f.also_needed_by {
-        let entries: Vec<String> = q.entries.iter().map(EntryPoint::name).collect();
         text.push_str(&format!(
             "; `{}` on {} needs it",
             q.query,
-            entries.join(", ")
+            entry_list(&q.entries)
         ));
     }
     text

@@ -57,7 +57,20 @@ pub fn read_jsonc(
 /// Joins a repo-relative folder and a relative path, resolving `.` and
 /// `..` (never above the root), with `/` separators.
 pub fn path_join(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = if rel.starts_with('/') {
+    join_parts(dir, rel).0.join("/")
+}
+
+/// Whether `rel`, taken from a file in `dir`, names a place outside the
+/// checkout: an absolute path, or more `..` than `dir` is deep.
+pub fn escapes(dir: &str, rel: &str) -> bool {
+    rel.starts_with('\\') || rel.get(1..2) == Some(":") || join_parts(dir, rel).1
+}
+
+/// The parts of `rel` joined to `dir`, and whether the join left the root
+/// (an absolute `rel`, or a `..` with nothing left to pop).
+fn join_parts<'a>(dir: &'a str, rel: &'a str) -> (Vec<&'a str>, bool) {
+    let mut left = rel.starts_with('/');
+    let mut parts: Vec<&str> = if left {
         Vec::new()
     } else {
         dir.split('/').filter(|p| !p.is_empty()).collect()
@@ -65,31 +78,11 @@ pub fn path_join(dir: &str, rel: &str) -> String {
     for p in rel.split(['/', '\\']) {
         match p {
             "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
+            ".." => left |= parts.pop().is_none(),
             p => parts.push(p),
         }
     }
-    parts.join("/")
-}
-
-/// Whether `rel`, taken from a file in `dir`, names a place outside the
-/// checkout: an absolute path, or more `..` than `dir` is deep.
-pub fn escapes(dir: &str, rel: &str) -> bool {
-    if rel.starts_with('/') || rel.starts_with('\\') || rel.get(1..2) == Some(":") {
-        return true;
-    }
-    let mut depth = dir.split('/').filter(|p| !p.is_empty()).count();
-    for p in rel.split(['/', '\\']) {
-        match p {
-            "" | "." => {}
-            ".." if depth == 0 => return true,
-            ".." => depth -= 1,
-            _ => depth += 1,
-        }
-    }
-    false
+    (parts, left)
 }
 
 /// The folder of a repo-relative path (`""` at the root).
@@ -345,5 +338,14 @@ mod tests {
         assert_eq!(path_join("apps/api", "../../db/m"), "db/m");
         assert_eq!(path_join("", "migrations"), "migrations");
         assert_eq!(path_join("a", "../../../x"), "x");
+    }
+
+    #[test]
+    fn escapes_is_a_join_that_leaves_the_root() {
+        assert!(!escapes("apps/api", "../db/migrations"));
+        assert!(escapes("apps/api", "../../../db"));
+        assert!(escapes("", "/etc"));
+        assert!(escapes("", "C:\\data"));
+        assert!(!escapes("a", "./m/../n"));
     }
 }

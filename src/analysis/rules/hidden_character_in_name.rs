@@ -30,21 +30,17 @@ visibly).
 /// One finding per name holding hidden characters, saying when it looks
 /// like another name of the same kind.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    let mut names: Vec<(Subject, &'static str, String, Location)> = Vec::new();
+    // (subject, kind, name, where it is declared, when the model says).
+    let mut names: Vec<(Subject, &str, &str, Option<&Location>)> = Vec::new();
     for db in &model.databases {
         for t in &db.tables {
-            names.push((
-                Subject::table(&t.name),
-                "table",
-                t.name.clone(),
-                t.location.clone(),
-            ));
+            names.push((Subject::table(&t.name), "table", &t.name, Some(&t.location)));
             for c in &t.columns {
                 names.push((
                     Subject::table(&t.name),
                     "column",
-                    c.name.clone(),
-                    t.location.clone(),
+                    &c.name,
+                    Some(&t.location),
                 ));
             }
         }
@@ -54,24 +50,24 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let subject = Subject::Binding {
                 name: b.name.clone(),
             };
-            names.push((subject, "binding", b.name.clone(), b.location.clone()));
+            names.push((subject, "binding", &b.name, Some(&b.location)));
         }
     }
     for q in &model.queues {
         let subject = Subject::Queue {
             name: q.name.clone(),
         };
-        names.push((subject, "queue", q.name.clone(), Location::line("", 1)));
+        names.push((subject, "queue", &q.name, None));
     }
     for d in &model.durable_objects {
         let subject = Subject::Class {
             name: d.class_name.clone(),
         };
-        names.push((subject, "class", d.class_name.clone(), d.location.clone()));
+        names.push((subject, "class", &d.class_name, Some(&d.location)));
     }
     let mut reported: Vec<(&str, &str)> = Vec::new();
     for (subject, kind, name, at) in &names {
-        if !has_hidden(name) || reported.contains(&(kind, name.as_str())) {
+        if !has_hidden(name) || reported.contains(&(kind, name)) {
             continue;
         }
         reported.push((kind, name));
@@ -86,11 +82,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         } else {
             format!("{kind} `{name}` holds hidden characters; it reads as `{looks}`")
         };
-        let locations = if at.path.is_empty() {
-            Vec::new()
-        } else {
-            vec![at.clone()]
-        };
+        let locations: Vec<Location> = at.iter().map(|l| (*l).clone()).collect();
         out.push(
             Finding::new(
                 RuleId::HiddenCharacterInName,

@@ -32,12 +32,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         // is about SQL written with `*`.
         .filter(|o| o.kind == BindingKind::D1 && o.table_location.is_none())
     {
-        let hot: Vec<String> = op
-            .entries
-            .iter()
-            .filter(|e| e.is_request())
-            .map(|e| e.name())
-            .collect();
+        let hot: Vec<&crate::model::EntryPoint> =
+            op.entries.iter().filter(|e| e.is_request()).collect();
         if hot.is_empty() {
             continue;
         }
@@ -57,7 +53,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     format!(
                         "`SELECT *` … `{}` on {} ({})",
                         q.query,
-                        hot.join(", "),
+                        crate::render::words::entry_list(hot.iter().copied()),
                         op.location
                     ),
                 )

@@ -51,15 +51,6 @@ fn hot_entries(op: &crate::model::ResourceOp) -> Vec<&EntryPoint> {
         .collect()
 }
 
-/// `GET /x, queue`: entry points as a message names them.
-fn names(entries: &[&EntryPoint]) -> String {
-    entries
-        .iter()
-        .map(|e| e.name())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Postgres / MySQL: by index prefixes, no planner.
 fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String, String)>) {
     for op in model.resource_ops.iter().filter(|o| o.is_query()) {
@@ -120,7 +111,7 @@ fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String
                     format!(
                         "`{}` on {}: no index of `{}` leads with {}",
                         q.query,
-                        names(&entries),
+                        crate::render::words::entry_list(entries.iter().copied()),
                         t.name,
                         filtered.join(" or ")
                     ),
@@ -223,7 +214,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     format!(
                         "`{}` on {}: plan `{}`",
                         q.query,
-                        names(&entries),
+                        crate::render::words::entry_list(entries.iter().copied()),
                         before.join("; ")
                     ),
                 )

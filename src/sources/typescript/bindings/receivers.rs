@@ -115,21 +115,22 @@ pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool)
     }
 }
 
-/// What `this.<field>` holds in the class around `at`: a field
-/// initializer (`db = env.DB`) or an assignment in the class
-/// (`this.db = env.DB`).
-/// The method `name` of the class `at` is in (`this.getKey(…)` → the
-/// `getKey` method definition).
-pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    let class = std::iter::successors(at.parent(), |n| n.parent())
+/// The class declaration `at` is inside.
+fn enclosing_class(at: Node<'_>) -> Option<Node<'_>> {
+    std::iter::successors(at.parent(), |n| n.parent())
         .take(10_000)
         .find(|n| {
             matches!(
                 n.kind(),
                 "class_declaration" | "class" | "abstract_class_declaration"
             )
-        })?;
-    children(class.child_by_field_name("body")?)
+        })
+}
+
+/// The method `name` of the class `at` is in (`this.getKey(…)` → the
+/// `getKey` method definition).
+pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    children(enclosing_class(at)?.child_by_field_name("body")?)
         .into_iter()
         .find(|m| {
             m.kind() == "method_definition"
@@ -138,18 +139,11 @@ pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<No
         })
 }
 
+/// What `this.<field>` holds in the class around `at`: a field
+/// initializer (`db = env.DB`) or an assignment in the class
+/// (`this.db = env.DB`).
 pub(crate) fn class_field_value<'t>(at: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
-    let mut cur = at.parent();
-    let class = loop {
-        let n = cur?;
-        if matches!(
-            n.kind(),
-            "class_declaration" | "class" | "abstract_class_declaration"
-        ) {
-            break n;
-        }
-        cur = n.parent();
-    };
+    let class = enclosing_class(at)?;
     let body = class.child_by_field_name("body")?;
     for m in children(body) {
         if m.kind() == "public_field_definition"
