@@ -33,7 +33,27 @@ fn trigger_of(
     entry: &EntryPoint,
 ) -> Run {
     let run = |frequency, invoker| Run { frequency, invoker };
+    // The method of a Durable Object the code is in, when it is not the
+    // handler itself (`endMeeting` reached from `alarm`).
+    let method = || {
+        op.actor
+            .as_deref()
+            .map(|a| a.rsplit('.').next().unwrap_or(a))
+            .filter(|a| *a != entry.name())
+            .unwrap_or_default()
+            .to_owned()
+    };
     match entry.handler() {
+        // A Durable Object's own `fetch` runs per call on a stub.
+        Some(Handler::Fetch) if op.durable_object.is_some() => run(
+            Frequency::PerCall,
+            Invoker::Method {
+                class: object_class(op),
+                method: Some(method())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| "fetch".to_owned()),
+            },
+        ),
         _ if entry.is_request() => run(
             Frequency::High,
             Invoker::Request {
@@ -67,12 +87,14 @@ fn trigger_of(
             Frequency::PerAlarm,
             Invoker::Handler {
                 class: object_class(op),
+                method: method(),
             },
         ),
         Some(Handler::WebSocketMessage) => run(
             Frequency::PerWebSocketMessage,
             Invoker::Handler {
                 class: object_class(op),
+                method: method(),
             },
         ),
         _ => run(

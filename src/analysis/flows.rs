@@ -177,8 +177,16 @@ pub fn collect(model: &mut Model) {
             let worker = Worker::owning(&model.workers, &anchor.path)
                 .map(|w| w.name.clone())
                 .unwrap_or_default();
+            // A Durable Object's own handler is not its Worker's:
+            // `Tally.fetch`, a flow of its own.
+            let entry = match (&op.durable_object, entry.handler()) {
+                (Some(class), Some(_)) => EntryPoint::Function {
+                    name: format!("{class}.{}", entry.name()),
+                },
+                _ => entry.clone(),
+            };
             by_entry
-                .entry((worker, entry.clone()))
+                .entry((worker, entry))
                 .or_default()
                 .push((anchor, op));
         }

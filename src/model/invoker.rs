@@ -134,6 +134,9 @@ pub enum Invoker {
     Handler {
         /// The class.
         class: String,
+        /// The method the code is in, when the handler reaches it through
+        /// another method (empty when the handler itself runs it).
+        method: String,
     },
     /// Another entry point: a function nothing dmqa found calls, or a
     /// handler such as `email` or `tail`.
@@ -168,7 +171,7 @@ impl Invoker {
                 .iter()
                 .flat_map(|s| [s.clone(), format!("cron {s}")])
                 .collect(),
-            Invoker::Handler { class } => vec![class.clone()],
+            Invoker::Handler { class, .. } => vec![class.clone()],
             Invoker::Method { class, method } => vec![format!("{class}.{method}()")],
             Invoker::Unreached { actor } => vec![actor.clone()],
         }

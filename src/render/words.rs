@@ -537,7 +537,10 @@ pub fn invoker(t: &Invoker) -> String {
             .map(|s| format!("cron {s}"))
             .collect::<Vec<_>>()
             .join(", "),
-        Invoker::Handler { class } => class.clone(),
+        Invoker::Handler { class, method } if !method.is_empty() && !class.is_empty() => {
+            format!("{class}.{method}()")
+        }
+        Invoker::Handler { class, .. } => class.clone(),
         Invoker::Method { class, method } => format!("{class}.{method}()"),
         Invoker::Unreached { actor } => actor.clone(),
     }
@@ -677,6 +680,7 @@ mod tests {
                 Frequency::PerAlarm,
                 Invoker::Handler {
                     class: String::new(),
+                    method: String::new(),
                 },
             ),
         ];

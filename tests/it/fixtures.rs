@@ -49,6 +49,7 @@ fixture!(drizzle_monorepo);
 fixture!(worker_bindings);
 fixture!(monorepo_helpers);
 fixture!(workers_rs);
+fixture!(workers_rs_axum);
 
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]

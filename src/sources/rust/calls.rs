@@ -139,35 +139,173 @@ impl Reader<'_> {
         }
     }
 
-    /// The binding an expression is: `env.kv("X")`, `ctx.env.kv("X")?`,
-    /// or a local holding one.
+    /// The binding an expression is: `env.kv("X")`, `ctx.env.kv(NAME)?`
+    /// (a string `const`), a local or a `self` field holding one.
     pub(super) fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
+        match self.handle(e)? {
+            Handle::Binding(kind, name) => Some((kind, name)),
+            Handle::Sql | Handle::Param(..) => None,
+        }
+    }
+
+    /// The handle a function body's value is: its tail expression
+    /// (`Ok(ns.id_from_name("x")?.get_stub()?)` included), with the body's
+    /// locals still known.
+    pub(super) fn returned(&mut self, key: String, body: &syn::Block) {
+        let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() else {
+            return;
+        };
+        let tail = match strip(tail) {
+            Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Ok") || p.path.is_ident("Some")) =>
+            {
+                &c.args[0]
+            }
+            e => e,
+        };
+        if let Some(h) = self.handle(tail) {
+            self.flow.returns.push((key, h));
+        }
+    }
+
+    /// A function's typed parameters as locals, each the handle its calls
+    /// pass (known from an earlier visit) or a `Param` until then.
+    pub(super) fn params(&mut self, key: String, sig: &syn::Signature) {
+        let typed = sig.inputs.iter().filter_map(|i| match i {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        });
+        for (i, pt) in typed.enumerate() {
+            if let syn::Pat::Ident(p) = &*pt.pat {
+                let k = (key.clone(), i);
+                let h = self
+                    .shared
+                    .params
+                    .get(&k)
+                    .cloned()
+                    .unwrap_or(Handle::Param(k.0, k.1));
+                self.locals.push((p.ident.to_string(), h));
+            }
+        }
+    }
+
+    /// The runtime handle an expression is, if dmqa can follow it.
+    pub(super) fn handle(&self, e: &Expr) -> Option<Handle> {
+        self.handle_depth(e, 0)
+    }
+
+    fn handle_depth(&self, e: &Expr, depth: u32) -> Option<Handle> {
+        if depth > 16 {
+            return None;
+        }
         match strip(e) {
             // `ns.id_from_name("a")?.get_stub()?`: a stub of that namespace.
             Expr::MethodCall(m) if m.method == "get_stub" => {
                 let Expr::MethodCall(id) = strip(&m.receiver) else {
                     return None;
                 };
-                self.binding(&id.receiver)
-                    .filter(|(k, _)| *k == BindingKind::DurableObject)
+                self.handle_depth(&id.receiver, depth + 1)
+                    .filter(|h| matches!(h, Handle::Binding(BindingKind::DurableObject, _)))
             }
+            // `state.storage().sql()`
+            Expr::MethodCall(m) if m.method == "sql" => {
+                matches!(strip(&m.receiver), Expr::MethodCall(s) if s.method == "storage")
+                    .then_some(Handle::Sql)
+            }
+            // `env.kv("X").unwrap()`, `kv.clone()`: the same handle.
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "unwrap" | "expect" | "clone" | "to_owned" | "into"
+                ) =>
+            {
+                self.handle_depth(&m.receiver, depth + 1)
+            }
+            // `db.with_session(None)`: the same database.
+            Expr::MethodCall(m) if m.method == "with_session" => self
+                .handle_depth(&m.receiver, depth + 1)
+                .filter(|h| matches!(h, Handle::Binding(BindingKind::D1, _))),
             Expr::MethodCall(m) => {
-                let kind = kind_of(&m.method.to_string())?;
-                let Some(Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(s), ..
-                })) = m.args.first()
-                else {
+                if let Some(kind) = kind_of(&m.method.to_string()) {
+                    return Some(Handle::Binding(kind, self.string(m.args.first()?)?));
+                }
+                // `self.stub()`: what that method returns.
+                let Expr::Path(recv) = strip(&m.receiver) else {
                     return None;
                 };
-                Some((kind, s.value()))
+                if !recv.path.is_ident("self") {
+                    return None;
+                }
+                let key = format!("{}::{}", self.impl_type.as_deref()?, m.method);
+                self.shared.returns.get(&key).cloned()
             }
             Expr::Path(p) if p.path.segments.len() == 1 => {
                 let name = p.path.segments[0].ident.to_string();
                 self.locals
                     .iter()
                     .rev()
-                    .find(|(n, _, _)| *n == name)
-                    .map(|(_, k, b)| (*k, b.clone()))
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, h)| h.clone())
+            }
+            // `self.kv`, filled by a struct literal somewhere in the crate.
+            Expr::Field(f) => {
+                let syn::Member::Named(field) = &f.member else {
+                    return None;
+                };
+                let Expr::Path(base) = strip(&f.base) else {
+                    return None;
+                };
+                if !base.path.is_ident("self") {
+                    return None;
+                }
+                let ty = self.impl_type.as_deref()?;
+                self.shared
+                    .fields
+                    .get(&(ty.to_owned(), field.to_string()))
+                    .cloned()
+            }
+            // `tally_stub(&env)?`: what the function returns.
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else { return None };
+                let key = callee_key(&p.path, self.impl_type.as_deref())?;
+                self.shared.returns.get(&key).cloned()
+            }
+            // `match env.queue("q") { Ok(q) => q, Err(e) => return … }`
+            Expr::Match(m)
+                if m.arms.iter().any(|arm| {
+                    matches!(&arm.pat, syn::Pat::TupleStruct(t)
+                        if t.elems.len() == 1
+                            && matches!((&t.elems[0], strip(&arm.body)),
+                                (syn::Pat::Ident(a), Expr::Path(b)) if b.path.is_ident(&a.ident)))
+                }) =>
+            {
+                self.handle_depth(&m.expr, depth + 1)
+            }
+            _ => None,
+        }
+    }
+
+    /// A string literal or a string `const` of the crate.
+    pub(super) fn string(&self, e: &Expr) -> Option<String> {
+        match strip(e) {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Some(s.value()),
+            Expr::Path(p) => self
+                .shared
+                .strs
+                .get(&p.path.segments.last()?.ident.to_string())
+                .cloned(),
+            // `"X".into()`, `NAME.to_string()`
+            Expr::MethodCall(m)
+                if m.args.is_empty()
+                    && matches!(
+                        m.method.to_string().as_str(),
+                        "into" | "to_string" | "to_owned"
+                    ) =>
+            {
+                self.string(&m.receiver)
             }
             _ => None,
         }
@@ -175,10 +313,10 @@ impl Reader<'_> {
 
     /// A key argument's pattern.
     fn key(&self, e: &Expr) -> Option<Key> {
+        if let Some(s) = self.string(e) {
+            return Some(Key::literal(s));
+        }
         match strip(e) {
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Some(Key::literal(s.value())),
             Expr::Macro(m) if m.mac.path.is_ident("format") => format_pattern(&m.mac),
             other => Some(Key::placeholder(placeholder(other))),
         }
@@ -220,12 +358,44 @@ impl Reader<'_> {
             }
             OpKind::List => res.key = Some(Key::default()),
             OpKind::Call => res.method = Some("fetch".to_owned()),
-            _ => res.key = first.and_then(|a| self.key(a)),
+            // `get_bulk(&["a", "b"])`, `delete_multiple(vec!["a", "b"])`:
+            // one operation per key.
+            _ => {
+                if let Some(keys) = first.and_then(key_list) {
+                    for k in &keys {
+                        let key = self.key(k);
+                        self.ops.push(ResourceOp { key, ..res.clone() });
+                    }
+                    return;
+                }
+                res.key = first.and_then(|a| self.key(a));
+            }
         }
         if kind == BindingKind::Kv && op == OpKind::Write {
             res.ttl = Some(Expiry::Never);
         }
         self.ops.push(res);
+    }
+
+    /// `….list().prefix("a/".into())`: the prefix the list it follows
+    /// reads.
+    pub(super) fn prefix_call(&mut self, call: &ExprMethodCall) {
+        if Opt::parse(Lang::Rust, &call.method.to_string()) != Some(Opt::Prefix) {
+            return;
+        }
+        let Expr::MethodCall(list) = strip(&call.receiver) else {
+            return;
+        };
+        let at = loc(self.path, list.method.span());
+        let key = call.args.first().and_then(|a| self.key(a));
+        if let Some(op) = self
+            .ops
+            .iter_mut()
+            .rev()
+            .find(|o| o.location == at && o.op == OpKind::List)
+        {
+            op.key = key;
+        }
     }
 
     /// `…put(k, v)?.expiration_ttl(N)`: the TTL of the put it follows.
@@ -237,7 +407,7 @@ impl Reader<'_> {
         };
         let inner = strip(&call.receiver);
         let Expr::MethodCall(put) = inner else { return };
-        if put.method != "put" {
+        if !matches!(put.method.to_string().as_str(), "put" | "put_bytes") {
             return;
         }
         let at = loc(self.path, put.method.span());
@@ -260,25 +430,46 @@ impl Reader<'_> {
     }
 }
 
-/// `….storage().sql()`, or a local holding it.
-pub(super) fn is_sql_handle(e: &Expr, locals: &[String]) -> bool {
-    match e {
-        Expr::MethodCall(m) => {
-            m.method == "sql"
-                && matches!(strip(&m.receiver), Expr::MethodCall(s) if s.method == "storage")
+/// The key a called function's parameters go by: `Type::f` for an
+/// associated function (`Self::f` inside `impl Type`), `f` for a free one.
+pub(super) fn callee_key(path: &syn::Path, impl_type: Option<&str>) -> Option<String> {
+    let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    match segs.as_slice() {
+        [] => None,
+        [f] => Some(f.clone()),
+        [.., ty, f] if ty == "Self" => Some(format!("{}::{f}", impl_type?)),
+        [.., ty, f] if ty.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            Some(format!("{ty}::{f}"))
         }
-        Expr::Path(p) => p
-            .path
-            .get_ident()
-            .is_some_and(|i| locals.iter().any(|l| i == l)),
-        _ => false,
+        // `module::f`
+        [.., f] => Some(f.clone()),
     }
 }
+
+/// The keys of an array argument: `&["a", "b"]`, `vec!["a", "b"]`.
+fn key_list(e: &Expr) -> Option<Vec<Expr>> {
+    match strip(e) {
+        Expr::Array(a) => Some(a.elems.iter().cloned().collect()),
+        Expr::Macro(m) if m.mac.path.is_ident("vec") => m
+            .mac
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+            .ok()
+            .map(|p| p.into_iter().collect()),
+        _ => None,
+    }
+}
+
+/// Associated functions every type may have: a call names no one function.
+pub(super) const CONSTRUCTORS: &[&str] =
+    &["new", "default", "from", "try_from", "Ok", "Err", "Some"];
 
 /// Method names too common to link a call to a function of the project.
 pub(super) const PLUMBING: &[&str] = &[
     "get",
     "put",
+    "put_bytes",
+    "get_bulk",
+    "delete_multiple",
     "delete",
     "list",
     "head",

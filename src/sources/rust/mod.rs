@@ -33,6 +33,7 @@ mod callers;
 mod calls;
 mod diesel;
 mod limits;
+mod routes;
 
 use callers::*;
 use calls::*;
@@ -74,6 +75,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
     let mut ops: Vec<ResourceOp> = Vec::new();
     // (Worker config, callee) → callers.
     let mut callers: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let mut parsed: Vec<(&SourceFile, syn::File)> = Vec::new();
     for f in files {
         // syn parses and visits recursively: a file nested deeper than any
         // hand-written code is skipped rather than risk the stack.
@@ -85,8 +87,8 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             ));
             continue;
         }
-        let ast = match syn::parse_file(&f.text) {
-            Ok(ast) => ast,
+        match syn::parse_file(&f.text) {
+            Ok(ast) => parsed.push((f, ast)),
             Err(e) => {
                 let at = e.span().start();
                 model.diagnostics.push(Diagnostic::warning(
@@ -94,42 +96,39 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                     crate::model::Code::RustSyntaxError,
                     format!("this file does not parse as Rust ({e}); skipped"),
                 ));
-                continue;
-            }
-        };
-        let mut v = Reader {
-            path: &f.path,
-            structs: HashMap::new(),
-            messages: Vec::new(),
-            relations: Vec::new(),
-            sent: Vec::new(),
-            calls: Vec::new(),
-            objects: Vec::new(),
-            storage_keys: Vec::new(),
-            methods: Vec::new(),
-            impl_type: None,
-            object_sql: Vec::new(),
-            sql_locals: Vec::new(),
-            consts: HashMap::new(),
-            locals: Vec::new(),
-            actor: Vec::new(),
-            ops: Vec::new(),
-            tables: Vec::new(),
-            diags: Vec::new(),
-        };
-        // Integer constants and struct shapes first, so TTLs and message
-        // schemas anywhere in the file resolve.
-        for item in &ast.items {
-            if let syn::Item::Const(c) = item
-                && let Some(n) = v.int(&c.expr)
-            {
-                v.consts.insert(c.ident.to_string(), n);
-            }
-            if let syn::Item::Struct(st) = item {
-                v.structs.insert(st.ident.to_string(), struct_fields(st));
             }
         }
-        v.visit_file(&ast);
+    }
+    // What every file may use: the crate's constants, then the binding
+    // each struct field holds (from the struct literals that build it,
+    // read by a first visit with the constants known).
+    let mut shared = Shared {
+        strs: crate_strings(&parsed),
+        fields: HashMap::new(),
+        params: HashMap::new(),
+        returns: HashMap::new(),
+    };
+    // A handle passed through a parameter into a field reaches its uses
+    // after two visits; a third follows one more call.
+    for _ in 0..3 {
+        let flows: Vec<Flow> = parsed
+            .iter()
+            .map(|(f, ast)| {
+                let mut v = Reader::new(&f.path, &shared);
+                v.prepare(ast);
+                v.visit_file(ast);
+                v.flow
+            })
+            .collect();
+        if !shared.learn(flows) {
+            break;
+        }
+    }
+    for (f, ast) in &parsed {
+        let mut v = Reader::new(&f.path, &shared);
+        v.prepare(ast);
+        v.visit_file(ast);
+        v.finish();
         for (name, consumer, at) in &v.messages {
             if let Some(fields) = v.structs.get(name) {
                 model.message_types.push(MessageType {
@@ -232,8 +231,141 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
     model.resource_ops.extend(ops);
 }
 
+/// What one file's visit may use from the whole crate.
+struct Shared {
+    /// `const NAME: &str = "…"` of every file, by name (a name two files
+    /// give different values is left out).
+    strs: HashMap<String, String>,
+    /// (struct, field) → the handle its struct literals put there.
+    fields: HashMap<(String, String), Handle>,
+    /// (function, parameter index) → the handle every call passes it.
+    params: HashMap<(String, usize), Handle>,
+    /// Function → the handle it returns (`fn stub(env: &Env) -> …`).
+    returns: HashMap<String, Handle>,
+}
+
+/// What one visit learnt about fields and parameters.
+#[derive(Default)]
+struct Flow {
+    /// (struct, field) ← a handle, or the parameter its literal stores.
+    fields: Vec<((String, String), Handle)>,
+    /// (function, parameter index) ← the handle a call passes.
+    params: Vec<((String, usize), Handle)>,
+    /// Function ← the handle its body's value is.
+    returns: Vec<(String, Handle)>,
+}
+
+impl Shared {
+    /// Folds one pass's flow in: a field or parameter two places fill
+    /// with different handles is left unknown (`None`).
+    fn learn(&mut self, flows: Vec<Flow>) -> bool {
+        let mut fields: HashMap<(String, String), Option<Handle>> = HashMap::new();
+        let mut params: HashMap<(String, usize), Option<Handle>> = HashMap::new();
+        let mut returns: HashMap<String, Option<Handle>> = HashMap::new();
+        fn add<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Option<Handle>>, k: K, h: Handle) {
+            m.entry(k)
+                .and_modify(|old| {
+                    if old.as_ref() != Some(&h) {
+                        *old = None;
+                    }
+                })
+                .or_insert(Some(h));
+        }
+        for f in flows {
+            for (k, h) in f.params {
+                add(&mut params, k, h);
+            }
+            for (k, h) in f.fields {
+                add(&mut fields, k, h);
+            }
+            for (k, h) in f.returns {
+                add(&mut returns, k, h);
+            }
+        }
+        let returns: HashMap<_, _> = returns
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.filter(|h| !matches!(h, Handle::Param(..)))?)))
+            .collect();
+        let params: HashMap<_, _> = params
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect();
+        // A field stored from a parameter holds what the calls pass.
+        let fields: HashMap<_, _> = fields
+            .into_iter()
+            .filter_map(|(k, v)| match v? {
+                Handle::Param(p, i) => Some((k, params.get(&(p, i))?.clone())),
+                h => Some((k, h)),
+            })
+            .collect();
+        let changed = fields != self.fields || params != self.params || returns != self.returns;
+        self.fields = fields;
+        self.params = params;
+        self.returns = returns;
+        changed
+    }
+}
+
+/// A runtime handle a local or a struct field holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Handle {
+    /// `env.kv("X")?` and the like: a binding of that kind and name.
+    Binding(BindingKind, String),
+    /// `state.storage().sql()`: the Durable Object's SQLite.
+    Sql,
+    /// A function's parameter (function, index), until the calls say
+    /// what they pass.
+    Param(String, usize),
+}
+
+/// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
+/// top level or in a function or module.
+fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String> {
+    struct Strings(HashMap<String, Option<String>>);
+    impl Strings {
+        fn add(&mut self, name: String, value: &Expr) {
+            if let Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) = strip(value)
+            {
+                let v = s.value();
+                self.0
+                    .entry(name)
+                    .and_modify(|old| {
+                        if old.as_deref() != Some(v.as_str()) {
+                            *old = None;
+                        }
+                    })
+                    .or_insert(Some(v));
+            }
+        }
+    }
+    impl<'ast> Visit<'ast> for Strings {
+        fn visit_item_const(&mut self, c: &'ast syn::ItemConst) {
+            self.add(c.ident.to_string(), &c.expr);
+        }
+        fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+            self.add(s.ident.to_string(), &s.expr);
+        }
+        fn visit_impl_item_const(&mut self, c: &'ast syn::ImplItemConst) {
+            self.add(c.ident.to_string(), &c.expr);
+        }
+    }
+    let mut all = Strings(HashMap::new());
+    for (_, ast) in parsed {
+        all.visit_file(ast);
+    }
+    all.0
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect()
+}
+
 struct Reader<'f> {
     path: &'f str,
+    shared: &'f Shared,
+    /// What fields and parameters were seen to hold.
+    flow: Flow,
     /// Struct name → fields and types (`Option<T>` marked optional).
     structs: HashMap<String, Vec<(String, String)>>,
     /// Message types used: (struct, whether a `MessageBatch<T>` consumer,
@@ -256,16 +388,79 @@ struct Reader<'f> {
     impl_type: Option<String>,
     /// `storage().sql().exec("CREATE TABLE …")` per impl type.
     object_sql: Vec<(String, String, Location)>,
-    /// Locals holding `storage().sql()`.
-    sql_locals: Vec<String>,
     consts: HashMap<String, u64>,
-    /// `let kv = env.kv("SESSIONS")?;` per function: local → binding.
-    locals: Vec<(String, BindingKind, String)>,
+    /// `let kv = env.kv("SESSIONS")?;` per function: local → handle.
+    locals: Vec<(String, Handle)>,
     /// The entry point or function the visit is inside, innermost last.
     actor: Vec<String>,
     ops: Vec<ResourceOp>,
     tables: Vec<OrmTable>,
     diags: Vec<Diagnostic>,
+    /// `macro_rules!` reaching bindings or building routes: (name,
+    /// whether it reaches bindings, where).
+    unread_macros: Vec<(String, bool, Location)>,
+    /// Macros whose invocations were read as routes.
+    route_macros: Vec<String>,
+}
+
+impl<'f> Reader<'f> {
+    fn new(path: &'f str, shared: &'f Shared) -> Self {
+        Reader {
+            path,
+            shared,
+            flow: Flow::default(),
+            structs: HashMap::new(),
+            messages: Vec::new(),
+            relations: Vec::new(),
+            sent: Vec::new(),
+            calls: Vec::new(),
+            objects: Vec::new(),
+            storage_keys: Vec::new(),
+            methods: Vec::new(),
+            impl_type: None,
+            object_sql: Vec::new(),
+            consts: HashMap::new(),
+            locals: Vec::new(),
+            actor: Vec::new(),
+            ops: Vec::new(),
+            tables: Vec::new(),
+            diags: Vec::new(),
+            unread_macros: Vec::new(),
+            route_macros: Vec::new(),
+        }
+    }
+
+    /// After the visit: a macro is named unread unless it only builds
+    /// routes and its uses were read as routes.
+    fn finish(&mut self) {
+        for (name, bindings, at) in std::mem::take(&mut self.unread_macros) {
+            if !bindings && self.route_macros.contains(&name) {
+                continue;
+            }
+            self.diags.push(Diagnostic::warning(
+                at,
+                crate::model::Code::RustMacroUnread,
+                format!(
+                    "`{name}!` builds routes or reaches bindings, and dmqa does not expand macros: what its uses do is not in the report"
+                ),
+            ));
+        }
+    }
+
+    /// Integer constants and struct shapes first, so TTLs and message
+    /// schemas anywhere in the file resolve.
+    fn prepare(&mut self, ast: &syn::File) {
+        for item in &ast.items {
+            if let syn::Item::Const(c) = item
+                && let Some(n) = self.int(&c.expr)
+            {
+                self.consts.insert(c.ident.to_string(), n);
+            }
+            if let syn::Item::Struct(st) = item {
+                self.structs.insert(st.ident.to_string(), struct_fields(st));
+            }
+        }
+    }
 }
 
 fn loc(path: &str, span: proc_macro2::Span) -> Location {
@@ -301,40 +496,36 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         }
         self.actor.push(name);
         let saved = self.locals.len();
+        self.params(f.sig.ident.to_string(), &f.sig);
         visit::visit_item_fn(self, f);
+        self.returned(f.sig.ident.to_string(), &f.block);
         self.locals.truncate(saved);
         self.actor.pop();
     }
 
     /// `macro_rules!` that builds routes or reaches bindings: dmqa does
-    /// not expand macros, so what its uses do is not in the report.
+    /// not expand macros, so what its uses do is not in the report —
+    /// except the routes its body or its uses spell out
+    /// (`add_route!(r, get, "/x", handler)`), read from the tokens.
     fn visit_item_macro(&mut self, im: &'ast syn::ItemMacro) {
         if im.mac.path.is_ident("macro_rules")
             && let Some(name) = &im.ident
         {
             let body = im.mac.tokens.to_string().replace(' ', "");
-            let reaches = [
+            let has = |needles: &[&str]| needles.iter().any(|n| body.contains(n));
+            let bindings = has(&[".d1(", ".kv(", ".bucket(", ".queue(", ".durable_object("]);
+            let routes = has(&[
                 "get_async",
                 "post_async",
                 "put_async",
                 "delete_async",
-                ".d1(",
-                ".kv(",
-                ".bucket(",
-                ".queue(",
-                ".durable_object(",
-            ]
-            .iter()
-            .any(|n| body.contains(n));
-            if reaches {
-                self.diags.push(Diagnostic::warning(
-                    loc(self.path, name.span()),
-                    crate::model::Code::RustMacroUnread,
-                    format!(
-                        "`{name}!` builds routes or reaches bindings, and dmqa does not expand macros: what its uses do is not in the report"
-                    ),
-                ));
+                ".route(",
+            ]);
+            if bindings || routes {
+                self.unread_macros
+                    .push((name.to_string(), bindings, loc(self.path, name.span())));
             }
+            self.token_routes(im.mac.tokens.clone());
         }
         visit::visit_item_macro(self, im);
     }
@@ -387,57 +578,73 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         }
         self.actor.push(f.sig.ident.to_string());
         let saved = self.locals.len();
+        let key = match &self.impl_type {
+            Some(ty) => format!("{ty}::{}", f.sig.ident),
+            None => f.sig.ident.to_string(),
+        };
+        self.params(key.clone(), &f.sig);
         visit::visit_impl_item_fn(self, f);
+        self.returned(key, &f.block);
         self.locals.truncate(saved);
         self.actor.pop();
     }
 
     fn visit_local(&mut self, l: &'ast syn::Local) {
         visit::visit_local(self, l);
-        if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init)
-            && is_sql_handle(strip(&init.expr), &[])
+        // `let kv = …;`, `let kv: KvStore = …;`
+        let pat = match &l.pat {
+            syn::Pat::Type(t) => &*t.pat,
+            p => p,
+        };
+        if let (syn::Pat::Ident(p), Some(init)) = (pat, &l.init)
+            && let Some(h) = self.handle(&init.expr)
         {
-            self.sql_locals.push(p.ident.to_string());
+            self.locals.push((p.ident.to_string(), h));
         }
-        if let (syn::Pat::Ident(p), Some(init)) = (&l.pat, &l.init)
-            && let Some((kind, name)) = self.binding(&init.expr)
+    }
+
+    /// `if let Ok(stub) = tally_stub(&env)`, `if let Some(kv) = …`.
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        visit::visit_expr_let(self, l);
+        let pat = match &*l.pat {
+            syn::Pat::TupleStruct(t) if t.elems.len() == 1 => &t.elems[0],
+            p => p,
+        };
+        if let syn::Pat::Ident(p) = pat
+            && let Some(h) = self.handle(&l.expr)
         {
-            self.locals.push((p.ident.to_string(), kind, name));
+            self.locals.push((p.ident.to_string(), h));
+        }
+    }
+
+    /// `Self { kv, sql: state.storage().sql() }`: what each field holds.
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        visit::visit_expr_struct(self, e);
+        let Some(last) = e.path.segments.last() else {
+            return;
+        };
+        let ty = if last.ident == "Self" {
+            match &self.impl_type {
+                Some(t) => t.clone(),
+                None => return,
+            }
+        } else {
+            last.ident.to_string()
+        };
+        for f in &e.fields {
+            if let syn::Member::Named(name) = &f.member
+                && let Some(h) = self.handle(&f.expr)
+            {
+                self.flow.fields.push(((ty.clone(), name.to_string()), h));
+            }
         }
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-        // `router.get_async("/v1/users/:id", |req, ctx| async move { … })`
-        let method = call.method.to_string();
-        let verb = method.trim_end_matches("_async");
-        let route = matches!(
-            verb,
-            "get" | "post" | "put" | "delete" | "patch" | "head" | "options"
-        ) && call.args.len() == 2
-            && matches!(call.args.last(), Some(Expr::Closure(_) | Expr::Path(_)));
-        if route
-            && let Some(Expr::Lit(syn::ExprLit {
-                lit: Lit::Str(p), ..
-            })) = call.args.first()
-            && p.value().starts_with('/')
-        {
-            self.visit_expr(&call.receiver);
-            let label = format!("{} {}", verb.to_ascii_uppercase(), p.value());
-            // `.get_async("/r2/list", r2::list)`: the route calls it.
-            if let Some(Expr::Path(h)) = call.args.last()
-                && let Some(seg) = h.path.segments.last()
-            {
-                self.calls.push((label.clone(), seg.ident.to_string()));
-            }
-            self.actor.push(label);
-            let saved = self.locals.len();
-            if let Some(c) = call.args.last() {
-                self.visit_expr(c);
-            }
-            self.locals.truncate(saved);
-            self.actor.pop();
+        if self.route_call(call) {
             return;
         }
+        let method = call.method.to_string();
         visit::visit_expr_method_call(self, call);
         // Binding and plumbing methods name no function of ours.
         if let Some(actor) = self.actor.last()
@@ -448,7 +655,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         // `self.state.storage().sql().exec("CREATE TABLE …", None)`: DDL
         // builds the object's tables, anything else queries them.
         if method == "exec"
-            && is_sql_handle(strip(&call.receiver), &self.sql_locals)
+            && self.handle(&call.receiver) == Some(Handle::Sql)
             && let (
                 Some(ty),
                 Some(Expr::Lit(syn::ExprLit {
@@ -476,15 +683,12 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         if matches!(method.as_str(), "put" | "get" | "delete")
             && let Expr::MethodCall(r) = strip(&call.receiver)
             && r.method == "storage"
-            && let (
-                Some(ty),
-                Some(Expr::Lit(syn::ExprLit {
-                    lit: Lit::Str(k), ..
-                })),
-            ) = (&self.impl_type, call.args.first())
+            && let (Some(ty), Some(k)) = (
+                self.impl_type.clone(),
+                call.args.first().and_then(|a| self.string(a)),
+            )
         {
-            self.storage_keys
-                .push((ty.clone(), Key::literal(k.value())));
+            self.storage_keys.push((ty, Key::literal(k)));
         }
         if let Some((kind, name)) = self.binding(&call.receiver)
             && let Some(op) = cloudflare::op_kind(Lang::Rust, kind, &method)
@@ -492,12 +696,27 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             self.record(call, kind, name, op);
         }
         self.ttl_call(call);
+        self.prefix_call(call);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         visit::visit_expr_call(self, call);
+        // `FooService::new(kv)`, `handler(env.d1("DB")?)`: what each
+        // parameter receives.
+        if let Expr::Path(p) = &*call.func
+            && let Some(key) = callee_key(&p.path, self.impl_type.as_deref())
+        {
+            for (i, a) in call.args.iter().enumerate() {
+                if let Some(h) = self.handle(a).filter(|h| !matches!(h, Handle::Param(..))) {
+                    self.flow.params.push(((key.clone(), i), h));
+                }
+            }
+        }
+        // `Type::new(…)` names a constructor of some type: linking every
+        // `new` to each other by name would join unrelated code.
         if let (Some(actor), Expr::Path(p)) = (self.actor.last(), &*call.func)
             && let Some(seg) = p.path.segments.last()
+            && !CONSTRUCTORS.contains(&seg.ident.to_string().as_str())
         {
             self.calls.push((actor.clone(), seg.ident.to_string()));
         }
@@ -596,6 +815,24 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                     format!("`table!` body is not one dmqa reads ({e}); the table is left out"),
                 )),
             }
+            visit::visit_macro(self, m);
+            return;
+        }
+        // Any other macro: a route if it has the shape, and the
+        // expressions of its arguments (`vec![query!(…)]`,
+        // `assert!(kv.get("a")…)`) visited as code.
+        if let Some(name) = &last {
+            self.route_macro(name, m.tokens.clone());
+        }
+        self.token_routes(m.tokens.clone());
+        if !matches!(last.as_deref(), Some("query" | "query_as" | "query_scalar"))
+            && let Ok(args) = m.parse_body_with(
+                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+            )
+        {
+            for a in &args {
+                self.visit_expr(a);
+            }
         }
         visit::visit_macro(self, m);
     }
@@ -683,6 +920,55 @@ mod tests {
         );
         assert!(nesting(&deep) > MAX_NESTING);
         assert_eq!(nesting("fn f() { g(a[0]); }"), 3);
+    }
+
+    #[test]
+    fn a_field_stored_from_a_parameter_holds_what_calls_pass() {
+        let kv = Handle::Binding(BindingKind::Kv, "CACHE".into());
+        let mut shared = Shared {
+            strs: HashMap::new(),
+            fields: HashMap::new(),
+            params: HashMap::new(),
+            returns: HashMap::new(),
+        };
+        let field = ("Svc".to_owned(), "kv".to_owned());
+        let flow = Flow {
+            fields: vec![(field.clone(), Handle::Param("Svc::new".into(), 0))],
+            params: vec![(("Svc::new".into(), 0), kv.clone())],
+            returns: Vec::new(),
+        };
+        assert!(shared.learn(vec![flow]));
+        assert_eq!(shared.fields.get(&field), Some(&kv));
+        // Two calls passing different bindings: the field is unknown.
+        let other = Handle::Binding(BindingKind::Kv, "OTHER".into());
+        let flows = vec![
+            Flow {
+                fields: vec![(field.clone(), Handle::Param("Svc::new".into(), 0))],
+                params: vec![(("Svc::new".into(), 0), kv)],
+                returns: Vec::new(),
+            },
+            Flow {
+                params: vec![(("Svc::new".into(), 0), other)],
+                ..Flow::default()
+            },
+        ];
+        shared.learn(flows);
+        assert!(shared.fields.is_empty());
+    }
+
+    #[test]
+    fn callee_keys_name_the_type_of_associated_functions() {
+        let key = |s: &str, ty| callee_key(&syn::parse_str::<syn::Path>(s).unwrap(), ty);
+        assert_eq!(
+            key("FooService::new", None).as_deref(),
+            Some("FooService::new")
+        );
+        assert_eq!(key("Self::new", Some("Foo")).as_deref(), Some("Foo::new"));
+        assert_eq!(
+            key("crate::kv::get_stub", None).as_deref(),
+            Some("get_stub")
+        );
+        assert_eq!(key("Self::new", None), None);
     }
 
     #[test]

@@ -1,0 +1,199 @@
+//! Routes: workers-rs `Router` (`.get_async("/x", handler)`), axum
+//! (`.route("/x", get(a).post(b))`), and route-shaped macro calls
+//! (`add_route!(router, get, "/x", handler)`) read from their tokens, in
+//! code or in a `macro_rules!` body.
+
+use super::*;
+use proc_macro2::{TokenStream, TokenTree};
+
+const VERBS: &[&str] = &["get", "post", "put", "delete", "patch", "head", "options"];
+
+fn verb(name: &str) -> Option<&'static str> {
+    VERBS.iter().copied().find(|v| *v == name)
+}
+
+/// `get(a)`, `axum::routing::get(a).post(b)`: (verb, handler) pairs of an
+/// axum method router.
+fn method_router(e: &Expr) -> Vec<(&'static str, &Expr)> {
+    let mut out = Vec::new();
+    let mut e = strip(e);
+    for _ in 0..16 {
+        match e {
+            Expr::MethodCall(m) if m.args.len() == 1 => {
+                let Some(v) = verb(&m.method.to_string()) else {
+                    break;
+                };
+                out.push((v, &m.args[0]));
+                e = strip(&m.receiver);
+            }
+            Expr::Call(c) if c.args.len() == 1 => {
+                if let Expr::Path(p) = &*c.func
+                    && let Some(v) = p
+                        .path
+                        .segments
+                        .last()
+                        .and_then(|s| verb(&s.ident.to_string()))
+                {
+                    out.push((v, &c.args[0]));
+                }
+                break;
+            }
+            _ => break,
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// A macro call's arguments split at top-level commas, each parsed as an
+/// expression if it is one (`$obj` in a `macro_rules!` body is not).
+fn macro_args(ts: TokenStream) -> Vec<Option<Expr>> {
+    let mut pieces = vec![TokenStream::new()];
+    for tt in ts {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => pieces.push(TokenStream::new()),
+            _ => pieces.last_mut().expect("one piece").extend([tt]),
+        }
+    }
+    pieces
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| syn::parse2::<Expr>(p).ok())
+        .collect()
+}
+
+impl Reader<'_> {
+    /// One route: the handler a path names is called by it; a closure is
+    /// visited as the route.
+    fn route(&mut self, verb: &str, path: &str, handler: &Expr) {
+        let label = format!("{} {path}", verb.to_ascii_uppercase());
+        match strip(handler) {
+            Expr::Path(h) => {
+                if let Some(seg) = h.path.segments.last() {
+                    self.calls.push((label, seg.ident.to_string()));
+                }
+            }
+            other => {
+                self.actor.push(label);
+                let saved = self.locals.len();
+                self.visit_expr(other);
+                self.locals.truncate(saved);
+                self.actor.pop();
+            }
+        }
+    }
+
+    /// `router.get_async("/x", handler)` or axum `.route("/x", get(h))`:
+    /// read as routes; false when `call` is neither.
+    pub(super) fn route_call(&mut self, call: &ExprMethodCall) -> bool {
+        let method = call.method.to_string();
+        if call.args.len() != 2 {
+            return false;
+        }
+        let Some(path) = self.string(&call.args[0]).filter(|p| p.starts_with('/')) else {
+            return false;
+        };
+        let handler = &call.args[1];
+        if method == "route" {
+            let pairs = method_router(handler);
+            if pairs.is_empty() {
+                return false;
+            }
+            self.visit_expr(&call.receiver);
+            for (v, h) in pairs {
+                self.route(v, &path, h);
+            }
+            return true;
+        }
+        let Some(v) = verb(method.trim_end_matches("_async")) else {
+            return false;
+        };
+        if !matches!(strip(handler), Expr::Closure(_) | Expr::Path(_)) {
+            return false;
+        }
+        self.visit_expr(&call.receiver);
+        self.route(v, &path, handler);
+        true
+    }
+
+    /// Route-shaped macro calls anywhere in `ts`: an HTTP verb, then a
+    /// path, then the handler last (`add_route!(r, get, sync, "/x", h)`).
+    pub(super) fn token_routes(&mut self, ts: TokenStream) {
+        let trees: Vec<TokenTree> = ts.into_iter().collect();
+        for (i, tt) in trees.iter().enumerate() {
+            let TokenTree::Group(g) = tt else { continue };
+            if i >= 2
+                && let (TokenTree::Ident(name), TokenTree::Punct(bang)) =
+                    (&trees[i - 2], &trees[i - 1])
+                && bang.as_char() == '!'
+            {
+                self.route_macro(&name.to_string(), g.stream());
+            }
+            self.token_routes(g.stream());
+        }
+    }
+
+    /// `name!(args)` as a route, if its arguments have the shape.
+    pub(super) fn route_macro(&mut self, name: &str, args: TokenStream) {
+        let args = macro_args(args);
+        let verb_at = args.iter().position(|a| {
+            matches!(a, Some(Expr::Path(p)) if p.path.get_ident().is_some_and(|i| verb(&i.to_string()).is_some()))
+        });
+        let Some(verb_at) = verb_at else { return };
+        let Some(Some(Expr::Path(p))) = args.get(verb_at) else {
+            return;
+        };
+        let Some(v) = p.path.get_ident().and_then(|i| verb(&i.to_string())) else {
+            return;
+        };
+        let path = args[verb_at + 1..]
+            .iter()
+            .flatten()
+            .find_map(|a| self.string(a).filter(|s| s.starts_with('/')));
+        let (Some(path), Some(Some(handler))) = (path, args.last()) else {
+            return;
+        };
+        if !matches!(handler, Expr::Path(_)) {
+            return;
+        }
+        let handler = handler.clone();
+        self.route(v, &path, &handler);
+        if !self.route_macros.iter().any(|m| m == name) {
+            self.route_macros.push(name.to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axum_method_routers_name_each_verb() {
+        let e: Expr = syn::parse_str("get(list).post(api::create)").unwrap();
+        let pairs: Vec<(&str, String)> = method_router(&e)
+            .into_iter()
+            .map(|(v, h)| (v, quote::quote!(#h).to_string()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("get", "list".to_owned()),
+                ("post", "api :: create".to_owned())
+            ]
+        );
+        let e: Expr = syn::parse_str("axum::routing::delete(remove)").unwrap();
+        assert_eq!(method_router(&e).len(), 1);
+        let e: Expr = syn::parse_str("service_fn(handle)").unwrap();
+        assert!(method_router(&e).is_empty());
+    }
+
+    #[test]
+    fn macro_arguments_parse_one_by_one() {
+        let ts: TokenStream = "$obj, get, sync, \"/x\", a::b".parse().unwrap();
+        let args = macro_args(ts);
+        assert_eq!(args.len(), 5);
+        assert!(args[0].is_none());
+        assert!(matches!(args[4], Some(Expr::Path(_))));
+    }
+}
