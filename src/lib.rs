@@ -139,7 +139,11 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
     );
     files.sort();
     say(&format!("parsing {} files", found.files.len()));
-    sources::code(&found.files, &mut model);
+    sources::code(
+        &found.files,
+        scan::Enclosing::find(root).as_ref(),
+        &mut model,
+    );
     model.overrides = config.overrides();
     say("analysing");
     analysis::analyze(&mut model);

@@ -177,6 +177,74 @@ impl Boundary {
     }
 }
 
+/// The checkout a scanned folder sits in: the nearest folder above it
+/// holding `.git` (or a workspace root's `pnpm-workspace.yaml`). A file there that the scanned code imports is read (a
+/// Worker whose logic lives in a sibling package: `../../shared/db.ts`);
+/// nothing outside that checkout, and nothing in [`SKIPPED_DIRS`], ever is.
+#[derive(Debug, Clone)]
+pub struct Enclosing {
+    /// The scanned folder, canonical.
+    root: std::path::PathBuf,
+    /// The checkout holding it, canonical.
+    outer: std::path::PathBuf,
+}
+
+/// At most this many files are read from around the scanned folder.
+pub const MAX_ENCLOSING_FILES: usize = 2_000;
+
+impl Enclosing {
+    /// The checkout above `root`, when `root` is a folder inside one (not
+    /// its top: then nothing is outside to follow).
+    pub fn find(root: &Path) -> Option<Enclosing> {
+        let root = std::fs::canonicalize(root).ok()?;
+        let top = |d: &Path| d.join(".git").exists() || d.join("pnpm-workspace.yaml").is_file();
+        if top(&root) {
+            return None;
+        }
+        let outer = root
+            .ancestors()
+            .skip(1)
+            .take(64)
+            .find(|a| top(a))?
+            .to_path_buf();
+        Some(Enclosing { root, outer })
+    }
+
+    /// The file at `rel` (relative to the scanned folder, leading `../`)
+    /// when it is a regular file of the checkout outside the scanned
+    /// folder and outside dependency and build folders; `None` when there
+    /// is no such file, `Some(Err)` when it cannot be read.
+    pub fn read(&self, rel: &str) -> Option<ReadResult> {
+        let mut path = self.root.clone();
+        for part in rel.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    path.pop();
+                }
+                p => path.push(p),
+            }
+        }
+        let inner = path.strip_prefix(&self.outer).ok()?;
+        if inner
+            .components()
+            .any(|c| SKIPPED_DIRS.iter().any(|d| c.as_os_str() == *d))
+        {
+            return None;
+        }
+        // Links resolved: still in the checkout, still outside the
+        // scanned folder (which the walk reads itself).
+        let target = std::fs::canonicalize(&path).ok()?;
+        if !target.starts_with(&self.outer) || target.starts_with(&self.root) {
+            return None;
+        }
+        if !std::fs::metadata(&target).ok()?.is_file() {
+            return None;
+        }
+        Some(read_text(&target, &mut Vec::new()))
+    }
+}
+
 /// A file the walk found for a reader: repo-relative path, where it is on
 /// disk, and its kind.
 pub type Found = (String, std::path::PathBuf, SourceKind);

@@ -177,10 +177,11 @@ pub fn collect(model: &mut Model) {
             let worker = Worker::owning(&model.workers, &anchor.path)
                 .map(|w| w.name.clone())
                 .unwrap_or_default();
-            // A Durable Object's own handler is not its Worker's:
-            // `Tally.fetch`, a flow of its own.
+            // A Durable Object's own `fetch` is not its Worker's:
+            // `Tally.fetch`, a flow of its own (`alarm` and the WebSocket
+            // handlers are only ever an object's).
             let entry = match (&op.durable_object, entry.handler()) {
-                (Some(class), Some(_)) => EntryPoint::Function {
+                (Some(class), Some(Handler::Fetch)) => EntryPoint::Function {
                     name: format!("{class}.{}", entry.name()),
                 },
                 _ => entry.clone(),

@@ -85,6 +85,22 @@ fn join_parts<'a>(dir: &'a str, rel: &'a str) -> (Vec<&'a str>, bool) {
     (parts, left)
 }
 
+/// `rel` joined to `dir`, keeping the `..` that climb above the root
+/// (`../../shared/db.ts`), for files read from around the scanned folder.
+pub fn path_join_keep(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for p in rel.split(['/', '\\']) {
+        match p {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|l| *l != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
 /// The folder of a repo-relative path (`""` at the root).
 pub(crate) fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -100,7 +116,7 @@ pub fn in_test_dir(path: &str) -> bool {
 /// Reads every file into `model`.
 pub fn extract(files: &[SourceFile], model: &mut Model) {
     configs(files, model);
-    code(files, model);
+    code(files, None, model);
 }
 
 /// Reads the wrangler configs among `files` into `model.workers`: first,
@@ -121,13 +137,17 @@ pub fn keeps(model: &Model) -> impl Fn(&SourceFile) -> bool + Sync + use<> {
 }
 
 /// Reads everything but the wrangler configs among `files` into `model`.
-pub fn code(files: &[SourceFile], model: &mut Model) {
+///
+/// `around` is the checkout the scanned folder sits in, when it is a
+/// folder of one: relative imports leading out of the folder are read
+/// from there.
+pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model: &mut Model) {
     let of = |k: SourceKind| files.iter().filter(move |f| f.kind == k);
     let aliases = of(SourceKind::TsConfig)
         .filter_map(|f| typescript::tsconfig_aliases(f, &mut model.diagnostics))
         .collect();
     let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
-    typescript::extract(&ts, aliases, model);
+    typescript::extract(&ts, aliases, around, model);
     let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();
     rust::extract(&rs, model);
     for op in &mut model.resource_ops {

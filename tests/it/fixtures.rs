@@ -51,6 +51,13 @@ fixture!(monorepo_helpers);
 fixture!(workers_rs);
 fixture!(workers_rs_axum);
 
+/// A Worker folder scanned alone, its code imported from a package of the
+/// workspace around it.
+#[test]
+fn workspace_package_api() {
+    insta::assert_snapshot!(render_fixture("workspace_package/apps/api"));
+}
+
 /// The same checkout scanned from two different places gives the same bytes.
 #[test]
 fn output_does_not_depend_on_the_checkout_location() {

@@ -408,3 +408,56 @@ fn one_bad_byte_costs_that_byte_and_every_skip_is_named() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Imports climbing out of the scanned folder are read only inside the
+/// checkout around it (the nearest `.git` above), never from a dependency
+/// folder, and never beyond it; with no checkout around, never at all.
+#[test]
+fn imports_out_of_the_folder_stay_in_the_checkout() {
+    let dir = outside("imports");
+    let repo = dir.join("repo");
+    let worker = repo.join("apps/api");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(worker.join("src")).unwrap();
+    std::fs::create_dir_all(repo.join("packages/db")).unwrap();
+    std::fs::create_dir_all(repo.join("node_modules/pkg")).unwrap();
+    std::fs::write(
+        worker.join("wrangler.toml"),
+        "name = \"api\"\nmain = \"src/index.ts\"\n[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        worker.join("src/index.ts"),
+        "import { load } from \"../../../packages/db/load\";\n\
+         import { steal } from \"../../../node_modules/pkg/index\";\n\
+         import { leak } from \"../../../../secret_outside\";\n\
+         export default { async fetch(r: Request, env: Env) { await load(env.KV); await steal(env.KV); await leak(env.KV); return new Response(); } };\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("packages/db/load.ts"),
+        "export async function load(kv: KVNamespace) { return kv.get(\"config:inside\"); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("node_modules/pkg/index.ts"),
+        "export async function steal(kv: KVNamespace) { return kv.get(\"SECRET_MARKER_DEP\"); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("secret_outside.ts"),
+        "export async function leak(kv: KVNamespace) { return kv.get(\"SECRET_MARKER_OUT\"); }\n",
+    )
+    .unwrap();
+    let o = dmqa(&["scan", worker.to_str().unwrap(), "--out", "-"]);
+    let text = all_output(&o);
+    assert!(text.contains("config:inside"), "{text}");
+    assert_no_secret(&text);
+    // The same folder with no checkout around it reads nothing outside.
+    std::fs::remove_dir_all(repo.join(".git")).unwrap();
+    let o = dmqa(&["scan", worker.to_str().unwrap(), "--out", "-"]);
+    let text = all_output(&o);
+    assert!(!text.contains("config:inside"), "{text}");
+    assert_no_secret(&text);
+    let _ = std::fs::remove_dir_all(&dir);
+}

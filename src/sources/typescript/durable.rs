@@ -118,8 +118,10 @@ pub fn extract(
     config_classes: &BTreeSet<String>,
     bindings_of: &HashMap<String, Vec<String>>,
 ) -> (Vec<CodeDurableObject>, Vec<ResourceOp>) {
-    let mut out = Vec::new();
+    let mut out: Vec<CodeDurableObject> = Vec::new();
     let mut ops = Vec::new();
+    // class → the class it extends, when that is not the runtime's.
+    let mut parents: Vec<(String, String)> = Vec::new();
     // Member calls by method name, so each method looks at its own calls.
     let mut by_method: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
     for (fi, f) in index.files.iter().enumerate() {
@@ -153,6 +155,9 @@ pub fn extract(
             if !(heritage.contains("DurableObject") || takes_state || config_classes.contains(name))
             {
                 continue;
+            }
+            if let Some(parent) = extended(heritage) {
+                parents.push((name.clone(), parent.to_owned()));
             }
             let mut state = Vec::new();
             // The runtime's handles (`state: DurableObjectState`, `env:
@@ -251,7 +256,8 @@ pub fn extract(
                 // `this.ctx.storage.sql.exec("…")`, or the Agents SDK's
                 // tagged `this.sql\`…\``: DDL builds the object's tables,
                 // anything else is a query on them.
-                let tagged = (callee == "sql" || callee.ends_with(".sql"))
+                // A bare `sql` tag is Drizzle's operator, not storage.
+                let tagged = callee.ends_with(".sql")
                     && n.child_by_field_name("arguments")
                         .is_some_and(|a| a.kind() == "template_string");
                 let text_of = if tagged {
@@ -342,7 +348,68 @@ pub fn extract(
             });
         }
     }
+    inherit(&mut out, &parents, config_classes);
     (out, ops)
+}
+
+/// `extends UploadHandler` → `UploadHandler`; `None` for the runtime's
+/// own classes.
+fn extended(heritage: &str) -> Option<&str> {
+    let rest = heritage.split("extends").nth(1)?.trim_start();
+    let name = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .next()
+        .filter(|n| !n.is_empty())?;
+    (!matches!(
+        name,
+        "DurableObject" | "WorkerEntrypoint" | "Server" | "Agent"
+    ))
+    .then_some(name)
+}
+
+/// A Durable Object class extending another class of the project has its
+/// parent's state, methods and tables too (its own first). A parent that
+/// is a Durable Object only in shape — no config names it — is the
+/// subclass's implementation, not an object of its own, and is dropped.
+fn inherit(
+    out: &mut Vec<CodeDurableObject>,
+    parents: &[(String, String)],
+    config: &BTreeSet<String>,
+) {
+    let mut merged_from: Vec<String> = Vec::new();
+    for (child, parent) in parents {
+        let Some(p) = out.iter().find(|d| d.class_name == *parent).cloned() else {
+            continue;
+        };
+        let Some(c) = out.iter_mut().find(|d| d.class_name == *child) else {
+            continue;
+        };
+        for s in p.state {
+            if !c.state.contains(&s) {
+                c.state.push(s);
+            }
+        }
+        for m in p.methods {
+            if !c.methods.iter().any(|x| x.name == m.name) {
+                c.methods.push(m);
+            }
+        }
+        for q in p.sql {
+            if !c.sql.contains(&q) {
+                c.sql.push(q);
+            }
+        }
+        for f in p.mutated {
+            if !c.mutated.contains(&f) {
+                c.mutated.push(f);
+            }
+        }
+        if c.purpose.is_none() {
+            c.purpose = p.purpose;
+        }
+        merged_from.push(parent.clone());
+    }
+    out.retain(|d| !merged_from.contains(&d.class_name) || config.contains(&d.class_name));
 }
 
 /// Whether `recv` is a stub of one of `bindings`: `env.X.get(id)`,

@@ -242,21 +242,29 @@ impl Seeds {
     }
 }
 
-pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model) {
+pub fn extract(
+    ts: &[&SourceFile],
+    aliases: Vec<PathAliases>,
+    around: Option<&crate::scan::Enclosing>,
+    model: &mut Model,
+) {
     let by_path: HashMap<&str, &SourceFile> = ts.iter().map(|f| (f.path.as_str(), *f)).collect();
-    let resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
+    let mut resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
     let seeds = Seeds::new(&model.workers);
-    let mut wanted: BTreeSet<&str> = ts
+    let mut wanted: BTreeSet<String> = ts
         .par_iter()
         .filter(|f| seeds.is_seed(f))
-        .map(|f| f.path.as_str())
+        .map(|f| f.path.clone())
         .collect();
+    // Files imported from around the scanned folder (`../../shared/x.ts`),
+    // read as the imports reach them.
+    let mut outside: HashMap<String, SourceFile> = HashMap::new();
     let mut parsed: Vec<ParsedFile> = Vec::new();
     // Breadth-first over imports, a bounded number of hops from a seed:
     // helpers, barrels and constant modules a fact is built from sit close
     // to the file using them; the rest of a large program does not. Each
     // level is parsed in parallel (a parser per thread).
-    let mut level: Vec<&str> = wanted.iter().copied().collect();
+    let mut level: Vec<String> = wanted.iter().cloned().collect();
     for hops in 0..=MAX_IMPORT_HOPS {
         if level.is_empty() {
             break;
@@ -264,7 +272,10 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
         let batch: Vec<Result<(ParsedFile, Vec<String>), Diagnostic>> = level
             .par_iter()
             .filter_map(|path| {
-                let file = by_path.get(path)?;
+                let file = by_path
+                    .get(path.as_str())
+                    .copied()
+                    .or_else(|| outside.get(path))?;
                 // A file imported but not kept at the walk: read it now.
                 let reread;
                 let file = match &file.deferred {
@@ -273,7 +284,7 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
                         reread = SourceFile::new(file.path.as_str(), file.kind, text);
                         &reread
                     }
-                    None => *file,
+                    None => file,
                 };
                 let text = own_text(file);
                 if text.len() > MAX_PARSE_BYTES {
@@ -299,11 +310,15 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
         for (p, specs) in batch {
             if hops < MAX_IMPORT_HOPS {
                 for spec in specs {
-                    if let Some(target) = resolver.resolve(&p.path, &spec)
-                        && let Some((k, _)) = by_path.get_key_value(target)
-                        && wanted.insert(k)
+                    if let Some(around) = around
+                        && outside.len() < crate::scan::MAX_ENCLOSING_FILES
                     {
-                        next.push(*k);
+                        read_outside(around, &mut resolver, &mut outside, &p.path, &spec, model);
+                    }
+                    if let Some(target) = resolver.resolve(&p.path, &spec)
+                        && wanted.insert(target.to_owned())
+                    {
+                        next.push(target.to_owned());
                     }
                 }
             }
@@ -352,15 +367,61 @@ pub fn extract(ts: &[&SourceFile], aliases: Vec<PathAliases>, model: &mut Model)
                 }
             }
         }
+        // The classes the migrations leave: a renamed class goes by its
+        // new name, a deleted one is gone.
+        let mut live: Vec<String> = Vec::new();
         for m in &w.do_migrations {
-            classes.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
+            live.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
+            for (from, to) in &m.renamed_classes {
+                live.retain(|c| c != from);
+                live.push(to.clone());
+            }
+            live.retain(|c| !m.deleted_classes.contains(c));
         }
+        classes.extend(live);
     }
     let queries = drizzle_queries::extract(&index, &drizzle_tables, &graph);
     model.resource_ops.extend(queries);
     let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of);
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);
+}
+
+/// The file a relative import leading above the scanned folder names, read
+/// from the checkout around it the first time an import reaches it.
+fn read_outside(
+    around: &crate::scan::Enclosing,
+    resolver: &mut Resolver,
+    outside: &mut HashMap<String, SourceFile>,
+    from: &str,
+    spec: &str,
+    model: &mut Model,
+) {
+    for candidate in resolver.outside(from, spec) {
+        let Some(read) = around.read(&candidate) else {
+            continue;
+        };
+        match read {
+            Ok(t) => {
+                if let Some(why) = t.repaired {
+                    model.diagnostics.push(Diagnostic::warning(
+                        crate::model::Location::line(&candidate, 1),
+                        crate::model::Code::InvalidUtf8,
+                        why,
+                    ));
+                }
+                let kind = crate::scan::SourceKind::TypeScript;
+                outside.insert(candidate.clone(), SourceFile::new(&candidate, kind, t.text));
+                resolver.add(candidate);
+            }
+            Err((code, why)) => model.diagnostics.push(Diagnostic::warning(
+                crate::model::Location::line(&candidate, 1),
+                code,
+                why,
+            )),
+        }
+        return;
+    }
 }
 
 /// Module specifiers a file imports or re-exports from.

@@ -42,7 +42,7 @@ impl Resolver {
         let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
         let mut bases: Vec<String> = Vec::new();
         if specifier.starts_with('.') {
-            bases.push(super::super::path_join(dir, specifier));
+            bases.push(super::super::path_join_keep(dir, specifier));
         } else if let Some(a) = self
             .aliases
             .iter()
@@ -66,14 +66,42 @@ impl Resolver {
     }
 
     fn find(&self, base: &str) -> Option<&str> {
-        // ESM TypeScript imports `./schema.js` for `./schema.ts`.
-        let stem = [".js", ".jsx", ".mjs", ".cjs"]
-            .iter()
-            .find_map(|e| base.strip_suffix(e))
-            .unwrap_or(base);
-        std::iter::once(base.to_owned())
-            .chain(EXTENSIONS.iter().map(|e| format!("{stem}{e}")))
-            .chain(EXTENSIONS.iter().map(|e| format!("{base}/index{e}")))
+        candidates(base)
+            .into_iter()
             .find_map(|c| self.paths.get(&c).map(String::as_str))
     }
+
+    /// A file read from around the scanned folder joins the files
+    /// specifiers resolve to.
+    pub fn add(&mut self, path: String) {
+        self.paths.insert(path);
+    }
+
+    /// Where a relative `specifier` imported from `from` leads when that
+    /// is above the scanned folder and no file here answers it: the files
+    /// it may name, in the order tried.
+    pub fn outside(&self, from: &str, specifier: &str) -> Vec<String> {
+        if !specifier.starts_with('.') || self.resolve(from, specifier).is_some() {
+            return Vec::new();
+        }
+        let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+        let base = super::super::path_join_keep(dir, specifier);
+        if !base.starts_with("../") {
+            return Vec::new();
+        }
+        candidates(&base)
+    }
+}
+
+/// The files an import of `base` may name: itself, with each extension
+/// (`./schema.js` is `./schema.ts` in ESM TypeScript), or its `index`.
+fn candidates(base: &str) -> Vec<String> {
+    let stem = [".js", ".jsx", ".mjs", ".cjs"]
+        .iter()
+        .find_map(|e| base.strip_suffix(e))
+        .unwrap_or(base);
+    std::iter::once(base.to_owned())
+        .chain(EXTENSIONS.iter().map(|e| format!("{stem}{e}")))
+        .chain(EXTENSIONS.iter().map(|e| format!("{base}/index{e}")))
+        .collect()
 }
