@@ -37,7 +37,9 @@ pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// What kind of source a file is, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum SourceKind {
-    /// `wrangler.toml`, `wrangler.json`, `wrangler.jsonc`.
+    /// `wrangler.toml`, `wrangler.json`, `wrangler.jsonc`, and their
+    /// siblings `wrangler.<name>.toml|json|jsonc` (per environment or per
+    /// Worker of one folder).
     Wrangler,
     /// `*.sql`.
     Sql,
@@ -59,6 +61,7 @@ impl SourceKind {
                 return Some(SourceKind::Wrangler);
             }
             "tsconfig.json" => return Some(SourceKind::TsConfig),
+            n if wrangler_sibling(n).is_some() => return Some(SourceKind::Wrangler),
             "_journal.json" => return Some(SourceKind::DrizzleJournal),
             _ => {}
         }
@@ -175,6 +178,19 @@ impl Boundary {
     pub fn relative<'p>(&self, path: &'p Path) -> Option<&'p Path> {
         path.strip_prefix(&self.root).ok()
     }
+}
+
+/// `wrangler.production.toml` → `production`: the name a sibling wrangler
+/// config gives its Worker or environment.
+pub fn wrangler_sibling(file_name: &str) -> Option<&str> {
+    let rest = file_name.strip_prefix("wrangler.")?;
+    let (name, ext) = rest.rsplit_once('.')?;
+    (matches!(ext, "toml" | "json" | "jsonc")
+        && !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    .then_some(name)
 }
 
 /// The checkout a scanned folder sits in: the nearest folder above it

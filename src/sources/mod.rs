@@ -123,8 +123,40 @@ pub fn extract(files: &[SourceFile], model: &mut Model) {
 /// because which TypeScript files are worth keeping depends on the binding
 /// names they declare ([`keeps`]).
 pub fn configs(files: &[SourceFile], model: &mut Model) {
-    for f in files.iter().filter(|f| f.kind == SourceKind::Wrangler) {
+    // `wrangler.toml` first; then its siblings (`wrangler.production.toml`),
+    // each an environment of the folder's Worker — or, in a folder with no
+    // plain config, the first sibling is the Worker and the rest its
+    // environments, so one folder's code has one owner.
+    let configs: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| f.kind == SourceKind::Wrangler)
+        .collect();
+    let sibling = |f: &SourceFile| {
+        crate::scan::wrangler_sibling(f.path.rsplit('/').next().unwrap_or(&f.path))
+            .map(str::to_owned)
+    };
+    let mut primary_dirs: Vec<&str> = Vec::new();
+    for f in configs.iter().filter(|f| sibling(f).is_none()) {
         wrangler::extract(f, &mut model.workers, &mut model.diagnostics);
+        primary_dirs.push(parent(&f.path));
+    }
+    for f in configs.iter() {
+        let Some(name) = sibling(f) else { continue };
+        let dir = parent(&f.path);
+        let mut workers = Vec::new();
+        wrangler::extract(f, &mut workers, &mut model.diagnostics);
+        if !primary_dirs.contains(&dir) {
+            primary_dirs.push(dir);
+            model.workers.extend(workers);
+            continue;
+        }
+        for mut w in workers {
+            w.environment = Some(match w.environment {
+                None => name.clone(),
+                Some(e) => format!("{name}.{e}"),
+            });
+            model.workers.push(w);
+        }
     }
 }
 

@@ -371,10 +371,39 @@ impl Reader<'_> {
                 res.key = first.and_then(|a| self.key(a));
             }
         }
-        if kind == BindingKind::Kv && op == OpKind::Write {
-            res.ttl = Some(Expiry::Never);
-        }
         self.ops.push(res);
+    }
+
+    /// `kv.put(k, v)?.metadata(m)?.execute()`: a put executed in the
+    /// chain that builds it, with no expiration there, never expires. A
+    /// builder kept in a local (and maybe given an expiration later, under
+    /// a condition) is left unknown.
+    pub(super) fn execute_call(&mut self, call: &ExprMethodCall) {
+        if call.method != "execute" {
+            return;
+        }
+        let mut e = strip(&call.receiver);
+        for _ in 0..16 {
+            let Expr::MethodCall(m) = e else { return };
+            let method = m.method.to_string();
+            if matches!(
+                Opt::parse(Lang::Rust, &method),
+                Some(Opt::ExpirationTtl | Opt::Expiration)
+            ) {
+                return;
+            }
+            if matches!(method.as_str(), "put" | "put_bytes") {
+                let at = loc(self.path, m.method.span());
+                if let Some(op) = self.ops.iter_mut().rev().find(|o| {
+                    o.location == at && o.kind == BindingKind::Kv && o.op == OpKind::Write
+                }) && op.ttl.is_none()
+                {
+                    op.ttl = Some(Expiry::Never);
+                }
+                return;
+            }
+            e = strip(&m.receiver);
+        }
     }
 
     /// `….list().prefix("a/".into())`: the prefix the list it follows

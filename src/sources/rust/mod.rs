@@ -697,6 +697,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         }
         self.ttl_call(call);
         self.prefix_call(call);
+        self.execute_call(call);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
