@@ -36,6 +36,7 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
             binding: op.binding.clone(),
         },
         BindingKind::QueueProducer => FlowStep::Queue {
+            bindings: vec![op.binding.clone()],
             queues: super::queue_names(model, op),
         },
         _ if op.is_query() => FlowStep::Database {
@@ -89,6 +90,43 @@ fn entry_of(model: &Model, entry: &EntryPoint, at: &Location) -> FlowEntry {
             entry: entry.clone(),
         },
     }
+}
+
+/// A queue's Processing rows: its consumer's operations and the `ack()` /
+/// `retry()` calls of its handler for that queue, in source order.
+fn rows(
+    model: &Model,
+    c: &QueueConsumer,
+    handler: Option<&QueueHandler>,
+    ops: &[(&Location, &ResourceOp)],
+) -> Vec<ProcessingStep> {
+    let mut rows: Vec<(&Location, ProcessingStep)> = ops
+        .iter()
+        .map(|(at, op)| {
+            let step = ProcessingStep {
+                action: action(model, op),
+                on_failure: Some(on_failure(c, handler)),
+                location: op.location.clone(),
+            };
+            (*at, step)
+        })
+        .collect();
+    for s in handler.map_or(&[][..], |h| h.settles.as_slice()) {
+        if !s.runs_for_queue(&c.queue) {
+            continue;
+        }
+        let step = ProcessingStep {
+            action: StepAction::Settle {
+                kind: s.kind,
+                delay_secs: s.delay_secs,
+            },
+            on_failure: None,
+            location: s.location.clone(),
+        };
+        rows.push((&s.location, step));
+    }
+    rows.sort_by(|a, b| a.0.cmp(b.0));
+    rows.into_iter().map(|(_, s)| s).collect()
 }
 
 fn on_failure(c: &QueueConsumer, handler: Option<&QueueHandler>) -> OnFailure {
@@ -227,20 +265,13 @@ pub fn collect(model: &mut Model) {
         });
         let mut lines: Vec<(Vec<String>, Vec<&ResourceOp>)> = Vec::new();
         for c in w.family_consumers(&model.workers) {
-            let mine: Vec<&ResourceOp> = ops
+            let mine_at: Vec<(&Location, &ResourceOp)> = ops
                 .iter()
-                .map(|(_, op)| *op)
-                .filter(|op| op.runs_for_queue(&c.queue))
+                .filter(|(_, op)| op.runs_for_queue(&c.queue))
+                .copied()
                 .collect();
-            let rows = mine
-                .iter()
-                .map(|op| ProcessingStep {
-                    action: action(model, op),
-                    on_failure: on_failure(c, handler),
-                    location: op.location.clone(),
-                })
-                .collect();
-            processing.insert(c.queue.clone(), rows);
+            let mine: Vec<&ResourceOp> = mine_at.iter().map(|(_, op)| *op).collect();
+            processing.insert(c.queue.clone(), rows(model, c, handler, &mine_at));
             match lines.iter_mut().find(|(_, o)| {
                 o.len() == mine.len() && o.iter().zip(&mine).all(|(a, b)| std::ptr::eq(*a, *b))
             }) {
@@ -257,6 +288,20 @@ pub fn collect(model: &mut Model) {
                     steps,
                     location: at.clone(),
                 });
+            }
+        }
+    }
+    // Consumers that touch no binding still settle their messages.
+    for w in model.workers.iter().filter(|w| w.environment.is_none()) {
+        let handler = model.queue_handlers.iter().find(|h| {
+            Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
+        });
+        if handler.is_none_or(|h| h.settles.is_empty()) {
+            continue;
+        }
+        for c in w.family_consumers(&model.workers) {
+            if !processing.contains_key(&c.queue) {
+                processing.insert(c.queue.clone(), rows(model, c, handler, &[]));
             }
         }
     }

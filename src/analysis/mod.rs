@@ -31,11 +31,10 @@ fn binding_target(model: &Model, kind: crate::model::BindingKind, name: &str) ->
 /// Worker and each of its environments (`[env.staging]` may point the same
 /// binding at another queue), else wherever config binds that name.
 fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
-    let config = Worker::owning(&model.workers, &op.location.path).map(|w| &w.location.path);
-    let mut names: Vec<String> = model
-        .workers
-        .iter()
-        .filter(|w| Some(&w.location.path) == config)
+    let owner = Worker::owning(&model.workers, &op.location.path);
+    let mut names: Vec<String> = owner
+        .into_iter()
+        .flat_map(|o| o.family(&model.workers))
         .flat_map(|w| &w.bindings)
         .filter(|b| b.kind == crate::model::BindingKind::QueueProducer && b.name == op.binding)
         .filter_map(|b| b.target.clone())

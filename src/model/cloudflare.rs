@@ -87,14 +87,21 @@ impl Worker {
             .max_by_key(|w| w.location.path.len())
     }
 
+    /// This Worker and its environments: its config's `[env.NAME]`
+    /// sections and the sibling configs of its folder
+    /// (`wrangler.production.toml`).
+    pub fn family<'m>(&self, workers: &'m [Worker]) -> impl Iterator<Item = &'m Worker> + use<'m> {
+        let dir = self.location.path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+        workers
+            .iter()
+            .filter(move |w| w.location.path.rsplit_once('/').map_or("", |(d, _)| d) == dir)
+    }
+
     /// The queue consumers of this Worker and of its environments (a
     /// Worker may consume queues only under `[env.NAME]`).
     pub fn family_consumers<'m>(&self, workers: &'m [Worker]) -> Vec<&'m QueueConsumer> {
         let mut out: Vec<&QueueConsumer> = Vec::new();
-        for w in workers
-            .iter()
-            .filter(|w| w.location.path == self.location.path)
-        {
+        for w in self.family(workers) {
             for c in &w.consumers {
                 if !out.iter().any(|o| o.queue == c.queue) {
                     out.push(c);
@@ -333,8 +340,9 @@ pub struct ConsumerRef {
 pub struct ProcessingStep {
     /// What it does.
     pub action: StepAction,
-    /// What happens to the message when it fails.
-    pub on_failure: OnFailure,
+    /// What happens to the message when it fails (`None` for a step that
+    /// settles the message itself).
+    pub on_failure: Option<OnFailure>,
     /// Where.
     pub location: Location,
 }
@@ -369,6 +377,13 @@ pub enum StepAction {
     Send {
         /// Queue names.
         queues: Vec<String>,
+    },
+    /// The consumer settles messages itself: `ack()`, `retry()`.
+    Settle {
+        /// How.
+        kind: SettleKind,
+        /// `retry({ delaySeconds })`, when a number.
+        delay_secs: Option<u64>,
     },
     /// An R2 or KV operation.
     Use {
@@ -410,6 +425,59 @@ pub enum OnFailure {
         /// The dead letter queue, if any.
         dead_letter_queue: Option<String>,
     },
+}
+
+/// A consumer settling messages itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Settle {
+    /// How.
+    pub kind: SettleKind,
+    /// `retry({ delaySeconds: 10 })` / `retry_with_options(…)`, when a
+    /// number.
+    pub delay_secs: Option<u64>,
+    /// The queues it runs for, when the handler branches on the batch's
+    /// queue (empty: every queue the handler consumes).
+    pub queues: Vec<String>,
+    /// Queues an earlier branch returned for (`if (batch.queue === "dlq")
+    /// { …; continue }`).
+    pub except_queues: Vec<String>,
+    /// Where.
+    pub location: Location,
+}
+
+impl Settle {
+    /// Whether it runs for messages of `queue`.
+    pub fn runs_for_queue(&self, queue: &str) -> bool {
+        (self.queues.is_empty() || self.queues.iter().any(|q| q == queue))
+            && !self.except_queues.iter().any(|q| q == queue)
+    }
+}
+
+/// How a consumer settles a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SettleKind {
+    /// `message.ack()`: done, never redelivered.
+    Ack,
+    /// `batch.ackAll()` / `ack_all()`.
+    AckAll,
+    /// `message.retry()`: redelivered, counting against `max_retries`.
+    Retry,
+    /// `batch.retryAll()` / `retry_all()`.
+    RetryAll,
+}
+
+impl SettleKind {
+    /// The kind a method call settles with, in either language.
+    pub fn parse(method: &str) -> Option<SettleKind> {
+        Some(match method {
+            "ack" => SettleKind::Ack,
+            "ackAll" | "ack_all" => SettleKind::AckAll,
+            "retry" | "retry_with_options" => SettleKind::Retry,
+            "retryAll" | "retry_all" | "retry_all_with_options" => SettleKind::RetryAll,
+            _ => return None,
+        })
+    }
 }
 
 /// How a Durable Object class stores its state.
@@ -548,7 +616,10 @@ pub enum FlowStep {
     },
     /// Queues sent to.
     Queue {
-        /// Queue names.
+        /// The producer binding(s) sent through.
+        bindings: Vec<String>,
+        /// Queue names (one per environment when the binding's queue
+        /// differs by environment).
         queues: Vec<String>,
     },
     /// A database, with the tables queried.
@@ -592,7 +663,14 @@ impl FlowStep {
                 union(prefixes, p);
                 true
             }
-            (FlowStep::Queue { queues }, FlowStep::Queue { queues: q }) => {
+            (
+                FlowStep::Queue { bindings, queues },
+                FlowStep::Queue {
+                    bindings: b,
+                    queues: q,
+                },
+            ) => {
+                union(bindings, b);
                 union(queues, q);
                 true
             }
@@ -817,6 +895,8 @@ pub struct QueueHandler {
     pub retries: bool,
     /// Calls `ack()` / `ackAll()` inside a `catch`: failures are dropped.
     pub acks_on_failure: bool,
+    /// Each `ack()` / `retry()` in the handler, in source order.
+    pub settles: Vec<Settle>,
     /// Where the handler is.
     pub location: Location,
 }

@@ -242,11 +242,11 @@ mod hand_built {
                         binding: "BUNDLES".into(),
                         key: Some(app_id("", "/bundle.js")),
                     },
-                    on_failure: OnFailure::Retry {
+                    on_failure: Some(OnFailure::Retry {
                         explicit: false,
                         max_retries: 3,
                         dead_letter_queue: Some("uploads-dlq".into()),
-                    },
+                    }),
                     location: loc(7),
                 }],
                 location: loc(7),

@@ -604,7 +604,10 @@ fn queue_view(q: &crate::model::Queue) -> QueueView {
             .map(|(i, s)| StepRow {
                 step: (i + 1).to_string(),
                 action: words::step_action(&s.action),
-                on_failure: words::on_failure(&s.on_failure),
+                on_failure: s
+                    .on_failure
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), words::on_failure),
             })
             .collect(),
     }

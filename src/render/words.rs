@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::model::{
     BindingKind, Caller, DoMethod, Effort, EntryPoint, Expiry, Finding, FindingSeverity, Fix, Flow,
     FlowEntry, FlowStep, Frequency, Handler, Invoker, Key, KeyPart, Lifecycle, Model, OnFailure,
-    OpKind, Operation, QueryVerb, Run, StateItem, StepAction, Subject, Topic, ValueKind, ValueType,
+    OpKind, Operation, QueryVerb, Run, SettleKind, StateItem, StepAction, Subject, Topic, ValueKind,
+    ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).
@@ -122,7 +123,14 @@ pub fn flow_step(s: &FlowStep) -> String {
     match s {
         FlowStep::R2 { binding, prefixes } => with(format!("R2 {binding}"), prefixes),
         FlowStep::Kv { binding } => format!("KV {binding}"),
-        FlowStep::Queue { queues } => format!("Queue {}", compress(queues)),
+        // One binding reaching a queue per environment is named by the
+        // binding: `Queue FEEDBACK_QUEUE (feedback-{dev,prod,staging})`.
+        FlowStep::Queue { bindings, queues } => match bindings.as_slice() {
+            [b] if queues.len() > 1 && !queues.contains(b) => {
+                format!("Queue {b} ({})", compress(queues))
+            }
+            _ => format!("Queue {}", compress(queues)),
+        },
         FlowStep::Database { engine, tables } => with(engine.label().to_owned(), tables),
         FlowStep::DurableObject { class } => format!("DO {class}"),
         FlowStep::Binding { binding } => binding.clone(),
@@ -197,6 +205,18 @@ pub fn step_action(a: &StepAction) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         StepAction::Send { queues } => format!("Send to queue {}", compress(queues)),
+        StepAction::Settle { kind, delay_secs } => {
+            let what = match kind {
+                SettleKind::Ack => "Acknowledge the message: not redelivered",
+                SettleKind::AckAll => "Acknowledge the whole batch: not redelivered",
+                SettleKind::Retry => "Retry the message",
+                SettleKind::RetryAll => "Retry the whole batch",
+            };
+            match delay_secs {
+                Some(d) => format!("{what} after {}", duration(*d)),
+                None => what.to_owned(),
+            }
+        }
         StepAction::Use {
             kind,
             op,

@@ -148,6 +148,77 @@ impl Reader<'_> {
         }
     }
 
+    /// `message.ack()`, `batch.retry_all()`, `message.retry_with_options(…
+    /// .with_delay_seconds(10) …)` in a queue handler, each arm of a
+    /// `match batch.queue().as_str() { NAME => … }` under its queue.
+    pub(super) fn settles(
+        &self,
+        block: &syn::Block,
+        queue: Option<&str>,
+        out: &mut Vec<crate::model::Settle>,
+    ) {
+        struct Walk<'r, 'f> {
+            reader: &'r Reader<'f>,
+            queue: Option<String>,
+            out: &'r mut Vec<crate::model::Settle>,
+        }
+        impl<'ast> Visit<'ast> for Walk<'_, '_> {
+            fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+                let on_queue = matches!(strip(&m.expr), Expr::MethodCall(c)
+                    if c.method == "as_str" && matches!(strip(&c.receiver), Expr::MethodCall(q) if q.method == "queue"));
+                if !on_queue {
+                    return visit::visit_expr_match(self, m);
+                }
+                for arm in &m.arms {
+                    let name = match &arm.pat {
+                        syn::Pat::Lit(l) => self.reader.string(&Expr::Lit(l.clone())),
+                        syn::Pat::Path(p) => self.reader.string(&Expr::Path(p.clone())),
+                        syn::Pat::Ident(i) => self.reader.shared.strs.get(&i.ident.to_string()).cloned(),
+                        _ => None,
+                    };
+                    let inner = name.or_else(|| self.queue.clone());
+                    let saved = std::mem::replace(&mut self.queue, inner);
+                    self.visit_expr(&arm.body);
+                    self.queue = saved;
+                }
+            }
+            fn visit_expr_method_call(&mut self, c: &'ast ExprMethodCall) {
+                visit::visit_expr_method_call(self, c);
+                let Some(kind) = crate::model::SettleKind::parse(&c.method.to_string()) else {
+                    return;
+                };
+                // `…with_delay_seconds(10)…` anywhere in the options.
+                let mut delay = None;
+                let mut find = Delay(&mut delay, self.reader);
+                for a in &c.args {
+                    find.visit_expr(a);
+                }
+                self.out.push(crate::model::Settle {
+                    kind,
+                    delay_secs: delay,
+                    queues: self.queue.clone().into_iter().collect(),
+                    except_queues: Vec::new(),
+                    location: loc(self.reader.path, c.method.span()),
+                });
+            }
+        }
+        struct Delay<'d, 'r, 'f>(&'d mut Option<u64>, &'r Reader<'f>);
+        impl<'ast> Visit<'ast> for Delay<'_, '_, '_> {
+            fn visit_expr_method_call(&mut self, c: &'ast ExprMethodCall) {
+                visit::visit_expr_method_call(self, c);
+                if c.method == "with_delay_seconds" {
+                    *self.0 = c.args.first().and_then(|a| self.1.int(a));
+                }
+            }
+        }
+        let mut w = Walk {
+            reader: self,
+            queue: queue.map(str::to_owned),
+            out,
+        };
+        w.visit_block(block);
+    }
+
     /// The handle a function body's value is: its tail expression
     /// (`Ok(ns.id_from_name("x")?.get_stub()?)` included), with the body's
     /// locals still known.

@@ -187,6 +187,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             model.code_durable_objects.push(d);
         }
         ops.extend(v.ops);
+        model.queue_handlers.extend(v.queue_handlers);
         model.orm_tables.extend(v.tables);
         model.orm_relations.extend(v.relations);
         model.diagnostics.extend(v.diags);
@@ -401,6 +402,8 @@ struct Reader<'f> {
     unread_macros: Vec<(String, bool, Location)>,
     /// Macros whose invocations were read as routes.
     route_macros: Vec<String>,
+    /// `#[event(queue)]` functions and how they settle messages.
+    queue_handlers: Vec<crate::model::QueueHandler>,
 }
 
 impl<'f> Reader<'f> {
@@ -427,6 +430,7 @@ impl<'f> Reader<'f> {
             diags: Vec::new(),
             unread_macros: Vec::new(),
             route_macros: Vec::new(),
+            queue_handlers: Vec::new(),
         }
     }
 
@@ -493,6 +497,21 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                     ));
                 }
             }
+        }
+        if name == "queue" {
+            let mut settles = Vec::new();
+            self.settles(&f.block, None, &mut settles);
+            self.queue_handlers.push(crate::model::QueueHandler {
+                retries: settles.iter().any(|s| {
+                    matches!(
+                        s.kind,
+                        crate::model::SettleKind::Retry | crate::model::SettleKind::RetryAll
+                    )
+                }),
+                acks_on_failure: false,
+                settles,
+                location: loc(self.path, f.sig.ident.span()),
+            });
         }
         self.actor.push(name);
         let saved = self.locals.len();

@@ -7,7 +7,7 @@ use super::*;
 /// they do when a message fails.
 pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHandler> {
     let mut out = Vec::new();
-    for f in &index.files {
+    for (fi, f) in index.files.iter().enumerate() {
         if !f.src.contains("queue") {
             continue;
         }
@@ -33,6 +33,7 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
             }
             let body = text(n, f.src);
             let mut acks_on_failure = false;
+            let mut settles = Vec::new();
             super::super::syntax::walk(n, |c| {
                 if c.kind() == "catch_clause" {
                     let t = text(c, f.src);
@@ -40,15 +41,73 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
                         acks_on_failure = true;
                     }
                 }
+                // An `ack()` in a `catch` is the On Failure cell, not a step.
+                if let Some(s) = settle(index, fi, c)
+                    && !in_catch(c)
+                {
+                    settles.push(s);
+                }
             });
             out.push(crate::model::QueueHandler {
                 retries: body.contains(".retry(") || body.contains(".retryAll("),
                 acks_on_failure,
+                settles,
                 location: location(f.path, n),
             });
         });
     }
     out
+}
+
+/// Whether `n` is inside a `catch` block.
+fn in_catch(n: Node<'_>) -> bool {
+    let mut cur = n.parent();
+    for _ in 0..256 {
+        match cur {
+            Some(p) if p.kind() == "catch_clause" => return true,
+            Some(p) if matches!(p.kind(), "method_definition" | "pair") => return false,
+            Some(p) => cur = p.parent(),
+            None => return false,
+        }
+    }
+    false
+}
+
+/// `msg.ack()`, `batch.retryAll()`, `msg.retry({ delaySeconds: 30 })`.
+fn settle(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<crate::model::Settle> {
+    let src = index.files.get(fi)?.src;
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let f = call.child_by_field_name("function")?;
+    if f.kind() != "member_expression" {
+        return None;
+    }
+    let kind = crate::model::SettleKind::parse(text(f.child_by_field_name("property")?, src))?;
+    let delay_secs = call
+        .child_by_field_name("arguments")
+        .and_then(|a| a.named_child(0))
+        .map(unwrap_expr)
+        .filter(|o| o.kind() == "object")
+        .and_then(|o| {
+            children(o).into_iter().find_map(|p| {
+                let k = p.child_by_field_name("key")?;
+                (text(k, src) == "delaySeconds").then(|| p.child_by_field_name("value"))?
+            })
+        })
+        .and_then(|v| match super::super::fold::fold(index, fi, v)? {
+            super::super::fold::Value::Num(n) if n >= 0.0 && n.fract() == 0.0 => Some(n as u64),
+            _ => None,
+        });
+    let at = location(index.files[fi].path, call);
+    let (queues, except_queues) = super::super::callgraph::queue_guard(index, &at);
+    Some(crate::model::Settle {
+        kind,
+        delay_secs,
+        queues,
+        except_queues,
+        location: at,
+    })
 }
 
 /// Fields of a message type: an object type literal, or an interface /

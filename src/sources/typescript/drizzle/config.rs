@@ -152,14 +152,16 @@ fn schema_path_matches(schema: &str, path: &str) -> bool {
 }
 
 /// Reads a `drizzle.config.*` file: `defineConfig({ … })` or
-/// `export default { … }`.
+/// `export default { … }` — with `cond ? { … } : { … }`, both branches,
+/// each key from the first that sets it (one branch for local SQLite, one
+/// with `out` for D1, are the same schema).
 pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> {
     let file = index.files.get(fi)?;
     let src = file.src;
     let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
-    let mut obj = None;
+    let mut objs = Vec::new();
     walk(file.root, |n| {
-        if obj.is_none() && n.kind() == "object" {
+        if n.kind() == "object" {
             let parent = n.parent().map(|p| p.kind()).unwrap_or("");
             let grand = n.parent().and_then(|p| p.parent());
             let in_define = parent == "arguments"
@@ -171,16 +173,26 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
                 parent,
                 "export_statement" | "satisfies_expression" | "as_expression"
             );
-            if in_define || exported {
-                obj = Some(n);
+            // `export default cond ? ({ … }) : ({ … })`
+            let branch = matches!(parent, "parenthesized_expression" | "ternary_expression")
+                && n.parent()
+                    .and_then(|p| if parent == "ternary_expression" { Some(p) } else { p.parent() })
+                    .is_some_and(|t| {
+                        t.kind() == "ternary_expression"
+                            || t.parent().is_some_and(|tp| tp.kind() == "ternary_expression")
+                    });
+            if in_define || exported || branch {
+                objs.push(n);
             }
         }
     });
-    let obj = obj?;
-    let entries: BTreeMap<String, Node<'_>> = object_entries(index, fi, obj, 0)
-        .into_iter()
-        .map(|(k, v, _, _)| (k, v))
-        .collect();
+    let obj = *objs.first()?;
+    let mut entries: BTreeMap<String, Node<'_>> = BTreeMap::new();
+    for o in &objs {
+        for (k, v, _, _) in object_entries(index, fi, *o, 0) {
+            entries.entry(k).or_insert(v);
+        }
+    }
     let s = |k: &str| entries.get(k).and_then(|v| string_value(*v, src));
     let schema = match entries.get("schema").map(|v| unwrap_expr(*v)) {
         Some(v) if v.kind() == "array" => children(v)
