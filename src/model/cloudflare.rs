@@ -91,7 +91,12 @@ impl Worker {
     /// sections and the sibling configs of its folder
     /// (`wrangler.production.toml`).
     pub fn family<'m>(&self, workers: &'m [Worker]) -> impl Iterator<Item = &'m Worker> + use<'m> {
-        let dir = self.location.path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+        let dir = self
+            .location
+            .path
+            .rsplit_once('/')
+            .map_or("", |(d, _)| d)
+            .to_owned();
         workers
             .iter()
             .filter(move |w| w.location.path.rsplit_once('/').map_or("", |(d, _)| d) == dir)

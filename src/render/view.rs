@@ -549,7 +549,11 @@ fn consumer_text(worker: &str, env: Option<&str>, c: &QueueConsumer) -> String {
         Some(d) => format!("DLQ {d}"),
         None => "no DLQ".to_owned(),
     });
+    // An environment of `wrangler.toml` is `[env.NAME]`; a sibling config
+    // is named by its file.
+    let file = c.location.path.rsplit('/').next().unwrap_or("");
     let who = match env {
+        _ if crate::scan::wrangler_sibling(file).is_some() => format!("{worker} ({file})"),
         Some(e) => format!("{worker} [env.{e}]"),
         None => worker.to_owned(),
     };

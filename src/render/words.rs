@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::model::{
     BindingKind, Caller, DoMethod, Effort, EntryPoint, Expiry, Finding, FindingSeverity, Fix, Flow,
     FlowEntry, FlowStep, Frequency, Handler, Invoker, Key, KeyPart, Lifecycle, Model, OnFailure,
-    OpKind, Operation, QueryVerb, Run, SettleKind, StateItem, StepAction, Subject, Topic, ValueKind,
-    ValueType,
+    OpKind, Operation, QueryVerb, Run, SettleKind, StateItem, StepAction, Subject, Topic,
+    ValueKind, ValueType,
 };
 
 /// The head of a finding's Area (`Indexes`, `Durable Objects`).

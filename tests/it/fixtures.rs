@@ -50,6 +50,7 @@ fixture!(worker_bindings);
 fixture!(monorepo_helpers);
 fixture!(workers_rs);
 fixture!(workers_rs_axum);
+fixture!(env_configs);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

@@ -173,7 +173,9 @@ impl Reader<'_> {
                     let name = match &arm.pat {
                         syn::Pat::Lit(l) => self.reader.string(&Expr::Lit(l.clone())),
                         syn::Pat::Path(p) => self.reader.string(&Expr::Path(p.clone())),
-                        syn::Pat::Ident(i) => self.reader.shared.strs.get(&i.ident.to_string()).cloned(),
+                        syn::Pat::Ident(i) => {
+                            self.reader.shared.strs.get(&i.ident.to_string()).cloned()
+                        }
                         _ => None,
                     };
                     let inner = name.or_else(|| self.queue.clone());

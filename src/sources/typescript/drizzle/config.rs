@@ -176,10 +176,17 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
             // `export default cond ? ({ … }) : ({ … })`
             let branch = matches!(parent, "parenthesized_expression" | "ternary_expression")
                 && n.parent()
-                    .and_then(|p| if parent == "ternary_expression" { Some(p) } else { p.parent() })
+                    .and_then(|p| {
+                        if parent == "ternary_expression" {
+                            Some(p)
+                        } else {
+                            p.parent()
+                        }
+                    })
                     .is_some_and(|t| {
                         t.kind() == "ternary_expression"
-                            || t.parent().is_some_and(|tp| tp.kind() == "ternary_expression")
+                            || t.parent()
+                                .is_some_and(|tp| tp.kind() == "ternary_expression")
                     });
             if in_define || exported || branch {
                 objs.push(n);
