@@ -144,7 +144,7 @@ impl Reader<'_> {
     pub(super) fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
         match self.handle(e)? {
             Handle::Binding(kind, name) => Some((kind, name)),
-            Handle::Sql | Handle::Param(..) => None,
+            Handle::Sql | Handle::Param(..) | Handle::Keys(_) => None,
         }
     }
 
@@ -286,6 +286,28 @@ impl Reader<'_> {
                 matches!(strip(&m.receiver), Expr::MethodCall(s) if s.method == "storage")
                     .then_some(Handle::Sql)
             }
+            // `(0..n).map(|i| format!("key_{i}")).collect()`: keys of
+            // that pattern.
+            Expr::MethodCall(m)
+                if m.method == "map"
+                    && let Some(Expr::Closure(c)) = m.args.first()
+                    && let Expr::Macro(f) = strip(&c.body)
+                    && f.mac.path.is_ident("format") =>
+            {
+                format_pattern(&f.mac).map(Handle::Keys)
+            }
+            // `keys.iter().map(|s| s.as_str())`: the same keys.
+            Expr::MethodCall(m)
+                if m.method == "map"
+                    && let Some(Expr::Closure(c)) = m.args.first()
+                    && matches!(strip(&c.body), Expr::MethodCall(b) if b.args.is_empty()) =>
+            {
+                self.handle_depth(&m.receiver, depth + 1)
+                    .filter(|h| matches!(h, Handle::Keys(_)))
+            }
+            Expr::MethodCall(m) if m.method == "collect" || m.method == "iter" => {
+                self.handle_depth(&m.receiver, depth + 1)
+            }
             // `env.kv("X").unwrap()`, `kv.clone()`: the same handle.
             Expr::MethodCall(m)
                 if matches!(
@@ -389,6 +411,9 @@ impl Reader<'_> {
         if let Some(s) = self.string(e) {
             return Some(Key::literal(s));
         }
+        if let Some(Handle::Keys(k)) = self.handle(e) {
+            return Some(k);
+        }
         match strip(e) {
             Expr::Macro(m) if m.mac.path.is_ident("format") => format_pattern(&m.mac),
             other => Some(Key::placeholder(placeholder(other))),
@@ -441,7 +466,17 @@ impl Reader<'_> {
                     }
                     return;
                 }
-                res.key = first.and_then(|a| self.key(a));
+                // A collection of keys names a pattern only when dmqa saw
+                // it built.
+                let many = matches!(
+                    call.method.to_string().as_str(),
+                    "get_bulk" | "delete_multiple"
+                );
+                res.key = match first.map(|a| self.handle(a)) {
+                    Some(Some(Handle::Keys(k))) => Some(k),
+                    _ if many => None,
+                    _ => first.and_then(|a| self.key(a)),
+                };
             }
         }
         self.ops.push(res);

@@ -317,6 +317,10 @@ enum Handle {
     /// A function's parameter (function, index), until the calls say
     /// what they pass.
     Param(String, usize),
+    /// Not a handle: keys built from this pattern (`let keys: Vec<String>
+    /// = (0..n).map(|i| format!("key_{i}")).collect()`, and a `for` loop's
+    /// variable over them).
+    Keys(Key),
 }
 
 /// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
@@ -620,6 +624,16 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         {
             self.locals.push((p.ident.to_string(), h));
         }
+    }
+
+    /// `for key in &keys`: each key of a collection of known pattern.
+    fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
+        if let syn::Pat::Ident(p) = &*f.pat
+            && let Some(Handle::Keys(k)) = self.handle(&f.expr)
+        {
+            self.locals.push((p.ident.to_string(), Handle::Keys(k)));
+        }
+        visit::visit_expr_for_loop(self, f);
     }
 
     /// `if let Ok(stub) = tally_stub(&env)`, `if let Some(kv) = …`.

@@ -580,6 +580,9 @@ impl<'a> Reader<'_, 'a> {
             return Some((Key::literal(v.as_string()), None));
         }
         let whole = |n: Node<'a>| Key::placeholder(placeholder(n, src));
+        if let Some(k) = self.listed_key(fi, node, depth) {
+            return Some((k, None));
+        }
         match node.kind() {
             "template_string" => {
                 let mut out = Key::default();
@@ -651,6 +654,98 @@ impl<'a> Reader<'_, 'a> {
             }
             _ => Some((whole(node), None)),
         }
+    }
+
+    /// `for (const k of (await env.KV.list({ prefix: "a:" })).keys)
+    /// env.KV.get(k.name)` (R2: `.objects` and `.key`): a key a listing
+    /// returned is the listed prefix followed by one more part.
+    fn listed_key(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<Key> {
+        let src = self.index.files.get(fi)?.src;
+        if node.kind() != "member_expression" {
+            return None;
+        }
+        let field = text(node.child_by_field_name("property")?, src);
+        let var = unwrap_expr(node.child_by_field_name("object")?);
+        if !matches!(field, "name" | "key") || var.kind() != "identifier" {
+            return None;
+        }
+        let name = text(var, src);
+        // What `name` ranges over: `for (const name of items)`, or
+        // `items.map((name) => …)` (`forEach`, `filter`, …).
+        let mut cur = node.parent();
+        let mut items = None;
+        for _ in 0..256 {
+            let n = cur?;
+            if n.kind() == "for_in_statement"
+                && n.child_by_field_name("left").is_some_and(|l| {
+                    let t = text(l, src);
+                    t == name || t.ends_with(&format!(" {name}"))
+                })
+            {
+                items = n.child_by_field_name("right");
+                break;
+            }
+            if matches!(n.kind(), "arrow_function" | "function_expression")
+                && n.child_by_field_name("parameters")
+                    .or_else(|| n.child_by_field_name("parameter"))
+                    .and_then(|p| p.named_child(0).or(Some(p)))
+                    .is_some_and(|p| {
+                        let t = text(p, src);
+                        t == name || t.starts_with(&format!("{name}:"))
+                    })
+                && let Some(call) = n.parent().and_then(|a| a.parent())
+                && call.kind() == "call_expression"
+                && let Some(f) = call.child_by_field_name("function")
+                && f.kind() == "member_expression"
+            {
+                items = f.child_by_field_name("object");
+                break;
+            }
+            cur = n.parent();
+        }
+        let items = unwrap_expr(items?);
+        // `listing.keys`, or `keys` destructured from the listing.
+        let mut listing = match items.kind() {
+            "member_expression" => {
+                let list_of = text(items.child_by_field_name("property")?, src);
+                if !matches!(list_of, "keys" | "objects") {
+                    return None;
+                }
+                unwrap_expr(items.child_by_field_name("object")?)
+            }
+            "identifier" if matches!(text(items, src), "keys" | "objects") => {
+                unwrap_expr(destructured_from(items, text(items, src), src)?)
+            }
+            _ => return None,
+        };
+        if listing.kind() == "identifier" {
+            listing = unwrap_expr(local_value(listing, text(listing, src), src)?);
+        }
+        if listing.kind() == "await_expression" {
+            listing = unwrap_expr(listing.named_child(0)?);
+        }
+        let f = listing.child_by_field_name("function")?;
+        if listing.kind() != "call_expression"
+            || f.kind() != "member_expression"
+            || f.child_by_field_name("property").map(|p| text(p, src)) != Some("list")
+        {
+            return None;
+        }
+        let prefix = listing
+            .child_by_field_name("arguments")?
+            .named_child(0)
+            .map(unwrap_expr)
+            .filter(|o| o.kind() == "object")
+            .and_then(|o| {
+                children(o).into_iter().find_map(|p| {
+                    let k = p.child_by_field_name("key")?;
+                    (Some(text(k, src)) == Opt::Prefix.name(Lang::TypeScript))
+                        .then(|| p.child_by_field_name("value"))?
+                })
+            })?;
+        let (mut key, _) = self.key(fi, prefix, depth + 1)?;
+        key.push_placeholder(name);
+        Some(key)
     }
 
     /// `` `${a}/${b}`.replace(/\/+/g, "/") ``, `id.toLowerCase()`: a string

@@ -35,6 +35,35 @@ pub(crate) fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Nod
     None
 }
 
+/// The value a local destructured by name comes from: `const { keys } =
+/// await KV.list(…)` → `await KV.list(…)`.
+pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    for block in blocks_above(at) {
+        for stmt in children(block) {
+            if stmt.start_byte() >= at.start_byte() {
+                break;
+            }
+            if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
+                continue;
+            }
+            for d in children(stmt) {
+                let Some(pattern) = d.child_by_field_name("name") else {
+                    continue;
+                };
+                if d.kind() == "variable_declarator"
+                    && pattern.kind() == "object_pattern"
+                    && children(pattern).into_iter().any(|p| {
+                        p.kind() == "shorthand_property_identifier_pattern" && text(p, src) == name
+                    })
+                {
+                    return d.child_by_field_name("value");
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Parameter `name` of a function around `at`: its declared type and the
 /// function it belongs to, so arguments at its call sites can be followed.
 pub(crate) struct Param {
