@@ -209,6 +209,10 @@ pub enum Handler {
     WebSocketClose,
     /// A hibernating WebSocket failed.
     WebSocketError,
+    /// A WebSocket connected (partyserver / Agents `onConnect`).
+    WebSocketConnect,
+    /// The object started (partyserver / Agents `onStart`).
+    Start,
 }
 
 impl Handler {
@@ -220,6 +224,8 @@ impl Handler {
                 | Handler::WebSocketMessage
                 | Handler::WebSocketClose
                 | Handler::WebSocketError
+                | Handler::WebSocketConnect
+                | Handler::Start
         )
     }
 }

@@ -273,6 +273,8 @@ pub fn method_purpose(m: &DoMethod) -> String {
         Some(Handler::WebSocketMessage) => "WebSocket message (hibernation API)",
         Some(Handler::WebSocketClose) => "WebSocket closed (hibernation API)",
         Some(Handler::WebSocketError) => "WebSocket error (hibernation API)",
+        Some(Handler::WebSocketConnect) => "WebSocket connected",
+        Some(Handler::Start) => "Object started (before its first request)",
         _ => "-",
     }
     .to_owned()
@@ -293,6 +295,12 @@ pub fn caller(c: &Caller) -> String {
         Caller::Runtime {
             handler: Handler::WebSocketMessage | Handler::WebSocketClose | Handler::WebSocketError,
         } => "Runtime (WebSocket)".into(),
+        Caller::Runtime {
+            handler: Handler::WebSocketConnect,
+        } => "Runtime (WebSocket connect)".into(),
+        Caller::Runtime {
+            handler: Handler::Start,
+        } => "Runtime (object start)".into(),
         Caller::Runtime { .. } => "Runtime".into(),
     }
 }

@@ -156,6 +156,12 @@ pub fn extract(
             {
                 continue;
             }
+            // partyserver's `Server` and the Agents SDK's classes call their
+            // own hooks (`onConnect`, `onMessage`, …) for the runtime.
+            let framework = matches!(
+                extended_name(heritage),
+                Some("Server" | "Agent" | "AIChatAgent" | "McpAgent" | "YServer")
+            ) && (file.src.contains("partyserver") || file.src.contains("agents"));
             if let Some(parent) = extended(heritage) {
                 parents.push((name.clone(), parent.to_owned()));
             }
@@ -296,7 +302,8 @@ pub fn extract(
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
                 .map(|m| {
-                    let handler = Handler::parse(Lang::TypeScript, &m.name);
+                    let handler = Handler::parse(Lang::TypeScript, &m.name)
+                        .or_else(|| framework.then(|| hook(&m.name)).flatten());
                     let mut by = called_by(
                         index,
                         graph,
@@ -352,19 +359,43 @@ pub fn extract(
     (out, ops)
 }
 
-/// `extends UploadHandler` → `UploadHandler`; `None` for the runtime's
-/// own classes.
-fn extended(heritage: &str) -> Option<&str> {
+/// `extends Server<Env>` → `Server`.
+fn extended_name(heritage: &str) -> Option<&str> {
     let rest = heritage.split("extends").nth(1)?.trim_start();
-    let name = rest
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+    rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
         .next()
-        .filter(|n| !n.is_empty())?;
-    (!matches!(
-        name,
-        "DurableObject" | "WorkerEntrypoint" | "Server" | "Agent"
-    ))
-    .then_some(name)
+        .filter(|n| !n.is_empty())
+}
+
+/// `extends UploadHandler` → `UploadHandler`; `None` for the runtime's
+/// and the frameworks' own classes.
+fn extended(heritage: &str) -> Option<&str> {
+    extended_name(heritage).filter(|n| {
+        !matches!(
+            *n,
+            "DurableObject"
+                | "WorkerEntrypoint"
+                | "Server"
+                | "Agent"
+                | "AIChatAgent"
+                | "McpAgent"
+                | "YServer"
+        )
+    })
+}
+
+/// The runtime event a partyserver / Agents hook answers.
+fn hook(method: &str) -> Option<Handler> {
+    Some(match method {
+        "onConnect" => Handler::WebSocketConnect,
+        "onMessage" => Handler::WebSocketMessage,
+        "onClose" => Handler::WebSocketClose,
+        "onError" => Handler::WebSocketError,
+        "onStart" => Handler::Start,
+        "onRequest" => Handler::Fetch,
+        "onAlarm" => Handler::Alarm,
+        _ => return None,
+    })
 }
 
 /// A Durable Object class extending another class of the project has its
