@@ -144,7 +144,7 @@ impl Reader<'_> {
     pub(super) fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
         match self.handle(e)? {
             Handle::Binding(kind, name) => Some((kind, name)),
-            Handle::Sql | Handle::Param(..) | Handle::Keys(_) => None,
+            Handle::Sql | Handle::Storage | Handle::Param(..) | Handle::Keys(_) => None,
         }
     }
 
@@ -273,13 +273,20 @@ impl Reader<'_> {
             return None;
         }
         match strip(e) {
-            // `ns.id_from_name("a")?.get_stub()?`: a stub of that namespace.
-            Expr::MethodCall(m) if m.method == "get_stub" => {
-                let Expr::MethodCall(id) = strip(&m.receiver) else {
-                    return None;
-                };
-                self.handle_depth(&id.receiver, depth + 1)
+            // `ns.id_from_name("a")?.get_stub()?`, or the id in a local: a
+            // stub of that namespace.
+            Expr::MethodCall(m)
+                if matches!(
+                    m.method.to_string().as_str(),
+                    "get_stub" | "id_from_name" | "id_from_string" | "unique_id" | "get_by_name"
+                ) =>
+            {
+                self.handle_depth(&m.receiver, depth + 1)
                     .filter(|h| matches!(h, Handle::Binding(BindingKind::DurableObject, _)))
+            }
+            // `self.state.storage()`
+            Expr::MethodCall(m) if m.method == "storage" && m.args.is_empty() => {
+                Some(Handle::Storage)
             }
             // `state.storage().sql()`
             Expr::MethodCall(m) if m.method == "sql" => {

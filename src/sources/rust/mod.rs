@@ -172,15 +172,29 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
                     continue;
                 }
                 let handler = Handler::parse(Lang::Rust, name);
+                let mut called_by: Vec<Caller> = handler
+                    .filter(|h| h.runtime_only())
+                    .map(|handler| Caller::Runtime { handler })
+                    .into_iter()
+                    .collect();
+                // Helpers the object calls itself.
+                for (t, from, callee) in &v.self_calls {
+                    let by = Caller::Internal {
+                        from: cloudflare::entry_point(Lang::Rust, from),
+                    };
+                    if *t == d.class_name
+                        && callee == name
+                        && from != name
+                        && !called_by.contains(&by)
+                    {
+                        called_by.push(by);
+                    }
+                }
                 d.methods.push(DoMethod {
                     name: name.clone(),
                     doc: doc.clone(),
                     handler,
-                    called_by: handler
-                        .filter(|h| h.runtime_only())
-                        .map(|handler| Caller::Runtime { handler })
-                        .into_iter()
-                        .collect(),
+                    called_by,
                     location: at.clone(),
                 });
             }
@@ -314,6 +328,8 @@ enum Handle {
     Binding(BindingKind, String),
     /// `state.storage().sql()`: the Durable Object's SQLite.
     Sql,
+    /// `state.storage()`: the Durable Object's key-value storage.
+    Storage,
     /// A function's parameter (function, index), until the calls say
     /// what they pass.
     Param(String, usize),
@@ -391,6 +407,8 @@ struct Reader<'f> {
     methods: Vec<(String, String, Option<String>, Location)>,
     /// The type of the `impl` block the visit is in.
     impl_type: Option<String>,
+    /// `self.bump()` calls: (impl type, calling method, called method).
+    self_calls: Vec<(String, String, String)>,
     /// `storage().sql().exec("CREATE TABLE …")` per impl type.
     object_sql: Vec<(String, String, Location)>,
     consts: HashMap<String, u64>,
@@ -425,6 +443,7 @@ impl<'f> Reader<'f> {
             storage_keys: Vec::new(),
             methods: Vec::new(),
             impl_type: None,
+            self_calls: Vec::new(),
             object_sql: Vec::new(),
             consts: HashMap::new(),
             locals: Vec::new(),
@@ -679,6 +698,14 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         }
         let method = call.method.to_string();
         visit::visit_expr_method_call(self, call);
+        // `self.bump()` inside `impl Tally`: the object calling itself.
+        if let (Some(ty), Some(actor), Expr::Path(recv)) =
+            (&self.impl_type, self.actor.last(), strip(&call.receiver))
+            && recv.path.is_ident("self")
+        {
+            self.self_calls
+                .push((ty.clone(), actor.clone(), method.clone()));
+        }
         // Binding and plumbing methods name no function of ours.
         if let Some(actor) = self.actor.last()
             && !PLUMBING.contains(&method.as_str())
@@ -712,10 +739,12 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 });
             }
         }
-        // `self.state.storage().put("count", n)`
-        if matches!(method.as_str(), "put" | "get" | "delete")
-            && let Expr::MethodCall(r) = strip(&call.receiver)
-            && r.method == "storage"
+        // `self.state.storage().put("count", n)`, or through a local
+        // holding the storage.
+        if matches!(
+            method.as_str(),
+            "put" | "get" | "delete" | "put_raw" | "get_raw"
+        ) && self.handle(&call.receiver) == Some(Handle::Storage)
             && let (Some(ty), Some(k)) = (
                 self.impl_type.clone(),
                 call.args.first().and_then(|a| self.string(a)),
