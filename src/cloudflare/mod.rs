@@ -88,6 +88,8 @@ const METHODS: &[Method] = &[
         Some("sendBatch"),
         Some("send_batch"),
     ),
+    m(QueueProducer, Send, None, Some("send_raw")),
+    m(QueueProducer, SendBatch, None, Some("send_raw_batch")),
     m(D1, Query, Some("prepare"), Some("prepare")),
     m(D1, Query, Some("exec"), Some("exec")),
     m(DurableObject, Call, None, Some("fetch_with_str")),

@@ -125,9 +125,14 @@ pub fn flow_step(s: &FlowStep) -> String {
         FlowStep::Kv { binding } => format!("KV {binding}"),
         // One binding reaching a queue per environment is named by the
         // binding: `Queue FEEDBACK_QUEUE (feedback-{dev,prod,staging})`.
-        FlowStep::Queue { bindings, queues } => match bindings.as_slice() {
-            [b] if queues.len() > 1 && !queues.contains(b) => {
+        // A queue sent to through a binding of another name says both:
+        // `Queue link-clicks (CLICKS)`.
+        FlowStep::Queue { bindings, queues } => match (bindings.as_slice(), queues.as_slice()) {
+            ([b], qs) if qs.len() > 1 && !qs.contains(b) => {
                 format!("Queue {b} ({})", compress(queues))
+            }
+            (bs, qs) if bs.len() == qs.len() && bs.iter().any(|b| !qs.contains(b)) => {
+                format!("Queue {} ({})", compress(queues), compress(bindings))
             }
             _ => format!("Queue {}", compress(queues)),
         },

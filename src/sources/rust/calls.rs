@@ -619,6 +619,8 @@ pub(super) const PLUMBING: &[&str] = &[
     "head",
     "send",
     "send_batch",
+    "send_raw",
+    "send_raw_batch",
     "prepare",
     "exec",
     "bind",
