@@ -51,7 +51,7 @@ const fn m(
     }
 }
 
-use BindingKind::{D1, DurableObject, Kv, QueueProducer, R2};
+use BindingKind::{Ai, AnalyticsEngine, D1, DurableObject, Kv, QueueProducer, R2};
 use OpKind::{Call, Delete, Head, List, MultipartWrite, Query, Read, Send, SendBatch, Write};
 
 /// The methods whose calls dmqa records, by binding kind.
@@ -93,6 +93,8 @@ const METHODS: &[Method] = &[
     m(D1, Query, Some("prepare"), Some("prepare")),
     m(D1, Query, Some("exec"), Some("exec")),
     m(DurableObject, Call, None, Some("fetch_with_str")),
+    m(Ai, Call, Some("run"), None),
+    m(AnalyticsEngine, Write, Some("writeDataPoint"), None),
     m(DurableObject, Call, None, Some("fetch_with_request")),
 ];
 

@@ -236,11 +236,21 @@ pub fn step_action(a: &StepAction) -> String {
                 OpKind::List => "List",
                 _ => "Use",
             };
-            let what = if *kind == BindingKind::Kv { "KV" } else { "R2" };
+            let what = match kind {
+                BindingKind::Kv => "KV",
+                BindingKind::R2 => "R2",
+                BindingKind::Ai => "Workers AI",
+                BindingKind::AnalyticsEngine => "Analytics Engine",
+                _ => "binding",
+            };
             let key = key
                 .as_ref()
                 .map(|k| format!(" `{}`", key_or_prefix(k, *op)))
                 .unwrap_or_default();
+            // The first argument of `AI.run` is the model.
+            if *kind == BindingKind::Ai {
+                return format!("Run Workers AI model{key} ({binding})");
+            }
             format!("{verb} {what} {binding}{key}")
         }
     }
