@@ -731,18 +731,10 @@ impl<'a> Reader<'_, 'a> {
         {
             return None;
         }
-        let prefix = listing
-            .child_by_field_name("arguments")?
-            .named_child(0)
-            .map(unwrap_expr)
-            .filter(|o| o.kind() == "object")
-            .and_then(|o| {
-                children(o).into_iter().find_map(|p| {
-                    let k = p.child_by_field_name("key")?;
-                    (Some(text(k, src)) == Opt::Prefix.name(Lang::TypeScript))
-                        .then(|| p.child_by_field_name("value"))?
-                })
-            })?;
+        let prefix = prefix_option(
+            listing.child_by_field_name("arguments")?.named_child(0),
+            src,
+        )?;
         let (mut key, _) = self.key(fi, prefix, depth + 1)?;
         key.push_placeholder(name);
         Some(key)
@@ -819,17 +811,7 @@ impl<'a> Reader<'_, 'a> {
         let mut key_doc = None;
         match op {
             OpKind::List => {
-                let prefix = args
-                    .first()
-                    .map(|o| unwrap_expr(*o))
-                    .filter(|o| o.kind() == "object")
-                    .and_then(|o| {
-                        children(o).into_iter().find_map(|p| {
-                            let k = p.child_by_field_name("key")?;
-                            (Some(text(k, src)) == Opt::Prefix.name(Lang::TypeScript))
-                                .then(|| p.child_by_field_name("value"))?
-                        })
-                    });
+                let prefix = prefix_option(args.first().copied(), src);
                 res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
                     Some((k, d)) => {
                         key_doc = d;
@@ -883,6 +865,19 @@ impl<'a> Reader<'_, 'a> {
         res.purpose = key_doc.or_else(|| enclosing_doc(call, src));
         Some(res)
     }
+}
+
+/// The `prefix` of a `list({ prefix })` options argument.
+fn prefix_option<'t>(options: Option<Node<'t>>, src: &str) -> Option<Node<'t>> {
+    let o = unwrap_expr(options?);
+    if o.kind() != "object" {
+        return None;
+    }
+    children(o).into_iter().find_map(|p| {
+        let k = p.child_by_field_name("key")?;
+        (Some(text(k, src)) == Opt::Prefix.name(Lang::TypeScript))
+            .then(|| p.child_by_field_name("value"))?
+    })
 }
 
 #[cfg(test)]

@@ -14,30 +14,23 @@ fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
 
 /// The value a local `const name = …` in an enclosing block has.
 pub(crate) fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    for block in blocks_above(at) {
-        for stmt in children(block) {
-            if stmt.start_byte() >= at.start_byte() {
-                break;
-            }
-            if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
-                continue;
-            }
-            for d in children(stmt) {
-                if d.kind() == "variable_declarator"
-                    && d.child_by_field_name("name")
-                        .is_some_and(|n| text(n, src) == name)
-                {
-                    return d.child_by_field_name("value");
-                }
-            }
-        }
-    }
-    None
+    declared_before(at, |n| text(n, src) == name)
 }
 
 /// The value a local destructured by name comes from: `const { keys } =
 /// await KV.list(…)` → `await KV.list(…)`.
 pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    declared_before(at, |pattern| {
+        pattern.kind() == "object_pattern"
+            && children(pattern).into_iter().any(|p| {
+                p.kind() == "shorthand_property_identifier_pattern" && text(p, src) == name
+            })
+    })
+}
+
+/// The value of the first declaration before `at`, in a block around it,
+/// whose name (an identifier or a pattern) `declares`.
+fn declared_before<'t>(at: Node<'t>, declares: impl Fn(Node<'t>) -> bool) -> Option<Node<'t>> {
     for block in blocks_above(at) {
         for stmt in children(block) {
             if stmt.start_byte() >= at.start_byte() {
@@ -47,14 +40,8 @@ pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Opti
                 continue;
             }
             for d in children(stmt) {
-                let Some(pattern) = d.child_by_field_name("name") else {
-                    continue;
-                };
                 if d.kind() == "variable_declarator"
-                    && pattern.kind() == "object_pattern"
-                    && children(pattern).into_iter().any(|p| {
-                        p.kind() == "shorthand_property_identifier_pattern" && text(p, src) == name
-                    })
+                    && d.child_by_field_name("name").is_some_and(&declares)
                 {
                     return d.child_by_field_name("value");
                 }
