@@ -694,8 +694,54 @@ fn route_in(args: Node<'_>, call: Node<'_>, src: &str) -> Option<String> {
         }
         _ => return None,
     };
-    let path = string_value(args.named_child(0)?, src)?;
+    let path = route_path(args.named_child(0)?, src)?;
     path.starts_with('/').then(|| format!("{verb} {path}"))
+}
+
+/// A route's path: a string, or a template whose substitutions are string
+/// constants of the same file (`` `/read/${PREFIX}/:id` `` with `const
+/// PREFIX = "attachments"` at the top level).
+fn route_path(node: Node<'_>, src: &str) -> Option<String> {
+    if let Some(s) = string_value(node, src) {
+        return Some(s);
+    }
+    let node = super::syntax::unwrap_expr(node);
+    if node.kind() != "template_string" {
+        return None;
+    }
+    let mut program = node;
+    while let Some(p) = program.parent() {
+        program = p;
+    }
+    let constant = |name: &str| {
+        super::syntax::children(program)
+            .into_iter()
+            .find_map(|stmt| {
+                if stmt.kind() != "lexical_declaration" || !text(stmt, src).starts_with("const") {
+                    return None;
+                }
+                super::syntax::children(stmt).into_iter().find_map(|d| {
+                    (d.kind() == "variable_declarator"
+                        && d.child_by_field_name("name").map(|n| text(n, src)) == Some(name))
+                    .then(|| string_value(d.child_by_field_name("value")?, src))?
+                })
+            })
+    };
+    let mut out = String::new();
+    for ch in super::syntax::children(node) {
+        match ch.kind() {
+            "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
+            "template_substitution" => {
+                let e = ch.named_child(0)?;
+                if e.kind() != "identifier" {
+                    return None;
+                }
+                out.push_str(&constant(text(e, src))?);
+            }
+            _ => {}
+        }
+    }
+    Some(out)
 }
 
 /// The whole index.
@@ -910,6 +956,20 @@ mod tests {
             .iter()
             .map(|(p, s)| parse_source(p, s).expect("parses"))
             .collect()
+    }
+
+    #[test]
+    fn route_paths_fold_the_files_string_constants() {
+        let src = "const PREFIX = 'attachments';\nlet other = 'x';\napp.get(`/read/${PREFIX}/:id`, (c) => c.text('a'));\napp.get(`/x/${other}`, (c) => c.text('b'));\n";
+        let p = parse_source("src/files.ts", src).expect("parses");
+        let mut routes = Vec::new();
+        super::super::syntax::walk(p.tree.root_node(), |n| {
+            if n.kind() == "arrow_function" {
+                routes.push(route_of(n, src));
+            }
+        });
+        // A `let` may change: that path is not known.
+        assert_eq!(routes, [Some("GET /read/attachments/:id".to_owned()), None]);
     }
 
     #[test]
