@@ -389,27 +389,14 @@ pub fn read(found: Vec<Found>, keep: &(dyn Fn(&SourceFile) -> bool + Sync), into
     let read: Vec<(Option<SourceFile>, Option<Diagnostic>)> = found
         .into_par_iter()
         .map_init(Vec::new, |buf, (rel, abs, kind)| {
-            match read_text(&abs, buf) {
-                Ok(Text { text, repaired }) => {
-                    let note = repaired.map(|msg| {
-                        Diagnostic::warning(
-                            Location::line(&rel, 1),
-                            crate::model::Code::InvalidUtf8,
-                            msg,
-                        )
-                    });
-                    let mut f = SourceFile::new(rel, kind, text);
-                    if !keep(&f) {
-                        f.text = String::new();
-                        f.deferred = Some(abs);
-                    }
-                    (Some(f), note)
-                }
-                Err((code, msg)) => (
-                    None,
-                    Some(Diagnostic::warning(Location::line(&rel, 1), code, msg)),
-                ),
+            let (mut f, note) = source_file(rel, kind, read_text(&abs, buf));
+            if let Some(f) = f.as_mut()
+                && !keep(f)
+            {
+                f.text = String::new();
+                f.deferred = Some(abs);
             }
+            (f, note)
         })
         .collect();
     for (f, d) in read {
@@ -430,6 +417,31 @@ impl Scan {
 
 /// A file's text, or the diagnostic code and message saying why not.
 pub type ReadResult = Result<Text, (crate::model::Code, String)>;
+
+/// A file read for a reader at `rel`, and the warning its reading earned
+/// (repaired bytes, or why it was skipped).
+pub fn source_file(
+    rel: String,
+    kind: SourceKind,
+    read: ReadResult,
+) -> (Option<SourceFile>, Option<Diagnostic>) {
+    match read {
+        Ok(Text { text, repaired }) => {
+            let note = repaired.map(|msg| {
+                Diagnostic::warning(
+                    Location::line(&rel, 1),
+                    crate::model::Code::InvalidUtf8,
+                    msg,
+                )
+            });
+            (Some(SourceFile::new(rel, kind, text)), note)
+        }
+        Err((code, msg)) => (
+            None,
+            Some(Diagnostic::warning(Location::line(&rel, 1), code, msg)),
+        ),
+    }
+}
 
 /// A file's text, and what was repaired to make it text.
 #[derive(Debug)]

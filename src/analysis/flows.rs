@@ -92,6 +92,13 @@ fn entry_of(model: &Model, entry: &EntryPoint, at: &Location) -> FlowEntry {
     }
 }
 
+/// The `queue()` handler in Worker `w`'s code.
+fn handler_of<'m>(model: &'m Model, w: &Worker) -> Option<&'m QueueHandler> {
+    model.queue_handlers.iter().find(|h| {
+        Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
+    })
+}
+
 /// A queue's Processing rows: its consumer's operations and the `ack()` /
 /// `retry()` calls of its handler for that queue, in source order.
 fn rows(
@@ -260,9 +267,7 @@ pub fn collect(model: &mut Model) {
         // A consumer's operations, less those a `batch.queue` check keeps
         // for other queues; queues that run the same operations share a
         // flow line.
-        let handler = model.queue_handlers.iter().find(|h| {
-            Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
-        });
+        let handler = handler_of(model, w);
         let mut lines: Vec<(Vec<String>, Vec<&ResourceOp>)> = Vec::new();
         for c in w.family_consumers(&model.workers) {
             let mine_at: Vec<(&Location, &ResourceOp)> = ops
@@ -293,9 +298,7 @@ pub fn collect(model: &mut Model) {
     }
     // Consumers that touch no binding still settle their messages.
     for w in model.workers.iter().filter(|w| w.environment.is_none()) {
-        let handler = model.queue_handlers.iter().find(|h| {
-            Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
-        });
+        let handler = handler_of(model, w);
         if handler.is_none_or(|h| h.settles.is_empty()) {
             continue;
         }

@@ -228,6 +228,14 @@ pub fn step_action(a: &StepAction) -> String {
             binding,
             key,
         } => {
+            let key = key
+                .as_ref()
+                .map(|k| format!(" `{}`", key_or_prefix(k, *op)))
+                .unwrap_or_default();
+            // The first argument of `AI.run` is the model.
+            if *kind == BindingKind::Ai {
+                return format!("Run Workers AI model{key} ({binding})");
+            }
             let verb = match op {
                 OpKind::Read => "Read",
                 OpKind::Head => "Check",
@@ -239,18 +247,9 @@ pub fn step_action(a: &StepAction) -> String {
             let what = match kind {
                 BindingKind::Kv => "KV",
                 BindingKind::R2 => "R2",
-                BindingKind::Ai => "Workers AI",
                 BindingKind::AnalyticsEngine => "Analytics Engine",
                 _ => "binding",
             };
-            let key = key
-                .as_ref()
-                .map(|k| format!(" `{}`", key_or_prefix(k, *op)))
-                .unwrap_or_default();
-            // The first argument of `AI.run` is the model.
-            if *kind == BindingKind::Ai {
-                return format!("Run Workers AI model{key} ({binding})");
-            }
             format!("{verb} {what} {binding}{key}")
         }
     }

@@ -57,38 +57,37 @@ pub fn read_jsonc(
 /// Joins a repo-relative folder and a relative path, resolving `.` and
 /// `..` (never above the root), with `/` separators.
 pub fn path_join(dir: &str, rel: &str) -> String {
-    join_parts(dir, rel).0.join("/")
+    let parts = join_parts(dir, rel);
+    parts
+        .iter()
+        .skip_while(|p| **p == "..")
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Whether `rel`, taken from a file in `dir`, names a place outside the
 /// checkout: an absolute path, or more `..` than `dir` is deep.
 pub fn escapes(dir: &str, rel: &str) -> bool {
-    rel.starts_with('\\') || rel.get(1..2) == Some(":") || join_parts(dir, rel).1
-}
-
-/// The parts of `rel` joined to `dir`, and whether the join left the root
-/// (an absolute `rel`, or a `..` with nothing left to pop).
-fn join_parts<'a>(dir: &'a str, rel: &'a str) -> (Vec<&'a str>, bool) {
-    let mut left = rel.starts_with('/');
-    let mut parts: Vec<&str> = if left {
-        Vec::new()
-    } else {
-        dir.split('/').filter(|p| !p.is_empty()).collect()
-    };
-    for p in rel.split(['/', '\\']) {
-        match p {
-            "" | "." => {}
-            ".." => left |= parts.pop().is_none(),
-            p => parts.push(p),
-        }
-    }
-    (parts, left)
+    rel.starts_with(['/', '\\'])
+        || rel.get(1..2) == Some(":")
+        || join_parts(dir, rel).first() == Some(&"..")
 }
 
 /// `rel` joined to `dir`, keeping the `..` that climb above the root
 /// (`../../shared/db.ts`), for files read from around the scanned folder.
 pub fn path_join_keep(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    join_parts(dir, rel).join("/")
+}
+
+/// The parts of `rel` joined to `dir` (from the root for an absolute
+/// `rel`), a `..` with nothing left to pop kept at the front.
+fn join_parts<'a>(dir: &'a str, rel: &'a str) -> Vec<&'a str> {
+    let mut parts: Vec<&str> = if rel.starts_with('/') {
+        Vec::new()
+    } else {
+        dir.split('/').filter(|p| !p.is_empty()).collect()
+    };
     for p in rel.split(['/', '\\']) {
         match p {
             "" | "." => {}
@@ -98,7 +97,7 @@ pub fn path_join_keep(dir: &str, rel: &str) -> String {
             p => parts.push(p),
         }
     }
-    parts.join("/")
+    parts
 }
 
 /// The folder of a repo-relative path (`""` at the root).
@@ -399,5 +398,8 @@ mod tests {
         assert!(escapes("", "/etc"));
         assert!(escapes("", "C:\\data"));
         assert!(!escapes("a", "./m/../n"));
+        // One walk: the plain join stays at the root, the kept one climbs.
+        assert_eq!(path_join("apps/api", "../../../db/x.ts"), "db/x.ts");
+        assert_eq!(path_join_keep("apps/api", "../../../db/x.ts"), "../db/x.ts");
     }
 }

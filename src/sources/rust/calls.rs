@@ -507,11 +507,11 @@ impl Reader<'_> {
             ) {
                 return;
             }
-            if matches!(method.as_str(), "put" | "put_bytes") {
+            if is_kv_write(&method) {
                 let at = loc(self.path, m.method.span());
-                if let Some(op) = self.ops.iter_mut().rev().find(|o| {
-                    o.location == at && o.kind == BindingKind::Kv && o.op == OpKind::Write
-                }) && op.ttl.is_none()
+                if let Some(op) = self.op_at(&at, OpKind::Write)
+                    && op.kind == BindingKind::Kv
+                    && op.ttl.is_none()
                 {
                     op.ttl = Some(Expiry::Never);
                 }
@@ -532,14 +532,19 @@ impl Reader<'_> {
         };
         let at = loc(self.path, list.method.span());
         let key = call.args.first().and_then(|a| self.key(a));
-        if let Some(op) = self
-            .ops
-            .iter_mut()
-            .rev()
-            .find(|o| o.location == at && o.op == OpKind::List)
-        {
+        if let Some(op) = self.op_at(&at, OpKind::List) {
             op.key = key;
         }
+    }
+
+    /// The operation recorded for the call at `at`: a builder method
+    /// chained on it (`.expiration_ttl(N)`, `.prefix(p)`, `.execute()`)
+    /// completes it.
+    fn op_at(&mut self, at: &Location, op: OpKind) -> Option<&mut ResourceOp> {
+        self.ops
+            .iter_mut()
+            .rev()
+            .find(|o| o.location == *at && o.op == op)
     }
 
     /// `…put(k, v)?.expiration_ttl(N)`: the TTL of the put it follows.
@@ -551,7 +556,7 @@ impl Reader<'_> {
         };
         let inner = strip(&call.receiver);
         let Expr::MethodCall(put) = inner else { return };
-        if !matches!(put.method.to_string().as_str(), "put" | "put_bytes") {
+        if !is_kv_write(&put.method.to_string()) {
             return;
         }
         let at = loc(self.path, put.method.span());
@@ -568,10 +573,15 @@ impl Reader<'_> {
                 None => return,
             }
         };
-        if let Some(op) = self.ops.iter_mut().rev().find(|o| o.location == at) {
+        if let Some(op) = self.op_at(&at, OpKind::Write) {
             op.ttl = Some(ttl);
         }
     }
+}
+
+/// `put`, `put_bytes`: a KV write in workers-rs.
+fn is_kv_write(method: &str) -> bool {
+    cloudflare::op_kind(Lang::Rust, BindingKind::Kv, method) == Some(OpKind::Write)
 }
 
 /// The key a called function's parameters go by: `Type::f` for an
@@ -607,20 +617,16 @@ fn key_list(e: &Expr) -> Option<Vec<Expr>> {
 pub(super) const CONSTRUCTORS: &[&str] =
     &["new", "default", "from", "try_from", "Ok", "Err", "Some"];
 
-/// Method names too common to link a call to a function of the project.
+/// Method names too common to link a call to a function of the project
+/// (binding methods too: [`cloudflare::is_binding_method`]).
 pub(super) const PLUMBING: &[&str] = &[
     "get",
     "put",
-    "put_bytes",
-    "get_bulk",
-    "delete_multiple",
     "delete",
     "list",
     "head",
     "send",
     "send_batch",
-    "send_raw",
-    "send_raw_batch",
     "prepare",
     "exec",
     "bind",

@@ -270,45 +270,59 @@ struct Flow {
     returns: Vec<(String, Handle)>,
 }
 
+/// Values gathered by key, a key given two different values keeping none:
+/// what every place agrees on.
+struct Agreed<K, V>(HashMap<K, Option<V>>);
+
+impl<K: std::hash::Hash + Eq, V: PartialEq> Agreed<K, V> {
+    fn new() -> Self {
+        Agreed(HashMap::new())
+    }
+
+    fn add(&mut self, k: K, v: V) {
+        self.0
+            .entry(k)
+            .and_modify(|old| {
+                if old.as_ref() != Some(&v) {
+                    *old = None;
+                }
+            })
+            .or_insert(Some(v));
+    }
+
+    /// The keys every place gave one value, with that value.
+    fn settled(self) -> impl Iterator<Item = (K, V)> {
+        self.0.into_iter().filter_map(|(k, v)| Some((k, v?)))
+    }
+}
+
 impl Shared {
     /// Folds one pass's flow in: a field or parameter two places fill
-    /// with different handles is left unknown (`None`).
+    /// with different handles is left unknown.
     fn learn(&mut self, flows: Vec<Flow>) -> bool {
-        let mut fields: HashMap<(String, String), Option<Handle>> = HashMap::new();
-        let mut params: HashMap<(String, usize), Option<Handle>> = HashMap::new();
-        let mut returns: HashMap<String, Option<Handle>> = HashMap::new();
-        fn add<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Option<Handle>>, k: K, h: Handle) {
-            m.entry(k)
-                .and_modify(|old| {
-                    if old.as_ref() != Some(&h) {
-                        *old = None;
-                    }
-                })
-                .or_insert(Some(h));
-        }
+        let mut fields = Agreed::new();
+        let mut params = Agreed::new();
+        let mut returns = Agreed::new();
         for f in flows {
             for (k, h) in f.params {
-                add(&mut params, k, h);
+                params.add(k, h);
             }
             for (k, h) in f.fields {
-                add(&mut fields, k, h);
+                fields.add(k, h);
             }
             for (k, h) in f.returns {
-                add(&mut returns, k, h);
+                returns.add(k, h);
             }
         }
         let returns: HashMap<_, _> = returns
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v.filter(|h| !matches!(h, Handle::Param(..)))?)))
+            .settled()
+            .filter(|(_, h)| !matches!(h, Handle::Param(..)))
             .collect();
-        let params: HashMap<_, _> = params
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v?)))
-            .collect();
+        let params: HashMap<_, _> = params.settled().collect();
         // A field stored from a parameter holds what the calls pass.
         let fields: HashMap<_, _> = fields
-            .into_iter()
-            .filter_map(|(k, v)| match v? {
+            .settled()
+            .filter_map(|(k, v)| match v {
                 Handle::Param(p, i) => Some((k, params.get(&(p, i))?.clone())),
                 h => Some((k, h)),
             })
@@ -342,22 +356,14 @@ enum Handle {
 /// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
 /// top level or in a function or module.
 fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String> {
-    struct Strings(HashMap<String, Option<String>>);
+    struct Strings(Agreed<String, String>);
     impl Strings {
         fn add(&mut self, name: String, value: &Expr) {
             if let Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
             }) = strip(value)
             {
-                let v = s.value();
-                self.0
-                    .entry(name)
-                    .and_modify(|old| {
-                        if old.as_deref() != Some(v.as_str()) {
-                            *old = None;
-                        }
-                    })
-                    .or_insert(Some(v));
+                self.0.add(name, s.value());
             }
         }
     }
@@ -372,14 +378,11 @@ fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String>
             self.add(c.ident.to_string(), &c.expr);
         }
     }
-    let mut all = Strings(HashMap::new());
+    let mut all = Strings(Agreed::new());
     for (_, ast) in parsed {
         all.visit_file(ast);
     }
-    all.0
-        .into_iter()
-        .filter_map(|(k, v)| Some((k, v?)))
-        .collect()
+    all.0.settled().collect()
 }
 
 struct Reader<'f> {
@@ -567,7 +570,6 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 self.unread_macros
                     .push((name.to_string(), bindings, loc(self.path, name.span())));
             }
-            self.token_routes(im.mac.tokens.clone());
         }
         visit::visit_item_macro(self, im);
     }
@@ -709,6 +711,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         // Binding and plumbing methods name no function of ours.
         if let Some(actor) = self.actor.last()
             && !PLUMBING.contains(&method.as_str())
+            && !cloudflare::is_binding_method(Lang::Rust, &method)
         {
             self.calls.push((actor.clone(), method.clone()));
         }
@@ -881,21 +884,24 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             visit::visit_macro(self, m);
             return;
         }
-        // Any other macro: a route if it has the shape, and the
-        // expressions of its arguments (`vec![query!(…)]`,
-        // `assert!(kv.get("a")…)`) visited as code.
+        // Any other macro: a route if it has the shape; the expressions of
+        // its arguments (`vec![query!(…)]`, `assert!(kv.get("a")…)`)
+        // visited as code, nested macros included; a body that is no list
+        // of expressions (a `macro_rules!` body) searched for route-shaped
+        // calls.
         if let Some(name) = &last {
             self.route_macro(name, m.tokens.clone());
         }
-        self.token_routes(m.tokens.clone());
-        if !matches!(last.as_deref(), Some("query" | "query_as" | "query_scalar"))
-            && let Ok(args) = m.parse_body_with(
-                syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-            )
+        match m
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
         {
-            for a in &args {
-                self.visit_expr(a);
+            Ok(_) if matches!(last.as_deref(), Some("query" | "query_as" | "query_scalar")) => {}
+            Ok(args) => {
+                for a in &args {
+                    self.visit_expr(a);
+                }
             }
+            Err(_) => self.token_routes(m.tokens.clone()),
         }
         visit::visit_macro(self, m);
     }

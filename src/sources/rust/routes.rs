@@ -136,14 +136,10 @@ impl Reader<'_> {
     /// `name!(args)` as a route, if its arguments have the shape.
     pub(super) fn route_macro(&mut self, name: &str, args: TokenStream) {
         let args = macro_args(args);
-        let verb_at = args.iter().position(|a| {
-            matches!(a, Some(Expr::Path(p)) if p.path.get_ident().is_some_and(|i| verb(&i.to_string()).is_some()))
-        });
-        let Some(verb_at) = verb_at else { return };
-        let Some(Some(Expr::Path(p))) = args.get(verb_at) else {
-            return;
-        };
-        let Some(v) = p.path.get_ident().and_then(|i| verb(&i.to_string())) else {
+        let Some((verb_at, v)) = args.iter().enumerate().find_map(|(i, a)| match a {
+            Some(Expr::Path(p)) => Some((i, verb(&p.path.get_ident()?.to_string())?)),
+            _ => None,
+        }) else {
             return;
         };
         let path = args[verb_at + 1..]

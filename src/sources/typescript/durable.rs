@@ -158,10 +158,8 @@ pub fn extract(
             }
             // partyserver's `Server` and the Agents SDK's classes call their
             // own hooks (`onConnect`, `onMessage`, …) for the runtime.
-            let framework = matches!(
-                extended_name(heritage),
-                Some("Server" | "Agent" | "AIChatAgent" | "McpAgent" | "YServer")
-            ) && (file.src.contains("partyserver") || file.src.contains("agents"));
+            let framework = extended_name(heritage).is_some_and(|n| FRAMEWORK_BASES.contains(&n))
+                && (file.src.contains("partyserver") || file.src.contains("agents"));
             if let Some(parent) = extended(heritage) {
                 parents.push((name.clone(), parent.to_owned()));
             }
@@ -367,20 +365,15 @@ fn extended_name(heritage: &str) -> Option<&str> {
         .filter(|n| !n.is_empty())
 }
 
+/// The partyserver and Agents SDK base classes, whose subclasses are
+/// Durable Objects with framework hooks ([`hook`]).
+const FRAMEWORK_BASES: &[&str] = &["Server", "Agent", "AIChatAgent", "McpAgent", "YServer"];
+
 /// `extends UploadHandler` → `UploadHandler`; `None` for the runtime's
 /// and the frameworks' own classes.
 fn extended(heritage: &str) -> Option<&str> {
     extended_name(heritage).filter(|n| {
-        !matches!(
-            *n,
-            "DurableObject"
-                | "WorkerEntrypoint"
-                | "Server"
-                | "Agent"
-                | "AIChatAgent"
-                | "McpAgent"
-                | "YServer"
-        )
+        !matches!(*n, "DurableObject" | "WorkerEntrypoint") && !FRAMEWORK_BASES.contains(n)
     })
 }
 

@@ -310,15 +310,25 @@ pub fn extract(
         for (p, specs) in batch {
             if hops < MAX_IMPORT_HOPS {
                 for spec in specs {
-                    if let Some(around) = around
+                    let mut target = resolver.resolve(&p.path, &spec).map(str::to_owned);
+                    // Not here: maybe in the checkout around the folder.
+                    if target.is_none()
+                        && let Some(around) = around
                         && outside.len() < crate::scan::MAX_ENCLOSING_FILES
                     {
-                        read_outside(around, &mut resolver, &mut outside, &p.path, &spec, model);
+                        target = read_outside(
+                            around,
+                            &mut resolver,
+                            &mut outside,
+                            &p.path,
+                            &spec,
+                            model,
+                        );
                     }
-                    if let Some(target) = resolver.resolve(&p.path, &spec)
-                        && wanted.insert(target.to_owned())
+                    if let Some(target) = target
+                        && wanted.insert(target.clone())
                     {
-                        next.push(target.to_owned());
+                        next.push(target);
                     }
                 }
             }
@@ -388,7 +398,7 @@ pub fn extract(
 }
 
 /// The file a relative import leading above the scanned folder names, read
-/// from the checkout around it the first time an import reaches it.
+/// from the checkout around it (the import resolves nowhere here).
 fn read_outside(
     around: &crate::scan::Enclosing,
     resolver: &mut Resolver,
@@ -396,32 +406,20 @@ fn read_outside(
     from: &str,
     spec: &str,
     model: &mut Model,
-) {
+) -> Option<String> {
     for candidate in resolver.outside(from, spec) {
         let Some(read) = around.read(&candidate) else {
             continue;
         };
-        match read {
-            Ok(t) => {
-                if let Some(why) = t.repaired {
-                    model.diagnostics.push(Diagnostic::warning(
-                        crate::model::Location::line(&candidate, 1),
-                        crate::model::Code::InvalidUtf8,
-                        why,
-                    ));
-                }
-                let kind = crate::scan::SourceKind::TypeScript;
-                outside.insert(candidate.clone(), SourceFile::new(&candidate, kind, t.text));
-                resolver.add(candidate);
-            }
-            Err((code, why)) => model.diagnostics.push(Diagnostic::warning(
-                crate::model::Location::line(&candidate, 1),
-                code,
-                why,
-            )),
-        }
-        return;
+        let kind = crate::scan::SourceKind::TypeScript;
+        let (file, note) = crate::scan::source_file(candidate.clone(), kind, read);
+        model.diagnostics.extend(note);
+        let f = file?;
+        outside.insert(candidate.clone(), f);
+        resolver.add(candidate.clone());
+        return Some(candidate);
     }
+    None
 }
 
 /// Module specifiers a file imports or re-exports from.

@@ -78,10 +78,10 @@ impl Resolver {
     }
 
     /// Where a relative `specifier` imported from `from` leads when that
-    /// is above the scanned folder and no file here answers it: the files
-    /// it may name, in the order tried.
+    /// is above the scanned folder: the files it may name, in the order
+    /// tried.
     pub fn outside(&self, from: &str, specifier: &str) -> Vec<String> {
-        if !specifier.starts_with('.') || self.resolve(from, specifier).is_some() {
+        if !specifier.starts_with('.') {
             return Vec::new();
         }
         let dir = from.rsplit_once('/').map_or("", |(d, _)| d);

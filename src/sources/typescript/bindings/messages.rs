@@ -84,21 +84,15 @@ fn settle(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<crate::mod
         return None;
     }
     let kind = crate::model::SettleKind::parse(text(f.child_by_field_name("property")?, src))?;
-    let delay_secs = call
+    let options = call
         .child_by_field_name("arguments")
-        .and_then(|a| a.named_child(0))
-        .map(unwrap_expr)
-        .filter(|o| o.kind() == "object")
-        .and_then(|o| {
-            children(o).into_iter().find_map(|p| {
-                let k = p.child_by_field_name("key")?;
-                (text(k, src) == "delaySeconds").then(|| p.child_by_field_name("value"))?
-            })
-        })
-        .and_then(|v| match super::super::fold::fold(index, fi, v)? {
+        .and_then(|a| a.named_child(0));
+    let delay_secs = option_value(options, "delaySeconds", src).and_then(|v| {
+        match super::super::fold::fold(index, fi, v)? {
             super::super::fold::Value::Num(n) if n >= 0.0 && n.fract() == 0.0 => Some(n as u64),
             _ => None,
-        });
+        }
+    });
     let at = location(index.files[fi].path, call);
     let (queues, except_queues) = super::super::callgraph::queue_guard(index, &at);
     Some(crate::model::Settle {

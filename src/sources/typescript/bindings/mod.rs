@@ -731,8 +731,9 @@ impl<'a> Reader<'_, 'a> {
         {
             return None;
         }
-        let prefix = prefix_option(
+        let prefix = option_value(
             listing.child_by_field_name("arguments")?.named_child(0),
+            Opt::Prefix.name(Lang::TypeScript)?,
             src,
         )?;
         let (mut key, _) = self.key(fi, prefix, depth + 1)?;
@@ -811,7 +812,9 @@ impl<'a> Reader<'_, 'a> {
         let mut key_doc = None;
         match op {
             OpKind::List => {
-                let prefix = prefix_option(args.first().copied(), src);
+                let prefix = Opt::Prefix
+                    .name(Lang::TypeScript)
+                    .and_then(|k| option_value(args.first().copied(), k, src));
                 res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
                     Some((k, d)) => {
                         key_doc = d;
@@ -867,16 +870,16 @@ impl<'a> Reader<'_, 'a> {
     }
 }
 
-/// The `prefix` of a `list({ prefix })` options argument.
-fn prefix_option<'t>(options: Option<Node<'t>>, src: &str) -> Option<Node<'t>> {
+/// The value of `key` in an options-object argument: the `prefix` of
+/// `list({ prefix })`, the `delaySeconds` of `retry({ delaySeconds })`.
+fn option_value<'t>(options: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> {
     let o = unwrap_expr(options?);
     if o.kind() != "object" {
         return None;
     }
     children(o).into_iter().find_map(|p| {
         let k = p.child_by_field_name("key")?;
-        (Some(text(k, src)) == Opt::Prefix.name(Lang::TypeScript))
-            .then(|| p.child_by_field_name("value"))?
+        (text(k, src) == key).then(|| p.child_by_field_name("value"))?
     })
 }
 
