@@ -51,6 +51,9 @@ pub enum SourceKind {
     TsConfig,
     /// drizzle-kit's `meta/_journal.json` (migration order).
     DrizzleJournal,
+    /// `package.json`: where a package of a workspace starts (code outside
+    /// every Worker's folder is told apart by its package).
+    PackageJson,
 }
 
 impl SourceKind {
@@ -63,6 +66,7 @@ impl SourceKind {
             "tsconfig.json" => return Some(SourceKind::TsConfig),
             n if wrangler_sibling(n).is_some() => return Some(SourceKind::Wrangler),
             "_journal.json" => return Some(SourceKind::DrizzleJournal),
+            "package.json" => return Some(SourceKind::PackageJson),
             _ => {}
         }
         let ext = file_name.rsplit_once('.')?.1;

@@ -38,10 +38,18 @@ fn trigger_of(
     let method = || {
         op.actor
             .as_deref()
-            .map(|a| a.rsplit('.').next().unwrap_or(a))
             .filter(|a| *a != entry.name())
+            .map(|a| a.rsplit('.').next().unwrap_or(a))
             .unwrap_or_default()
             .to_owned()
+    };
+    // The class whose handler runs it: the Durable Object whose storage
+    // the code uses, else the class the code is in.
+    let class = || {
+        op.durable_object
+            .clone()
+            .or_else(|| op.class.clone())
+            .unwrap_or_default()
     };
     match entry.handler() {
         // A Durable Object's own `fetch` runs per call on a stub.
@@ -86,14 +94,23 @@ fn trigger_of(
         Some(Handler::Alarm) => run(
             Frequency::PerAlarm,
             Invoker::Handler {
-                class: object_class(op),
+                class: class(),
+                method: method(),
+            },
+        ),
+        // A Workflow's steps name its class (`Per workflow run
+        // (CustomerWorkflow)`).
+        Some(Handler::Workflow) => run(
+            Frequency::PerWorkflowRun,
+            Invoker::Handler {
+                class: class(),
                 method: method(),
             },
         ),
         Some(Handler::WebSocketMessage) => run(
             Frequency::PerWebSocketMessage,
             Invoker::Handler {
-                class: object_class(op),
+                class: class(),
                 method: method(),
             },
         ),
@@ -183,7 +200,9 @@ pub fn collect(model: &mut Model) {
             runs.push(if class.is_empty() {
                 Run {
                     frequency: Frequency::Unknown,
-                    invoker: Invoker::Unreached { actor },
+                    invoker: Invoker::Unreached {
+                        actor: op.actor_label(),
+                    },
                 }
             } else {
                 // A Durable Object method nothing here calls on a stub.

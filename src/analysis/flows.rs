@@ -46,6 +46,9 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
         BindingKind::DurableObject => FlowStep::DurableObject {
             class: do_class(model, &op.binding),
         },
+        BindingKind::Workflow => FlowStep::Workflow {
+            binding: op.binding.clone(),
+        },
         _ => FlowStep::Binding {
             binding: op.binding.clone(),
         },
@@ -69,10 +72,27 @@ fn merged(steps: impl IntoIterator<Item = FlowStep>) -> Vec<FlowStep> {
     out
 }
 
-/// What starts a flow.
-fn entry_of(model: &Model, entry: &EntryPoint, at: &Location) -> FlowEntry {
+/// What starts a flow (`class`: the class whose handler it is, when
+/// known).
+fn entry_of(model: &Model, entry: &EntryPoint, at: &Location, class: Option<&str>) -> FlowEntry {
     let worker = Worker::owning(&model.workers, &at.path);
     match entry.handler() {
+        // The Workflow bindings of that class start it.
+        Some(Handler::Workflow) => FlowEntry::Workflow {
+            bindings: worker
+                .map(|w| {
+                    let mut names: Vec<String> = w
+                        .family(&model.workers)
+                        .flat_map(|w| &w.bindings)
+                        .filter(|b| b.kind == BindingKind::Workflow && b.target.as_deref() == class)
+                        .map(|b| b.name.clone())
+                        .collect();
+                    names.sort();
+                    names.dedup();
+                    names
+                })
+                .unwrap_or_default(),
+        },
         Some(Handler::Queue) => FlowEntry::Queues {
             queues: worker
                 .map(|w| {
@@ -254,10 +274,15 @@ pub fn collect(model: &mut Model) {
             .filter(|w| is_queue && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
             let steps = merged(ops.iter().map(|(_, op)| step(model, op)));
+            let own = entry.name();
+            let class = ops
+                .iter()
+                .find(|(_, op)| op.actor.as_deref() == Some(own.as_str()))
+                .and_then(|(_, op)| op.class.as_deref());
             if !steps.is_empty() {
                 flows.push(Flow {
                     worker,
-                    entry: entry_of(model, &entry, &at),
+                    entry: entry_of(model, &entry, &at, class),
                     steps,
                     location: at.clone(),
                 });

@@ -192,6 +192,7 @@ fn frequency_of(entry: &EntryPoint) -> Frequency {
         Some(Handler::Queue) => Frequency::PerMessage,
         Some(Handler::Scheduled) => Frequency::PerCronRun,
         Some(Handler::Alarm) => Frequency::PerAlarm,
+        Some(Handler::Workflow) => Frequency::PerWorkflowRun,
         Some(Handler::WebSocketMessage) => Frequency::PerWebSocketMessage,
         _ => Frequency::Unknown,
     }
@@ -215,7 +216,7 @@ fn actor_and_frequency(op: &ResourceOp) -> (String, Vec<EntryPoint>, Vec<Frequen
     } else {
         op.entries.clone()
     };
-    (actor, reached, freqs)
+    (op.actor_label(), reached, freqs)
 }
 
 /// Adds what code does with R2, KV and queue bindings.

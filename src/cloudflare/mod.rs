@@ -51,8 +51,10 @@ const fn m(
     }
 }
 
-use BindingKind::{Ai, AnalyticsEngine, D1, DurableObject, Kv, QueueProducer, R2};
-use OpKind::{Call, Delete, Head, List, MultipartWrite, Query, Read, Send, SendBatch, Write};
+use BindingKind::{Ai, AnalyticsEngine, D1, DurableObject, Kv, QueueProducer, R2, Workflow};
+use OpKind::{
+    Call, Delete, Head, List, MultipartWrite, Query, Read, Send, SendBatch, Start, Write,
+};
 
 /// The methods whose calls dmqa records, by binding kind.
 const METHODS: &[Method] = &[
@@ -96,6 +98,8 @@ const METHODS: &[Method] = &[
     m(Ai, Call, Some("run"), None),
     m(AnalyticsEngine, Write, Some("writeDataPoint"), None),
     m(DurableObject, Call, None, Some("fetch_with_request")),
+    m(Workflow, Start, Some("create"), None),
+    m(Workflow, Start, Some("createBatch"), None),
 ];
 
 fn name(lang: Lang, method: &Method) -> Option<&'static str> {
@@ -113,6 +117,16 @@ pub fn op_kind(lang: Lang, kind: BindingKind, method: &str) -> Option<OpKind> {
 /// Whether `method` is a binding method of any kind in `lang`.
 pub fn is_binding_method(lang: Lang, method: &str) -> bool {
     METHODS.iter().any(|m| name(lang, m) == Some(method))
+}
+
+/// Whether a call of `method` is taken, by its name alone, for a binding's
+/// and never for a project function of that name. A Workflow's `create`
+/// is not: too many project methods are called that (a call on the
+/// binding itself is told by its receiver).
+pub fn names_only_a_binding_method(lang: Lang, method: &str) -> bool {
+    METHODS
+        .iter()
+        .any(|m| m.kind != Workflow && name(lang, m) == Some(method))
 }
 
 /// An option of a binding call that changes what dmqa reports.
@@ -177,6 +191,13 @@ const HANDLERS: &[(Handler, &str, &str)] = &[
     ),
     (Handler::WebSocketClose, "webSocketClose", "websocket_close"),
     (Handler::WebSocketError, "webSocketError", "websocket_error"),
+    // The readers name a `WorkflowEntrypoint`'s `run` so: no function of
+    // the project can be called that.
+    (
+        Handler::Workflow,
+        "WorkflowEntrypoint.run",
+        "WorkflowEntrypoint.run",
+    ),
 ];
 
 /// What each [`Handler`] is called in each language (an inherent impl of
@@ -311,6 +332,11 @@ mod tests {
                 if let Some(n) = name(lang, m) {
                     assert_eq!(op_kind(lang, m.kind, n), Some(m.op), "{lang:?} {n}");
                     assert!(is_binding_method(lang, n));
+                    assert_eq!(
+                        names_only_a_binding_method(lang, n),
+                        m.kind != Workflow,
+                        "{n}"
+                    );
                 }
             }
         }
@@ -330,6 +356,8 @@ mod tests {
             assert_eq!(op_kind(Lang::Rust, kind, rs), Some(op));
         }
         assert_eq!(op_kind(Lang::TypeScript, Kv, "getWithMetadata"), Some(Read));
+        assert_eq!(op_kind(Lang::TypeScript, Workflow, "create"), Some(Start));
+        assert!(!names_only_a_binding_method(Lang::TypeScript, "create"));
         assert_eq!(op_kind(Lang::TypeScript, Kv, "head"), None);
         assert_eq!(op_kind(Lang::Rust, R2, "sendBatch"), None);
     }

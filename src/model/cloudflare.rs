@@ -29,6 +29,8 @@ pub enum BindingKind {
     AnalyticsEngine,
     /// `ai`.
     Ai,
+    /// `workflows`: target is the class.
+    Workflow,
     /// `vars`.
     Var,
 }
@@ -601,12 +603,23 @@ pub enum FlowEntry {
         /// Cron expressions.
         schedules: Vec<String>,
     },
+    /// A Workflow's `run`, by the bindings that start it (empty when
+    /// none is known).
+    Workflow {
+        /// Workflow binding names.
+        bindings: Vec<String>,
+    },
 }
 
 /// One resource a data flow touches.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowStep {
+    /// A Workflow started.
+    Workflow {
+        /// Binding.
+        binding: String,
+    },
     /// An R2 bucket, with the static key prefixes written or read.
     R2 {
         /// Binding.
@@ -718,9 +731,21 @@ pub enum OpKind {
     Query,
     /// A Durable Object stub call: `key` is the method.
     Call,
+    /// Workflow `create` / `createBatch`: starts instances.
+    Start,
 }
 
 impl ResourceOp {
+    /// The function the call is in as a reader names it: `Class.method`
+    /// for a class method, else the function (`-` when none).
+    pub fn actor_label(&self) -> String {
+        match (&self.class, &self.actor) {
+            (Some(class), Some(actor)) => format!("{class}.{actor}"),
+            (None, Some(actor)) => actor.clone(),
+            _ => "-".to_owned(),
+        }
+    }
+
     /// An operation of `kind` on `binding` at `location`, with nothing
     /// else known yet.
     pub fn new(kind: BindingKind, binding: String, op: OpKind, location: Location) -> Self {
@@ -736,6 +761,7 @@ impl ResourceOp {
             cache_ttl: None,
             message: Vec::new(),
             actor: None,
+            class: None,
             entries: Vec::new(),
             anchors: Vec::new(),
             sql: None,
@@ -815,6 +841,9 @@ pub struct ResourceOp {
     pub message: Vec<(String, String)>,
     /// The function (or route) the call is in.
     pub actor: Option<String>,
+    /// The class whose method `actor` is (`R2IncrementalCache` for its
+    /// `get`), when the call is in a class method.
+    pub class: Option<String>,
     /// The entry points (routes, `fetch`, `queue`, `scheduled`, Durable
     /// Object handlers) whose calls reach `actor`, by name.
     pub entries: Vec<super::EntryPoint>,

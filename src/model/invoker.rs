@@ -30,6 +30,8 @@ pub enum Frequency {
     PerCronRun,
     /// A Durable Object alarm.
     PerAlarm,
+    /// A Workflow instance's `run`.
+    PerWorkflowRun,
     /// A Durable Object WebSocket message.
     PerWebSocketMessage,
     /// Whenever its caller calls it.
@@ -213,6 +215,8 @@ pub enum Handler {
     WebSocketConnect,
     /// The object started (partyserver / Agents `onStart`).
     Start,
+    /// A Workflow instance runs (`run` of a `WorkflowEntrypoint`).
+    Workflow,
 }
 
 impl Handler {

@@ -104,6 +104,8 @@ pub fn flow_entry(f: &Flow) -> String {
         FlowEntry::Queues { queues } => format!("Queue {}", compress(queues)),
         FlowEntry::Cron { schedules } if schedules.is_empty() => "Cron".into(),
         FlowEntry::Cron { schedules } => format!("Cron {}", schedules.join(", ")),
+        FlowEntry::Workflow { bindings } if bindings.is_empty() => "Workflow".into(),
+        FlowEntry::Workflow { bindings } => format!("Workflow {}", bindings.join(", ")),
     };
     match &f.worker {
         Some(w) => format!("[{w}] {entry}"),
@@ -139,6 +141,7 @@ pub fn flow_step(s: &FlowStep) -> String {
         FlowStep::Database { engine, tables } => with(engine.label().to_owned(), tables),
         FlowStep::DurableObject { class } => format!("DO {class}"),
         FlowStep::Binding { binding } => binding.clone(),
+        FlowStep::Workflow { binding } => format!("Workflow {binding}"),
     }
 }
 
@@ -235,6 +238,9 @@ pub fn step_action(a: &StepAction) -> String {
             // The first argument of `AI.run` is the model.
             if *kind == BindingKind::Ai {
                 return format!("Run Workers AI model{key} ({binding})");
+            }
+            if *kind == BindingKind::Workflow {
+                return format!("Start workflow {binding}");
             }
             let verb = match op {
                 OpKind::Read => "Read",
@@ -359,6 +365,7 @@ pub fn r2_access(op: OpKind) -> &'static str {
         OpKind::SendBatch => "Send batch",
         OpKind::Query => "Query",
         OpKind::Call => "Call",
+        OpKind::Start => "Start",
     }
 }
 
@@ -543,6 +550,7 @@ pub fn frequency(f: &Frequency) -> &str {
         Frequency::Monthly => "Monthly",
         Frequency::PerCronRun => "Per cron run",
         Frequency::PerAlarm => "Per alarm",
+        Frequency::PerWorkflowRun => "Per workflow run",
         Frequency::PerWebSocketMessage => "Per WebSocket message",
         Frequency::PerCall => "Per call",
         Frequency::Unknown => "Unknown",
@@ -581,6 +589,9 @@ pub fn invoker(t: &Invoker) -> String {
             .join(", "),
         Invoker::Handler { class, method } if !method.is_empty() && !class.is_empty() => {
             format!("{class}.{method}()")
+        }
+        Invoker::Handler { class, method } if class.is_empty() && !method.is_empty() => {
+            format!("{method}()")
         }
         Invoker::Handler { class, .. } => class.clone(),
         Invoker::Method { class, method } => format!("{class}.{method}()"),

@@ -178,7 +178,17 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
         .filter_map(|f| typescript::tsconfig_aliases(f, &mut model.diagnostics))
         .collect();
     let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
-    typescript::extract(&ts, aliases, around, model);
+    let packages: Vec<typescript::resolve::Package> = of(SourceKind::PackageJson)
+        .map(|f| {
+            typescript::resolve::Package::read(&f.path, &f.text).unwrap_or_else(|| {
+                typescript::resolve::Package {
+                    dir: parent(&f.path).to_owned(),
+                    ..Default::default()
+                }
+            })
+        })
+        .collect();
+    typescript::extract(&ts, aliases, packages, around, model);
     let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();
     rust::extract(&rs, model);
     for op in &mut model.resource_ops {

@@ -133,6 +133,7 @@ const BINDING_ARRAYS: &[(&str, BindingKind, &str, &str)] = &[
     ("hyperdrive", BindingKind::Hyperdrive, "binding", "id"),
     ("services", BindingKind::Service, "binding", "service"),
     ("vectorize", BindingKind::Vectorize, "binding", "index_name"),
+    ("workflows", BindingKind::Workflow, "binding", "class_name"),
     (
         "analytics_engine_datasets",
         BindingKind::AnalyticsEngine,

@@ -51,6 +51,8 @@ fixture!(monorepo_helpers);
 fixture!(workers_rs);
 fixture!(workers_rs_axum);
 fixture!(env_configs);
+fixture!(remix_workflow);
+fixture!(workspace_names);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

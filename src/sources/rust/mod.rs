@@ -711,7 +711,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         // Binding and plumbing methods name no function of ours.
         if let Some(actor) = self.actor.last()
             && !PLUMBING.contains(&method.as_str())
-            && !cloudflare::is_binding_method(Lang::Rust, &method)
+            && !cloudflare::names_only_a_binding_method(Lang::Rust, &method)
         {
             self.calls.push((actor.clone(), method.clone()));
         }

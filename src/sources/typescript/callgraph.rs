@@ -3,7 +3,9 @@
 //!
 //! Functions are matched by name (`helper(…)`, `this.helper(…)`,
 //! `store.save(…)`), not by type, so the graph is scoped to the Worker whose
-//! config folder holds the file: two Workers' `handleRequest` never mix.
+//! config folder holds the file, or outside every Worker to the package
+//! (`package.json` folder) holding it: two Workers' `handleRequest`, or
+//! two packages' `upload`, never mix.
 //! Walks are bounded in depth and breadth.
 
 use super::index::CodeIndex;
@@ -254,6 +256,25 @@ fn compared_names(cond: Node<'_>, src: &str, is_queue: &dyn Fn(Node<'_>) -> bool
         .collect()
 }
 
+/// The class whose method `method` holds the code at `at`.
+fn method_class(index: &CodeIndex<'_>, at: &Location, method: &str) -> Option<String> {
+    let (node, src) = node_at(index, at)?;
+    let m = std::iter::successors(Some(node), |n| n.parent())
+        .find(|n| n.kind() == "method_definition")?;
+    // A handler's label ends in its method (`WorkflowEntrypoint.run`).
+    let name = text(m.child_by_field_name("name")?, src);
+    if method != name && !method.ends_with(&format!(".{name}")) {
+        return None;
+    }
+    let class = std::iter::successors(m.parent(), |n| n.parent()).find(|n| {
+        matches!(
+            n.kind(),
+            "class_declaration" | "class" | "abstract_class_declaration"
+        )
+    })?;
+    Some(text(class.child_by_field_name("name")?, src).to_owned())
+}
+
 /// Callers and call sites by Worker scope.
 pub struct CallGraph {
     /// Worker config folders, deepest first.
@@ -265,26 +286,38 @@ pub struct CallGraph {
 }
 
 impl CallGraph {
-    /// Builds the graph of every call in the index.
-    pub fn new(index: &CodeIndex<'_>, workers: &[Worker]) -> Self {
+    /// Builds the graph of every call in the index; `packages` are the
+    /// folders holding a `package.json`.
+    pub fn new(index: &CodeIndex<'_>, workers: &[Worker], packages: &[String]) -> Self {
         let mut scopes: Vec<String> = workers
             .iter()
-            .map(|w| {
-                w.location
-                    .path
-                    .rsplit_once('/')
-                    .map_or("", |(d, _)| d)
-                    .to_owned()
-            })
+            .map(|w| crate::sources::parent(&w.location.path).to_owned())
             .collect();
+        // A package inside a Worker's folder is that Worker's code.
+        let inside = |p: &str, d: &str| d.is_empty() || p == d || p.starts_with(&format!("{d}/"));
+        let outside: Vec<String> = packages
+            .iter()
+            .filter(|p| !scopes.iter().any(|d| inside(p, d)))
+            .map(|p| (*p).to_owned())
+            .collect();
+        scopes.extend(outside);
         scopes.sort_by_key(|s| std::cmp::Reverse(s.len()));
         scopes.dedup();
+        // A method called on a binding (`CUSTOMER_WORKFLOW.create(…)`,
+        // `env.AI.run(…)`) is the runtime's, never a function of ours of
+        // the same name.
+        let bindings: std::collections::HashSet<&str> = workers
+            .iter()
+            .flat_map(|w| &w.bindings)
+            .filter(|b| b.kind != crate::model::BindingKind::Var)
+            .map(|b| b.name.as_str())
+            .collect();
         let mut g = CallGraph {
             scopes,
             callers: HashMap::new(),
             sites: HashMap::new(),
         };
-        for f in &index.files {
+        for (fi, f) in index.files.iter().enumerate() {
             let scope = g.scope_of(f.path);
             for (inner, outer) in &f.nested {
                 let list = g.callers.entry((scope.clone(), inner.clone())).or_default();
@@ -292,24 +325,47 @@ impl CallGraph {
                     list.push(outer.clone());
                 }
             }
+            // A call of a name imported from another package (`verify(…)`,
+            // `db.query(…)` of `import { db } from "@acme/db"`) counts in
+            // that package's scope too: a route of one package calling a
+            // helper of another.
+            let imported: HashMap<&str, String> = f
+                .imports
+                .iter()
+                .filter_map(|imp| {
+                    let target = index.resolve_module(fi, &imp.specifier)?;
+                    let s = g.scope_of(index.files[target].path);
+                    (s != scope).then_some((imp.local.as_str(), s))
+                })
+                .collect();
             for c in &f.calls {
+                let root = c.callee.split(['.', '(']).next().unwrap_or_default();
+                let mut scopes = vec![&scope];
+                scopes.extend(imported.get(root));
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no
                 // function of ours.
-                let name = c.callee.rsplit('.').next().unwrap_or(&c.callee);
-                if name.is_empty() || cloudflare::is_binding_method(Lang::TypeScript, name) {
+                let mut parts = c.callee.rsplit('.');
+                let name = parts.next().unwrap_or(&c.callee);
+                let on_binding = parts.next().is_some_and(|r| bindings.contains(r));
+                if name.is_empty()
+                    || on_binding
+                    || cloudflare::names_only_a_binding_method(Lang::TypeScript, name)
+                {
                     continue;
                 }
-                let list = g
-                    .callers
-                    .entry((scope.clone(), name.to_owned()))
-                    .or_default();
-                if !list.contains(from) {
-                    list.push(from.clone());
+                for scope in scopes {
+                    let list = g
+                        .callers
+                        .entry((scope.clone(), name.to_owned()))
+                        .or_default();
+                    if !list.contains(from) {
+                        list.push(from.clone());
+                    }
+                    g.sites
+                        .entry((scope.clone(), from.clone(), name.to_owned()))
+                        .or_insert_with(|| location(f.path, c.node));
                 }
-                g.sites
-                    .entry((scope.clone(), from.clone(), name.to_owned()))
-                    .or_insert_with(|| location(f.path, c.node));
             }
         }
         g
@@ -363,6 +419,7 @@ impl CallGraph {
         let Some(actor) = op.actor.clone() else {
             return;
         };
+        op.class = method_class(index, &op.location, &actor);
         let scope = self.scope_of(&op.location.path);
         // Breadth-first up the callers, remembering for each function the
         // one it was reached from (toward the operation), so the call
@@ -484,5 +541,38 @@ export default {
         assert_eq!(at("get(\"go\"").as_deref(), Some("ALL /go/*"));
         assert_eq!(at("get(\"s\"").as_deref(), Some("ALL /stats"));
         assert_eq!(at("get(\"any\""), None);
+    }
+
+    #[test]
+    fn packages_scope_calls_and_imports_cross_them() {
+        let files = vec![
+            parse_source(
+                "apps/web/src/index.ts",
+                "import { touch } from '../../../packages/db/src/users';\nexport async function handle() { await touch(); }\n",
+            )
+            .unwrap(),
+            parse_source(
+                "packages/db/src/users.ts",
+                "export async function touch() {}\nexport async function save() {}\n",
+            )
+            .unwrap(),
+            parse_source(
+                "packages/jobs/src/cli.ts",
+                "export async function main() { await crm.touch(); await save(); }\n",
+            )
+            .unwrap(),
+        ];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let packages = ["packages/db", "packages/jobs", ""].map(str::to_owned);
+        let g = CallGraph::new(&index, &[], &packages);
+        let db = g.scope_of("packages/db/src/users.ts");
+        assert_eq!(db, "packages/db");
+        // The app imports `touch`: its call counts in the package's scope.
+        assert_eq!(g.callers_of(&db, "touch"), ["handle"]);
+        // Another package calling a `touch` or `save` it does not import
+        // from there is no caller.
+        assert!(g.callers_of(&db, "save").is_empty());
+        assert_eq!(g.callers_of("packages/jobs", "touch"), ["main"]);
     }
 }

@@ -556,7 +556,7 @@ mod tests {
             &parsed,
             Resolver::new(["src/monitor.ts".to_owned()], Vec::new()),
         );
-        let graph = CallGraph::new(&index, &[]);
+        let graph = CallGraph::new(&index, &[], &[]);
         let classes: BTreeSet<String> = ["Monitor".to_owned()].into();
         let (dos, _) = extract(&index, &graph, &classes, &HashMap::new());
         let names: Vec<String> = dos[0]
@@ -575,7 +575,7 @@ mod tests {
             &parsed,
             Resolver::new(["src/room.ts".to_owned()], Vec::new()),
         );
-        let graph = CallGraph::new(&index, &[]);
+        let graph = CallGraph::new(&index, &[], &[]);
         let classes: BTreeSet<String> = ["Room".to_owned()].into();
         let (dos, ops) = extract(&index, &graph, &classes, &HashMap::new());
         assert_eq!(dos[0].sql.len(), 1, "{:?}", dos[0].sql);

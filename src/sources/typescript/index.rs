@@ -614,6 +614,18 @@ fn function_label_in(
     src: &str,
 ) -> Option<String> {
     match n.kind() {
+        // The runtime runs a `WorkflowEntrypoint`'s `run`: the handler.
+        "method_definition"
+            if n.child_by_field_name("name")
+                .is_some_and(|x| text(x, src) == "run")
+                && grand.is_some_and(|c| extends(c, "WorkflowEntrypoint", src)) =>
+        {
+            Some(
+                crate::cloudflare::Handler::Workflow
+                    .name(crate::cloudflare::Lang::TypeScript)
+                    .to_owned(),
+            )
+        }
         "function_declaration" | "method_definition" | "generator_function_declaration" => n
             .child_by_field_name("name")
             .map(|x| text(x, src).to_owned()),
@@ -649,6 +661,19 @@ fn function_label_in(
         }
         _ => None,
     }
+}
+
+/// Whether class `class` extends `base` (`extends WorkflowEntrypoint<Env,
+/// Params>`).
+fn extends(class: Node<'_>, base: &str, src: &str) -> bool {
+    children(class)
+        .into_iter()
+        .find(|c| c.kind() == "class_heritage")
+        .is_some_and(|h| {
+            let t = text(h, src).trim_start_matches("extends").trim_start();
+            t.strip_prefix(base)
+                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+        })
 }
 
 /// The router object of the route whose inline handler holds `node`.

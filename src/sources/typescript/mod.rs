@@ -216,6 +216,9 @@ pub fn tsconfig_aliases(file: &SourceFile, diags: &mut Vec<Diagnostic>) -> Optio
 pub struct Seeds {
     binding_names: Vec<String>,
     prefilter: Option<Prefilter>,
+    /// The Workers' `main` modules: where their routes are registered,
+    /// whether or not the file itself names a binding.
+    mains: BTreeSet<String>,
 }
 
 impl Seeds {
@@ -229,27 +232,42 @@ impl Seeds {
         binding_names.sort();
         binding_names.dedup();
         let prefilter = Prefilter::new(&binding_names);
+        let mains = workers.iter().filter_map(|w| w.main.clone()).collect();
         Seeds {
             binding_names,
             prefilter,
+            mains,
         }
     }
 
     /// Whether `f` is parsed as a starting point (a deferred file, whose
     /// text was dropped because it is not one, never is).
+    /// A Worker's `main` and a module a file-routing convention serves
+    /// (`app/routes/api.users.tsx`) are entry points: they are parsed even
+    /// when they only call helpers that reach the bindings.
     pub fn is_seed(&self, f: &SourceFile) -> bool {
-        f.deferred.is_none() && is_seed(f, self.prefilter.as_ref(), &self.binding_names)
+        f.deferred.is_none()
+            && (self.mains.contains(&f.path)
+                || (routes::FileRoute::of(&f.path).is_some() && !is_test(&f.path))
+                || is_seed(f, self.prefilter.as_ref(), &self.binding_names))
     }
 }
 
 pub fn extract(
     ts: &[&SourceFile],
     aliases: Vec<PathAliases>,
+    packages: Vec<resolve::Package>,
     around: Option<&crate::scan::Enclosing>,
     model: &mut Model,
 ) {
     let by_path: HashMap<&str, &SourceFile> = ts.iter().map(|f| (f.path.as_str(), *f)).collect();
-    let mut resolver = Resolver::new(ts.iter().map(|f| f.path.clone()), aliases);
+    let dirs: Vec<String> = packages.iter().map(|p| p.dir.clone()).collect();
+    let named = packages
+        .into_iter()
+        .filter(|p| !p.name.is_empty())
+        .collect();
+    let mut resolver =
+        Resolver::new(ts.iter().map(|f| f.path.clone()), aliases).with_packages(named);
     let seeds = Seeds::new(&model.workers);
     let mut wanted: BTreeSet<String> = ts
         .par_iter()
@@ -356,7 +374,7 @@ pub fn extract(
     model.drizzle_configs.extend(configs);
     model.code_bindings = bindings::code_bindings(&index);
     // One call graph for every reader of this index.
-    let graph = callgraph::CallGraph::new(&index, &model.workers);
+    let graph = callgraph::CallGraph::new(&index, &model.workers, &dirs);
     bindings::extract(&index, &graph, model);
     model.message_types = bindings::message_types(&index);
     model.queue_handlers = bindings::queue_handlers(&index);

@@ -1,6 +1,7 @@
 //! Module specifiers to files of the checkout: relative paths,
-//! extension-less and `.js`-for-`.ts` specifiers, `index` files, and
-//! tsconfig `paths` aliases.
+//! extension-less and `.js`-for-`.ts` specifiers, `index` files, tsconfig
+//! `paths` aliases, and the packages of a workspace by their name
+//! (`@acme/db`, `@acme/db/schema`).
 
 use std::collections::HashSet;
 
@@ -17,6 +18,50 @@ pub struct PathAliases {
     pub base_url: Option<String>,
 }
 
+/// A package of the checkout: its `package.json`'s folder, name and the
+/// files it names as its entry (`exports["."]`, `types`, `module`,
+/// `main`), each relative to the repo root.
+#[derive(Debug, Clone, Default)]
+pub struct Package {
+    /// The folder (`packages/db`, `""` at the root).
+    pub dir: String,
+    /// `name` (`@acme/db`).
+    pub name: String,
+    /// Entry files, in the order tried.
+    pub entries: Vec<String>,
+}
+
+impl Package {
+    /// The package a `package.json` declares, if it has a name.
+    pub fn read(path: &str, text: &str) -> Option<Package> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+        let name = v.get("name")?.as_str()?.to_owned();
+        // `exports: "./src/index.ts"`, `exports: { ".": "…" }` or
+        // `{ ".": { "types": "…", "import": "…", "default": "…" } }`.
+        let dot = v
+            .get("exports")
+            .map(|e| e.get(".").unwrap_or(e))
+            .into_iter()
+            .flat_map(|e| match e {
+                serde_json::Value::String(s) => vec![s.clone()],
+                serde_json::Value::Object(m) => ["types", "import", "default", "require"]
+                    .iter()
+                    .filter_map(|k| m.get(*k).and_then(|x| x.as_str()).map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            });
+        let fields = ["types", "module", "main"]
+            .iter()
+            .filter_map(|k| v.get(*k).and_then(|x| x.as_str()).map(str::to_owned));
+        let entries = dot
+            .chain(fields)
+            .map(|e| super::super::path_join(&dir, &e))
+            .collect();
+        Some(Package { dir, name, entries })
+    }
+}
+
 /// Extensions tried, in order, for an extension-less specifier.
 const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 
@@ -26,6 +71,7 @@ const EXTENSIONS: &[&str] = &[".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mj
 pub struct Resolver {
     paths: HashSet<String>,
     aliases: Vec<PathAliases>,
+    packages: Vec<Package>,
 }
 
 impl Resolver {
@@ -34,7 +80,14 @@ impl Resolver {
         Resolver {
             paths: paths.into_iter().collect(),
             aliases,
+            packages: Vec::new(),
         }
+    }
+
+    /// The workspace's packages, which bare specifiers may name.
+    pub fn with_packages(mut self, packages: Vec<Package>) -> Self {
+        self.packages = packages;
+        self
     }
 
     /// The file `specifier` names when imported from `from`.
@@ -61,6 +114,51 @@ impl Resolver {
             if let Some(base) = &a.base_url {
                 bases.push(super::super::path_join(base, specifier));
             }
+        }
+        bases
+            .iter()
+            .find_map(|b| self.find(b))
+            .or_else(|| self.in_package(specifier))
+    }
+
+    /// A bare specifier naming a package of the workspace: its entry
+    /// (a built `dist/index.js` is looked for as source too: `src/index`),
+    /// or a file under it (`@acme/db/schema` → `packages/db/schema.ts` or
+    /// `packages/db/src/schema.ts`).
+    fn in_package(&self, specifier: &str) -> Option<&str> {
+        if specifier.starts_with('.') || specifier.starts_with('/') {
+            return None;
+        }
+        let p = self.packages.iter().find(|p| {
+            specifier == p.name
+                || specifier
+                    .strip_prefix(&p.name)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })?;
+        let join = |rest: &str| super::super::path_join(&p.dir, rest);
+        let rest = specifier[p.name.len()..].trim_start_matches('/');
+        let mut bases: Vec<String> = Vec::new();
+        if rest.is_empty() {
+            for e in &p.entries {
+                bases.push(e.clone());
+                // `dist/index.d.ts`, `dist/index.js` → `src/index`.
+                let stem = e
+                    .strip_suffix(".d.ts")
+                    .or_else(|| e.rsplit_once('.').map(|(s, _)| s))
+                    .unwrap_or(e);
+                if let Some(tail) = stem
+                    .strip_prefix(&format!("{}/", p.dir))
+                    .or(p.dir.is_empty().then_some(stem))
+                    .and_then(|t| t.split_once('/').map(|(_, t)| t))
+                {
+                    bases.push(join(&format!("src/{tail}")));
+                }
+            }
+            bases.push(join("src/index"));
+            bases.push(join("index"));
+        } else {
+            bases.push(join(rest));
+            bases.push(join(&format!("src/{rest}")));
         }
         bases.iter().find_map(|b| self.find(b))
     }
@@ -104,4 +202,49 @@ fn candidates(base: &str) -> Vec<String> {
         .chain(EXTENSIONS.iter().map(|e| format!("{stem}{e}")))
         .chain(EXTENSIONS.iter().map(|e| format!("{base}/index{e}")))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_packages_resolve_by_name_to_their_source() {
+        let pkg = |path: &str, json: &str| Package::read(path, json).expect("a named package");
+        let db = pkg(
+            "packages/db/package.json",
+            r#"{"name":"@acme/db","exports":{".":{"types":"./dist/index.d.ts","default":"./dist/index.js"}}}"#,
+        );
+        assert_eq!(
+            db.entries,
+            ["packages/db/dist/index.d.ts", "packages/db/dist/index.js"]
+        );
+        let ui = pkg(
+            "packages/ui/package.json",
+            r#"{"name":"ui","main":"lib/main.ts"}"#,
+        );
+        assert!(Package::read("x/package.json", r#"{"private":true}"#).is_none());
+        assert!(Package::read("x/package.json", "not json").is_none());
+        let files = [
+            "packages/db/src/index.ts",
+            "packages/db/src/schema.ts",
+            "packages/ui/lib/main.ts",
+        ]
+        .map(str::to_owned);
+        let r = Resolver::new(files, Vec::new()).with_packages(vec![db, ui]);
+        let from = "apps/web/src/index.ts";
+        // A built entry is looked for as source.
+        assert_eq!(
+            r.resolve(from, "@acme/db"),
+            Some("packages/db/src/index.ts")
+        );
+        assert_eq!(
+            r.resolve(from, "@acme/db/schema"),
+            Some("packages/db/src/schema.ts")
+        );
+        assert_eq!(r.resolve(from, "ui"), Some("packages/ui/lib/main.ts"));
+        // A name that only starts like a package's is not it.
+        assert_eq!(r.resolve(from, "@acme/dbx"), None);
+        assert_eq!(r.resolve(from, "react"), None);
+    }
 }
