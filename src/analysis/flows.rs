@@ -8,9 +8,9 @@
 //! in the same order.
 
 use crate::model::{
-    BindingKind, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location, Model,
-    OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery,
-    Worker,
+    BindingKind, Caller, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location,
+    Model, OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction,
+    TableQuery, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -58,6 +58,90 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
 /// The engine a query runs on (D1 when its database is unknown).
 fn engine_of(model: &Model, op: &ResourceOp) -> Engine {
     super::database_of_op(model, op).map_or(Engine::D1, |i| model.databases[i].engine)
+}
+
+/// What a call of `method` into Durable Object `class` does: the
+/// operations of the methods it reaches inside the object — a `fetch`
+/// reaches the runtime's request and WebSocket handlers too — in source
+/// order, less calls into other objects (one level is drawn).
+fn inside<'m>(model: &'m Model, class: &str, method: &str) -> Vec<&'m ResourceOp> {
+    let Some(object) = model
+        .code_durable_objects
+        .iter()
+        .find(|d| d.class_name == class)
+    else {
+        return Vec::new();
+    };
+    let mut reached: Vec<&str> = vec![method];
+    if method == "fetch" {
+        reached.extend(
+            object
+                .methods
+                .iter()
+                .filter(|m| {
+                    m.handler.is_some_and(|h| {
+                        matches!(
+                            h,
+                            Handler::Fetch
+                                | Handler::Start
+                                | Handler::WebSocketConnect
+                                | Handler::WebSocketMessage
+                                | Handler::WebSocketClose
+                                | Handler::WebSocketError
+                        )
+                    })
+                })
+                .map(|m| m.name.as_str()),
+        );
+    }
+    // The object's own helpers those call (`this.save(…)`).
+    loop {
+        let before = reached.len();
+        for m in &object.methods {
+            let called = m.called_by.iter().any(|c| {
+                matches!(c, Caller::Internal { from } if reached.contains(&from.name().as_str()))
+            });
+            if called && !reached.contains(&m.name.as_str()) {
+                reached.push(&m.name);
+            }
+        }
+        if reached.len() == before {
+            break;
+        }
+    }
+    let mut ops: Vec<&ResourceOp> = model
+        .resource_ops
+        .iter()
+        .filter(|op| {
+            op.kind != BindingKind::DurableObject
+                && (op.durable_object.as_deref() == Some(class)
+                    || op.class.as_deref() == Some(class))
+                && op
+                    .actor
+                    .as_deref()
+                    .is_some_and(|a| reached.contains(&a.rsplit('.').next().unwrap_or(a)))
+        })
+        .collect();
+    ops.sort_by(|a, b| a.location.cmp(&b.location));
+    ops
+}
+
+/// A flow's steps: each operation's, a call into a Durable Object followed
+/// by what the object does with it.
+fn steps_of(model: &Model, ops: &[&ResourceOp]) -> Vec<FlowStep> {
+    merged(ops.iter().flat_map(|op| {
+        let mut steps = vec![step(model, op)];
+        if op.kind == BindingKind::DurableObject {
+            let class = do_class(model, &op.binding);
+            let method = op.method.as_deref().unwrap_or("fetch");
+            steps.extend(
+                inside(model, &class, method)
+                    .into_iter()
+                    .map(|o| step(model, o)),
+            );
+        }
+        steps
+    }))
 }
 
 /// Consecutive steps on one resource become one.
@@ -273,7 +357,7 @@ pub fn collect(model: &mut Model) {
         let consumer_worker = Worker::owning(&model.workers, &at.path)
             .filter(|w| is_queue && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
-            let steps = merged(ops.iter().map(|(_, op)| step(model, op)));
+            let steps = steps_of(model, &ops.iter().map(|(_, op)| *op).collect::<Vec<_>>());
             let own = entry.name();
             let class = ops
                 .iter()
@@ -310,7 +394,7 @@ pub fn collect(model: &mut Model) {
             }
         }
         for (names, mine) in lines {
-            let steps = merged(mine.iter().map(|op| step(model, op)));
+            let steps = steps_of(model, &mine);
             if !steps.is_empty() {
                 flows.push(Flow {
                     worker: worker.clone(),

@@ -53,6 +53,7 @@ fixture!(workers_rs_axum);
 fixture!(env_configs);
 fixture!(remix_workflow);
 fixture!(workspace_names);
+fixture!(party_router);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

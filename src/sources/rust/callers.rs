@@ -11,20 +11,126 @@ pub(crate) fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
         .unwrap_or_default()
 }
 
+/// How a path calls or names a function: `kv::get` when a module
+/// qualifies it (so `kv::get` and `r2::get` stay two functions), else its
+/// name.
+pub(crate) fn callee_name(path: &syn::Path) -> String {
+    let n = path.segments.len();
+    let name = path.segments[n - 1].ident.to_string();
+    match n.checked_sub(2).map(|i| path.segments[i].ident.to_string()) {
+        Some(q)
+            if q.starts_with(|c: char| c.is_ascii_lowercase())
+                && !matches!(q.as_str(), "self" | "super" | "crate") =>
+        {
+            format!("{q}::{name}")
+        }
+        _ => name,
+    }
+}
+
+/// The field or local a method is called on: `state.foo_service` →
+/// `foo_service`, `svc` → `svc`.
+pub(crate) fn holder_name(e: &syn::Expr) -> Option<String> {
+    match strip(e) {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(n) => Some(n.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Path(p) if p.path.segments.len() == 1 && !p.path.is_ident("self") => {
+            Some(p.path.segments[0].ident.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A type name as a field holding it is named: `FooService` →
+/// `foo_service`.
+fn snake(ty: &str) -> String {
+    let name = ty.rsplit("::").next().unwrap_or(ty);
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The module a file is (`src/kv.rs` → `kv`, `src/kv/mod.rs` → `kv`).
+fn module_of(path: &str) -> &str {
+    let mut parts = path.rsplit('/');
+    let file = parts.next().unwrap_or(path);
+    match file.strip_suffix(".rs") {
+        Some("mod") => parts.next().unwrap_or(""),
+        Some(stem) => stem,
+        None => file,
+    }
+}
+
+/// Callers by plain name, whatever module qualified the calls: what a
+/// walk uses above the function it starts from, whose module it no
+/// longer knows.
+pub(crate) fn by_plain_name(
+    callers: &HashMap<(String, String), Vec<String>>,
+) -> HashMap<(String, String), Vec<String>> {
+    let mut out: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for ((scope, callee), from) in callers {
+        let plain = callee.rsplit("::").next().unwrap_or(callee);
+        let list = out.entry((scope.clone(), plain.to_owned())).or_default();
+        for f in from {
+            if !list.contains(f) {
+                list.push(f.clone());
+            }
+        }
+    }
+    for list in out.values_mut() {
+        list.sort();
+    }
+    out
+}
+
 /// The entry points reaching `op`'s function, by name up its callers
-/// (bounded in depth and breadth), as in the TypeScript call graph.
+/// (bounded in depth and breadth), as in the TypeScript call graph. The
+/// function itself is called by its name or by its module's
+/// (`kv::get` reaches `get` in `kv.rs` only).
 pub(crate) fn place(
     op: &mut ResourceOp,
     callers: &HashMap<(String, String), Vec<String>>,
+    plain: &HashMap<(String, String), Vec<String>>,
     scope: &str,
 ) {
     let Some(actor) = op.actor.clone() else {
         return;
     };
-    let mut entries: Vec<EntryPoint> = cloudflare::walk_up(Lang::Rust, &actor, |f| {
-        callers
-            .get(&(scope.to_owned(), f.to_owned()))
-            .map_or(&[][..], Vec::as_slice)
+    let key = |f: String| (scope.to_owned(), f);
+    // A method of `FooService` is also called as `foo_service.get(…)`.
+    let held = op.class.as_deref().map(|c| format!("{}.{actor}", snake(c)));
+    let own: Vec<String> = [
+        Some(actor.clone()),
+        Some(format!("{}::{actor}", module_of(&op.location.path))),
+        held,
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|f| callers.get(&key(f)).cloned().unwrap_or_default())
+    .collect();
+    // The walk starts from this function, not from every function of its
+    // name: another `get` calling it is a caller like any other.
+    let start = if cloudflare::is_entry(Lang::Rust, &actor) {
+        actor.clone()
+    } else {
+        format!("{}::{actor}", module_of(&op.location.path))
+    };
+    let mut entries: Vec<EntryPoint> = cloudflare::walk_up(Lang::Rust, &start, |f| {
+        if f == start {
+            return own.as_slice();
+        }
+        plain.get(&key(f.to_owned())).map_or(&[][..], Vec::as_slice)
     })
     .entries
     .into_iter()
@@ -36,4 +142,72 @@ pub(crate) fn place(
         .map(|e| (e.clone(), op.location.clone()))
         .collect();
     op.entries = entries;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(s: &str) -> syn::Path {
+        syn::parse_str(s).expect("a path")
+    }
+
+    #[test]
+    fn module_qualified_calls_keep_their_module() {
+        assert_eq!(callee_name(&path("kv::get")), "kv::get");
+        assert_eq!(callee_name(&path("crate::foos::api::get")), "api::get");
+        assert_eq!(callee_name(&path("get")), "get");
+        // A type's or `self`'s function is named by itself.
+        assert_eq!(callee_name(&path("Self::get")), "get");
+        assert_eq!(callee_name(&path("super::get")), "get");
+        assert_eq!(module_of("src/kv.rs"), "kv");
+        assert_eq!(module_of("src/kv/mod.rs"), "kv");
+        assert_eq!(snake("FooService"), "foo_service");
+        let e: syn::Expr = syn::parse_str("state.foo_service").unwrap();
+        assert_eq!(holder_name(&e).as_deref(), Some("foo_service"));
+        let e: syn::Expr = syn::parse_str("self").unwrap();
+        assert_eq!(holder_name(&e), None);
+    }
+
+    #[test]
+    fn a_walk_from_a_function_takes_only_its_modules_callers() {
+        let calls = [
+            ("GET /kv/get", "kv::get"),
+            ("GET /r2/get", "r2::get"),
+            ("GET /foo", "api::get"),
+            ("get", "foo_service.get"),
+        ];
+        let mut callers: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for (from, to) in calls {
+            callers
+                .entry((String::new(), to.to_owned()))
+                .or_default()
+                .push(from.to_owned());
+        }
+        let plain = by_plain_name(&callers);
+        let entries = |path: &str, class: Option<&str>| {
+            let mut op = ResourceOp {
+                actor: Some("get".into()),
+                class: class.map(str::to_owned),
+                ..ResourceOp::new(
+                    BindingKind::Kv,
+                    "KV".into(),
+                    crate::model::OpKind::Read,
+                    Location::line(path, 1),
+                )
+            };
+            place(&mut op, &callers, &plain, "");
+            op.entries.iter().map(EntryPoint::name).collect::<Vec<_>>()
+        };
+        assert_eq!(entries("src/kv.rs", None), ["GET /kv/get"]);
+        assert_eq!(entries("src/r2.rs", None), ["GET /r2/get"]);
+        // `FooService::get`, called as `state.foo_service.get` from the
+        // `get` the route names. Above the first function the walk knows
+        // names only (a limit, not a wish): every route calling a `get`
+        // comes along.
+        assert_eq!(
+            entries("src/foos/service.rs", Some("FooService")),
+            ["GET /foo", "GET /kv/get", "GET /r2/get"]
+        );
+    }
 }

@@ -107,6 +107,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
         fields: HashMap::new(),
         params: HashMap::new(),
         returns: HashMap::new(),
+        types: crate_types(&parsed),
     };
     // A handle passed through a parameter into a field reaches its uses
     // after two visits; a third follows one more call.
@@ -200,14 +201,31 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             }
             model.code_durable_objects.push(d);
         }
+        // The type whose method each operation is in.
+        for op in &mut v.ops {
+            let mut types = v
+                .methods
+                .iter()
+                .filter(|(_, m, _, _)| op.actor.as_deref() == Some(m.as_str()))
+                .map(|(t, ..)| t);
+            if let (Some(t), None) = (types.next(), types.next()) {
+                op.class = Some(t.clone());
+            }
+        }
         ops.extend(v.ops);
         model.queue_handlers.extend(v.queue_handlers);
         model.orm_tables.extend(v.tables);
         model.orm_relations.extend(v.relations);
         model.diagnostics.extend(v.diags);
     }
+    let plain = by_plain_name(&callers);
     for op in &mut ops {
-        place(op, &callers, &scope_of(&model.workers, &op.location.path));
+        place(
+            op,
+            &callers,
+            &plain,
+            &scope_of(&model.workers, &op.location.path),
+        );
     }
     // `fetch()` of a Rust Durable Object: who calls it on a stub.
     for d in model.code_durable_objects.iter_mut() {
@@ -257,6 +275,10 @@ struct Shared {
     params: HashMap<(String, usize), Handle>,
     /// Function → the handle it returns (`fn stub(env: &Env) -> …`).
     returns: HashMap<String, Handle>,
+    /// The types the crate declares (structs, enums, traits, aliases):
+    /// `Foo::bar(…)` of one of them may call a function of ours,
+    /// `Response::error(…)` never does.
+    types: std::collections::HashSet<String>,
 }
 
 /// What one visit learnt about fields and parameters.
@@ -355,6 +377,35 @@ enum Handle {
 
 /// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
 /// top level or in a function or module.
+/// The names of the types the crate declares.
+fn crate_types(parsed: &[(&SourceFile, syn::File)]) -> std::collections::HashSet<String> {
+    #[derive(Default)]
+    struct Types(std::collections::HashSet<String>);
+    impl<'ast> Visit<'ast> for Types {
+        fn visit_item_struct(&mut self, i: &'ast syn::ItemStruct) {
+            self.0.insert(i.ident.to_string());
+        }
+        fn visit_item_enum(&mut self, i: &'ast syn::ItemEnum) {
+            self.0.insert(i.ident.to_string());
+        }
+        fn visit_item_trait(&mut self, i: &'ast syn::ItemTrait) {
+            self.0.insert(i.ident.to_string());
+            visit::visit_item_trait(self, i);
+        }
+        fn visit_item_type(&mut self, i: &'ast syn::ItemType) {
+            self.0.insert(i.ident.to_string());
+        }
+        fn visit_item_union(&mut self, i: &'ast syn::ItemUnion) {
+            self.0.insert(i.ident.to_string());
+        }
+    }
+    let mut all = Types::default();
+    for (_, ast) in parsed {
+        all.visit_file(ast);
+    }
+    all.0
+}
+
 fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String> {
     struct Strings(Agreed<String, String>);
     impl Strings {
@@ -708,12 +759,19 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             self.self_calls
                 .push((ty.clone(), actor.clone(), method.clone()));
         }
-        // Binding and plumbing methods name no function of ours.
-        if let Some(actor) = self.actor.last()
-            && !PLUMBING.contains(&method.as_str())
-            && !cloudflare::names_only_a_binding_method(Lang::Rust, &method)
-        {
-            self.calls.push((actor.clone(), method.clone()));
+        // Plumbing and binding methods name no function of ours by their
+        // name alone; called on a field or local, they may be a method of
+        // the type it holds, named by the holder (`state.foo_service.
+        // get(id)` → `foo_service.get`, the `get` of `FooService`).
+        if let Some(actor) = self.actor.last() {
+            if !PLUMBING.contains(&method.as_str())
+                && !cloudflare::names_only_a_binding_method(Lang::Rust, &method)
+            {
+                self.calls.push((actor.clone(), method.clone()));
+            } else if let Some(holder) = holder_name(&call.receiver) {
+                self.calls
+                    .push((actor.clone(), format!("{holder}.{method}")));
+            }
         }
         // `self.state.storage().sql().exec("CREATE TABLE …", None)`: DDL
         // builds the object's tables, anything else queries them.
@@ -780,11 +838,23 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         }
         // `Type::new(…)` names a constructor of some type: linking every
         // `new` to each other by name would join unrelated code.
+        // `Response::error(…)`: a function of a type the crate does not
+        // declare is the library's, whatever its name.
+        let foreign = |p: &syn::Path| {
+            let n = p.segments.len();
+            n >= 2 && {
+                let q = p.segments[n - 2].ident.to_string();
+                q != "Self"
+                    && q.starts_with(|c: char| c.is_ascii_uppercase())
+                    && !self.shared.types.contains(&q)
+            }
+        };
         if let (Some(actor), Expr::Path(p)) = (self.actor.last(), &*call.func)
             && let Some(seg) = p.path.segments.last()
             && !CONSTRUCTORS.contains(&seg.ident.to_string().as_str())
+            && !foreign(&p.path)
         {
-            self.calls.push((actor.clone(), seg.ident.to_string()));
+            self.calls.push((actor.clone(), callee_name(&p.path)));
         }
     }
 
@@ -999,6 +1069,7 @@ mod tests {
             fields: HashMap::new(),
             params: HashMap::new(),
             returns: HashMap::new(),
+            types: Default::default(),
         };
         let field = ("Svc".to_owned(), "kv".to_owned());
         let flow = Flow {

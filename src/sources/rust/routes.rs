@@ -68,10 +68,8 @@ impl Reader<'_> {
     fn route(&mut self, verb: &str, path: &str, handler: &Expr) {
         let label = format!("{} {path}", verb.to_ascii_uppercase());
         match strip(handler) {
-            Expr::Path(h) => {
-                if let Some(seg) = h.path.segments.last() {
-                    self.calls.push((label, seg.ident.to_string()));
-                }
+            Expr::Path(h) if !h.path.segments.is_empty() => {
+                self.calls.push((label, callee_name(&h.path)));
             }
             other => {
                 self.actor.push(label);

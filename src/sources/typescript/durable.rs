@@ -12,7 +12,8 @@ use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
 use crate::cloudflare::{self, Lang};
 use crate::model::{
-    BindingKind, Caller, CodeDurableObject, DoMethod, Handler, Key, OpKind, ResourceOp, StateItem,
+    BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Key, OpKind, ResourceOp,
+    StateItem,
 };
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
@@ -166,7 +167,15 @@ pub fn extract(
             let mut state = Vec::new();
             // The runtime's handles (`state: DurableObjectState`, `env:
             // Env`, `storage`) are how the object reaches its data, not data.
-            for m in members.iter().filter(|m| !m.is_method) {
+            // A `static` field is the class's (partyserver's `static
+            // options`), not an instance's state.
+            let is_static = |m: &Member<'_>| {
+                text(m.node, file.src)
+                    .split_whitespace()
+                    .take_while(|w| !w.starts_with(m.name.as_str()))
+                    .any(|w| w == "static")
+            };
+            for m in members.iter().filter(|m| !m.is_method && !is_static(m)) {
                 let ty = field_type(m, file.src);
                 let handle = matches!(
                     ty.as_str(),
@@ -296,6 +305,8 @@ pub fn extract(
                 graph.place(index, &mut op);
                 ops.push(op);
             }
+            // The router's calls become operations once per class.
+            let mut routed_once = false;
             let methods = members
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
@@ -310,6 +321,18 @@ pub fn extract(
                         &m.name,
                         &mut ops,
                     );
+                    // The framework's router opens a connection
+                    // (`onConnect`) or a request (`onRequest`).
+                    if framework && matches!(m.name.as_str(), "onConnect" | "onRequest") {
+                        let routed =
+                            routed_by(index, graph, bindings_of.get(name), &mut ops, !routed_once);
+                        routed_once = true;
+                        for c in routed {
+                            if !by.contains(&c) {
+                                by.push(c);
+                            }
+                        }
+                    }
                     if by.is_empty()
                         && let Some(handler) = handler.filter(|h| h.runtime_only())
                     {
@@ -470,6 +493,109 @@ fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
     }
 }
 
+/// The routers of partyserver and the Agents SDK, with the path prefix
+/// each serves objects under (`/parties/:party/:name`,
+/// `/agents/:agent/:name`; `:party` is the binding's name in kebab case).
+const ROUTERS: &[(&str, &str)] = &[
+    ("routePartykitRequest", "parties"),
+    ("routeAgentRequest", "agents"),
+];
+
+/// A binding name as the framework routers spell it in paths: `Chat` →
+/// `chat`, `MyAgent` → `my-agent`, `MY_AGENT` → `my-agent`.
+fn kebab(name: &str) -> String {
+    if name.chars().any(|c| c.is_ascii_lowercase()) {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('-');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out.replace('_', "-").trim_end_matches('-').to_owned()
+    } else {
+        name.to_ascii_lowercase().replace('_', "-")
+    }
+}
+
+/// The actors that reach a framework object through its router
+/// (`routePartykitRequest(request, env)` in a Worker's `fetch`): each a
+/// stub call of `fetch` on the class's bindings, a plain `fetch` handler
+/// named by the route the router serves (`ALL /parties/chat/*`). The
+/// operations are recorded when `record`.
+fn routed_by(
+    index: &CodeIndex<'_>,
+    graph: &CallGraph,
+    bindings: Option<&Vec<String>>,
+    ops: &mut Vec<ResourceOp>,
+    record: bool,
+) -> Vec<Caller> {
+    let Some(bindings) = bindings else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (router, prefix) in ROUTERS {
+        let sites = index.files.iter().enumerate().flat_map(|(fi, f)| {
+            f.calls
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.callee == *router)
+                .map(move |(ci, _)| (fi, ci))
+        });
+        for (fi, ci) in sites {
+            let f = &index.files[fi];
+            let c = &f.calls[ci];
+            let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
+            for binding in bindings {
+                let mut op = ResourceOp {
+                    method: Some("fetch".to_owned()),
+                    actor: Some(actor.clone()),
+                    ..ResourceOp::new(
+                        BindingKind::DurableObject,
+                        binding.clone(),
+                        OpKind::Call,
+                        location(f.path, c.node),
+                    )
+                };
+                graph.place(index, &mut op);
+                let route = EntryPoint::Route {
+                    method: "ALL".to_owned(),
+                    path: format!("/{prefix}/{}/*", kebab(binding)),
+                };
+                for e in &mut op.entries {
+                    if e.handler() == Some(Handler::Fetch) {
+                        *e = route.clone();
+                    }
+                }
+                for (e, _) in &mut op.anchors {
+                    if e.handler() == Some(Handler::Fetch) {
+                        *e = route.clone();
+                    }
+                }
+                let caller = Caller::Stub {
+                    entries: if op.entries.len() == 1 && op.entries[0].name() == actor {
+                        Vec::new()
+                    } else {
+                        op.entries.clone()
+                    },
+                    actor: actor.clone(),
+                };
+                if !out.contains(&caller) {
+                    out.push(caller);
+                }
+                if record {
+                    ops.push(op);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The actors (with their entry points) that call `method` on a stub of
 /// the class's bindings; `stub.fetch(…)` forwards count as `fetch`.
 fn called_by(
@@ -591,6 +717,15 @@ mod tests {
             "{:?}",
             dos[0].state
         );
+    }
+
+    #[test]
+    fn router_paths_name_bindings_in_kebab_case() {
+        assert_eq!(kebab("Chat"), "chat");
+        assert_eq!(kebab("ChatRoom"), "chat-room");
+        assert_eq!(kebab("rooms"), "rooms");
+        assert_eq!(kebab("MY_AGENT"), "my-agent");
+        assert_eq!(kebab("my_agent"), "my-agent");
     }
 }
 
