@@ -158,20 +158,46 @@ pub fn key_or_prefix(key: &Key, op: OpKind) -> String {
 /// Stable sample values for placeholders, by name.
 fn sample(name: &str, nth_id: &mut usize) -> String {
     const IDS: &[&str] = &["abc123", "def456", "ghi789", "jkl012", "mno345"];
-    let lower = name.to_ascii_lowercase();
-    if lower == "ip" || lower.ends_with("ip") && lower.len() <= 8 {
+    // By the words of the name (`candidateKey` is no date, `sharedId` no
+    // digest): `clientIp`, `user_email`, `day`, `sha256`.
+    let mut words: Vec<String> = Vec::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            prev_lower = false;
+            words.push(String::new());
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower || words.is_empty() {
+            words.push(String::new());
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        if let Some(w) = words.last_mut() {
+            w.push(c.to_ascii_lowercase());
+        }
+    }
+    let has = |ws: &[&str]| {
+        words.iter().any(|w| {
+            ws.iter().any(|x| {
+                w == x
+                    || w.strip_prefix(x)
+                        .is_some_and(|r| r.chars().all(|c| c.is_ascii_digit()))
+            })
+        })
+    };
+    if has(&["ip"]) {
         return "192.168.1.1".into();
     }
-    if lower.contains("email") {
+    if has(&["email", "mail"]) {
         return "user@example.com".into();
     }
-    if lower.contains("date") || lower == "day" {
+    if has(&["date", "day"]) {
         return "2025-01-31".into();
     }
-    if lower.contains("version") {
+    if has(&["version"]) {
         return "1.0.0".into();
     }
-    if lower.contains("hash") || lower.contains("sha") {
+    if has(&["hash", "sha", "digest", "checksum"]) {
         return "9f86d081".into();
     }
     let id = IDS[*nth_id % IDS.len()];
@@ -645,6 +671,21 @@ pub fn triggers(runs: &[Run]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn samples_follow_the_words_of_a_name() {
+        let one = |n: &str| sample(n, &mut 0);
+        assert_eq!(one("day"), "2025-01-31");
+        assert_eq!(one("createdDate"), "2025-01-31");
+        assert_eq!(one("candidateKey"), "abc123");
+        assert_eq!(one("sha256"), "9f86d081");
+        assert_eq!(one("fileHash"), "9f86d081");
+        assert_eq!(one("sharedId"), "abc123");
+        assert_eq!(one("client_ip"), "192.168.1.1");
+        assert_eq!(one("zip"), "abc123");
+        assert_eq!(one("userEmail"), "user@example.com");
+        assert_eq!(one("appVersion"), "1.0.0");
+    }
 
     #[test]
     fn examples_are_stable_samples() {

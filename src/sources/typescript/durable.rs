@@ -323,7 +323,12 @@ pub fn extract(
                     );
                     // The framework's router opens a connection
                     // (`onConnect`) or a request (`onRequest`).
+                    // The runtime still calls it: the router only opens the
+                    // connection.
                     if framework && matches!(m.name.as_str(), "onConnect" | "onRequest") {
+                        if let Some(handler) = handler.filter(|h| h.runtime_only()) {
+                            by.push(Caller::Runtime { handler });
+                        }
                         let routed =
                             routed_by(index, graph, bindings_of.get(name), &mut ops, !routed_once);
                         routed_once = true;

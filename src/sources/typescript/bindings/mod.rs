@@ -430,8 +430,8 @@ fn forwarded_calls(
         .retain(|op| !replaced.contains(&op.location));
 }
 
-/// Whether `recv` holds a `new class(…)`: a local built by it, or a
-/// `this.field` the file assigns one to.
+/// Whether `recv` holds a `new class(…)`: the `new` itself, a local built
+/// by it, or a `this.field` the file assigns one to.
 fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
     let recv = unwrap_expr(recv);
     let built = |v: Node<'_>| {
@@ -441,6 +441,8 @@ fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
                 .is_some_and(|c| text(c, src) == class)
     };
     match recv.kind() {
+        // `new RetryBucket(bucket).get(key)`
+        "new_expression" => built(recv),
         "identifier" => local_value(recv, text(recv, src), src).is_some_and(built),
         "member_expression" => {
             let t = text(recv, src);
