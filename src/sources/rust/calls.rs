@@ -3,6 +3,7 @@
 //! `ResourceOp` each call records.
 
 use super::*;
+use crate::model::{ValueKind, ValueType};
 
 /// `x?`, `x.await`, `(x)`, `&x` → `x`.
 pub(super) fn strip(mut e: &Expr) -> &Expr {
@@ -144,7 +145,11 @@ impl Reader<'_> {
     pub(super) fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
         match self.handle(e)? {
             Handle::Binding(kind, name) => Some((kind, name)),
-            Handle::Sql | Handle::Storage | Handle::Param(..) | Handle::Keys(_) => None,
+            Handle::Sql
+            | Handle::Storage
+            | Handle::Param(..)
+            | Handle::Keys(_)
+            | Handle::Value(_) => None,
         }
     }
 
@@ -283,6 +288,23 @@ impl Reader<'_> {
             {
                 self.handle_depth(&m.receiver, depth + 1)
                     .filter(|h| matches!(h, Handle::Binding(BindingKind::DurableObject, _)))
+            }
+            // What a KV put stores: JSON from serde or a struct (workers-rs
+            // serializes any `Serialize` value), text from a literal.
+            Expr::Call(c)
+                if matches!(strip(&c.func), Expr::Path(p)
+                    if p.path.segments.len() >= 2
+                        && p.path.segments[0].ident == "serde_json"
+                        && p.path.segments.last().is_some_and(|s| s.ident.to_string().starts_with("to_"))) =>
+            {
+                Some(Handle::Value(ValueKind::Json))
+            }
+            Expr::Struct(_) => Some(Handle::Value(ValueKind::Json)),
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(_), ..
+            }) => Some(Handle::Value(ValueKind::String)),
+            Expr::Macro(m) if m.mac.path.is_ident("format") => {
+                Some(Handle::Value(ValueKind::String))
             }
             // `self.state.storage()`
             Expr::MethodCall(m) if m.method == "storage" && m.args.is_empty() => {
@@ -445,6 +467,15 @@ impl Reader<'_> {
             ..ResourceOp::new(kind, binding, op, location)
         };
         let first = call.args.first();
+        if kind == BindingKind::Kv
+            && op == OpKind::Write
+            && let Some(Handle::Value(v)) = call.args.get(1).and_then(|v| self.handle(v))
+        {
+            res.value_type = Some(ValueType {
+                kind: Some(v),
+                metadata: false,
+            });
+        }
         match op {
             OpKind::Query => {
                 res.sql = first.and_then(|a| match strip(a) {
@@ -518,6 +549,32 @@ impl Reader<'_> {
                 return;
             }
             e = strip(&m.receiver);
+        }
+    }
+
+    /// `kv.get(k).json::<Foo>()` (`text()`, `bytes()`): how the value
+    /// a KV get reads is read.
+    pub(super) fn read_as_call(&mut self, call: &ExprMethodCall) {
+        let kind = match call.method.to_string().as_str() {
+            "json" => ValueKind::Json,
+            "text" => ValueKind::String,
+            "bytes" => ValueKind::Binary,
+            _ => return,
+        };
+        let Expr::MethodCall(get) = strip(&call.receiver) else {
+            return;
+        };
+        // Every key of a `get_bulk(…)` is read so.
+        let at = loc(self.path, get.method.span());
+        for op in self
+            .ops
+            .iter_mut()
+            .filter(|o| o.location == at && o.op == OpKind::Read && o.kind == BindingKind::Kv)
+        {
+            op.value_type = Some(ValueType {
+                kind: Some(kind),
+                metadata: false,
+            });
         }
     }
 

@@ -373,10 +373,12 @@ enum Handle {
     /// = (0..n).map(|i| format!("key_{i}")).collect()`, and a `for` loop's
     /// variable over them).
     Keys(Key),
+    /// Not a handle: a value of this kind, as a KV put stores it
+    /// (`serde_json::to_string(&record)?` or a struct is JSON, a literal or
+    /// `format!` text).
+    Value(crate::model::ValueKind),
 }
 
-/// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
-/// top level or in a function or module.
 /// The names of the types the crate declares.
 fn crate_types(parsed: &[(&SourceFile, syn::File)]) -> std::collections::HashSet<String> {
     #[derive(Default)]
@@ -406,6 +408,8 @@ fn crate_types(parsed: &[(&SourceFile, syn::File)]) -> std::collections::HashSet
     all.0
 }
 
+/// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
+/// top level or in a function or module.
 fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String> {
     struct Strings(Agreed<String, String>);
     impl Strings {
@@ -821,6 +825,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         self.ttl_call(call);
         self.prefix_call(call);
         self.execute_call(call);
+        self.read_as_call(call);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
