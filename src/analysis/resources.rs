@@ -356,13 +356,14 @@ fn from_code(
     // Lifecycle and TTL once every operation on a pattern is known.
     for b in buckets.values_mut() {
         for p in &mut b.path_patterns {
-            let deleters: Vec<&str> = ops
+            let deleters: Vec<String> = ops
                 .iter()
                 .filter(|o| {
                     o.kind == BindingKind::R2 && o.binding == b.binding && o.op == OpKind::Delete
                 })
                 .filter(|o| o.key.as_ref().map(Key::shape) == Some(p.pattern.shape()))
-                .filter_map(|o| o.actor.as_deref())
+                .filter(|o| o.actor.is_some())
+                .map(|o| o.actor_label())
                 .collect();
             let written = ops.iter().any(|o| {
                 o.kind == BindingKind::R2
@@ -372,9 +373,7 @@ fn from_code(
             });
             p.lifecycle = Some(match deleters.first() {
                 None if !written => Lifecycle::ReadOnly,
-                Some(d) => Lifecycle::DeletedBy {
-                    actor: (*d).to_owned(),
-                },
+                Some(d) => Lifecycle::DeletedBy { actor: d.clone() },
                 None if TEMPORARY
                     .iter()
                     .any(|t| p.pattern.literal_prefix().starts_with(t)) =>
