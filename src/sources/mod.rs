@@ -100,6 +100,23 @@ fn join_parts<'a>(dir: &'a str, rel: &'a str) -> Vec<&'a str> {
     parts
 }
 
+/// `createdAt` → `created_at` (with `sep` `_`): each upper-case letter
+/// after the first starts a word, lower-cased.
+pub(crate) fn split_camel(s: &str, sep: char) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push(sep);
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The folder of a repo-relative path (`""` at the root).
 pub(crate) fn parent(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)

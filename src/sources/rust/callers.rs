@@ -46,19 +46,7 @@ pub(crate) fn holder_name(e: &syn::Expr) -> Option<String> {
 /// A type name as a field holding it is named: `FooService` →
 /// `foo_service`.
 fn snake(ty: &str) -> String {
-    let name = ty.rsplit("::").next().unwrap_or(ty);
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::sources::split_camel(ty.rsplit("::").next().unwrap_or(ty), '_')
 }
 
 /// The module a file is (`src/kv.rs` → `kv`, `src/kv/mod.rs` → `kv`).

@@ -510,18 +510,10 @@ const ROUTERS: &[(&str, &str)] = &[
 /// `chat`, `MyAgent` → `my-agent`, `MY_AGENT` → `my-agent`.
 fn kebab(name: &str) -> String {
     if name.chars().any(|c| c.is_ascii_lowercase()) {
-        let mut out = String::new();
-        for (i, c) in name.chars().enumerate() {
-            if c.is_ascii_uppercase() {
-                if i > 0 {
-                    out.push('-');
-                }
-                out.push(c.to_ascii_lowercase());
-            } else {
-                out.push(c);
-            }
-        }
-        out.replace('_', "-").trim_end_matches('-').to_owned()
+        crate::sources::split_camel(name, '-')
+            .replace('_', "-")
+            .trim_end_matches('-')
+            .to_owned()
     } else {
         name.to_ascii_lowercase().replace('_', "-")
     }

@@ -119,18 +119,7 @@ pub enum Casing {
 }
 
 fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::sources::split_camel(s, '_')
 }
 
 struct Reader<'i, 'a> {
