@@ -174,6 +174,51 @@ pub(super) fn operation_for(table: &crate::model::Table, operation: &Operation) 
     operation
 }
 
+/// How often a query in a framework object runs when a WebSocket hook
+/// reaches it (`onConnect`, `onMessage`, and the helpers they call on
+/// `this`): hooks are the runtime's calls, not a name the call graph
+/// knows as an entry point.
+fn hook_runs(model: &Model, op: &ResourceOp) -> Vec<Run> {
+    let (Some(class), Some(actor)) = (
+        op.durable_object.as_deref().or(op.class.as_deref()),
+        op.actor.as_deref(),
+    ) else {
+        return Vec::new();
+    };
+    let Some(object) = model
+        .code_durable_objects
+        .iter()
+        .find(|d| d.class_name == class)
+    else {
+        return Vec::new();
+    };
+    let mut runs: Vec<Run> = Vec::new();
+    for m in &object.methods {
+        let frequency = match m.handler {
+            Some(Handler::WebSocketConnect) => Frequency::PerConnection,
+            Some(Handler::WebSocketMessage) => Frequency::PerWebSocketMessage,
+            _ => continue,
+        };
+        if object.reached_from(&[m.name.as_str()]).contains(&actor) {
+            let run = Run {
+                frequency,
+                invoker: Invoker::Handler {
+                    class: class.to_owned(),
+                    method: if actor == m.name {
+                        String::new()
+                    } else {
+                        actor.to_owned()
+                    },
+                },
+            };
+            if !runs.contains(&run) {
+                runs.push(run);
+            }
+        }
+    }
+    runs
+}
+
 /// A query shape found in code, before it is merged into its table.
 struct Found {
     db: usize,
@@ -194,6 +239,9 @@ pub fn collect(model: &mut Model) {
             .iter()
             .map(|e| run_of(model, worker, op, e))
             .collect();
+        if runs.is_empty() {
+            runs = hook_runs(model, op);
+        }
         if runs.is_empty() {
             let actor = op.actor.clone().unwrap_or_else(|| "-".into());
             let class = object_class(op);

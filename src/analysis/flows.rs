@@ -8,9 +8,9 @@
 //! in the same order.
 
 use crate::model::{
-    BindingKind, Caller, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location,
-    Model, OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction,
-    TableQuery, Worker,
+    BindingKind, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location, Model,
+    OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery,
+    Worker,
 };
 use std::collections::BTreeMap;
 
@@ -72,9 +72,9 @@ fn inside<'m>(model: &'m Model, class: &str, method: &str) -> Vec<&'m ResourceOp
     else {
         return Vec::new();
     };
-    let mut reached: Vec<&str> = vec![method];
+    let mut seeds: Vec<&str> = vec![method];
     if method == "fetch" {
-        reached.extend(
+        seeds.extend(
             object
                 .methods
                 .iter()
@@ -95,20 +95,7 @@ fn inside<'m>(model: &'m Model, class: &str, method: &str) -> Vec<&'m ResourceOp
         );
     }
     // The object's own helpers those call (`this.save(…)`).
-    loop {
-        let before = reached.len();
-        for m in &object.methods {
-            let called = m.called_by.iter().any(|c| {
-                matches!(c, Caller::Internal { from } if reached.contains(&from.name().as_str()))
-            });
-            if called && !reached.contains(&m.name.as_str()) {
-                reached.push(&m.name);
-            }
-        }
-        if reached.len() == before {
-            break;
-        }
-    }
+    let reached = object.reached_from(&seeds);
     let mut ops: Vec<&ResourceOp> = model
         .resource_ops
         .iter()

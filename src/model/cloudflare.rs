@@ -922,6 +922,28 @@ pub struct CodeDurableObject {
     pub location: Location,
 }
 
+impl CodeDurableObject {
+    /// The methods `from` reach inside the object: themselves and the
+    /// helpers they call on `this` / `self`, transitively.
+    pub fn reached_from<'s>(&'s self, from: &[&'s str]) -> Vec<&'s str> {
+        let mut reached: Vec<&str> = from.to_vec();
+        loop {
+            let before = reached.len();
+            for m in &self.methods {
+                let called = m.called_by.iter().any(|c| {
+                    matches!(c, super::Caller::Internal { from } if reached.contains(&from.name().as_str()))
+                });
+                if called && !reached.contains(&m.name.as_str()) {
+                    reached.push(&m.name);
+                }
+            }
+            if reached.len() == before {
+                return reached;
+            }
+        }
+    }
+}
+
 /// How a `queue()` consumer handles a failing message, as its code says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct QueueHandler {

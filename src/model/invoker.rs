@@ -34,6 +34,9 @@ pub enum Frequency {
     PerWorkflowRun,
     /// A Durable Object WebSocket message.
     PerWebSocketMessage,
+    /// A WebSocket connecting to a Durable Object (partyserver / Agents
+    /// `onConnect`).
+    PerConnection,
     /// Whenever its caller calls it.
     PerCall,
     /// No entry point dmqa found reaches it.

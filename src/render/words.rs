@@ -578,6 +578,7 @@ pub fn frequency(f: &Frequency) -> &str {
         Frequency::PerAlarm => "Per alarm",
         Frequency::PerWorkflowRun => "Per workflow run",
         Frequency::PerWebSocketMessage => "Per WebSocket message",
+        Frequency::PerConnection => "Per WebSocket connection",
         Frequency::PerCall => "Per call",
         Frequency::Unknown => "Unknown",
         Frequency::Configured(level) => level,
