@@ -64,7 +64,12 @@ fn engine_of(model: &Model, op: &ResourceOp) -> Engine {
 /// operations of the methods it reaches inside the object — a `fetch`
 /// reaches the runtime's request and WebSocket handlers too — in source
 /// order, less calls into other objects (one level is drawn).
-fn inside<'m>(model: &'m Model, class: &str, method: &str) -> Vec<&'m ResourceOp> {
+fn inside<'m>(
+    model: &'m Model,
+    within: &Within<'m>,
+    class: &str,
+    method: &str,
+) -> Vec<&'m ResourceOp> {
     let Some(object) = model
         .code_durable_objects
         .iter()
@@ -96,33 +101,57 @@ fn inside<'m>(model: &'m Model, class: &str, method: &str) -> Vec<&'m ResourceOp
     }
     // The object's own helpers those call (`this.save(…)`).
     let reached = object.reached_from(&seeds);
-    let mut ops: Vec<&ResourceOp> = model
-        .resource_ops
+    within
+        .get(class)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
         .filter(|op| {
-            op.kind != BindingKind::DurableObject
-                && (op.durable_object.as_deref() == Some(class)
-                    || op.class.as_deref() == Some(class))
-                && op
-                    .actor
-                    .as_deref()
-                    .is_some_and(|a| reached.contains(&a.rsplit('.').next().unwrap_or(a)))
+            op.actor
+                .as_deref()
+                .is_some_and(|a| reached.contains(&a.rsplit('.').next().unwrap_or(a)))
         })
-        .collect();
-    ops.sort_by(|a, b| a.location.cmp(&b.location));
-    ops
+        .copied()
+        .collect()
+}
+
+/// The operations code runs inside each class (its own storage, or its
+/// methods' bindings), less calls into Durable Objects, in source order:
+/// built once for every flow.
+type Within<'m> = std::collections::HashMap<&'m str, Vec<&'m ResourceOp>>;
+
+fn within(model: &Model) -> Within<'_> {
+    let mut by: Within<'_> = std::collections::HashMap::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|op| op.kind != BindingKind::DurableObject)
+    {
+        let classes = [op.durable_object.as_deref(), op.class.as_deref()];
+        for (i, class) in classes.iter().enumerate() {
+            if let Some(c) = class
+                && !classes[..i].contains(class)
+            {
+                by.entry(c).or_default().push(op);
+            }
+        }
+    }
+    for ops in by.values_mut() {
+        ops.sort_by(|a, b| a.location.cmp(&b.location));
+    }
+    by
 }
 
 /// A flow's steps: each operation's, a call into a Durable Object followed
 /// by what the object does with it.
-fn steps_of(model: &Model, ops: &[&ResourceOp]) -> Vec<FlowStep> {
+fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<FlowStep> {
     merged(ops.iter().flat_map(|op| {
         let mut steps = vec![step(model, op)];
         if op.kind == BindingKind::DurableObject {
             let class = do_class(model, &op.binding);
             let method = op.method.as_deref().unwrap_or("fetch");
             steps.extend(
-                inside(model, &class, method)
+                inside(model, within, &class, method)
                     .into_iter()
                     .map(|o| step(model, o)),
             );
@@ -305,6 +334,7 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
 
 /// Fills `model.flows` and each consumed queue's processing steps.
 pub fn collect(model: &mut Model) {
+    let within = within(model);
     // Entry points are per Worker: two Workers' `fetch` are two flows.
     let mut by_entry: BTreeMap<(String, EntryPoint), Vec<(&Location, &ResourceOp)>> =
         BTreeMap::new();
@@ -344,7 +374,11 @@ pub fn collect(model: &mut Model) {
         let consumer_worker = Worker::owning(&model.workers, &at.path)
             .filter(|w| is_queue && !w.family_consumers(&model.workers).is_empty());
         let Some(w) = consumer_worker else {
-            let steps = steps_of(model, &ops.iter().map(|(_, op)| *op).collect::<Vec<_>>());
+            let steps = steps_of(
+                model,
+                &within,
+                &ops.iter().map(|(_, op)| *op).collect::<Vec<_>>(),
+            );
             let own = entry.name();
             let class = ops
                 .iter()
@@ -381,7 +415,7 @@ pub fn collect(model: &mut Model) {
             }
         }
         for (names, mine) in lines {
-            let steps = steps_of(model, &mine);
+            let steps = steps_of(model, &within, &mine);
             if !steps.is_empty() {
                 flows.push(Flow {
                     worker: worker.clone(),

@@ -13,7 +13,7 @@ use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
 use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Key, OpKind, ResourceOp,
-    StateItem,
+    StateItem, Worker,
 };
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
@@ -118,9 +118,22 @@ pub fn extract(
     graph: &CallGraph,
     config_classes: &BTreeSet<String>,
     bindings_of: &HashMap<String, Vec<String>>,
+    workers: &[Worker],
 ) -> (Vec<CodeDurableObject>, Vec<ResourceOp>) {
     let mut out: Vec<CodeDurableObject> = Vec::new();
     let mut ops = Vec::new();
+    // The framework routers' calls, with the Worker each is in.
+    let routers: Vec<RouterCall<'_>> = index
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| {
+            f.calls.iter().enumerate().filter_map(move |(ci, c)| {
+                let (_, prefix) = ROUTERS.iter().find(|(r, _)| c.callee == *r)?;
+                Some((fi, ci, *prefix, Worker::owning(workers, f.path)))
+            })
+        })
+        .collect();
     // class → the class it extends, when that is not the runtime's.
     let mut parents: Vec<(String, String)> = Vec::new();
     // Member calls by method name, so each method looks at its own calls.
@@ -305,8 +318,13 @@ pub fn extract(
                 graph.place(index, &mut op);
                 ops.push(op);
             }
-            // The router's calls become operations once per class.
-            let mut routed_once = false;
+            // Who reaches the object through a framework router: the
+            // callers of its `onConnect` / `onRequest`.
+            let routed = if framework {
+                routed_by(index, graph, &routers, bindings_of.get(name), &mut ops)
+            } else {
+                Vec::new()
+            };
             let methods = members
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
@@ -329,12 +347,9 @@ pub fn extract(
                         if let Some(handler) = handler.filter(|h| h.runtime_only()) {
                             by.push(Caller::Runtime { handler });
                         }
-                        let routed =
-                            routed_by(index, graph, bindings_of.get(name), &mut ops, !routed_once);
-                        routed_once = true;
-                        for c in routed {
-                            if !by.contains(&c) {
-                                by.push(c);
+                        for c in &routed {
+                            if !by.contains(c) {
+                                by.push(c.clone());
                             }
                         }
                     }
@@ -519,75 +534,75 @@ fn kebab(name: &str) -> String {
     }
 }
 
+/// A framework router's call: (file, call, path prefix, its Worker).
+type RouterCall<'w> = (usize, usize, &'static str, Option<&'w Worker>);
+
 /// The actors that reach a framework object through its router
 /// (`routePartykitRequest(request, env)` in a Worker's `fetch`): each a
 /// stub call of `fetch` on the class's bindings, a plain `fetch` handler
-/// named by the route the router serves (`ALL /parties/chat/*`). The
-/// operations are recorded when `record`.
+/// named by the route the router serves (`ALL /parties/chat/*`), recorded
+/// as operations.
 fn routed_by(
     index: &CodeIndex<'_>,
     graph: &CallGraph,
+    routers: &[RouterCall<'_>],
     bindings: Option<&Vec<String>>,
     ops: &mut Vec<ResourceOp>,
-    record: bool,
 ) -> Vec<Caller> {
     let Some(bindings) = bindings else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for (router, prefix) in ROUTERS {
-        let sites = index.files.iter().enumerate().flat_map(|(fi, f)| {
-            f.calls
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.callee == *router)
-                .map(move |(ci, _)| (fi, ci))
-        });
-        for (fi, ci) in sites {
-            let f = &index.files[fi];
-            let c = &f.calls[ci];
-            let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
-            for binding in bindings {
-                let mut op = ResourceOp {
-                    method: Some("fetch".to_owned()),
-                    actor: Some(actor.clone()),
-                    ..ResourceOp::new(
-                        BindingKind::DurableObject,
-                        binding.clone(),
-                        OpKind::Call,
-                        location(f.path, c.node),
-                    )
-                };
-                graph.place(index, &mut op);
-                let route = EntryPoint::Route {
-                    method: "ALL".to_owned(),
-                    path: format!("/{prefix}/{}/*", kebab(binding)),
-                };
-                for e in &mut op.entries {
-                    if e.handler() == Some(Handler::Fetch) {
-                        *e = route.clone();
-                    }
-                }
-                for (e, _) in &mut op.anchors {
-                    if e.handler() == Some(Handler::Fetch) {
-                        *e = route.clone();
-                    }
-                }
-                let caller = Caller::Stub {
-                    entries: if op.entries.len() == 1 && op.entries[0].name() == actor {
-                        Vec::new()
-                    } else {
-                        op.entries.clone()
-                    },
-                    actor: actor.clone(),
-                };
-                if !out.contains(&caller) {
-                    out.push(caller);
-                }
-                if record {
-                    ops.push(op);
+    for &(fi, ci, prefix, worker) in routers {
+        let f = &index.files[fi];
+        let c = &f.calls[ci];
+        let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
+        // A router serves the objects its own Worker binds.
+        let bound = |b: &String| {
+            worker.is_none_or(|w| {
+                w.bindings
+                    .iter()
+                    .any(|x| x.kind == BindingKind::DurableObject && x.name == *b)
+            })
+        };
+        for binding in bindings.iter().filter(|b| bound(b)) {
+            let mut op = ResourceOp {
+                method: Some("fetch".to_owned()),
+                actor: Some(actor.clone()),
+                ..ResourceOp::new(
+                    BindingKind::DurableObject,
+                    binding.clone(),
+                    OpKind::Call,
+                    location(f.path, c.node),
+                )
+            };
+            graph.place(index, &mut op);
+            let route = EntryPoint::Route {
+                method: "ALL".to_owned(),
+                path: format!("/{prefix}/{}/*", kebab(binding)),
+            };
+            for e in &mut op.entries {
+                if e.handler() == Some(Handler::Fetch) {
+                    *e = route.clone();
                 }
             }
+            for (e, _) in &mut op.anchors {
+                if e.handler() == Some(Handler::Fetch) {
+                    *e = route.clone();
+                }
+            }
+            let caller = Caller::Stub {
+                entries: if op.entries.len() == 1 && op.entries[0].name() == actor {
+                    Vec::new()
+                } else {
+                    op.entries.clone()
+                },
+                actor: actor.clone(),
+            };
+            if !out.contains(&caller) {
+                out.push(caller);
+            }
+            ops.push(op);
         }
     }
     out
@@ -681,7 +696,7 @@ mod tests {
         );
         let graph = CallGraph::new(&index, &[], &[]);
         let classes: BTreeSet<String> = ["Monitor".to_owned()].into();
-        let (dos, _) = extract(&index, &graph, &classes, &HashMap::new());
+        let (dos, _) = extract(&index, &graph, &classes, &HashMap::new(), &[]);
         let names: Vec<String> = dos[0]
             .state
             .iter()
@@ -700,7 +715,7 @@ mod tests {
         );
         let graph = CallGraph::new(&index, &[], &[]);
         let classes: BTreeSet<String> = ["Room".to_owned()].into();
-        let (dos, ops) = extract(&index, &graph, &classes, &HashMap::new());
+        let (dos, ops) = extract(&index, &graph, &classes, &HashMap::new(), &[]);
         assert_eq!(dos[0].sql.len(), 1, "{:?}", dos[0].sql);
         assert!(
             ops.iter()
@@ -747,5 +762,45 @@ mod stubs {
             "{:?}",
             join.called_by
         );
+    }
+
+    /// A framework router serves the objects its own Worker binds.
+    #[test]
+    fn a_router_calls_the_objects_of_its_worker_only() {
+        let room = "[[durable_objects.bindings]]\nname = \"Room\"\nclass_name = \"Room\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n";
+        let router = "import { routePartykitRequest } from \"partyserver\";\nexport default {\n  async fetch(request: Request, env: Env) {\n    return (await routePartykitRequest(request, env)) ?? new Response(null, { status: 404 });\n  },\n};\n";
+        let class = "import { Server } from \"partyserver\";\nexport class Room extends Server<Env> {\n  onConnect() {}\n}\n";
+        let model = model_with(
+            "",
+            &[
+                (
+                    "chat/wrangler.toml",
+                    &format!("name = \"chat\"\nmain = \"src/index.ts\"\n{room}"),
+                ),
+                ("chat/src/index.ts", router),
+                ("chat/src/room.ts", class),
+                (
+                    "admin/wrangler.toml",
+                    "name = \"admin\"\nmain = \"src/index.ts\"\n",
+                ),
+                ("admin/src/index.ts", router),
+            ],
+        );
+        let room = &model.durable_objects[0];
+        let connect = room.methods.iter().find(|m| m.name == "onConnect").unwrap();
+        assert_eq!(
+            words::callers(&connect.called_by),
+            "Runtime (WebSocket connect), fetch (ALL /parties/room/*)",
+            "{:?}",
+            connect.called_by
+        );
+        // The admin Worker binds no `Room`: its router reaches none.
+        let calls: Vec<&str> = model
+            .resource_ops
+            .iter()
+            .filter(|o| o.binding == "Room")
+            .map(|o| o.location.path.as_str())
+            .collect();
+        assert_eq!(calls, ["chat/src/index.ts"]);
     }
 }

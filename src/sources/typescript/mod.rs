@@ -110,7 +110,11 @@ impl Prefilter {
 /// calls would read as key patterns).
 fn is_test(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.contains(".test.") || name.contains(".spec.") || super::in_test_dir(path)
+    // `*.test-d.ts`: vitest / tsd type tests.
+    [".test.", ".spec.", ".test-d.", ".spec-d."]
+        .iter()
+        .any(|t| name.contains(t))
+        || super::in_test_dir(path)
 }
 
 /// Whether `text` names `word` as a whole word (`this.DB`, `DB.prepare`,
@@ -410,7 +414,7 @@ pub fn extract(
     }
     let queries = drizzle_queries::extract(&index, &drizzle_tables, &graph);
     model.resource_ops.extend(queries);
-    let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of);
+    let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of, &model.workers);
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);
 }
@@ -547,6 +551,7 @@ mod tests {
         ));
         assert!(is_test("src/__tests__/a.ts") && is_test("src/a.spec.ts"));
         assert!(!is_test("src/testing-utils.ts"));
+        assert!(is_test("src/routing.test-d.ts"));
         assert!(mentions_word("this.DB = DB;", "DB"));
         let p = Prefilter::new(&["DB".to_owned(), "BUNDLES".to_owned()]).unwrap();
         assert!(p.matches("constructor(DB) { this.DB = DB; }"));
