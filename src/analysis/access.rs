@@ -45,12 +45,7 @@ fn trigger_of(
     };
     // The class whose handler runs it: the Durable Object whose storage
     // the code uses, else the class the code is in.
-    let class = || {
-        op.durable_object
-            .clone()
-            .or_else(|| op.class.clone())
-            .unwrap_or_default()
-    };
+    let class = || op.home_class().unwrap_or_default().to_owned();
     match entry.handler() {
         // A Durable Object's own `fetch` runs per call on a stub.
         Some(Handler::Fetch) if op.durable_object.is_some() => run(
@@ -179,17 +174,10 @@ pub(super) fn operation_for(table: &crate::model::Table, operation: &Operation) 
 /// `this`): hooks are the runtime's calls, not a name the call graph
 /// knows as an entry point.
 fn hook_runs(model: &Model, op: &ResourceOp) -> Vec<Run> {
-    let (Some(class), Some(actor)) = (
-        op.durable_object.as_deref().or(op.class.as_deref()),
-        op.actor.as_deref(),
-    ) else {
+    let (Some(class), Some(actor)) = (op.home_class(), op.actor.as_deref()) else {
         return Vec::new();
     };
-    let Some(object) = model
-        .code_durable_objects
-        .iter()
-        .find(|d| d.class_name == class)
-    else {
+    let Some(object) = model.code_object(class) else {
         return Vec::new();
     };
     let mut runs: Vec<Run> = Vec::new();

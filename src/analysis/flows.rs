@@ -70,11 +70,7 @@ fn inside<'m>(
     class: &str,
     method: &str,
 ) -> Vec<&'m ResourceOp> {
-    let Some(object) = model
-        .code_durable_objects
-        .iter()
-        .find(|d| d.class_name == class)
-    else {
+    let Some(object) = model.code_object(class) else {
         return Vec::new();
     };
     let mut seeds: Vec<&str> = vec![method];

@@ -310,12 +310,10 @@ fn from_code(
                     return false;
                 };
                 q.consumers.iter().any(|c| {
-                    model.workers.iter().any(|w| {
-                        w.name == c.worker && {
-                            let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
-                            dir.is_empty() || file.starts_with(&format!("{dir}/"))
-                        }
-                    })
+                    model
+                        .workers
+                        .iter()
+                        .any(|w| w.name == c.worker && crate::model::in_folder(w.folder(), file))
                 })
             })
         };

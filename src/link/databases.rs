@@ -98,7 +98,7 @@ pub(crate) fn plan_databases<'a>(
     // Folders a binding names explicitly: each must exist in the tree.
     let mut named: Vec<(String, &crate::model::Binding)> = Vec::new();
     for w in workers {
-        let config_dir = parent(&w.location.path);
+        let config_dir = w.folder();
         for b in w.bindings.iter().filter(|b| b.kind == BindingKind::D1) {
             let explicit = b.settings.get("migrations_dir");
             if let Some(rel) = explicit
@@ -186,7 +186,7 @@ pub(crate) fn plan_databases<'a>(
             .settings
             .get("migrations_dir")
             .map_or("migrations", String::as_str);
-        let config_dir = parent(&w.location.path);
+        let config_dir = w.folder();
         let own = path_join(config_dir, rel);
         if by_dir.contains_key(&own) {
             continue;

@@ -133,11 +133,6 @@ pub fn relations(model: &mut Model) {
     }
 }
 
-/// Whether folder `dir` is `path`'s folder or one above it.
-fn contains(dir: &str, path: &str) -> bool {
-    dir.is_empty() || path.starts_with(&format!("{dir}/"))
-}
-
 /// The database of the migrations folder nearest the schema file: a
 /// folder whose parent is the schema's folder or one above it
 /// (`data-model/migrations` beside `data-model/schema.ts`), the deepest
@@ -152,7 +147,7 @@ fn nearest_migrations(model: &Model, ot: &OrmTable) -> Option<usize> {
         .iter()
         .enumerate()
         .filter(|(_, d)| compatible(d.engine) && !d.sources.is_empty())
-        .filter(|(_, d)| contains(parent(&d.id), &ot.table.location.path))
+        .filter(|(_, d)| crate::model::in_folder(parent(&d.id), &ot.table.location.path))
         .max_by_key(|(_, d)| parent(&d.id).len())
         .map(|(i, _)| i)
 }
@@ -171,7 +166,7 @@ fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
                         .iter()
                         .any(|b| b.kind == BindingKind::D1 && &b.name == binding)
                 })
-                .filter(|w| contains(parent(&w.location.path), client))
+                .filter(|w| crate::model::in_folder(w.folder(), client))
                 .max_by_key(|w| w.location.path.len())
                 .map(|w| w.name.clone());
             if let Some(worker) = &worker

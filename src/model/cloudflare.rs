@@ -82,26 +82,21 @@ impl Worker {
         workers
             .iter()
             .filter(|w| w.environment.is_none())
-            .filter(|w| {
-                let dir = w.location.path.rsplit_once('/').map_or("", |(d, _)| d);
-                dir.is_empty() || path.starts_with(&format!("{dir}/"))
-            })
+            .filter(|w| super::in_folder(w.folder(), path))
             .max_by_key(|w| w.location.path.len())
+    }
+
+    /// The folder of its config file (`""` at the root).
+    pub fn folder(&self) -> &str {
+        self.location.path.rsplit_once('/').map_or("", |(d, _)| d)
     }
 
     /// This Worker and its environments: its config's `[env.NAME]`
     /// sections and the sibling configs of its folder
     /// (`wrangler.production.toml`).
     pub fn family<'m>(&self, workers: &'m [Worker]) -> impl Iterator<Item = &'m Worker> + use<'m> {
-        let dir = self
-            .location
-            .path
-            .rsplit_once('/')
-            .map_or("", |(d, _)| d)
-            .to_owned();
-        workers
-            .iter()
-            .filter(move |w| w.location.path.rsplit_once('/').map_or("", |(d, _)| d) == dir)
+        let dir = self.folder().to_owned();
+        workers.iter().filter(move |w| w.folder() == dir)
     }
 
     /// The queue consumers of this Worker and of its environments (a
@@ -736,6 +731,12 @@ pub enum OpKind {
 }
 
 impl ResourceOp {
+    /// The class whose code runs it: the Durable Object whose own storage
+    /// it uses, else the class its method is in.
+    pub fn home_class(&self) -> Option<&str> {
+        self.durable_object.as_deref().or(self.class.as_deref())
+    }
+
     /// The function the call is in as a reader names it: `Class.method`
     /// for a class method, else the function (`-` when none).
     pub fn actor_label(&self) -> String {

@@ -127,7 +127,20 @@ pub struct Stats {
     pub files_read: usize,
 }
 
+/// Whether repo-relative `path` lies under folder `dir` (`""`, the root,
+/// holds everything).
+pub fn in_folder(dir: &str, path: &str) -> bool {
+    dir.is_empty() || path.starts_with(&format!("{dir}/"))
+}
+
 impl Model {
+    /// The Durable Object class the code declares as `class`.
+    pub fn code_object(&self, class: &str) -> Option<&CodeDurableObject> {
+        self.code_durable_objects
+            .iter()
+            .find(|d| d.class_name == class)
+    }
+
     /// Sorts every collection into its canonical order. Called once after
     /// analysis; readers may push in any order.
     pub fn normalize(&mut self) {

@@ -15,9 +15,12 @@ pub(crate) fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
 /// qualifies it (so `kv::get` and `r2::get` stay two functions), else its
 /// name.
 pub(crate) fn callee_name(path: &syn::Path) -> String {
-    let n = path.segments.len();
-    let name = path.segments[n - 1].ident.to_string();
-    match n.checked_sub(2).map(|i| path.segments[i].ident.to_string()) {
+    let name = path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    match qualifier(path) {
         Some(q)
             if q.starts_with(|c: char| c.is_ascii_lowercase())
                 && !matches!(q.as_str(), "self" | "super" | "crate") =>
@@ -26,6 +29,13 @@ pub(crate) fn callee_name(path: &syn::Path) -> String {
         }
         _ => name,
     }
+}
+
+/// The segment naming what a path's last one belongs to: `kv` of
+/// `kv::get`, `Response` of `Response::error`.
+pub(crate) fn qualifier(path: &syn::Path) -> Option<String> {
+    let n = path.segments.len();
+    n.checked_sub(2).map(|i| path.segments[i].ident.to_string())
 }
 
 /// The field or local a method is called on: `state.foo_service` →
@@ -96,23 +106,20 @@ pub(crate) fn place(
         return;
     };
     let key = |f: String| (scope.to_owned(), f);
+    let in_module = format!("{}::{actor}", module_of(&op.location.path));
     // A method of `FooService` is also called as `foo_service.get(…)`.
     let held = op.class.as_deref().map(|c| format!("{}.{actor}", snake(c)));
-    let own: Vec<String> = [
-        Some(actor.clone()),
-        Some(format!("{}::{actor}", module_of(&op.location.path))),
-        held,
-    ]
-    .into_iter()
-    .flatten()
-    .flat_map(|f| callers.get(&key(f)).cloned().unwrap_or_default())
-    .collect();
+    let own: Vec<String> = [Some(actor.clone()), Some(in_module.clone()), held]
+        .into_iter()
+        .flatten()
+        .flat_map(|f| callers.get(&key(f)).cloned().unwrap_or_default())
+        .collect();
     // The walk starts from this function, not from every function of its
     // name: another `get` calling it is a caller like any other.
     let start = if cloudflare::is_entry(Lang::Rust, &actor) {
         actor.clone()
     } else {
-        format!("{}::{actor}", module_of(&op.location.path))
+        in_module
     };
     let mut entries: Vec<EntryPoint> = cloudflare::walk_up(Lang::Rust, &start, |f| {
         if f == start {

@@ -846,13 +846,11 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         // `Response::error(…)`: a function of a type the crate does not
         // declare is the library's, whatever its name.
         let foreign = |p: &syn::Path| {
-            let n = p.segments.len();
-            n >= 2 && {
-                let q = p.segments[n - 2].ident.to_string();
+            qualifier(p).is_some_and(|q| {
                 q != "Self"
                     && q.starts_with(|c: char| c.is_ascii_uppercase())
                     && !self.shared.types.contains(&q)
-            }
+            })
         };
         if let (Some(actor), Expr::Path(p)) = (self.actor.last(), &*call.func)
             && let Some(seg) = p.path.segments.last()

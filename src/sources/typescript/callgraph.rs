@@ -11,7 +11,7 @@
 use super::index::CodeIndex;
 use super::syntax::{location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang};
-use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker};
+use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker, in_folder};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -266,12 +266,7 @@ fn method_class(index: &CodeIndex<'_>, at: &Location, method: &str) -> Option<St
     if method != name && !method.ends_with(&format!(".{name}")) {
         return None;
     }
-    let class = std::iter::successors(m.parent(), |n| n.parent()).find(|n| {
-        matches!(
-            n.kind(),
-            "class_declaration" | "class" | "abstract_class_declaration"
-        )
-    })?;
+    let class = super::bindings::enclosing_class(m)?;
     Some(text(class.child_by_field_name("name")?, src).to_owned())
 }
 
@@ -289,15 +284,11 @@ impl CallGraph {
     /// Builds the graph of every call in the index; `packages` are the
     /// folders holding a `package.json`.
     pub fn new(index: &CodeIndex<'_>, workers: &[Worker], packages: &[String]) -> Self {
-        let mut scopes: Vec<String> = workers
-            .iter()
-            .map(|w| crate::sources::parent(&w.location.path).to_owned())
-            .collect();
+        let mut scopes: Vec<String> = workers.iter().map(|w| w.folder().to_owned()).collect();
         // A package inside a Worker's folder is that Worker's code.
-        let inside = |p: &str, d: &str| d.is_empty() || p == d || p.starts_with(&format!("{d}/"));
         let outside: Vec<String> = packages
             .iter()
-            .filter(|p| !scopes.iter().any(|d| inside(p, d)))
+            .filter(|p| !scopes.iter().any(|d| *p == d || in_folder(d, p)))
             .map(|p| (*p).to_owned())
             .collect();
         scopes.extend(outside);
@@ -339,9 +330,6 @@ impl CallGraph {
                 })
                 .collect();
             for c in &f.calls {
-                let root = c.callee.split(['.', '(']).next().unwrap_or_default();
-                let mut scopes = vec![&scope];
-                scopes.extend(imported.get(root));
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no
                 // function of ours.
@@ -354,6 +342,9 @@ impl CallGraph {
                 {
                     continue;
                 }
+                let root = c.callee.split(['.', '(']).next().unwrap_or_default();
+                let mut scopes = vec![&scope];
+                scopes.extend(imported.get(root));
                 for scope in scopes {
                     let list = g
                         .callers
@@ -375,7 +366,7 @@ impl CallGraph {
     pub fn scope_of(&self, path: &str) -> String {
         self.scopes
             .iter()
-            .find(|d| d.is_empty() || path.starts_with(&format!("{d}/")))
+            .find(|d| in_folder(d, path))
             .cloned()
             .unwrap_or_default()
     }

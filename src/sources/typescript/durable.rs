@@ -9,7 +9,9 @@
 use super::bindings::{key_pattern, local_value, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
-use super::syntax::{children, doc_comment, location, text, unwrap_expr, walk};
+use super::syntax::{
+    children, doc_comment, extended_name, heritage, location, text, unwrap_expr, walk,
+};
 use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Key, OpKind, ResourceOp,
@@ -157,11 +159,7 @@ pub fn extract(
             if decl.kind != DeclKind::Class {
                 continue;
             }
-            let heritage = children(decl.node)
-                .into_iter()
-                .find(|c| c.kind() == "class_heritage")
-                .map(|h| text(h, file.src))
-                .unwrap_or("");
+            let heritage = heritage(decl.node, file.src);
             let members = file.members(decl);
             let takes_state = members.iter().any(|m| {
                 m.name == "constructor" && text(m.node, file.src).contains("DurableObjectState")
@@ -183,10 +181,9 @@ pub fn extract(
             // A `static` field is the class's (partyserver's `static
             // options`), not an instance's state.
             let is_static = |m: &Member<'_>| {
-                text(m.node, file.src)
-                    .split_whitespace()
-                    .take_while(|w| !w.starts_with(m.name.as_str()))
-                    .any(|w| w == "static")
+                (0..m.node.child_count())
+                    .filter_map(|i| m.node.child(i))
+                    .any(|c| c.kind() == "static")
             };
             for m in members.iter().filter(|m| !m.is_method && !is_static(m)) {
                 let ty = field_type(m, file.src);
@@ -339,10 +336,8 @@ pub fn extract(
                         &m.name,
                         &mut ops,
                     );
-                    // The framework's router opens a connection
-                    // (`onConnect`) or a request (`onRequest`).
-                    // The runtime still calls it: the router only opens the
-                    // connection.
+                    // A framework router opens the connection (`onConnect`)
+                    // or request (`onRequest`) the runtime then hands it.
                     if framework && matches!(m.name.as_str(), "onConnect" | "onRequest") {
                         if let Some(handler) = handler.filter(|h| h.runtime_only()) {
                             by.push(Caller::Runtime { handler });
@@ -398,14 +393,6 @@ pub fn extract(
     }
     inherit(&mut out, &parents, config_classes);
     (out, ops)
-}
-
-/// `extends Server<Env>` → `Server`.
-fn extended_name(heritage: &str) -> Option<&str> {
-    let rest = heritage.split("extends").nth(1)?.trim_start();
-    rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .next()
-        .filter(|n| !n.is_empty())
 }
 
 /// The partyserver and Agents SDK base classes, whose subclasses are

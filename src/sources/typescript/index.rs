@@ -7,7 +7,9 @@
 //! only while the TypeScript readers run.
 
 use super::resolve::Resolver;
-use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
+use super::syntax::{
+    children, doc_comment, extended_name, heritage, location, string_value, text, unwrap_expr,
+};
 use crate::model::Location;
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::{Node, Tree};
@@ -618,7 +620,9 @@ fn function_label_in(
         "method_definition"
             if n.child_by_field_name("name")
                 .is_some_and(|x| text(x, src) == "run")
-                && grand.is_some_and(|c| extends(c, "WorkflowEntrypoint", src)) =>
+                && grand.is_some_and(|c| {
+                    extended_name(heritage(c, src)) == Some("WorkflowEntrypoint")
+                }) =>
         {
             Some(
                 crate::cloudflare::Handler::Workflow
@@ -661,19 +665,6 @@ fn function_label_in(
         }
         _ => None,
     }
-}
-
-/// Whether class `class` extends `base` (`extends WorkflowEntrypoint<Env,
-/// Params>`).
-fn extends(class: Node<'_>, base: &str, src: &str) -> bool {
-    children(class)
-        .into_iter()
-        .find(|c| c.kind() == "class_heritage")
-        .is_some_and(|h| {
-            let t = text(h, src).trim_start_matches("extends").trim_start();
-            t.strip_prefix(base)
-                .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
-        })
 }
 
 /// The router object of the route whose inline handler holds `node`.

@@ -128,24 +128,27 @@ fn mentions_word(text: &str, word: &str) -> bool {
     })
 }
 
-/// Whether a file is parsed as a starting point: it mentions what a reader
+/// Whether a file is parsed as a starting point: a module a file-routing
+/// convention serves (`app/routes/api.users.tsx`, even when it only calls
+/// helpers that reach the bindings), or one that mentions what a reader
 /// looks for, or a binding the Workers declare (code that is handed a
 /// binding, `constructor(DB) { this.DB = DB }`, never says `env`).
 fn is_seed(f: &SourceFile, prefilter: Option<&Prefilter>, binding_names: &[String]) -> bool {
     if is_drizzle_config(&f.path) {
         return true;
     }
-    !is_test(&f.path) && {
-        let text = own_text(f);
-        match prefilter {
-            Some(p) => p.matches(text),
-            None => {
-                NEEDLES.iter().any(|n| text.contains(n))
-                    || mentions_env(text)
-                    || binding_names.iter().any(|b| mentions_word(text, b))
+    !is_test(&f.path)
+        && (routes::FileRoute::of(&f.path).is_some() || {
+            let text = own_text(f);
+            match prefilter {
+                Some(p) => p.matches(text),
+                None => {
+                    NEEDLES.iter().any(|n| text.contains(n))
+                        || mentions_env(text)
+                        || binding_names.iter().any(|b| mentions_word(text, b))
+                }
             }
-        }
-    }
+        })
 }
 
 /// The part of a file that is the project's own: in a declaration file
@@ -245,14 +248,12 @@ impl Seeds {
     }
 
     /// Whether `f` is parsed as a starting point (a deferred file, whose
-    /// text was dropped because it is not one, never is).
-    /// A Worker's `main` and a module a file-routing convention serves
-    /// (`app/routes/api.users.tsx`) are entry points: they are parsed even
-    /// when they only call helpers that reach the bindings.
+    /// text was dropped because it is not one, never is). A Worker's
+    /// `main` is one even when it only calls helpers that reach the
+    /// bindings.
     pub fn is_seed(&self, f: &SourceFile) -> bool {
         f.deferred.is_none()
             && (self.mains.contains(&f.path)
-                || (routes::FileRoute::of(&f.path).is_some() && !is_test(&f.path))
                 || is_seed(f, self.prefilter.as_ref(), &self.binding_names))
     }
 }

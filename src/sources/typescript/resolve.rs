@@ -35,7 +35,7 @@ impl Package {
     /// The package a `package.json` declares, if it has a name.
     pub fn read(path: &str, text: &str) -> Option<Package> {
         let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        let dir = path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+        let dir = crate::sources::parent(path).to_owned();
         let name = v.get("name")?.as_str()?.to_owned();
         // `exports: "./src/index.ts"`, `exports: { ".": "…" }` or
         // `{ ".": { "types": "…", "import": "…", "default": "…" } }`.

@@ -241,6 +241,24 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
     }
 }
 
+/// The `extends …` / `implements …` clause of a class declaration, as
+/// written (`""` when it has none).
+pub fn heritage<'a>(class: Node<'_>, src: &'a str) -> &'a str {
+    children(class)
+        .into_iter()
+        .find(|c| c.kind() == "class_heritage")
+        .map_or("", |h| text(h, src))
+}
+
+/// The class a heritage clause extends, by name: `extends Server<Env>` →
+/// `Server`.
+pub fn extended_name(heritage: &str) -> Option<&str> {
+    let rest = heritage.split("extends").nth(1)?.trim_start();
+    rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+        .next()
+        .filter(|n| !n.is_empty())
+}
+
 /// Named children of `node` as a vector (tree-sitter's iterator borrows a
 /// cursor, which is awkward to thread through).
 pub fn children(node: Node<'_>) -> Vec<Node<'_>> {

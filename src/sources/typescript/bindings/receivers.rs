@@ -132,7 +132,7 @@ pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool)
 }
 
 /// The class declaration `at` is inside.
-fn enclosing_class(at: Node<'_>) -> Option<Node<'_>> {
+pub(crate) fn enclosing_class(at: Node<'_>) -> Option<Node<'_>> {
     std::iter::successors(at.parent(), |n| n.parent())
         .take(10_000)
         .find(|n| {
