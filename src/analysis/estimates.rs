@@ -208,6 +208,7 @@ fn english_list(items: &[&str]) -> String {
 pub fn collect(model: &mut Model) {
     for db in &mut model.databases {
         let est = estimates(db);
+        let known = db.schema_known();
         // Table → the other tables referencing it, and those it
         // references, sorted: declared, Drizzle and inferred alike.
         let mut referenced_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -237,8 +238,13 @@ pub fn collect(model: &mut Model) {
             if t.row_estimate.is_none() {
                 t.row_estimate = est.get(&t.name).map(|i| order(*i));
             }
+            // A shape needs the schema's keys.
             if t.purpose.is_none() {
-                t.purpose = shape_purpose(t, children, parents);
+                t.purpose = if known {
+                    shape_purpose(t, children, parents)
+                } else {
+                    Some("Queried by the code; no migration, ORM schema or DDL in the checkout creates it".to_owned())
+                };
             }
             // `dmqa.toml` `[tables.NAME]` wins over comments and shapes.
             if let Some(o) = model.overrides.tables.get(&t.name) {

@@ -125,6 +125,7 @@ pub(crate) fn shared_folders(a: &str, b: &str) -> usize {
 /// Fills the derived parts of `model` and sorts it.
 pub fn analyze(model: &mut Model) {
     crate::link::tables(model);
+    crate::link::queried(model);
     resources::collect(model);
     relationships::collect(model);
     crate::link::relations(model);

@@ -6,7 +6,9 @@
 //! decision is made here once and unit-tested with hand-built facts.
 
 mod databases;
+mod queried;
 mod tables;
 
 pub(crate) use databases::plan_databases;
+pub use queried::queried;
 pub use tables::{relations, tables};

@@ -62,6 +62,9 @@ pub enum DatabaseOrigin {
         /// The class.
         class: String,
     },
+    /// No schema in the checkout: the tables and columns the code's
+    /// queries name on a binding (types, keys and indexes unknown).
+    Queries,
 }
 
 /// One database: a set of tables with one schema history.
@@ -99,6 +102,12 @@ impl Database {
             .find_map(|b| b.database_name.as_deref())
             .or_else(|| self.bindings.first().map(|b| b.binding.as_str()))
             .unwrap_or(&self.id)
+    }
+
+    /// Whether its tables' keys, indexes and types are known: false for a
+    /// database known only from the queries the code runs.
+    pub fn schema_known(&self) -> bool {
+        self.origin != DatabaseOrigin::Queries
     }
 
     /// A database with no objects yet, built from `sources`.
@@ -220,6 +229,24 @@ pub struct Column {
     pub comment: Option<String>,
     /// Where the column was declared (CREATE TABLE or ALTER TABLE ADD).
     pub location: Location,
+}
+
+impl Column {
+    /// A nullable column of type `sql_type` with nothing else declared.
+    pub fn new(name: &str, sql_type: &str, location: Location) -> Column {
+        Column {
+            name: name.to_owned(),
+            sql_type: sql_type.to_owned(),
+            nullable: true,
+            default: None,
+            primary_key_position: 0,
+            autoincrement: false,
+            generated: None,
+            check: None,
+            comment: None,
+            location,
+        }
+    }
 }
 
 /// One column (or expression) of an index, with its sort order.

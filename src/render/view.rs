@@ -56,6 +56,9 @@ pub struct TableView {
     pub name: String,
     pub purpose: String,
     pub database: Option<String>,
+    /// False when no schema in the checkout declares the table: its
+    /// columns are the ones its queries name, its indexes unknown.
+    pub schema_known: bool,
     pub columns: Vec<ColumnRow>,
     pub indexes: Vec<IndexRow>,
     pub access: Vec<AccessRow>,
@@ -388,7 +391,12 @@ fn table_view(t: &Table, db: &Database, show_db: bool, rels: &[&Relationship]) -
         name: t.name.clone(),
         purpose,
         database: show_db.then(|| database_line(db)),
-        columns: t.columns.iter().map(|c| column_row(t, c)).collect(),
+        schema_known: db.schema_known(),
+        columns: t
+            .columns
+            .iter()
+            .map(|c| column_row(t, c, db.schema_known()))
+            .collect(),
         indexes: t
             .indexes
             .iter()
@@ -415,7 +423,17 @@ fn inferred(kind: RelationKind) -> &'static str {
     }
 }
 
-fn column_row(t: &Table, c: &crate::model::Column) -> ColumnRow {
+/// `declared`: false for a column known only because a query names it.
+fn column_row(t: &Table, c: &crate::model::Column, declared: bool) -> ColumnRow {
+    if !declared {
+        return ColumnRow {
+            name: c.name.clone(),
+            ty: "?".to_owned(),
+            nullable: "?".to_owned(),
+            default: "?".to_owned(),
+            notes: "Named by a query".to_owned(),
+        };
+    }
     let mut notes: Vec<String> = Vec::new();
     if c.primary_key_position > 0 {
         let mut s = if t.primary_key.len() > 1 {

@@ -54,6 +54,7 @@ fixture!(env_configs);
 fixture!(remix_workflow);
 fixture!(workspace_names);
 fixture!(party_router);
+fixture!(d1_external_schema);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

@@ -66,7 +66,10 @@ fn prunes(a: &AccessPattern, time: Option<&str>) -> bool {
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in &model.databases {
         // D1, and each Durable Object's SQLite storage: both cap at 10 GB.
-        if db.engine != Engine::D1 && !matches!(db.origin, DatabaseOrigin::DurableObject { .. }) {
+        let capped =
+            db.engine == Engine::D1 || matches!(db.origin, DatabaseOrigin::DurableObject { .. });
+        // Triggers or a schema elsewhere may delete rows: unknown.
+        if !capped || !db.schema_known() {
             continue;
         }
         for t in db.tables.iter().filter(|t| is_log(t)) {

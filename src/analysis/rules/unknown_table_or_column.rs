@@ -38,7 +38,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if db.tables.is_empty() {
+        if db.tables.is_empty() || !db.schema_known() {
             continue;
         }
         let table = |name: &str| db.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name));

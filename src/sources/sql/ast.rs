@@ -412,19 +412,9 @@ fn is_serial(ty: &DataType) -> bool {
 }
 
 fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
-    let mut c = Column {
-        name: col.name.value.clone(),
-        // Both engines print type names in lower case (`\d`, SHOW CREATE).
-        sql_type: type_name(&col.data_type),
-        nullable: true,
-        default: None,
-        primary_key_position: 0,
-        autoincrement: is_serial(&col.data_type),
-        generated: None,
-        check: None,
-        comment: None,
-        location: loc.clone(),
-    };
+    // Both engines print type names in lower case (`\d`, SHOW CREATE).
+    let mut c = Column::new(&col.name.value, &type_name(&col.data_type), loc.clone());
+    c.autoincrement = is_serial(&col.data_type);
     for opt in &col.options {
         match &opt.option {
             ColumnOption::NotNull => c.nullable = false,

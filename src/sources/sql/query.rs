@@ -147,6 +147,36 @@ fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
     }
 }
 
+/// Whether a WHERE pins `column` by equality in its top-level AND chain
+/// (`id = ?`, not `id < 4` or `id = ? OR …`).
+fn pins(e: &Expr, column: &str, depth: u32) -> bool {
+    use sqlparser::ast::BinaryOperator;
+    if depth > 32 {
+        return false;
+    }
+    let named = |e: &Expr| match e {
+        Expr::Identifier(i) => i.value.eq_ignore_ascii_case(column),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .is_some_and(|i| i.value.eq_ignore_ascii_case(column)),
+        _ => false,
+    };
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => pins(left, column, depth + 1) || pins(right, column, depth + 1),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => named(left) || named(right),
+        Expr::Nested(inner) => pins(inner, column, depth + 1),
+        _ => false,
+    }
+}
+
 /// The columns a WHERE compares, and the normalised `WHERE …` (or
 /// `(all rows)` without one).
 fn filter_of(selection: Option<&Expr>) -> (Vec<String>, String) {
@@ -223,7 +253,9 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 };
                 let verb = if counting {
                     QueryVerb::Count
-                } else if !cols.is_empty() && (single || cols.iter().any(|c| c == "id")) {
+                } else if !cols.is_empty()
+                    && (single || sel.selection.as_ref().is_some_and(|w| pins(w, "id", 0)))
+                {
                     QueryVerb::Get
                 } else {
                     QueryVerb::List
@@ -392,6 +424,16 @@ mod tests {
         assert_eq!(
             one("SELECT id FROM apps WHERE id = ?1"),
             ("apps".into(), "Get by id".into(), "WHERE id = ?".into())
+        );
+        // A range or an alternative on `id` reads many rows.
+        assert_eq!(one("SELECT * FROM apps WHERE id < 4").1, "List by id");
+        assert_eq!(
+            one("SELECT * FROM apps WHERE id = ? OR owner = ?").1,
+            "List by id, owner"
+        );
+        assert_eq!(
+            one("SELECT * FROM apps WHERE (org = ? AND id = ?)").1,
+            "Get by org, id"
         );
         assert_eq!(
             one("SELECT id FROM apps WHERE org_id = $1 AND name = $2 LIMIT 1").2,
