@@ -6,7 +6,7 @@
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
 
-use super::bindings::{key_pattern, local_value, sql_literal};
+use super::bindings::{class_method, key_pattern, local_value, returns, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{
@@ -353,8 +353,9 @@ pub fn extract(
                     {
                         by.push(Caller::Runtime { handler });
                     }
-                    // Helpers the object calls itself: `this.broadcast(…)`.
-                    if by.is_empty() {
+                    // Helpers the object calls itself: `this.broadcast(…)`,
+                    // after the stubs and the runtime that call it.
+                    {
                         let range = decl.node.byte_range();
                         let own = format!("this.{}", m.name);
                         for c in &file.calls {
@@ -466,26 +467,38 @@ fn inherit(
     out.retain(|d| !merged_from.contains(&d.class_name) || config.contains(&d.class_name));
 }
 
-/// Whether `recv` is a stub of one of `bindings`: `env.X.get(id)`,
-/// `env.X.getByName(n)`, or a local holding one.
-fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
+/// Whether `recv` (in file `fi`) is a stub of one of `bindings`:
+/// `env.X.get(id)`, `env.X.getByName(n)`, a local holding one, or what a
+/// helper returns (`getStub(env, id)`, `this.getStub(id)`).
+fn is_stub(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    recv: Node<'_>,
+    bindings: &[String],
+    depth: u32,
+) -> bool {
     if depth > 4 {
         return false;
     }
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return false;
+    };
     let recv = unwrap_expr(recv);
     match recv.kind() {
         "identifier" => local_value(recv, text(recv, src), src)
-            .is_some_and(|v| is_stub(v, src, bindings, depth + 1)),
+            .is_some_and(|v| is_stub(index, fi, v, bindings, depth + 1)),
         "await_expression" => recv
             .named_child(0)
-            .is_some_and(|v| is_stub(v, src, bindings, depth + 1)),
+            .is_some_and(|v| is_stub(index, fi, v, bindings, depth + 1)),
         "call_expression" => {
             let Some(f) = recv.child_by_field_name("function").map(unwrap_expr) else {
                 return false;
             };
             let t = super::syntax::callee_text(f, src);
             if !(t.ends_with(".get") || t.ends_with(".getByName")) {
-                return false;
+                return helper_returns(index, fi, f)
+                    .into_iter()
+                    .any(|(hf, e)| is_stub(index, hf, e, bindings, depth + 1));
             }
             let names_binding = |t: &str| bindings.iter().any(|b| t.contains(b.as_str()));
             // `env.ROOM.get(id)`, or `ns.get(id)` after `const ns = env.ROOM`.
@@ -497,6 +510,42 @@ fn is_stub(recv: Node<'_>, src: &str, bindings: &[String], depth: u32) -> bool {
                     .is_some_and(|v| names_binding(&super::syntax::callee_text(v, src)))
         }
         _ => false,
+    }
+}
+
+/// The expressions a called helper returns, with their files: a function
+/// by name (across imports), or a method of the caller's class (`this.m`).
+fn helper_returns<'a>(
+    index: &CodeIndex<'a>,
+    fi: usize,
+    callee: Node<'a>,
+) -> Vec<(usize, Node<'a>)> {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return Vec::new();
+    };
+    match callee.kind() {
+        "identifier" => index
+            .resolve(fi, text(callee, src))
+            .map(|r| {
+                returns(r.decl.node, r.decl.value)
+                    .into_iter()
+                    .map(|e| (r.file, e))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "member_expression" => {
+            let this = callee
+                .child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "this");
+            let name = callee.child_by_field_name("property").map(|p| text(p, src));
+            match (this, name) {
+                (true, Some(name)) => class_method(callee, name, src)
+                    .map(|m| returns(m, None).into_iter().map(|e| (fi, e)).collect())
+                    .unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -626,7 +675,7 @@ fn called_by(
             let Some(recv) = func.child_by_field_name("object") else {
                 continue;
             };
-            if !is_stub(recv, f.src, bindings, 0) {
+            if !is_stub(index, fi, recv, bindings, 0) {
                 continue;
             }
             let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
@@ -746,6 +795,36 @@ mod stubs {
         assert_eq!(
             words::callers(&join.called_by),
             "fetch",
+            "{:?}",
+            join.called_by
+        );
+    }
+
+    /// A stub a helper returns, a function or a method of the caller's
+    /// class, is a stub too; the object's own calls are listed after.
+    #[test]
+    fn a_stub_returned_by_a_helper_gives_callers() {
+        let config = wrangler(
+            "[[durable_objects.bindings]]\nname = \"ROOM\"\nclass_name = \"Room\"\n[[migrations]]\ntag = \"v1\"\nnew_sqlite_classes = [\"Room\"]\n",
+        );
+        let room = "import { DurableObject } from \"cloudflare:workers\";\nexport class Room extends DurableObject {\n  async join(name: string) { return name; }\n  async rejoin() { return this.join(\"again\"); }\n}\n";
+        let code = "import { Room } from \"./room\";\nexport { Room };\nexport function roomStub(env: Env, id: string) {\n  return env.ROOM.get(env.ROOM.idFromName(id));\n}\nclass Lobby {\n  constructor(private env: Env) {}\n  private stub(id: string) {\n    const ns = this.env.ROOM;\n    return ns.get(ns.idFromName(id));\n  }\n  async enter(id: string) { await this.stub(id).join(\"a\"); }\n}\nexport default {\n  async fetch(req: Request, env: Env) {\n    await roomStub(env, \"x\").join(\"b\");\n    await new Lobby(env).enter(\"y\");\n    return new Response();\n  },\n};\n";
+        let model = model_with(
+            "",
+            &[
+                ("wrangler.toml", &config),
+                ("src/room.ts", room),
+                ("src/index.ts", code),
+            ],
+        );
+        let join = model.durable_objects[0]
+            .methods
+            .iter()
+            .find(|m| m.name == "join")
+            .unwrap();
+        assert_eq!(
+            words::callers(&join.called_by),
+            "enter (fetch), fetch, rejoin() (internal)",
             "{:?}",
             join.called_by
         );

@@ -32,6 +32,10 @@ pub struct FileRoute {
     path: String,
     /// Nitro: the method the file name gives (`ALL` when none).
     method: &'static str,
+    /// Middleware runs before every route under `path`: Pages Functions'
+    /// `_middleware.ts`, Nitro's `server/middleware/NAME.ts` (`Some(NAME)`,
+    /// as several run in file-name order).
+    middleware: Option<String>,
 }
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -56,9 +60,18 @@ impl FileRoute {
                 convention,
                 path: url_path(rest),
                 method,
+                middleware: None,
             })
         };
         let last = *segments.last()?;
+        if let Some([name]) = after(&["server", "middleware"]) {
+            return Some(FileRoute {
+                convention: Convention::Nitro,
+                path: "/*".to_owned(),
+                method: "ALL",
+                middleware: Some((*name).to_owned()),
+            });
+        }
         if let Some(rest) = after(&["src", "routes"])
             && last == "+server"
         {
@@ -102,7 +115,12 @@ impl FileRoute {
             }
         }
         if let Some(rest) = after(&["functions"]) {
-            return route(Convention::PagesFunctions, rest, "ALL");
+            let mut r = route(Convention::PagesFunctions, rest, "ALL")?;
+            if last == "_middleware" {
+                r.path = format!("{}/*", r.path.trim_end_matches('/'));
+                r.middleware = Some(String::new());
+            }
+            return Some(r);
         }
         None
     }
@@ -127,13 +145,22 @@ impl FileRoute {
             },
             Convention::Nitro => return None,
         };
-        Some(format!("{method} {}", self.path))
+        Some(self.labelled(method))
     }
 
     /// The route label of the file's default export (Nitro's
     /// `export default defineEventHandler(…)`).
     pub fn default_label(&self) -> Option<String> {
-        (self.convention == Convention::Nitro).then(|| format!("{} {}", self.method, self.path))
+        (self.convention == Convention::Nitro).then(|| self.labelled(self.method))
+    }
+
+    /// `GET /path`, and which middleware it is.
+    fn labelled(&self, method: &str) -> String {
+        match self.middleware.as_deref() {
+            None => format!("{method} {}", self.path),
+            Some("") => format!("{method} {} (middleware)", self.path),
+            Some(name) => format!("{method} {} (middleware {name})", self.path),
+        }
     }
 }
 
@@ -181,6 +208,16 @@ mod tests {
             ),
             ("functions/index.js", "onRequest", "ALL /"),
             (
+                "functions/_middleware.ts",
+                "onRequest",
+                "ALL /* (middleware)",
+            ),
+            (
+                "functions/api/_middleware.ts",
+                "onRequestPost",
+                "POST /api/* (middleware)",
+            ),
+            (
                 "functions/files/[[path]].ts",
                 "onRequestPost",
                 "POST /files/*",
@@ -221,6 +258,12 @@ mod tests {
             FileRoute::of("server/routes/[slug].ts").and_then(|r| r.default_label()),
             Some("ALL /:slug".to_owned())
         );
+        assert_eq!(
+            FileRoute::of("server/middleware/1.redirect.ts").and_then(|r| r.default_label()),
+            Some("ALL /* (middleware 1.redirect)".to_owned())
+        );
+        // Only the folder's own files: a helper folder below is no middleware.
+        assert_eq!(FileRoute::of("server/middleware/lib/util.ts"), None);
     }
 
     #[test]
@@ -250,6 +293,7 @@ mod pipeline {
         let astro = "export async function GET({ locals }) {\n  const { DB } = locals.runtime.env;\n  return Response.json(await DB.prepare(\"SELECT id FROM notes WHERE owner = ?\").bind(1).all());\n}\n";
         let remix = "export const loader = (async ({ context }) => {\n  return context.cloudflare.env.DB.prepare(\"SELECT id FROM notes WHERE id = ?\").bind(1).first();\n}) satisfies LoaderFunction;\n";
         let pages = "export const onRequestPost = async ({ env }) => {\n  await env.DB.prepare(\"INSERT INTO notes (id, owner) VALUES (?, ?)\").bind(1, 2).run();\n  return new Response(\"ok\");\n};\n";
+        let nitro = "export default defineEventHandler(async (event) => {\n  const { DB } = event.context.cloudflare.env;\n  await DB.prepare(\"SELECT owner FROM notes WHERE owner = ?\").bind(1).all();\n});\n";
         let model = model_with(
             "",
             &[
@@ -261,6 +305,7 @@ mod pipeline {
                 ("src/pages/api/notes.ts", astro),
                 ("functions/api/notes/[id].ts", pages),
                 ("app/routes/notes.$id.tsx", remix),
+                ("server/middleware/1.auth.ts", nitro),
             ],
         );
         let table = &model.databases[0].tables[0];
@@ -274,7 +319,7 @@ mod pipeline {
             [
                 "High (GET /notes/:id)",
                 "High (POST /api/notes/:id)",
-                "High (GET /api/notes)"
+                "High (ALL /* (middleware 1.auth), GET /api/notes)"
             ],
             "{:?}",
             table.access_patterns
