@@ -86,6 +86,17 @@ impl Worker {
             .max_by_key(|w| w.location.path.len())
     }
 
+    /// Whether `main` is a framework's generated Worker in a hidden build
+    /// folder (`.open-next/worker.js`, `.svelte-kit/cloudflare/_worker.js`,
+    /// `.output/server/index.mjs`): code the checkout does not hold, which
+    /// may read bindings by name (a cache override chosen in a config).
+    pub fn main_is_generated(&self) -> bool {
+        self.main.as_deref().is_some_and(|m| {
+            m.split('/')
+                .any(|seg| seg.len() > 1 && seg.starts_with('.') && seg != "..")
+        })
+    }
+
     /// The folder of its config file (`""` at the root).
     pub fn folder(&self) -> &str {
         self.location.path.rsplit_once('/').map_or("", |(d, _)| d)

@@ -15,6 +15,9 @@ pub enum KeyPart {
     /// A value known only at run time, named after the expression that
     /// builds it (`appId` for `app.id`).
     Placeholder(String),
+    /// A value the code makes anew for each write (`crypto.randomUUID()`,
+    /// `Date.now()`), named like a placeholder: every write is a new key.
+    Generated(String),
 }
 
 /// A key (or binding-name) pattern: literal text and placeholders, with no
@@ -52,6 +55,27 @@ impl Key {
         self.0.push(KeyPart::Placeholder(name.into()));
     }
 
+    /// A key that is one value made anew for each write.
+    pub fn generated(name: impl Into<String>) -> Key {
+        Key(vec![KeyPart::Generated(name.into())])
+    }
+
+    /// Whether a part is made anew for each write: every write of such a
+    /// key is a new key.
+    pub fn is_generated(&self) -> bool {
+        self.0.iter().any(|p| matches!(p, KeyPart::Generated(_)))
+    }
+
+    /// The same key renamed `name` when it is one run-time value (a local
+    /// holding `crypto.randomUUID()` is best named after the local).
+    pub fn renamed(&self, name: &str) -> Key {
+        match self.0.as_slice() {
+            [KeyPart::Generated(_)] => Key::generated(name),
+            [KeyPart::Placeholder(_)] => Key::placeholder(name),
+            _ => self.clone(),
+        }
+    }
+
     /// Appends every part of `other`.
     pub fn append(&mut self, other: Key) {
         for p in other.0 {
@@ -69,12 +93,17 @@ impl Key {
 
     /// Whether any part is known only at run time.
     pub fn has_placeholder(&self) -> bool {
-        self.0.iter().any(|p| matches!(p, KeyPart::Placeholder(_)))
+        self.0
+            .iter()
+            .any(|p| matches!(p, KeyPart::Placeholder(_) | KeyPart::Generated(_)))
     }
 
     /// Whether the key is one run-time value and nothing else.
     pub fn is_single_placeholder(&self) -> bool {
-        matches!(self.0.as_slice(), [KeyPart::Placeholder(_)])
+        matches!(
+            self.0.as_slice(),
+            [KeyPart::Placeholder(_) | KeyPart::Generated(_)]
+        )
     }
 
     /// The literal text before the first placeholder (`pending/` for
@@ -93,7 +122,7 @@ impl Key {
             .iter()
             .map(|p| match p {
                 KeyPart::Literal(s) => Some(s.as_str()),
-                KeyPart::Placeholder(_) => None,
+                KeyPart::Placeholder(_) | KeyPart::Generated(_) => None,
             })
             .collect()
     }
@@ -105,7 +134,7 @@ impl Key {
         for p in &self.0 {
             match p {
                 KeyPart::Literal(s) => out.push_str(s),
-                KeyPart::Placeholder(n) => {
+                KeyPart::Placeholder(n) | KeyPart::Generated(n) => {
                     out.push('{');
                     out.push_str(n);
                     out.push('}');

@@ -1,8 +1,10 @@
 //! `kv-key-without-ttl`: KV keys with a variable part written without a TTL.
-use crate::model::{Expiry, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
+use crate::model::{
+    BindingKind, Expiry, Finding, FindingSeverity, KeyPart, Model, OpKind, RuleId, Subject, Topic,
+};
 
 /// One line for `dmqa rules`.
-pub const SUMMARY: &str = "A KV key pattern written without a TTL.";
+pub const SUMMARY: &str = "A KV key family that keeps making new keys, written without a TTL.";
 
 /// The most severe row it reports.
 pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
@@ -10,13 +12,19 @@ pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
 /// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
-A KV key pattern with a variable part (`session:{token}`) that code writes
-without `expirationTtl` or `expiration`.
+A KV key pattern that code writes without `expirationTtl` or `expiration`
+and that makes a new key again and again: a part drawn fresh on each write
+(`crypto.randomUUID()`, `nanoid()`, the clock: `Date.now()`, a time
+bucket), or a family named for short-lived data (`session:`, `cache:`,
+`token:`, `otp:`, `nonce:`, `lock:`, `ratelimit:`, `tmp:` …, in the key or
+in the namespace's binding: `SESSIONS`, `PAGE_CACHE`).
 
 ## Why it matters
 Every distinct key lives forever: sessions, caches and rate-limit counters
 pile up without bound and stale values are served long after they stop
-being true. Fixed keys (`config`) are left alone.
+being true. Records keyed by an entity (`user:{id}`, `site:{domain}:config`,
+an index kept in one key) live as long as the entity and are left alone,
+as are fixed keys (`config`).
 
 ## Example
 `env.LINKS.put(`session:${token}`, userId)` →
@@ -29,7 +37,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         for p in &ns.key_patterns {
             // Every write leaves it without a TTL; what reads cache it
             // (`cacheTtl`) does not expire it.
-            if p.ttl == [Expiry::Never] && p.pattern.has_placeholder() {
+            if p.ttl == [Expiry::Never]
+                && p.pattern.has_placeholder()
+                && grows(model, &ns.binding, p)
+            {
                 let advice = "⚠️ Pass `expirationTtl` (or `expiration`) when writing it, or document why it is permanent";
                 out.push(
                     Finding::new(
@@ -47,6 +58,66 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             }
         }
     }
+}
+
+/// Words of a key's literal text that name short-lived data.
+const SHORT_LIVED: &[&str] = &[
+    "cache",
+    "cached",
+    "session",
+    "sessions",
+    "sess",
+    "token",
+    "tokens",
+    "otp",
+    "nonce",
+    "nonces",
+    "lock",
+    "locks",
+    "ratelimit",
+    "ratelimits",
+    "throttle",
+    "tmp",
+    "temp",
+    "temporary",
+    "challenge",
+    "csrf",
+    "verification",
+    "idempotency",
+    "dedupe",
+    "dedup",
+];
+
+/// Whether writes of `p` keep making new keys: one of its writes draws a
+/// part fresh each time, or its literal text or the namespace's binding
+/// (`SESSIONS`, `NEXT_INC_CACHE_KV`) names short-lived data.
+fn grows(model: &Model, binding: &str, p: &crate::model::KeyPattern) -> bool {
+    let shape = p.pattern.shape();
+    let fresh = model.resource_ops.iter().any(|o| {
+        o.kind == BindingKind::Kv
+            && o.binding == binding
+            && o.op == OpKind::Write
+            && o.key
+                .as_ref()
+                .is_some_and(|k| k.shape() == shape && k.is_generated())
+    });
+    // `sessionToken`, `rate_limit:`, `NEXT_INC_CACHE_KV` → their words.
+    let short_lived = |s: &str| {
+        let words = if s.chars().any(|c| c.is_ascii_lowercase()) {
+            crate::sources::split_camel(s, '_')
+        } else {
+            s.to_ascii_lowercase()
+        };
+        words
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| SHORT_LIVED.contains(&w))
+    };
+    fresh
+        || short_lived(binding)
+        || p.pattern.parts().iter().any(|part| match part {
+            KeyPart::Literal(s) => short_lived(s),
+            _ => false,
+        })
 }
 
 #[cfg(test)]
@@ -86,6 +157,42 @@ mod tests {
             "    await env.LINKS.put(\"config\", \"{}\");",
         ));
         assert!(fixed.is_empty(), "{fixed:?}");
+    }
+
+    /// A key drawn fresh on each write grows without bound: a UUID (also
+    /// through a local), the clock; a record keyed by an entity does not.
+    #[test]
+    fn fires_on_fresh_keys_and_stays_silent_on_entity_records() {
+        let fresh = rows_for(&testing::fetch(
+            "    const id = crypto.randomUUID();\n    await env.LINKS.put(id, \"u\");\n    await env.LINKS.put(`hit:${t}:${Math.floor(Date.now() / 60000)}`, \"1\");",
+        ));
+        let current: Vec<&str> = fresh.iter().map(|r| r[1].as_str()).collect();
+        assert_eq!(
+            current,
+            [
+                "`hit:{t}:{floor}` is written without a TTL",
+                "`{id}` is written without a TTL"
+            ],
+            "{fresh:?}"
+        );
+        let cache = rows(
+            RuleId::KvKeyWithoutTtl,
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler("[[kv_namespaces]]\nbinding = \"PAGE_CACHE\"\nid = \"c\"\n"),
+                ),
+                (
+                    "src/index.ts",
+                    &testing::fetch("    await env.PAGE_CACHE.put(`${t}`, \"<html>\");"),
+                ),
+            ],
+        );
+        assert_eq!(cache.len(), 1, "{cache:?}");
+        let records = rows_for(&testing::fetch(
+            "    await env.LINKS.put(`site:${t}:models`, \"[]\");\n    await env.LINKS.put(`user:${t}`, \"{}\");",
+        ));
+        assert!(records.is_empty(), "{records:?}");
     }
 
     /// A read that caches the key at the edge (`cacheTtl`) does not expire

@@ -1,5 +1,8 @@
 //! `unindexed-foreign-key`: a foreign key whose columns no index leads with.
-use crate::model::{Engine, Finding, FindingSeverity, Fix, Model, RuleId, Subject, Table, Topic};
+use crate::model::{
+    Database, Engine, Finding, FindingSeverity, Fix, ForeignKey, Model, QueryVerb, RuleId, Subject,
+    Table, Topic,
+};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A foreign key no index leads with.";
@@ -11,7 +14,11 @@ pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
 pub const DOC: &str = "\
 ## What it finds
 A foreign key whose columns are not the leading columns of any index of
-its table (SQLite, D1 and Postgres do not create one for you; MySQL does).
+its table (SQLite, D1 and Postgres do not create one for you; MySQL does),
+and that something uses: a query filters or joins the child by it, or the
+code deletes parent rows or changes their key (each such write checks, or
+cascades to, the children). Where no code in the checkout queries the
+database, every unindexed foreign key is reported.
 
 ## Why it matters
 Every join on the key and every `ON DELETE` check on the parent scans the
@@ -37,12 +44,49 @@ fn covered(t: &Table, cols: &[String]) -> bool {
             .all(|c| cols.iter().any(|x| x.eq_ignore_ascii_case(c))))
 }
 
+/// Whether code filters or joins `t` by the key's leading column, or
+/// deletes or re-keys rows of the parent.
+fn used(model: &Model, db: &Database, t: &Table, fk: &ForeignKey) -> bool {
+    let Some(lead) = fk.columns.first() else {
+        return false;
+    };
+    let filtered = t
+        .access_patterns
+        .iter()
+        .any(|a| a.operation.by.iter().any(|c| c.eq_ignore_ascii_case(lead)));
+    let joined = model
+        .resource_ops
+        .iter()
+        .flat_map(|o| &o.queries)
+        .flat_map(|q| &q.joins)
+        .any(|(lt, lc, rt, rc)| {
+            (lt.eq_ignore_ascii_case(&t.name) && lc.eq_ignore_ascii_case(lead))
+                || (rt.eq_ignore_ascii_case(&t.name) && rc.eq_ignore_ascii_case(lead))
+        });
+    let parent_written = db
+        .tables
+        .iter()
+        .filter(|p| p.name.eq_ignore_ascii_case(&fk.ref_table))
+        .flat_map(|p| &p.access_patterns)
+        .any(|a| match a.operation.verb {
+            QueryVerb::Delete => true,
+            QueryVerb::Update | QueryVerb::Upsert => a.operation.sets.iter().any(|s| {
+                fk.ref_columns.iter().any(|r| r.eq_ignore_ascii_case(s))
+                    || (fk.ref_columns.is_empty() && s.eq_ignore_ascii_case("id"))
+            }),
+            _ => false,
+        });
+    filtered || joined || parent_written
+}
+
 /// One finding per unindexed foreign key; a `✅ Keep` row per database
 /// whose foreign keys are all indexed.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in model.databases.iter().filter(|d| d.engine != Engine::MySql) {
         let mut checked = 0;
         let mut missing = 0;
+        // Without code, any use is possible.
+        let coded = db.tables.iter().any(|t| !t.access_patterns.is_empty());
         for t in &db.tables {
             for fk in &t.foreign_keys {
                 checked += 1;
@@ -50,6 +94,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     continue;
                 }
                 missing += 1;
+                if coded && !used(model, db, t, fk) {
+                    continue;
+                }
                 let cols = fk.columns.join(", ");
                 out.push(
                     Finding::new(
@@ -78,9 +125,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 Topic::Indexes,
                 Subject::Topic,
                 if checked == 1 {
-                    format!("The foreign key of `{}` has an index", db.id)
+                    format!("The foreign key in `{}` has an index", db.short_label())
                 } else {
-                    format!("All {checked} foreign keys of `{}` have an index", db.id)
+                    format!(
+                        "All {checked} foreign keys in `{}` have an index",
+                        db.short_label()
+                    )
                 },
             ));
         }
@@ -113,6 +163,33 @@ mod tests {
         );
     }
 
+    /// With code, the key must be used: a child filtered by it or a parent
+    /// deleted; an insert-only child is no reason for an index.
+    #[test]
+    fn with_code_only_a_used_key_is_reported() {
+        let with = |body: &str| {
+            rows(
+                RuleId::UnindexedForeignKey,
+                &[
+                    ("wrangler.toml", &wrangler(WRANGLER)),
+                    ("migrations/0001.sql", SCHEMA),
+                    ("src/index.ts", &testing::fetch(body)),
+                ],
+            )
+        };
+        let insert = "    await env.DB.prepare(\"INSERT INTO releases (id, app_id) VALUES (?, ?)\").bind(t, t).run();";
+        let inserted = with(insert);
+        assert!(inserted.is_empty(), "{inserted:?}");
+        let listed = with(&format!(
+            "{insert}\n    await env.DB.prepare(\"SELECT id FROM releases WHERE app_id = ?\").bind(t).all();"
+        ));
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        let parent_deleted = with(&format!(
+            "{insert}\n    await env.DB.prepare(\"DELETE FROM apps WHERE id = ?\").bind(t).run();"
+        ));
+        assert_eq!(parent_deleted.len(), 1, "{parent_deleted:?}");
+    }
+
     #[test]
     fn keeps_a_database_whose_foreign_keys_are_indexed() {
         let sql = format!("{SCHEMA}CREATE INDEX idx_releases_app ON releases(app_id, id);\n");
@@ -125,7 +202,10 @@ mod tests {
         );
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "Indexes");
-        assert!(rows[0][1].starts_with("The foreign key of "), "{rows:?}");
+        assert_eq!(
+            rows[0][1], "The foreign key in `app` has an index",
+            "{rows:?}"
+        );
         assert_eq!(rows[0][2], "✅ Keep");
     }
 }

@@ -14,7 +14,9 @@ A D1, R2, KV, queue, Durable Object, Hyperdrive, service or Vectorize
 binding a Worker's wrangler config declares at its top level that no code
 in the Worker's folder reads (`env.X`, `c.env.X`, destructuring). Checked
 only for Workers whose code dmqa read, and not where code picks bindings
-by a computed name. Where the code hands its whole `env` to a package
+by a computed name or where `main` is a framework's generated Worker in a
+hidden build folder (`.open-next/worker.js`: the framework's code, which
+the checkout does not hold, reads bindings the app's config selects). Where the code hands its whole `env` to a package
 (`routePartykitRequest(request, { ...env })`, an `McpAgent` subclass's
 `serve().fetch(request, env)`), a Durable Object binding is a `✅ Keep` —
 such routers find their namespace by binding name — and any other kind
@@ -46,7 +48,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .dynamic_bindings
             .iter()
             .any(|d| owned(&d.location.path));
-        if reads.is_empty() || dynamic {
+        // A framework's generated Worker may read any binding by name.
+        if reads.is_empty() || dynamic || w.main_is_generated() {
             continue;
         }
         // A package handed the whole `env` may reach any binding by name.
@@ -136,6 +139,24 @@ mod tests {
         let rows = rows_for(&testing::fetch(
             "    await env.LINKS.get(\"a\");\n    await env.AVATARS.get(\"a\");",
         ));
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    /// A framework's generated Worker (`.open-next/worker.js`) reads
+    /// bindings the app's config selects: no binding is provably unused.
+    #[test]
+    fn stays_silent_when_main_is_a_generated_worker() {
+        let config = format!("name = \"app\"\nmain = \".open-next/worker.js\"\n{WRANGLER}");
+        let rows = rows(
+            RuleId::UnusedBinding,
+            &[
+                ("wrangler.toml", &config),
+                (
+                    "src/app/page.ts",
+                    "export async function load(env: Env) { return env.LINKS.get(\"a\"); }\n",
+                ),
+            ],
+        );
         assert!(rows.is_empty(), "{rows:?}");
     }
 

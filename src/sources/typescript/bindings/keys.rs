@@ -19,6 +19,68 @@ pub(super) const STRING_METHODS: &[&str] = &[
     "normalize",
 ];
 
+/// The key part a run-time value `node` makes: a [`Key::generated`] one
+/// when the code makes it anew on each call (`crypto.randomUUID()`,
+/// `nanoid()`, `Date.now()`, `new Date().toISOString()`), else a
+/// placeholder; both named by [`placeholder`].
+pub(crate) fn value_part(node: Node<'_>, src: &str) -> crate::model::Key {
+    let name = placeholder(node, src);
+    if generates(node, src) {
+        crate::model::Key::generated(name)
+    } else {
+        crate::model::Key::placeholder(name)
+    }
+}
+
+/// Functions that return a new unique value on each call.
+const GENERATORS: &[&str] = &[
+    "randomUUID",
+    "uuid",
+    "uuidv4",
+    "uuidv7",
+    "v4",
+    "v7",
+    "nanoid",
+    "ulid",
+    "cuid",
+    "createId",
+    "generateId",
+];
+
+/// Whether `node` draws a fresh value anywhere inside it: a generator call,
+/// the clock (`Math.floor(Date.now() / 60_000)` is a new key each minute).
+fn generates(node: Node<'_>, src: &str) -> bool {
+    let mut found = false;
+    let mut seen = 0;
+    super::super::syntax::walk(unwrap_expr(node), |n| {
+        seen += 1;
+        found = found || (seen < 256 && fresh(n, src));
+    });
+    found
+}
+
+/// `n` itself is a call returning a new value each time.
+fn fresh(node: Node<'_>, src: &str) -> bool {
+    if node.kind() == "new_expression" {
+        // `new Date()` with no argument is the clock.
+        return node
+            .child_by_field_name("constructor")
+            .is_some_and(|c| text(c, src) == "Date")
+            && node
+                .child_by_field_name("arguments")
+                .is_none_or(|a| a.named_child_count() == 0);
+    }
+    if node.kind() != "call_expression" {
+        return false;
+    }
+    let Some(f) = node.child_by_field_name("function").map(unwrap_expr) else {
+        return false;
+    };
+    let callee = super::super::syntax::callee_text(f, src);
+    let last = callee.rsplit('.').next().unwrap_or(&callee);
+    GENERATORS.contains(&last) || matches!(callee.as_str(), "Date.now" | "performance.now")
+}
+
 pub(crate) fn placeholder(node: Node<'_>, src: &str) -> String {
     placeholder_depth(node, src, 0)
 }

@@ -581,7 +581,7 @@ impl<'a> Reader<'_, 'a> {
         if let Some(v) = fold(self.index, fi, node) {
             return Some((Key::literal(v.as_string()), None));
         }
-        let whole = |n: Node<'a>| Key::placeholder(placeholder(n, src));
+        let whole = |n: Node<'a>| value_part(n, src);
         if let Some(k) = self.listed_key(fi, node, depth) {
             return Some((k, None));
         }
@@ -630,9 +630,7 @@ impl<'a> Reader<'_, 'a> {
                 match local_value(node, name, src).and_then(|v| self.key(fi, v, depth + 1)) {
                     // A local that is only a value (`const url =
                     // params.get("url")`) is best named by itself.
-                    Some((k, _)) if k.is_single_placeholder() => {
-                        Some((Key::placeholder(name), None))
-                    }
+                    Some((k, _)) if k.is_single_placeholder() => Some((k.renamed(name), None)),
                     Some(found) => Some(found),
                     None => Some((Key::placeholder(name), None)),
                 }
