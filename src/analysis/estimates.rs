@@ -286,18 +286,8 @@ mod tests {
     fn table(name: &str, cols: &[&str], pk: &[&str], fks: &[(&str, &str)]) -> Table {
         let mut t = Table::new(name, Location::line("m.sql", 1));
         for c in cols {
-            t.columns.push(Column {
-                name: (*c).into(),
-                sql_type: "TEXT".into(),
-                nullable: true,
-                default: None,
-                primary_key_position: 0,
-                autoincrement: false,
-                generated: None,
-                check: None,
-                comment: None,
-                location: Location::line("m.sql", 1),
-            });
+            t.columns
+                .push(Column::new(c, "TEXT", Location::line("m.sql", 1)));
         }
         t.primary_key = pk.iter().map(|s| (*s).into()).collect();
         for (col, to) in fks {

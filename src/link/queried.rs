@@ -9,8 +9,7 @@
 //! schema (keys, indexes, the planner) judges it.
 
 use crate::model::{
-    BindingKind, Column, Database, DatabaseBinding, DatabaseOrigin, Engine, Location, Model, Table,
-    Worker,
+    BindingKind, Column, Database, DatabaseOrigin, Engine, Location, Model, Table, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -79,22 +78,7 @@ pub fn queried(model: &mut Model) {
             continue;
         }
         let worker = &model.workers[at];
-        let mut bindings: Vec<DatabaseBinding> = worker
-            .family(&model.workers)
-            .flat_map(|w| {
-                w.bindings
-                    .iter()
-                    .filter(|b| b.kind == BindingKind::D1 && b.name == binding)
-                    .map(|b| DatabaseBinding {
-                        worker: w.name.clone(),
-                        environment: w.environment.clone(),
-                        binding: b.name.clone(),
-                        database_name: b.target.clone(),
-                    })
-            })
-            .collect();
-        bindings.sort();
-        bindings.dedup();
+        let bindings = super::tables::d1_bindings(worker.family(&model.workers), Some(&binding));
         // Code shared with a Worker that does not bind it.
         if bindings.is_empty() {
             continue;

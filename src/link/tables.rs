@@ -181,7 +181,7 @@ fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
             if let Some(i) = nearest_migrations(model, ot) {
                 return i;
             }
-            let bindings: Vec<DatabaseBinding> = d1_bindings(model, Some(binding))
+            let bindings: Vec<DatabaseBinding> = d1_bindings(&model.workers, Some(binding))
                 .into_iter()
                 .filter(|b| worker.as_ref().is_none_or(|w| &b.worker == w))
                 .collect();
@@ -228,7 +228,7 @@ fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
             // A sqlite-core schema in a checkout whose Workers bind exactly
             // one D1 database (by binding name) is that database.
             if matches!(ot.dialect, Engine::Sqlite | Engine::D1) {
-                let bindings = d1_bindings(model, None);
+                let bindings = d1_bindings(&model.workers, None);
                 let mut names: Vec<&str> = bindings.iter().map(|b| b.binding.as_str()).collect();
                 names.dedup();
                 let mut workers: Vec<&str> = bindings.iter().map(|b| b.worker.as_str()).collect();
@@ -252,10 +252,13 @@ fn database_for(model: &mut Model, ot: &OrmTable) -> usize {
 }
 
 /// D1 bindings of every Worker, optionally only those named `name`.
-fn d1_bindings(model: &Model, name: Option<&String>) -> Vec<DatabaseBinding> {
-    let mut res: Vec<DatabaseBinding> = model
-        .workers
-        .iter()
+/// The D1 bindings of `workers` (named `name`, or all), sorted, once each.
+pub(super) fn d1_bindings<'m>(
+    workers: impl IntoIterator<Item = &'m crate::model::Worker>,
+    name: Option<&String>,
+) -> Vec<DatabaseBinding> {
+    let mut res: Vec<DatabaseBinding> = workers
+        .into_iter()
         .flat_map(|w| {
             w.bindings
                 .iter()

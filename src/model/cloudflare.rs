@@ -777,6 +777,7 @@ impl ResourceOp {
             entries: Vec::new(),
             anchors: Vec::new(),
             sql: None,
+            rows_sent_whole: false,
             queries: Vec::new(),
             purpose: None,
             queues: Vec::new(),
@@ -881,6 +882,10 @@ pub struct ResourceOp {
     pub engine: Option<super::Engine>,
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
+    /// D1: the rows it returns leave the function whole (serialized with
+    /// `JSON.stringify`, `Response.json`, `c.json`), so every column it
+    /// reads is used.
+    pub rows_sent_whole: bool,
     /// D1: what the SQL does to which table, once read.
     pub queries: Vec<QueryShape>,
     /// JSDoc of the helper that builds the key, else of the function the

@@ -10,7 +10,9 @@ pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
 /// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
-A `SELECT *` query that an HTTP route or `fetch` handler runs.
+A `SELECT *` query that an HTTP route or `fetch` handler runs, unless the
+rows it returns are serialized whole (`Response.json(rows)`,
+`JSON.stringify(results)`, `c.json(row)`): then every column is used.
 
 ## Why it matters
 Every request reads and ships every column, including wide JSON and text
@@ -35,6 +37,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let hot: Vec<&crate::model::EntryPoint> =
             op.entries.iter().filter(|e| e.is_request()).collect();
         if hot.is_empty() {
+            continue;
+        }
+        // Rows serialized whole use every column they read.
+        if op.rows_sent_whole {
             continue;
         }
         for q in op.queries.iter().filter(|q| q.select_star) {
@@ -75,11 +81,39 @@ mod tests {
         testing::d1_fetch_rows(RuleId::SelectStarOnHotPath, SCHEMA, sql)
     }
 
+    fn rows_of(body: &str) -> Vec<testing::Row> {
+        testing::rows(
+            RuleId::SelectStarOnHotPath,
+            &[
+                ("wrangler.toml", &testing::wrangler(testing::D1)),
+                ("migrations/0001.sql", SCHEMA),
+                ("src/index.ts", &testing::fetch(body)),
+            ],
+        )
+    }
+
     #[test]
     fn fires_on_select_star_in_a_fetch_handler() {
-        let rows = rows_for("SELECT * FROM apps WHERE id = ?");
+        let rows = rows_of(
+            "    const app = await env.DB.prepare(\"SELECT * FROM apps WHERE id = ?\").bind(t).first();\n    if (!app) return new Response(\"no\");\n    return new Response(String(app.name));",
+        );
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "Queries (apps)");
+    }
+
+    /// Rows serialized whole use every column: in place, through a local,
+    /// or through a statement local and its `.all()`.
+    #[test]
+    fn stays_silent_when_the_rows_are_sent_whole() {
+        assert!(rows_for("SELECT * FROM apps WHERE id = ?").is_empty());
+        let via_statement = rows_of(
+            "    const stmt = env.DB.prepare(\"SELECT * FROM apps LIMIT 3\");\n    const { results } = await stmt.all();\n    return new Response(JSON.stringify(results, null, 2));",
+        );
+        assert!(via_statement.is_empty(), "{via_statement:?}");
+        let in_place = rows_of(
+            "    return Response.json(await env.DB.prepare(\"SELECT * FROM apps\").all());",
+        );
+        assert!(in_place.is_empty(), "{in_place:?}");
     }
 
     #[test]

@@ -121,3 +121,145 @@ pub(crate) fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> E
     }
     Expiry::Never
 }
+
+/// Whether the rows a D1 call (`env.DB.prepare(…)…all()`) returns leave
+/// the function whole: held in a local (`const { results } = await …`,
+/// also through a statement local: `const stmt = …prepare(…); const
+/// { results } = await stmt.all()`) that is serialized (`JSON.stringify`,
+/// `Response.json`, `c.json`), or serialized in place. Rows a helper
+/// returns are not: its callers may use a few columns.
+pub(crate) fn rows_sent_whole(call: Node<'_>, src: &str) -> bool {
+    let top = outer_chain(call);
+    let Some(parent) = top.parent() else {
+        return false;
+    };
+    if serializes(parent, src) {
+        return true;
+    }
+    if parent.kind() != "variable_declarator" {
+        return false;
+    }
+    let Some(body) = enclosing_body(call) else {
+        return false;
+    };
+    let Some(name) = parent.child_by_field_name("name") else {
+        return false;
+    };
+    let fetches = |t: &str| [".all(", ".first(", ".raw("].iter().any(|m| t.contains(m));
+    let mut rows: Vec<String> = Vec::new();
+    if fetches(text(top, src)) {
+        rows.extend(bound_names(name, src));
+    } else if name.kind() == "identifier" {
+        // The statement in a local: the rows are what its fetch binds.
+        let stmt = text(name, src);
+        super::super::syntax::walk(body, |n| {
+            if n.kind() == "variable_declarator"
+                && let (Some(v), Some(pat)) = (
+                    n.child_by_field_name("value"),
+                    n.child_by_field_name("name"),
+                )
+                && [".all(", ".first(", ".raw("]
+                    .iter()
+                    .any(|m| text(v, src).contains(&format!("{stmt}{m}")))
+            {
+                rows.extend(bound_names(pat, src));
+            }
+        });
+    }
+    if rows.is_empty() {
+        return false;
+    }
+    let mut sent = false;
+    super::super::syntax::walk(body, |n| {
+        let arg = (n.kind() == "call_expression" && serializer(n, src))
+            .then(|| n.child_by_field_name("arguments")?.named_child(0))
+            .flatten();
+        if let Some(a) = arg.map(unwrap_expr) {
+            let t = text(a, src);
+            sent = sent
+                || rows.iter().any(|r| r == t)
+                || (a.kind() == "object"
+                    && children(a).iter().any(|p| {
+                        p.kind() == "shorthand_property_identifier"
+                            && rows.iter().any(|r| r == text(*p, src))
+                    }));
+        }
+    });
+    sent
+}
+
+/// The outermost expression `node` is chained into: `env.DB.prepare(…)`
+/// inside `await env.DB.prepare(…).bind(x).all()`.
+fn outer_chain(node: Node<'_>) -> Node<'_> {
+    let mut top = node;
+    for _ in 0..64 {
+        match top.parent() {
+            Some(p)
+                if matches!(
+                    p.kind(),
+                    "member_expression"
+                        | "call_expression"
+                        | "await_expression"
+                        | "parenthesized_expression"
+                        | "as_expression"
+                        | "non_null_expression"
+                        | "satisfies_expression"
+                ) =>
+            {
+                top = p;
+            }
+            _ => break,
+        }
+    }
+    top
+}
+
+/// `JSON.stringify(x)`, `Response.json(x)`, `c.json(x)`.
+fn serializer(call: Node<'_>, src: &str) -> bool {
+    call.child_by_field_name("function").is_some_and(|f| {
+        let t = super::super::syntax::callee_text(f, src);
+        t == "JSON.stringify" || t.ends_with(".json") || t == "json"
+    })
+}
+
+/// `node` is the argument list of a serializer call.
+fn serializes(node: Node<'_>, src: &str) -> bool {
+    node.kind() == "arguments" && node.parent().is_some_and(|c| serializer(c, src))
+}
+
+/// The names a declarator's pattern binds: `rows`, `{ results }`,
+/// `{ results: rows }`.
+fn bound_names(pat: Node<'_>, src: &str) -> Vec<String> {
+    match pat.kind() {
+        "identifier" => vec![text(pat, src).to_owned()],
+        "object_pattern" => children(pat)
+            .into_iter()
+            .filter_map(|p| match p.kind() {
+                "shorthand_property_identifier_pattern" => Some(text(p, src).to_owned()),
+                "pair_pattern" => p
+                    .child_by_field_name("value")
+                    .filter(|v| v.kind() == "identifier")
+                    .map(|v| text(v, src).to_owned()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The body of the function `node` is in.
+fn enclosing_body(node: Node<'_>) -> Option<Node<'_>> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .take(10_000)
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "function_declaration"
+                    | "function_expression"
+                    | "function"
+                    | "arrow_function"
+                    | "method_definition"
+            )
+        })
+        .and_then(|f| f.child_by_field_name("body"))
+}
