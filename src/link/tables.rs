@@ -20,10 +20,32 @@ pub fn tables(model: &mut Model) {
         let Some(db) = model.databases.get_mut(idx) else {
             continue;
         };
+        // Migrations that alter tables they never create are not the whole
+        // history: the ORM schema, which declares every table, is.
+        if !db.sources.is_empty() && !db.uncreated.is_empty() && db.origin != DatabaseOrigin::Orm {
+            let shown: Vec<&str> = db.uncreated.iter().take(3).map(String::as_str).collect();
+            let more = db.uncreated.len().saturating_sub(shown.len());
+            model.diagnostics.push(crate::model::Diagnostic::info(
+                crate::model::Location::line(db.sources.first().map_or("", String::as_str), 1),
+                crate::model::Code::IncompleteHistory,
+                format!(
+                    "the migrations in `{}` alter tables they never create (`{}`{}): not the whole history, so the ORM schema ({}) is taken as the schema",
+                    db.id,
+                    shown.join("`, `"),
+                    if more > 0 { format!(" and {more} more") } else { String::new() },
+                    ot.table.location.path,
+                ),
+            ));
+            db.tables.clear();
+            db.views.clear();
+            db.triggers.clear();
+            db.orm_tables.clear();
+            db.origin = DatabaseOrigin::Orm;
+        }
         // Migrations (SQL sources) are the truth when there are any; the
         // schema still lends its JSDoc purposes and column notes (`mode:
         // timestamp`, enum values) where the migrations have none.
-        if !db.sources.is_empty() {
+        if !db.sources.is_empty() && db.origin != DatabaseOrigin::Orm {
             if let Some(t) = db
                 .tables
                 .iter_mut()
@@ -354,5 +376,52 @@ mod tests {
         assert!(model.databases[0].tables.is_empty());
         assert_eq!(names(&model.databases[1].tables), ["entries"]);
         assert_eq!(model.databases.len(), 2);
+    }
+
+    /// Migrations that alter a table they never create are a partial
+    /// history: the Drizzle schema is the schema, said once as a note, and
+    /// nothing is reported missing or rejected because of it.
+    #[test]
+    fn a_partial_history_gives_way_to_the_orm_schema() {
+        use crate::analysis::rules::testing::{D1, model_with, wrangler};
+        let schema = "import { sqliteTable, text, integer } from \"drizzle-orm/sqlite-core\";\nexport const users = sqliteTable(\"users\", {\n  id: integer(\"id\").primaryKey(),\n  email: text(\"email\").notNull(),\n  age: integer(\"age\"),\n});\nexport const teams = sqliteTable(\"teams\", { id: integer(\"id\").primaryKey() });\n";
+        let code = "import { drizzle } from \"drizzle-orm/d1\";\nimport { users } from \"./schema\";\nexport default {\n  async fetch(request: Request, env: Env) {\n    await env.DB.prepare(\"SELECT id FROM teams WHERE id = ?\").bind(1).first();\n    return Response.json(await drizzle(env.DB).select().from(users));\n  },\n};\n";
+        let model = model_with(
+            "",
+            &[
+                ("wrangler.toml", &wrangler(D1)),
+                (
+                    "migrations/0007_age.sql",
+                    "ALTER TABLE users ADD COLUMN age INTEGER;\n",
+                ),
+                ("src/schema.ts", schema),
+                ("src/index.ts", code),
+            ],
+        );
+        let db = &model.databases[0];
+        assert_eq!(db.uncreated, ["users"]);
+        assert_eq!(db.origin, DatabaseOrigin::Orm);
+        let names: Vec<&str> = db.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["teams", "users"]);
+        assert!(db.rejected.is_empty(), "{:?}", db.rejected);
+        let notes: Vec<_> = model
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == crate::model::Code::IncompleteHistory)
+            .collect();
+        assert_eq!(notes.len(), 1, "{:?}", model.diagnostics);
+        let judged: Vec<_> = model
+            .findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.rule,
+                    crate::model::RuleId::UnknownTableOrColumn
+                        | crate::model::RuleId::RejectedDdl
+                        | crate::model::RuleId::SchemaDrift
+                )
+            })
+            .collect();
+        assert!(judged.is_empty(), "{judged:?}");
     }
 }

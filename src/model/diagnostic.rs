@@ -95,6 +95,7 @@ codes! {
     (ConfigUnknownTable, "config-unknown-table", "a `dmqa.toml` relationship names tables no single database has; it is left out"),
     (DrizzleUnreadColumn, "drizzle-unread-column", "a Drizzle table whose columns argument (warning) or one of whose columns (info) is not something dmqa can read; listed without it"),
     (FileTooLarge, "file-too-large", "a file over 8 MiB; skipped"),
+    (IncompleteHistory, "incomplete-history", "a migrations folder alters or indexes tables it never creates: it is not the whole history, so where an ORM schema declares the same database, that schema is taken as the schema (info)"),
     (InvalidUtf8, "invalid-utf8", "a file with bytes that are not UTF-8, or a stray NUL; read with each such byte as U+FFFD"),
     (IoError, "io-error", "a file or folder that cannot be read; skipped"),
     (NotASchema, "not-a-schema", "a folder of `.sql` files creates and alters nothing: read as queries, not as a database (info)"),

@@ -91,6 +91,9 @@ pub struct Database {
     /// The same database as an ORM schema (Drizzle) declares it, kept
     /// beside `tables` when migrations are the truth, for drift checks.
     pub orm_tables: Vec<Table>,
+    /// Tables its migrations alter, index or rename before creating them
+    /// (lower case): the history starts after they were made elsewhere.
+    pub uncreated: Vec<String>,
 }
 
 impl Database {
@@ -123,6 +126,7 @@ impl Database {
             triggers: Vec::new(),
             rejected: Vec::new(),
             orm_tables: Vec::new(),
+            uncreated: Vec::new(),
         }
     }
 }

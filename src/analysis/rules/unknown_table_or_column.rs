@@ -38,7 +38,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if db.tables.is_empty() || !db.schema_known() {
+        // A partial history cannot tell what the database lacks.
+        if db.tables.is_empty() || !db.schema_known() || !db.uncreated.is_empty() {
             continue;
         }
         let table = |name: &str| db.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name));

@@ -94,6 +94,22 @@ pub fn head(sql: &str) -> Head {
     c.read().unwrap_or(Head::Other)
 }
 
+/// The table an `ALTER TABLE [IF EXISTS] [ONLY] name …` statement changes,
+/// whatever the change (`ADD CONSTRAINT`, `ALTER COLUMN`, `DROP COLUMN`).
+pub fn altered_table(sql: &str) -> Option<String> {
+    let tokens = significant_tokens(prefix(sql))?;
+    let mut c = Cursor {
+        tokens: &tokens,
+        i: 0,
+    };
+    if !(c.eat("ALTER") && c.eat("TABLE")) {
+        return None;
+    }
+    c.eat_all(&["IF", "EXISTS"]);
+    let _ = c.eat("ONLY");
+    c.name()
+}
+
 struct Cursor<'a> {
     tokens: &'a [TokenWithSpan],
     i: usize,

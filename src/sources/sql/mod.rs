@@ -39,6 +39,40 @@ pub fn build(
     }
 }
 
+/// Tables the statements of `files` (in order) alter, index or rename
+/// before any of them creates it, lower case and sorted: a migration
+/// history that starts after those tables were made elsewhere.
+pub fn uncreated(files: &[SqlInput<'_>]) -> Vec<String> {
+    use head::Head;
+    let mut created: std::collections::BTreeSet<String> = Default::default();
+    let mut missing: std::collections::BTreeSet<String> = Default::default();
+    for f in files {
+        for st in split::split(f.text) {
+            let changed = match head::head(st.text) {
+                Head::CreateTable { name } | Head::CreateVirtualTable { name, .. } => {
+                    created.insert(name.to_ascii_lowercase());
+                    None
+                }
+                Head::RenameTable { from, to } => {
+                    created.insert(to.to_ascii_lowercase());
+                    Some(from)
+                }
+                Head::CreateIndex { table, .. }
+                | Head::AddColumn { table, .. }
+                | Head::RenameColumn { table, .. } => Some(table),
+                Head::Other => head::altered_table(st.text),
+                _ => None,
+            };
+            if let Some(t) = changed.map(|t| t.to_ascii_lowercase())
+                && !created.contains(&t)
+            {
+                missing.insert(t);
+            }
+        }
+    }
+    missing.into_iter().collect()
+}
+
 /// Words that only one engine's DDL uses, lower case.
 const POSTGRES_SIGNS: &[&str] = &[
     "serial",
@@ -118,6 +152,25 @@ pub fn defines_schema(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a history changes before creating it, whatever the dialect.
+    #[test]
+    fn tables_altered_before_they_are_created() {
+        let sql = "CREATE TABLE a (id INT);\nALTER TABLE a ADD COLUMN b INT;\nALTER TABLE IF EXISTS ONLY \"public\".\"orders\" ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES a(id);\nCREATE INDEX i ON `Items` (x);\nALTER TABLE old RENAME TO fresh;\nALTER TABLE fresh ADD COLUMN c INT;\nCREATE TABLE later (id INT);\n";
+        let got = uncreated(&[SqlInput {
+            path: "m/0001.sql",
+            text: sql,
+        }]);
+        assert_eq!(got, ["items", "old", "orders"]);
+        let complete = "CREATE TABLE a (id INT);\nCREATE INDEX i ON a (id);\n";
+        assert!(
+            uncreated(&[SqlInput {
+                path: "m/0001.sql",
+                text: complete
+            }])
+            .is_empty()
+        );
+    }
 
     #[test]
     fn only_ddl_makes_a_schema() {
