@@ -351,9 +351,14 @@ fn from_code(
             q.message_schema.clone_from(schema);
         }
     }
-    // Lifecycle and TTL once every operation on a pattern is known.
+    // Lifecycle and TTL once every operation on a pattern is known; an
+    // opaque key may be any family, so it has no lifecycle.
     for b in buckets.values_mut() {
-        for p in &mut b.path_patterns {
+        for p in b
+            .path_patterns
+            .iter_mut()
+            .filter(|p| !p.pattern.is_opaque())
+        {
             let deleters: Vec<String> = ops
                 .iter()
                 .filter(|o| {
@@ -416,21 +421,27 @@ fn from_code(
 /// the same shape (keeping the more descriptive placeholder names).
 fn merge_pattern(patterns: &mut Vec<KeyPattern>, key: &Key, op: &ResourceOp) {
     let key_shape = key.shape();
-    match patterns.iter_mut().find(|p| p.pattern.shape() == key_shape) {
+    // An opaque key is one row of its own, and what the code around it
+    // says describes the code, not a family.
+    let purpose = op.purpose.as_ref().filter(|_| !key.is_opaque());
+    match patterns
+        .iter_mut()
+        .find(|p| p.pattern.shape() == key_shape && p.pattern.is_opaque() == key.is_opaque())
+    {
         Some(p) => {
             if key.notation().len() > p.pattern.notation().len() {
                 p.pattern = key.clone();
             }
             p.sources.push(op.location.clone());
             if p.purpose.is_empty()
-                && let Some(pp) = &op.purpose
+                && let Some(pp) = purpose
             {
                 p.purpose = pp.clone();
             }
         }
         None => patterns.push(KeyPattern {
             pattern: key.clone(),
-            purpose: op.purpose.clone().unwrap_or_default(),
+            purpose: purpose.cloned().unwrap_or_default(),
             lifecycle: None,
             value_type: None,
             ttl: Vec::new(),
@@ -452,5 +463,51 @@ fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
         mutated: Vec::new(),
         methods: Vec::new(),
         location: loc.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::rules::testing::{fetch, model_with, wrangler};
+    use crate::model::Lifecycle;
+
+    /// A whole key held in a parameter or a loop variable is opaque: one
+    /// row of its own, with no lifecycle and no purpose borrowed from the
+    /// function around it; a key with literal parts is a family as usual.
+    #[test]
+    fn an_opaque_key_names_no_family() {
+        let config = wrangler("[[r2_buckets]]\nbinding = \"MEDIA\"\nbucket_name = \"media\"\n");
+        let code = format!(
+            "/** Saves anything. */\nexport async function save(env: Env, key: string, body: string) {{\n  await env.MEDIA.put(key, body);\n}}\n{}",
+            fetch(
+                "    for (const name of new URL(request.url).searchParams.getAll(\"k\")) {\n      await env.MEDIA.delete(name);\n    }\n    await env.MEDIA.put(`avatars/${t}`, \"z\");"
+            )
+        );
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", &code)]);
+        let rows: Vec<(String, bool, Option<Lifecycle>, String)> = model.buckets[0]
+            .path_patterns
+            .iter()
+            .map(|p| {
+                (
+                    p.pattern.notation(),
+                    p.pattern.is_opaque(),
+                    p.lifecycle.clone(),
+                    p.purpose.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "avatars/{t}".to_owned(),
+                    false,
+                    Some(Lifecycle::Permanent),
+                    String::new()
+                ),
+                ("{name}".to_owned(), true, None, String::new()),
+            ],
+            "{rows:?}"
+        );
     }
 }

@@ -18,6 +18,9 @@ pub enum KeyPart {
     /// A value the code makes anew for each write (`crypto.randomUUID()`,
     /// `Date.now()`), named like a placeholder: every write is a new key.
     Generated(String),
+    /// A whole key dmqa could not follow to where it is built (a function
+    /// parameter, a loop variable): it may be any family, so it names none.
+    Opaque(String),
 }
 
 /// A key (or binding-name) pattern: literal text and placeholders, with no
@@ -60,6 +63,16 @@ impl Key {
         Key(vec![KeyPart::Generated(name.into())])
     }
 
+    /// A key that is a value dmqa could not follow.
+    pub fn opaque(name: impl Into<String>) -> Key {
+        Key(vec![KeyPart::Opaque(name.into())])
+    }
+
+    /// Whether the key is a value dmqa could not follow: any family.
+    pub fn is_opaque(&self) -> bool {
+        matches!(self.0.as_slice(), [KeyPart::Opaque(_)])
+    }
+
     /// Whether a part is made anew for each write: every write of such a
     /// key is a new key.
     pub fn is_generated(&self) -> bool {
@@ -72,6 +85,7 @@ impl Key {
         match self.0.as_slice() {
             [KeyPart::Generated(_)] => Key::generated(name),
             [KeyPart::Placeholder(_)] => Key::placeholder(name),
+            [KeyPart::Opaque(_)] => Key::opaque(name),
             _ => self.clone(),
         }
     }
@@ -93,16 +107,14 @@ impl Key {
 
     /// Whether any part is known only at run time.
     pub fn has_placeholder(&self) -> bool {
-        self.0
-            .iter()
-            .any(|p| matches!(p, KeyPart::Placeholder(_) | KeyPart::Generated(_)))
+        self.0.iter().any(|p| !matches!(p, KeyPart::Literal(_)))
     }
 
     /// Whether the key is one run-time value and nothing else.
     pub fn is_single_placeholder(&self) -> bool {
         matches!(
             self.0.as_slice(),
-            [KeyPart::Placeholder(_) | KeyPart::Generated(_)]
+            [KeyPart::Placeholder(_) | KeyPart::Generated(_) | KeyPart::Opaque(_)]
         )
     }
 
@@ -122,7 +134,7 @@ impl Key {
             .iter()
             .map(|p| match p {
                 KeyPart::Literal(s) => Some(s.as_str()),
-                KeyPart::Placeholder(_) | KeyPart::Generated(_) => None,
+                KeyPart::Placeholder(_) | KeyPart::Generated(_) | KeyPart::Opaque(_) => None,
             })
             .collect()
     }
@@ -134,7 +146,7 @@ impl Key {
         for p in &self.0 {
             match p {
                 KeyPart::Literal(s) => out.push_str(s),
-                KeyPart::Placeholder(n) | KeyPart::Generated(n) => {
+                KeyPart::Placeholder(n) | KeyPart::Generated(n) | KeyPart::Opaque(n) => {
                     out.push('{');
                     out.push_str(n);
                     out.push('}');

@@ -114,6 +114,16 @@ pub struct PatternRow {
 }
 
 fn pattern_row(p: &crate::model::KeyPattern) -> PatternRow {
+    if p.pattern.is_opaque() {
+        return PatternRow {
+            pattern: format!("`{}`", p.pattern.notation()),
+            example: "-".into(),
+            purpose: "Opaque: a key built elsewhere (a parameter or loop variable dmqa cannot follow); it may be any family".into(),
+            lifecycle: "Unknown".into(),
+            value_type: p.value_type.map_or_else(|| "-".into(), words::value_type),
+            ttl: words::ttl_cell(&p.ttl, &p.cache_ttl),
+        };
+    }
     PatternRow {
         pattern: format!("`{}`", p.pattern.notation()),
         example: format!("`{}`", words::key_example(&p.pattern)),

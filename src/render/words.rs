@@ -213,7 +213,9 @@ pub fn key_example(key: &Key) -> String {
         .iter()
         .map(|p| match p {
             KeyPart::Literal(s) => s.clone(),
-            KeyPart::Placeholder(name) | KeyPart::Generated(name) => sample(name, &mut nth),
+            KeyPart::Placeholder(name) | KeyPart::Generated(name) | KeyPart::Opaque(name) => {
+                sample(name, &mut nth)
+            }
         })
         .collect()
 }

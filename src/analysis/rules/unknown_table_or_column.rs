@@ -30,8 +30,9 @@ fix the query, or add the migration it expects.
 
 /// One finding per (table, missing name), with every place using it.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    // (table, current) → locations, so a name used in many places is one row.
-    let mut found: BTreeMap<(&str, String), Vec<crate::model::Location>> = BTreeMap::new();
+    // (table, current, the engine that fails it) → locations, so a name
+    // used in many places is one row.
+    let mut found: BTreeMap<(&str, String, &str), Vec<crate::model::Location>> = BTreeMap::new();
     for op in model.resource_ops.iter().filter(|o| o.is_query()) {
         let Some(db) =
             crate::analysis::database_of_op(model, op).and_then(|i| model.databases.get(i))
@@ -42,6 +43,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         if db.tables.is_empty() || !db.schema_known() || !db.uncreated.is_empty() {
             continue;
         }
+        let fails = db.engine.label();
+        let creates = if db.origin == crate::model::DatabaseOrigin::Orm {
+            "the schema does not declare"
+        } else {
+            "no migration creates"
+        };
         let table = |name: &str| db.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name));
         let is_view = |name: &str| db.views.iter().any(|v| v.name.eq_ignore_ascii_case(name));
         for q in &op.queries {
@@ -51,7 +58,8 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     found
                         .entry((
                             name.as_str(),
-                            format!("Code queries table `{name}`, which no migration creates"),
+                            format!("Code queries table `{name}`, which {creates}"),
+                            fails,
                         ))
                         .or_default()
                         .push(op.location.clone());
@@ -85,6 +93,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                         .entry((
                             t.name.as_str(),
                             format!("`{}` has no column `{col}`, which code queries", t.name),
+                            fails,
                         ))
                         .or_default()
                         .push(op.location.clone());
@@ -92,15 +101,16 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             }
         }
     }
-    for ((table, current), mut locations) in found {
+    for ((table, current, fails), mut locations) in found {
         locations.sort();
         locations.dedup();
         let at = locations
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let advice =
-            "⚠️ Fix the query or add the migration it expects: D1 fails this statement at run time";
+        let advice = format!(
+            "⚠️ Fix the query or add the migration it expects: {fails} fails this statement at run time"
+        );
         out.push(
             Finding::new(
                 RuleId::UnknownTableOrColumn,

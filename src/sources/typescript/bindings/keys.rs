@@ -81,6 +81,16 @@ fn fresh(node: Node<'_>, src: &str) -> bool {
     GENERATORS.contains(&last) || matches!(callee.as_str(), "Date.now" | "performance.now")
 }
 
+/// Whether `name` at `at` is the variable of an enclosing `for (… of …)` /
+/// `for (… in …)` loop.
+pub(crate) fn loop_variable(at: Node<'_>, name: &str, src: &str) -> bool {
+    std::iter::successors(at.parent(), |n| n.parent())
+        .take(10_000)
+        .filter(|n| n.kind() == "for_in_statement")
+        .filter_map(|n| n.child_by_field_name("left"))
+        .any(|left| text(left, src) == name)
+}
+
 pub(crate) fn placeholder(node: Node<'_>, src: &str) -> String {
     placeholder_depth(node, src, 0)
 }

@@ -632,6 +632,12 @@ impl<'a> Reader<'_, 'a> {
                     // params.get("url")`) is best named by itself.
                     Some((k, _)) if k.is_single_placeholder() => Some((k.renamed(name), None)),
                     Some(found) => Some(found),
+                    // A parameter or a loop variable: built elsewhere.
+                    None if param_of(node, name, src).is_some()
+                        || loop_variable(node, name, src) =>
+                    {
+                        Some((Key::opaque(name), None))
+                    }
                     None => Some((Key::placeholder(name), None)),
                 }
             }
