@@ -234,6 +234,17 @@ fn rows(
             (*at, step)
         })
         .collect();
+    for r in handler.map_or(&[][..], |h| h.requests.as_slice()) {
+        let step = ProcessingStep {
+            action: StepAction::Request {
+                method: r.method.clone(),
+                target: r.target.clone(),
+            },
+            on_failure: Some(on_failure(c, handler)),
+            location: r.location.clone(),
+        };
+        rows.push((&r.location, step));
+    }
     for s in handler.map_or(&[][..], |h| h.settles.as_slice()) {
         if !s.runs_for_queue(&c.queue) {
             continue;
@@ -422,10 +433,11 @@ pub fn collect(model: &mut Model) {
             }
         }
     }
-    // Consumers that touch no binding still settle their messages.
+    // Consumers that touch no binding still settle their messages and send
+    // requests.
     for w in model.workers.iter().filter(|w| w.environment.is_none()) {
         let handler = handler_of(model, w);
-        if handler.is_none_or(|h| h.settles.is_empty()) {
+        if handler.is_none_or(|h| h.settles.is_empty() && h.requests.is_empty()) {
             continue;
         }
         for c in w.family_consumers(&model.workers) {
@@ -439,5 +451,51 @@ pub fn collect(model: &mut Model) {
         if let Some(rows) = processing.remove(&q.name) {
             q.processing = rows;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::rules::testing::{model_with, wrangler};
+    use crate::render::words;
+
+    /// A `queue` property naming a function declared in another module is
+    /// the consumer; the webhook it posts each message to is a step, with
+    /// the retry its `catch` asks for.
+    #[test]
+    fn a_consumer_declared_elsewhere_posts_to_a_webhook() {
+        let config = wrangler(
+            "[vars]\nHOOK_URL = \"https://example.com/hook\"\n[[queues.consumers]]\nqueue = \"feedback\"\n",
+        );
+        let consumer = "export const queue = async (batch: MessageBatch<{ id: string }>, env: Env) => {\n  for (const m of batch.messages) {\n    try {\n      await fetch(env.HOOK_URL, { method: \"post\", body: JSON.stringify(m.body) });\n    } catch {\n      m.retry();\n    }\n  }\n};\n";
+        let main = "import { queue } from \"./queue\";\nexport default {\n  async fetch() { return new Response(\"ok\"); },\n  queue,\n};\n";
+        let model = model_with(
+            "",
+            &[
+                ("wrangler.toml", &config),
+                ("src/queue.ts", consumer),
+                ("src/index.ts", main),
+            ],
+        );
+        let steps: Vec<String> = model.queues[0]
+            .processing
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} / {}",
+                    words::step_action(&s.action),
+                    s.on_failure
+                        .as_ref()
+                        .map(words::on_failure)
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            ["HTTP POST `env.HOOK_URL` / Retry via retry() (max 3); no DLQ: then dropped"],
+            "{:?}",
+            model.queue_handlers
+        );
     }
 }

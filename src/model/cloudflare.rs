@@ -391,6 +391,13 @@ pub enum StepAction {
         /// Queue names.
         queues: Vec<String>,
     },
+    /// An HTTP request to another service (`fetch(env.WEBHOOK_URL, …)`).
+    Request {
+        /// `POST`, `GET`, ….
+        method: String,
+        /// The URL or what holds it.
+        target: String,
+    },
     /// The consumer settles messages itself: `ack()`, `retry()`.
     Settle {
         /// How.
@@ -970,7 +977,22 @@ pub struct QueueHandler {
     pub acks_on_failure: bool,
     /// Each `ack()` / `retry()` in the handler, in source order.
     pub settles: Vec<Settle>,
+    /// Each HTTP request the handler sends with the global `fetch()`
+    /// (a webhook, an API), in source order.
+    pub requests: Vec<OutboundRequest>,
     /// Where the handler is.
+    pub location: Location,
+}
+
+/// An HTTP request code sends with the global `fetch()`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OutboundRequest {
+    /// The method its options name (`POST`), `GET` when they name none.
+    pub method: String,
+    /// Where it goes, as written: a URL literal, or what holds one
+    /// (`env.FEEDBACK_URL`).
+    pub target: String,
+    /// Where.
     pub location: Location,
 }
 

@@ -241,6 +241,7 @@ pub fn step_action(a: &StepAction) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         StepAction::Send { queues } => format!("Send to queue {}", compress(queues)),
+        StepAction::Request { method, target } => format!("HTTP {method} `{target}`"),
         StepAction::Settle { kind, delay_secs } => {
             let what = match kind {
                 SettleKind::Ack => "Acknowledge the message: not redelivered",

@@ -1,6 +1,6 @@
 //! `dynamic-binding-name`: a binding reached through a name computed at
 //! run time.
-use crate::model::{Effort, Finding, FindingSeverity, Key, Model, RuleId, Subject, Topic};
+use crate::model::{Effort, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A binding reached through a name computed at run time.";
@@ -27,15 +27,20 @@ run time.
 
 /// One finding per distinct pattern, with every place it is used.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    let mut patterns: Vec<&Key> = model.dynamic_bindings.iter().map(|d| &d.pattern).collect();
-    patterns.sort_by_cached_key(|k| k.notation());
+    // One row per pattern as printed (an opaque `{name}` and a placeholder
+    // `{name}` read the same).
+    let mut patterns: Vec<String> = model
+        .dynamic_bindings
+        .iter()
+        .map(|d| d.pattern.notation())
+        .collect();
+    patterns.sort();
     patterns.dedup();
-    for key in patterns {
-        let p = key.notation();
+    for p in patterns {
         let locations: Vec<_> = model
             .dynamic_bindings
             .iter()
-            .filter(|d| d.pattern == *key)
+            .filter(|d| d.pattern.notation() == p)
             .map(|d| d.location.clone())
             .collect();
         let first = locations

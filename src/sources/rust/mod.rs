@@ -591,6 +591,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 }),
                 acks_on_failure: false,
                 settles,
+                requests: Vec::new(),
                 location: loc(self.path, f.sig.ident.span()),
             });
         }

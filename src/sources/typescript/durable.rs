@@ -266,7 +266,7 @@ pub fn extract(
                         .unwrap_or_else(|| "unknown".to_owned());
                     for key in keys {
                         let known = state.iter().any(
-                            |s| matches!(s, StateItem::StorageKey { key: k, .. } if *k == key),
+                            |s| matches!(s, StateItem::StorageKey { key: k, .. } if k.notation() == key.notation()),
                         );
                         if !known {
                             state.push(StateItem::StorageKey {

@@ -3,38 +3,56 @@
 
 use super::*;
 
-/// `queue(batch, env)` handlers (methods or `queue:` properties) and what
-/// they do when a message fails.
+/// `queue(batch, env)` handlers (methods or `queue:` properties, also a
+/// `queue` / `queue: handleQueue` property naming a function declared
+/// elsewhere) and what they do when a message fails.
 pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHandler> {
-    let mut out = Vec::new();
+    let mut found: Vec<(usize, Node<'_>)> = Vec::new();
     for (fi, f) in index.files.iter().enumerate() {
         if !f.src.contains("queue") {
             continue;
         }
         super::super::syntax::walk(f.root, |n| {
-            let is_handler = match n.kind() {
-                "method_definition" => n
-                    .child_by_field_name("name")
-                    .is_some_and(|x| text(x, f.src) == "queue"),
-                "pair" => {
-                    n.child_by_field_name("key")
-                        .is_some_and(|x| text(x, f.src) == "queue")
-                        && n.child_by_field_name("value").is_some_and(|v| {
-                            matches!(
-                                unwrap_expr(v).kind(),
-                                "arrow_function" | "function_expression" | "function"
-                            )
-                        })
+            let named_queue = |x: Node<'_>| text(x, f.src) == "queue";
+            match n.kind() {
+                "method_definition" if n.child_by_field_name("name").is_some_and(named_queue) => {
+                    found.push((fi, n));
                 }
-                _ => false,
-            };
-            if !is_handler {
-                return;
+                "pair" if n.child_by_field_name("key").is_some_and(named_queue) => {
+                    let Some(v) = n.child_by_field_name("value").map(unwrap_expr) else {
+                        return;
+                    };
+                    match v.kind() {
+                        "arrow_function" | "function_expression" | "function" => {
+                            found.push((fi, n));
+                        }
+                        "identifier" => found.extend(declared_function(index, fi, text(v, f.src))),
+                        _ => {}
+                    }
+                }
+                "shorthand_property_identifier"
+                    if named_queue(n) && n.parent().is_some_and(|p| p.kind() == "object") =>
+                {
+                    found.extend(declared_function(index, fi, "queue"));
+                }
+                _ => {}
             }
+        });
+    }
+    found.sort_by_key(|(fi, n)| (*fi, n.start_byte()));
+    found.dedup_by_key(|(fi, n)| (*fi, n.id()));
+    let mut out = Vec::new();
+    for (fi, n) in found {
+        let f = &index.files[fi];
+        {
             let body = text(n, f.src);
             let mut acks_on_failure = false;
             let mut settles = Vec::new();
+            let mut requests = Vec::new();
             super::super::syntax::walk(n, |c| {
+                if let Some(r) = outbound(c, f.path, f.src) {
+                    requests.push(r);
+                }
                 if c.kind() == "catch_clause" {
                     let t = text(c, f.src);
                     if t.contains(".ack()") || t.contains(".ackAll()") {
@@ -52,11 +70,60 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
                 retries: body.contains(".retry(") || body.contains(".retryAll("),
                 acks_on_failure,
                 settles,
+                requests,
                 location: location(f.path, n),
             });
-        });
+        }
     }
     out
+}
+
+/// The function `name` (in file `fi`, across imports) is declared as:
+/// `function queue(…)`, `const queue = async (…) => …`.
+fn declared_function<'a>(
+    index: &CodeIndex<'a>,
+    fi: usize,
+    name: &str,
+) -> Option<(usize, Node<'a>)> {
+    let r = index.resolve(fi, name)?;
+    let node = match r.decl.value.map(unwrap_expr) {
+        Some(v)
+            if matches!(
+                v.kind(),
+                "arrow_function" | "function_expression" | "function"
+            ) =>
+        {
+            v
+        }
+        Some(_) => return None,
+        None if r.decl.node.kind() == "function_declaration" => r.decl.node,
+        None => return None,
+    };
+    Some((r.file, node))
+}
+
+/// `fetch(url, { method: "POST", … })`: the global `fetch`, not a stub's
+/// or a service binding's.
+fn outbound(call: Node<'_>, path: &str, src: &str) -> Option<crate::model::OutboundRequest> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let f = call.child_by_field_name("function").map(unwrap_expr)?;
+    if f.kind() != "identifier" || text(f, src) != "fetch" {
+        return None;
+    }
+    let args = call.child_by_field_name("arguments")?;
+    let url = args.named_child(0).map(unwrap_expr)?;
+    let target = string_value(url, src).unwrap_or_else(|| text(url, src).to_owned());
+    let method = option_value(args.named_child(1), "method", src)
+        .and_then(|m| string_value(m, src))
+        .map_or_else(|| "GET".to_owned(), |m| m.to_ascii_uppercase());
+    // A long expression is not a name a reader can use.
+    (target.len() <= 80).then(|| crate::model::OutboundRequest {
+        method,
+        target,
+        location: location(path, call),
+    })
 }
 
 /// Whether `n` is inside a `catch` block.
