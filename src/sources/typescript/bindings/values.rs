@@ -139,7 +139,8 @@ pub(crate) fn rows_sent_whole(call: Node<'_>, src: &str) -> bool {
     if parent.kind() != "variable_declarator" {
         return false;
     }
-    let Some(body) = enclosing_body(call) else {
+    // Walked once per query: a function past 64 KiB is not followed.
+    let Some(body) = enclosing_body(call).filter(|b| b.byte_range().len() <= 64 * 1024) else {
         return false;
     };
     let Some(name) = parent.child_by_field_name("name") else {
