@@ -14,8 +14,8 @@ pub const DOC: &str = "\
 ## What it finds
 A KV key pattern that code writes without `expirationTtl` or `expiration`
 and that makes a new key again and again: a part drawn fresh on each write
-(`crypto.randomUUID()`, `nanoid()`, the clock: `Date.now()`, a time
-bucket), or a family named for short-lived data (`session:`, `cache:`,
+(`crypto.randomUUID()`, `nanoid()`, Rust `Uuid::new_v4()`, the clock:
+`Date.now()`, a time bucket), or a family named for short-lived data (`session:`, `cache:`,
 `token:`, `otp:`, `nonce:`, `lock:`, `ratelimit:`, `tmp:` …, in the key or
 in the namespace's binding: `SESSIONS`, `PAGE_CACHE`).
 
@@ -193,6 +193,26 @@ mod tests {
             "    await env.LINKS.put(`site:${t}:models`, \"[]\");\n    await env.LINKS.put(`user:${t}`, \"{}\");",
         ));
         assert!(records.is_empty(), "{records:?}");
+    }
+
+    /// Rust: a `format!` argument drawn fresh (`Uuid::new_v4()`) makes a
+    /// new key per write; one from the request does not prove it.
+    #[test]
+    fn rust_fresh_keys_fire() {
+        let with = |arg: &str| {
+            let code = format!(
+                "use worker::*;\n#[event(fetch)]\nasync fn main(req: Request, env: Env, _ctx: Context) -> Result<Response> {{\n    let kv = env.kv(\"LINKS\")?;\n    kv.put(&format!(\"event:{{}}\", {arg}), \"x\")?.execute().await?;\n    Response::ok(\"ok\")\n}}\n"
+            );
+            rows(
+                RuleId::KvKeyWithoutTtl,
+                &[
+                    ("wrangler.toml", &wrangler(WRANGLER)),
+                    ("src/lib.rs", &code),
+                ],
+            )
+        };
+        assert_eq!(with("uuid::Uuid::new_v4()").len(), 1);
+        assert!(with("req.path()").is_empty());
     }
 
     /// A read that caches the key at the edge (`cacheTtl`) does not expire

@@ -86,24 +86,46 @@ fn format_pattern(m: &syn::Macro) -> Option<Key> {
                     spec.push(d);
                 }
                 let name = spec.split(':').next().unwrap_or("");
-                let named = if name.is_empty() {
-                    let e = rest
-                        .get(next)
-                        .map_or_else(|| "value".to_owned(), |e| placeholder(e));
+                let arg = if name.is_empty() {
                     next += 1;
-                    e
+                    rest.get(next - 1)
                 } else if let Ok(i) = name.parse::<usize>() {
                     rest.get(i)
-                        .map_or_else(|| "value".to_owned(), |e| placeholder(e))
                 } else {
-                    name.to_owned()
+                    None
                 };
-                out.push_placeholder(named);
+                let named = match arg {
+                    Some(e) => placeholder(e),
+                    None if name.is_empty() || name.parse::<usize>().is_ok() => "value".to_owned(),
+                    None => name.to_owned(),
+                };
+                if arg.is_some_and(|e| fresh(e)) {
+                    out.append(Key::generated(named));
+                } else {
+                    out.push_placeholder(named);
+                }
             }
             _ => out.push_literal(c.encode_utf8(&mut [0; 4])),
         }
     }
     Some(out)
+}
+
+/// Whether `e` draws a fresh value each time it runs: `Uuid::new_v4()`,
+/// `Date::now()`, `Utc::now()`, `SystemTime::now()`.
+fn fresh(e: &Expr) -> bool {
+    let t = quote::quote!(#e).to_string().replace(' ', "");
+    t.len() <= 2048
+        && [
+            "Uuid::new_v4(",
+            "Uuid::now_v7(",
+            "Date::now(",
+            "Utc::now(",
+            "SystemTime::now(",
+            "nanoid!(",
+        ]
+        .iter()
+        .any(|g| t.contains(g))
 }
 
 impl Reader<'_> {
