@@ -110,6 +110,29 @@ impl Worker {
         workers.iter().filter(move |w| w.folder() == dir)
     }
 
+    /// The Durable Object classes its migrations and `exports` leave in
+    /// place: created or transferred here, a renamed class by its new name,
+    /// a deleted one gone.
+    pub fn live_classes(&self) -> Vec<String> {
+        let mut live: Vec<String> = Vec::new();
+        for m in &self.do_migrations {
+            live.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
+            live.extend(m.transferred_classes.iter().cloned());
+            for (from, to) in &m.renamed_classes {
+                live.retain(|c| c != from);
+                live.push(to.clone());
+            }
+            live.retain(|c| !m.deleted_classes.contains(c));
+        }
+        live.extend(
+            self.do_exports
+                .iter()
+                .filter(|x| x.state != "deleted")
+                .map(|x| x.class_name.clone()),
+        );
+        live
+    }
+
     /// The queue consumers of this Worker and of its environments (a
     /// Worker may consume queues only under `[env.NAME]`).
     pub fn family_consumers<'m>(&self, workers: &'m [Worker]) -> Vec<&'m QueueConsumer> {
@@ -159,6 +182,9 @@ pub struct DoMigration {
     pub renamed_classes: Vec<(String, String)>,
     /// `deleted_classes`.
     pub deleted_classes: Vec<String>,
+    /// The `to` classes of `transferred_classes` (moved here from another
+    /// Worker).
+    pub transferred_classes: Vec<String>,
     /// Where it is declared.
     pub location: Location,
 }
@@ -785,6 +811,8 @@ impl ResourceOp {
             anchors: Vec::new(),
             sql: None,
             rows_sent_whole: false,
+            in_loop: None,
+            writes_back: None,
             queries: Vec::new(),
             purpose: None,
             queues: Vec::new(),
@@ -893,6 +921,12 @@ pub struct ResourceOp {
     /// `JSON.stringify`, `Response.json`, `c.json`), so every column it
     /// reads is used.
     pub rows_sent_whole: bool,
+    /// The loop it runs in once per item (`for (const x of xs)`, `xs.map(…)`),
+    /// when it is sent there: one round trip per item.
+    pub in_loop: Option<Location>,
+    /// KV `put`: the `get` of the same key whose value it writes back
+    /// changed (read-modify-write), in its function or through a helper.
+    pub writes_back: Option<Location>,
     /// D1: what the SQL does to which table, once read.
     pub queries: Vec<QueryShape>,
     /// JSDoc of the helper that builds the key, else of the function the

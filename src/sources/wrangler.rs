@@ -292,6 +292,9 @@ impl Reader<'_> {
                         })
                         .collect(),
                     deleted_classes: strings(m.get("deleted_classes")),
+                    transferred_classes: entries(m.get("transferred_classes"))
+                        .filter_map(|r| Some(str_of(r, "to")?.to_owned()))
+                        .collect(),
                 }
             })
             .collect()

@@ -16,11 +16,15 @@ use crate::model::{Finding, FindingSeverity, Fix, Model, RuleId, Subject, for_ea
 mod append_only_table_without_retention;
 mod consumer_without_dead_letter_queue;
 mod durable_object_memory_only_state;
+mod durable_object_without_migration;
 mod dynamic_binding_name;
 mod hidden_character_in_name;
+mod insert_omits_required_column;
 mod kv_key_without_ttl;
+mod kv_read_modify_write;
 mod redundant_index;
 mod rejected_ddl;
+mod round_trip_in_loop;
 mod schema_drift;
 mod select_star_on_hot_path;
 mod table_without_primary_key;

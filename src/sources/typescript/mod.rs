@@ -12,8 +12,10 @@ mod drizzle_queries;
 mod durable;
 pub mod fold;
 pub mod index;
+mod loops;
 mod parse;
 pub mod resolve;
+mod rmw;
 mod routes;
 pub mod syntax;
 
@@ -400,24 +402,15 @@ pub fn extract(
                 }
             }
         }
-        // The classes the migrations leave: a renamed class goes by its
-        // new name, a deleted one is gone.
-        let mut live: Vec<String> = Vec::new();
-        for m in &w.do_migrations {
-            live.extend(m.new_classes.iter().chain(&m.new_sqlite_classes).cloned());
-            for (from, to) in &m.renamed_classes {
-                live.retain(|c| c != from);
-                live.push(to.clone());
-            }
-            live.retain(|c| !m.deleted_classes.contains(c));
-        }
-        classes.extend(live);
+        classes.extend(w.live_classes());
     }
     let queries = drizzle_queries::extract(&index, &drizzle_tables, &graph);
     model.resource_ops.extend(queries);
     let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of, &model.workers);
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);
+    loops::mark(&index, &mut model.resource_ops);
+    rmw::mark(&index, &mut model.resource_ops);
 }
 
 /// The file a relative import leading above the scanned folder names, read
