@@ -15,6 +15,7 @@ use crate::model::{Finding, FindingSeverity, Fix, Model, RuleId, Subject, for_ea
 // module missing from `for_each_rule` fails clippy (its check is unused).
 mod append_only_table_without_retention;
 mod consumer_without_dead_letter_queue;
+mod dead_letter_queue_without_consumer;
 mod durable_object_memory_only_state;
 mod durable_object_without_migration;
 mod dynamic_binding_name;
@@ -22,6 +23,8 @@ mod hidden_character_in_name;
 mod insert_omits_required_column;
 mod kv_key_without_ttl;
 mod kv_read_modify_write;
+mod kv_ttl_below_minimum;
+mod limit_without_order_by;
 mod redundant_index;
 mod rejected_ddl;
 mod round_trip_in_loop;
@@ -29,6 +32,7 @@ mod schema_drift;
 mod select_star_on_hot_path;
 mod table_without_primary_key;
 mod temporary_object_never_deleted;
+mod unbounded_list_query;
 mod undeclared_binding;
 mod unindexed_foreign_key;
 mod unindexed_query;
