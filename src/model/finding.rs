@@ -25,6 +25,7 @@ macro_rules! for_each_rule {
             (KvReadModifyWrite, kv_read_modify_write, "kv-read-modify-write"),
             (KvTtlBelowMinimum, kv_ttl_below_minimum, "kv-ttl-below-minimum"),
             (LimitWithoutOrderBy, limit_without_order_by, "limit-without-order-by"),
+            (NoopUpsertUpdate, noop_upsert_update, "noop-upsert-update"),
             (RedundantIndex, redundant_index, "redundant-index"),
             (RejectedDdl, rejected_ddl, "rejected-ddl"),
             (RoundTripInLoop, round_trip_in_loop, "round-trip-in-loop"),
@@ -38,6 +39,7 @@ macro_rules! for_each_rule {
             (UnindexedQuery, unindexed_query, "unindexed-query"),
             (UnknownTableOrColumn, unknown_table_or_column, "unknown-table-or-column"),
             (UnusedBinding, unused_binding, "unused-binding"),
+            (UpdatedAtNeverSet, updated_at_never_set, "updated-at-never-set"),
         }
     };
 }

@@ -25,6 +25,7 @@ mod kv_key_without_ttl;
 mod kv_read_modify_write;
 mod kv_ttl_below_minimum;
 mod limit_without_order_by;
+mod noop_upsert_update;
 mod redundant_index;
 mod rejected_ddl;
 mod round_trip_in_loop;
@@ -38,6 +39,7 @@ mod unindexed_foreign_key;
 mod unindexed_query;
 mod unknown_table_or_column;
 mod unused_binding;
+mod updated_at_never_set;
 
 /// A rule: its id, the most severe row it reports, a one-line summary, its
 /// check, and its documentation (What it finds / Why it matters / Example).
