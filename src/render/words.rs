@@ -290,6 +290,24 @@ pub fn step_action(a: &StepAction) -> String {
     }
 }
 
+/// What a binding of `kind` is, with its article: `a KV namespace`.
+pub fn binding_kind(kind: BindingKind) -> &'static str {
+    match kind {
+        BindingKind::D1 => "a D1 database",
+        BindingKind::R2 => "an R2 bucket",
+        BindingKind::Kv => "a KV namespace",
+        BindingKind::QueueProducer => "a queue producer",
+        BindingKind::DurableObject => "a Durable Object namespace",
+        BindingKind::Hyperdrive => "a Hyperdrive config",
+        BindingKind::Service => "a service binding",
+        BindingKind::Vectorize => "a Vectorize index",
+        BindingKind::AnalyticsEngine => "an Analytics Engine dataset",
+        BindingKind::Ai => "the AI binding",
+        BindingKind::Workflow => "a Workflow",
+        BindingKind::Var => "a variable",
+    }
+}
+
 /// A queue consumer step's On Failure cell.
 pub fn on_failure(f: &OnFailure) -> String {
     match f {

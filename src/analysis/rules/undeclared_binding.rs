@@ -16,10 +16,15 @@ pub const DOC: &str = "\
 A binding the Worker's code reads (`env.CACHE`, `c.env.CACHE`, `const {
 CACHE } = env`) that its wrangler config declares at the top level or in
 some `[env.NAME]` section, but not in every one. Names no section declares
-(secrets, `.dev.vars`) are left alone.
+(secrets, `.dev.vars`) are left alone — except where the code names what
+the binding is: a workers-rs accessor (`env.kv(\"CACHE\")`, `env.d1(…)`,
+`env.bucket(…)`, `env.durable_object(…)`, `env.queue(…)`) for a name no
+section of its Worker's config declares.
 
 ## Why it matters
-Environments do not inherit bindings: a namespace declared only at the
+A binding no section declares does not exist once deployed: the
+workers-rs accessor returns an error (often `.unwrap()`ed into a panic)
+on every request that reaches it. Environments do not inherit bindings: a namespace declared only at the
 top level is `undefined` in `wrangler deploy --env staging`, and the code
 fails there with `Cannot read properties of undefined` on first use.
 
@@ -31,8 +36,75 @@ under `[[env.staging.kv_namespaces]]`.
 /// A binding name and where code reads it.
 type Read<'m> = (&'m str, Vec<crate::model::Location>);
 
-/// One finding per (config, section) lacking bindings its code reads.
+/// One finding per (config, section) lacking bindings its code reads, and
+/// one per binding a workers-rs accessor names that no section declares.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    missing_in_some_section(model, out);
+    declared_nowhere(model, out);
+}
+
+/// Bindings a workers-rs accessor names (the kind is in the call) that no
+/// section of the Worker owning the code declares.
+fn declared_nowhere(model: &Model, out: &mut Vec<Finding>) {
+    let mut found: BTreeMap<(&str, &str, crate::model::BindingKind), Vec<crate::model::Location>> =
+        BTreeMap::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.location.path.ends_with(".rs"))
+    {
+        let name = op.binding.as_str();
+        let is_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_name {
+            continue;
+        }
+        let Some(w) = Worker::owning(&model.workers, &op.location.path) else {
+            continue;
+        };
+        if w.family(&model.workers)
+            .any(|f| f.bindings.iter().any(|b| b.name == name))
+        {
+            continue;
+        }
+        found
+            .entry((w.location.path.as_str(), name, op.kind))
+            .or_default()
+            .push(op.location.clone());
+    }
+    for ((config, name, kind), mut locations) in found {
+        locations.sort();
+        locations.dedup();
+        let at = locations
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let what = crate::render::words::binding_kind(kind);
+        out.push(
+            Finding::new(
+                RuleId::UndeclaredBinding,
+                FindingSeverity::Error,
+                Topic::Bindings,
+                Subject::Binding {
+                    name: name.to_owned(),
+                },
+                format!(
+                    "Code uses `{name}` as {what} ({at}), and no section of {config} declares it"
+                ),
+            )
+            .advice(format!(
+                "❌ Declare `{name}` in {config}: the accessor fails on every request that reaches it"
+            ))
+            .at(locations),
+        );
+    }
+}
+
+/// One finding per (config, section) lacking bindings its code reads.
+fn missing_in_some_section(model: &Model, out: &mut Vec<Finding>) {
     // (config path, binding) → the places code reads it.
     let mut reads: BTreeMap<(&str, &str), Vec<crate::model::Location>> = BTreeMap::new();
     for r in &model.binding_reads {
@@ -134,6 +206,39 @@ mod tests {
             ],
         );
         assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    #[test]
+    fn fires_on_a_workers_rs_accessor_no_section_declares() {
+        let code = "use worker::*;\n#[event(fetch)]\nasync fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {\n    let kv = env.kv(\"EXAMPLE\")?;\n    let v = kv.get(\"k\").text().await?;\n    Response::ok(v.unwrap_or_default())\n}\n";
+        let rows = rows(
+            RuleId::UndeclaredBinding,
+            &[
+                (
+                    "wrangler.toml",
+                    "name = \"app\"\nmain = \"build/index.js\"\n",
+                ),
+                ("src/lib.rs", code),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Bindings (EXAMPLE)");
+        assert!(
+            rows[0][1].starts_with("Code uses `EXAMPLE` as a KV namespace (src/lib.rs:5)"),
+            "{rows:?}"
+        );
+        let declared = rows_with(
+            RuleId::UndeclaredBinding,
+            "",
+            &[
+                (
+                    "wrangler.toml",
+                    "name = \"app\"\nmain = \"build/index.js\"\n[[kv_namespaces]]\nbinding = \"EXAMPLE\"\nid = \"e\"\n",
+                ),
+                ("src/lib.rs", code),
+            ],
+        );
+        assert!(declared.is_empty(), "{declared:?}");
     }
 
     #[test]
