@@ -813,6 +813,7 @@ impl ResourceOp {
             rows_sent_whole: false,
             in_loop: None,
             writes_back: None,
+            checked_first: None,
             queries: Vec::new(),
             purpose: None,
             queues: Vec::new(),
@@ -927,6 +928,9 @@ pub struct ResourceOp {
     /// KV `put`: the `get` of the same key whose value it writes back
     /// changed (read-modify-write), in its function or through a helper.
     pub writes_back: Option<Location>,
+    /// KV `put`: the `get` of the same key that checked, just before, that
+    /// the key did not exist (a create that refuses to overwrite).
+    pub checked_first: Option<Location>,
     /// D1: what the SQL does to which table, once read.
     pub queries: Vec<QueryShape>,
     /// JSDoc of the helper that builds the key, else of the function the

@@ -5,7 +5,8 @@ use crate::model::{RuleId, Subject, Topic};
 use std::collections::BTreeMap;
 
 /// One line for `dmqa rules`.
-pub const SUMMARY: &str = "A KV value read, changed and written back (lost updates).";
+pub const SUMMARY: &str =
+    "A KV value read, changed and written back, or created after a read found it missing.";
 
 /// The most severe row it reports.
 pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
@@ -13,17 +14,20 @@ pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
 /// Documentation shown in the README and by `dmqa explain`.
 pub const DOC: &str = "\
 ## What it finds
-A KV `put` whose value is built from what a `get` of the same key returned
-— in the same function, or through a helper that returns the read
-(`const sites = await getSites(env); sites.push(site); await
-env.KV.put(\"sites\", JSON.stringify(sites))`) — in code an entry point
-reaches.
+In code an entry point reaches, a KV `put` whose value is built from what
+a `get` of the same key returned — in the same function, or through a
+helper that returns the read (`const sites = await getSites(env);
+sites.push(site); await env.KV.put(\"sites\", JSON.stringify(sites))`) — or
+a `put` that runs only after a `get` of the same key found nothing (`if
+(existing) throw createError({ status: 409 })`: a create that refuses to
+overwrite).
 
 ## Why it matters
 KV has no transactions and no compare-and-set, and a read may return a
 value up to 60 seconds old: two requests that change the same key at once
 both write, and the last write silently drops the other's change. A list
-or counter kept in one KV value loses entries under concurrent use.
+or counter kept in one KV value loses entries under concurrent use, and two
+creates of the same key both pass the existence check.
 
 ## Example
 `sites` read, appended to and written back by `POST /api/sites` → keep the
@@ -31,27 +35,33 @@ list in a Durable Object (single-threaded per key) or D1, or store one key
 per item (`site:{domain}`) and list them by prefix.
 ";
 
-/// The entry points that write a key back, and where it is read and written.
-type WrittenBack<'m> = (Vec<&'m EntryPoint>, Vec<Location>);
+/// The entry points that write a key, and where it is read and written.
+type Writes<'m> = (Vec<&'m EntryPoint>, Vec<Location>);
 
-/// One finding per (binding, key) written back, with every write.
+/// One finding per (binding, key, shape), with every write.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    let mut found: BTreeMap<(&str, String), WrittenBack<'_>> = BTreeMap::new();
+    // The bool: a create after an existence check, not a change.
+    let mut found: BTreeMap<(&str, String, bool), Writes<'_>> = BTreeMap::new();
     for op in &model.resource_ops {
         if op.kind != BindingKind::Kv || op.op != OpKind::Write || op.entries.is_empty() {
             continue;
         }
-        let (Some(read), Some(key)) = (&op.writes_back, &op.key) else {
+        let (read, create) = match (&op.writes_back, &op.checked_first) {
+            (Some(r), _) => (r, false),
+            (None, Some(r)) => (r, true),
+            _ => continue,
+        };
+        let Some(key) = &op.key else {
             continue;
         };
         let e = found
-            .entry((op.binding.as_str(), key.notation()))
+            .entry((op.binding.as_str(), key.notation(), create))
             .or_default();
         e.0.extend(&op.entries);
         e.1.push(op.location.clone());
         e.1.push(read.clone());
     }
-    for ((binding, key), (mut entries, mut locations)) in found {
+    for ((binding, key, create), (mut entries, mut locations)) in found {
         entries.sort();
         entries.dedup();
         locations.sort();
@@ -60,6 +70,18 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
+        let by = crate::render::words::entry_list(entries);
+        let (current, advice) = if create {
+            (
+                format!("`{key}` is created by {by} after a get found it missing ({first})"),
+                "⚠️ Not atomic: two concurrent creates both find it missing and the last write wins (KV has no compare-and-set and a read may be 60 s old); create it in a Durable Object or behind a D1 UNIQUE key",
+            )
+        } else {
+            (
+                format!("`{key}` is read, changed and written back by {by} ({first})"),
+                "⚠️ Concurrent writers lose updates: KV has no transactions or compare-and-set and a read may be 60 s old; keep this state in a Durable Object or D1, or one key per item",
+            )
+        };
         out.push(
             Finding::new(
                 RuleId::KvReadModifyWrite,
@@ -68,14 +90,9 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 Subject::Binding {
                     name: binding.to_owned(),
                 },
-                format!(
-                    "`{key}` is read, changed and written back by {} ({first})",
-                    crate::render::words::entry_list(entries)
-                ),
+                current,
             )
-            .advice(
-                "⚠️ Concurrent writers lose updates: KV has no transactions or compare-and-set and a read may be 60 s old; keep this state in a Durable Object or D1, or one key per item",
-            )
+            .advice(advice)
             .at(locations),
         );
     }
@@ -123,6 +140,19 @@ mod tests {
         ));
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert!(rows[0][1].starts_with("`results:{t}` is read"), "{rows:?}");
+    }
+
+    #[test]
+    fn fires_on_a_create_after_an_existence_check() {
+        let rows = rows_for(&fetch(
+            "    const existing = await env.KV.get(`link:${t}`);\n    if (existing) {\n      throw new Error(\"taken\");\n    }\n    await env.KV.put(`link:${t}`, \"x\");",
+        ));
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0][1].starts_with("`link:{t}` is created by fetch after a get found it missing"),
+            "{rows:?}"
+        );
+        assert!(rows[0][2].starts_with("⚠️ Not atomic"), "{rows:?}");
     }
 
     #[test]

@@ -72,8 +72,68 @@ pub(crate) fn mark(index: &CodeIndex<'_>, ops: &mut [ResourceOp]) {
             reads: &same,
         }
         .read_in(value, put.start_byte(), 0);
+        op.checked_first = match found {
+            Some(_) => None,
+            None => same
+                .iter()
+                .find(|(_, _, _, at)| checks_absence(index, at, func, put))
+                .map(|(_, _, _, at)| at.clone()),
+        };
         op.writes_back = found;
     }
+}
+
+/// Whether the read at `at`, in `func` before `put`, is an existence
+/// check: its result is held in a local that an `if` before the write tests
+/// and, when set, leaves (`throw`, `return`) without using it — a create
+/// that refuses to overwrite, not a cache fill that serves what it read.
+fn checks_absence(index: &CodeIndex<'_>, at: &Location, func: Node<'_>, put: Node<'_>) -> bool {
+    let Some((f, start)) = node_at(index, at) else {
+        return false;
+    };
+    if start.start_byte() < func.start_byte() || start.end_byte() > put.start_byte() {
+        return false;
+    }
+    let (top, _) = super::loops::chain(start, f.src);
+    let Some(name) = top
+        .parent()
+        .filter(|d| d.kind() == "variable_declarator")
+        .and_then(|d| d.child_by_field_name("name"))
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| text(n, f.src))
+    else {
+        return false;
+    };
+    let mentions = |n: Node<'_>| {
+        let mut found = false;
+        super::syntax::walk(n, |x| {
+            found |= x.kind() == "identifier" && text(x, f.src) == name;
+        });
+        found
+    };
+    let mut checked = false;
+    super::syntax::walk(func, |n| {
+        if checked
+            || n.kind() != "if_statement"
+            || n.start_byte() < top.end_byte()
+            || n.start_byte() > put.start_byte()
+        {
+            return;
+        }
+        let (Some(cond), Some(then)) = (
+            n.child_by_field_name("condition"),
+            n.child_by_field_name("consequence"),
+        ) else {
+            return;
+        };
+        let inside = then.start_byte() <= put.start_byte() && put.end_byte() <= then.end_byte();
+        let mut leaves = false;
+        super::syntax::walk(then, |x| {
+            leaves |= matches!(x.kind(), "throw_statement" | "return_statement");
+        });
+        checked = mentions(cond) && !inside && leaves && !mentions(then);
+    });
+    checked
 }
 
 /// The `….put(…)` call the chain starting at `n` is.
