@@ -1030,6 +1030,10 @@ pub struct OutboundRequest {
     /// Where it goes, as written: a URL literal, or what holds one
     /// (`env.FEEDBACK_URL`).
     pub target: String,
+    /// Whether the code looks at the response (its status, body or the
+    /// local holding it); `false` when the awaited call is a statement of
+    /// its own or its local is never read.
+    pub response_read: bool,
     /// Where.
     pub location: Location,
 }

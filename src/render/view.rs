@@ -612,23 +612,7 @@ fn queue_view(q: &crate::model::Queue) -> QueueView {
             .iter()
             .map(|c| consumer_text(&c.worker, c.environment.as_deref(), &c.settings))
             .collect(),
-        schema: (!q.message_schema.is_empty()).then(|| {
-            // Keys and types as JSON strings (a type may hold quotes); a
-            // multi-line type on one line.
-            let fields: Vec<String> = q
-                .message_schema
-                .iter()
-                .map(|(k, t)| {
-                    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
-                    format!(
-                        "  {}: {}",
-                        serde_json::Value::from(k.as_str()),
-                        serde_json::Value::from(t)
-                    )
-                })
-                .collect();
-            format!("{{\n{}\n}}", fields.join(",\n"))
-        }),
+        schema: (!q.message_schema.is_empty()).then(|| message_schema(&q.message_schema)),
         steps: q
             .processing
             .iter()
@@ -710,4 +694,98 @@ pub fn recommendations(model: &Model) -> Vec<(&Finding, RecommendationRow)> {
         ))
     });
     rows
+}
+
+/// One key of a message schema: its type, or the fields its object (or
+/// each element of its array) holds.
+#[derive(Default)]
+struct SchemaNode {
+    ty: String,
+    array: bool,
+    fields: Vec<(String, SchemaNode)>,
+}
+
+impl SchemaNode {
+    /// The node at `path` (`cardsV2[].cardId`), made on the way.
+    fn at(&mut self, path: &str) -> &mut SchemaNode {
+        let mut node = self;
+        for seg in path.split('.') {
+            let (key, array) = match seg.strip_suffix("[]") {
+                Some(k) => (k, true),
+                None => (seg, false),
+            };
+            let i = match node.fields.iter().position(|(k, _)| k == key) {
+                Some(i) => i,
+                None => {
+                    node.fields.push((key.to_owned(), SchemaNode::default()));
+                    node.fields.len() - 1
+                }
+            };
+            node = &mut node.fields[i].1;
+            node.array |= array;
+        }
+        node
+    }
+
+    /// Its fields as a JSON object at `indent`; keys and types as JSON
+    /// strings (a type may hold quotes), a multi-line type on one line.
+    fn object(&self, indent: usize) -> String {
+        let pad = "  ".repeat(indent + 1);
+        let lines: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(k, n)| {
+                // An optional object says so on its key: its value is the
+                // object's fields.
+                let key = if !n.fields.is_empty() && n.ty.ends_with("(optional)") {
+                    serde_json::Value::from(format!("{k} (optional)"))
+                } else {
+                    serde_json::Value::from(k.as_str())
+                };
+                let value = if n.fields.is_empty() {
+                    serde_json::Value::from(n.ty.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .to_string()
+                } else if n.array {
+                    format!("[\n{pad}  {}\n{pad}]", n.object(indent + 2))
+                } else {
+                    n.object(indent + 1)
+                };
+                format!("{pad}{key}: {value}")
+            })
+            .collect();
+        format!("{{\n{}\n{}}}", lines.join(",\n"), "  ".repeat(indent))
+    }
+}
+
+/// A Message Schema block: fields by path (`cardsV2[].cardId`) as nested
+/// JSON.
+fn message_schema(fields: &[(String, String)]) -> String {
+    let mut root = SchemaNode::default();
+    for (path, ty) in fields {
+        root.at(path).ty.clone_from(ty);
+    }
+    root.object(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message_schema;
+
+    #[test]
+    fn a_message_schema_nests_fields_by_path() {
+        let fields = [
+            ("cardsV2".to_owned(), "Card[]".to_owned()),
+            ("cardsV2[].cardId".to_owned(), "string".to_owned()),
+            (
+                "cardsV2[].card".to_owned(),
+                "{ title: string } (optional)".to_owned(),
+            ),
+            ("cardsV2[].card.title".to_owned(), "string".to_owned()),
+            ("sent".to_owned(), "number (optional)".to_owned()),
+        ];
+        assert_eq!(
+            message_schema(&fields),
+            "{\n  \"cardsV2\": [\n    {\n      \"cardId\": \"string\",\n      \"card (optional)\": {\n        \"title\": \"string\"\n      }\n    }\n  ],\n  \"sent\": \"number (optional)\"\n}"
+        );
+    }
 }

@@ -122,8 +122,46 @@ fn outbound(call: Node<'_>, path: &str, src: &str) -> Option<crate::model::Outbo
     (target.len() <= 80).then(|| crate::model::OutboundRequest {
         method,
         target,
+        response_read: response_read(call, src),
         location: location(path, call),
     })
+}
+
+/// Whether the response of `call` is looked at: `false` when the awaited
+/// call is a statement of its own, or its local is never read again.
+fn response_read(call: Node<'_>, src: &str) -> bool {
+    let mut top = call;
+    while let Some(p) = top
+        .parent()
+        .filter(|p| matches!(p.kind(), "await_expression" | "parenthesized_expression"))
+    {
+        top = p;
+    }
+    let Some(parent) = top.parent() else {
+        return true;
+    };
+    match parent.kind() {
+        "expression_statement" => false,
+        "variable_declarator" => {
+            let Some(name) = parent
+                .child_by_field_name("name")
+                .filter(|n| n.kind() == "identifier")
+                .map(|n| text(n, src))
+            else {
+                return true;
+            };
+            // Read again anywhere in the enclosing block.
+            let scope = parent.parent().and_then(|d| d.parent()).unwrap_or(parent);
+            let mut read = false;
+            super::super::syntax::walk(scope, |n| {
+                read |= n.kind() == "identifier"
+                    && n.start_byte() > parent.end_byte()
+                    && text(n, src) == name;
+            });
+            read
+        }
+        _ => true,
+    }
 }
 
 /// Whether `n` is inside a `catch` block.
@@ -171,13 +209,23 @@ fn settle(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<crate::mod
     })
 }
 
+/// How many levels of named or literal object types a message schema
+/// opens inside its fields (`cardsV2[].cardId`).
+const NESTED_LEVELS: u32 = 2;
+
+/// At most this many fields per message schema, nested ones included.
+const MAX_FIELDS: usize = 40;
+
 /// Fields of a message type: an object type literal, or an interface /
-/// type alias it names (resolved through the index).
+/// type alias it names (resolved through the index). A field whose type is
+/// an object type, or an array of one, is followed by its own fields, up
+/// to `nest` levels, named by path (`cardsV2[].cardId`).
 fn type_fields(
     index: &CodeIndex<'_>,
     fi: usize,
     ty: Node<'_>,
     depth: u32,
+    nest: u32,
 ) -> Vec<(String, String)> {
     let Some(file) = index.files.get(fi) else {
         return Vec::new();
@@ -185,31 +233,19 @@ fn type_fields(
     if depth > 8 {
         return Vec::new();
     }
+    let mut out = Vec::new();
     match ty.kind() {
-        "object_type" => children(ty)
-            .into_iter()
-            .filter(|m| m.kind() == "property_signature")
-            .filter_map(|m| {
-                let name = text(m.child_by_field_name("name")?, file.src).to_owned();
-                let t = m
-                    .child_by_field_name("type")
-                    .map(|t| text(t, file.src).trim_start_matches(':').trim().to_owned())
-                    .unwrap_or_else(|| "unknown".into());
-                let optional = text(m, file.src).contains('?')
-                    && text(m, file.src)
-                        .split(':')
-                        .next()
-                        .is_some_and(|h| h.contains('?'));
-                Some((
-                    name,
-                    if optional {
-                        format!("{t} (optional)")
-                    } else {
-                        t
-                    },
-                ))
-            })
-            .collect(),
+        "object_type" => {
+            for m in children(ty)
+                .into_iter()
+                .filter(|m| m.kind() == "property_signature")
+            {
+                let Some(name) = m.child_by_field_name("name") else {
+                    continue;
+                };
+                field(index, fi, m, text(name, file.src), depth, nest, &mut out);
+            }
+        }
         "type_identifier" | "generic_type" | "nested_type_identifier" => {
             let name = text(ty, file.src);
             let name = name
@@ -224,44 +260,78 @@ fn type_fields(
             };
             let rfile = &index.files[r.file];
             match r.decl.kind {
-                DeclKind::Interface => rfile
-                    .members(&r.decl)
-                    .into_iter()
-                    .filter(|m| !m.is_method)
-                    .map(|m| {
-                        let optional = text(m.node, rfile.src)
-                            .split(':')
-                            .next()
-                            .is_some_and(|h| h.contains('?'));
-                        let t = if m.ty.is_empty() {
-                            "unknown".to_owned()
-                        } else {
-                            m.ty
-                        };
-                        (
-                            m.name,
-                            if optional {
-                                format!("{t} (optional)")
-                            } else {
-                                t
-                            },
-                        )
-                    })
-                    .collect(),
-                DeclKind::TypeAlias => r
-                    .decl
-                    .node
-                    .child_by_field_name("value")
-                    .map(|v| type_fields(index, r.file, v, depth + 1))
-                    .unwrap_or_default(),
-                _ => Vec::new(),
+                DeclKind::Interface => {
+                    for m in rfile.members(&r.decl).into_iter().filter(|m| !m.is_method) {
+                        field(index, r.file, m.node, &m.name, depth, nest, &mut out);
+                    }
+                }
+                DeclKind::TypeAlias => {
+                    if let Some(v) = r.decl.node.child_by_field_name("value") {
+                        out = type_fields(index, r.file, v, depth + 1, nest);
+                    }
+                }
+                _ => {}
             }
         }
-        "type_annotation" | "parenthesized_type" => ty
-            .named_child(0)
-            .map(|t| type_fields(index, fi, t, depth + 1))
-            .unwrap_or_default(),
-        _ => Vec::new(),
+        "type_annotation" | "parenthesized_type" => {
+            if let Some(t) = ty.named_child(0) {
+                out = type_fields(index, fi, t, depth + 1, nest);
+            }
+        }
+        _ => {}
+    }
+    out.truncate(MAX_FIELDS);
+    out
+}
+
+/// One field of a message type (a `property_signature` in file `fi`):
+/// its name and type, then the fields its object type holds.
+fn field(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    m: Node<'_>,
+    name: &str,
+    depth: u32,
+    nest: u32,
+    out: &mut Vec<(String, String)>,
+) {
+    let src = index.files[fi].src;
+    let ty = m.child_by_field_name("type");
+    let t = ty
+        .map(|t| text(t, src).trim_start_matches(':').trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+    let optional = text(m, src)
+        .split(':')
+        .next()
+        .is_some_and(|h| h.contains('?'));
+    out.push((
+        name.to_owned(),
+        if optional {
+            format!("{t} (optional)")
+        } else {
+            t
+        },
+    ));
+    if nest == 0 {
+        return;
+    }
+    // `T`, `T[]`, `{ … }`, `{ … }[]`: an object type to open.
+    let Some(mut inner) = ty.and_then(|t| t.named_child(0)) else {
+        return;
+    };
+    let mut path = name.to_owned();
+    if inner.kind() == "array_type"
+        && let Some(e) = inner.named_child(0)
+    {
+        inner = e;
+        path.push_str("[]");
+    }
+    if !matches!(inner.kind(), "object_type" | "type_identifier") {
+        return;
+    }
+    for (sub, t) in type_fields(index, fi, inner, depth + 1, nest - 1) {
+        out.push((format!("{path}.{sub}"), t));
     }
 }
 
@@ -302,7 +372,7 @@ pub(crate) fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageT
                 }
                 _ => return,
             };
-            let fields = type_fields(index, fi, arg, 0);
+            let fields = type_fields(index, fi, arg, 0, NESTED_LEVELS);
             if !fields.is_empty() {
                 out.push(crate::model::MessageType {
                     binding,
