@@ -94,6 +94,26 @@ pub struct Database {
     /// Tables its migrations alter, index or rename before creating them
     /// (lower case): the history starts after they were made elsewhere.
     pub uncreated: Vec<String>,
+    /// `DROP TABLE`s of a table other tables reference with an `ON DELETE`
+    /// action (`CASCADE`, `SET NULL`, `SET DEFAULT`) at that point of the
+    /// history.
+    pub cascading_drops: Vec<CascadingDrop>,
+}
+
+/// A `DROP TABLE` whose implicit `DELETE` runs the `ON DELETE` actions of
+/// the foreign keys that reference it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CascadingDrop {
+    /// The table dropped.
+    pub table: String,
+    /// Each referencing table with its action (`CASCADE`, `SET NULL`,
+    /// `SET DEFAULT`).
+    pub children: Vec<(String, String)>,
+    /// Whether the same file turns foreign keys off first (`PRAGMA
+    /// foreign_keys=OFF`, the rebuild drizzle-kit writes).
+    pub foreign_keys_off: bool,
+    /// The `DROP TABLE`.
+    pub location: Location,
 }
 
 impl Database {
@@ -127,6 +147,7 @@ impl Database {
             rejected: Vec::new(),
             orm_tables: Vec::new(),
             uncreated: Vec::new(),
+            cascading_drops: Vec::new(),
         }
     }
 }

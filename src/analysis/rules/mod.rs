@@ -17,6 +17,7 @@ mod append_only_table_without_retention;
 mod consumer_ignores_response_status;
 mod consumer_without_dead_letter_queue;
 mod dead_letter_queue_without_consumer;
+mod drop_table_cascades;
 mod durable_object_memory_only_state;
 mod durable_object_without_migration;
 mod dynamic_binding_name;

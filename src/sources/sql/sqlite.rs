@@ -133,12 +133,46 @@ pub fn build(
     let database_end = Instant::now() + DATABASE_TIME;
     for file in files {
         let file_end = database_end.min(Instant::now() + FILE_TIME);
+        let mut foreign_keys_off = false;
         for stmt in split(file.text) {
             let loc = Location::at(file.path, stmt.line, stmt.column);
             let h = head(stmt.text);
             // A plain SELECT reads: it cannot change the schema.
             if h == Head::Select {
                 continue;
+            }
+            if h == Head::Pragma {
+                let p: String = stmt
+                    .text
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if p.starts_with("pragmaforeign_keys=off") || p.starts_with("pragmaforeign_keys=0")
+                {
+                    foreign_keys_off = true;
+                }
+            }
+            // D1 runs a migration in one transaction, where foreign keys
+            // stay on: the drop's implicit DELETE runs the children's
+            // ON DELETE actions.
+            if engine == Engine::D1
+                && let Head::Drop { name } = &h
+                && stmt
+                    .text
+                    .split_whitespace()
+                    .nth(1)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("TABLE"))
+            {
+                let children = referencing(&sandbox, name);
+                if !children.is_empty() {
+                    db.cascading_drops.push(crate::model::CascadingDrop {
+                        table: name.clone(),
+                        children,
+                        foreign_keys_off,
+                        location: loc.clone(),
+                    });
+                }
             }
             if Instant::now() >= file_end {
                 let budget = if file_end == database_end {
@@ -264,6 +298,39 @@ pub fn build(
         ));
     }
     db
+}
+
+/// The tables (other than `table` itself) whose foreign keys reference
+/// `table` with an `ON DELETE` action that changes rows, with the action.
+fn referencing(sandbox: &Sandbox, table: &str) -> Vec<(String, String)> {
+    let Ok(tables) = query(
+        sandbox,
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> ?1 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        table,
+        |r| r.get::<_, String>(0),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for t in tables {
+        let Ok(actions) = query(
+            sandbox,
+            r#"SELECT "table", on_delete FROM pragma_foreign_key_list(?1)"#,
+            &t,
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        ) else {
+            continue;
+        };
+        for (parent, action) in actions {
+            if parent.eq_ignore_ascii_case(table)
+                && matches!(action.as_str(), "CASCADE" | "SET NULL" | "SET DEFAULT")
+                && !out.contains(&(t.clone(), action.clone()))
+            {
+                out.push((t.clone(), action));
+            }
+        }
+    }
+    out
 }
 
 fn table_of(h: &Head) -> Option<String> {
