@@ -81,10 +81,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let mut locations: Vec<Location> = classes.into_values().flatten().collect();
         locations.sort();
         locations.dedup();
-        let verb = if names.len() == 1 {
-            "creates it"
+        let (class, verb) = if names.len() == 1 {
+            ("class", "creates it")
         } else {
-            "creates them"
+            ("classes", "creates them")
         };
         out.push(
             Finding::new(
@@ -93,7 +93,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 Topic::DurableObjects,
                 subject,
                 format!(
-                    "{config} binds {} as Durable Objects of this Worker, and no migration of it {verb}",
+                    "{config} binds the Durable Object {class} {} of this Worker, and no migration of it {verb}",
                     names.join(", ")
                 ),
             )
@@ -130,7 +130,10 @@ mod tests {
         ));
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "Durable Objects (Counter)");
-        assert!(rows[0][1].contains("binds `Counter`"), "{rows:?}");
+        assert!(
+            rows[0][1].starts_with("wrangler.toml binds the Durable Object class `Counter` of this Worker, and no migration of it creates it"),
+            "{rows:?}"
+        );
         assert!(
             rows[0][2].starts_with("❌ Add a `[[migrations]]`"),
             "{rows:?}"

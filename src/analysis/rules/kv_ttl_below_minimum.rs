@@ -69,7 +69,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 format!("`{key}` uses `{option}: {secs}` ({at})"),
             )
             .advice(format!(
-                "❌ KV rejects a {option} under 60 seconds and the call throws: use 60 or more"
+                "❌ KV rejects any {option} under 60 seconds and the call throws: use 60 or more"
             ))
             .at(locations),
         );
