@@ -102,12 +102,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
     for ((table, columns, ignored), mut locations) in found {
-        locations.sort();
-        locations.dedup();
-        let at = locations
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let at = super::sort_first(&mut locations);
         let names: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
         let what = if ignored {
             "`INSERT OR IGNORE` skips every such row without an error"

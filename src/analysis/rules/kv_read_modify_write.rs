@@ -64,12 +64,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for ((binding, key, create), (mut entries, mut locations)) in found {
         entries.sort();
         entries.dedup();
-        locations.sort();
-        locations.dedup();
-        let first = locations
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let first = super::sort_first(&mut locations);
         let by = crate::render::words::entry_list(entries);
         let (current, advice) = if create {
             (

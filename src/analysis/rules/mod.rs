@@ -153,6 +153,17 @@ pub(crate) mod testing {
     }
 }
 
+/// Sorts and dedups a finding's `locations` and names the first
+/// (`src/index.ts:12`), empty when there is none.
+fn sort_first(locations: &mut Vec<crate::model::Location>) -> String {
+    locations.sort();
+    locations.dedup();
+    locations
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
 /// The rule with id `id`.
 pub fn rule(id: RuleId) -> &'static Rule {
     RULES

@@ -82,12 +82,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
     for ((table, update), mut locations) in found {
-        locations.sort();
-        locations.dedup();
-        let at = locations
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let at = super::sort_first(&mut locations);
         out.push(
             Finding::new(
                 RuleId::NoopUpsertUpdate,

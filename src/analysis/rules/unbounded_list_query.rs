@@ -135,12 +135,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for ((db, table, _), (mut entries, mut locations)) in found {
         entries.sort();
         entries.dedup();
-        locations.sort();
-        locations.dedup();
-        let at = locations
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let at = super::sort_first(&mut locations);
         let mut inserters: Vec<EntryPoint> = grows
             .get(&(db, table.to_ascii_lowercase()))
             .cloned()

@@ -76,12 +76,7 @@ fn declared_nowhere(model: &Model, out: &mut Vec<Finding>) {
             .push(op.location.clone());
     }
     for ((config, name, kind), mut locations) in found {
-        locations.sort();
-        locations.dedup();
-        let at = locations
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let at = super::sort_first(&mut locations);
         let what = crate::render::words::binding_kind(kind);
         out.push(
             Finding::new(

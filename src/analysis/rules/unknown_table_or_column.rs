@@ -102,12 +102,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         }
     }
     for ((table, current, fails), mut locations) in found {
-        locations.sort();
-        locations.dedup();
-        let at = locations
-            .first()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let at = super::sort_first(&mut locations);
         let advice = format!(
             "⚠️ Fix the query or add the migration it expects: {fails} fails this statement at run time"
         );

@@ -125,12 +125,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             if kept_by_orm(c) || orm_keeps || set.contains(&c.name.to_ascii_lowercase()) {
                 continue;
             }
-            locations.sort();
-            locations.dedup();
-            let at = locations
-                .first()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let at = super::sort_first(&mut locations);
             out.push(
                 Finding::new(
                     RuleId::UpdatedAtNeverSet,
