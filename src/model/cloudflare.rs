@@ -812,6 +812,7 @@ impl ResourceOp {
             sql: None,
             rows_sent_whole: false,
             in_loop: None,
+            paged: false,
             writes_back: None,
             checked_first: None,
             queries: Vec::new(),
@@ -925,6 +926,9 @@ pub struct ResourceOp {
     /// The loop it runs in once per item (`for (const x of xs)`, `xs.map(…)`),
     /// when it is sent there: one round trip per item.
     pub in_loop: Option<Location>,
+    /// A `list` called again and again in a `while` / `do` loop: it pages
+    /// through every key under its prefix.
+    pub paged: bool,
     /// KV `put`: the `get` of the same key whose value it writes back
     /// changed (read-modify-write), in its function or through a helper.
     pub writes_back: Option<Location>,

@@ -27,6 +27,7 @@ macro_rules! for_each_rule {
             (KvReadModifyWrite, kv_read_modify_write, "kv-read-modify-write"),
             (KvTtlBelowMinimum, kv_ttl_below_minimum, "kv-ttl-below-minimum"),
             (LimitWithoutOrderBy, limit_without_order_by, "limit-without-order-by"),
+            (ListScanOnRequest, list_scan_on_request, "list-scan-on-request"),
             (NoopUpsertUpdate, noop_upsert_update, "noop-upsert-update"),
             (RedundantIndex, redundant_index, "redundant-index"),
             (RejectedDdl, rejected_ddl, "rejected-ddl"),

@@ -27,6 +27,7 @@ mod kv_key_without_ttl;
 mod kv_read_modify_write;
 mod kv_ttl_below_minimum;
 mod limit_without_order_by;
+mod list_scan_on_request;
 mod noop_upsert_update;
 mod redundant_index;
 mod rejected_ddl;

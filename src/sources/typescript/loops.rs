@@ -35,6 +35,9 @@ pub(crate) fn mark(index: &CodeIndex<'_>, ops: &mut [ResourceOp]) {
             continue;
         };
         let (top, sent) = chain(start, f.src);
+        if op.op == crate::model::OpKind::List {
+            op.paged = paging_loop(top);
+        }
         // A D1 statement built here and sent elsewhere (`db.batch(stmts)`)
         // is no round trip of its own.
         if op.kind == BindingKind::D1 && !sent {
@@ -89,6 +92,34 @@ pub(crate) fn chain<'a>(start: Node<'a>, src: &str) -> (Node<'a>, bool) {
         n = p;
     }
     (n, sent)
+}
+
+/// Whether `n` runs in a `while` / `do` loop (or a `for (;;)`) of its
+/// function: paging with a cursor until the listing is complete.
+fn paging_loop(n: Node<'_>) -> bool {
+    let mut cur = n.parent();
+    while let Some(p) = cur {
+        match p.kind() {
+            "while_statement" | "do_statement" => return true,
+            "for_statement"
+                if p.child_by_field_name("condition")
+                    .is_none_or(|c| c.kind() == "empty_statement") =>
+            {
+                return true;
+            }
+            "arrow_function"
+            | "function_expression"
+            | "function"
+            | "function_declaration"
+            | "method_definition"
+            | "generator_function_declaration"
+            | "class_body"
+            | "program" => return false,
+            _ => {}
+        }
+        cur = p.parent();
+    }
+    false
 }
 
 /// The item loop `n` runs in, within its function (or through the
