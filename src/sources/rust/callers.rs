@@ -12,8 +12,9 @@ pub(crate) fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
 }
 
 /// How a path calls or names a function: `kv::get` when a module
-/// qualifies it (so `kv::get` and `r2::get` stay two functions), else its
-/// name.
+/// qualifies it (so `kv::get` and `r2::get` stay two functions),
+/// `Response::error` when a type does (a function of that type's `impl`,
+/// never a free `error`), else its name.
 pub(crate) fn callee_name(path: &syn::Path) -> String {
     let name = path
         .segments
@@ -21,10 +22,7 @@ pub(crate) fn callee_name(path: &syn::Path) -> String {
         .map(|s| s.ident.to_string())
         .unwrap_or_default();
     match qualifier(path) {
-        Some(q)
-            if q.starts_with(|c: char| c.is_ascii_lowercase())
-                && !matches!(q.as_str(), "self" | "super" | "crate") =>
-        {
+        Some(q) if !matches!(q.as_str(), "self" | "super" | "crate" | "Self") => {
             format!("{q}::{name}")
         }
         _ => name,
@@ -109,7 +107,9 @@ pub(crate) fn place(
     let in_module = format!("{}::{actor}", module_of(&op.location.path));
     // A method of `FooService` is also called as `foo_service.get(…)`.
     let held = op.class.as_deref().map(|c| format!("{}.{actor}", snake(c)));
-    let own: Vec<String> = [Some(actor.clone()), Some(in_module.clone()), held]
+    // …and as `FooService::get(…)`.
+    let typed = op.class.as_deref().map(|c| format!("{c}::{actor}"));
+    let own: Vec<String> = [Some(actor.clone()), Some(in_module.clone()), held, typed]
         .into_iter()
         .flatten()
         .flat_map(|f| callers.get(&key(f)).cloned().unwrap_or_default())
@@ -152,7 +152,9 @@ mod tests {
         assert_eq!(callee_name(&path("kv::get")), "kv::get");
         assert_eq!(callee_name(&path("crate::foos::api::get")), "api::get");
         assert_eq!(callee_name(&path("get")), "get");
-        // A type's or `self`'s function is named by itself.
+        // A type's function keeps its type: `Response::error` is no free
+        // `error` of the crate; `Self`'s and `self`'s go by their name.
+        assert_eq!(callee_name(&path("Response::error")), "Response::error");
         assert_eq!(callee_name(&path("Self::get")), "get");
         assert_eq!(callee_name(&path("super::get")), "get");
         assert_eq!(module_of("src/kv.rs"), "kv");

@@ -62,6 +62,62 @@ fn macro_args(ts: TokenStream) -> Vec<Option<Expr>> {
         .collect()
 }
 
+/// A path built by a `format!`-like macro from literals: `format!` fills
+/// them in; a project's own macro (`format_route!("/user/{}", "id")`)
+/// names path parameters with them, so each becomes `:id` (a `*rest` or
+/// `:id` stays as written). `None` when any argument is not a string
+/// literal.
+fn formatted(e: &Expr) -> Option<String> {
+    let Expr::Macro(m) = e else { return None };
+    let std_format = m.mac.path.is_ident("format");
+    let args = macro_args(m.mac.tokens.clone());
+    let lit = |a: &Option<Expr>| match a {
+        Some(Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        })) => Some(s.value()),
+        _ => None,
+    };
+    let (first, rest) = args.split_first()?;
+    let template = lit(first)?;
+    let values: Vec<String> = rest
+        .iter()
+        .map(|a| {
+            let v = lit(a)?;
+            Some(if std_format || v.starts_with(['*', ':', '{']) {
+                v
+            } else {
+                format!(":{v}")
+            })
+        })
+        .collect::<Option<_>>()?;
+    let mut out = String::new();
+    let mut values = values.into_iter();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '{' {
+            if chars.peek() == Some(&'{') {
+                chars.next();
+                out.push('{');
+                continue;
+            }
+            // `{}` or `{name}`: the next argument.
+            for d in chars.by_ref() {
+                if d == '}' {
+                    break;
+                }
+            }
+            out.push_str(&values.next()?);
+        } else if c == '}' && chars.peek() == Some(&'}') {
+            chars.next();
+            out.push('}');
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
 impl Reader<'_> {
     /// One route: the handler a path names is called by it; a closure is
     /// visited as the route.
@@ -140,10 +196,11 @@ impl Reader<'_> {
         }) else {
             return;
         };
-        let path = args[verb_at + 1..]
-            .iter()
-            .flatten()
-            .find_map(|a| self.string(a).filter(|s| s.starts_with('/')));
+        let path = args[verb_at + 1..].iter().flatten().find_map(|a| {
+            self.string(a)
+                .or_else(|| formatted(a))
+                .filter(|s| s.starts_with('/'))
+        });
         let (Some(path), Some(Some(handler))) = (path, args.last()) else {
             return;
         };
@@ -180,6 +237,18 @@ mod tests {
         assert_eq!(method_router(&e).len(), 1);
         let e: Expr = syn::parse_str("service_fn(handle)").unwrap();
         assert!(method_router(&e).is_empty());
+    }
+
+    #[test]
+    fn a_path_formatted_from_literals_is_read() {
+        let e: Expr = syn::parse_str("format_route!(\"/sql-counter/{}\", \"*path\")").unwrap();
+        assert_eq!(formatted(&e).as_deref(), Some("/sql-counter/*path"));
+        let e: Expr = syn::parse_str("format_route!(\"/user/{}/test\", \"id\")").unwrap();
+        assert_eq!(formatted(&e).as_deref(), Some("/user/:id/test"));
+        let e: Expr = syn::parse_str("format!(\"/x/{}\", \"y\")").unwrap();
+        assert_eq!(formatted(&e).as_deref(), Some("/x/y"));
+        let e: Expr = syn::parse_str("format!(\"/x/{}\", name)").unwrap();
+        assert_eq!(formatted(&e), None);
     }
 
     #[test]
