@@ -309,11 +309,8 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
                     queries: shapes
                         .iter()
                         .map(|q| {
-                            let table = db.and_then(|d| {
-                                d.tables
-                                    .iter()
-                                    .find(|t| t.name.eq_ignore_ascii_case(&q.table))
-                            });
+                            let table =
+                                db.and_then(|d| crate::model::table_named(&d.tables, &q.table));
                             TableQuery {
                                 engine,
                                 table: q.table.clone(),

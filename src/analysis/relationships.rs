@@ -123,7 +123,7 @@ pub fn infer(model: &mut Model) {
 }
 
 fn table<'d>(db: &'d crate::model::Database, name: &str) -> Option<&'d crate::model::Table> {
-    db.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    crate::model::table_named(&db.tables, name)
 }
 
 fn is_single_key(t: &crate::model::Table, column: &str) -> bool {

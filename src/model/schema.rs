@@ -274,6 +274,12 @@ impl Column {
     }
 }
 
+/// The table of `tables` named `name`, whatever its case (SQLite and D1
+/// names are case-insensitive).
+pub fn table_named<'t>(tables: &'t [Table], name: &str) -> Option<&'t Table> {
+    tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
 /// One column (or expression) of an index, with its sort order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct IndexColumn {

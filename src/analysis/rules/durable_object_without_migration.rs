@@ -41,6 +41,11 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     let mut missing: BTreeMap<&str, BTreeMap<&str, Vec<Location>>> = BTreeMap::new();
     for w in &model.workers {
         let live = w.live_classes();
+        // The names a `script_name` gives this Worker itself.
+        let own_names = [
+            Some(w.name.clone()),
+            w.environment.as_ref().map(|e| format!("{}-{e}", w.name)),
+        ];
         for b in &w.bindings {
             if b.kind != BindingKind::DurableObject {
                 continue;
@@ -49,10 +54,6 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 continue;
             };
             // A class of another Worker: that Worker's migrations create it.
-            let own_names = [
-                Some(w.name.clone()),
-                w.environment.as_ref().map(|e| format!("{}-{e}", w.name)),
-            ];
             if b.settings
                 .get("script_name")
                 .is_some_and(|s| !own_names.iter().flatten().any(|n| n == s))

@@ -1,7 +1,7 @@
 //! `insert-omits-required-column`: an `INSERT` whose column list leaves out
 //! a NOT NULL column that has no default.
 
-use crate::model::{Engine, Finding, FindingSeverity, Model, RuleId, Subject, Topic};
+use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
 use crate::model::{Location, QueryVerb, Table};
 use std::collections::BTreeMap;
 
@@ -60,10 +60,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if !matches!(db.engine, Engine::D1 | Engine::Sqlite)
-            || !db.schema_known()
-            || !db.uncreated.is_empty()
-        {
+        if !db.engine.is_sqlite() || !db.schema_known() || !db.uncreated.is_empty() {
             continue;
         }
         let sql = op.sql.as_deref().unwrap_or("").to_ascii_uppercase();
@@ -75,11 +72,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             {
                 continue;
             }
-            let Some(t) = db
-                .tables
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(&q.table))
-            else {
+            let Some(t) = crate::model::table_named(&db.tables, &q.table) else {
                 continue;
             };
             let written = |c: &str| {

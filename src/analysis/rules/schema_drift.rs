@@ -33,7 +33,7 @@ say `NOT NULL`.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in model.databases.iter().filter(|d| !d.orm_tables.is_empty()) {
         for orm in &db.orm_tables {
-            match find(&db.tables, &orm.name) {
+            match crate::model::table_named(&db.tables, &orm.name) {
                 Some(sql) => {
                     let diffs = differences(db, sql, orm);
                     if !diffs.is_empty() {
@@ -58,7 +58,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             }
         }
         for sql in &db.tables {
-            if find(&db.orm_tables, &sql.name).is_none() {
+            if crate::model::table_named(&db.orm_tables, &sql.name).is_none() {
                 out.push(finding(
                     &sql.name,
                     format!(
@@ -89,10 +89,6 @@ fn finding(
     )
     .advice(recommendation)
     .at(locations)
-}
-
-fn find<'t>(tables: &'t [Table], name: &str) -> Option<&'t Table> {
-    tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
 }
 
 /// SQLite's type affinity of a declared type (section 3.1 of its docs).

@@ -72,12 +72,16 @@ fn served(model: &Model, op: &crate::model::ResourceOp) -> Vec<EntryPoint> {
 
 /// One finding per (database, table, query).
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    // Each query with its database, found once.
+    let queries: Vec<(usize, &crate::model::ResourceOp)> = model
+        .resource_ops
+        .iter()
+        .filter(|o| o.is_query())
+        .filter_map(|op| Some((crate::analysis::database_of_op(model, op)?, op)))
+        .collect();
     // (database, table) → the entry points inserting into it.
     let mut grows: BTreeMap<(usize, String), Vec<EntryPoint>> = BTreeMap::new();
-    for op in model.resource_ops.iter().filter(|o| o.is_query()) {
-        let Some(db) = crate::analysis::database_of_op(model, op) else {
-            continue;
-        };
+    for &(db, op) in &queries {
         for q in &op.queries {
             // A Durable Object's own methods run for its clients.
             if matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert)
@@ -97,15 +101,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     }
     type Reads = (Vec<EntryPoint>, Vec<Location>);
     let mut found: BTreeMap<(usize, &str, &str), Reads> = BTreeMap::new();
-    for op in model.resource_ops.iter().filter(|o| o.is_query()) {
+    for &(db, op) in &queries {
         // The SQL an ORM builds is read without its conditional parts
         // (`.where(conditions)`): hand-written SQL only.
         if op.table_location.is_some() {
             continue;
         }
-        let Some(db) = crate::analysis::database_of_op(model, op) else {
-            continue;
-        };
         let served = served(model, op);
         if served.is_empty() {
             continue;

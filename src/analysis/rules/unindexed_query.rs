@@ -62,11 +62,7 @@ fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String
             continue;
         }
         for q in &op.queries {
-            let Some(t) = db
-                .tables
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(&q.table))
-            else {
+            let Some(t) = crate::model::table_named(&db.tables, &q.table) else {
                 continue;
             };
             let filtered: Vec<String> = q

@@ -49,7 +49,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         } else {
             "no migration creates"
         };
-        let table = |name: &str| db.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name));
+        let table = |name: &str| crate::model::table_named(&db.tables, name);
         let is_view = |name: &str| db.views.iter().any(|v| v.name.eq_ignore_ascii_case(name));
         for q in &op.queries {
             for name in &q.tables {

@@ -99,17 +99,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        let Some(t) = d
-            .tables
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(&table))
-        else {
+        let Some(t) = crate::model::table_named(&d.tables, &table) else {
             continue;
         };
-        let orm = d
-            .orm_tables
-            .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(&table));
+        let orm = crate::model::table_named(&d.orm_tables, &table);
         for c in t
             .columns
             .iter()

@@ -312,18 +312,17 @@ fn referencing(sandbox: &Sandbox, table: &str) -> Vec<(String, String)> {
         return Vec::new();
     };
     let mut out = Vec::new();
+    let nowhere = Location::line("", 1);
     for t in tables {
-        let Ok(actions) = query(
-            sandbox,
-            r#"SELECT "table", on_delete FROM pragma_foreign_key_list(?1)"#,
-            &t,
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-        ) else {
+        let Ok(fks) = read_foreign_keys(sandbox, &nowhere, &t) else {
             continue;
         };
-        for (parent, action) in actions {
-            if parent.eq_ignore_ascii_case(table)
-                && matches!(action.as_str(), "CASCADE" | "SET NULL" | "SET DEFAULT")
+        for action in fks
+            .into_iter()
+            .filter(|fk| fk.ref_table.eq_ignore_ascii_case(table))
+            .filter_map(|fk| fk.on_delete)
+        {
+            if matches!(action.as_str(), "CASCADE" | "SET NULL" | "SET DEFAULT")
                 && !out.contains(&(t.clone(), action.clone()))
             {
                 out.push((t.clone(), action));

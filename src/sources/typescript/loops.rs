@@ -7,7 +7,7 @@
 //! `batch.messages` are not item loops.
 
 use super::index::{CodeIndex, FileIndex};
-use super::syntax::{location, text, unwrap_expr};
+use super::syntax::{is_function, location, text, unwrap_expr};
 use crate::model::{BindingKind, ResourceOp};
 use tree_sitter::{Node, Point};
 
@@ -107,14 +107,7 @@ fn paging_loop(n: Node<'_>) -> bool {
             {
                 return true;
             }
-            "arrow_function"
-            | "function_expression"
-            | "function"
-            | "function_declaration"
-            | "method_definition"
-            | "generator_function_declaration"
-            | "class_body"
-            | "program" => return false,
+            k if is_function(k) || matches!(k, "class_body" | "program") => return false,
             _ => {}
         }
         cur = p.parent();
@@ -156,11 +149,7 @@ fn item_loop<'a>(n: Node<'a>, src: &str) -> Option<Node<'a>> {
             "arrow_function" | "function_expression" | "function" => {
                 return per_item_call(p, src);
             }
-            "function_declaration"
-            | "method_definition"
-            | "generator_function_declaration"
-            | "class_body"
-            | "program" => return None,
+            k if is_function(k) || matches!(k, "class_body" | "program") => return None,
             _ => {}
         }
         child = p;
@@ -186,16 +175,9 @@ fn exits_early(l: Node<'_>) -> bool {
             }
             // A nested loop, switch or function has breaks and returns of
             // its own.
-            "for_statement"
-            | "for_in_statement"
-            | "while_statement"
-            | "do_statement"
-            | "switch_statement"
-            | "arrow_function"
-            | "function_expression"
-            | "function"
-            | "function_declaration"
-            | "method_definition" => continue,
+            "for_statement" | "for_in_statement" | "while_statement" | "do_statement"
+            | "switch_statement" => continue,
+            k if is_function(k) => continue,
             _ => {}
         }
         let mut c = n.walk();

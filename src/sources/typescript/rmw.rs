@@ -62,7 +62,7 @@ pub(crate) fn mark(index: &CodeIndex<'_>, ops: &mut [ResourceOp]) {
         else {
             continue;
         };
-        let Some(func) = enclosing_function(put) else {
+        let Some(func) = super::syntax::enclosing_function(put) else {
             continue;
         };
         let found = Search {
@@ -151,26 +151,6 @@ fn put_call<'a>(n: Node<'a>, src: &str) -> Option<Node<'a>> {
             return Some(c);
         }
         cur = c.parent();
-    }
-    None
-}
-
-/// The function around `n`.
-fn enclosing_function(n: Node<'_>) -> Option<Node<'_>> {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if matches!(
-            p.kind(),
-            "arrow_function"
-                | "function_expression"
-                | "function"
-                | "function_declaration"
-                | "method_definition"
-                | "generator_function_declaration"
-        ) {
-            return Some(p);
-        }
-        cur = p.parent();
     }
     None
 }

@@ -10,6 +10,25 @@ pub fn text<'a>(node: Node<'_>, src: &'a str) -> &'a str {
     src.get(node.byte_range()).unwrap_or("")
 }
 
+/// Whether a node of `kind` is a function: the `return`s, `break`s and
+/// locals inside it are its own.
+pub fn is_function(kind: &str) -> bool {
+    matches!(
+        kind,
+        "arrow_function"
+            | "function_expression"
+            | "function"
+            | "function_declaration"
+            | "method_definition"
+            | "generator_function_declaration"
+    )
+}
+
+/// The function `node` is in.
+pub fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
+    std::iter::successors(node.parent(), |n| n.parent()).find(|n| is_function(n.kind()))
+}
+
 /// The 1-based location of `node` (tree-sitter points are 0-based).
 pub fn location(path: &str, node: Node<'_>) -> Location {
     let p = node.start_position();
