@@ -141,19 +141,42 @@ fn within(model: &Model) -> Within<'_> {
 /// A flow's steps: each operation's, a call into a Durable Object followed
 /// by what the object does with it.
 fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<FlowStep> {
-    merged(ops.iter().flat_map(|op| {
-        let mut steps = vec![step(model, op)];
-        if op.kind == BindingKind::DurableObject {
-            let class = do_class(model, &op.binding);
-            let method = op.method.as_deref().unwrap_or("fetch");
-            steps.extend(
-                inside(model, within, &class, method)
-                    .into_iter()
-                    .map(|o| step(model, o)),
-            );
-        }
-        steps
-    }))
+    merged(
+        ops.iter()
+            .filter(|op| !undeclared_alternative(model, op, ops))
+            .flat_map(|op| {
+                let mut steps = vec![step(model, op)];
+                if op.kind == BindingKind::DurableObject {
+                    let class = do_class(model, &op.binding);
+                    let method = op.method.as_deref().unwrap_or("fetch");
+                    steps.extend(
+                        inside(model, within, &class, method)
+                            .into_iter()
+                            .map(|o| step(model, o)),
+                    );
+                }
+                steps
+            }),
+    )
+}
+
+/// Whether `op` is one of the names a call picks between (`env.
+/// durable_object(if shared { "A" } else { "B" })`) that its Worker does
+/// not declare, while another is declared: the call reaches that one.
+fn undeclared_alternative(model: &Model, op: &ResourceOp, ops: &[&ResourceOp]) -> bool {
+    let declared = |name: &str| {
+        Worker::owning(&model.workers, &op.location.path).is_some_and(|w| {
+            w.family(&model.workers)
+                .any(|f| f.bindings.iter().any(|b| b.name == name))
+        })
+    };
+    !declared(&op.binding)
+        && ops.iter().any(|o| {
+            o.location == op.location
+                && o.kind == op.kind
+                && o.binding != op.binding
+                && declared(&o.binding)
+        })
 }
 
 /// Consecutive steps on one resource become one.

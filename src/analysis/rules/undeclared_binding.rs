@@ -236,6 +236,28 @@ mod tests {
         assert!(declared.is_empty(), "{declared:?}");
     }
 
+    /// A name picked by an `if` (or a `match`) is each of its names: the
+    /// declared one stays silent, the other is reported.
+    #[test]
+    fn a_name_picked_by_a_branch_is_each_of_its_names() {
+        let code = "use worker::*;\n#[event(fetch)]\nasync fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {\n    let name = if req.path().contains(\"shared\") {\n        \"SHARED\"\n    } else {\n        \"COUNTER\"\n    };\n    let ns = env.durable_object(name)?;\n    let stub = ns.id_from_name(\"A\")?.get_stub()?;\n    stub.fetch_with_str(\"https://x/\").await\n}\n";
+        let config = "name = \"app\"\nmain = \"build/index.js\"\n[[durable_objects.bindings]]\nname = \"COUNTER\"\nclass_name = \"Counter\"\n";
+        let rows = rows(
+            RuleId::UndeclaredBinding,
+            &[("wrangler.toml", config), ("src/lib.rs", code)],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Bindings (SHARED)");
+        // A branch that is not a string: nothing is known, nothing said.
+        let computed = code.replace("\"SHARED\"", "&format!(\"S{}\", 1)");
+        let rows = rows_with(
+            RuleId::UndeclaredBinding,
+            "",
+            &[("wrangler.toml", config), ("src/lib.rs", &computed)],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
     #[test]
     fn silencing_by_environment() {
         let rows = rows_with(

@@ -164,14 +164,16 @@ impl Reader<'_> {
 
     /// The binding an expression is: `env.kv("X")`, `ctx.env.kv(NAME)?`
     /// (a string `const`), a local or a `self` field holding one.
-    pub(super) fn binding(&self, e: &Expr) -> Option<(BindingKind, String)> {
+    /// Each name it may be, when code picks one of several.
+    pub(super) fn binding(&self, e: &Expr) -> Option<(BindingKind, Vec<String>)> {
         match self.handle(e)? {
-            Handle::Binding(kind, name) => Some((kind, name)),
+            Handle::Binding(kind, names) => Some((kind, names)),
             Handle::Sql
             | Handle::Storage
             | Handle::Param(..)
             | Handle::Keys(_)
-            | Handle::Value(_) => None,
+            | Handle::Value(_)
+            | Handle::Text(_) => None,
         }
     }
 
@@ -322,9 +324,13 @@ impl Reader<'_> {
                 Some(Handle::Value(ValueKind::Json))
             }
             Expr::Struct(_) => Some(Handle::Value(ValueKind::Json)),
-            Expr::Lit(syn::ExprLit {
-                lit: Lit::Str(_), ..
-            }) => Some(Handle::Value(ValueKind::String)),
+            // `if shared { "A" } else { "B" }`: text, one of these.
+            Expr::Lit(_) | Expr::If(_) | Expr::Match(_) | Expr::Block(_)
+                if let texts = self.strings_depth(e, depth + 1)
+                    && !texts.is_empty() =>
+            {
+                Some(Handle::Text(texts))
+            }
             Expr::Macro(m) if m.mac.path.is_ident("format") => {
                 Some(Handle::Value(ValueKind::String))
             }
@@ -374,7 +380,8 @@ impl Reader<'_> {
                 .filter(|h| matches!(h, Handle::Binding(BindingKind::D1, _))),
             Expr::MethodCall(m) => {
                 if let Some(kind) = kind_of(&m.method.to_string()) {
-                    return Some(Handle::Binding(kind, self.string(m.args.first()?)?));
+                    let names = self.strings_depth(m.args.first()?, depth + 1);
+                    return (!names.is_empty()).then_some(Handle::Binding(kind, names));
                 }
                 // `self.stub()`: what that method returns.
                 let Expr::Path(recv) = strip(&m.receiver) else {
@@ -432,17 +439,46 @@ impl Reader<'_> {
         }
     }
 
-    /// A string literal or a string `const` of the crate.
+    /// A string literal, a string `const` of the crate, or a local holding
+    /// one.
     pub(super) fn string(&self, e: &Expr) -> Option<String> {
-        match strip(e) {
+        let mut texts = self.strings_depth(e, 0);
+        (texts.len() == 1).then(|| texts.remove(0))
+    }
+
+    /// Every string an expression may be, sorted: a literal, a string
+    /// `const`, a local holding text, or an `if` / `match` / block each of
+    /// whose branches is one (`if shared { "A" } else { "B" }`). Empty when
+    /// some branch is not.
+    fn strings_depth(&self, e: &Expr, depth: u32) -> Vec<String> {
+        if depth > 16 {
+            return Vec::new();
+        }
+        let mut out = match strip(e) {
             Expr::Lit(syn::ExprLit {
                 lit: Lit::Str(s), ..
-            }) => Some(s.value()),
+            }) => vec![s.value()],
+            Expr::Path(p) if p.path.segments.len() == 1 => {
+                let name = p.path.segments[0].ident.to_string();
+                match self.locals.iter().rev().find(|(n, _)| *n == name) {
+                    Some((_, Handle::Text(t))) => t.clone(),
+                    Some(_) => Vec::new(),
+                    None => self.shared.strs.get(&name).cloned().into_iter().collect(),
+                }
+            }
             Expr::Path(p) => self
                 .shared
                 .strs
-                .get(&p.path.segments.last()?.ident.to_string())
-                .cloned(),
+                .get(
+                    &p.path
+                        .segments
+                        .last()
+                        .map(|s| s.ident.to_string())
+                        .unwrap_or_default(),
+                )
+                .cloned()
+                .into_iter()
+                .collect(),
             // `"X".into()`, `NAME.to_string()`
             Expr::MethodCall(m)
                 if m.args.is_empty()
@@ -451,9 +487,45 @@ impl Reader<'_> {
                         "into" | "to_string" | "to_owned"
                     ) =>
             {
-                self.string(&m.receiver)
+                self.strings_depth(&m.receiver, depth + 1)
             }
-            _ => None,
+            Expr::Block(b) => self.tail_strings(&b.block, depth),
+            Expr::If(i) => {
+                let Some((_, other)) = &i.else_branch else {
+                    return Vec::new();
+                };
+                let (a, b) = (
+                    self.tail_strings(&i.then_branch, depth),
+                    self.strings_depth(other, depth + 1),
+                );
+                if a.is_empty() || b.is_empty() {
+                    return Vec::new();
+                }
+                [a, b].concat()
+            }
+            Expr::Match(m) => {
+                let mut all = Vec::new();
+                for arm in &m.arms {
+                    let t = self.strings_depth(&arm.body, depth + 1);
+                    if t.is_empty() {
+                        return Vec::new();
+                    }
+                    all.extend(t);
+                }
+                all
+            }
+            _ => Vec::new(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The strings a block's tail expression may be.
+    fn tail_strings(&self, b: &syn::Block, depth: u32) -> Vec<String> {
+        match b.stmts.as_slice() {
+            [syn::Stmt::Expr(tail, None)] => self.strings_depth(tail, depth + 1),
+            _ => Vec::new(),
         }
     }
 
@@ -491,7 +563,11 @@ impl Reader<'_> {
         let first = call.args.first();
         if kind == BindingKind::Kv
             && op == OpKind::Write
-            && let Some(Handle::Value(v)) = call.args.get(1).and_then(|v| self.handle(v))
+            && let Some(v) = call.args.get(1).and_then(|v| match self.handle(v)? {
+                Handle::Value(v) => Some(v),
+                Handle::Text(_) => Some(ValueKind::String),
+                _ => None,
+            })
         {
             res.value_type = Some(ValueType {
                 kind: Some(v),

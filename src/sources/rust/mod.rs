@@ -360,8 +360,10 @@ impl Shared {
 /// A runtime handle a local or a struct field holds.
 #[derive(Debug, Clone, PartialEq)]
 enum Handle {
-    /// `env.kv("X")?` and the like: a binding of that kind and name.
-    Binding(BindingKind, String),
+    /// `env.kv("X")?` and the like: a binding of that kind, and its name —
+    /// or each name it may be (`env.durable_object(if shared { "A" } else
+    /// { "B" })`), sorted.
+    Binding(BindingKind, Vec<String>),
     /// `state.storage().sql()`: the Durable Object's SQLite.
     Sql,
     /// `state.storage()`: the Durable Object's key-value storage.
@@ -377,6 +379,9 @@ enum Handle {
     /// (`serde_json::to_string(&record)?` or a struct is JSON, a literal or
     /// `format!` text).
     Value(crate::model::ValueKind),
+    /// Not a handle: text that is one of these strings (`let name = if
+    /// shared { "A" } else { "B" };`), sorted.
+    Text(Vec<String>),
 }
 
 /// The names of the types the crate declares.
@@ -818,10 +823,12 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         {
             self.storage_keys.push((ty, Key::literal(k)));
         }
-        if let Some((kind, name)) = self.binding(&call.receiver)
+        if let Some((kind, names)) = self.binding(&call.receiver)
             && let Some(op) = cloudflare::op_kind(Lang::Rust, kind, &method)
         {
-            self.record(call, kind, name, op);
+            for name in names {
+                self.record(call, kind, name, op);
+            }
         }
         self.ttl_call(call);
         self.prefix_call(call);
@@ -875,18 +882,20 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                     lit: Lit::Str(q), ..
                 })),
             ) = (args.first(), args.iter().nth(1))
-            && let Some((BindingKind::D1, binding)) = self.binding(db)
+            && let Some((BindingKind::D1, names)) = self.binding(db)
         {
-            self.ops.push(ResourceOp {
-                actor: self.entry(),
-                sql: Some(q.value()),
-                ..ResourceOp::new(
-                    BindingKind::D1,
-                    binding,
-                    OpKind::Query,
-                    loc(self.path, m.path.span()),
-                )
-            });
+            for binding in names {
+                self.ops.push(ResourceOp {
+                    actor: self.entry(),
+                    sql: Some(q.value()),
+                    ..ResourceOp::new(
+                        BindingKind::D1,
+                        binding,
+                        OpKind::Query,
+                        loc(self.path, m.path.span()),
+                    )
+                });
+            }
             visit::visit_macro(self, m);
             return;
         }
@@ -1067,7 +1076,7 @@ mod tests {
 
     #[test]
     fn a_field_stored_from_a_parameter_holds_what_calls_pass() {
-        let kv = Handle::Binding(BindingKind::Kv, "CACHE".into());
+        let kv = Handle::Binding(BindingKind::Kv, vec!["CACHE".into()]);
         let mut shared = Shared {
             strs: HashMap::new(),
             fields: HashMap::new(),
@@ -1084,7 +1093,7 @@ mod tests {
         assert!(shared.learn(vec![flow]));
         assert_eq!(shared.fields.get(&field), Some(&kv));
         // Two calls passing different bindings: the field is unknown.
-        let other = Handle::Binding(BindingKind::Kv, "OTHER".into());
+        let other = Handle::Binding(BindingKind::Kv, vec!["OTHER".into()]);
         let flows = vec![
             Flow {
                 fields: vec![(field.clone(), Handle::Param("Svc::new".into(), 0))],
