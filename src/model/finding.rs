@@ -14,6 +14,7 @@ macro_rules! for_each_rule {
     ($then:ident) => {
         $then! {
             (AppendOnlyTableWithoutRetention, append_only_table_without_retention, "append-only-table-without-retention"),
+            (BuildScopedKeysNeverPruned, build_scoped_keys_never_pruned, "build-scoped-keys-never-pruned"),
             (ConsumerIgnoresResponseStatus, consumer_ignores_response_status, "consumer-ignores-response-status"),
             (ConsumerWithoutDeadLetterQueue, consumer_without_dead_letter_queue, "consumer-without-dead-letter-queue"),
             (DeadLetterQueueWithoutConsumer, dead_letter_queue_without_consumer, "dead-letter-queue-without-consumer"),

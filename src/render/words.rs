@@ -546,7 +546,15 @@ pub fn value_type(v: ValueType) -> String {
 pub fn lifecycle(l: &Lifecycle) -> String {
     match l {
         Lifecycle::ReadOnly => "Read only (written elsewhere)".into(),
-        Lifecycle::DeletedBy { actor } => format!("Deleted by {actor}()"),
+        // A function is called (`cleanup()`); a route is named as is.
+        Lifecycle::DeletedBy { actor }
+            if actor
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '.' | ':')) =>
+        {
+            format!("Deleted by {actor}()")
+        }
+        Lifecycle::DeletedBy { actor } => format!("Deleted by {actor}"),
         Lifecycle::TemporaryNeverDeleted => "Temporary, never deleted".into(),
         Lifecycle::Permanent => "Permanent".into(),
     }
@@ -693,6 +701,21 @@ pub fn triggers(runs: &[Run]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deleting_function_is_called_a_route_is_named() {
+        let by = |a: &str| {
+            lifecycle(&Lifecycle::DeletedBy {
+                actor: a.to_owned(),
+            })
+        };
+        assert_eq!(by("Cache.delete"), "Deleted by Cache.delete()");
+        assert_eq!(by("Store::purge"), "Deleted by Store::purge()");
+        assert_eq!(
+            by("DELETE /renders/:page"),
+            "Deleted by DELETE /renders/:page"
+        );
+    }
 
     #[test]
     fn samples_follow_the_words_of_a_name() {

@@ -15,7 +15,8 @@ pub const DOC: &str = "\
 A KV key pattern that code writes without `expirationTtl` or `expiration`
 and that makes a new key again and again: a part drawn fresh on each write
 (`crypto.randomUUID()`, `nanoid()`, Rust `Uuid::new_v4()`, the clock:
-`Date.now()`, a time bucket), or a family named for short-lived data (`session:`, `cache:`,
+`Date.now()`, a time bucket), a part naming the build it belongs to
+(`{buildId}`: each deploy starts a new set), or a family named for short-lived data (`session:`, `cache:`,
 `token:`, `otp:`, `nonce:`, `lock:`, `ratelimit:`, `tmp:` …, in the key or
 in the namespace's binding: `SESSIONS`, `PAGE_CACHE`).
 
@@ -112,7 +113,9 @@ fn grows(model: &Model, binding: &str, p: &crate::model::KeyPattern) -> bool {
             .split(|c: char| !c.is_ascii_alphanumeric())
             .any(|w| SHORT_LIVED.contains(&w))
     };
+    // `{buildId}/{tag}`: a new set of keys with every deploy.
     fresh
+        || super::build_scoped_keys_never_pruned::build_scoped(&p.pattern)
         || short_lived(binding)
         || p.pattern.parts().iter().any(|part| match part {
             KeyPart::Literal(s) => short_lived(s),
@@ -193,6 +196,11 @@ mod tests {
             "    await env.LINKS.put(`site:${t}:models`, \"[]\");\n    await env.LINKS.put(`user:${t}`, \"{}\");",
         ));
         assert!(records.is_empty(), "{records:?}");
+        // Keyed by the build: every deploy writes a new set.
+        let builds = rows_for(&testing::fetch(
+            "    const buildId = env.BUILD_ID;\n    await env.LINKS.put(`${buildId}/${t}`, \"1\");",
+        ));
+        assert_eq!(builds.len(), 1, "{builds:?}");
     }
 
     /// Rust: a `format!` argument drawn fresh (`Uuid::new_v4()`) makes a
