@@ -299,10 +299,12 @@ fn from_code(
     }
     // Declared message types win over fields read from `send({…})`.
     for q in queues.values_mut() {
+        // A queue no config binds goes by the binding's name.
         let by_binding = model.message_types.iter().find(|t| {
-            t.binding
-                .as_ref()
-                .is_some_and(|b| q.producers.iter().any(|p| &p.binding == b))
+            t.binding.as_ref().is_some_and(|b| {
+                q.producers.iter().any(|p| &p.binding == b)
+                    || (q.producers.is_empty() && *b == q.name)
+            })
         });
         let by_consumer = || {
             model.message_types.iter().find(|t| {

@@ -815,6 +815,7 @@ impl ResourceOp {
             paged: false,
             writes_back: None,
             checked_first: None,
+            optional: false,
             queries: Vec::new(),
             purpose: None,
             queues: Vec::new(),
@@ -935,6 +936,9 @@ pub struct ResourceOp {
     /// KV `put`: the `get` of the same key that checked, just before, that
     /// the key did not exist (a create that refuses to overwrite).
     pub checked_first: Option<Location>,
+    /// Called through optional chaining on the binding (`env.DLQ?.send(…)`):
+    /// skipped, without an error, when the binding is not bound.
+    pub optional: bool,
     /// D1: what the SQL does to which table, once read.
     pub queries: Vec<QueryShape>,
     /// JSDoc of the helper that builds the key, else of the function the

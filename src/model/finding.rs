@@ -30,6 +30,7 @@ macro_rules! for_each_rule {
             (LimitWithoutOrderBy, limit_without_order_by, "limit-without-order-by"),
             (ListScanOnRequest, list_scan_on_request, "list-scan-on-request"),
             (NoopUpsertUpdate, noop_upsert_update, "noop-upsert-update"),
+            (OptionalBindingDropsWrites, optional_binding_drops_writes, "optional-binding-drops-writes"),
             (RedundantIndex, redundant_index, "redundant-index"),
             (RejectedDdl, rejected_ddl, "rejected-ddl"),
             (RoundTripInLoop, round_trip_in_loop, "round-trip-in-loop"),

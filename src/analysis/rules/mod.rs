@@ -30,6 +30,7 @@ mod kv_ttl_below_minimum;
 mod limit_without_order_by;
 mod list_scan_on_request;
 mod noop_upsert_update;
+mod optional_binding_drops_writes;
 mod redundant_index;
 mod rejected_ddl;
 mod round_trip_in_loop;

@@ -813,6 +813,7 @@ impl<'a> Reader<'_, 'a> {
             .unwrap_or_default();
         let mut res = ResourceOp {
             actor: actor.clone(),
+            optional: optional_call(call, src),
             ..ResourceOp::new(kind, binding.to_owned(), op, location(file.path, call))
         };
         let mut key_doc = None;
@@ -875,6 +876,33 @@ impl<'a> Reader<'_, 'a> {
         res.purpose = key_doc.or_else(|| enclosing_doc(call, src));
         Some(res)
     }
+}
+
+/// Whether a method call goes through optional chaining on its receiver:
+/// `env.DLQ?.send(…)`, `env.DLQ?.send?.(…)`.
+fn optional_call(call: Node<'_>, src: &str) -> bool {
+    let Some(f) = call.child_by_field_name("function").map(unwrap_expr) else {
+        return false;
+    };
+    if f.kind() != "member_expression" {
+        return false;
+    }
+    let (Some(object), Some(property)) = (
+        f.child_by_field_name("object"),
+        f.child_by_field_name("property"),
+    ) else {
+        return false;
+    };
+    src.get(object.end_byte()..property.start_byte())
+        .is_some_and(|between| between.contains("?."))
+        || src
+            .get(
+                f.end_byte()
+                    ..call
+                        .child_by_field_name("arguments")
+                        .map_or(f.end_byte(), |a| a.start_byte()),
+            )
+            .is_some_and(|between| between.contains("?."))
 }
 
 /// The value of `key` in an options-object argument: the `prefix` of
