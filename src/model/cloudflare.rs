@@ -988,7 +988,23 @@ pub struct CodeDurableObject {
     pub methods: Vec<DoMethod>,
     /// `CREATE TABLE …` run through `storage.sql.exec`, with where.
     pub sql: Vec<(String, Location)>,
+    /// Each `storage.put` / `get` / `delete` of one key, and each
+    /// `deleteAll()` (a `Delete` of the empty key), in source order.
+    pub storage_ops: Vec<StorageOp>,
     /// Where the class is declared.
+    pub location: Location,
+}
+
+/// One call on a Durable Object's key-value storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct StorageOp {
+    /// `put` (write), `get` (read) or `delete`.
+    pub op: OpKind,
+    /// The key's pattern (empty for `deleteAll()`).
+    pub key: super::Key,
+    /// The method of the class it is in.
+    pub method: Option<String>,
+    /// Where.
     pub location: Location,
 }
 

@@ -24,6 +24,7 @@ mod durable_object_without_migration;
 mod dynamic_binding_name;
 mod hidden_character_in_name;
 mod insert_omits_required_column;
+mod key_left_behind;
 mod kv_key_without_ttl;
 mod kv_read_modify_write;
 mod kv_ttl_below_minimum;

@@ -656,6 +656,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 mutated: Vec::new(),
                 methods: Vec::new(),
                 sql: Vec::new(),
+                storage_ops: Vec::new(),
                 location: loc(self.path, st.ident.span()),
             });
         }

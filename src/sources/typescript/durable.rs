@@ -15,7 +15,7 @@ use super::syntax::{
 use crate::cloudflare::{self, Lang};
 use crate::model::{
     BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Key, OpKind, ResourceOp,
-    StateItem, Worker,
+    StateItem, StorageOp, Worker,
 };
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
@@ -232,6 +232,7 @@ pub fn extract(
                 });
             }
             let mut sql = Vec::new();
+            let mut storage_ops = Vec::new();
             let mut own_queries: Vec<(String, Node<'_>)> = Vec::new();
             walk(decl.node, |n| {
                 if n.kind() != "call_expression" {
@@ -245,6 +246,36 @@ pub fn extract(
                     .child_by_field_name("arguments")
                     .map(children)
                     .unwrap_or_default();
+                // One key put, read or deleted: what the lifecycle of each
+                // key family is.
+                let storage_op = [
+                    ("storage.put", OpKind::Write),
+                    ("storage.get", OpKind::Read),
+                    ("storage.delete", OpKind::Delete),
+                ]
+                .into_iter()
+                .find_map(|(m, op)| callee.ends_with(m).then_some(op));
+                if let (Some(op), Some(k)) = (storage_op, args.first())
+                    && unwrap_expr(*k).kind() != "object"
+                    && unwrap_expr(*k).kind() != "array"
+                    && let Some(key) = key_pattern(index, fi, *k)
+                {
+                    storage_ops.push(StorageOp {
+                        op,
+                        key,
+                        method: enclosing_method(n, file.src),
+                        location: location(file.path, n),
+                    });
+                }
+                // `deleteAll()`: every key, an empty pattern.
+                if callee.ends_with("storage.deleteAll") {
+                    storage_ops.push(StorageOp {
+                        op: OpKind::Delete,
+                        key: Key::default(),
+                        method: enclosing_method(n, file.src),
+                        location: location(file.path, n),
+                    });
+                }
                 if (callee.ends_with("storage.put") || callee.ends_with("storage.get"))
                     && let Some(k) = args.first()
                 {
@@ -388,6 +419,7 @@ pub fn extract(
                 state,
                 methods,
                 sql,
+                storage_ops,
                 location: location(file.path, decl.node),
             });
         }
@@ -452,6 +484,11 @@ fn inherit(
         for q in p.sql {
             if !c.sql.contains(&q) {
                 c.sql.push(q);
+            }
+        }
+        for o in p.storage_ops {
+            if !c.storage_ops.contains(&o) {
+                c.storage_ops.push(o);
             }
         }
         for f in p.mutated {
