@@ -805,6 +805,7 @@ impl ResourceOp {
             value_type: None,
             cache_ttl: None,
             message: Vec::new(),
+            delay_secs: None,
             actor: None,
             class: None,
             entries: Vec::new(),
@@ -890,6 +891,8 @@ pub struct ResourceOp {
     pub cache_ttl: Option<Expiry>,
     /// Queue `send`: message fields → types, from an object literal.
     pub message: Vec<(String, String)>,
+    /// Queue `send` / `sendBatch`: the `delaySeconds` option, when it folds.
+    pub delay_secs: Option<u64>,
     /// The function (or route) the call is in.
     pub actor: Option<String>,
     /// The class whose method `actor` is (`R2IncrementalCache` for its

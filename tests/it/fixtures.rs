@@ -55,6 +55,7 @@ fixture!(remix_workflow);
 fixture!(workspace_names);
 fixture!(party_router);
 fixture!(d1_external_schema);
+fixture!(d1_limits);
 fixture!(workers_pitfalls);
 
 /// A Worker folder scanned alone, its code imported from a package of the

@@ -178,6 +178,21 @@ fn in_catch(n: Node<'_>) -> bool {
     false
 }
 
+/// The `delaySeconds` of an options object (`retry({ delaySeconds: 30 })`,
+/// `send(body, { delaySeconds })`), when it folds to whole seconds.
+pub(crate) fn delay_seconds(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    options: Option<Node<'_>>,
+) -> Option<u64> {
+    let src = index.files.get(fi)?.src;
+    let v = option_value(options, "delaySeconds", src)?;
+    match super::super::fold::fold(index, fi, v)? {
+        super::super::fold::Value::Num(n) if n >= 0.0 && n.fract() == 0.0 => Some(n as u64),
+        _ => None,
+    }
+}
+
 /// `msg.ack()`, `batch.retryAll()`, `msg.retry({ delaySeconds: 30 })`.
 fn settle(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<crate::model::Settle> {
     let src = index.files.get(fi)?.src;
@@ -192,12 +207,7 @@ fn settle(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<crate::mod
     let options = call
         .child_by_field_name("arguments")
         .and_then(|a| a.named_child(0));
-    let delay_secs = option_value(options, "delaySeconds", src).and_then(|v| {
-        match super::super::fold::fold(index, fi, v)? {
-            super::super::fold::Value::Num(n) if n >= 0.0 && n.fract() == 0.0 => Some(n as u64),
-            _ => None,
-        }
-    });
+    let delay_secs = delay_seconds(index, fi, options);
     let at = location(index.files[fi].path, call);
     let (queues, except_queues) = super::super::callgraph::queue_guard(index, &at);
     Some(crate::model::Settle {

@@ -836,6 +836,7 @@ impl<'a> Reader<'_, 'a> {
                 res.tables = res.sql.as_deref().map(tables_named).unwrap_or_default();
             }
             OpKind::Send | OpKind::SendBatch => {
+                res.delay_secs = messages::delay_seconds(self.index, fi, args.get(1).copied());
                 if op == OpKind::Send
                     && let Some(m) = args.first().map(|a| unwrap_expr(*a))
                     && m.kind() == "object"
