@@ -270,6 +270,104 @@ fn method_class(index: &CodeIndex<'_>, at: &Location, method: &str) -> Option<St
     Some(text(class.child_by_field_name("name")?, src).to_owned())
 }
 
+/// Methods of JavaScript's built-in collections (Map, Set, Array,
+/// Headers, URLSearchParams): called on a name holding one, they name no
+/// function of ours.
+const BUILTIN_METHODS: &[&str] = &[
+    "set",
+    "has",
+    "add",
+    "clear",
+    "push",
+    "pop",
+    "shift",
+    "unshift",
+    "splice",
+    "map",
+    "filter",
+    "forEach",
+    "find",
+    "findIndex",
+    "reduce",
+    "some",
+    "every",
+    "then",
+    "catch",
+    "finally",
+    "join",
+    "split",
+    "replace",
+    "replaceAll",
+    "slice",
+    "includes",
+    "indexOf",
+    "keys",
+    "values",
+    "entries",
+    "append",
+    "toString",
+    "toJSON",
+    "json",
+    "text",
+    "arrayBuffer",
+    "close",
+    "write",
+    "read",
+    "cancel",
+    "abort",
+    "next",
+    "concat",
+    "sort",
+    "trim",
+    "startsWith",
+    "endsWith",
+];
+
+/// The built-in values a file creates with `new Map()` / `new Set()` /
+/// `new Headers()` …, by the name that holds them (`pending` of `const
+/// pending = new Map()`, `this.pending = new Map()`, `#pending = new
+/// Map()`).
+fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSet<&'t str> {
+    const BUILTINS: &[&str] = &[
+        "Map",
+        "Set",
+        "WeakMap",
+        "WeakSet",
+        "Headers",
+        "URLSearchParams",
+        "FormData",
+        "Array",
+    ];
+    let mut out = std::collections::HashSet::new();
+    super::syntax::walk(root, |n| {
+        if n.kind() != "new_expression"
+            || !n
+                .child_by_field_name("constructor")
+                .is_some_and(|c| BUILTINS.contains(&text(c, src)))
+        {
+            return;
+        }
+        let Some(p) = n.parent() else { return };
+        let holder = match p.kind() {
+            "variable_declarator" | "public_field_definition" | "property_signature" => {
+                p.child_by_field_name("name")
+            }
+            "assignment_expression" => p.child_by_field_name("left").map(|l| {
+                if l.kind() == "member_expression" {
+                    l.child_by_field_name("property").unwrap_or(l)
+                } else {
+                    l
+                }
+            }),
+            _ => None,
+        };
+        if let Some(h) = holder {
+            out.insert(text(h, src).trim_start_matches('#'));
+        }
+    });
+    out
+}
+
 /// Callers and call sites by Worker scope.
 pub struct CallGraph {
     /// Worker config folders, deepest first.
@@ -329,6 +427,7 @@ impl CallGraph {
                     (s != scope).then_some((imp.local.as_str(), s))
                 })
                 .collect();
+            let holders = builtin_holders(f.root, f.src);
             for c in &f.calls {
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no
@@ -336,8 +435,16 @@ impl CallGraph {
                 let mut parts = c.callee.rsplit('.');
                 let name = parts.next().unwrap_or(&c.callee);
                 let on_binding = parts.next().is_some_and(|r| bindings.contains(r));
+                // `this.pending.set(…)` on a `new Map()`: a method of the
+                // built-in value, not our `set`.
+                let builtin = BUILTIN_METHODS.contains(&name)
+                    && c.callee
+                        .rsplit('.')
+                        .nth(1)
+                        .is_some_and(|r| holders.contains(r.trim_start_matches('#')));
                 if name.is_empty()
                     || on_binding
+                    || builtin
                     || cloudflare::names_only_a_binding_method(Lang::TypeScript, name)
                 {
                     continue;
@@ -532,6 +639,26 @@ export default {
         assert_eq!(at("get(\"go\"").as_deref(), Some("ALL /go/*"));
         assert_eq!(at("get(\"s\"").as_deref(), Some("ALL /stats"));
         assert_eq!(at("get(\"any\""), None);
+    }
+
+    #[test]
+    fn a_method_called_on_a_built_in_collection_is_not_ours() {
+        let files = vec![
+            parse_source(
+                "src/index.ts",
+                "class Cache {\n  async set(k: string) {}\n  async clear() {}\n}\nclass Room {\n  #seen = new Set<string>();\n  pending = new Map();\n  async alarm(store: Cache) {\n    this.pending.set(\"a\", 1);\n    this.#seen.clear();\n  }\n  async flush(store: Cache) {\n    await store.clear();\n  }\n}\nexport async function fill(cache: Cache) {\n  const tags = new Map();\n  tags.set(\"a\", 1);\n  await cache.set(\"k\");\n}\n",
+            )
+            .unwrap(),
+        ];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let g = CallGraph::new(&index, &[], &[String::new()]);
+        // `cache.set(…)` is a call of `set`; `this.pending.set` and
+        // `tags.set` on a Map are not.
+        assert_eq!(g.callers_of("", "set"), ["fill"]);
+        // `store.clear()` is ours; `this.#seen.clear()` on a Set is not.
+        let clear = g.callers_of("", "clear");
+        assert!(clear.len() == 1 && clear[0].ends_with("flush"), "{clear:?}");
     }
 
     #[test]
