@@ -166,6 +166,22 @@ pub fn collect(model: &mut Model) {
         e.mutated.clone_from(&c.mutated);
         e.methods.clone_from(&c.methods);
     }
+    // How each class's callers pick an instance.
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.kind == BindingKind::DurableObject)
+    {
+        let class = super::binding_target(model, BindingKind::DurableObject, &op.binding);
+        if let (Some(i), Some(d)) = (&op.instance, dos.get_mut(&class))
+            && !d.instances.contains(i)
+        {
+            d.instances.push(i.clone());
+        }
+    }
+    for d in dos.values_mut() {
+        d.instances.sort();
+    }
     model.buckets = buckets.into_values().collect();
     model.kv_namespaces = kvs.into_values().collect();
     model.queues = queues.into_values().collect();
@@ -464,6 +480,7 @@ fn new_do(class: &str, loc: &crate::model::Location) -> DurableObject {
         state: Vec::new(),
         mutated: Vec::new(),
         methods: Vec::new(),
+        instances: Vec::new(),
         location: loc.clone(),
     }
 }

@@ -586,10 +586,13 @@ pub struct DurableObject {
     pub purpose: Option<String>,
     /// State: in-memory fields, storage keys, SQL tables.
     pub state: Vec<StateItem>,
-    /// Methods.
     /// In-memory fields a method other than the constructor changes.
     pub mutated: Vec<String>,
+    /// Methods.
     pub methods: Vec<DoMethod>,
+    /// How callers pick instances (`idFromName(roomId)`, a constant name,
+    /// `newUniqueId()`), each scheme once, sorted.
+    pub instances: Vec<Instance>,
     /// First declaration.
     pub location: Location,
 }
@@ -800,6 +803,7 @@ impl ResourceOp {
             op,
             key: None,
             method: None,
+            instance: None,
             tables: Vec::new(),
             ttl: None,
             value_type: None,
@@ -880,6 +884,9 @@ pub struct ResourceOp {
     pub key: Option<super::Key>,
     /// Durable Object stub: the method called (`fetch` for a request).
     pub method: Option<String>,
+    /// Durable Object stub: how the call picks its instance, when the code
+    /// shows it.
+    pub instance: Option<Instance>,
     /// D1: the tables the SQL text names, when it could not be shaped
     /// into [`queries`](Self::queries) or its reader read them directly.
     pub tables: Vec<String>,
@@ -996,6 +1003,22 @@ pub struct CodeDurableObject {
     pub storage_ops: Vec<StorageOp>,
     /// Where the class is declared.
     pub location: Location,
+}
+
+/// How a call on a Durable Object namespace picks the instance it reaches.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Instance {
+    /// `idFromName(name)` / `getByName(name)`: one instance per value of
+    /// the pattern; all literal text is one global instance.
+    Named {
+        /// The name's pattern.
+        name: super::Key,
+    },
+    /// `newUniqueId()`: a new instance.
+    Unique,
+    /// `idFromString(id)`: an id kept from an earlier call.
+    FromString,
 }
 
 /// One call on a Durable Object's key-value storage.

@@ -262,6 +262,7 @@ mod hand_built {
                     ty: "Map<string, WebSocket>".into(),
                 }],
                 mutated: vec!["members".into()],
+                instances: vec![],
                 methods: vec![DoMethod {
                     name: "connect".into(),
                     doc: Some("WebSocket connection".into()),

@@ -177,6 +177,8 @@ pub struct DoView {
     pub class_name: String,
     pub purpose: String,
     pub storage: String,
+    /// How callers pick instances; empty when the code does not show it.
+    pub instances: String,
     pub state: Option<String>,
     pub methods: Vec<MethodRow>,
 }
@@ -286,6 +288,15 @@ pub fn build(model: &Model) -> ReportView {
                 class_name: d.class_name.clone(),
                 purpose: or_dash(d.purpose.as_deref()),
                 storage: storage_text(d.storage, d.script_name.as_deref()),
+                instances: {
+                    let mut said: Vec<String> = Vec::new();
+                    for i in d.instances.iter().map(words::instance) {
+                        if !said.contains(&i) {
+                            said.push(i);
+                        }
+                    }
+                    said.join("; ")
+                },
                 state: (!d.state.is_empty()).then(|| {
                     let fields: Vec<String> = d
                         .state

@@ -542,6 +542,23 @@ pub fn value_type(v: ValueType) -> String {
     }
 }
 
+/// How callers pick a Durable Object instance: `one per \`{roomId}\``,
+/// `one global instance (\`"lobby"\`)`.
+pub fn instance(i: &crate::model::Instance) -> String {
+    use crate::model::Instance;
+    match i {
+        Instance::Named { name } if name.is_opaque() => {
+            "one per name its caller passes (`idFromName`)".to_owned()
+        }
+        Instance::Named { name } if !name.has_placeholder() => {
+            format!("one global instance, `\"{}\"`", name.notation())
+        }
+        Instance::Named { name } => format!("one per `{}`", name.notation()),
+        Instance::Unique => "a new instance per `newUniqueId()`".to_owned(),
+        Instance::FromString => "an id kept from an earlier call (`idFromString`)".to_owned(),
+    }
+}
+
 /// An R2 key pattern's Lifecycle cell.
 pub fn lifecycle(l: &Lifecycle) -> String {
     match l {

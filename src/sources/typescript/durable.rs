@@ -14,8 +14,8 @@ use super::syntax::{
 };
 use crate::cloudflare::{self, Lang};
 use crate::model::{
-    BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Key, OpKind, ResourceOp,
-    StateItem, StorageOp, Worker,
+    BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Instance, Key, OpKind,
+    ResourceOp, StateItem, StorageOp, Worker,
 };
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
@@ -506,47 +506,88 @@ fn inherit(
 
 /// Whether `recv` (in file `fi`) is a stub of one of `bindings`:
 /// `env.X.get(id)`, `env.X.getByName(n)`, a local holding one, or what a
-/// helper returns (`getStub(env, id)`, `this.getStub(id)`).
-fn is_stub(
+/// helper returns (`getStub(env, id)`, `this.getStub(id)`) — and if so,
+/// how it picks its instance, when that shows.
+fn stub_of(
     index: &CodeIndex<'_>,
     fi: usize,
     recv: Node<'_>,
     bindings: &[String],
     depth: u32,
-) -> bool {
+) -> Option<Option<Instance>> {
     if depth > 4 {
-        return false;
+        return None;
     }
-    let Some(src) = index.files.get(fi).map(|f| f.src) else {
-        return false;
-    };
+    let src = index.files.get(fi)?.src;
     let recv = unwrap_expr(recv);
     match recv.kind() {
-        "identifier" => local_value(recv, text(recv, src), src)
-            .is_some_and(|v| is_stub(index, fi, v, bindings, depth + 1)),
-        "await_expression" => recv
-            .named_child(0)
-            .is_some_and(|v| is_stub(index, fi, v, bindings, depth + 1)),
+        "identifier" => stub_of(
+            index,
+            fi,
+            local_value(recv, text(recv, src), src)?,
+            bindings,
+            depth + 1,
+        ),
+        "await_expression" => stub_of(index, fi, recv.named_child(0)?, bindings, depth + 1),
         "call_expression" => {
-            let Some(f) = recv.child_by_field_name("function").map(unwrap_expr) else {
-                return false;
-            };
+            let f = recv.child_by_field_name("function").map(unwrap_expr)?;
             let t = super::syntax::callee_text(f, src);
-            if !(t.ends_with(".get") || t.ends_with(".getByName")) {
+            let by_name = t.ends_with(".getByName");
+            if !(t.ends_with(".get") || by_name) {
                 return helper_returns(index, fi, f)
                     .into_iter()
-                    .any(|(hf, e)| is_stub(index, hf, e, bindings, depth + 1));
+                    .find_map(|(hf, e)| stub_of(index, hf, e, bindings, depth + 1));
             }
             let names_binding = |t: &str| bindings.iter().any(|b| t.contains(b.as_str()));
             // `env.ROOM.get(id)`, or `ns.get(id)` after `const ns = env.ROOM`.
-            names_binding(&t)
+            let on_binding = names_binding(&t)
                 || f.child_by_field_name("object")
                     .map(unwrap_expr)
                     .filter(|o| o.kind() == "identifier")
                     .and_then(|o| local_value(o, text(o, src), src))
-                    .is_some_and(|v| names_binding(&super::syntax::callee_text(v, src)))
+                    .is_some_and(|v| names_binding(&super::syntax::callee_text(v, src)));
+            if !on_binding {
+                return None;
+            }
+            let arg = recv
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0));
+            Some(arg.and_then(|a| {
+                if by_name {
+                    key_pattern(index, fi, a).map(|name| Instance::Named { name })
+                } else {
+                    instance_of_id(index, fi, a, 0)
+                }
+            }))
         }
-        _ => false,
+        _ => None,
+    }
+}
+
+/// How an id picks its instance: `ns.idFromName(n)`, `ns.newUniqueId()`,
+/// `ns.idFromString(s)`, or a local holding one.
+fn instance_of_id(index: &CodeIndex<'_>, fi: usize, id: Node<'_>, depth: u32) -> Option<Instance> {
+    if depth > 4 {
+        return None;
+    }
+    let src = index.files.get(fi)?.src;
+    let id = unwrap_expr(id);
+    match id.kind() {
+        "identifier" => instance_of_id(index, fi, local_value(id, text(id, src), src)?, depth + 1),
+        "call_expression" => {
+            let t = super::syntax::callee_text(id.child_by_field_name("function")?, src);
+            let method = t.rsplit('.').next()?;
+            match method {
+                "idFromName" => {
+                    let a = id.child_by_field_name("arguments")?.named_child(0)?;
+                    key_pattern(index, fi, a).map(|name| Instance::Named { name })
+                }
+                "newUniqueId" => Some(Instance::Unique),
+                "idFromString" => Some(Instance::FromString),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 
@@ -712,9 +753,9 @@ fn called_by(
             let Some(recv) = func.child_by_field_name("object") else {
                 continue;
             };
-            if !is_stub(index, fi, recv, bindings, 0) {
+            let Some(instance) = stub_of(index, fi, recv, bindings, 0) else {
                 continue;
-            }
+            };
             let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());
             let recv_text = text(recv, f.src);
             let binding = bindings
@@ -725,6 +766,7 @@ fn called_by(
                 .unwrap_or_default();
             let mut op = ResourceOp {
                 method: Some(method.to_owned()),
+                instance,
                 actor: Some(actor.clone()),
                 ..ResourceOp::new(
                     BindingKind::DurableObject,
