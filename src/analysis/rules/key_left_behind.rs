@@ -330,6 +330,11 @@ mod tests {
             "    await this.ctx.storage.delete(`session-${id}`);\n    await this.ctx.storage.deleteAll();",
         );
         assert!(rows.is_empty(), "{rows:?}");
+        // Keys deleted in one call.
+        let rows = room(
+            "    await this.ctx.storage.delete(`session-${id}`);\n    await this.ctx.storage.delete([`heartbeat-${id}`, `typing-${id}`]);",
+        );
+        assert!(rows.is_empty(), "{rows:?}");
         // A key dmqa cannot follow may be the other one.
         let rows = room(
             "    await this.ctx.storage.delete(`session-${id}`);\n    for (const k of await this.keys()) await this.ctx.storage.delete(k);",

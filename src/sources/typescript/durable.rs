@@ -255,10 +255,15 @@ pub fn extract(
                 ]
                 .into_iter()
                 .find_map(|(m, op)| callee.ends_with(m).then_some(op));
+                // `delete([a, b])` deletes keys dmqa does not split: an
+                // opaque key, which no family rule builds on.
+                let many = |k: &Node<'_>| matches!(unwrap_expr(*k).kind(), "object" | "array");
                 if let (Some(op), Some(k)) = (storage_op, args.first())
-                    && unwrap_expr(*k).kind() != "object"
-                    && unwrap_expr(*k).kind() != "array"
-                    && let Some(key) = key_pattern(index, fi, *k)
+                    && let Some(key) = if many(k) {
+                        (op == OpKind::Delete).then(|| Key::opaque("keys"))
+                    } else {
+                        key_pattern(index, fi, *k)
+                    }
                 {
                     storage_ops.push(StorageOp {
                         op,
