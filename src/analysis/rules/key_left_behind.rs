@@ -191,6 +191,16 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .iter()
             .filter(|o| o.op == OpKind::Delete)
             .collect();
+        // Two families deleted somewhere, or nothing to compare.
+        let mut families: Vec<&Key> = deletes
+            .iter()
+            .filter_map(|o| o.key.filter(|k| family(k)))
+            .collect();
+        families.sort();
+        families.dedup();
+        if families.len() < 2 {
+            continue;
+        }
         let written = |k: &Key| {
             store
                 .ops
@@ -205,10 +215,11 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .collect();
         scopes.sort_unstable();
         scopes.dedup();
-        let reach: std::collections::BTreeMap<&str, Vec<String>> =
-            scopes.iter().map(|s| (*s, store.reach(s))).collect();
-        let reaches =
-            |from: &str, to: &str| reach.get(from).is_some_and(|r| r.iter().any(|x| x == to));
+        let reach: std::collections::HashMap<&str, std::collections::HashSet<String>> = scopes
+            .iter()
+            .map(|s| (*s, store.reach(s).into_iter().collect()))
+            .collect();
+        let reaches = |from: &str, to: &str| reach.get(from).is_some_and(|r| r.contains(to));
         // A path starts where nothing of the store's code calls it; a helper
         // is judged with each path that reaches it.
         let paths = scopes
