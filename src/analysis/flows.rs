@@ -164,12 +164,8 @@ fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<Flow
 /// durable_object(if shared { "A" } else { "B" })`) that its Worker does
 /// not declare, while another is declared: the call reaches that one.
 fn undeclared_alternative(model: &Model, op: &ResourceOp, ops: &[&ResourceOp]) -> bool {
-    let declared = |name: &str| {
-        Worker::owning(&model.workers, &op.location.path).is_some_and(|w| {
-            w.family(&model.workers)
-                .any(|f| f.bindings.iter().any(|b| b.name == name))
-        })
-    };
+    let worker = Worker::owning(&model.workers, &op.location.path);
+    let declared = |name: &str| worker.is_some_and(|w| w.family_binds(&model.workers, name));
     !declared(&op.binding)
         && ops.iter().any(|o| {
             o.location == op.location

@@ -110,6 +110,13 @@ impl Worker {
         workers.iter().filter(move |w| w.folder() == dir)
     }
 
+    /// Whether its config binds `name` at the top level or in some
+    /// `[env.NAME]` section.
+    pub fn family_binds(&self, workers: &[Worker], name: &str) -> bool {
+        self.family(workers)
+            .any(|f| f.bindings.iter().any(|b| b.name == name))
+    }
+
     /// The Durable Object classes its migrations and `exports` leave in
     /// place: created or transferred here, a renamed class by its new name,
     /// a deleted one gone.
@@ -778,6 +785,15 @@ pub enum OpKind {
 }
 
 impl ResourceOp {
+    /// The request and queue-message entry points that run it: its hot
+    /// paths.
+    pub fn hot_entries(&self) -> Vec<&super::EntryPoint> {
+        self.entries
+            .iter()
+            .filter(|e| e.is_request() || e.handler() == Some(super::Handler::Queue))
+            .collect()
+    }
+
     /// The class whose code runs it: the Durable Object whose own storage
     /// it uses, else the class its method is in.
     pub fn home_class(&self) -> Option<&str> {

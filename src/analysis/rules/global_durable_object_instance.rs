@@ -3,6 +3,7 @@
 use crate::model::{
     BindingKind, Finding, FindingSeverity, Instance, Location, Model, RuleId, Subject, Topic,
 };
+use std::collections::BTreeMap;
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str =
@@ -34,6 +35,22 @@ reading, or keep per-user state in per-user instances.
 
 /// One finding per class.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    // Class → where its hot paths call it, and those paths.
+    let mut hot: BTreeMap<String, (Vec<Location>, Vec<String>)> = BTreeMap::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.kind == BindingKind::DurableObject && o.instance.is_some())
+    {
+        let on_hot_path = op.hot_entries();
+        if !on_hot_path.is_empty() {
+            let class =
+                super::super::binding_target(model, BindingKind::DurableObject, &op.binding);
+            let (at, routes) = hot.entry(class).or_default();
+            at.push(op.location.clone());
+            routes.extend(on_hot_path.into_iter().map(crate::model::EntryPoint::name));
+        }
+    }
     for d in &model.durable_objects {
         let [Instance::Named { name }] = d.instances.as_slice() else {
             continue;
@@ -41,31 +58,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         if name.has_placeholder() || name.is_opaque() {
             continue;
         }
-        let mut hot: Vec<Location> = Vec::new();
-        let mut routes: Vec<String> = Vec::new();
-        for op in model.resource_ops.iter().filter(|o| {
-            o.kind == BindingKind::DurableObject
-                && o.instance.is_some()
-                && super::super::binding_target(model, BindingKind::DurableObject, &o.binding)
-                    == d.class_name
-        }) {
-            let on_request: Vec<String> = op
-                .entries
-                .iter()
-                .filter(|e| e.is_request() || e.handler() == Some(crate::model::Handler::Queue))
-                .map(crate::model::EntryPoint::name)
-                .collect();
-            if !on_request.is_empty() {
-                hot.push(op.location.clone());
-                routes.extend(on_request);
-            }
-        }
-        if hot.is_empty() {
+        let Some((mut at, mut routes)) = hot.remove(&d.class_name) else {
             continue;
-        }
+        };
         routes.sort();
         routes.dedup();
-        let at = super::sort_first(&mut hot);
+        let first = super::sort_first(&mut at);
         out.push(
             Finding::new(
                 RuleId::GlobalDurableObjectInstance,
@@ -75,7 +73,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     name: d.class_name.clone(),
                 },
                 format!(
-                    "Every call from {} goes to one `{}` instance, `\"{}\"` ({at}): it runs them one at a time, about 1,000 requests/s at most",
+                    "Every call from {} goes to one `{}` instance, `\"{}\"` ({first}): it runs them one at a time, about 1,000 requests/s at most",
                     routes.join(", "),
                     d.class_name,
                     name.notation()
@@ -84,7 +82,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .advice(
                 "⚠️ Shard it by a value of the request (user, room, `hash(key) % N`) before traffic outgrows one instance",
             )
-            .at(hot),
+            .at(at),
         );
     }
 }

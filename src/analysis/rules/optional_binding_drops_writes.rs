@@ -48,9 +48,7 @@ fn verb(op: &ResourceOp) -> &'static str {
 /// Worker owns: whether any config of the checkout does).
 fn bound(model: &Model, op: &ResourceOp) -> bool {
     match Worker::owning(&model.workers, &op.location.path) {
-        Some(w) => w
-            .family(&model.workers)
-            .any(|f| f.bindings.iter().any(|b| b.name == op.binding)),
+        Some(w) => w.family_binds(&model.workers, &op.binding),
         None => model
             .workers
             .iter()

@@ -65,9 +65,7 @@ fn declared_nowhere(model: &Model, out: &mut Vec<Finding>) {
         let Some(w) = Worker::owning(&model.workers, &op.location.path) else {
             continue;
         };
-        if w.family(&model.workers)
-            .any(|f| f.bindings.iter().any(|b| b.name == name))
-        {
+        if w.family_binds(&model.workers, name) {
             continue;
         }
         found

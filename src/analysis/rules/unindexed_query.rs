@@ -4,8 +4,8 @@
 use crate::analysis::database_of_op;
 use crate::analysis::planner::Planner;
 use crate::model::{
-    BindingKind, Engine, EntryPoint, Finding, FindingSeverity, Fix, Handler, HotQuery, Model,
-    OpKind, RuleId, Subject, Topic,
+    BindingKind, Engine, EntryPoint, Finding, FindingSeverity, Fix, HotQuery, Model, OpKind,
+    RuleId, Subject, Topic,
 };
 
 /// One line for `dmqa rules`.
@@ -43,18 +43,10 @@ fn hot_query(query: &str, entries: &[&EntryPoint]) -> HotQuery {
     }
 }
 
-/// The request and message entry points that run `op`.
-fn hot_entries(op: &crate::model::ResourceOp) -> Vec<&EntryPoint> {
-    op.entries
-        .iter()
-        .filter(|e| e.is_request() || e.handler() == Some(Handler::Queue))
-        .collect()
-}
-
 /// Postgres / MySQL: by index prefixes, no planner.
 fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String, String)>) {
     for op in model.resource_ops.iter().filter(|o| o.is_query()) {
-        let entries = hot_entries(op);
+        let entries = op.hot_entries();
         let Some(db) = database_of_op(model, op).map(|i| &model.databases[i]) else {
             continue;
         };
@@ -133,7 +125,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         .iter()
         .filter(|o| o.kind == BindingKind::D1 && o.op == OpKind::Query)
     {
-        let entries = hot_entries(op);
+        let entries = op.hot_entries();
         let (Some(sql), false) = (&op.sql, entries.is_empty()) else {
             continue;
         };

@@ -247,7 +247,7 @@ pub fn extract(
                     .map(children)
                     .unwrap_or_default();
                 // One key put, read or deleted: what the lifecycle of each
-                // key family is.
+                // key family is; a key put or read is state.
                 let storage_op = [
                     ("storage.put", OpKind::Write),
                     ("storage.get", OpKind::Read),
@@ -255,22 +255,55 @@ pub fn extract(
                 ]
                 .into_iter()
                 .find_map(|(m, op)| callee.ends_with(m).then_some(op));
-                // `delete([a, b])` deletes keys dmqa does not split: an
-                // opaque key, which no family rule builds on.
-                let many = |k: &Node<'_>| matches!(unwrap_expr(*k).kind(), "object" | "array");
-                if let (Some(op), Some(k)) = (storage_op, args.first())
-                    && let Some(key) = if many(k) {
+                if let (Some(op), Some(k)) = (storage_op, args.first()) {
+                    let arg = unwrap_expr(*k);
+                    let key = (arg.kind() != "object")
+                        .then(|| key_pattern(index, fi, *k))
+                        .flatten();
+                    // `delete([a, b])` deletes keys dmqa does not split: an
+                    // opaque key, which no family rule builds on.
+                    let one = if matches!(arg.kind(), "object" | "array") {
                         (op == OpKind::Delete).then(|| Key::opaque("keys"))
                     } else {
-                        key_pattern(index, fi, *k)
+                        key.clone()
+                    };
+                    if let Some(key) = one {
+                        storage_ops.push(StorageOp {
+                            op,
+                            key,
+                            method: enclosing_method(n, file.src),
+                            location: location(file.path, n),
+                        });
                     }
-                {
-                    storage_ops.push(StorageOp {
-                        op,
-                        key,
-                        method: enclosing_method(n, file.src),
-                        location: location(file.path, n),
-                    });
+                    if op != OpKind::Delete {
+                        // `put({ a: 1, b: 2 })` writes several keys at once.
+                        let keys: Vec<Key> = if arg.kind() == "object" {
+                            children(arg)
+                                .into_iter()
+                                .filter_map(|p| {
+                                    p.child_by_field_name("key")
+                                        .map(|k| Key::literal(text(k, file.src)))
+                                })
+                                .collect()
+                        } else {
+                            key.into_iter().collect()
+                        };
+                        let ty = args
+                            .get(1)
+                            .map(|v| value_type(*v, file.src))
+                            .unwrap_or_else(|| "unknown".to_owned());
+                        for key in keys {
+                            let known = state.iter().any(
+                                |s| matches!(s, StateItem::StorageKey { key: k, .. } if k.notation() == key.notation()),
+                            );
+                            if !known {
+                                state.push(StateItem::StorageKey {
+                                    key,
+                                    ty: ty.clone(),
+                                });
+                            }
+                        }
+                    }
                 }
                 // `deleteAll()`: every key, an empty pattern.
                 if callee.ends_with("storage.deleteAll") {
@@ -280,37 +313,6 @@ pub fn extract(
                         method: enclosing_method(n, file.src),
                         location: location(file.path, n),
                     });
-                }
-                if (callee.ends_with("storage.put") || callee.ends_with("storage.get"))
-                    && let Some(k) = args.first()
-                {
-                    // `put({ a: 1, b: 2 })` writes several keys at once.
-                    let keys: Vec<Key> = if unwrap_expr(*k).kind() == "object" {
-                        children(unwrap_expr(*k))
-                            .into_iter()
-                            .filter_map(|p| {
-                                p.child_by_field_name("key")
-                                    .map(|k| Key::literal(text(k, file.src)))
-                            })
-                            .collect()
-                    } else {
-                        key_pattern(index, fi, *k).into_iter().collect()
-                    };
-                    let ty = args
-                        .get(1)
-                        .map(|v| value_type(*v, file.src))
-                        .unwrap_or_else(|| "unknown".to_owned());
-                    for key in keys {
-                        let known = state.iter().any(
-                            |s| matches!(s, StateItem::StorageKey { key: k, .. } if k.notation() == key.notation()),
-                        );
-                        if !known {
-                            state.push(StateItem::StorageKey {
-                                key,
-                                ty: ty.clone(),
-                            });
-                        }
-                    }
                 }
                 // `this.ctx.storage.sql.exec("…")`, or the Agents SDK's
                 // tagged `this.sql\`…\``: DDL builds the object's tables,
