@@ -89,6 +89,9 @@ struct Reader<'i, 'a> {
     /// depth):
     /// a helper called from every route is resolved once.
     passed: std::cell::RefCell<HashMap<PassedKey, Vec<Target>>>,
+    /// Request-context variables set by name (Hono's `c.set("db",
+    /// c.env.DB)` in a middleware): name → (file, value) of each `set`.
+    context_sets: HashMap<String, Vec<(usize, Node<'a>)>>,
 }
 
 /// (file, function node id, parameter position, depth).
@@ -101,7 +104,13 @@ const MAX_ARGUMENT_SITES: usize = 16;
 impl<'i, 'a> Reader<'i, 'a> {
     fn new(index: &'i CodeIndex<'a>, graph: Option<&'i CallGraph>) -> Self {
         let mut sites: HashMap<&'a str, Vec<(usize, Node<'a>)>> = HashMap::new();
+        let mut context_sets: HashMap<String, Vec<(usize, Node<'a>)>> = HashMap::new();
         for (fi, f) in index.files.iter().enumerate().filter(|_| graph.is_some()) {
+            for c in &f.calls {
+                if let Some((name, value)) = context_set(c.node, f.src) {
+                    context_sets.entry(name).or_default().push((fi, value));
+                }
+            }
             let calls = f.calls.iter().filter_map(|c| {
                 let name = text(c.node.child_by_field_name("function")?, f.src);
                 Some((name.rsplit('.').next()?, c.node))
@@ -121,7 +130,33 @@ impl<'i, 'a> Reader<'i, 'a> {
             graph,
             sites,
             passed: std::cell::RefCell::new(HashMap::new()),
+            context_sets,
         }
+    }
+
+    /// What the request-context variable `name` holds, read in file `fi`:
+    /// the union of what every `set` of it in the same Worker puts there.
+    fn context_targets(&self, fi: usize, name: &str, depth: u32) -> Vec<Target> {
+        let (Some(graph), Some(file)) = (self.graph, self.index.files.get(fi)) else {
+            return Vec::new();
+        };
+        let scope = graph.scope_of(file.path);
+        let mut out = Vec::new();
+        for (sf, value) in self.context_sets.get(name).map_or(&[][..], Vec::as_slice) {
+            let same_worker = self
+                .index
+                .files
+                .get(*sf)
+                .is_some_and(|f| graph.scope_of(f.path) == scope);
+            if same_worker {
+                for t in self.targets(*sf, *value, depth + 1) {
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Whether the `env` that `subscript` indexes is a Worker's: not Node's
@@ -317,6 +352,34 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
     forwarded_calls(index, &reader, graph, &forwarders, model);
 }
 
+/// The string-literal arguments of a method call named `method`, when it
+/// has exactly `n` arguments and the first is a string literal.
+fn named_call<'t>(call: Node<'t>, method: &str, n: usize, src: &str) -> Option<(String, Vec<Node<'t>>)> {
+    let (_, m) = member_call(call, src)?;
+    if m != method {
+        return None;
+    }
+    let args: Vec<Node<'t>> = children(call.child_by_field_name("arguments")?)
+        .into_iter()
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    if args.len() != n {
+        return None;
+    }
+    Some((string_value(*args.first()?, src)?, args))
+}
+
+/// `c.set("db", value)`: a request-context variable's name and value.
+fn context_set<'t>(call: Node<'t>, src: &str) -> Option<(String, Node<'t>)> {
+    let (name, args) = named_call(call, "set", 2, src)?;
+    Some((name, *args.get(1)?))
+}
+
+/// `c.get("db")`: the request-context variable read.
+fn context_get(call: Node<'_>, src: &str) -> Option<String> {
+    named_call(call, "get", 1, src).map(|(name, _)| name)
+}
+
 /// The receiver and method name of a method call (`recv.method(…)`).
 fn member_call<'t, 's>(call: Node<'t>, src: &'s str) -> Option<(Node<'t>, &'s str)> {
     let f = super::syntax::callee(call.child_by_field_name("function")?);
@@ -476,6 +539,10 @@ impl<'a> Reader<'_, 'a> {
                 let prop = recv.child_by_field_name("property").map(|p| text(p, src));
                 match (obj, prop) {
                     (Some(o), Some(p)) if is_worker_env(o) => vec![Target::Name(p.to_owned())],
+                    // Hono's typed context variables: `c.var.db`.
+                    (Some(o), Some(p)) if o == "var" || o.ends_with(".var") => {
+                        self.context_targets(fi, p, depth)
+                    }
                     // `this.db` where the class sets `this.db = env.DB`.
                     (Some("this"), Some(p)) => match class_field_value(recv, p, src) {
                         Some(v) => self.targets(fi, v, depth + 1),
@@ -550,6 +617,10 @@ impl<'a> Reader<'_, 'a> {
                 let Some(f) = recv.child_by_field_name("function") else {
                     return Vec::new();
                 };
+                // A request-context variable: `c.get("db")`.
+                if let Some(name) = context_get(recv, src) {
+                    return self.context_targets(fi, &name, depth);
+                }
                 if f.kind() != "identifier" {
                     return Vec::new();
                 }
