@@ -185,20 +185,30 @@ fn sample(name: &str, nth_id: &mut usize) -> String {
             })
         })
     };
-    if has(&["ip"]) {
-        return "192.168.1.1".into();
-    }
-    if has(&["email", "mail"]) {
-        return "user@example.com".into();
-    }
-    if has(&["date", "day"]) {
-        return "2025-01-31".into();
-    }
-    if has(&["version"]) {
-        return "1.0.0".into();
-    }
-    if has(&["hash", "sha", "digest", "checksum"]) {
-        return "9f86d081".into();
+    // First match wins: `dayIndex` is a date, `fileHash` a digest.
+    const KINDS: &[(&[&str], &str)] = &[
+        (&["ip"], "192.168.1.1"),
+        (&["email", "mail"], "user@example.com"),
+        (&["uuid", "guid"], "3b241101-e2bb-4255-8caf-4136c566a962"),
+        (&["date", "day"], "2025-01-31"),
+        (&["month"], "2025-01"),
+        (&["year"], "2025"),
+        (&["hour"], "2025-01-31T13"),
+        (&["timestamp", "ts", "epoch", "time"], "1738281600000"),
+        (&["version"], "1.0.0"),
+        (&["hash", "sha", "digest", "checksum", "etag"], "9f86d081"),
+        (&["slug"], "hello-world"),
+        (&["domain", "host", "hostname"], "example.com"),
+        (&["url"], "https://example.com/"),
+        (&["pathname", "path"], "images/cat.png"),
+        (&["filename", "file"], "cat.png"),
+        (&["ext", "extension"], "png"),
+        (&["locale", "lang", "language"], "en-US"),
+        (&["country"], "US"),
+        (&["i", "idx", "index", "n", "num", "shard", "chunk", "part", "seq"], "0"),
+    ];
+    if let Some((_, v)) = KINDS.iter().find(|(ws, _)| has(ws)) {
+        return (*v).to_owned();
     }
     let id = IDS[*nth_id % IDS.len()];
     *nth_id += 1;
@@ -747,6 +757,16 @@ mod tests {
         assert_eq!(one("zip"), "abc123");
         assert_eq!(one("userEmail"), "user@example.com");
         assert_eq!(one("appVersion"), "1.0.0");
+        assert_eq!(one("randomUUID"), "3b241101-e2bb-4255-8caf-4136c566a962");
+        assert_eq!(one("newLinkSlug"), "hello-world");
+        assert_eq!(one("domain"), "example.com");
+        assert_eq!(one("pathname"), "images/cat.png");
+        assert_eq!(one("i"), "0");
+        assert_eq!(one("createdAt"), "abc123");
+        assert_eq!(one("timestamp"), "1738281600000");
+        // A word inside another is not that word: `timeline`, `india`.
+        assert_eq!(one("timelineId"), "abc123");
+        assert_eq!(one("india"), "abc123");
     }
 
     #[test]
