@@ -205,7 +205,12 @@ fn sample(name: &str, nth_id: &mut usize) -> String {
         (&["ext", "extension"], "png"),
         (&["locale", "lang", "language"], "en-US"),
         (&["country"], "US"),
-        (&["i", "idx", "index", "n", "num", "shard", "chunk", "part", "seq"], "0"),
+        (
+            &[
+                "i", "idx", "index", "n", "num", "shard", "chunk", "part", "seq",
+            ],
+            "0",
+        ),
     ];
     if let Some((_, v)) = KINDS.iter().find(|(ws, _)| has(ws)) {
         return (*v).to_owned();

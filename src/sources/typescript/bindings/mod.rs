@@ -354,7 +354,12 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
 
 /// The string-literal arguments of a method call named `method`, when it
 /// has exactly `n` arguments and the first is a string literal.
-fn named_call<'t>(call: Node<'t>, method: &str, n: usize, src: &str) -> Option<(String, Vec<Node<'t>>)> {
+fn named_call<'t>(
+    call: Node<'t>,
+    method: &str,
+    n: usize,
+    src: &str,
+) -> Option<(String, Vec<Node<'t>>)> {
     let (_, m) = member_call(call, src)?;
     if m != method {
         return None;
