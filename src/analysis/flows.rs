@@ -55,9 +55,15 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
     }
 }
 
-/// The engine a query runs on (D1 when its database is unknown).
+/// The engine a query runs on (a Durable Object's own storage is SQLite;
+/// D1 when its database is unknown).
 fn engine_of(model: &Model, op: &ResourceOp) -> Engine {
-    super::database_of_op(model, op).map_or(Engine::D1, |i| model.databases[i].engine)
+    let unknown = if op.durable_object.is_some() {
+        Engine::Sqlite
+    } else {
+        Engine::D1
+    };
+    super::database_of_op(model, op).map_or(unknown, |i| model.databases[i].engine)
 }
 
 /// What a call of `method` into Durable Object `class` does: the
@@ -95,19 +101,23 @@ fn inside<'m>(
                 .map(|m| m.name.as_str()),
         );
     }
-    // The object's own helpers those call (`this.save(…)`).
+    // The object's own helpers those call (`this.save(…)`), its own
+    // methods and those it inherits.
     let reached = object.reached_from(&seeds);
-    within
-        .get(class)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-        .iter()
+    let mut ops: Vec<&ResourceOp> = std::iter::once(class)
+        .chain(object.bases.iter().map(String::as_str))
+        .flat_map(|c| within.get(c).map(Vec::as_slice).unwrap_or_default())
+        .filter(|op| op.durable_object.as_deref().is_none_or(|d| d == class))
+        .copied()
+        .collect();
+    ops.sort_by(|a, b| a.location.cmp(&b.location));
+    ops.dedup_by(|a, b| std::ptr::eq(*a, *b));
+    ops.into_iter()
         .filter(|op| {
             op.actor
                 .as_deref()
                 .is_some_and(|a| reached.contains(&a.rsplit('.').next().unwrap_or(a)))
         })
-        .copied()
         .collect()
 }
 
@@ -149,15 +159,41 @@ fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<Flow
                 if op.kind == BindingKind::DurableObject {
                     let class = do_class(model, &op.binding);
                     let method = op.method.as_deref().unwrap_or("fetch");
+                    let runs_in = object_worker(model, op);
                     steps.extend(
                         inside(model, within, &class, method)
                             .into_iter()
+                            .filter(|o| {
+                                runs_in.is_none_or(|w| {
+                                    Worker::owning(&model.workers, &o.location.path)
+                                        .is_none_or(|x| x.folder() == w.folder())
+                                })
+                            })
                             .map(|o| step(model, o)),
                     );
                 }
                 steps
             }),
     )
+}
+
+/// The Worker whose code a call into a Durable Object runs in: the
+/// caller's own, or the one its binding's `script_name` names; `None`
+/// when config does not say (the code is then taken from anywhere).
+fn object_worker<'m>(model: &'m Model, op: &ResourceOp) -> Option<&'m Worker> {
+    let caller = Worker::owning(&model.workers, &op.location.path)?;
+    let script = caller
+        .bindings
+        .iter()
+        .find(|b| b.kind == BindingKind::DurableObject && b.name == op.binding)
+        .and_then(|b| b.settings.get("script_name"));
+    match script {
+        None => Some(caller),
+        Some(name) => model
+            .workers
+            .iter()
+            .find(|w| w.environment.is_none() && &w.name == name),
+    }
 }
 
 /// Whether `op` is one of the names a call picks between (`env.
@@ -323,7 +359,7 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
             },
             shapes => {
                 let db = super::database_of_op(model, op).and_then(|i| model.databases.get(i));
-                let engine = db.map_or(Engine::D1, |d| d.engine);
+                let engine = engine_of(model, op);
                 StepAction::Queries {
                     queries: shapes
                         .iter()
@@ -369,6 +405,17 @@ pub fn collect(model: &mut Model) {
             // A Durable Object's own `fetch` is not its Worker's:
             // `Tally.fetch`, a flow of its own (`alarm` and the WebSocket
             // handlers are only ever an object's).
+            // Its own storage is only ever reached through the object's
+            // handlers: a `fetch` it does not have is its Worker's, whose
+            // stub call the name-based call graph mistook for a call of
+            // the method (the flow of that call draws it).
+            if let (Some(class), Some(h)) = (&op.durable_object, entry.handler())
+                && !model
+                    .code_object(class)
+                    .is_some_and(|d| d.methods.iter().any(|m| m.handler == Some(h)))
+            {
+                continue;
+            }
             let entry = match (&op.durable_object, entry.handler()) {
                 (Some(class), Some(Handler::Fetch)) => EntryPoint::Function {
                     name: format!("{class}.{}", entry.name()),

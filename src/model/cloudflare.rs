@@ -1017,6 +1017,10 @@ pub struct CodeDurableObject {
     /// Each `storage.put` / `get` / `delete` of one key, and each
     /// `deleteAll()` (a `Delete` of the empty key), in source order.
     pub storage_ops: Vec<StorageOp>,
+    /// The project classes it extends whose state and methods it has
+    /// (`Room` for `class Lobby extends Room`), nearest first: code in
+    /// their methods runs in this object too.
+    pub bases: Vec<String>,
     /// Where the class is declared.
     pub location: Location,
 }

@@ -7,8 +7,8 @@
 
 use super::words;
 use crate::model::{
-    Database, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer, RelationKind,
-    Relationship, Table,
+    Database, DatabaseOrigin, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer,
+    RelationKind, Relationship, Table,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ pub struct TableView {
 }
 
 /// A Schema row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct ColumnRow {
     pub name: String,
     pub ty: String,
@@ -76,7 +76,7 @@ pub struct ColumnRow {
 }
 
 /// An Indexes row.
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct IndexRow {
     pub name: String,
     pub columns: String,
@@ -207,18 +207,113 @@ fn or_dash(s: Option<&str>) -> String {
     }
 }
 
+/// Tables that print the same schema in several databases of one engine
+/// (a schema mirrored in example folders, the tables a base Durable Object
+/// class creates in each subclass): one section under every database that
+/// has it.
+struct Shown<'m> {
+    engine: Engine,
+    view: TableView,
+    members: Vec<(&'m Database, &'m Table)>,
+}
+
+impl Shown<'_> {
+    /// Whether `view` prints the same schema: name, columns, indexes and
+    /// relationships (not its purpose, database or queries).
+    fn same_schema(&self, engine: Engine, view: &TableView) -> bool {
+        self.engine == engine
+            && self.view.name == view.name
+            && self.view.schema_known == view.schema_known
+            && self.view.columns == view.columns
+            && self.view.indexes == view.indexes
+            && self.view.relationships == view.relationships
+    }
+
+    /// The section of a table several databases share: every database on
+    /// its line, their queries merged.
+    fn merged(mut self) -> TableView {
+        if self.members.len() < 2 {
+            return self.view;
+        }
+        let classes: Vec<&str> = self
+            .members
+            .iter()
+            .filter_map(|(db, _)| match &db.origin {
+                DatabaseOrigin::DurableObject { class } => Some(class.as_str()),
+                _ => None,
+            })
+            .collect();
+        let purposes: Vec<Option<&str>> = self
+            .members
+            .iter()
+            .map(|(_, t)| t.purpose.as_deref())
+            .collect();
+        let all_do = classes.len() == self.members.len();
+        if all_do {
+            let names: Vec<String> = classes.iter().map(|c| format!("`{c}`")).collect();
+            self.view.database = Some(format!(
+                "the SQLite storage of {} Durable Object classes: {}",
+                classes.len(),
+                names.join(", ")
+            ));
+            if purposes.iter().any(|p| *p != purposes[0]) {
+                self.view.purpose = match names.as_slice() {
+                    [rest @ .., last] if names.len() <= 3 => format!(
+                        "In the SQLite storage of each {} and {last} Durable Object",
+                        rest.join(", ")
+                    ),
+                    _ => format!(
+                        "In the SQLite storage of each object of {} Durable Object classes",
+                        names.len()
+                    ),
+                };
+            }
+        } else {
+            let mut lines: Vec<String> = Vec::new();
+            for (db, _) in &self.members {
+                let l = database_line(db);
+                if !lines.contains(&l) {
+                    lines.push(l);
+                }
+            }
+            self.view.database = Some(format!(
+                "the same table in {} databases: {}",
+                lines.len(),
+                lines.join("; ")
+            ));
+        }
+        let mut patterns: Vec<crate::model::AccessPattern> = Vec::new();
+        for (_, t) in &self.members {
+            for a in &t.access_patterns {
+                match patterns
+                    .iter_mut()
+                    .find(|p| p.operation == a.operation && p.query == a.query)
+                {
+                    Some(p) => {
+                        for r in &a.frequency {
+                            if !p.frequency.contains(r) {
+                                p.frequency.push(r.clone());
+                            }
+                        }
+                    }
+                    None => patterns.push(a.clone()),
+                }
+            }
+        }
+        self.view.access = patterns.iter().map(access_row).collect();
+        self.view
+    }
+}
+
 /// Builds the view of `model`.
 pub fn build(model: &Model) -> ReportView {
-    let mut summary = Vec::new();
-    let mut engines: Vec<EngineSection> = Vec::new();
     let mut per_engine: BTreeMap<Engine, usize> = BTreeMap::new();
-    let mut named: BTreeMap<&str, usize> = BTreeMap::new();
     for db in &model.databases {
         *per_engine.entry(db.engine).or_default() += 1;
-        for t in &db.tables {
-            *named.entry(t.name.as_str()).or_default() += 1;
-        }
     }
+    let mut shown: Vec<Shown<'_>> = Vec::new();
+    let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut rels_of: BTreeMap<&str, Vec<&Relationship>> = BTreeMap::new();
     for db in &model.databases {
         let rels: Vec<&Relationship> = model
             .relationships
@@ -227,26 +322,64 @@ pub fn build(model: &Model) -> ReportView {
             .collect();
         let show_db = per_engine.get(&db.engine).copied().unwrap_or(0) > 1;
         for t in &db.tables {
-            // A name several databases use says which one it is.
-            let table = if named.get(t.name.as_str()).copied().unwrap_or(0) > 1 {
-                format!("{} ({})", t.name, db.short_label())
-            } else {
-                t.name.clone()
-            };
-            summary.push(SummaryRow {
-                table,
-                purpose: or_dash(t.purpose.as_deref()),
-                rows: or_dash(t.row_estimate.as_deref()),
-                relationships: key_relationships(&t.name, &rels),
-            });
             let view = table_view(t, db, show_db, &rels);
-            match engines.last_mut() {
-                Some(s) if s.label == db.engine.label() => s.tables.push(view),
-                _ => engines.push(EngineSection {
-                    label: db.engine.label().to_owned(),
-                    tables: vec![view],
-                }),
+            let same = by_name.entry(t.name.as_str()).or_default();
+            match same
+                .iter()
+                .copied()
+                .find(|&i| shown[i].same_schema(db.engine, &view))
+            {
+                Some(i) => shown[i].members.push((db, t)),
+                None => {
+                    same.push(shown.len());
+                    shown.push(Shown {
+                        engine: db.engine,
+                        view,
+                        members: vec![(db, t)],
+                    });
+                }
             }
+        }
+        rels_of.insert(db.id.as_str(), rels);
+    }
+    let mut summary = Vec::new();
+    let mut engines: Vec<EngineSection> = Vec::new();
+    for s in shown {
+        let (db, t) = s.members[0];
+        let shared = s.members.len() > 1;
+        // A name several sections use says which database each one is.
+        let table = if by_name.get(t.name.as_str()).map_or(0, Vec::len) > 1 {
+            let mut labels: Vec<&str> = Vec::new();
+            for (d, _) in &s.members {
+                if !labels.contains(&d.short_label()) {
+                    labels.push(d.short_label());
+                }
+            }
+            format!("{} ({})", t.name, labels.join(", "))
+        } else {
+            t.name.clone()
+        };
+        let engine = s.engine;
+        let view = s.merged();
+        summary.push(SummaryRow {
+            table,
+            purpose: if shared {
+                view.purpose.clone()
+            } else {
+                or_dash(t.purpose.as_deref())
+            },
+            rows: or_dash(t.row_estimate.as_deref()),
+            relationships: key_relationships(
+                &t.name,
+                rels_of.get(db.id.as_str()).map_or(&[][..], Vec::as_slice),
+            ),
+        });
+        match engines.last_mut() {
+            Some(sec) if sec.label == engine.label() => sec.tables.push(view),
+            _ => engines.push(EngineSection {
+                label: engine.label().to_owned(),
+                tables: vec![view],
+            }),
         }
     }
     ReportView {
@@ -423,16 +556,16 @@ fn table_view(t: &Table, db: &Database, show_db: bool, rels: &[&Relationship]) -
             .iter()
             .map(|i| index_row(i, db.engine.is_sqlite()))
             .collect(),
-        access: t
-            .access_patterns
-            .iter()
-            .map(|a| AccessRow {
-                operation: words::operation(&a.operation),
-                query: format!("`{}`", a.query),
-                frequency: words::runs(&a.frequency),
-            })
-            .collect(),
+        access: t.access_patterns.iter().map(access_row).collect(),
         relationships,
+    }
+}
+
+fn access_row(a: &crate::model::AccessPattern) -> AccessRow {
+    AccessRow {
+        operation: words::operation(&a.operation),
+        query: format!("`{}`", a.query),
+        frequency: words::runs(&a.frequency),
     }
 }
 

@@ -57,6 +57,7 @@ fixture!(party_router);
 fixture!(d1_external_schema);
 fixture!(d1_limits);
 fixture!(workers_pitfalls);
+fixture!(mirrored_examples);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

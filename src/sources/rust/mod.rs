@@ -657,6 +657,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 methods: Vec::new(),
                 sql: Vec::new(),
                 storage_ops: Vec::new(),
+                bases: Vec::new(),
                 location: loc(self.path, st.ident.span()),
             });
         }

@@ -368,6 +368,22 @@ fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSe
     out
 }
 
+/// Whether `call` is a method call on a Durable Object stub of one of
+/// `bindings`.
+fn on_durable_object_stub(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    call: Node<'_>,
+    bindings: &[String],
+) -> bool {
+    let recv = call
+        .child_by_field_name("function")
+        .map(unwrap_expr)
+        .filter(|f| f.kind() == "member_expression")
+        .and_then(|f| f.child_by_field_name("object"));
+    recv.is_some_and(|r| super::durable::stub_of(index, fi, r, bindings, 0).is_some())
+}
+
 /// Callers and call sites by Worker scope.
 pub struct CallGraph {
     /// Worker config folders, deepest first.
@@ -401,6 +417,16 @@ impl CallGraph {
             .filter(|b| b.kind != crate::model::BindingKind::Var)
             .map(|b| b.name.as_str())
             .collect();
+        // A method called on a Durable Object stub (`env.ROOM.get(id).
+        // say(…)`, `stub.say(…)`) runs in the object, behind the runtime:
+        // what it reaches is joined through the stub call, never as a call
+        // from this function.
+        let do_bindings: Vec<String> = workers
+            .iter()
+            .flat_map(|w| &w.bindings)
+            .filter(|b| b.kind == crate::model::BindingKind::DurableObject)
+            .map(|b| b.name.clone())
+            .collect();
         let mut g = CallGraph {
             scopes,
             callers: HashMap::new(),
@@ -428,6 +454,8 @@ impl CallGraph {
                 })
                 .collect();
             let holders = builtin_holders(f.root, f.src);
+            let may_hold_stubs =
+                do_bindings.iter().any(|b| f.src.contains(b.as_str())) || f.src.contains("Stub");
             for c in &f.calls {
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no
@@ -442,8 +470,13 @@ impl CallGraph {
                         .rsplit('.')
                         .nth(1)
                         .is_some_and(|r| holders.contains(r.trim_start_matches('#')));
+                let on_stub = may_hold_stubs
+                    && c.callee.contains('.')
+                    && !c.callee.starts_with("this.")
+                    && on_durable_object_stub(index, fi, c.node, &do_bindings);
                 if name.is_empty()
                     || on_binding
+                    || on_stub
                     || builtin
                     || cloudflare::names_only_a_binding_method(Lang::TypeScript, name)
                 {

@@ -427,11 +427,55 @@ pub fn extract(
                 methods,
                 sql,
                 storage_ops,
+                bases: Vec::new(),
                 location: location(file.path, decl.node),
             });
         }
     }
-    inherit(&mut out, &parents, config_classes);
+    let inherited = inherit(&mut out, &parents, config_classes);
+    // A query a base class runs on its own storage runs on each
+    // subclass's: one operation per object that has it (the base's own
+    // only when it is a Durable Object of its own).
+    let mut own_storage: Vec<ResourceOp> = Vec::new();
+    for op in &ops {
+        let Some(base) = op.durable_object.as_deref() else {
+            continue;
+        };
+        for d in out.iter().filter(|d| d.bases.iter().any(|b| b == base)) {
+            own_storage.push(ResourceOp {
+                durable_object: Some(d.class_name.clone()),
+                ..op.clone()
+            });
+        }
+    }
+    ops.retain(|op| {
+        op.durable_object
+            .as_deref()
+            .is_none_or(|c| out.iter().any(|d| d.class_name == c))
+    });
+    ops.extend(own_storage);
+    // A method a subclass inherits is called on the subclass's stubs.
+    for (child, method) in inherited {
+        let by = called_by(
+            index,
+            graph,
+            &by_method,
+            bindings_of.get(&child),
+            &method,
+            &mut ops,
+        );
+        if let Some(m) = out
+            .iter_mut()
+            .find(|d| d.class_name == child)
+            .and_then(|d| d.methods.iter_mut().find(|m| m.name == method))
+        {
+            for c in by.into_iter().rev() {
+                if !m.called_by.contains(&c) {
+                    m.called_by.insert(0, c);
+                }
+            }
+        }
+    }
     (out, ops)
 }
 
@@ -465,11 +509,13 @@ fn hook(method: &str) -> Option<Handler> {
 /// parent's state, methods and tables too (its own first). A parent that
 /// is a Durable Object only in shape — no config names it — is the
 /// subclass's implementation, not an object of its own, and is dropped.
+/// Returns the (subclass, method) pairs inherited.
 fn inherit(
     out: &mut Vec<CodeDurableObject>,
     parents: &[(String, String)],
     config: &BTreeSet<String>,
-) {
+) -> Vec<(String, String)> {
+    let mut inherited: Vec<(String, String)> = Vec::new();
     let mut merged_from: Vec<String> = Vec::new();
     for (child, parent) in parents {
         let Some(p) = out.iter().find(|d| d.class_name == *parent).cloned() else {
@@ -485,6 +531,7 @@ fn inherit(
         }
         for m in p.methods {
             if !c.methods.iter().any(|x| x.name == m.name) {
+                inherited.push((child.clone(), m.name.clone()));
                 c.methods.push(m);
             }
         }
@@ -506,16 +553,22 @@ fn inherit(
         if c.purpose.is_none() {
             c.purpose = p.purpose;
         }
+        for b in std::iter::once(parent).chain(&p.bases) {
+            if !c.bases.contains(b) {
+                c.bases.push(b.clone());
+            }
+        }
         merged_from.push(parent.clone());
     }
     out.retain(|d| !merged_from.contains(&d.class_name) || config.contains(&d.class_name));
+    inherited
 }
 
 /// Whether `recv` (in file `fi`) is a stub of one of `bindings`:
 /// `env.X.get(id)`, `env.X.getByName(n)`, a local holding one, or what a
 /// helper returns (`getStub(env, id)`, `this.getStub(id)`) — and if so,
 /// how it picks its instance, when that shows.
-fn stub_of(
+pub(crate) fn stub_of(
     index: &CodeIndex<'_>,
     fi: usize,
     recv: Node<'_>,
