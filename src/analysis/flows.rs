@@ -509,11 +509,63 @@ pub fn collect(model: &mut Model) {
             }
         }
     }
+    join_consumers(model, &mut flows);
     model.flows = flows;
     for q in &mut model.queues {
         if let Some(rows) = processing.remove(&q.name) {
             q.processing = rows;
         }
+    }
+}
+
+/// Producer → queue → consumer: after a flow's own steps, the steps of
+/// each flow consuming a queue it sends to (one level: what that consumer
+/// sends on is not followed again).
+fn join_consumers(model: &Model, flows: &mut [Flow]) {
+    let consumers: Vec<(Vec<String>, String, Vec<FlowStep>)> = flows
+        .iter()
+        .filter_map(|f| match &f.entry {
+            FlowEntry::Queues { queues } if !queues.is_empty() => Some((
+                queues.clone(),
+                Worker::owning(&model.workers, &f.location.path)
+                    .map(|w| w.name.clone())
+                    .unwrap_or_default(),
+                f.steps.clone(),
+            )),
+            _ => None,
+        })
+        .collect();
+    if consumers.is_empty() {
+        return;
+    }
+    for f in flows
+        .iter_mut()
+        .filter(|f| !matches!(f.entry, FlowEntry::Queues { .. }))
+    {
+        let sent: Vec<&String> = f
+            .steps
+            .iter()
+            .flat_map(|s| match s {
+                FlowStep::Queue { queues, .. } => queues.as_slice(),
+                _ => &[],
+            })
+            .collect();
+        let mut later: Vec<FlowStep> = Vec::new();
+        for (queues, worker, steps) in &consumers {
+            let taken: Vec<String> = queues
+                .iter()
+                .filter(|q| sent.contains(q))
+                .cloned()
+                .collect();
+            if !taken.is_empty() {
+                later.push(FlowStep::Consumer {
+                    queues: taken,
+                    worker: worker.clone(),
+                });
+                later.extend(steps.iter().cloned());
+            }
+        }
+        f.steps.extend(later);
     }
 }
 

@@ -706,6 +706,14 @@ pub enum FlowStep {
         /// Binding.
         binding: String,
     },
+    /// Later, the consumer of a queue the flow sends to: the steps after
+    /// it are the consumer's (after the producer's own steps).
+    Consumer {
+        /// The queues it consumes among those sent to.
+        queues: Vec<String>,
+        /// The consuming Worker's name.
+        worker: String,
+    },
 }
 
 impl FlowStep {

@@ -7,8 +7,8 @@
 
 use super::words;
 use crate::model::{
-    Database, DatabaseOrigin, DoStorage, Engine, Finding, Index, IndexOrigin, Model, QueueConsumer,
-    RelationKind, Relationship, Table,
+    Database, DatabaseOrigin, DoStorage, Engine, Finding, FlowStep, Index, IndexOrigin, Model,
+    QueueConsumer, RelationKind, Relationship, Table,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -812,9 +812,17 @@ fn flows(model: &Model) -> Vec<String> {
         .iter()
         .map(|f| {
             let entry = words::flow_entry(f);
-            let mut parts = vec![entry.clone()];
-            parts.extend(f.steps.iter().map(words::flow_step));
-            (entry, parts.join(" → "))
+            let mut line = entry.clone();
+            for s in &f.steps {
+                // What a queue's consumer does later: `⇒`, not `→`.
+                let arrow = match s {
+                    FlowStep::Consumer { .. } => " ⇒ ",
+                    _ => " → ",
+                };
+                line.push_str(arrow);
+                line.push_str(&words::flow_step(s));
+            }
+            (entry, line)
         })
         .collect();
     lines.sort_by(|a, b| a.0.cmp(&b.0));

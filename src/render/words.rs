@@ -142,6 +142,9 @@ pub fn flow_step(s: &FlowStep) -> String {
         FlowStep::DurableObject { class } => format!("DO {class}"),
         FlowStep::Binding { binding } => binding.clone(),
         FlowStep::Workflow { binding } => format!("Workflow {binding}"),
+        FlowStep::Consumer { queues, worker } => {
+            format!("consumer of {} [{worker}]", compress(queues))
+        }
     }
 }
 
