@@ -276,6 +276,12 @@ pub enum Expiry {
         /// The expression as written.
         expr: String,
     },
+    /// Set only on some paths (`if (remember) opts.expirationTtl = …`);
+    /// the key never expires on the others.
+    WhenSet {
+        /// What it is when set.
+        ttl: Box<Expiry>,
+    },
 }
 
 /// What a KV value holds.

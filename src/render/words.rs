@@ -525,6 +525,7 @@ pub fn expiry(e: &Expiry) -> String {
         Expiry::Absolute => "Absolute".into(),
         Expiry::Never => "None".into(),
         Expiry::Unknown { expr } => format!("`{expr}`"),
+        Expiry::WhenSet { ttl } => format!("{} when set, else None", expiry(ttl)),
     }
 }
 

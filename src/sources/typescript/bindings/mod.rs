@@ -883,10 +883,13 @@ impl<'a> Reader<'_, 'a> {
         let op = cloudflare::op_kind(Lang::TypeScript, kind, method)?;
         let file = self.index.files.get(fi)?;
         let src = file.src;
-        let args = call
+        let args: Vec<Node<'a>> = call
             .child_by_field_name("arguments")
             .map(children)
-            .unwrap_or_default();
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|a| a.kind() != "comment")
+            .collect();
         let mut res = ResourceOp {
             actor: actor.clone(),
             optional: optional_call(call, src),

@@ -97,29 +97,132 @@ pub(crate) fn seconds(index: &CodeIndex<'_>, fi: usize, v: Node<'_>) -> Expiry {
 }
 
 /// How long a `put` keeps its key: `expirationTtl` (folded), `expiration`
-/// (absolute), or neither.
+/// (absolute), or neither — followed through an options object held in a
+/// local (and the TTL properties assigned to it before the call), spreads
+/// (a later property wins) and shorthand properties. What cannot be
+/// followed (a parameter, a call's result) is `Unknown`, never `Never`.
 pub(crate) fn ttl(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>) -> Expiry {
-    let Some(opts) = opts.map(unwrap_expr).filter(|o| o.kind() == "object") else {
+    ttl_at(index, fi, opts, 0)
+}
+
+fn ttl_at(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>, depth: u32) -> Expiry {
+    let Some(opts) = opts.map(unwrap_expr) else {
         return Expiry::Never;
     };
     let Some(src) = index.files.get(fi).map(|f| f.src) else {
         return Expiry::Never;
     };
-    for p in children(opts) {
-        let key = match p.kind() {
-            "pair" => p.child_by_field_name("key").map(|k| text(k, src)),
-            "shorthand_property_identifier" => Some(text(p, src)),
-            _ => None,
-        };
-        match key.and_then(|k| Opt::parse(Lang::TypeScript, k)) {
-            Some(Opt::ExpirationTtl) => {
-                return seconds(index, fi, p.child_by_field_name("value").unwrap_or(p));
-            }
-            Some(Opt::Expiration) => return Expiry::Absolute,
-            _ => {}
-        }
+    let unknown = || Expiry::Unknown {
+        expr: text(opts, src).to_owned(),
+    };
+    if depth > 4 {
+        return unknown();
     }
-    Expiry::Never
+    match opts.kind() {
+        "object" => {
+            let mut found = Expiry::Never;
+            for p in children(opts) {
+                let key = match p.kind() {
+                    "pair" => p.child_by_field_name("key").map(|k| text(k, src)),
+                    "shorthand_property_identifier" => Some(text(p, src)),
+                    "spread_element" => {
+                        let inner = ttl_at(index, fi, p.named_child(0), depth + 1);
+                        if inner != Expiry::Never {
+                            found = inner;
+                        }
+                        continue;
+                    }
+                    _ => None,
+                };
+                match key.and_then(|k| Opt::parse(Lang::TypeScript, k)) {
+                    Some(Opt::ExpirationTtl) => {
+                        found = seconds(index, fi, p.child_by_field_name("value").unwrap_or(p));
+                    }
+                    Some(Opt::Expiration) => found = Expiry::Absolute,
+                    _ => {}
+                }
+            }
+            found
+        }
+        "identifier" => {
+            let name = text(opts, src);
+            let Some(value) = local_value(opts, name, src) else {
+                return unknown();
+            };
+            let declared = ttl_at(index, fi, Some(value), depth + 1);
+            // `opts.expirationTtl = 60` between the declaration and the
+            // call: that value, or `Unknown` when only a branch sets it.
+            match assigned_ttl(opts, name, src) {
+                Some((v, always)) => {
+                    let set = match v {
+                        Some(v) => seconds(index, fi, v),
+                        None => Expiry::Absolute,
+                    };
+                    if always || declared == set {
+                        set
+                    } else {
+                        Expiry::WhenSet { ttl: Box::new(set) }
+                    }
+                }
+                None => declared,
+            }
+        }
+        _ => unknown(),
+    }
+}
+
+/// The last `name.expirationTtl = v` (`Some(v)`) or `name.expiration = …`
+/// (`None`) before `at` in the function around it, and whether it runs
+/// every time (not under an `if`, a loop or a `switch`).
+fn assigned_ttl<'t>(at: Node<'t>, name: &str, src: &str) -> Option<(Option<Node<'t>>, bool)> {
+    let func = std::iter::successors(at.parent(), |n| n.parent())
+        .take(10_000)
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "function_declaration"
+                    | "function_expression"
+                    | "arrow_function"
+                    | "method_definition"
+                    | "program"
+            )
+        })?;
+    let mut found: Option<(Option<Node<'t>>, bool)> = None;
+    super::super::syntax::walk(func, |n| {
+        if n.kind() != "assignment_expression" || n.start_byte() >= at.start_byte() {
+            return;
+        }
+        let Some(left) = n.child_by_field_name("left") else {
+            return;
+        };
+        let obj = left.child_by_field_name("object").map(|o| text(o, src));
+        let prop = left.child_by_field_name("property").map(|p| text(p, src));
+        if left.kind() != "member_expression" || obj != Some(name) {
+            return;
+        }
+        let value = match prop.and_then(|p| Opt::parse(Lang::TypeScript, p)) {
+            Some(Opt::ExpirationTtl) => n.child_by_field_name("right"),
+            Some(Opt::Expiration) => None,
+            _ => return,
+        };
+        let always = !std::iter::successors(n.parent(), |p| p.parent())
+            .take_while(|p| p.id() != func.id())
+            .any(|p| {
+                matches!(
+                    p.kind(),
+                    "if_statement"
+                        | "for_statement"
+                        | "for_in_statement"
+                        | "while_statement"
+                        | "do_statement"
+                        | "switch_statement"
+                        | "ternary_expression"
+                        | "try_statement"
+                )
+            });
+        found = Some((value, always));
+    });
+    found
 }
 
 /// Whether the rows a D1 call (`env.DB.prepare(…)…all()`) returns leave
