@@ -102,6 +102,84 @@ const METHODS: &[Method] = &[
     m(Workflow, Start, Some("createBatch"), None),
 ];
 
+/// A framework function returning a binding it reads by a fixed name
+/// (NuxtHub's `hubKV()` reads `KV`), and the methods of the wrapper it
+/// returns that call the binding's own (`setItem` → `put`).
+pub struct Accessor {
+    /// The function (`hubKV`).
+    pub function: &'static str,
+    /// The binding's kind.
+    pub kind: BindingKind,
+    /// The binding name it reads.
+    pub binding: &'static str,
+    /// Wrapper method → the binding method it calls (TypeScript names).
+    pub methods: &'static [(&'static str, &'static str)],
+    /// The option of a write that holds the TTL in seconds, when the
+    /// wrapper renames `expirationTtl` (unstorage's `ttl`).
+    pub ttl_option: Option<&'static str>,
+}
+
+/// NuxtHub's server utilities (`@nuxthub/core`): `hubKV()` is an unstorage
+/// instance over `KV`, `hubBlob()` wraps `BLOB`, `hubDatabase()` is `DB`,
+/// `hubAnalytics().put()` writes a data point to `ANALYTICS`, `hubAI()` is
+/// `AI`.
+pub const ACCESSORS: &[Accessor] = &[
+    Accessor {
+        function: "hubKV",
+        kind: Kv,
+        binding: "KV",
+        methods: &[
+            ("get", "get"),
+            ("getItem", "get"),
+            ("has", "get"),
+            ("hasItem", "get"),
+            ("set", "put"),
+            ("setItem", "put"),
+            ("del", "delete"),
+            ("remove", "delete"),
+            ("removeItem", "delete"),
+            ("keys", "list"),
+            ("getKeys", "list"),
+        ],
+        ttl_option: Some("ttl"),
+    },
+    Accessor {
+        function: "hubBlob",
+        kind: R2,
+        binding: "BLOB",
+        methods: &[
+            ("put", "put"),
+            ("get", "get"),
+            ("head", "head"),
+            ("del", "delete"),
+            ("delete", "delete"),
+            ("list", "list"),
+        ],
+        ttl_option: None,
+    },
+    Accessor {
+        function: "hubDatabase",
+        kind: D1,
+        binding: "DB",
+        methods: &[("prepare", "prepare"), ("exec", "exec")],
+        ttl_option: None,
+    },
+    Accessor {
+        function: "hubAnalytics",
+        kind: AnalyticsEngine,
+        binding: "ANALYTICS",
+        methods: &[("put", "writeDataPoint")],
+        ttl_option: None,
+    },
+    Accessor {
+        function: "hubAI",
+        kind: Ai,
+        binding: "AI",
+        methods: &[("run", "run")],
+        ttl_option: None,
+    },
+];
+
 fn name(lang: Lang, method: &Method) -> Option<&'static str> {
     lang.pick(method.typescript, method.rust)
 }

@@ -58,6 +58,7 @@ fixture!(d1_external_schema);
 fixture!(d1_limits);
 fixture!(workers_pitfalls);
 fixture!(mirrored_examples);
+fixture!(nuxthub_app);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

@@ -76,7 +76,13 @@ impl Prefilter {
             .iter()
             .map(|n| (*n).to_owned())
             .chain(std::iter::once("env".to_owned()))
-            .chain(binding_names.iter().cloned());
+            .chain(binding_names.iter().cloned())
+            // Framework accessors that read a binding by name: whole words.
+            .chain(
+                crate::cloudflare::ACCESSORS
+                    .iter()
+                    .map(|a| a.function.to_owned()),
+            );
         // Leftmost-longest, not overlapping: the fast search, and no match
         // is lost — every pattern but `cloudflare:workers` (always a hit) is
         // an identifier, so a match that fails its word check cannot hide
@@ -148,6 +154,9 @@ fn is_seed(f: &SourceFile, prefilter: Option<&Prefilter>, binding_names: &[Strin
                     NEEDLES.iter().any(|n| text.contains(n))
                         || mentions_env(text)
                         || binding_names.iter().any(|b| mentions_word(text, b))
+                        || crate::cloudflare::ACCESSORS
+                            .iter()
+                            .any(|a| mentions_word(text, a.function))
                 }
             }
         })

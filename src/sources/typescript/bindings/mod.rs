@@ -309,6 +309,30 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             let Some((recv, method)) = member_call(call.node, file.src) else {
                 continue;
             };
+            // A framework accessor's wrapper: `hubKV().setItem(…)`.
+            if let Some((acc, mapped)) = accessor_call(index, fi, recv, method) {
+                if let Some(mut op) = reader.op(
+                    fi,
+                    acc.kind,
+                    acc.binding,
+                    mapped,
+                    call.node,
+                    call.enclosing.clone(),
+                ) {
+                    if let (Some(option), OpKind::Write) = (acc.ttl_option, op.op)
+                        && acc.kind == BindingKind::Kv
+                    {
+                        let opts = call_args(call.node).get(2).copied();
+                        op.ttl = Some(match option_value(opts, option, file.src) {
+                            Some(v) => seconds(index, fi, v),
+                            None => Expiry::Never,
+                        });
+                    }
+                    graph.place(index, &mut op);
+                    model.resource_ops.push(op);
+                }
+                continue;
+            }
             // Only calls that could be binding operations are worth
             // resolving their receiver for.
             if !cloudflare::is_binding_method(Lang::TypeScript, method) {
@@ -383,6 +407,49 @@ fn context_set<'t>(call: Node<'t>, src: &str) -> Option<(String, Node<'t>)> {
 /// `c.get("db")`: the request-context variable read.
 fn context_get(call: Node<'_>, src: &str) -> Option<String> {
     named_call(call, "get", 1, src).map(|(name, _)| name)
+}
+
+/// A call's arguments, less comments.
+fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
+    call.child_by_field_name("arguments")
+        .map(children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.kind() != "comment")
+        .collect()
+}
+
+/// `hubKV().setItem(…)` (or through a local holding `hubKV()`): the
+/// accessor, when the project does not define a function of that name,
+/// and the binding method `method` calls.
+fn accessor_call(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    recv: Node<'_>,
+    method: &str,
+) -> Option<(&'static cloudflare::Accessor, &'static str)> {
+    let src = index.files.get(fi)?.src;
+    let mut recv = unwrap_expr(recv);
+    for _ in 0..3 {
+        if recv.kind() == "await_expression" {
+            recv = unwrap_expr(recv.named_child(0)?);
+        }
+        if recv.kind() != "identifier" {
+            break;
+        }
+        recv = unwrap_expr(local_value(recv, text(recv, src), src)?);
+    }
+    if recv.kind() != "call_expression" {
+        return None;
+    }
+    let f = recv.child_by_field_name("function")?;
+    let name = text(f, src);
+    let acc = cloudflare::ACCESSORS.iter().find(|a| a.function == name)?;
+    if f.kind() != "identifier" || index.resolve(fi, name).is_some() {
+        return None;
+    }
+    let mapped = acc.methods.iter().find(|(m, _)| *m == method)?.1;
+    Some((acc, mapped))
 }
 
 /// The receiver and method name of a method call (`recv.method(…)`).
@@ -883,13 +950,7 @@ impl<'a> Reader<'_, 'a> {
         let op = cloudflare::op_kind(Lang::TypeScript, kind, method)?;
         let file = self.index.files.get(fi)?;
         let src = file.src;
-        let args: Vec<Node<'a>> = call
-            .child_by_field_name("arguments")
-            .map(children)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|a| a.kind() != "comment")
-            .collect();
+        let args = call_args(call);
         let mut res = ResourceOp {
             actor: actor.clone(),
             optional: optional_call(call, src),
