@@ -81,6 +81,9 @@ fn inside<'m>(
     };
     let mut seeds: Vec<&str> = vec![method];
     if method == "fetch" {
+        // What the constructor sets up (a router of the object's methods)
+        // serves its requests.
+        seeds.push("constructor");
         seeds.extend(
             object
                 .methods
@@ -151,6 +154,9 @@ fn within(model: &Model) -> Within<'_> {
 /// A flow's steps: each operation's, a call into a Durable Object followed
 /// by what the object does with it.
 fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<FlowStep> {
+    // A call of the same method of the same object again (a retry, a
+    // second helper) is drawn once.
+    let mut expanded: Vec<(String, &str)> = Vec::new();
     merged(
         ops.iter()
             .filter(|op| !undeclared_alternative(model, op, ops))
@@ -159,6 +165,10 @@ fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<Flow
                 if op.kind == BindingKind::DurableObject {
                     let class = do_class(model, &op.binding);
                     let method = op.method.as_deref().unwrap_or("fetch");
+                    if expanded.contains(&(class.clone(), method)) {
+                        return Vec::new();
+                    }
+                    expanded.push((class.clone(), method));
                     let runs_in = object_worker(model, op);
                     steps.extend(
                         inside(model, within, &class, method)
@@ -175,6 +185,22 @@ fn steps_of(model: &Model, within: &Within<'_>, ops: &[&ResourceOp]) -> Vec<Flow
                 steps
             }),
     )
+}
+
+/// The Durable Object whose code a method of `class` is: the class, or
+/// the one object extending it.
+fn object_of_class<'m>(model: &'m Model, class: &'m str) -> Option<&'m str> {
+    if model.code_object(class).is_some() {
+        return Some(class);
+    }
+    let mut heirs = model
+        .code_durable_objects
+        .iter()
+        .filter(|d| d.bases.iter().any(|b| b == class));
+    match (heirs.next(), heirs.next()) {
+        (Some(d), None) => Some(d.class_name.as_str()),
+        _ => None,
+    }
 }
 
 /// The Worker whose code a call into a Durable Object runs in: the
@@ -416,10 +442,23 @@ pub fn collect(model: &mut Model) {
             {
                 continue;
             }
-            let entry = match (&op.durable_object, entry.handler()) {
-                (Some(class), Some(Handler::Fetch)) => EntryPoint::Function {
-                    name: format!("{class}.{}", entry.name()),
-                },
+            // The same for a binding call in the object's own `fetch` (or a
+            // method it reaches).
+            let object = op
+                .durable_object
+                .as_deref()
+                .or_else(|| op.class.as_deref().and_then(|c| object_of_class(model, c)));
+            let entry = match (object, entry.handler()) {
+                (Some(class), Some(Handler::Fetch))
+                    if op.durable_object.is_some()
+                        || model.code_object(class).is_some_and(|d| {
+                            d.methods.iter().any(|m| m.handler == Some(Handler::Fetch))
+                        }) =>
+                {
+                    EntryPoint::Function {
+                        name: format!("{class}.{}", entry.name()),
+                    }
+                }
                 _ => entry.clone(),
             };
             by_entry

@@ -59,6 +59,7 @@ fixture!(d1_limits);
 fixture!(workers_pitfalls);
 fixture!(mirrored_examples);
 fixture!(nuxthub_app);
+fixture!(upload_router);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

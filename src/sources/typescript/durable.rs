@@ -6,7 +6,7 @@
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
 
-use super::bindings::{class_method, key_pattern, local_value, returns, sql_literal};
+use super::bindings::{class_method, key_pattern, local_value, param_of, returns, sql_literal};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{
@@ -41,6 +41,47 @@ fn enclosing_method(node: Node<'_>, src: &str) -> Option<String> {
         .find(|n| n.kind() == "method_definition")
         .and_then(|m| m.child_by_field_name("name"))
         .map(|n| text(n, src).to_owned())
+}
+
+/// A `get x()` / `set x(v)` accessor: read like a field, never handed on.
+fn is_accessor(method: Node<'_>) -> bool {
+    let mut cursor = method.walk();
+    method
+        .children(&mut cursor)
+        .take_while(|c| c.kind() != "property_identifier")
+        .any(|c| matches!(c.kind(), "get" | "set"))
+}
+
+/// `this.name` handed on as a value, not called (`this.exclusive(this.
+/// create)`, `router.post("/", this.create)`), with the method it is in.
+fn method_references(class: Node<'_>, src: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    super::syntax::walk(class, |n| {
+        if n.kind() != "member_expression"
+            || n.child_by_field_name("object")
+                .is_none_or(|o| o.kind() != "this")
+        {
+            return;
+        }
+        // Handed on as a value: an argument (`router.post("/", this.create)`),
+        // an object property (`{ onMessage: this.onMessage }`), an array
+        // element — not a read of a getter or a field.
+        let handed = n
+            .parent()
+            .is_some_and(|p| matches!(p.kind(), "arguments" | "pair" | "array"));
+        if !handed {
+            return;
+        }
+        if let (Some(prop), Some(from)) =
+            (n.child_by_field_name("property"), enclosing_method(n, src))
+        {
+            let pair = (text(prop, src).to_owned(), from);
+            if !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    });
+    out
 }
 
 /// Methods that change a collection in place.
@@ -360,6 +401,7 @@ pub fn extract(
             } else {
                 Vec::new()
             };
+            let references = method_references(decl.node, file.src);
             let methods = members
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
@@ -390,6 +432,17 @@ pub fn extract(
                         && let Some(handler) = handler.filter(|h| h.runtime_only())
                     {
                         by.push(Caller::Runtime { handler });
+                    }
+                    // A method handed on by reference (`this.router.post(
+                    // "/x", this.exclusive(this.create))` in the constructor)
+                    // runs when what holds it does.
+                    for (prop, from) in references.iter().filter(|_| !is_accessor(m.node)) {
+                        let caller = Caller::Internal {
+                            from: cloudflare::entry_point(Lang::TypeScript, from),
+                        };
+                        if *prop == m.name && *from != m.name && !by.contains(&caller) {
+                            by.push(caller);
+                        }
                     }
                     // Helpers the object calls itself: `this.broadcast(…)`,
                     // after the stubs and the runtime that call it.
@@ -581,13 +634,39 @@ pub(crate) fn stub_of(
     let src = index.files.get(fi)?.src;
     let recv = unwrap_expr(recv);
     match recv.kind() {
-        "identifier" => stub_of(
-            index,
-            fi,
-            local_value(recv, text(recv, src), src)?,
-            bindings,
-            depth + 1,
-        ),
+        "identifier" => {
+            let name = text(recv, src);
+            if let Some(v) = local_value(recv, name, src) {
+                return stub_of(index, fi, v, bindings, depth + 1);
+            }
+            // A parameter typed as a stub (`handler: DurableObjectStub`):
+            // what its first callers pass (one level, a few sites).
+            if depth > 1 {
+                return None;
+            }
+            let p = param_of(recv, name, src)?;
+            let typed =
+                p.ty.as_deref()
+                    .is_some_and(|t| t.contains("Stub") || t.contains("DurableObject"));
+            let callee = p.callee.filter(|_| typed && !p.constructed)?;
+            index
+                .call_sites(&callee)
+                .iter()
+                .take(16)
+                .find_map(|&(cf, ci)| {
+                    let c = index.files.get(cf)?.calls.get(ci)?;
+                    let arg = c
+                        .node
+                        .child_by_field_name("arguments")
+                        .map(super::syntax::children)?
+                        .into_iter()
+                        .filter(|a| a.kind() != "comment")
+                        .nth(p.index)?;
+                    // Deep enough that the argument is not followed
+                    // through parameters again.
+                    stub_of(index, cf, arg, bindings, 2)
+                })
+        }
         "await_expression" => stub_of(index, fi, recv.named_child(0)?, bindings, depth + 1),
         "call_expression" => {
             let f = recv.child_by_field_name("function").map(unwrap_expr)?;
@@ -860,6 +939,30 @@ mod tests {
     use super::super::parse::parse_source;
     use super::super::resolve::Resolver;
     use super::*;
+
+    /// Methods handed on as values count as called by the method handing
+    /// them; a getter read (or passed) like a field does not.
+    #[test]
+    fn methods_handed_on_are_references_getters_are_not() {
+        let src = "export class Room {\n  constructor() {\n    this.router.post(\"/\", this.exclusive(this.create));\n    register({ onMessage: this.onMessage });\n    log(this.size);\n    this.create();\n  }\n  get size() { return 1; }\n  create() {}\n  onMessage() {}\n  exclusive(f) { return f; }\n}\n";
+        let file = parse_source("src/room.ts", src).unwrap();
+        let tree_root = file.tree.root_node();
+        let refs = method_references(tree_root, &file.src);
+        let names: Vec<&str> = refs.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, ["create", "onMessage", "size"]);
+        assert!(refs.iter().all(|(_, from)| from == "constructor"));
+        let mut getters = Vec::new();
+        super::super::syntax::walk(tree_root, |n| {
+            if n.kind() == "method_definition" {
+                getters.push((
+                    text(n.child_by_field_name("name").unwrap(), &file.src).to_owned(),
+                    is_accessor(n),
+                ));
+            }
+        });
+        assert!(getters.contains(&("size".to_owned(), true)));
+        assert!(getters.contains(&("create".to_owned(), false)));
+    }
 
     #[test]
     fn runtime_handles_are_not_state() {

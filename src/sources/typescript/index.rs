@@ -123,6 +123,10 @@ pub struct FileIndex<'a> {
     /// callback or closure (`success: async () => …` inside `fetch`) runs
     /// when its outer function does, whoever calls it.
     pub nested: Vec<(String, String)>,
+    /// Handlers a route names instead of defining inline (`app.get("/x",
+    /// auth, getHandler)`): (handler, route, router object), moved into
+    /// `nested` once mount prefixes are applied.
+    pub handler_refs: Vec<(String, String, Option<String>)>,
     /// Names read from a Worker `env` (`env.X`, `c.env.X`, `const { X } =
     /// env`), with where.
     pub env_reads: Vec<(String, Node<'a>)>,
@@ -205,6 +209,7 @@ impl<'a> FileIndex<'a> {
             decls: BTreeMap::new(),
             calls: Vec::new(),
             nested: Vec::new(),
+            handler_refs: Vec::new(),
             env_reads: Vec::new(),
             constructions: Vec::new(),
         };
@@ -287,6 +292,22 @@ impl<'a> FileIndex<'a> {
             && let Some(handler) = exported_handler(n, src)
         {
             self.nested.push(handler);
+        }
+        // `app.get("/read/:id", auth, getHandler)`: the route runs its
+        // named middleware and handler.
+        if n.kind() == "identifier"
+            && let (Some(args), Some(call)) = (parent, grand)
+            && args
+                .named_child(0)
+                .is_some_and(|first| first.id() != n.id())
+            && let Some(route) = route_in(args, call, src)
+        {
+            let router = call
+                .child_by_field_name("function")
+                .and_then(|f| f.child_by_field_name("object"))
+                .map(|o| text(o, src).to_owned());
+            self.handler_refs
+                .push((text(n, src).to_owned(), route, router));
         }
         if n.kind() == "new_expression"
             && let Some(c) = n.child_by_field_name("constructor")
@@ -766,6 +787,9 @@ pub struct CodeIndex<'a> {
     pub files: Vec<FileIndex<'a>>,
     by_path: HashMap<&'a str, usize>,
     resolver: Resolver,
+    /// Call sites by the callee's last name (`save` of `store.save(…)`):
+    /// (file, call), built on first use.
+    sites: std::sync::OnceLock<HashMap<String, Vec<(usize, usize)>>>,
 }
 
 /// Where a name resolves to.
@@ -788,6 +812,7 @@ impl<'a> CodeIndex<'a> {
             files,
             by_path,
             resolver,
+            sites: std::sync::OnceLock::new(),
         };
         index.apply_mounts();
         index
@@ -827,9 +852,6 @@ impl<'a> CodeIndex<'a> {
                 mounts.insert((child.file, child.decl.node.id()), (parent, prefix));
             }
         }
-        if mounts.is_empty() {
-            return;
-        }
         let full = |mut key: (usize, usize)| {
             let mut parts = Vec::new();
             for _ in 0..8 {
@@ -845,6 +867,34 @@ impl<'a> CodeIndex<'a> {
             parts.reverse();
             parts.concat()
         };
+        let prefixed = |route: &str, prefix: &str| {
+            let (verb, path) = route.split_once(' ')?;
+            let path = if path == "/" { "" } else { path };
+            Some(format!("{verb} {prefix}{path}"))
+        };
+        // Routes that name their handler: an edge from the (mounted) route.
+        for fi in 0..self.files.len() {
+            let refs = std::mem::take(&mut self.files[fi].handler_refs);
+            for (handler, route, router) in refs {
+                let prefix = router
+                    .filter(|_| !mounts.is_empty())
+                    .and_then(|r| self.resolve(fi, &r))
+                    .map(|r| full((r.file, r.decl.node.id())))
+                    .unwrap_or_default();
+                let route = if prefix.is_empty() {
+                    route
+                } else {
+                    prefixed(&route, &prefix).unwrap_or(route)
+                };
+                let edge = (handler, route);
+                if !self.files[fi].nested.contains(&edge) {
+                    self.files[fi].nested.push(edge);
+                }
+            }
+        }
+        if mounts.is_empty() {
+            return;
+        }
         let mut rewrites: Vec<(usize, usize, String)> = Vec::new();
         for (fi, f) in self.files.iter().enumerate() {
             for (ci, c) in f.calls.iter().enumerate() {
@@ -858,19 +908,43 @@ impl<'a> CodeIndex<'a> {
                 if prefix.is_empty() {
                     continue;
                 }
-                if let Some((verb, path)) = route.split_once(' ') {
-                    let path = if path == "/" {
-                        String::new()
-                    } else {
-                        path.to_owned()
-                    };
-                    rewrites.push((fi, ci, format!("{verb} {prefix}{path}")));
+                if let Some(label) = prefixed(route, &prefix) {
+                    rewrites.push((fi, ci, label));
                 }
             }
         }
         for (fi, ci, label) in rewrites {
             self.files[fi].calls[ci].enclosing = Some(label);
         }
+    }
+
+    /// The calls of a function or method named `name`, as (file, call).
+    pub fn call_sites(&self, name: &str) -> &[(usize, usize)] {
+        self.sites
+            .get_or_init(|| {
+                let mut map: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+                for (fi, f) in self.files.iter().enumerate() {
+                    for (ci, c) in f.calls.iter().enumerate() {
+                        let Some(func) = c.node.child_by_field_name("function") else {
+                            continue;
+                        };
+                        let func = super::syntax::callee(func);
+                        let name = if func.kind() == "member_expression" {
+                            func.child_by_field_name("property")
+                        } else {
+                            Some(func)
+                        };
+                        if let Some(n) = name {
+                            map.entry(super::syntax::text(n, f.src).to_owned())
+                                .or_default()
+                                .push((fi, ci));
+                        }
+                    }
+                }
+                map
+            })
+            .get(name)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The indexed file at `path`.
