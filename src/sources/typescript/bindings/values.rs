@@ -175,18 +175,12 @@ fn ttl_at(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>, depth: u32) 
 /// (`None`) before `at` in the function around it, and whether it runs
 /// every time (not under an `if`, a loop or a `switch`).
 fn assigned_ttl<'t>(at: Node<'t>, name: &str, src: &str) -> Option<(Option<Node<'t>>, bool)> {
-    let func = std::iter::successors(at.parent(), |n| n.parent())
-        .take(10_000)
-        .find(|n| {
-            matches!(
-                n.kind(),
-                "function_declaration"
-                    | "function_expression"
-                    | "arrow_function"
-                    | "method_definition"
-                    | "program"
-            )
-        })?;
+    // The function around it, else the module.
+    let func = enclosing_function(at).or_else(|| {
+        std::iter::successors(at.parent(), |n| n.parent())
+            .take(10_000)
+            .find(|n| n.kind() == "program")
+    })?;
     let mut found: Option<(Option<Node<'t>>, bool)> = None;
     super::super::syntax::walk(func, |n| {
         if n.kind() != "assignment_expression" || n.start_byte() >= at.start_byte() {
@@ -353,6 +347,11 @@ fn bound_names(pat: Node<'_>, src: &str) -> Vec<String> {
 
 /// The body of the function `node` is in.
 fn enclosing_body(node: Node<'_>) -> Option<Node<'_>> {
+    enclosing_function(node).and_then(|f| f.child_by_field_name("body"))
+}
+
+/// The function `node` is in.
+fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
     std::iter::successors(node.parent(), |n| n.parent())
         .take(10_000)
         .find(|n| {
@@ -365,5 +364,4 @@ fn enclosing_body(node: Node<'_>) -> Option<Node<'_>> {
                     | "method_definition"
             )
         })
-        .and_then(|f| f.child_by_field_name("body"))
 }
