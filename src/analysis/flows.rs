@@ -8,9 +8,9 @@
 //! in the same order.
 
 use crate::model::{
-    BindingKind, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location, Model,
-    OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction, TableQuery,
-    Worker,
+    BindingKind, Database, Engine, EntryPoint, Flow, FlowEntry, FlowStep, Handler, Key, Location,
+    Model, OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction,
+    TableQuery, Worker,
 };
 use std::collections::BTreeMap;
 
@@ -40,7 +40,7 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
             queues: super::queue_names(model, op),
         },
         _ if op.is_query() => FlowStep::Database {
-            engine: engine_of(model, op),
+            engine: engine_of(op, database_of(model, op)),
             tables: op.tables.clone(),
         },
         BindingKind::DurableObject => FlowStep::DurableObject {
@@ -55,15 +55,20 @@ fn step(model: &Model, op: &ResourceOp) -> FlowStep {
     }
 }
 
-/// The engine a query runs on (a Durable Object's own storage is SQLite;
-/// D1 when its database is unknown).
-fn engine_of(model: &Model, op: &ResourceOp) -> Engine {
-    let unknown = if op.durable_object.is_some() {
-        Engine::Sqlite
-    } else {
-        Engine::D1
-    };
-    super::database_of_op(model, op).map_or(unknown, |i| model.databases[i].engine)
+/// The engine a query runs on: its database's (`db`, found by
+/// `database_of_op`), else a Durable Object's own storage is SQLite and
+/// anything else D1.
+fn engine_of(op: &ResourceOp, db: Option<&Database>) -> Engine {
+    match db {
+        Some(d) => d.engine,
+        None if op.durable_object.is_some() => Engine::Sqlite,
+        None => Engine::D1,
+    }
+}
+
+/// The database a query runs on, when known.
+fn database_of<'m>(model: &'m Model, op: &ResourceOp) -> Option<&'m Database> {
+    super::database_of_op(model, op).and_then(|i| model.databases.get(i))
 }
 
 /// What a call of `method` into Durable Object `class` does: the
@@ -384,8 +389,8 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
                 },
             },
             shapes => {
-                let db = super::database_of_op(model, op).and_then(|i| model.databases.get(i));
-                let engine = engine_of(model, op);
+                let db = database_of(model, op);
+                let engine = engine_of(op, db);
                 StepAction::Queries {
                     queries: shapes
                         .iter()
@@ -436,9 +441,7 @@ pub fn collect(model: &mut Model) {
             // stub call the name-based call graph mistook for a call of
             // the method (the flow of that call draws it).
             if let (Some(class), Some(h)) = (&op.durable_object, entry.handler())
-                && !model
-                    .code_object(class)
-                    .is_some_and(|d| d.methods.iter().any(|m| m.handler == Some(h)))
+                && !model.code_object(class).is_some_and(|d| d.handles(h))
             {
                 continue;
             }
@@ -451,9 +454,9 @@ pub fn collect(model: &mut Model) {
             let entry = match (object, entry.handler()) {
                 (Some(class), Some(Handler::Fetch))
                     if op.durable_object.is_some()
-                        || model.code_object(class).is_some_and(|d| {
-                            d.methods.iter().any(|m| m.handler == Some(Handler::Fetch))
-                        }) =>
+                        || model
+                            .code_object(class)
+                            .is_some_and(|d| d.handles(Handler::Fetch)) =>
                 {
                     EntryPoint::Function {
                         name: format!("{class}.{}", entry.name()),

@@ -1069,6 +1069,11 @@ pub struct StorageOp {
 }
 
 impl CodeDurableObject {
+    /// Whether one of its methods is the runtime's `handler`.
+    pub fn handles(&self, handler: super::Handler) -> bool {
+        self.methods.iter().any(|m| m.handler == Some(handler))
+    }
+
     /// The methods `from` reach inside the object: themselves and the
     /// helpers they call on `this` / `self`, transitively.
     pub fn reached_from<'s>(&'s self, from: &[&'s str]) -> Vec<&'s str> {

@@ -6,7 +6,9 @@
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
 
-use super::bindings::{class_method, key_pattern, local_value, param_of, returns, sql_literal};
+use super::bindings::{
+    call_args, class_method, key_pattern, local_value, param_of, returns, sql_literal,
+};
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member};
 use super::syntax::{
@@ -179,15 +181,6 @@ pub fn extract(
         .collect();
     // class → the class it extends, when that is not the runtime's.
     let mut parents: Vec<(String, String)> = Vec::new();
-    // Member calls by method name, so each method looks at its own calls.
-    let mut by_method: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    for (fi, f) in index.files.iter().enumerate() {
-        for (ci, c) in f.calls.iter().enumerate() {
-            if let Some(m) = c.callee.rsplit_once('.').map(|(_, m)| m) {
-                by_method.entry(m).or_default().push((fi, ci));
-            }
-        }
-    }
     // Declaration files declare the runtime's own `DurableObject` class,
     // not the project's.
     for (fi, file) in index
@@ -408,14 +401,7 @@ pub fn extract(
                 .map(|m| {
                     let handler = Handler::parse(Lang::TypeScript, &m.name)
                         .or_else(|| framework.then(|| hook(&m.name)).flatten());
-                    let mut by = called_by(
-                        index,
-                        graph,
-                        &by_method,
-                        bindings_of.get(name),
-                        &m.name,
-                        &mut ops,
-                    );
+                    let mut by = called_by(index, graph, bindings_of.get(name), &m.name, &mut ops);
                     // A framework router opens the connection (`onConnect`)
                     // or request (`onRequest`) the runtime then hands it.
                     if framework && matches!(m.name.as_str(), "onConnect" | "onRequest") {
@@ -509,14 +495,7 @@ pub fn extract(
     ops.extend(own_storage);
     // A method a subclass inherits is called on the subclass's stubs.
     for (child, method) in inherited {
-        let by = called_by(
-            index,
-            graph,
-            &by_method,
-            bindings_of.get(&child),
-            &method,
-            &mut ops,
-        );
+        let by = called_by(index, graph, bindings_of.get(&child), &method, &mut ops);
         if let Some(m) = out
             .iter_mut()
             .find(|d| d.class_name == child)
@@ -655,13 +634,7 @@ pub(crate) fn stub_of(
                 .take(16)
                 .find_map(|&(cf, ci)| {
                     let c = index.files.get(cf)?.calls.get(ci)?;
-                    let arg = c
-                        .node
-                        .child_by_field_name("arguments")
-                        .map(super::syntax::children)?
-                        .into_iter()
-                        .filter(|a| a.kind() != "comment")
-                        .nth(p.index)?;
+                    let arg = *call_args(c.node).get(p.index)?;
                     // Deep enough that the argument is not followed
                     // through parameters again.
                     stub_of(index, cf, arg, bindings, 2)
@@ -866,7 +839,6 @@ fn routed_by(
 fn called_by(
     index: &CodeIndex<'_>,
     graph: &CallGraph,
-    by_method: &HashMap<&str, Vec<(usize, usize)>>,
     bindings: Option<&Vec<String>>,
     method: &str,
     ops: &mut Vec<ResourceOp>,
@@ -875,7 +847,8 @@ fn called_by(
         return Vec::new();
     };
     let mut out = Vec::new();
-    for &(fi, ci) in by_method.get(method).map_or(&[][..], Vec::as_slice) {
+    // Each method looks at the calls of its own name only.
+    for &(fi, ci) in index.call_sites(method) {
         let f = &index.files[fi];
         {
             let c = &f.calls[ci];

@@ -388,10 +388,7 @@ fn named_call<'t>(
     if m != method {
         return None;
     }
-    let args: Vec<Node<'t>> = children(call.child_by_field_name("arguments")?)
-        .into_iter()
-        .filter(|a| a.kind() != "comment")
-        .collect();
+    let args = call_args(call);
     if args.len() != n {
         return None;
     }
@@ -410,7 +407,7 @@ fn context_get(call: Node<'_>, src: &str) -> Option<String> {
 }
 
 /// A call's arguments, less comments.
-fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
+pub(crate) fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
     call.child_by_field_name("arguments")
         .map(children)
         .unwrap_or_default()
