@@ -364,7 +364,7 @@ const WALK_BREADTH: usize = 256;
 /// `callers_of` (bounded in depth and breadth): the one caller walk both
 /// front ends use. Callers are matched by name, per Worker, by the front
 /// end that builds `callers_of`.
-pub fn walk_up<'c>(lang: Lang, actor: &str, callers_of: impl Fn(&str) -> &'c [String]) -> Reached {
+pub fn walk_up(lang: Lang, actor: &str, callers_of: impl Fn(&str) -> Vec<String>) -> Reached {
     let mut reached = Reached::default();
     let mut seen: Vec<String> = vec![actor.to_owned()];
     let mut frontier: Vec<String> = vec![actor.to_owned()];
@@ -382,7 +382,7 @@ pub fn walk_up<'c>(lang: Lang, actor: &str, callers_of: impl Fn(&str) -> &'c [St
                 }
                 continue;
             }
-            for caller in callers_of(f) {
+            for caller in &callers_of(f) {
                 if is_entry(lang, caller) {
                     add(&mut reached.entries, caller, Some(f));
                 }
@@ -449,7 +449,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let of = |f: &str| callers.get(f).map_or(&[][..], Vec::as_slice);
+        let of = |f: &str| callers.get(f).cloned().unwrap_or_default();
         let r = walk_up(Lang::TypeScript, "save", of);
         assert_eq!(
             r.entries,

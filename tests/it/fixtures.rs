@@ -60,6 +60,7 @@ fixture!(workers_pitfalls);
 fixture!(mirrored_examples);
 fixture!(nuxthub_app);
 fixture!(upload_router);
+fixture!(service_classes);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

@@ -123,9 +123,9 @@ pub(crate) fn place(
     };
     let mut entries: Vec<EntryPoint> = cloudflare::walk_up(Lang::Rust, &start, |f| {
         if f == start {
-            return own.as_slice();
+            return own.clone();
         }
-        plain.get(&key(f.to_owned())).map_or(&[][..], Vec::as_slice)
+        plain.get(&key(f.to_owned())).cloned().unwrap_or_default()
     })
     .entries
     .into_iter()

@@ -260,9 +260,9 @@ fn compared_names(cond: Node<'_>, src: &str, is_queue: &dyn Fn(Node<'_>) -> bool
 fn method_class(index: &CodeIndex<'_>, at: &Location, method: &str) -> Option<String> {
     let (node, src) = node_at(index, at)?;
     let m = std::iter::successors(Some(node), |n| n.parent())
-        .find(|n| n.kind() == "method_definition")?;
+        .find(|n| matches!(n.kind(), "method_definition" | "public_field_definition"))?;
     // A handler's label ends in its method (`WorkflowEntrypoint.run`).
-    let name = text(m.child_by_field_name("name")?, src);
+    let name = text(m.child_by_field_name("name")?, src).trim_start_matches('#');
     if method != name && !method.ends_with(&format!(".{name}")) {
         return None;
     }
@@ -368,6 +368,45 @@ fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSe
     out
 }
 
+/// A class of the checkout: its methods, and the class it extends.
+#[derive(Default)]
+struct ClassShape {
+    methods: Vec<String>,
+    base: Option<String>,
+}
+
+/// Every top-level class of the index by name (same-named classes share
+/// one shape: their methods together).
+fn class_shapes(index: &CodeIndex<'_>) -> HashMap<String, ClassShape> {
+    let mut out: HashMap<String, ClassShape> = HashMap::new();
+    for f in &index.files {
+        for (name, decl) in &f.decls {
+            if decl.kind != super::index::DeclKind::Class {
+                continue;
+            }
+            let shape = out.entry(name.clone()).or_default();
+            // Methods, and fields holding a function (`handle = async () =>
+            // …`), which are called the same way.
+            let callable = |m: &super::index::Member<'_>| {
+                m.is_method
+                    || m.node.child_by_field_name("value").is_some_and(|v| {
+                        matches!(v.kind(), "arrow_function" | "function_expression")
+                    })
+            };
+            for m in f.members(decl).into_iter().filter(callable) {
+                if !shape.methods.contains(&m.name) {
+                    shape.methods.push(m.name);
+                }
+            }
+            let heritage = super::syntax::heritage(decl.node, f.src);
+            if let Some(base) = super::syntax::extended_name(heritage) {
+                shape.base.get_or_insert_with(|| base.to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// Whether `call` is a method call on a Durable Object stub of one of
 /// `bindings`.
 fn on_durable_object_stub(
@@ -384,12 +423,22 @@ fn on_durable_object_stub(
     recv.is_some_and(|r| super::durable::stub_of(index, fi, r, bindings, 0).is_some())
 }
 
+/// A caller of a function name, with the class its receiver is known to
+/// hold (`svc.getAll()` where `svc = new CustomerService(…)`): `None` when
+/// the code does not say.
+type CallerOf = (String, Option<String>);
+
 /// Callers and call sites by Worker scope.
 pub struct CallGraph {
     /// Worker config folders, deepest first.
     scopes: Vec<String>,
     /// (scope, callee) → callers.
-    callers: HashMap<(String, String), Vec<String>>,
+    callers: HashMap<(String, String), Vec<CallerOf>>,
+    /// The checkout's classes by name: their methods and the classes they
+    /// extend.
+    classes: HashMap<String, ClassShape>,
+    /// Every method name of those classes.
+    methods: std::collections::HashSet<String>,
     /// (scope, caller, callee) → the first call's location.
     sites: HashMap<(String, String, String), Location>,
 }
@@ -430,14 +479,19 @@ impl CallGraph {
         let mut g = CallGraph {
             scopes,
             callers: HashMap::new(),
+            classes: HashMap::new(),
+            methods: std::collections::HashSet::new(),
             sites: HashMap::new(),
         };
+        g.classes = class_shapes(index);
+        g.methods = g.classes.values().flat_map(|c| c.methods.clone()).collect();
         for (fi, f) in index.files.iter().enumerate() {
             let scope = g.scope_of(f.path);
             for (inner, outer) in &f.nested {
                 let list = g.callers.entry((scope.clone(), inner.clone())).or_default();
-                if !list.contains(outer) {
-                    list.push(outer.clone());
+                let caller = (outer.clone(), None);
+                if !list.contains(&caller) {
+                    list.push(caller);
                 }
             }
             // A call of a name imported from another package (`verify(…)`,
@@ -474,11 +528,20 @@ impl CallGraph {
                     && c.callee.contains('.')
                     && !c.callee.starts_with("this.")
                     && on_durable_object_stub(index, fi, c.node, &do_bindings);
+                // Whose method it is, where the receiver says so and some
+                // class of ours has a method of that name: then a name the
+                // runtime's bindings also use (`list`, `get`) is ours.
+                let class = if c.callee.contains('.') && g.is_method(name) {
+                    g.receiver_class(c.node, f.src)
+                } else {
+                    None
+                };
+                let ours = class.as_deref().is_some_and(|k| g.defines(k, name));
                 if name.is_empty()
                     || on_binding
                     || on_stub
                     || builtin
-                    || cloudflare::names_only_a_binding_method(Lang::TypeScript, name)
+                    || (!ours && cloudflare::names_only_a_binding_method(Lang::TypeScript, name))
                 {
                     continue;
                 }
@@ -490,8 +553,9 @@ impl CallGraph {
                         .callers
                         .entry((scope.clone(), name.to_owned()))
                         .or_default();
-                    if !list.contains(from) {
-                        list.push(from.clone());
+                    let caller = (from.clone(), class.clone());
+                    if !list.contains(&caller) {
+                        list.push(caller);
                     }
                     g.sites
                         .entry((scope.clone(), from.clone(), name.to_owned()))
@@ -511,10 +575,68 @@ impl CallGraph {
             .unwrap_or_default()
     }
 
-    fn callers_of(&self, scope: &str, name: &str) -> &[String] {
-        self.callers
-            .get(&(scope.to_owned(), name.to_owned()))
-            .map_or(&[], Vec::as_slice)
+    /// The functions calling `name`, less those whose call is on an
+    /// instance of a class that cannot be the callee's: another class than
+    /// `class` (the callee's own, when known), or a class with no method
+    /// `name`.
+    fn callers_of(&self, scope: &str, name: &str, class: Option<&str>) -> Vec<String> {
+        let Some(list) = self.callers.get(&(scope.to_owned(), name.to_owned())) else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        for (caller, on) in list {
+            let fits = match (on.as_deref(), class) {
+                (None, _) => true,
+                (Some(on), Some(class)) => self.related(on, class),
+                (Some(on), None) => self.defines(on, name),
+            };
+            if fits && !out.contains(caller) {
+                out.push(caller.clone());
+            }
+        }
+        out
+    }
+
+    /// Whether some class of the checkout has a method `name`.
+    fn is_method(&self, name: &str) -> bool {
+        self.methods.contains(name)
+    }
+
+    /// The class of ours the receiver of method call `call` holds: one it
+    /// builds (a class of the checkout or not: a library's instance is
+    /// none of our functions), or one it is declared as when the checkout
+    /// declares that class.
+    fn receiver_class(&self, call: Node<'_>, src: &str) -> Option<String> {
+        let f = super::syntax::callee(call.child_by_field_name("function")?);
+        if f.kind() != "member_expression" {
+            return None;
+        }
+        match super::bindings::receiver_class(f.child_by_field_name("object")?, src)? {
+            super::bindings::Holds::Built(c) => Some(c),
+            super::bindings::Holds::Declared(c) => self.classes.contains_key(&c).then_some(c),
+        }
+    }
+
+    /// `class` and its ancestors, nearest first (bounded).
+    fn lineage<'s>(&'s self, class: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        std::iter::successors(Some(class), |c| {
+            self.classes.get(*c).and_then(|s| s.base.as_deref())
+        })
+        .take(8)
+    }
+
+    /// Whether one of the two classes is the other or extends it.
+    fn related(&self, a: &str, b: &str) -> bool {
+        self.lineage(a).any(|c| c == b) || self.lineage(b).any(|c| c == a)
+    }
+
+    /// Whether `class` or a class it extends defines method `name`; a class
+    /// extending one the checkout does not declare may inherit it.
+    fn defines(&self, class: &str, name: &str) -> bool {
+        self.lineage(class).any(|c| match self.classes.get(c) {
+            Some(shape) => shape.methods.iter().any(|m| m == name),
+            None => c != class,
+        })
     }
 
     /// The first call site on the way from `caller` down through `callee`
@@ -556,7 +678,12 @@ impl CallGraph {
         // one it was reached from (toward the operation), so the call
         // leading there can be found below a caller that has none of its
         // own (a handler wired as `queue: reindex` calls nothing itself).
-        let reached = cloudflare::walk_up(Lang::TypeScript, &actor, |f| self.callers_of(&scope, f));
+        // The operation's own method is known to be of its class; above
+        // it, only that a caller's class must have the method called.
+        let reached = cloudflare::walk_up(Lang::TypeScript, &actor, |f| {
+            let class = op.class.as_deref().filter(|_| f == actor);
+            self.callers_of(&scope, f, class)
+        });
         let mut entries: Vec<(String, Location)> = reached
             .entries
             .iter()
@@ -688,10 +815,47 @@ export default {
         let g = CallGraph::new(&index, &[], &[String::new()]);
         // `cache.set(…)` is a call of `set`; `this.pending.set` and
         // `tags.set` on a Map are not.
-        assert_eq!(g.callers_of("", "set"), ["fill"]);
+        assert_eq!(g.callers_of("", "set", None), ["fill"]);
         // `store.clear()` is ours; `this.#seen.clear()` on a Set is not.
-        let clear = g.callers_of("", "clear");
+        let clear = g.callers_of("", "clear", None);
         assert!(clear.len() == 1 && clear[0].ends_with("flush"), "{clear:?}");
+    }
+
+    #[test]
+    fn a_method_call_on_a_known_class_is_not_another_class_method() {
+        let src = "\
+import { Hono } from 'hono';
+class Store { async getAll() {} async load() { return this.getAll(); } }
+class Customers { getAll = async () => {}; }
+class Audited extends Customers { async log() {} }
+export async function listCustomers(db) {
+  const svc = new Customers(db);
+  return svc.getAll();
+}
+export async function listStores(store: Store) { return store.getAll(); }
+export async function listAudited() { return new Audited().getAll(); }
+export async function listAny(x) { return x.getAll(); }
+export async function route() { const app = new Hono(); app.load(); }
+";
+        let files = vec![parse_source("src/index.ts", src).unwrap()];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let g = CallGraph::new(&index, &[], &[String::new()]);
+        // Built, declared, `this`, a subclass instance, and an unknown
+        // receiver (which may be either).
+        assert_eq!(
+            g.callers_of("", "getAll", Some("Customers")),
+            ["listCustomers", "listAudited", "listAny"]
+        );
+        assert_eq!(
+            g.callers_of("", "getAll", Some("Store")),
+            ["load", "listStores", "listAny"]
+        );
+        // Not knowing the callee's class, a caller whose receiver's class
+        // has the method is kept; a library's instance (`new Hono()`) has
+        // none of our methods.
+        assert_eq!(g.callers_of("", "load", None), Vec::<String>::new());
+        assert_eq!(g.callers_of("", "getAll", None).len(), 5);
     }
 
     #[test]
@@ -720,10 +884,10 @@ export default {
         let db = g.scope_of("packages/db/src/users.ts");
         assert_eq!(db, "packages/db");
         // The app imports `touch`: its call counts in the package's scope.
-        assert_eq!(g.callers_of(&db, "touch"), ["handle"]);
+        assert_eq!(g.callers_of(&db, "touch", None), ["handle"]);
         // Another package calling a `touch` or `save` it does not import
         // from there is no caller.
-        assert!(g.callers_of(&db, "save").is_empty());
-        assert_eq!(g.callers_of("packages/jobs", "touch"), ["main"]);
+        assert!(g.callers_of(&db, "save", None).is_empty());
+        assert_eq!(g.callers_of("packages/jobs", "touch", None), ["main"]);
     }
 }

@@ -673,6 +673,12 @@ fn function_label_in(
                     .child_by_field_name("name")
                     .map(|x| text(x, src).to_owned());
             }
+            // A class field holding a function: `close = async (id) => …`.
+            if p.kind() == "public_field_definition" {
+                return p
+                    .child_by_field_name("name")
+                    .map(|x| text(x, src).trim_start_matches('#').to_owned());
+            }
             if let Some(route) = grand.and_then(|g| route_in(p, g, src)) {
                 return Some(route);
             }

@@ -563,25 +563,11 @@ fn forwarded_calls(
 }
 
 /// Whether `recv` holds a `new class(…)`: the `new` itself, a local built
-/// by it, or a `this.field` the file assigns one to.
+/// by it, or a `this.field` its class assigns one to (not `this`: the
+/// wrapper calling itself).
 fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
-    let recv = unwrap_expr(recv);
-    let built = |v: Node<'_>| {
-        let v = unwrap_expr(v);
-        v.kind() == "new_expression"
-            && v.child_by_field_name("constructor")
-                .is_some_and(|c| text(c, src) == class)
-    };
-    match recv.kind() {
-        // `new RetryBucket(bucket).get(key)`
-        "new_expression" => built(recv),
-        "identifier" => local_value(recv, text(recv, src), src).is_some_and(built),
-        "member_expression" => {
-            let t = text(recv, src);
-            t.starts_with("this.") && src.contains(&format!("{t} = new {class}("))
-        }
-        _ => false,
-    }
+    unwrap_expr(recv).kind() != "this"
+        && receiver_class(recv, src).is_some_and(|h| h == Holds::Built(class.to_owned()))
 }
 
 impl<'a> Reader<'_, 'a> {

@@ -131,6 +131,77 @@ pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool)
     }
 }
 
+/// What a method call's receiver is known to hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Holds {
+    /// An instance the code builds itself: `new Service(…)`, a local or a
+    /// `this.field` set to one, or `this` in a class.
+    Built(String),
+    /// A value declared with a type (`svc: Service`, `private svc:
+    /// Service`): a class only when the checkout declares one by that name.
+    Declared(String),
+}
+
+/// The class `recv` holds, as far as the code around it proves: `new
+/// X(…)`, a local or `this.field` built by one, `this` inside a class, or
+/// a parameter or field declared with a plain type name.
+pub(crate) fn receiver_class(recv: Node<'_>, src: &str) -> Option<Holds> {
+    let recv = unwrap_expr(recv);
+    let built = |v: Node<'_>| {
+        let v = unwrap_expr(v);
+        (v.kind() == "new_expression")
+            .then(|| v.child_by_field_name("constructor"))
+            .flatten()
+            .and_then(|c| text(c, src).rsplit('.').next())
+            .map(|c| Holds::Built(c.to_owned()))
+    };
+    // `Service`, not `Service<T>`, `A | B` or `{ … }`.
+    let plain = |t: &str| {
+        let t = t.trim();
+        (!t.is_empty()
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '$'))
+        .then(|| Holds::Declared(t.to_owned()))
+    };
+    match recv.kind() {
+        "new_expression" => built(recv),
+        "this" => {
+            let class = enclosing_class(recv)?.child_by_field_name("name")?;
+            Some(Holds::Built(text(class, src).to_owned()))
+        }
+        "identifier" => {
+            let name = text(recv, src);
+            match local_value(recv, name, src) {
+                Some(v) => built(v),
+                None => plain(param_of(recv, name, src)?.ty.as_deref()?),
+            }
+        }
+        "member_expression" => {
+            let obj = recv.child_by_field_name("object")?;
+            if obj.kind() != "this" {
+                return None;
+            }
+            let field = text(recv.child_by_field_name("property")?, src).trim_start_matches('#');
+            if let Some(v) = class_field_value(recv, field, src) {
+                if let Some(b) = built(v) {
+                    return Some(b);
+                }
+                // A parameter property: `constructor(private svc: Service)`.
+                let ty = v.parent()?.child_by_field_name("type")?;
+                return plain(text(ty, src).trim_start_matches(':'));
+            }
+            let class = enclosing_class(recv)?.child_by_field_name("body")?;
+            let declared = children(class).into_iter().find(|m| {
+                m.kind() == "public_field_definition"
+                    && m.child_by_field_name("name")
+                        .is_some_and(|n| text(n, src).trim_start_matches('#') == field)
+            })?;
+            plain(text(declared.child_by_field_name("type")?, src).trim_start_matches(':'))
+        }
+        _ => None,
+    }
+}
+
 /// The class declaration `at` is inside.
 pub(crate) fn enclosing_class(at: Node<'_>) -> Option<Node<'_>> {
     std::iter::successors(at.parent(), |n| n.parent())
@@ -158,8 +229,43 @@ pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<No
 /// What `this.<field>` holds in the class around `at`: a field
 /// initializer (`db = env.DB`) or an assignment in the class
 /// (`this.db = env.DB`).
+/// A field the class does not set is looked for in the classes it extends
+/// that the same file declares (`this.db` set by the base's constructor).
 pub(crate) fn class_field_value<'t>(at: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
-    let class = enclosing_class(at)?;
+    let mut class = enclosing_class(at)?;
+    for _ in 0..4 {
+        if let Some(v) = field_value_in(class, field, src) {
+            return Some(v);
+        }
+        let base = super::super::syntax::extended_name(super::super::syntax::heritage(class, src))?;
+        class = file_class(class, base, src)?;
+    }
+    None
+}
+
+/// The class named `name` declared at the top level of the file `at` is in.
+fn file_class<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let root = std::iter::successors(Some(at), |n| n.parent())
+        .take(10_000)
+        .last()?;
+    children(root).into_iter().find_map(|stmt| {
+        let decl = if stmt.kind() == "export_statement" {
+            stmt.child_by_field_name("declaration")?
+        } else {
+            stmt
+        };
+        (matches!(
+            decl.kind(),
+            "class_declaration" | "abstract_class_declaration"
+        ) && decl
+            .child_by_field_name("name")
+            .is_some_and(|n| text(n, src) == name))
+        .then_some(decl)
+    })
+}
+
+/// What `this.<field>` holds in `class` itself.
+fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
     let body = class.child_by_field_name("body")?;
     for m in children(body) {
         if m.kind() == "public_field_definition"
