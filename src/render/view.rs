@@ -117,8 +117,9 @@ fn pattern_row(p: &crate::model::KeyPattern) -> PatternRow {
     if p.pattern.is_opaque() {
         return PatternRow {
             pattern: format!("`{}`", p.pattern.notation()),
-            example: "-".into(),
-            purpose: "Opaque: a key built elsewhere (a parameter or loop variable dmqa cannot follow); it may be any family".into(),
+            // Said here too: the KV table has no Purpose column.
+            example: "(built elsewhere: any family)".into(),
+            purpose: "Opaque: from a parameter or loop variable dmqa cannot follow".into(),
             lifecycle: "Unknown".into(),
             value_type: p.value_type.map_or_else(|| "-".into(), words::value_type),
             ttl: words::ttl_cell(&p.ttl, &p.cache_ttl),

@@ -37,9 +37,11 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for ns in &model.kv_namespaces {
         for p in &ns.key_patterns {
             // Every write leaves it without a TTL; what reads cache it
-            // (`cacheTtl`) does not expire it.
+            // (`cacheTtl`) does not expire it. A key built elsewhere may
+            // be any family: nothing to say of it.
             if p.ttl == [Expiry::Never]
                 && p.pattern.has_placeholder()
+                && !p.pattern.is_opaque()
                 && grows(model, &ns.binding, p)
             {
                 let advice = "⚠️ Pass `expirationTtl` (or `expiration`) when writing it, or document why it is permanent";
@@ -160,6 +162,22 @@ mod tests {
             "    await env.LINKS.put(\"config\", \"{}\");",
         ));
         assert!(fixed.is_empty(), "{fixed:?}");
+        // A key handed in as a parameter may be any family, here in a
+        // namespace whose name says cache.
+        let opaque = rows(
+            RuleId::KvKeyWithoutTtl,
+            &[
+                (
+                    "wrangler.toml",
+                    &wrangler("[[kv_namespaces]]\nbinding = \"PAGE_CACHE\"\nid = \"c\"\n"),
+                ),
+                (
+                    "src/index.ts",
+                    "export async function store(env: Env, key: string) {\n  await env.PAGE_CACHE.put(key, \"v\");\n}\n",
+                ),
+            ],
+        );
+        assert!(opaque.is_empty(), "{opaque:?}");
     }
 
     /// A key drawn fresh on each write grows without bound: a UUID (also

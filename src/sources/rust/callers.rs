@@ -13,8 +13,8 @@ pub(crate) fn scope_of(workers: &[crate::model::Worker], path: &str) -> String {
 
 /// How a path calls or names a function: `kv::get` when a module
 /// qualifies it (so `kv::get` and `r2::get` stay two functions),
-/// `Response::error` when a type does (a function of that type's `impl`,
-/// never a free `error`), else its name.
+/// `Response::error` or `Self::error` when a type does (a function of that
+/// type's `impl`, never a free `error`), else its name.
 pub(crate) fn callee_name(path: &syn::Path) -> String {
     let name = path
         .segments
@@ -22,7 +22,7 @@ pub(crate) fn callee_name(path: &syn::Path) -> String {
         .map(|s| s.ident.to_string())
         .unwrap_or_default();
     match qualifier(path) {
-        Some(q) if !matches!(q.as_str(), "self" | "super" | "crate" | "Self") => {
+        Some(q) if !matches!(q.as_str(), "self" | "super" | "crate") => {
             format!("{q}::{name}")
         }
         _ => name,
@@ -77,6 +77,7 @@ pub(crate) fn by_plain_name(
     let mut out: HashMap<(String, String), Vec<String>> = HashMap::new();
     for ((scope, callee), from) in callers {
         let plain = callee.rsplit("::").next().unwrap_or(callee);
+        let plain = plain.strip_prefix('.').unwrap_or(plain);
         let list = out.entry((scope.clone(), plain.to_owned())).or_default();
         for f in from {
             if !list.contains(f) {
@@ -105,13 +106,21 @@ pub(crate) fn place(
     };
     let key = |f: String| (scope.to_owned(), f);
     let in_module = format!("{}::{actor}", module_of(&op.location.path));
-    // A method of `FooService` is also called as `foo_service.get(…)`.
-    let held = op.class.as_deref().map(|c| format!("{}.{actor}", snake(c)));
-    // …and as `FooService::get(…)`.
-    let typed = op.class.as_deref().map(|c| format!("{c}::{actor}"));
-    let own: Vec<String> = [Some(actor.clone()), Some(in_module.clone()), held, typed]
+    // A method of `FooService` is called with method syntax (`x.get(…)`,
+    // or `foo_service.get(…)` for names the runtime's methods share), or
+    // as `FooService::get(…)` / `Self::get(…)`; a free function by its
+    // name or its module's, never with method syntax.
+    let names: Vec<String> = match op.class.as_deref() {
+        Some(c) => vec![
+            format!(".{actor}"),
+            format!("{}.{actor}", snake(c)),
+            format!("{c}::{actor}"),
+            format!("Self::{actor}"),
+        ],
+        None => vec![actor.clone(), in_module.clone()],
+    };
+    let own: Vec<String> = names
         .into_iter()
-        .flatten()
         .flat_map(|f| callers.get(&key(f)).cloned().unwrap_or_default())
         .collect();
     // The walk starts from this function, not from every function of its
@@ -155,7 +164,7 @@ mod tests {
         // A type's function keeps its type: `Response::error` is no free
         // `error` of the crate; `Self`'s and `self`'s go by their name.
         assert_eq!(callee_name(&path("Response::error")), "Response::error");
-        assert_eq!(callee_name(&path("Self::get")), "get");
+        assert_eq!(callee_name(&path("Self::get")), "Self::get");
         assert_eq!(callee_name(&path("super::get")), "get");
         assert_eq!(module_of("src/kv.rs"), "kv");
         assert_eq!(module_of("src/kv/mod.rs"), "kv");
@@ -173,6 +182,8 @@ mod tests {
             ("GET /r2/get", "r2::get"),
             ("GET /foo", "api::get"),
             ("get", "foo_service.get"),
+            ("GET /batch", "batch"),
+            ("GET /session", ".batch"),
         ];
         let mut callers: HashMap<(String, String), Vec<String>> = HashMap::new();
         for (from, to) in calls {
@@ -182,9 +193,9 @@ mod tests {
                 .push(from.to_owned());
         }
         let plain = by_plain_name(&callers);
-        let entries = |path: &str, class: Option<&str>| {
+        let entries_of = |actor: &str, path: &str, class: Option<&str>| {
             let mut op = ResourceOp {
-                actor: Some("get".into()),
+                actor: Some(actor.into()),
                 class: class.map(str::to_owned),
                 ..ResourceOp::new(
                     BindingKind::Kv,
@@ -196,6 +207,14 @@ mod tests {
             place(&mut op, &callers, &plain, "");
             op.entries.iter().map(EntryPoint::name).collect::<Vec<_>>()
         };
+        let entries = |path: &str, class: Option<&str>| entries_of("get", path, class);
+        // A free function is never called with method syntax
+        // (`session.batch(…)`), and a method never as a bare name.
+        assert_eq!(entries_of("batch", "src/d1.rs", None), ["GET /batch"]);
+        assert_eq!(
+            entries_of("batch", "src/session.rs", Some("Session")),
+            ["GET /session"]
+        );
         assert_eq!(entries("src/kv.rs", None), ["GET /kv/get"]);
         assert_eq!(entries("src/r2.rs", None), ["GET /r2/get"]);
         // `FooService::get`, called as `state.foo_service.get` from the

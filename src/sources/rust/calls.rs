@@ -173,7 +173,10 @@ impl Reader<'_> {
             | Handle::Param(..)
             | Handle::Keys(_)
             | Handle::Value(_)
-            | Handle::Text(_) => None,
+            | Handle::Formatted(_)
+            | Handle::Text(_)
+            | Handle::Builder(..)
+            | Handle::Item => None,
         }
     }
 
@@ -292,6 +295,19 @@ impl Reader<'_> {
         }
     }
 
+    /// Records what a call of function `key` passes to each parameter.
+    pub(super) fn passes(
+        &mut self,
+        key: &str,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) {
+        for (i, a) in args.iter().enumerate() {
+            if let Some(h) = self.handle(a).filter(|h| !matches!(h, Handle::Param(..))) {
+                self.flow.params.push(((key.to_owned(), i), h));
+            }
+        }
+    }
+
     /// The runtime handle an expression is, if dmqa can follow it.
     pub(super) fn handle(&self, e: &Expr) -> Option<Handle> {
         self.handle_depth(e, 0)
@@ -331,9 +347,9 @@ impl Reader<'_> {
             {
                 Some(Handle::Text(texts))
             }
-            Expr::Macro(m) if m.mac.path.is_ident("format") => {
-                Some(Handle::Value(ValueKind::String))
-            }
+            Expr::Macro(m) if m.mac.path.is_ident("format") => Some(
+                format_pattern(&m.mac).map_or(Handle::Value(ValueKind::String), Handle::Formatted),
+            ),
             // `self.state.storage()`
             Expr::MethodCall(m) if m.method == "storage" && m.args.is_empty() => {
                 Some(Handle::Storage)
@@ -534,13 +550,31 @@ impl Reader<'_> {
         if let Some(s) = self.string(e) {
             return Some(Key::literal(s));
         }
-        if let Some(Handle::Keys(k)) = self.handle(e) {
+        if let Some(Handle::Keys(k) | Handle::Formatted(k)) = self.handle(e) {
             return Some(k);
         }
         match strip(e) {
             Expr::Macro(m) if m.mac.path.is_ident("format") => format_pattern(&m.mac),
+            // A parameter callers do not say, or an item of a loop: built
+            // elsewhere, so any family.
+            other if self.built_elsewhere(other) => Some(Key::opaque(placeholder(other))),
             other => Some(Key::placeholder(placeholder(other))),
         }
+    }
+
+    /// Whether `e` (`key`, `key.name`, `key.as_str()`) is read from a
+    /// parameter whose callers dmqa did not follow or from a loop item.
+    fn built_elsewhere(&self, e: &Expr) -> bool {
+        let mut e = strip(e);
+        for _ in 0..64 {
+            e = match e {
+                Expr::MethodCall(m) => strip(&m.receiver),
+                Expr::Field(f) => strip(&f.base),
+                _ => break,
+            };
+        }
+        matches!(e, Expr::Path(p) if p.path.segments.len() == 1)
+            && matches!(self.handle(e), Some(Handle::Param(..) | Handle::Item))
     }
 
     pub(super) fn entry(&self) -> Option<String> {
@@ -558,6 +592,8 @@ impl Reader<'_> {
         let actor = self.entry();
         let mut res = ResourceOp {
             actor,
+            // In an `impl`: a method (or associated function) of its type.
+            class: self.impl_type.clone(),
             ..ResourceOp::new(kind, binding, op, location)
         };
         let first = call.args.first();
@@ -565,6 +601,7 @@ impl Reader<'_> {
             && op == OpKind::Write
             && let Some(v) = call.args.get(1).and_then(|v| match self.handle(v)? {
                 Handle::Value(v) => Some(v),
+                Handle::Formatted(_) => Some(ValueKind::String),
                 Handle::Text(_) => Some(ValueKind::String),
                 _ => None,
             })
@@ -659,11 +696,10 @@ impl Reader<'_> {
             "bytes" => ValueKind::Binary,
             _ => return,
         };
-        let Expr::MethodCall(get) = strip(&call.receiver) else {
+        // Every key of a `get_bulk(…)` is read so.
+        let Some((at, _)) = self.builder_at(&call.receiver) else {
             return;
         };
-        // Every key of a `get_bulk(…)` is read so.
-        let at = loc(self.path, get.method.span());
         for op in self
             .ops
             .iter_mut()
@@ -695,6 +731,24 @@ impl Reader<'_> {
     /// The operation recorded for the call at `at`: a builder method
     /// chained on it (`.expiration_ttl(N)`, `.prefix(p)`, `.execute()`)
     /// completes it.
+    /// Where the KV operation whose builder `e` is was recorded: the call
+    /// itself (`kv.get(&k).json()`) or a local holding its builder.
+    /// With the branch depth of the local's declaration, when a local.
+    pub(super) fn builder_at(&self, e: &Expr) -> Option<(Location, Option<u32>)> {
+        let (at, declared) = match strip(e) {
+            Expr::MethodCall(m) => (loc(self.path, m.method.span()), None),
+            e @ Expr::Path(_) => match self.handle(e)? {
+                Handle::Builder(at, depth) => (at, Some(depth)),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        self.ops
+            .iter()
+            .any(|o| o.location == at && o.kind == BindingKind::Kv)
+            .then_some((at, declared))
+    }
+
     fn op_at(&mut self, at: &Location, op: OpKind) -> Option<&mut ResourceOp> {
         self.ops
             .iter_mut()
@@ -709,12 +763,9 @@ impl Reader<'_> {
         else {
             return;
         };
-        let inner = strip(&call.receiver);
-        let Expr::MethodCall(put) = inner else { return };
-        if !is_kv_write(&put.method.to_string()) {
+        let Some((at, declared)) = self.builder_at(&call.receiver) else {
             return;
-        }
-        let at = loc(self.path, put.method.span());
+        };
         let ttl = if opt == Opt::Expiration {
             Expiry::Absolute
         } else {
@@ -727,6 +778,13 @@ impl Reader<'_> {
                 },
                 None => return,
             }
+        };
+        // Given to a builder kept in a local, in a branch the local is
+        // not in (`if let Some(s) = ttl { put = put.expiration_ttl(s) }`):
+        // the other paths write the key without one.
+        let ttl = match declared {
+            Some(d) if self.branch_depth > d => Expiry::WhenSet { ttl: Box::new(ttl) },
+            _ => ttl,
         };
         if let Some(op) = self.op_at(&at, OpKind::Write) {
             op.ttl = Some(ttl);

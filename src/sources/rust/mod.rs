@@ -202,7 +202,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             model.code_durable_objects.push(d);
         }
         // The type whose method each operation is in.
-        for op in &mut v.ops {
+        for op in v.ops.iter_mut().filter(|o| o.class.is_none()) {
             let mut types = v
                 .methods
                 .iter()
@@ -382,6 +382,16 @@ enum Handle {
     /// Not a handle: text that is one of these strings (`let name = if
     /// shared { "A" } else { "B" };`), sorted.
     Text(Vec<String>),
+    /// Not a handle: text `format!` builds, of this pattern (`let key =
+    /// format!("user:{id}")`): a key of that pattern, a KV value of text.
+    Formatted(Key),
+    /// Not a handle: the KV read or write builder the operation at this
+    /// place returned (`let get = kv.get(&key);` then `get.json()`), kept
+    /// in a local declared this many `if` / `match` deep.
+    Builder(crate::model::Location, u32),
+    /// Not a handle: each item of a collection dmqa did not see built
+    /// (`for key in listed.keys`), so a key made from it may be anything.
+    Item,
 }
 
 /// The names of the types the crate declares.
@@ -477,6 +487,8 @@ struct Reader<'f> {
     consts: HashMap<String, u64>,
     /// `let kv = env.kv("SESSIONS")?;` per function: local → handle.
     locals: Vec<(String, Handle)>,
+    /// How many `if` / `match` branches the visit is inside.
+    branch_depth: u32,
     /// The entry point or function the visit is inside, innermost last.
     actor: Vec<String>,
     ops: Vec<ResourceOp>,
@@ -510,6 +522,7 @@ impl<'f> Reader<'f> {
             object_sql: Vec::new(),
             consts: HashMap::new(),
             locals: Vec::new(),
+            branch_depth: 0,
             actor: Vec::new(),
             ops: Vec::new(),
             tables: Vec::new(),
@@ -704,18 +717,36 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             p => p,
         };
         if let (syn::Pat::Ident(p), Some(init)) = (pat, &l.init)
-            && let Some(h) = self.handle(&init.expr)
+            && let Some(h) = self.handle(&init.expr).or_else(|| {
+                let (at, _) = self.builder_at(&init.expr)?;
+                Some(Handle::Builder(at, self.branch_depth))
+            })
         {
             self.locals.push((p.ident.to_string(), h));
         }
     }
 
-    /// `for key in &keys`: each key of a collection of known pattern.
+    fn visit_expr_if(&mut self, e: &'ast syn::ExprIf) {
+        self.branch_depth += 1;
+        visit::visit_expr_if(self, e);
+        self.branch_depth -= 1;
+    }
+
+    fn visit_expr_match(&mut self, e: &'ast syn::ExprMatch) {
+        self.branch_depth += 1;
+        visit::visit_expr_match(self, e);
+        self.branch_depth -= 1;
+    }
+
+    /// `for key in &keys`: each key of a collection of known pattern, or
+    /// an item of one dmqa did not see built.
     fn visit_expr_for_loop(&mut self, f: &'ast syn::ExprForLoop) {
-        if let syn::Pat::Ident(p) = &*f.pat
-            && let Some(Handle::Keys(k)) = self.handle(&f.expr)
-        {
-            self.locals.push((p.ident.to_string(), Handle::Keys(k)));
+        if let syn::Pat::Ident(p) = &*f.pat {
+            let h = match self.handle(&f.expr) {
+                Some(Handle::Keys(k)) => Handle::Keys(k),
+                _ => Handle::Item,
+            };
+            self.locals.push((p.ident.to_string(), h));
         }
         visit::visit_expr_for_loop(self, f);
     }
@@ -770,6 +801,10 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         {
             self.self_calls
                 .push((ty.clone(), actor.clone(), method.clone()));
+            // What each parameter of that method receives, as for a call
+            // of `Self::store(…)`.
+            let key = format!("{ty}::{method}");
+            self.passes(&key, &call.args);
         }
         // Plumbing and binding methods name no function of ours by their
         // name alone; called on a field or local, they may be a method of
@@ -779,7 +814,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             if !PLUMBING.contains(&method.as_str())
                 && !cloudflare::names_only_a_binding_method(Lang::Rust, &method)
             {
-                self.calls.push((actor.clone(), method.clone()));
+                // `.get`: called with method syntax, so a method, never a
+                // free function of that name.
+                self.calls.push((actor.clone(), format!(".{method}")));
             } else if let Some(holder) = holder_name(&call.receiver) {
                 self.calls
                     .push((actor.clone(), format!("{holder}.{method}")));
@@ -845,11 +882,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         if let Expr::Path(p) = &*call.func
             && let Some(key) = callee_key(&p.path, self.impl_type.as_deref())
         {
-            for (i, a) in call.args.iter().enumerate() {
-                if let Some(h) = self.handle(a).filter(|h| !matches!(h, Handle::Param(..))) {
-                    self.flow.params.push(((key.clone(), i), h));
-                }
-            }
+            self.passes(&key, &call.args);
         }
         // `Type::new(…)` names a constructor of some type: linking every
         // `new` to each other by name would join unrelated code.
