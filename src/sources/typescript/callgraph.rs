@@ -368,6 +368,28 @@ fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSe
     out
 }
 
+/// The names a file builds with `new` (`x = new …`) or declares with a
+/// type (`x: …`): the only locals and parameters whose class it can say.
+/// One pass over the text.
+fn typed_names(src: &str) -> std::collections::HashSet<&str> {
+    let ident_before = |end: usize| {
+        let head = src[..end].trim_end();
+        let start = head
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+            .map_or(0, |i| i + 1);
+        &head[start..]
+    };
+    let mut out = std::collections::HashSet::new();
+    for (i, _) in src.match_indices("= new ") {
+        out.insert(ident_before(i));
+    }
+    for (i, _) in src.match_indices(": ") {
+        out.insert(ident_before(i));
+    }
+    out.remove("");
+    out
+}
+
 /// A class of the checkout: its methods, and the class it extends.
 #[derive(Default)]
 struct ClassShape {
@@ -508,6 +530,8 @@ impl CallGraph {
                 })
                 .collect();
             let holders = builtin_holders(f.root, f.src);
+            let mut fields = HashMap::new();
+            let mut spelled: Option<std::collections::HashSet<&str>> = None;
             let may_hold_stubs =
                 do_bindings.iter().any(|b| f.src.contains(b.as_str())) || f.src.contains("Stub");
             for c in &f.calls {
@@ -531,18 +555,23 @@ impl CallGraph {
                 // Whose method it is, where the receiver says so and some
                 // class of ours has a method of that name: then a name the
                 // runtime's bindings also use (`list`, `get`) is ours.
-                let class = if c.callee.contains('.') && g.is_method(name) {
-                    g.receiver_class(c.node, f.src)
+                let binding_name = cloudflare::names_only_a_binding_method(Lang::TypeScript, name);
+                // A local's or parameter's class is looked up (a walk of
+                // the blocks around the call)…
+                let class = if g.methods.contains(name) && c.callee.contains('.') {
+                    // …only where the file could say: it builds (`x = new
+                    // …`) or declares (`x: …`) that name.
+                    let mut locals = |x: &str| {
+                        spelled
+                            .get_or_insert_with(|| typed_names(f.src))
+                            .contains(x)
+                    };
+                    g.receiver_class(c.node, f.src, &mut locals, &mut fields)
                 } else {
                     None
                 };
                 let ours = class.as_deref().is_some_and(|k| g.defines(k, name));
-                if name.is_empty()
-                    || on_binding
-                    || on_stub
-                    || builtin
-                    || (!ours && cloudflare::names_only_a_binding_method(Lang::TypeScript, name))
-                {
+                if name.is_empty() || on_binding || on_stub || builtin || (!ours && binding_name) {
                     continue;
                 }
                 let root = c.callee.split(['.', '(']).next().unwrap_or_default();
@@ -597,21 +626,47 @@ impl CallGraph {
         out
     }
 
-    /// Whether some class of the checkout has a method `name`.
-    fn is_method(&self, name: &str) -> bool {
-        self.methods.contains(name)
-    }
-
     /// The class of ours the receiver of method call `call` holds: one it
     /// builds (a class of the checkout or not: a library's instance is
     /// none of our functions), or one it is declared as when the checkout
     /// declares that class.
-    fn receiver_class(&self, call: Node<'_>, src: &str) -> Option<String> {
+    /// A `this.field` receiver is read once per class and field (`fields`,
+    /// keyed by the class node): finding what a field holds walks the
+    /// class, and a big class calls through its fields thousands of times.
+    fn receiver_class(
+        &self,
+        call: Node<'_>,
+        src: &str,
+        mut locals: impl FnMut(&str) -> bool,
+        fields: &mut HashMap<(usize, String), Option<super::bindings::Holds>>,
+    ) -> Option<String> {
         let f = super::syntax::callee(call.child_by_field_name("function")?);
         if f.kind() != "member_expression" {
             return None;
         }
-        match super::bindings::receiver_class(f.child_by_field_name("object")?, src)? {
+        let recv = unwrap_expr(f.child_by_field_name("object")?);
+        if recv.kind() == "identifier" && !locals(text(recv, src)) {
+            return None;
+        }
+        let this_field = (recv.kind() == "member_expression")
+            .then(|| {
+                let obj = recv.child_by_field_name("object")?;
+                if obj.kind() != "this" {
+                    return None;
+                }
+                let class = super::bindings::enclosing_class(recv)?;
+                let field = text(recv.child_by_field_name("property")?, src);
+                Some((class.id(), field.to_owned()))
+            })
+            .flatten();
+        let holds = match this_field {
+            Some(key) => fields
+                .entry(key)
+                .or_insert_with(|| super::bindings::receiver_class(recv, src))
+                .clone(),
+            None => super::bindings::receiver_class(recv, src),
+        };
+        match holds? {
             super::bindings::Holds::Built(c) => Some(c),
             super::bindings::Holds::Declared(c) => self.classes.contains_key(&c).then_some(c),
         }
@@ -856,6 +911,16 @@ export async function route() { const app = new Hono(); app.load(); }
         // none of our methods.
         assert_eq!(g.callers_of("", "load", None), Vec::<String>::new());
         assert_eq!(g.callers_of("", "getAll", None).len(), 5);
+    }
+
+    #[test]
+    fn typed_names_are_the_built_and_declared_ones() {
+        let names = typed_names(
+            "const svc = new Svc(db);\nfunction f(store: Store, x) { return { a: 1 }; }\n",
+        );
+        let mut names: Vec<&str> = names.into_iter().collect();
+        names.sort_unstable();
+        assert_eq!(names, ["a", "store", "svc"]);
     }
 
     #[test]
