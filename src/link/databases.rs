@@ -163,6 +163,19 @@ pub(crate) fn plan_databases<'a>(
             ));
         }
     }
+    // ClickHouse DDL (`ENGINE = MergeTree …`) is an analytics store dmqa
+    // does not read: taken as SQLite it would be tables without keys.
+    by_dir.retain(|dir, files| {
+        if d1_dirs.contains_key(dir) || !files.iter().any(|f| sql::is_clickhouse(&f.text)) {
+            return true;
+        }
+        diags.push(Diagnostic::info(
+            crate::model::Location::line(&files[0].path, 1),
+            crate::model::Code::ClickhouseSql,
+            format!("`{dir}` holds ClickHouse DDL (`ENGINE = …MergeTree`): not a database dmqa reads; skipped"),
+        ));
+        false
+    });
     // Each folder's engine, guessed once from its content.
     let guessed: BTreeMap<String, Engine> = by_dir
         .iter()

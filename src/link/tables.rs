@@ -21,19 +21,46 @@ pub fn tables(model: &mut Model) {
             continue;
         };
         // Migrations that alter tables they never create are not the whole
-        // history: the ORM schema, which declares every table, is.
-        if !db.sources.is_empty() && !db.uncreated.is_empty() && db.origin != DatabaseOrigin::Orm {
-            let shown: Vec<&str> = db.uncreated.iter().take(3).map(String::as_str).collect();
-            let more = db.uncreated.len().saturating_sub(shown.len());
+        // history, nor are those of a package that applies its schema with
+        // `drizzle-kit push`: the ORM schema, which declares every table,
+        // is.
+        let pushed = model.drizzle_configs.iter().find(|c| {
+            c.pushed
+                && db
+                    .sources
+                    .iter()
+                    .any(|s| crate::model::in_folder(&c.out, s))
+        });
+        if !db.sources.is_empty()
+            && (!db.uncreated.is_empty() || pushed.is_some())
+            && db.origin != DatabaseOrigin::Orm
+        {
+            let why = match pushed {
+                Some(c) => format!(
+                    "are not applied: the package of {} applies the schema with `drizzle-kit push` and no script runs migrations",
+                    c.location.path
+                ),
+                None => {
+                    let shown: Vec<&str> =
+                        db.uncreated.iter().take(3).map(String::as_str).collect();
+                    let more = db.uncreated.len().saturating_sub(shown.len());
+                    format!(
+                        "alter tables they never create (`{}`{}): not the whole history",
+                        shown.join("`, `"),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        },
+                    )
+                }
+            };
             model.diagnostics.push(crate::model::Diagnostic::info(
                 crate::model::Location::line(db.sources.first().map_or("", String::as_str), 1),
                 crate::model::Code::IncompleteHistory,
                 format!(
-                    "the migrations in `{}` alter tables they never create (`{}`{}): not the whole history, so the ORM schema ({}) is taken as the schema",
-                    db.id,
-                    shown.join("`, `"),
-                    if more > 0 { format!(" and {more} more") } else { String::new() },
-                    ot.table.location.path,
+                    "the migrations in `{}` {why}, so the ORM schema ({}) is taken as the schema",
+                    db.id, ot.table.location.path,
                 ),
             ));
             db.tables.clear();

@@ -90,12 +90,13 @@ macro_rules! codes {
 // from these (`render::docs::diagnostics_table`).
 codes! {
     (BinaryFile, "binary-file", "a file whose first 8 KiB is more than 1/64 NUL bytes; skipped"),
+    (ClickhouseSql, "clickhouse-sql", "a folder of ClickHouse DDL (`ENGINE = …MergeTree`): an analytics store, not a database dmqa reads; skipped (info)"),
     (ConfigInvalidValue, "config-invalid-value", "a wrangler setting dmqa reads has a value it cannot use (such as a `migrations_pattern` that is not a glob); the default is used"),
     (ConfigParseError, "config-parse-error", "a wrangler config is not valid TOML / JSONC (its Worker is left out), or a drizzle journal is not valid JSON (its migrations are applied in file-name order)"),
     (ConfigUnknownTable, "config-unknown-table", "a `dmqa.toml` relationship names tables no single database has; it is left out"),
     (DrizzleUnreadColumn, "drizzle-unread-column", "a Drizzle table whose columns argument (warning) or one of whose columns (info) is not something dmqa can read; listed without it"),
     (FileTooLarge, "file-too-large", "a file over 8 MiB; skipped"),
-    (IncompleteHistory, "incomplete-history", "a migrations folder alters or indexes tables it never creates: it is not the whole history, so where an ORM schema declares the same database, that schema is taken as the schema (info)"),
+    (IncompleteHistory, "incomplete-history", "a migrations folder is not the database's history — it alters or indexes tables it never creates, or its package applies the schema with `drizzle-kit push` and no script runs migrations — so where an ORM schema declares the same database, that schema is taken as the schema (info)"),
     (InvalidUtf8, "invalid-utf8", "a file with bytes that are not UTF-8, or a stray NUL; read with each such byte as U+FFFD"),
     (IoError, "io-error", "a file or folder that cannot be read; skipped"),
     (NotASchema, "not-a-schema", "a folder of `.sql` files creates and alters nothing: read as queries, not as a database (info)"),

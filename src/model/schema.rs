@@ -478,6 +478,9 @@ pub struct DrizzleConfig {
     pub out: String,
     /// `casing` (`snake_case`, `camelCase`).
     pub casing: Option<String>,
+    /// Whether the package holding it applies the schema with
+    /// `drizzle-kit push` and never runs the migrations in `out`.
+    pub pushed: bool,
     /// Where.
     pub location: Location,
 }

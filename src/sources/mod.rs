@@ -196,14 +196,7 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
         .collect();
     let ts: Vec<&SourceFile> = of(SourceKind::TypeScript).collect();
     let packages: Vec<typescript::resolve::Package> = of(SourceKind::PackageJson)
-        .map(|f| {
-            typescript::resolve::Package::read(&f.path, &f.text).unwrap_or_else(|| {
-                typescript::resolve::Package {
-                    dir: parent(&f.path).to_owned(),
-                    ..Default::default()
-                }
-            })
-        })
+        .map(|f| typescript::resolve::Package::read(&f.path, &f.text))
         .collect();
     typescript::extract(&ts, aliases, packages, around, model);
     let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();

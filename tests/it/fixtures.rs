@@ -61,6 +61,7 @@ fixture!(mirrored_examples);
 fixture!(nuxthub_app);
 fixture!(upload_router);
 fixture!(service_classes);
+fixture!(pushed_schema);
 
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.

@@ -133,6 +133,21 @@ pub fn guess_engine(text: &str) -> Engine {
     }
 }
 
+/// Whether SQL text is ClickHouse DDL: a table engine of the MergeTree
+/// family (`ENGINE = ReplacingMergeTree()`), which no other engine has.
+pub fn is_clickhouse(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    lower.match_indices("engine").any(|(i, _)| {
+        let rest = lower[i + "engine".len()..].trim_start();
+        rest.strip_prefix('=').is_some_and(|r| {
+            r.trim_start()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .next()
+                .is_some_and(|w| w.ends_with("mergetree"))
+        })
+    })
+}
+
 /// Whether SQL text creates or alters anything (a cheap look, not a parse).
 pub fn defines_schema(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
@@ -170,6 +185,20 @@ mod tests {
             }])
             .is_empty()
         );
+    }
+
+    #[test]
+    fn clickhouse_ddl_is_told_by_its_table_engine() {
+        assert!(is_clickhouse(
+            "CREATE TABLE t (a Int8) ENGINE = SummingMergeTree ()\nORDER BY (a);"
+        ));
+        assert!(is_clickhouse(
+            "create table t (a String) engine=MergeTree order by a"
+        ));
+        assert!(!is_clickhouse("CREATE TABLE `a` (`id` int) ENGINE=InnoDB"));
+        assert!(!is_clickhouse(
+            "CREATE TABLE engine_runs (id INTEGER PRIMARY KEY)"
+        ));
     }
 
     #[test]

@@ -278,6 +278,11 @@ pub fn extract(
 ) {
     let by_path: HashMap<&str, &SourceFile> = ts.iter().map(|f| (f.path.as_str(), *f)).collect();
     let dirs: Vec<String> = packages.iter().map(|p| p.dir.clone()).collect();
+    let pushing: Vec<resolve::Package> = packages
+        .iter()
+        .filter(|p| !p.pushed_configs.is_empty())
+        .cloned()
+        .collect();
     let named = packages
         .into_iter()
         .filter(|p| !p.name.is_empty())
@@ -382,6 +387,15 @@ pub fn extract(
         .enumerate()
         .filter(|(_, f)| is_drizzle_config(f.path))
         .filter_map(|(i, _)| drizzle::config(&index, i))
+        .map(|mut c| {
+            let (dir, file) = c
+                .location
+                .path
+                .rsplit_once('/')
+                .unwrap_or(("", c.location.path.as_str()));
+            c.pushed = pushing.iter().any(|p| p.dir == dir && p.pushes(file));
+            c
+        })
         .collect();
     let mut facts = drizzle::extract(&index, &configs, &mut model.diagnostics);
     let drizzle_tables = std::mem::take(&mut facts.by_decl);

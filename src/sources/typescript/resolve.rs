@@ -29,14 +29,48 @@ pub struct Package {
     pub name: String,
     /// Entry files, in the order tried.
     pub entries: Vec<String>,
+    /// The drizzle configs its scripts apply with `drizzle-kit push` (the
+    /// file `--config` names, `""` for the default `drizzle.config.*`),
+    /// when no script runs migrations (`drizzle-kit migrate`, `wrangler d1
+    /// migrations apply`, a `migrate.ts`): a migrations folder beside such
+    /// a config is not what the database is.
+    pub pushed_configs: Vec<String>,
 }
 
 impl Package {
-    /// The package a `package.json` declares, if it has a name.
-    pub fn read(path: &str, text: &str) -> Option<Package> {
-        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    /// The package a `package.json` declares (without a name, only its
+    /// folder and scripts count).
+    pub fn read(path: &str, text: &str) -> Package {
         let dir = crate::sources::parent(path).to_owned();
-        let name = v.get("name")?.as_str()?.to_owned();
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+            return Package {
+                dir,
+                ..Package::default()
+            };
+        };
+        let scripts: Vec<&str> = v
+            .get("scripts")
+            .and_then(|s| s.as_object())
+            .into_iter()
+            .flat_map(|m| m.values().filter_map(|x| x.as_str()))
+            .collect();
+        let pushed_configs: Vec<String> = if scripts.iter().any(|s| s.contains("migrat")) {
+            Vec::new()
+        } else {
+            scripts
+                .iter()
+                .filter(|s| s.contains("drizzle-kit push"))
+                .map(|s| pushed_config(s))
+                .collect()
+        };
+        let Some(name) = v.get("name").and_then(|n| n.as_str()) else {
+            return Package {
+                dir,
+                pushed_configs,
+                ..Package::default()
+            };
+        };
+        let name = name.to_owned();
         // `exports: "./src/index.ts"`, `exports: { ".": "…" }` or
         // `{ ".": { "types": "…", "import": "…", "default": "…" } }`.
         let dot = v
@@ -58,7 +92,49 @@ impl Package {
             .chain(fields)
             .map(|e| super::super::path_join(&dir, &e))
             .collect();
-        Some(Package { dir, name, entries })
+        Package {
+            dir,
+            name,
+            entries,
+            pushed_configs,
+        }
+    }
+}
+
+/// The config a `drizzle-kit push` command names (`--config=x.ts` or
+/// `--config x.ts`), `""` for the default.
+fn pushed_config(script: &str) -> String {
+    let after = script.split("drizzle-kit push").nth(1).unwrap_or_default();
+    let mut words = after.split_whitespace();
+    while let Some(w) = words.next() {
+        if let Some(v) = w.strip_prefix("--config=") {
+            return v.trim_start_matches("./").to_owned();
+        }
+        if w == "--config" {
+            return words
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("./")
+                .to_owned();
+        }
+        if matches!(w, "&&" | ";" | "||") {
+            break;
+        }
+    }
+    String::new()
+}
+
+impl Package {
+    /// Whether its scripts push the config file `file` (a name in its
+    /// folder) and run no migrations.
+    pub fn pushes(&self, file: &str) -> bool {
+        self.pushed_configs.iter().any(|c| {
+            if c.is_empty() {
+                file.starts_with("drizzle.config.")
+            } else {
+                c == file
+            }
+        })
     }
 }
 
@@ -210,7 +286,7 @@ mod tests {
 
     #[test]
     fn workspace_packages_resolve_by_name_to_their_source() {
-        let pkg = |path: &str, json: &str| Package::read(path, json).expect("a named package");
+        let pkg = |path: &str, json: &str| Package::read(path, json);
         let db = pkg(
             "packages/db/package.json",
             r#"{"name":"@acme/db","exports":{".":{"types":"./dist/index.d.ts","default":"./dist/index.js"}}}"#,
@@ -223,8 +299,36 @@ mod tests {
             "packages/ui/package.json",
             r#"{"name":"ui","main":"lib/main.ts"}"#,
         );
-        assert!(Package::read("x/package.json", r#"{"private":true}"#).is_none());
-        assert!(Package::read("x/package.json", "not json").is_none());
+        assert!(
+            Package::read("x/package.json", r#"{"private":true}"#)
+                .name
+                .is_empty()
+        );
+        assert!(Package::read("x/package.json", "not json").name.is_empty());
+        let pushed = |scripts: &str, file: &str| {
+            Package::read("db/package.json", &format!(r#"{{"scripts":{scripts}}}"#)).pushes(file)
+        };
+        let config = "drizzle.config.ts";
+        assert!(pushed(
+            r#"{"migrate":"drizzle-kit push","generate":"drizzle-kit generate"}"#,
+            config
+        ));
+        assert!(!pushed(
+            r#"{"dev":"drizzle-kit push","deploy":"drizzle-kit migrate"}"#,
+            config
+        ));
+        assert!(!pushed(
+            r#"{"db":"wrangler d1 migrations apply DB","push":"drizzle-kit push"}"#,
+            config
+        ));
+        assert!(!pushed(
+            r#"{"push":"drizzle-kit push","migrate":"deno run src/migrate.mts"}"#,
+            config
+        ));
+        // A push of another config (a test database's) is not this one's.
+        let test = r#"{"setup":"bunx drizzle-kit push --config=drizzle.config.test.ts --force"}"#;
+        assert!(!pushed(test, config));
+        assert!(pushed(test, "drizzle.config.test.ts"));
         let files = [
             "packages/db/src/index.ts",
             "packages/db/src/schema.ts",

@@ -218,6 +218,8 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
             .collect(),
         out: crate::sources::path_join(dir, &s("out").unwrap_or_else(|| "drizzle".into())),
         casing: s("casing"),
+        // Known once the package.json beside it is read.
+        pushed: false,
         location: location(file.path, obj),
     })
 }
