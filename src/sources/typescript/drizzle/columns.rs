@@ -14,6 +14,13 @@ impl<'a> Reader<'_, 'a> {
         pair: Node<'a>,
         found: &mut Found,
     ) {
+        // `pk: primaryKey()`: a helper of the checkout that returns a
+        // column builder is read as the builder it returns, with the names
+        // its own file imports.
+        if let Some((hf, built)) = self.helper_column(fi, value) {
+            let names = core_names(&self.index.files[hf]);
+            return self.column(hf, &names, key, built, pair, found);
+        }
         let Some(file) = self.index.files.get(fi) else {
             return;
         };
@@ -296,6 +303,66 @@ impl<'a> Reader<'_, 'a> {
             }
         };
         (ty, None)
+    }
+
+    /// What a call of a helper without arguments (`primaryKey()`) returns,
+    /// and the file it is in, when the helper is a function of the
+    /// checkout whose body is one `return` of a call (or an arrow returning
+    /// one) that is not a bare call of another declaration of the checkout:
+    /// one level, so helpers calling each other cannot loop.
+    fn helper_column(&self, fi: usize, value: Node<'a>) -> Option<(usize, Node<'a>)> {
+        let src = self.index.files.get(fi)?.src;
+        let value = unwrap_expr(value);
+        if value.kind() != "call_expression"
+            || value
+                .child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() > 0)
+        {
+            return None;
+        }
+        let f = value.child_by_field_name("function")?;
+        if f.kind() != "identifier" {
+            return None;
+        }
+        let r = self.index.resolve(fi, text(f, src))?;
+        let func = match r.decl.kind {
+            crate::sources::typescript::index::DeclKind::Function => r.decl.node,
+            _ => r.decl.value.map(unwrap_expr)?,
+        };
+        if !matches!(
+            func.kind(),
+            "function_declaration" | "arrow_function" | "function_expression"
+        ) {
+            return None;
+        }
+        let body = func.child_by_field_name("body")?;
+        let returned = if body.kind() == "statement_block" {
+            match children(body).as_slice() {
+                [ret] if ret.kind() == "return_statement" => ret.named_child(0)?,
+                _ => return None,
+            }
+        } else {
+            body
+        };
+        let returned = unwrap_expr(returned);
+        // Not a helper calling a helper (nor itself).
+        let root = {
+            let mut n = returned;
+            for _ in 0..64 {
+                match n.kind() {
+                    "call_expression" => n = n.child_by_field_name("function")?,
+                    "member_expression" => n = n.child_by_field_name("object")?,
+                    _ => break,
+                }
+            }
+            n
+        };
+        let rsrc = self.index.files.get(r.file)?.src;
+        // (Any declaration of the checkout: following one could loop.)
+        let bare_helper = root.kind() == "identifier"
+            && root.parent().is_some_and(|p| p == returned)
+            && self.index.resolve(r.file, text(root, rsrc)).is_some();
+        (returned.kind() == "call_expression" && !bare_helper).then_some((r.file, returned))
     }
 
     /// Columns built by a `pgEnum(...)` or `customType(...)` const.

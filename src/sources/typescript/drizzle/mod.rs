@@ -650,6 +650,29 @@ export const t = sqliteTable("t", {
         );
     }
 
+    /// A project's own column helper is read as the builder it returns;
+    /// helpers calling each other are not followed (no loop).
+    #[test]
+    fn column_helpers_are_followed_one_level() {
+        let got = columns(
+            r#"import { mysqlTable, bigint, varchar } from "drizzle-orm/mysql-core";
+function primaryKey() {
+  return bigint("pk", { mode: "number", unsigned: true }).autoincrement().primaryKey();
+}
+const handle = () => varchar("handle", { length: 32 }).notNull();
+const a = () => b();
+const b = () => a();
+export const t = mysqlTable("t", {
+  pk: primaryKey(),
+  handle: handle(),
+  loop: a(),
+});"#,
+        );
+        assert_eq!(got[0], "t.pk bigint notnull - -");
+        assert_eq!(got[1], "t.handle varchar(32) notnull - -");
+        assert_eq!(got.len(), 3, "{got:?}");
+    }
+
     #[test]
     fn pg_builders() {
         let got = columns(
