@@ -5,7 +5,9 @@
 //! `store.save(…)`), not by type, so the graph is scoped to the Worker whose
 //! config folder holds the file, or outside every Worker to the package
 //! (`package.json` folder) holding it: two Workers' `handleRequest`, or
-//! two packages' `upload`, never mix.
+//! two packages' `upload`, never mix. Where the code shows a method call's
+//! receiver class (`new Store(…)`, `this`, `store: Store`), the call joins
+//! only that class's method of the name.
 //! Walks are bounded in depth and breadth.
 
 use super::index::CodeIndex;
@@ -498,15 +500,15 @@ impl CallGraph {
             .filter(|b| b.kind == crate::model::BindingKind::DurableObject)
             .map(|b| b.name.clone())
             .collect();
+        let classes = class_shapes(index);
+        let methods = classes.values().flat_map(|c| c.methods.clone()).collect();
         let mut g = CallGraph {
             scopes,
             callers: HashMap::new(),
-            classes: HashMap::new(),
-            methods: std::collections::HashSet::new(),
+            classes,
+            methods,
             sites: HashMap::new(),
         };
-        g.classes = class_shapes(index);
-        g.methods = g.classes.values().flat_map(|c| c.methods.clone()).collect();
         for (fi, f) in index.files.iter().enumerate() {
             let scope = g.scope_of(f.path);
             for (inner, outer) in &f.nested {
