@@ -581,6 +581,22 @@ impl Reader<'_> {
         self.actor.last().cloned()
     }
 
+    /// An operation at `at` in the function the visit is in; in an `impl`,
+    /// a method (or associated function) of its type.
+    pub(super) fn new_op(
+        &self,
+        kind: BindingKind,
+        binding: String,
+        op: OpKind,
+        at: Location,
+    ) -> ResourceOp {
+        ResourceOp {
+            actor: self.entry(),
+            class: self.impl_type.clone(),
+            ..ResourceOp::new(kind, binding, op, at)
+        }
+    }
+
     pub(super) fn record(
         &mut self,
         call: &ExprMethodCall,
@@ -592,9 +608,7 @@ impl Reader<'_> {
         let actor = self.entry();
         let mut res = ResourceOp {
             actor,
-            // In an `impl`: a method (or associated function) of its type.
-            class: self.impl_type.clone(),
-            ..ResourceOp::new(kind, binding, op, location)
+            ..self.new_op(kind, binding, op, location)
         };
         let first = call.args.first();
         if kind == BindingKind::Kv

@@ -201,17 +201,6 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
             }
             model.code_durable_objects.push(d);
         }
-        // The type whose method each operation is in.
-        for op in v.ops.iter_mut().filter(|o| o.class.is_none()) {
-            let mut types = v
-                .methods
-                .iter()
-                .filter(|(_, m, _, _)| op.actor.as_deref() == Some(m.as_str()))
-                .map(|(t, ..)| t);
-            if let (Some(t), None) = (types.next(), types.next()) {
-                op.class = Some(t.clone());
-            }
-        }
         ops.extend(v.ops);
         model.queue_handlers.extend(v.queue_handlers);
         model.orm_tables.extend(v.tables);
@@ -842,10 +831,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
                 self.object_sql.push((ty.clone(), q, at));
             } else {
                 self.ops.push(ResourceOp {
-                    actor: self.entry(),
                     sql: Some(q),
                     durable_object: Some(ty.clone()),
-                    ..ResourceOp::new(BindingKind::D1, String::new(), OpKind::Query, at)
+                    ..self.new_op(BindingKind::D1, String::new(), OpKind::Query, at)
                 });
             }
         }
@@ -921,9 +909,8 @@ impl<'ast> Visit<'ast> for Reader<'_> {
         {
             for binding in names {
                 self.ops.push(ResourceOp {
-                    actor: self.entry(),
                     sql: Some(q.value()),
-                    ..ResourceOp::new(
+                    ..self.new_op(
                         BindingKind::D1,
                         binding,
                         OpKind::Query,
@@ -953,10 +940,9 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             })
         {
             let op = ResourceOp {
-                actor: self.entry(),
                 sql: Some(sql),
                 engine: Some(Engine::Postgres),
-                ..ResourceOp::new(
+                ..self.new_op(
                     BindingKind::Hyperdrive,
                     String::new(),
                     OpKind::Query,
