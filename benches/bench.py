@@ -12,6 +12,7 @@ reading the same tree, pair by pair, and reports medians and peak RSS.
     python3 benches/bench.py                 # 2,000 / 20,000 / 200,000 files
     python3 benches/bench.py --sizes 20000   # one size
     python3 benches/bench.py --runs 7
+    python3 benches/bench.py --sizes 2000 --workers 300   # a many-Worker monorepo
 
 Needs `rg` (ripgrep) and GNU `/usr/bin/time` on PATH. Trees go to a
 temporary folder and are removed afterwards.
@@ -162,10 +163,11 @@ export const sizes{i} = [{nums}];
 """
 
 
-def generate(root, files, seed=42):
+def generate(root, files, workers=3, seed=42):
     rnd = random.Random(seed)
     tables = ["org", "app", "release", "channel", "device"]
-    for w in ["api", "uploads", "billing"]:
+    names = ["api", "uploads", "billing"] if workers == 3 else [f"w{i}" for i in range(workers)]
+    for w in names:
         worker(root, w, rnd, tables)
     write(os.path.join(root, ".gitignore"), "node_modules/\ndist/\n")
     n_front = files // 2
@@ -195,18 +197,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="2000,20000,200000")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=3,
+                    help="Workers in the monorepo (each with its config, migrations and binding reads)")
     ap.add_argument("--dmqa", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "dmqa"))
     args = ap.parse_args()
     if not shutil.which("rg"):
         sys.exit("rg (ripgrep) is not on PATH")
     dmqa = os.path.abspath(args.dmqa)
-    print(f"machine: {os.cpu_count()} cores; runs per size: {args.runs} (median)")
+    print(f"machine: {os.cpu_count()} cores; runs per size: {args.runs} (median); Workers: {args.workers}")
     print("| files | dmqa s | rg s | ratio | dmqa peak MB | rg peak MB |")
     print("|-------|--------|------|-------|--------------|------------|")
     for size in [int(s) for s in args.sizes.split(",")]:
         root = tempfile.mkdtemp(prefix=f"dmqa-bench-{size}-")
         try:
-            generate(root, size)
+            generate(root, size, args.workers)
             d_times, r_times, d_mem, r_mem, ratios = [], [], [], [], []
             runs = args.runs if size < 100000 else max(3, args.runs // 2)
             for _ in range(runs):

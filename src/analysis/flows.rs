@@ -12,7 +12,7 @@ use crate::model::{
     Model, OnFailure, ProcessingStep, QueueConsumer, QueueHandler, ResourceOp, StepAction,
     TableQuery, Worker,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 fn do_class(model: &Model, binding: &str) -> String {
     super::binding_target(model, BindingKind::DurableObject, binding)
@@ -294,11 +294,16 @@ fn entry_of(model: &Model, entry: &EntryPoint, at: &Location, class: Option<&str
     }
 }
 
-/// The `queue()` handler in Worker `w`'s code.
-fn handler_of<'m>(model: &'m Model, w: &Worker) -> Option<&'m QueueHandler> {
-    model.queue_handlers.iter().find(|h| {
-        Worker::owning(&model.workers, &h.location.path).is_some_and(|hw| hw.name == w.name)
-    })
+/// The `queue()` handler of each Worker's code (the first, by Worker
+/// name).
+fn handlers(model: &Model) -> HashMap<&str, &QueueHandler> {
+    let mut out = HashMap::new();
+    for h in &model.queue_handlers {
+        if let Some(w) = Worker::owning(&model.workers, &h.location.path) {
+            out.entry(w.name.as_str()).or_insert(h);
+        }
+    }
+    out
 }
 
 /// A queue's Processing rows: its consumer's operations and the `ack()` /
@@ -425,6 +430,8 @@ fn action(model: &Model, op: &ResourceOp) -> StepAction {
 /// Fills `model.flows` and each consumed queue's processing steps.
 pub fn collect(model: &mut Model) {
     let within = within(model);
+    let handlers = handlers(model);
+    let handler_of = |w: &Worker| handlers.get(w.name.as_str()).copied();
     // Entry points are per Worker: two Workers' `fetch` are two flows.
     let mut by_entry: BTreeMap<(String, EntryPoint), Vec<(&Location, &ResourceOp)>> =
         BTreeMap::new();
@@ -509,7 +516,7 @@ pub fn collect(model: &mut Model) {
         // A consumer's operations, less those a `batch.queue` check keeps
         // for other queues; queues that run the same operations share a
         // flow line.
-        let handler = handler_of(model, w);
+        let handler = handler_of(w);
         let mut lines: Vec<(Vec<String>, Vec<&ResourceOp>)> = Vec::new();
         for c in w.family_consumers(&model.workers) {
             let mine_at: Vec<(&Location, &ResourceOp)> = ops
@@ -541,7 +548,7 @@ pub fn collect(model: &mut Model) {
     // Consumers that touch no binding still settle their messages and send
     // requests.
     for w in model.workers.iter().filter(|w| w.environment.is_none()) {
-        let handler = handler_of(model, w);
+        let handler = handler_of(w);
         if handler.is_none_or(|h| h.settles.is_empty() && h.requests.is_empty()) {
             continue;
         }

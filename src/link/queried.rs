@@ -11,7 +11,7 @@
 use crate::model::{
     BindingKind, Column, Database, DatabaseOrigin, Engine, Location, Model, Table, Worker,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Adds one database per D1 binding that no database holds and whose
 /// queries name tables.
@@ -20,6 +20,7 @@ pub fn queried(model: &mut Model) {
     type Tables = BTreeMap<String, (Location, Vec<String>)>;
     let mut found: BTreeMap<(usize, String), Tables> = BTreeMap::new();
     let workers = &model.workers;
+    let mut held_by: HashMap<(usize, String), bool> = HashMap::new();
     for op in model.resource_ops.iter().filter(|o| {
         o.kind == BindingKind::D1
             && o.is_query()
@@ -30,18 +31,22 @@ pub fn queried(model: &mut Model) {
         let Some(worker) = Worker::owning(workers, &op.location.path) else {
             continue;
         };
-        let held = model.databases.iter().any(|d| {
-            d.bindings.iter().any(|b| {
-                b.binding == op.binding && worker.family(workers).any(|w| w.name == b.worker)
+        let at = workers
+            .iter()
+            .position(|w| std::ptr::eq(w, worker))
+            .unwrap_or_default();
+        // Whether a database holds the binding, once per Worker and binding.
+        let held = *held_by.entry((at, op.binding.clone())).or_insert_with(|| {
+            let family: Vec<&str> = worker.family(workers).map(|w| w.name.as_str()).collect();
+            model.databases.iter().any(|d| {
+                d.bindings
+                    .iter()
+                    .any(|b| b.binding == op.binding && family.contains(&b.worker.as_str()))
             })
         });
         if held {
             continue;
         }
-        let at = workers
-            .iter()
-            .position(|w| std::ptr::eq(w, worker))
-            .unwrap_or_default();
         let tables = found.entry((at, op.binding.clone())).or_default();
         for q in &op.queries {
             for name in &q.tables {

@@ -130,7 +130,10 @@ pub struct Stats {
 /// Whether repo-relative `path` lies under folder `dir` (`""`, the root,
 /// holds everything).
 pub fn in_folder(dir: &str, path: &str) -> bool {
-    dir.is_empty() || path.starts_with(&format!("{dir}/"))
+    dir.is_empty()
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 impl Model {
@@ -182,5 +185,19 @@ impl Model {
         self.findings.dedup();
         self.diagnostics.sort();
         self.diagnostics.dedup();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_folder;
+
+    #[test]
+    fn a_folder_holds_its_own_paths_only() {
+        assert!(in_folder("", "src/index.ts"));
+        assert!(in_folder("apps/api", "apps/api/src/index.ts"));
+        assert!(!in_folder("apps/api", "apps/api-v2/src/index.ts"));
+        assert!(!in_folder("apps/api", "apps/api"));
+        assert!(!in_folder("apps/api", "apps/ap"));
     }
 }

@@ -1,5 +1,6 @@
 //! `unused-binding`: a binding a Worker declares that its code never reads.
 use crate::model::{BindingKind, Finding, FindingSeverity, Model, RuleId, Subject, Topic, Worker};
+use std::collections::{HashMap, HashSet};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A declared binding no code reads.";
@@ -34,26 +35,36 @@ in the code → remove it (and the bucket, once empty).
 
 /// One finding per such binding.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    // Each read, dynamic read and hand-off is owned by one Worker (its
+    // config path): found once each, not once per Worker.
+    let owner = |path: &str| Worker::owning(&model.workers, path).map(|o| o.location.path.as_str());
+    let mut reads_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    for r in &model.binding_reads {
+        if let Some(o) = owner(&r.location.path) {
+            reads_of.entry(o).or_default().push(r.name.as_str());
+        }
+    }
+    let dynamic: HashSet<&str> = model
+        .dynamic_bindings
+        .iter()
+        .filter_map(|d| owner(&d.location.path))
+        .collect();
+    let mut handoff_of: HashMap<&str, &crate::model::Handoff> = HashMap::new();
+    for h in &model.env_handoffs {
+        if let Some(o) = owner(&h.location.path) {
+            handoff_of.entry(o).or_insert(h);
+        }
+    }
     for w in model.workers.iter().filter(|w| w.environment.is_none()) {
-        let owned = |path: &str| {
-            Worker::owning(&model.workers, path).is_some_and(|o| o.location.path == w.location.path)
-        };
-        let reads: Vec<&str> = model
-            .binding_reads
-            .iter()
-            .filter(|r| owned(&r.location.path))
-            .map(|r| r.name.as_str())
-            .collect();
-        let dynamic = model
-            .dynamic_bindings
-            .iter()
-            .any(|d| owned(&d.location.path));
+        let at = w.location.path.as_str();
+        let reads = reads_of.get(at).map(Vec::as_slice).unwrap_or_default();
+        let dynamic = dynamic.contains(at);
         // A framework's generated Worker may read any binding by name.
         if reads.is_empty() || dynamic || w.main_is_generated() {
             continue;
         }
         // A package handed the whole `env` may reach any binding by name.
-        let handed = model.env_handoffs.iter().find(|h| owned(&h.location.path));
+        let handed = handoff_of.get(at);
         for b in &w.bindings {
             let resource = !matches!(
                 b.kind,

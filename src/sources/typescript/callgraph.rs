@@ -433,10 +433,10 @@ fn class_shapes(index: &CodeIndex<'_>) -> HashMap<String, ClassShape> {
 
 /// Whether `call` is a method call on a Durable Object stub of one of
 /// `bindings`.
-fn on_durable_object_stub(
-    index: &CodeIndex<'_>,
+fn on_durable_object_stub<'a>(
+    index: &CodeIndex<'a>,
     fi: usize,
-    call: Node<'_>,
+    call: Node<'a>,
     bindings: &[String],
 ) -> bool {
     let recv = call
@@ -444,7 +444,7 @@ fn on_durable_object_stub(
         .map(unwrap_expr)
         .filter(|f| f.kind() == "member_expression")
         .and_then(|f| f.child_by_field_name("object"));
-    recv.is_some_and(|r| super::durable::stub_of(index, fi, r, bindings, 0).is_some())
+    recv.is_some_and(|r| super::durable::stub_of(index, fi, r, bindings).is_some())
 }
 
 /// A caller of a function name, with the class its receiver is known to

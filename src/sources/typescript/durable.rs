@@ -10,7 +10,7 @@ use super::bindings::{
     call_args, class_method, key_pattern, local_value, param_of, returns, sql_literal,
 };
 use super::callgraph::CallGraph;
-use super::index::{CodeIndex, DeclKind, Member};
+use super::index::{CodeIndex, DeclKind, Member, StubOrigin};
 use super::syntax::{
     children, doc_comment, extended_name, heritage, location, text, unwrap_expr, walk,
 };
@@ -600,85 +600,136 @@ fn inherit(
 /// `env.X.get(id)`, `env.X.getByName(n)`, a local holding one, or what a
 /// helper returns (`getStub(env, id)`, `this.getStub(id)`) — and if so,
 /// how it picks its instance, when that shows.
-pub(crate) fn stub_of(
-    index: &CodeIndex<'_>,
+pub(crate) fn stub_of<'a>(
+    index: &CodeIndex<'a>,
     fi: usize,
-    recv: Node<'_>,
+    recv: Node<'a>,
     bindings: &[String],
-    depth: u32,
 ) -> Option<Option<Instance>> {
+    let names_binding = |t: &str| bindings.iter().any(|b| t.contains(b.as_str()));
+    let origins = index.stub_origins(fi, recv, || stub_origins(index, fi, recv, 0));
+    let o = origins
+        .iter()
+        .find(|o| o.namespace.iter().any(|t| names_binding(t)))?;
+    Some(o.arg.and_then(|a| {
+        if o.by_name {
+            key_pattern(index, o.file, a).map(|name| Instance::Named { name })
+        } else {
+            instance_of_id(index, o.file, a, 0)
+        }
+    }))
+}
+
+/// The most stub origins one receiver is followed to.
+const MAX_ORIGINS: usize = 32;
+
+/// The `ns.get(id)` / `ns.getByName(n)` calls `recv` may hold the result
+/// of, in the order a reader would try them: through locals, awaits,
+/// helpers returning one, and (one level, a few sites) what the first
+/// callers pass to a parameter typed as a stub. Which bindings count is
+/// the caller's to decide, so one walk serves every class.
+fn stub_origins<'a>(
+    index: &CodeIndex<'a>,
+    fi: usize,
+    recv: Node<'a>,
+    depth: u32,
+) -> Vec<StubOrigin<'a>> {
     if depth > 4 {
-        return None;
+        return Vec::new();
     }
-    let src = index.files.get(fi)?.src;
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return Vec::new();
+    };
     let recv = unwrap_expr(recv);
+    let mut out = Vec::new();
     match recv.kind() {
         "identifier" => {
             let name = text(recv, src);
             if let Some(v) = local_value(recv, name, src) {
-                return stub_of(index, fi, v, bindings, depth + 1);
+                return stub_origins(index, fi, v, depth + 1);
             }
             // A parameter typed as a stub (`handler: DurableObjectStub`):
             // what its first callers pass (one level, a few sites).
             if depth > 1 {
-                return None;
+                return out;
             }
-            let p = param_of(recv, name, src)?;
+            let Some(p) = param_of(recv, name, src) else {
+                return out;
+            };
             let typed =
                 p.ty.as_deref()
                     .is_some_and(|t| t.contains("Stub") || t.contains("DurableObject"));
-            let callee = p.callee.filter(|_| typed && !p.constructed)?;
-            index
-                .call_sites(&callee)
-                .iter()
-                .take(16)
-                .find_map(|&(cf, ci)| {
-                    let c = index.files.get(cf)?.calls.get(ci)?;
-                    let arg = *call_args(c.node).get(p.index)?;
+            let Some(callee) = p.callee.filter(|_| typed && !p.constructed) else {
+                return out;
+            };
+            for &(cf, ci) in index.call_sites(&callee).iter().take(16) {
+                let Some(c) = index.files.get(cf).and_then(|f| f.calls.get(ci)) else {
+                    continue;
+                };
+                if let Some(arg) = call_args(c.node).get(p.index) {
                     // Deep enough that the argument is not followed
                     // through parameters again.
-                    stub_of(index, cf, arg, bindings, 2)
-                })
+                    out.extend(stub_origins(index, cf, *arg, 2));
+                }
+                if out.len() >= MAX_ORIGINS {
+                    break;
+                }
+            }
         }
-        "await_expression" => stub_of(index, fi, recv.named_child(0)?, bindings, depth + 1),
+        "await_expression" => {
+            if let Some(inner) = recv.named_child(0) {
+                return stub_origins(index, fi, inner, depth + 1);
+            }
+        }
         "call_expression" => {
-            let f = recv.child_by_field_name("function").map(unwrap_expr)?;
+            let Some(f) = recv.child_by_field_name("function").map(unwrap_expr) else {
+                return out;
+            };
             let t = super::syntax::callee_text(f, src);
             let by_name = t.ends_with(".getByName");
             if !(t.ends_with(".get") || by_name) {
-                return helper_returns(index, fi, f)
-                    .into_iter()
-                    .find_map(|(hf, e)| stub_of(index, hf, e, bindings, depth + 1));
-            }
-            let names_binding = |t: &str| bindings.iter().any(|b| t.contains(b.as_str()));
-            // `env.ROOM.get(id)`, or `ns.get(id)` after `const ns = env.ROOM`.
-            let on_binding = names_binding(&t)
-                || f.child_by_field_name("object")
+                for (hf, e) in helper_returns(index, fi, f) {
+                    out.extend(stub_origins(index, hf, e, depth + 1));
+                    if out.len() >= MAX_ORIGINS {
+                        break;
+                    }
+                }
+            } else {
+                // `env.ROOM.get(id)`, or `ns.get(id)` after `const ns =
+                // env.ROOM`.
+                let mut namespace = vec![t];
+                if let Some(v) = f
+                    .child_by_field_name("object")
                     .map(unwrap_expr)
                     .filter(|o| o.kind() == "identifier")
                     .and_then(|o| local_value(o, text(o, src), src))
-                    .is_some_and(|v| names_binding(&super::syntax::callee_text(v, src)));
-            if !on_binding {
-                return None;
-            }
-            let arg = recv
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0));
-            Some(arg.and_then(|a| {
-                if by_name {
-                    key_pattern(index, fi, a).map(|name| Instance::Named { name })
-                } else {
-                    instance_of_id(index, fi, a, 0)
+                {
+                    namespace.push(super::syntax::callee_text(v, src));
                 }
-            }))
+                out.push(StubOrigin {
+                    file: fi,
+                    arg: recv
+                        .child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0)),
+                    namespace,
+                    by_name,
+                });
+            }
         }
-        _ => None,
+        _ => {}
     }
+    out.truncate(MAX_ORIGINS);
+    out
 }
 
 /// How an id picks its instance: `ns.idFromName(n)`, `ns.newUniqueId()`,
 /// `ns.idFromString(s)`, or a local holding one.
-fn instance_of_id(index: &CodeIndex<'_>, fi: usize, id: Node<'_>, depth: u32) -> Option<Instance> {
+fn instance_of_id<'a>(
+    index: &CodeIndex<'a>,
+    fi: usize,
+    id: Node<'a>,
+    depth: u32,
+) -> Option<Instance> {
     if depth > 4 {
         return None;
     }
@@ -865,7 +916,7 @@ fn called_by(
             let Some(recv) = func.child_by_field_name("object") else {
                 continue;
             };
-            let Some(instance) = stub_of(index, fi, recv, bindings, 0) else {
+            let Some(instance) = stub_of(index, fi, recv, bindings) else {
                 continue;
             };
             let actor = c.enclosing.clone().unwrap_or_else(|| f.path.to_owned());

@@ -796,6 +796,28 @@ pub struct CodeIndex<'a> {
     /// Call sites by the callee's last name (`save` of `store.save(…)`):
     /// (file, call), built on first use.
     sites: std::sync::OnceLock<HashMap<String, Vec<(usize, usize)>>>,
+    /// What a stub receiver (file, node id) comes from, found on first use:
+    /// the call graph and every Durable Object class ask about the same
+    /// receivers.
+    stubs: std::cell::RefCell<HashMap<(usize, usize), StubOrigins<'a>>>,
+}
+
+/// What one receiver may hold a stub from, shared between its askers.
+pub type StubOrigins<'a> = std::rc::Rc<[StubOrigin<'a>]>;
+
+/// A Durable Object namespace's `get(id)` / `getByName(n)` call a stub may
+/// come from.
+#[derive(Debug, Clone)]
+pub struct StubOrigin<'a> {
+    /// The file of the call.
+    pub file: usize,
+    /// Its argument: the id or the name.
+    pub arg: Option<Node<'a>>,
+    /// The texts naming the namespace: the callee (`env.ROOM.get`), and
+    /// what a local it is called on holds.
+    pub namespace: Vec<String>,
+    /// Whether it is `getByName`.
+    pub by_name: bool,
 }
 
 /// Where a name resolves to.
@@ -819,6 +841,7 @@ impl<'a> CodeIndex<'a> {
             by_path,
             resolver,
             sites: std::sync::OnceLock::new(),
+            stubs: Default::default(),
         };
         index.apply_mounts();
         index
@@ -922,6 +945,23 @@ impl<'a> CodeIndex<'a> {
         for (fi, ci, label) in rewrites {
             self.files[fi].calls[ci].enclosing = Some(label);
         }
+    }
+
+    /// The stub origins of receiver `recv` in file `fi`, found with `find`
+    /// the first time they are asked for.
+    pub fn stub_origins(
+        &self,
+        fi: usize,
+        recv: Node<'a>,
+        find: impl FnOnce() -> Vec<StubOrigin<'a>>,
+    ) -> StubOrigins<'a> {
+        let key = (fi, recv.id());
+        if let Some(found) = self.stubs.borrow().get(&key) {
+            return found.clone();
+        }
+        let found: StubOrigins<'a> = find().into();
+        self.stubs.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// The calls of a function or method named `name`, as (file, call).

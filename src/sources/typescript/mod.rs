@@ -37,6 +37,8 @@ const NEEDLES: &[&str] = &[
     "DurableObject",
     "MessageBatch",
     "cloudflare:workers",
+    // Reads of an Analytics Engine dataset through the SQL API.
+    "analytics_engine/sql",
 ];
 
 /// Whether `text` reaches into a Worker `env`: `env.X` / `env[…]` /
@@ -433,7 +435,7 @@ pub fn extract(
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);
     loops::mark(&index, &mut model.resource_ops);
-    rmw::mark(&index, &mut model.resource_ops);
+    rmw::mark(&index, &graph, &mut model.resource_ops);
 }
 
 /// The file a relative import leading above the scanned folder names, read

@@ -3,10 +3,12 @@
 //! await env.KV.put("sites", JSON.stringify(sites))`), in the same function
 //! or through a helper that returns the read.
 
+use super::callgraph::CallGraph;
 use super::index::CodeIndex;
 use super::loops::{node_at, point};
 use super::syntax::text;
 use crate::model::{BindingKind, Location, OpKind, ResourceOp};
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// How many locals a value is followed through (`raw` → `list` → value).
@@ -14,8 +16,14 @@ const MAX_HOPS: u32 = 3;
 
 /// Marks each KV `put` of `ops` read from `index` with the `get` of the same
 /// key its value comes from.
-pub(crate) fn mark(index: &CodeIndex<'_>, ops: &mut [ResourceOp]) {
-    let reads: Vec<(String, String, Option<String>, Location)> = ops
+///
+/// Only reads in the put's own scope (its Worker's folder, or its package
+/// outside every Worker: what the call graph matches names in) count; a
+/// monorepo's Workers often share a binding name and key.
+pub(crate) fn mark(index: &CodeIndex<'_>, graph: &CallGraph, ops: &mut [ResourceOp]) {
+    type Read = (String, String, Option<String>, Location);
+    let mut reads: HashMap<(String, String, String), Vec<Read>> = HashMap::new();
+    for read in ops
         .iter()
         .filter(|o| o.kind == BindingKind::Kv && o.op == OpKind::Read)
         .filter_map(|o| {
@@ -27,7 +35,13 @@ pub(crate) fn mark(index: &CodeIndex<'_>, ops: &mut [ResourceOp]) {
                 o.location.clone(),
             ))
         })
-        .collect();
+    {
+        let scope = graph.scope_of(&read.3.path);
+        reads
+            .entry((scope, read.0.clone(), read.1.clone()))
+            .or_default()
+            .push(read);
+    }
     if reads.is_empty() {
         return;
     }
@@ -43,13 +57,11 @@ pub(crate) fn mark(index: &CodeIndex<'_>, ops: &mut [ResourceOp]) {
         else {
             continue;
         };
-        let same: Vec<&(String, String, Option<String>, Location)> = reads
-            .iter()
-            .filter(|(b, k, _, _)| *b == op.binding && *k == key)
-            .collect();
-        if same.is_empty() {
+        let scope = graph.scope_of(&op.location.path);
+        let Some(same) = reads.get(&(scope, op.binding.clone(), key)) else {
             continue;
-        }
+        };
+        let same: Vec<&Read> = same.iter().collect();
         let Some((f, start)) = node_at(index, &op.location) else {
             continue;
         };

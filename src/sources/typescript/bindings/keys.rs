@@ -216,7 +216,7 @@ pub(crate) fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
 
 /// The key pattern `node` (in file `fi`) builds, for other readers
 /// (Durable Object storage keys).
-pub(crate) fn key_pattern(index: &CodeIndex<'_>, fi: usize, node: Node<'_>) -> Option<Key> {
+pub(crate) fn key_pattern<'a>(index: &CodeIndex<'a>, fi: usize, node: Node<'a>) -> Option<Key> {
     Reader::new(index, None).key(fi, node, 0).map(|(k, _)| k)
 }
 

@@ -306,6 +306,25 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             });
         }
         for call in &file.calls {
+            // A read of an Analytics Engine dataset through Cloudflare's SQL
+            // API: the only way to read back what `writeDataPoint` wrote.
+            if let Some(binding) =
+                analytics_sql_read(&model.workers, file.path, call.node, file.src)
+            {
+                let mut op = ResourceOp {
+                    actor: call.enclosing.clone(),
+                    method: Some("sql".to_owned()),
+                    ..ResourceOp::new(
+                        BindingKind::AnalyticsEngine,
+                        binding,
+                        OpKind::Read,
+                        location(file.path, call.node),
+                    )
+                };
+                graph.place(index, &mut op);
+                model.resource_ops.push(op);
+                continue;
+            }
             let Some((recv, method)) = member_call(call.node, file.src) else {
                 continue;
             };
@@ -449,6 +468,38 @@ fn accessor_call(
     Some((acc, mapped))
 }
 
+/// The Analytics Engine binding a call reads through Cloudflare's SQL API
+/// (`fetch(`https://api.cloudflare.com/client/v4/accounts/${id}/
+/// analytics_engine/sql`, { body: query })`, the URL written in the call
+/// or in a local): the one Analytics Engine binding of the Worker holding
+/// the file. Which dataset the query reads is not followed, so with
+/// several such bindings (or none) it is no binding's read.
+fn analytics_sql_read(
+    workers: &[crate::model::Worker],
+    path: &str,
+    call: Node<'_>,
+    src: &str,
+) -> Option<String> {
+    let mut url = unwrap_expr(*call_args(call).first()?);
+    if url.kind() == "identifier" {
+        url = unwrap_expr(local_value(url, text(url, src), src)?);
+    }
+    if !matches!(url.kind(), "string" | "template_string")
+        || !text(url, src).contains("/analytics_engine/sql")
+    {
+        return None;
+    }
+    let worker = crate::model::Worker::owning(workers, path)?;
+    let mut datasets = worker
+        .bindings
+        .iter()
+        .filter(|b| b.kind == BindingKind::AnalyticsEngine);
+    match (datasets.next(), datasets.next()) {
+        (Some(one), None) => Some(one.name.clone()),
+        _ => None,
+    }
+}
+
 /// The receiver and method name of a method call (`recv.method(…)`).
 fn member_call<'t, 's>(call: Node<'t>, src: &'s str) -> Option<(Node<'t>, &'s str)> {
     let f = super::syntax::callee(call.child_by_field_name("function")?);
@@ -519,9 +570,9 @@ type Forwarder = (
 /// where `this.retryBucket = new RetryBucket(bucket, …)`), read as the
 /// binding operation they forward to, with the caller's key and actor. The
 /// wrapper's own operation, whose key is just its parameter, then goes.
-fn forwarded_calls(
-    index: &CodeIndex<'_>,
-    reader: &Reader<'_, '_>,
+fn forwarded_calls<'a>(
+    index: &CodeIndex<'a>,
+    reader: &Reader<'_, 'a>,
     graph: &CallGraph,
     forwarders: &[Forwarder],
     model: &mut Model,
@@ -1133,5 +1184,28 @@ mod key_helpers {
             .map(|p| p.pattern.notation())
             .collect();
         assert_eq!(patterns, ["{prefix}/{buildId}/{hash}.cache"]);
+    }
+
+    /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's
+    /// one Analytics Engine dataset; with two, which one is not known.
+    #[test]
+    fn an_analytics_engine_sql_read_is_the_one_dataset_s() {
+        let code = "const SQL = `https://api.cloudflare.com/client/v4/accounts/${id}/analytics_engine/sql`;\nexport default { async fetch(req: Request, env: Env) {\n  env.HITS.writeDataPoint({ blobs: [req.url] });\n  return fetch(SQL, { method: \"POST\", body: \"SELECT 1 FROM hits\" });\n} };\n";
+        let reads = |datasets: &str| {
+            let config = wrangler(datasets);
+            let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+            model
+                .resource_ops
+                .iter()
+                .filter(|o| o.op == crate::model::OpKind::Read)
+                .map(|o| (o.binding.clone(), o.entries.len()))
+                .collect::<Vec<_>>()
+        };
+        let one = "[[analytics_engine_datasets]]\nbinding = \"HITS\"\ndataset = \"hits\"\n";
+        assert_eq!(reads(one), [("HITS".to_owned(), 1)]);
+        let two = format!(
+            "{one}\n[[analytics_engine_datasets]]\nbinding = \"AUDIT\"\ndataset = \"audit\"\n"
+        );
+        assert!(reads(&two).is_empty());
     }
 }

@@ -31,20 +31,31 @@ pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Opti
 /// The value of the first declaration before `at`, in a block around it,
 /// whose name (an identifier or a pattern) `declares`.
 fn declared_before<'t>(at: Node<'t>, declares: impl Fn(Node<'t>) -> bool) -> Option<Node<'t>> {
+    // Cursors, not child lists: a module's block holds every top-level
+    // statement, and this runs for most receivers.
+    let pos = at.start_byte();
     for block in blocks_above(at) {
-        for stmt in children(block) {
-            if stmt.start_byte() >= at.start_byte() {
+        let mut stmts = block.walk();
+        if !stmts.goto_first_child() {
+            continue;
+        }
+        loop {
+            let stmt = stmts.node();
+            if stmt.start_byte() >= pos {
                 break;
             }
-            if !matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
-                continue;
-            }
-            for d in children(stmt) {
-                if d.kind() == "variable_declarator"
-                    && d.child_by_field_name("name").is_some_and(&declares)
-                {
-                    return d.child_by_field_name("value");
+            if matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
+                let mut c = stmt.walk();
+                for d in stmt.named_children(&mut c) {
+                    if d.kind() == "variable_declarator"
+                        && d.child_by_field_name("name").is_some_and(&declares)
+                    {
+                        return d.child_by_field_name("value");
+                    }
                 }
+            }
+            if !stmts.goto_next_sibling() {
+                break;
             }
         }
     }
