@@ -7,7 +7,8 @@
 //! listed with their JSDoc and the code that calls them on a stub.
 
 use super::bindings::{
-    call_args, class_method, key_pattern, local_value, param_of, returns, sql_literal,
+    call_args, class_method, key_pattern, local_value, local_value_under, param_of, returns,
+    sql_literal,
 };
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member, StubOrigin};
@@ -645,7 +646,8 @@ fn stub_origins<'a>(
     match recv.kind() {
         "identifier" => {
             let name = text(recv, src);
-            if let Some(v) = local_value(recv, name, src) {
+            let root = index.files[fi].root;
+            if let Some(v) = local_value_under(root, recv, name, src) {
                 return stub_origins(index, fi, v, depth + 1);
             }
             // A parameter typed as a stub (`handler: DurableObjectStub`):

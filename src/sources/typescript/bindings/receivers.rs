@@ -14,13 +14,41 @@ fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
 
 /// The value a local `const name = …` in an enclosing block has.
 pub(crate) fn local_value<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    declared_before(at, |n| text(n, src) == name)
+    declared_before(at, blocks_above(at), |n| text(n, src) == name)
+}
+
+/// [`local_value`] for a node of the tree under `root`, whose blocks are
+/// found in one descent from the root: tree-sitter finds each `parent()`
+/// by descending from the root again.
+pub(crate) fn local_value_under<'t>(
+    root: Node<'t>,
+    at: Node<'t>,
+    name: &str,
+    src: &str,
+) -> Option<Node<'t>> {
+    let mut path = Vec::new();
+    let mut cur = root;
+    for _ in 0..10_000 {
+        if cur == at {
+            break;
+        }
+        path.push(cur);
+        match cur.child_with_descendant(at) {
+            Some(c) => cur = c,
+            None => return local_value(at, name, src),
+        }
+    }
+    let blocks = path
+        .into_iter()
+        .rev()
+        .filter(|n| matches!(n.kind(), "statement_block" | "program" | "switch_case"));
+    declared_before(at, blocks, |n| text(n, src) == name)
 }
 
 /// The value a local destructured by name comes from: `const { keys } =
 /// await KV.list(…)` → `await KV.list(…)`.
 pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    declared_before(at, |pattern| {
+    declared_before(at, blocks_above(at), |pattern| {
         pattern.kind() == "object_pattern"
             && children(pattern).into_iter().any(|p| {
                 p.kind() == "shorthand_property_identifier_pattern" && text(p, src) == name
@@ -30,11 +58,15 @@ pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Opti
 
 /// The value of the first declaration before `at`, in a block around it,
 /// whose name (an identifier or a pattern) `declares`.
-fn declared_before<'t>(at: Node<'t>, declares: impl Fn(Node<'t>) -> bool) -> Option<Node<'t>> {
+fn declared_before<'t>(
+    at: Node<'t>,
+    blocks: impl Iterator<Item = Node<'t>>,
+    declares: impl Fn(Node<'t>) -> bool,
+) -> Option<Node<'t>> {
     // Cursors, not child lists: a module's block holds every top-level
     // statement, and this runs for most receivers.
     let pos = at.start_byte();
-    for block in blocks_above(at) {
+    for block in blocks {
         let mut stmts = block.walk();
         if !stmts.goto_first_child() {
             continue;
