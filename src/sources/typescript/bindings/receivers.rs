@@ -9,7 +9,12 @@ use super::*;
 fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
     std::iter::successors(at.parent(), |n| n.parent())
         .take(10_000)
-        .filter(|n| matches!(n.kind(), "statement_block" | "program" | "switch_case"))
+        .filter(is_block)
+}
+
+/// A block locals are declared in: `{ … }`, the program, a `case`.
+fn is_block(n: &Node<'_>) -> bool {
+    matches!(n.kind(), "statement_block" | "program" | "switch_case")
 }
 
 /// The value a local `const name = …` in an enclosing block has.
@@ -38,10 +43,7 @@ pub(crate) fn local_value_under<'t>(
             None => return local_value(at, name, src),
         }
     }
-    let blocks = path
-        .into_iter()
-        .rev()
-        .filter(|n| matches!(n.kind(), "statement_block" | "program" | "switch_case"));
+    let blocks = path.into_iter().rev().filter(is_block);
     declared_before(at, blocks, |n| text(n, src) == name)
 }
 
