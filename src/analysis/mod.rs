@@ -52,7 +52,9 @@ fn queue_names(model: &Model, op: &ResourceOp) -> Vec<String> {
 }
 
 /// The database a D1 operation's binding reaches: the one the operation's
-/// Worker binds under that name, else any database with that binding.
+/// Worker binds under that name, else any database with that binding; for
+/// an operation with no binding, the one D1 database holding every table
+/// its SQL names.
 pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
     if let Some(class) = &op.durable_object {
         return model.databases.iter().position(
@@ -85,6 +87,24 @@ pub(crate) fn database_of_op(model: &Model, op: &ResourceOp) -> Option<usize> {
         })
     {
         return Some(i);
+    }
+    // A query on a client dmqa could not follow (a query builder handed
+    // in as a parameter): the one database holding every table it names.
+    if op.binding.is_empty() {
+        let named: Vec<&String> = op.queries.iter().flat_map(|q| &q.tables).collect();
+        if named.is_empty() {
+            return None;
+        }
+        let mut holding = model.databases.iter().enumerate().filter(|(_, d)| {
+            d.engine == crate::model::Engine::D1
+                && named
+                    .iter()
+                    .all(|n| d.tables.iter().any(|t| t.name.eq_ignore_ascii_case(n)))
+        });
+        return match (holding.next(), holding.next()) {
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        };
     }
     let worker = Worker::owning(&model.workers, &op.location.path);
     model
@@ -126,6 +146,7 @@ pub(crate) fn shared_folders(a: &str, b: &str) -> usize {
 pub fn analyze(model: &mut Model) {
     crate::link::tables(model);
     crate::link::queried(model);
+    spell_tables_as_declared(model);
     resources::collect(model);
     relationships::collect(model);
     crate::link::relations(model);
@@ -135,6 +156,40 @@ pub fn analyze(model: &mut Model) {
     estimates::collect(model);
     rules::run(model);
     model.normalize();
+}
+
+/// Table names in code as the schema spells them: SQLite matches names
+/// in any case, so `prisma.user` queries the table `User`, and every
+/// later step (patterns, flows, index advice) must say `User`.
+fn spell_tables_as_declared(model: &mut Model) {
+    for i in 0..model.resource_ops.len() {
+        let op = &model.resource_ops[i];
+        if !op.is_query() {
+            continue;
+        }
+        let Some(db) = database_of_op(model, op) else {
+            continue;
+        };
+        let declared: Vec<String> = model.databases[db]
+            .tables
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        let spell = |name: &mut String| {
+            if let Some(d) = declared
+                .iter()
+                .find(|d| *d != name && d.eq_ignore_ascii_case(name))
+            {
+                name.clone_from(d);
+            }
+        };
+        let op = &mut model.resource_ops[i];
+        op.tables.iter_mut().for_each(spell);
+        for q in &mut op.queries {
+            spell(&mut q.table);
+            q.tables.iter_mut().for_each(spell);
+        }
+    }
 }
 
 #[cfg(test)]

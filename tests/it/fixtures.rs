@@ -40,6 +40,8 @@ macro_rules! fixture {
 }
 
 fixture!(codepush_d1);
+fixture!(kysely_d1);
+fixture!(prisma_next);
 fixture!(waddle_chat);
 fixture!(broken_inputs);
 fixture!(sql_engines);

@@ -269,15 +269,34 @@ fn leading_comment(comments: &[(u32, u32, String)], line: u32) -> Option<String>
             break;
         }
         expect = *l;
-        // Drizzle's `--> statement-breakpoint` and the header `wrangler d1
+        // Drizzle's `--> statement-breakpoint`, the header `wrangler d1
         // migrations create` writes (`-- Migration number: 0001 \t 2024-…`)
+        // and the step names `prisma migrate` writes (`-- CreateTable`)
         // are markers, not prose.
-        if !text.starts_with('>') && !text.starts_with("Migration number:") && !text.is_empty() {
+        if !text.starts_with('>')
+            && !text.starts_with("Migration number:")
+            && !is_prisma_step(text)
+            && !text.is_empty()
+        {
             block.push(text);
         }
     }
     block.reverse();
     (!block.is_empty()).then(|| block.join(" "))
+}
+
+/// `CreateTable`, `AlterTable`, `RedefineTables`, `AddForeignKey`: one
+/// word, a verb joined to what it changes, as `prisma migrate` names the
+/// steps of a migration.
+fn is_prisma_step(text: &str) -> bool {
+    ["Create", "Alter", "Drop", "Redefine", "Add", "Rename"]
+        .iter()
+        .any(|verb| {
+            text.strip_prefix(verb).is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_ascii_uppercase())
+                    && rest.chars().all(|c| c.is_ascii_alphabetic())
+            })
+        })
 }
 
 #[cfg(test)]
@@ -344,6 +363,15 @@ mod tests {
         let got = split(sql);
         assert_eq!(got[0].comment, None);
         assert_eq!(got[1].comment.as_deref(), Some("People"));
+    }
+
+    #[test]
+    fn prisma_step_names_are_not_purposes() {
+        let sql = "-- CreateTable\nCREATE TABLE \"A\" (x);\n-- RedefineTables\n-- Accounts\nCREATE TABLE b (x);\n-- Create\nCREATE TABLE c (x);";
+        let got = split(sql);
+        assert_eq!(got[0].comment, None);
+        assert_eq!(got[1].comment.as_deref(), Some("Accounts"));
+        assert_eq!(got[2].comment.as_deref(), Some("Create"));
     }
 
     #[test]

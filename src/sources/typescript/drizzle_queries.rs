@@ -8,6 +8,8 @@
 //! the schema. Also `insert(t).values({…})` (with `onConflictDo…` an
 //! upsert), `update(t).set({…}).where(…)`, `delete(t).where(…)`, joins, and
 //! the relational API `db.query.users.findMany({ where, orderBy, limit })`.
+//! Kysely and Prisma Client queries are read the same way (see their
+//! modules).
 
 use super::bindings::{local_value, returns};
 use super::callgraph::CallGraph;
@@ -18,6 +20,9 @@ use crate::model::{BindingKind, OpKind, OrmTarget, ResourceOp};
 use crate::sources::sql::query::ANY_COLUMNS;
 use std::collections::HashMap;
 use tree_sitter::Node;
+
+mod kysely;
+mod prisma;
 
 /// Tables by (file, declarator node id) of their `const`.
 pub type Tables = HashMap<(usize, usize), TableRef>;
@@ -48,7 +53,9 @@ pub fn extract(index: &CodeIndex<'_>, tables: &Tables, graph: &CallGraph) -> Vec
             let op = reader
                 .query(fi, call.node, call.enclosing.clone())
                 .or_else(|| reader.raw(fi, call.node, call.enclosing.clone()))
-                .or_else(|| reader.postgres(fi, call.node, call.enclosing.clone()));
+                .or_else(|| reader.postgres(fi, call.node, call.enclosing.clone()))
+                .or_else(|| reader.kysely(fi, call.node, call.enclosing.clone()))
+                .or_else(|| reader.prisma(fi, call.node, call.enclosing.clone()));
             if let Some(mut op) = op {
                 graph.place(index, &mut op);
                 out.push(op);
@@ -706,6 +713,42 @@ impl<'i, 'a> Reader<'i, 'a> {
     /// The D1 binding a Drizzle client was built on: `drizzle(env.DB)`, a
     /// local or module const holding one, or a helper returning one.
     fn client_binding(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<String> {
+        self.client(fi, node, depth, &|fi, node| {
+            let src = self.index.files.get(fi)?.src;
+            if node.kind() != "call_expression"
+                || node
+                    .child_by_field_name("function")
+                    .is_none_or(|f| text(unwrap_expr(f), src) != "drizzle")
+            {
+                return None;
+            }
+            Some(self.env_binding(fi, *args(node).first()?))
+        })
+        .flatten()
+    }
+
+    /// `env.DB`, or a local holding it: the binding's name.
+    fn env_binding(&self, fi: usize, arg: Node<'a>) -> Option<String> {
+        let src = self.index.files.get(fi)?.src;
+        binding_name(arg, src).or_else(|| {
+            let a = unwrap_expr(arg);
+            (a.kind() == "identifier")
+                .then(|| local_value(a, text(a, src), src))
+                .flatten()
+                .and_then(|v| binding_name(v, src))
+        })
+    }
+
+    /// What `made` says of the client an expression holds, following
+    /// locals, module consts, `await` and helpers returning one (at most
+    /// four steps).
+    fn client<T>(
+        &self,
+        fi: usize,
+        node: Node<'a>,
+        depth: u32,
+        made: &dyn Fn(usize, Node<'a>) -> Option<T>,
+    ) -> Option<T> {
         if depth > 4 {
             return None;
         }
@@ -714,35 +757,27 @@ impl<'i, 'a> Reader<'i, 'a> {
         if node.kind() == "await_expression" {
             node = unwrap_expr(node.named_child(0)?);
         }
+        if let Some(found) = made(fi, node) {
+            return Some(found);
+        }
         match node.kind() {
             "identifier" => {
                 let name = text(node, src);
                 if let Some(v) = local_value(node, name, src) {
-                    return self.client_binding(fi, v, depth + 1);
+                    return self.client(fi, v, depth + 1, made);
                 }
                 let r = self.index.resolve(fi, name)?;
-                self.client_binding(r.file, r.decl.value?, depth + 1)
+                self.client(r.file, r.decl.value?, depth + 1, made)
             }
             "call_expression" => {
                 let f = unwrap_expr(node.child_by_field_name("function")?);
-                let callee = text(f, src);
-                if callee == "drizzle" {
-                    let arg = *args(node).first()?;
-                    return binding_name(arg, src).or_else(|| {
-                        let a = unwrap_expr(arg);
-                        (a.kind() == "identifier")
-                            .then(|| local_value(a, text(a, src), src))
-                            .flatten()
-                            .and_then(|v| binding_name(v, src))
-                    });
-                }
                 if f.kind() != "identifier" {
                     return None;
                 }
-                let r = self.index.resolve(fi, callee)?;
+                let r = self.index.resolve(fi, text(f, src))?;
                 returns(r.decl.node, r.decl.value)
                     .into_iter()
-                    .find_map(|e| self.client_binding(r.file, e, depth + 1))
+                    .find_map(|e| self.client(r.file, e, depth + 1, made))
             }
             _ => None,
         }

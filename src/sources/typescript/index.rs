@@ -237,7 +237,17 @@ impl<'a> FileIndex<'a> {
                 if let Some(r) = file_route.as_ref().filter(|_| enclosing.is_none()) {
                     let great = ancestors.len().checked_sub(3).map(|i| ancestors[i]);
                     own = match own {
-                        Some(name) => Some(r.label(&name).unwrap_or(name)),
+                        // `export default async function Home()`: the
+                        // default export, whatever its name.
+                        Some(name) => Some(
+                            r.label(&name)
+                                .or_else(|| {
+                                    parent
+                                        .filter(|p| is_default_export(*p))
+                                        .and_then(|_| r.default_label())
+                                })
+                                .unwrap_or(name),
+                        ),
                         // `export default defineEventHandler(async (e) => …)`
                         None if matches!(n.kind(), "arrow_function" | "function_expression")
                             && parent.is_some_and(|p| p.kind() == "arguments")
@@ -1078,6 +1088,14 @@ impl<'a> CodeIndex<'a> {
             return None;
         }
         self.resolve_module(from, &imp.specifier)
+    }
+}
+
+/// Whether `n` is `export default …`.
+fn is_default_export(n: Node<'_>) -> bool {
+    n.kind() == "export_statement" && {
+        let mut c = n.walk();
+        n.children(&mut c).any(|ch| ch.kind() == "default")
     }
 }
 

@@ -39,6 +39,10 @@ const NEEDLES: &[&str] = &[
     "cloudflare:workers",
     // Reads of an Analytics Engine dataset through the SQL API.
     "analytics_engine/sql",
+    // Query builders that name tables as strings.
+    "kysely",
+    "Kysely",
+    "PrismaClient",
 ];
 
 /// Whether `text` reaches into a Worker `env`: `env.X` / `env[…]` /
@@ -186,6 +190,11 @@ const MAX_PARSE_BYTES: usize = 2 * 1024 * 1024;
 /// enough for `route → helper → key builder → constants`, or
 /// `client → barrel → schema → shared columns`.
 const MAX_IMPORT_HOPS: u32 = 3;
+
+/// Whether `path` is a JSX module (`.tsx`, `.jsx`).
+fn is_component(path: &str) -> bool {
+    path.ends_with(".tsx") || path.ends_with(".jsx")
+}
 
 /// Whether `path` is a drizzle-kit config.
 fn is_drizzle_config(path: &str) -> bool {
@@ -349,6 +358,7 @@ pub fn extract(
             .collect();
         let mut next = Vec::new();
         for (p, specs) in batch {
+            let page = routes::FileRoute::of(&p.path).is_some_and(|r| r.is_page());
             if hops < MAX_IMPORT_HOPS {
                 for spec in specs {
                     let mut target = resolver.resolve(&p.path, &spec).map(str::to_owned);
@@ -366,7 +376,12 @@ pub fn extract(
                             model,
                         );
                     }
+                    // A page's `.tsx` / `.jsx` imports are its UI
+                    // components; what it reads data with sits in plain
+                    // modules (a component that reaches a binding itself
+                    // is a seed).
                     if let Some(target) = target
+                        && !(page && is_component(&target))
                         && wanted.insert(target.clone())
                     {
                         next.push(target);

@@ -16,6 +16,9 @@ enum Convention {
     SvelteKit,
     /// Next.js app router: `app/**/route.ts`, `GET` / `POST` / ….
     NextRoute,
+    /// Next.js app router pages: `app/**/page.tsx`, the default export (a
+    /// server component) rendered on `GET`.
+    NextPage,
     /// Remix / React Router: `app/routes/*`, `loader` (GET), `action`
     /// (POST).
     Remix,
@@ -87,6 +90,11 @@ impl FileRoute {
         {
             return route(Convention::NextRoute, &rest[..rest.len() - 1], "ALL");
         }
+        if let Some(rest) = after(&["app"])
+            && last == "page"
+        {
+            return route(Convention::NextPage, &rest[..rest.len() - 1], "GET");
+        }
         if let Some(rest) = after(&["src", "pages"]) {
             return route(Convention::Astro, rest, "ALL");
         }
@@ -143,15 +151,22 @@ impl FileRoute {
                 "action" => "POST",
                 _ => return None,
             },
-            Convention::Nitro => return None,
+            Convention::Nitro | Convention::NextPage => return None,
         };
         Some(self.labelled(method))
     }
 
+    /// Whether the file is a page a UI framework renders (a Next.js
+    /// `page.tsx`), not an endpoint.
+    pub fn is_page(&self) -> bool {
+        self.convention == Convention::NextPage
+    }
+
     /// The route label of the file's default export (Nitro's
-    /// `export default defineEventHandler(…)`).
+    /// `export default defineEventHandler(…)`, a Next.js page).
     pub fn default_label(&self) -> Option<String> {
-        (self.convention == Convention::Nitro).then(|| self.labelled(self.method))
+        matches!(self.convention, Convention::Nitro | Convention::NextPage)
+            .then(|| self.labelled(self.method))
     }
 
     /// `GET /path`, and which middleware it is.
@@ -264,6 +279,16 @@ mod tests {
         );
         // Only the folder's own files: a helper folder below is no middleware.
         assert_eq!(FileRoute::of("server/middleware/lib/util.ts"), None);
+        // A Next.js page is its default export, rendered on GET.
+        assert_eq!(
+            FileRoute::of("src/app/(shop)/items/[id]/page.tsx").and_then(|r| r.default_label()),
+            Some("GET /items/:id".to_owned())
+        );
+        assert_eq!(
+            FileRoute::of("app/page.tsx").and_then(|r| r.default_label()),
+            Some("GET /".to_owned())
+        );
+        assert_eq!(label("app/page.tsx", "GET"), None);
     }
 
     #[test]

@@ -391,16 +391,28 @@ pub(crate) fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String
 }
 
 /// The expressions a function returns (its arrow body, or every
-/// `return`), for a helper declared at the top level of a file.
+/// `return`), for a helper declared at the top level of a file — also one
+/// wrapped in a memoizer (`const getDb = cache(async () => …)`, `once(…)`):
+/// a call whose one argument is a function returns what that function does.
 pub(crate) fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<Node<'t>> {
+    let is_function = |n: Node<'_>| {
+        matches!(
+            n.kind(),
+            "arrow_function" | "function_expression" | "function"
+        )
+    };
     let func = match value.map(unwrap_expr) {
-        Some(v)
-            if matches!(
-                v.kind(),
-                "arrow_function" | "function_expression" | "function"
-            ) =>
-        {
-            v
+        Some(v) if is_function(v) => v,
+        Some(v) if v.kind() == "call_expression" => {
+            let mut args = v
+                .child_by_field_name("arguments")
+                .into_iter()
+                .flat_map(|a| super::super::syntax::children(a))
+                .filter(|a| a.kind() != "comment");
+            match (args.next().map(unwrap_expr), args.next()) {
+                (Some(f), None) if is_function(f) => f,
+                _ => return Vec::new(),
+            }
         }
         Some(_) => return Vec::new(),
         None => decl_node,
