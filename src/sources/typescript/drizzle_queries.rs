@@ -191,7 +191,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                         _ => {}
                     }
                 }
-                sql.push_str(&self.clauses(fi, &methods, &scope));
+                sql.push_str(&self.clauses(fi, &methods, &scope)?);
                 (sql, scope, root, tail)
             }
             "insert" | "update" | "delete" => {
@@ -236,13 +236,13 @@ impl<'i, 'a> Reader<'i, 'a> {
                             "UPDATE {} SET {}{}",
                             t.name,
                             set.join(", "),
-                            self.clauses(fi, &methods, &scope)
+                            self.clauses(fi, &methods, &scope)?
                         )
                     }
                     _ => format!(
                         "DELETE FROM {}{}",
                         t.name,
-                        self.clauses(fi, &methods, &scope)
+                        self.clauses(fi, &methods, &scope)?
                     ),
                 };
                 (sql, scope, obj, tail)
@@ -284,9 +284,8 @@ impl<'i, 'a> Reader<'i, 'a> {
                     if let Some(p) = callback_param(w, src) {
                         scope.names.push((p, t));
                     }
-                    if let Some(c) = self.condition(fi, w, &scope) {
-                        sql.push_str(&format!(" WHERE {c}"));
-                    }
+                    let c = self.condition(fi, w, &scope)?;
+                    sql.push_str(&format!(" WHERE {c}"));
                 }
                 if let Some(o) = option("orderBy") {
                     if let Some(p) = callback_param(o, src) {
@@ -468,15 +467,21 @@ impl<'i, 'a> Reader<'i, 'a> {
     }
 
     /// ` WHERE … ORDER BY … LIMIT …` from a chain's methods.
-    fn clauses(&self, fi: usize, methods: &[(String, Vec<Node<'a>>)], scope: &Scope<'_>) -> String {
+    /// `None` when a `where` has nothing dmqa can read: that query is no
+    /// pattern, rather than one reading every row.
+    fn clauses(
+        &self,
+        fi: usize,
+        methods: &[(String, Vec<Node<'a>>)],
+        scope: &Scope<'_>,
+    ) -> Option<String> {
         let src = self.index.files.get(fi).map_or("", |f| f.src);
         let mut out = String::new();
         for (m, a) in methods {
             match m.as_str() {
                 "where" => {
-                    if let Some(c) = a.first().and_then(|c| self.condition(fi, *c, scope)) {
-                        out.push_str(&format!(" WHERE {c}"));
-                    }
+                    let c = self.condition(fi, *a.first()?, scope)?;
+                    out.push_str(&format!(" WHERE {c}"));
                 }
                 "orderBy" => {
                     let order = self.order(fi, a, scope);
@@ -492,7 +497,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 _ => {}
             }
         }
-        out
+        Some(out)
     }
 
     /// `t.orgId` → `org_id` (or `apps.org_id` when the query joins).
@@ -559,9 +564,22 @@ impl<'i, 'a> Reader<'i, 'a> {
         };
         Some(match name {
             "and" | "or" => {
-                let parts: Vec<String> = a
-                    .iter()
-                    .filter_map(|x| self.condition_depth(fi, *x, scope, depth + 1))
+                // `and(...conditions)` of a local array: its elements.
+                let items = a.iter().flat_map(|x| {
+                    let spread = (x.kind() == "spread_element")
+                        .then(|| x.named_child(0).map(unwrap_expr))
+                        .flatten()
+                        .filter(|v| v.kind() == "identifier")
+                        .and_then(|v| local_value(v, text(v, src), src))
+                        .map(unwrap_expr)
+                        .filter(|v| v.kind() == "array");
+                    match spread {
+                        Some(arr) => children(arr),
+                        None => vec![*x],
+                    }
+                });
+                let parts: Vec<String> = items
+                    .filter_map(|x| self.condition_depth(fi, x, scope, depth + 1))
                     .collect();
                 match parts.len() {
                     0 => return None,
