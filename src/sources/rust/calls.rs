@@ -308,6 +308,69 @@ impl Reader<'_> {
         }
     }
 
+    /// A call of a helper whose callers pass it different bindings
+    /// (`put_full_properties("with-props", &bucket)` from two routes, each
+    /// with its own bucket): no one binding holds for its body, so it is
+    /// read again here with this call's arguments — the operations it
+    /// makes are this call's, on this call's binding and keys, and their
+    /// actor is the caller. Two helpers deep at most, never recursively.
+    pub(super) fn read_through(
+        &mut self,
+        key: &str,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) {
+        let Some(&(path, f)) = self.shared.fns.get(key) else {
+            return;
+        };
+        if self.inlining.len() >= 2 || self.inlining.iter().any(|k| k == key) {
+            return;
+        }
+        let handles: Vec<Option<Handle>> = args.iter().map(|a| self.handle(a)).collect();
+        let contested = handles.iter().enumerate().any(|(i, h)| {
+            matches!(h, Some(Handle::Binding(..)))
+                && !self.shared.params.contains_key(&(key.to_owned(), i))
+        });
+        if !contested {
+            return;
+        }
+        let saved = (
+            self.locals.len(),
+            self.path,
+            self.impl_type.take(),
+            self.ops.len(),
+        );
+        let typed = f.sig.inputs.iter().filter_map(|i| match i {
+            syn::FnArg::Typed(pt) => Some(pt),
+            syn::FnArg::Receiver(_) => None,
+        });
+        for (i, pt) in typed.enumerate() {
+            if let syn::Pat::Ident(p) = &*pt.pat {
+                let h = handles
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| Handle::Param(key.to_owned(), i));
+                self.locals.push((p.ident.to_string(), h));
+            }
+        }
+        self.path = path;
+        self.inlining.push(key.to_owned());
+        syn::visit::visit_block(self, &f.block);
+        self.inlining.pop();
+        let (locals, path, impl_type, before) = saved;
+        self.path = path;
+        self.impl_type = impl_type;
+        self.locals.truncate(locals);
+        // The same call read twice (two calls alike): one each — unless a
+        // send recorded there points at its operation by index.
+        if self.sent.iter().all(|(i, _)| *i < before) {
+            let mut fresh = self.ops.split_off(before);
+            fresh.retain(|op| !self.ops.contains(op));
+            fresh.dedup();
+            self.ops.extend(fresh);
+        }
+    }
+
     /// The runtime handle an expression is, if dmqa can follow it.
     pub(super) fn handle(&self, e: &Expr) -> Option<Handle> {
         self.handle_depth(e, 0)

@@ -103,6 +103,7 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
     // each struct field holds (from the struct literals that build it,
     // read by a first visit with the constants known).
     let mut shared = Shared {
+        fns: crate_fns(&parsed),
         strs: crate_strings(&parsed),
         fields: HashMap::new(),
         params: HashMap::new(),
@@ -254,7 +255,10 @@ fn extract_here(files: &[&SourceFile], model: &mut Model) {
 }
 
 /// What one file's visit may use from the whole crate.
-struct Shared {
+struct Shared<'p> {
+    /// Free functions by name, with their file (a name two files declare
+    /// is left out): a helper a call may be read through.
+    fns: HashMap<String, (&'p str, &'p syn::ItemFn)>,
     /// `const NAME: &str = "…"` of every file, by name (a name two files
     /// give different values is left out).
     strs: HashMap<String, String>,
@@ -307,7 +311,7 @@ impl<K: std::hash::Hash + Eq, V: PartialEq> Agreed<K, V> {
     }
 }
 
-impl Shared {
+impl Shared<'_> {
     /// Folds one pass's flow in: a field or parameter two places fill
     /// with different handles is left unknown.
     fn learn(&mut self, flows: Vec<Flow>) -> bool {
@@ -414,6 +418,22 @@ fn crate_types(parsed: &[(&SourceFile, syn::File)]) -> std::collections::HashSet
 
 /// `const NAME: &str = "…"` (and `static`) anywhere in the crate's files,
 /// top level or in a function or module.
+fn crate_fns<'p>(
+    parsed: &'p [(&SourceFile, syn::File)],
+) -> HashMap<String, (&'p str, &'p syn::ItemFn)> {
+    let mut all: HashMap<String, Option<(&'p str, &'p syn::ItemFn)>> = HashMap::new();
+    for (f, ast) in parsed {
+        for item in &ast.items {
+            if let syn::Item::Fn(func) = item {
+                all.entry(func.sig.ident.to_string())
+                    .and_modify(|v| *v = None)
+                    .or_insert(Some((f.path.as_str(), func)));
+            }
+        }
+    }
+    all.into_iter().filter_map(|(k, v)| Some((k, v?))).collect()
+}
+
 fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String> {
     struct Strings(Agreed<String, String>);
     impl Strings {
@@ -446,7 +466,7 @@ fn crate_strings(parsed: &[(&SourceFile, syn::File)]) -> HashMap<String, String>
 
 struct Reader<'f> {
     path: &'f str,
-    shared: &'f Shared,
+    shared: &'f Shared<'f>,
     /// What fields and parameters were seen to hold.
     flow: Flow,
     /// Struct name → fields and types (`Option<T>` marked optional).
@@ -490,10 +510,12 @@ struct Reader<'f> {
     route_macros: Vec<String>,
     /// `#[event(queue)]` functions and how they settle messages.
     queue_handlers: Vec<crate::model::QueueHandler>,
+    /// The helpers being read through at a call, innermost last.
+    inlining: Vec<String>,
 }
 
 impl<'f> Reader<'f> {
-    fn new(path: &'f str, shared: &'f Shared) -> Self {
+    fn new(path: &'f str, shared: &'f Shared<'f>) -> Self {
         Reader {
             path,
             shared,
@@ -519,6 +541,7 @@ impl<'f> Reader<'f> {
             unread_macros: Vec::new(),
             route_macros: Vec::new(),
             queue_handlers: Vec::new(),
+            inlining: Vec::new(),
         }
     }
 
@@ -871,6 +894,7 @@ impl<'ast> Visit<'ast> for Reader<'_> {
             && let Some(key) = callee_key(&p.path, self.impl_type.as_deref())
         {
             self.passes(&key, &call.args);
+            self.read_through(&key, &call.args);
         }
         // `Type::new(…)` names a constructor of some type: linking every
         // `new` to each other by name would join unrelated code.
@@ -1099,6 +1123,7 @@ mod tests {
     fn a_field_stored_from_a_parameter_holds_what_calls_pass() {
         let kv = Handle::Binding(BindingKind::Kv, vec!["CACHE".into()]);
         let mut shared = Shared {
+            fns: HashMap::new(),
             strs: HashMap::new(),
             fields: HashMap::new(),
             params: HashMap::new(),
