@@ -90,6 +90,21 @@ impl Key {
         }
     }
 
+    /// The key with each placeholder `rename` gives a new name renamed
+    /// (a helper's parameter → the argument a call passes it).
+    pub fn rename_placeholders(&self, rename: impl Fn(&str) -> Option<String>) -> Key {
+        Key(self
+            .0
+            .iter()
+            .map(|p| match p {
+                KeyPart::Placeholder(n) => {
+                    KeyPart::Placeholder(rename(n).unwrap_or_else(|| n.clone()))
+                }
+                p => p.clone(),
+            })
+            .collect())
+    }
+
     /// Appends every part of `other`.
     pub fn append(&mut self, other: Key) {
         for p in other.0 {

@@ -42,6 +42,7 @@ macro_rules! fixture {
 fixture!(codepush_d1);
 fixture!(kysely_d1);
 fixture!(prisma_next);
+fixture!(kv_tag_cache);
 fixture!(waddle_chat);
 fixture!(broken_inputs);
 fixture!(sql_engines);

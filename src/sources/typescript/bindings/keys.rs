@@ -167,7 +167,16 @@ fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
                     {
                         return placeholder_depth(obj, src, depth + 1);
                     }
-                    callee.rsplit('.').next().unwrap_or("value").to_owned()
+                    // `this.getBuildId()`: a getter names what it gets.
+                    let name = callee.rsplit('.').next().unwrap_or("value");
+                    match name.strip_prefix("get") {
+                        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                            let mut r = rest.to_owned();
+                            r[..1].make_ascii_lowercase();
+                            r
+                        }
+                        _ => name.to_owned(),
+                    }
                 }
             }
         }

@@ -294,14 +294,30 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
     for (fi, file) in index.files.iter().enumerate() {
         if file.src.contains("env[") {
             super::syntax::walk(file.root, |n| {
-                if n.kind() == "subscript_expression"
-                    && let Some(Target::Dynamic(pattern)) =
-                        reader.targets(fi, n, 0).into_iter().next()
-                {
-                    model.dynamic_bindings.push(DynamicBinding {
-                        pattern,
-                        location: location(file.path, n),
-                    });
+                if n.kind() != "subscript_expression" {
+                    return;
+                }
+                match reader.targets(fi, n, 0).into_iter().next() {
+                    Some(Target::Dynamic(pattern)) => {
+                        model.dynamic_bindings.push(DynamicBinding {
+                            pattern,
+                            location: location(file.path, n),
+                        });
+                    }
+                    // `env[BINDING_NAME]` with a constant that folds: a
+                    // read of that binding, like `env.X`.
+                    Some(Target::Name(name))
+                        if !model
+                            .binding_reads
+                            .iter()
+                            .any(|r| r.name == name && r.location.path == file.path) =>
+                    {
+                        model.binding_reads.push(crate::model::BindingRead {
+                            name,
+                            location: location(file.path, n),
+                        });
+                    }
+                    _ => {}
                 }
             });
         }
@@ -621,6 +637,33 @@ fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
         && receiver_class(recv, src).is_some_and(|h| h == Holds::Built(class.to_owned()))
 }
 
+/// A key a helper returns, its placeholders for the helper's parameters
+/// named after what this call passes (`getCacheKey(tag)` of `` `${id}/${key}` ``
+/// with parameter `key` → `{id}/{tag}`). `fsrc` is the helper's source,
+/// `csrc` the call's.
+fn named_by_arguments(k: Key, func: Node<'_>, call: Node<'_>, fsrc: &str, csrc: &str) -> Key {
+    let Some(params) = func.child_by_field_name("parameters") else {
+        return k;
+    };
+    let names: Vec<&str> = children(params)
+        .into_iter()
+        .map(|p| p.child_by_field_name("pattern").unwrap_or(p))
+        .map(|p| {
+            if p.kind() == "identifier" {
+                text(p, fsrc)
+            } else {
+                ""
+            }
+        })
+        .collect();
+    let args = call_args(call);
+    k.rename_placeholders(|n| {
+        let i = names.iter().position(|p| *p == n)?;
+        let arg = args.get(i)?;
+        Some(keys::placeholder(*arg, csrc))
+    })
+}
+
 impl<'a> Reader<'_, 'a> {
     /// The bindings `recv` (in file `fi`) can be.
     fn targets(&self, fi: usize, recv: Node<'a>, depth: u32) -> Vec<Target> {
@@ -727,17 +770,45 @@ impl<'a> Reader<'_, 'a> {
                 if let Some(name) = context_get(recv, src) {
                     return self.context_targets(fi, &name, depth);
                 }
-                if f.kind() != "identifier" {
-                    return Vec::new();
-                }
-                let Some(r) = self.index.resolve(fi, text(f, src)) else {
+                // `this.getKv()`: what that method of the class returns.
+                let (file, returned) = if f.kind() == "member_expression"
+                    && f.child_by_field_name("object")
+                        .is_some_and(|o| o.kind() == "this")
+                {
+                    let Some(m) = f
+                        .child_by_field_name("property")
+                        .and_then(|p| receivers::class_method(recv, text(p, src), src))
+                    else {
+                        return Vec::new();
+                    };
+                    (fi, returns(m, None))
+                } else if f.kind() == "identifier" {
+                    let Some(r) = self.index.resolve(fi, text(f, src)) else {
+                        return Vec::new();
+                    };
+                    (r.file, returns(r.decl.node, r.decl.value))
+                } else {
                     return Vec::new();
                 };
                 let mut out = Vec::new();
-                for e in returns(r.decl.node, r.decl.value) {
-                    for t in self.targets(r.file, e, depth + 1) {
+                for e in returned {
+                    for t in self.targets(file, e, depth + 1) {
                         if !out.contains(&t) {
                             out.push(t);
+                        }
+                    }
+                }
+                out
+            }
+            // `disabled ? undefined : kv`: either branch.
+            "ternary_expression" => {
+                let mut out = Vec::new();
+                for branch in ["consequence", "alternative"] {
+                    if let Some(b) = recv.child_by_field_name(branch) {
+                        for t in self.targets(fi, b, depth + 1) {
+                            if !out.contains(&t) {
+                                out.push(t);
+                            }
                         }
                     }
                 }
@@ -957,6 +1028,7 @@ impl<'a> Reader<'_, 'a> {
             let method = class_method(call, name, src)?;
             let ret = returns(method, None).into_iter().next()?;
             let (k, d) = self.key(fi, ret, depth + 1)?;
+            let k = named_by_arguments(k, method, call, src, src);
             return Some((k, d.or_else(|| doc_comment(method, src))));
         }
         if f.kind() != "identifier" {
@@ -969,6 +1041,8 @@ impl<'a> Reader<'_, 'a> {
         let ret = returns(r.decl.node, r.decl.value).into_iter().next()?;
         let (k, d) = self.key(r.file, ret, depth + 1)?;
         let rfile = self.index.files.get(r.file)?;
+        let func = r.decl.value.map(unwrap_expr).unwrap_or(r.decl.node);
+        let k = named_by_arguments(k, func, call, rfile.src, src);
         Some((k, d.or_else(|| rfile.doc(&r.decl))))
     }
 

@@ -259,18 +259,6 @@ pub(crate) fn enclosing_class(at: Node<'_>) -> Option<Node<'_>> {
         })
 }
 
-/// The method `name` of the class `at` is in (`this.getKey(…)` → the
-/// `getKey` method definition).
-pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
-    children(enclosing_class(at)?.child_by_field_name("body")?)
-        .into_iter()
-        .find(|m| {
-            m.kind() == "method_definition"
-                && m.child_by_field_name("name")
-                    .is_some_and(|n| text(n, src) == name)
-        })
-}
-
 /// What `this.<field>` holds in the class around `at`: a field
 /// initializer (`db = env.DB`) or an assignment in the class
 /// (`this.db = env.DB`).
@@ -281,6 +269,26 @@ pub(crate) fn class_field_value<'t>(at: Node<'t>, field: &str, src: &str) -> Opt
     for _ in 0..4 {
         if let Some(v) = field_value_in(class, field, src) {
             return Some(v);
+        }
+        let base = super::super::syntax::extended_name(super::super::syntax::heritage(class, src))?;
+        class = file_class(class, base, src)?;
+    }
+    None
+}
+
+/// The method `this.<name>()` calls from `at` (`this.getKey(…)` → the
+/// `getKey` method definition): declared in the enclosing class or a base
+/// class of the same file.
+pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let mut class = enclosing_class(at)?;
+    for _ in 0..4 {
+        let body = class.child_by_field_name("body")?;
+        if let Some(m) = children(body).into_iter().find(|m| {
+            m.kind() == "method_definition"
+                && m.child_by_field_name("name")
+                    .is_some_and(|n| text(n, src) == name)
+        }) {
+            return Some(m);
         }
         let base = super::super::syntax::extended_name(super::super::syntax::heritage(class, src))?;
         class = file_class(class, base, src)?;
