@@ -140,6 +140,118 @@ fn new_type(v: Node<'_>, src: &str) -> String {
     format!("{ctor}{targs}")
 }
 
+/// The type of a value put in storage: what the expression says, else the
+/// type a local holding it was declared with (`const info: UploadInfo =
+/// {}`), an interface or alias of the checkout opened into its fields.
+fn stored_type(index: &CodeIndex<'_>, fi: usize, v: Node<'_>) -> String {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return "unknown".into();
+    };
+    let ty = value_type(v, src);
+    let v = unwrap_expr(v);
+    if ty != "unknown" || v.kind() != "identifier" {
+        return ty;
+    }
+    local_value(v, text(v, src), src)
+        .and_then(|value| value.parent())
+        .filter(|d| d.kind() == "variable_declarator")
+        .and_then(|d| d.child_by_field_name("type"))
+        .map_or(ty, |t| opened_type(index, fi, t))
+}
+
+/// The type a storage read is declared to return: `get<UploadInfo>(k)`,
+/// or the annotation of the local it initializes (`const info: UploadInfo
+/// | undefined = await storage.get(k)`).
+fn read_type(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> String {
+    if let Some(t) = call
+        .child_by_field_name("type_arguments")
+        .and_then(|a| a.named_child(0))
+    {
+        return opened_type(index, fi, t);
+    }
+    let mut up = call.parent();
+    while let Some(p) = up.filter(|p| {
+        matches!(
+            p.kind(),
+            "await_expression" | "parenthesized_expression" | "as_expression"
+        )
+    }) {
+        up = p.parent();
+    }
+    up.filter(|d| d.kind() == "variable_declarator")
+        .and_then(|d| d.child_by_field_name("type"))
+        .map_or_else(|| "unknown".into(), |t| opened_type(index, fi, t))
+}
+
+/// A declared type as the state schema shows it: `undefined` / `null`
+/// left out of a union, and an interface or alias of the checkout opened
+/// into its fields (`{ uploadLength?: number; checksum?: string }`, at
+/// most eight).
+fn opened_type(index: &CodeIndex<'_>, fi: usize, t: Node<'_>) -> String {
+    let Some(src) = index.files.get(fi).map(|f| f.src) else {
+        return "unknown".into();
+    };
+    let mut t = t;
+    while matches!(t.kind(), "type_annotation" | "parenthesized_type") {
+        match t.named_child(0) {
+            Some(inner) => t = inner,
+            None => break,
+        }
+    }
+    if t.kind() == "union_type" {
+        let kept: Vec<Node<'_>> = children(t)
+            .into_iter()
+            .filter(|m| !matches!(text(*m, src).trim(), "undefined" | "null"))
+            .collect();
+        match kept.as_slice() {
+            [one] => return opened_type(index, fi, *one),
+            _ => return text(t, src).trim().to_owned(),
+        }
+    }
+    let fields = super::bindings::type_fields(index, fi, t, 0, 0);
+    if fields.is_empty() || t.kind() == "object_type" && fields.len() > 8 {
+        return text(t, src).trim().to_owned();
+    }
+    let mut parts: Vec<String> = fields
+        .iter()
+        .take(8)
+        .map(|(name, ty)| {
+            let (ty, optional) = match ty.strip_suffix(" (optional)") {
+                Some(ty) => (ty, "?"),
+                None => (ty.as_str(), ""),
+            };
+            format!("{name}{optional}: {}", one_line(ty))
+        })
+        .collect();
+    if fields.len() > 8 {
+        parts.push("…".into());
+    }
+    format!("{{ {} }}", parts.join("; "))
+}
+
+/// A type written over several lines on one: members a line break
+/// separated get a `;` (`{ audio?: string; video?: string }`).
+fn one_line(ty: &str) -> String {
+    let lines: Vec<&str> = ty
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        let next = lines.get(i + 1);
+        let open = line.ends_with(['{', '(', '<', '[', ';', ',', '|', '&', ':', '=']);
+        let closing = next.is_some_and(|n| n.starts_with(['}', ')', '>', ']', '|', '&']));
+        match next {
+            Some(_) if !open && !closing => out.push_str("; "),
+            Some(_) => out.push(' '),
+            None => {}
+        }
+    }
+    out
+}
+
 /// The type of a value (a field initializer, an assignment, a value put in
 /// storage), when the expression says.
 fn value_type(v: Node<'_>, src: &str) -> String {
@@ -323,19 +435,28 @@ pub fn extract(
                         } else {
                             key.into_iter().collect()
                         };
-                        let ty = args
-                            .get(1)
-                            .map(|v| value_type(*v, file.src))
-                            .unwrap_or_else(|| "unknown".to_owned());
+                        let ty = match (op, args.get(1)) {
+                            (OpKind::Write, Some(v)) => stored_type(index, fi, *v),
+                            (OpKind::Read, _) => read_type(index, fi, n),
+                            _ => "unknown".to_owned(),
+                        };
                         for key in keys {
-                            let known = state.iter().any(
-                                |s| matches!(s, StateItem::StorageKey { key: k, .. } if k.notation() == key.notation()),
-                            );
-                            if !known {
-                                state.push(StateItem::StorageKey {
+                            let known = state.iter_mut().find_map(|s| match s {
+                                StateItem::StorageKey { key: k, ty }
+                                    if k.notation() == key.notation() =>
+                                {
+                                    Some(ty)
+                                }
+                                _ => None,
+                            });
+                            match known {
+                                // A later put or read that says the type.
+                                Some(t) if t == "unknown" => t.clone_from(&ty),
+                                Some(_) => {}
+                                None => state.push(StateItem::StorageKey {
                                     key,
                                     ty: ty.clone(),
-                                });
+                                }),
                             }
                         }
                     }
@@ -968,6 +1089,20 @@ mod tests {
 
     /// Methods handed on as values count as called by the method handing
     /// them; a getter read (or passed) like a field does not.
+    #[test]
+    fn types_over_several_lines_read_on_one() {
+        assert_eq!(
+            super::one_line(
+                "{\n  audio?: string\n  video: boolean;\n  hint:\n    | \"a\"\n    | \"b\"\n}"
+            ),
+            "{ audio?: string; video: boolean; hint: | \"a\" | \"b\" }"
+        );
+        assert_eq!(
+            super::one_line("Record<string, string>"),
+            "Record<string, string>"
+        );
+    }
+
     #[test]
     fn methods_handed_on_are_references_getters_are_not() {
         let src = "export class Room {\n  constructor() {\n    this.router.post(\"/\", this.exclusive(this.create));\n    register({ onMessage: this.onMessage });\n    log(this.size);\n    this.create();\n  }\n  get size() { return 1; }\n  create() {}\n  onMessage() {}\n  exclusive(f) { return f; }\n}\n";

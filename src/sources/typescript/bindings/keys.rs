@@ -180,6 +180,19 @@ fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
                 }
             }
         }
+        // `parts.length + 1`: named after what is counted.
+        "binary_expression" => {
+            let side = |f: &str| node.child_by_field_name(f).map(unwrap_expr);
+            match (side("left"), side("right")) {
+                (Some(l), Some(r)) if r.kind() == "number" => {
+                    return placeholder_depth(l, src, depth + 1);
+                }
+                (Some(l), Some(r)) if l.kind() == "number" => {
+                    return placeholder_depth(r, src, depth + 1);
+                }
+                _ => "value".to_owned(),
+            }
+        }
         _ => "value".to_owned(),
     };
     let clean: String = raw

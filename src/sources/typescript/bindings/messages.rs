@@ -230,7 +230,7 @@ const MAX_FIELDS: usize = 40;
 /// type alias it names (resolved through the index). A field whose type is
 /// an object type, or an array of one, is followed by its own fields, up
 /// to `nest` levels, named by path (`cardsV2[].cardId`).
-fn type_fields(
+pub(crate) fn type_fields(
     index: &CodeIndex<'_>,
     fi: usize,
     ty: Node<'_>,

@@ -868,6 +868,20 @@ impl<'a> Reader<'_, 'a> {
                     self.key(fi, n, depth + 1)
                         .unwrap_or_else(|| (whole(n), None))
                 };
+                // `parts.length + 1`: arithmetic, one value — not the text
+                // of the number appended.
+                let (left, right) = (
+                    unwrap_expr(node.child_by_field_name("left")?),
+                    unwrap_expr(node.child_by_field_name("right")?),
+                );
+                let texty = |n: Node<'a>| matches!(n.kind(), "string" | "template_string");
+                if !texty(left) && !texty(right) {
+                    match (left.kind() == "number", right.kind() == "number") {
+                        (true, false) => return Some((whole(right), None)),
+                        (false, true) => return Some((whole(left), None)),
+                        _ => {}
+                    }
+                }
                 let (mut l, ld) = part(node.child_by_field_name("left")?);
                 let (r, rd) = part(node.child_by_field_name("right")?);
                 l.append(r);
