@@ -224,6 +224,15 @@ pub enum Handler {
 
 impl Handler {
     /// Whether only the runtime calls it, never code on a stub.
+    /// A WebSocket Hibernation API handler: the runtime calls it only on
+    /// sockets accepted with `acceptWebSocket`.
+    pub fn hibernation(self) -> bool {
+        matches!(
+            self,
+            Handler::WebSocketMessage | Handler::WebSocketClose | Handler::WebSocketError
+        )
+    }
+
     pub fn runtime_only(self) -> bool {
         matches!(
             self,

@@ -15,7 +15,9 @@ A Durable Object class whose methods change in-memory fields
 (`this.count++`, `this.sessions.set(…)`) and that has no `storage` keys or
 `storage.sql` tables. Fields only set where they are declared or in the
 constructor (`defaultPort = 8080`, `server = new McpServer(…)`) are
-settings, not state.
+settings, not state. Fields holding WebSockets (`Map<string, WebSocket>`)
+and caches (a field named `cache`, refilled on a miss) are meant to live in
+memory and are left out.
 
 ## Why it matters
 An object is evicted when idle and restarted on deploys: in-memory state
@@ -35,7 +37,14 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .state
             .iter()
             .filter_map(|s| match s {
-                StateItem::Field { name, .. } => Some(name.as_str()),
+                // Live sockets (clients reconnect) and caches (refilled on
+                // a miss) are meant to live in memory.
+                StateItem::Field { name, ty }
+                    if !ty.contains("WebSocket")
+                        && !name.to_ascii_lowercase().contains("cache") =>
+                {
+                    Some(name.as_str())
+                }
                 _ => None,
             })
             .filter(|k| d.mutated.iter().any(|m| m == k))
@@ -88,6 +97,19 @@ mod tests {
         assert_eq!(rows[0][0], "Durable Objects (Counter)");
         assert_eq!(rows[0][1], "State only in memory: `count`");
         assert_eq!(rows[0][3], "Medium");
+    }
+
+    #[test]
+    fn stays_silent_on_sockets_and_caches() {
+        let code = "import { DurableObject } from \"cloudflare:workers\";\n\nexport class Counter extends DurableObject {\n  sockets = new Map<string, WebSocket>();\n  #cache: Uint8Array | undefined;\n  async fetch(request: Request) {\n    const pair = new WebSocketPair();\n    this.sockets.set(request.url, pair[1]);\n    this.#cache = new Uint8Array(1);\n    return new Response(null, { status: 101, webSocket: pair[0] });\n  }\n}\n\nexport default {\n  async fetch(request: Request, env: Env) {\n    return env.COUNTER.get(env.COUNTER.idFromName(\"a\")).fetch(request);\n  },\n};\n";
+        let rows = rows(
+            RuleId::DurableObjectMemoryOnlyState,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("src/index.ts", code),
+            ],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
     }
 
     #[test]

@@ -213,6 +213,23 @@ fn join(parts: &[String]) -> String {
 /// pattern reads `Update by id`.
 pub const ANY_COLUMNS: &str = "\"*\"";
 
+/// Whether `sql` binds parameters (`?`, `?1`, `:name`, `$1`): a query the
+/// code runs with values, never a step of a migration.
+pub fn has_parameters(sql: &str) -> bool {
+    let Ok(stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
+        return false;
+    };
+    sqlparser::ast::visit_expressions(&stmts, |e| {
+        if let Expr::Value(v) = e
+            && let Value::Placeholder(_) = &v.value
+        {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    })
+    .is_break()
+}
+
 /// Shapes of every statement in `sql`; nothing when it does not parse.
 pub fn shapes(sql: &str) -> Vec<QueryShape> {
     let Ok(mut stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
@@ -409,6 +426,16 @@ mod tests {
             crate::render::words::operation(&s.operation),
             s.query,
         )
+    }
+
+    #[test]
+    fn parameters_mark_a_query() {
+        assert!(has_parameters(
+            "INSERT INTO s (id, user_id) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id"
+        ));
+        assert!(has_parameters("DELETE FROM s WHERE id = :id"));
+        assert!(!has_parameters("INSERT INTO s (id) VALUES ('?')"));
+        assert!(!has_parameters("CREATE TABLE s (id TEXT PRIMARY KEY)"));
     }
 
     #[test]

@@ -137,8 +137,16 @@ pub fn build(
         for stmt in split(file.text) {
             let loc = Location::at(file.path, stmt.line, stmt.column);
             let h = head(stmt.text);
-            // A plain SELECT reads: it cannot change the schema.
-            if h == Head::Select {
+            // A plain SELECT reads: it cannot change the schema. A
+            // statement with bind parameters (`INSERT … VALUES (?, ?)`)
+            // is a query kept beside the migrations, run by the code with
+            // values: not a step of the schema's history.
+            let template = || {
+                stmt.text.len() < 8_192
+                    && stmt.text.contains(['?', ':', '$', '@'])
+                    && super::query::has_parameters(stmt.text)
+            };
+            if h == Head::Select || h == Head::Other && template() {
                 continue;
             }
             if h == Head::Pragma {

@@ -1,7 +1,8 @@
 //! Durable Object classes in TypeScript → state and methods.
 //!
 //! A class is a Durable Object when it extends `DurableObject`, takes a
-//! `DurableObjectState` in its constructor, or is named by config. Its
+//! `DurableObjectState` in its constructor and answers the runtime
+//! (`fetch`, `alarm`, a WebSocket handler), or is named by config. Its
 //! state is its in-memory fields, the keys it puts in `storage`, and the
 //! tables its `storage.sql.exec("CREATE TABLE …")` creates; its methods are
 //! listed with their JSDoc and the code that calls them on a stub.
@@ -308,8 +309,18 @@ pub fn extract(
             }
             let heritage = heritage(decl.node, file.src);
             let members = file.members(decl);
+            // An object written before the `DurableObject` base class:
+            // handed the state by the runtime, and answering it (`fetch`,
+            // `alarm`, a WebSocket handler). A helper class that is handed
+            // the state by an object (a store wrapping its storage) is not
+            // one.
             let takes_state = members.iter().any(|m| {
                 m.name == "constructor" && text(m.node, file.src).contains("DurableObjectState")
+            }) && members.iter().any(|m| {
+                matches!(
+                    m.name.as_str(),
+                    "fetch" | "alarm" | "webSocketMessage" | "webSocketClose"
+                )
             });
             if !(heritage.contains("DurableObject") || takes_state || config_classes.contains(name))
             {
@@ -517,9 +528,29 @@ pub fn extract(
                 Vec::new()
             };
             let references = method_references(decl.node, file.src);
+            // The runtime calls `webSocketMessage` / `webSocketClose` /
+            // `webSocketError` only on sockets the object accepted with
+            // `ctx.acceptWebSocket(…)` (and `getWebSockets()` lists only
+            // those); one that calls `server.accept()` handles its sockets
+            // itself. A class extending anything but `DurableObject` may
+            // accept them in its base.
+            let hibernates = framework
+                || file.src.contains("acceptWebSocket")
+                || file.src.contains("getWebSockets")
+                || extended_name(heritage).is_some_and(|b| b != "DurableObject");
+            // An overload signature (`get(key: string): …;`) is the
+            // method its implementation defines: listed once.
+            let mut listed: Vec<&str> = Vec::new();
             let methods = members
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
+                .filter(|m| {
+                    m.node.kind() != "method_signature" && {
+                        let first = !listed.contains(&m.name.as_str());
+                        listed.push(&m.name);
+                        first
+                    }
+                })
                 .map(|m| {
                     let handler = Handler::parse(Lang::TypeScript, &m.name)
                         .or_else(|| framework.then(|| hook(&m.name)).flatten());
@@ -538,6 +569,7 @@ pub fn extract(
                     }
                     if by.is_empty()
                         && let Some(handler) = handler.filter(|h| h.runtime_only())
+                        && (hibernates || !handler.hibernation())
                     {
                         by.push(Caller::Runtime { handler });
                     }
@@ -1142,6 +1174,47 @@ mod tests {
             .map(crate::render::words::state_item)
             .collect();
         assert_eq!(names, ["timer: number | null", "state2: { count: number }"]);
+    }
+
+    #[test]
+    fn a_helper_handed_the_state_is_no_object() {
+        let src = "export class KvStore {\n  constructor(private state: DurableObjectState, private prefix: string) {}\n  async get(key: string) { return this.state.storage.get(this.prefix + key); }\n}\nexport class Old {\n  constructor(state: DurableObjectState) {}\n  async fetch(request: Request) { return new Response(); }\n  get(key: string): Promise<string>;\n  get(keys: string[]): Promise<Map<string, string>>;\n  get(k: any) { return k; }\n}\n";
+        let parsed = vec![parse_source("src/store.ts", src).unwrap()];
+        let index = CodeIndex::new(
+            &parsed,
+            Resolver::new(["src/store.ts".to_owned()], Vec::new()),
+        );
+        let graph = CallGraph::new(&index, &[], &[]);
+        let (dos, _) = extract(&index, &graph, &BTreeSet::new(), &HashMap::new(), &[]);
+        let names: Vec<&str> = dos.iter().map(|d| d.class_name.as_str()).collect();
+        assert_eq!(names, ["Old"]);
+        // Overload signatures are the one method they declare.
+        let methods: Vec<&str> = dos[0].methods.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(methods, ["fetch", "get"]);
+    }
+
+    #[test]
+    fn hibernation_handlers_run_only_on_accepted_sockets() {
+        let callers = |accept: &str| {
+            let src = format!(
+                "export class Room extends DurableObject {{\n  async fetch(request: Request) {{\n    const [client, server] = Object.values(new WebSocketPair());\n    {accept};\n    return new Response(null, {{ status: 101, webSocket: client }});\n  }}\n  async webSocketMessage(ws: WebSocket, message: string) {{}}\n}}\n"
+            );
+            let parsed = vec![parse_source("src/room.ts", &src).unwrap()];
+            let index = CodeIndex::new(
+                &parsed,
+                Resolver::new(["src/room.ts".to_owned()], Vec::new()),
+            );
+            let graph = CallGraph::new(&index, &[], &[]);
+            let (dos, _) = extract(&index, &graph, &BTreeSet::new(), &HashMap::new(), &[]);
+            let m = dos[0]
+                .methods
+                .iter()
+                .find(|m| m.name == "webSocketMessage")
+                .unwrap();
+            m.called_by.len()
+        };
+        assert_eq!(callers("this.ctx.acceptWebSocket(server)"), 1);
+        assert_eq!(callers("server.accept()"), 0);
     }
 
     #[test]
