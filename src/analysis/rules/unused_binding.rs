@@ -13,7 +13,9 @@ pub const DOC: &str = "\
 ## What it finds
 A D1, R2, KV, queue, Durable Object, Hyperdrive, service or Vectorize
 binding a Worker's wrangler config declares at its top level that no code
-in the Worker's folder reads (`env.X`, `c.env.X`, destructuring). Checked
+in the Worker's folder reads (`env.X`, `c.env.X`, `env[NAME]` with a
+constant, destructuring), nor any code outside every Worker's folder (a
+workspace package the Workers may import). Checked
 only for Workers whose code dmqa read, and not where code picks bindings
 by a computed name or where `main` is a framework's generated Worker in a
 hidden build folder (`.open-next/worker.js`: the framework's code, which
@@ -39,9 +41,16 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     // config path): found once each, not once per Worker.
     let owner = |path: &str| Worker::owning(&model.workers, path).map(|o| o.location.path.as_str());
     let mut reads_of: HashMap<&str, Vec<&str>> = HashMap::new();
+    // Reads in code outside every Worker's folder (a workspace package the
+    // Workers import: `createAuthenticatedApp()` reading `c.env.OAUTH_KV`)
+    // may be any Worker's: they count for each that declares the name.
+    let mut shared: HashSet<&str> = HashSet::new();
     for r in &model.binding_reads {
-        if let Some(o) = owner(&r.location.path) {
-            reads_of.entry(o).or_default().push(r.name.as_str());
+        match owner(&r.location.path) {
+            Some(o) => reads_of.entry(o).or_default().push(r.name.as_str()),
+            None => {
+                shared.insert(r.name.as_str());
+            }
         }
     }
     let dynamic: HashSet<&str> = model
@@ -70,7 +79,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 b.kind,
                 BindingKind::Var | BindingKind::Ai | BindingKind::AnalyticsEngine
             );
-            if !resource || reads.contains(&b.name.as_str()) {
+            if !resource || reads.contains(&b.name.as_str()) || shared.contains(b.name.as_str()) {
                 continue;
             }
             if let Some(h) = handed {
@@ -165,6 +174,27 @@ mod tests {
                 (
                     "src/app/page.ts",
                     "export async function load(env: Env) { return env.LINKS.get(\"a\"); }\n",
+                ),
+            ],
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    /// A workspace package outside every Worker's folder reading the
+    /// binding (through code the Worker imports) is a use.
+    #[test]
+    fn stays_silent_when_a_shared_package_reads_it() {
+        let rows = rows(
+            RuleId::UnusedBinding,
+            &[
+                ("apps/api/wrangler.toml", &wrangler(WRANGLER)),
+                (
+                    "apps/api/src/index.ts",
+                    &testing::fetch("    await env.LINKS.get(\"a\");"),
+                ),
+                (
+                    "packages/avatars/src/index.ts",
+                    "export async function avatar(c: any) { return c.env.AVATARS.get(\"a\"); }\n",
                 ),
             ],
         );
