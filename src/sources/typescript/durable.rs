@@ -836,6 +836,14 @@ fn stub_origins<'a>(
                 return stub_origins(index, fi, inner, depth + 1);
             }
         }
+        // `hint ? ns.get(id, { locationHint: hint }) : ns.get(id)`.
+        "ternary_expression" => {
+            for branch in ["consequence", "alternative"] {
+                if let Some(b) = recv.child_by_field_name(branch) {
+                    out.extend(stub_origins(index, fi, b, depth + 1));
+                }
+            }
+        }
         "call_expression" => {
             let Some(f) = recv.child_by_field_name("function").map(unwrap_expr) else {
                 return out;
