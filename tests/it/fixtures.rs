@@ -43,6 +43,7 @@ fixture!(codepush_d1);
 fixture!(kysely_d1);
 fixture!(prisma_next);
 fixture!(kv_tag_cache);
+fixture!(d1_query_helpers);
 fixture!(waddle_chat);
 fixture!(broken_inputs);
 fixture!(sql_engines);

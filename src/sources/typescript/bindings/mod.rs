@@ -192,6 +192,67 @@ impl<'i, 'a> Reader<'i, 'a> {
 
     /// What the arguments passed for `param` (of a function in file `fi`)
     /// at its call sites in the same Worker resolve to.
+    /// A query call whose SQL is a parameter of the function it is in
+    /// (`function all(db, sql, …args) { return db.prepare(sql)… }`): the
+    /// SQL text each caller in the same scope passes there, with the call
+    /// site and the function it is in. Empty when the SQL is not a
+    /// parameter or no caller passes text dmqa can read.
+    fn executor_sql(
+        &self,
+        fi: usize,
+        call: Node<'a>,
+    ) -> Vec<(usize, Node<'a>, String, Option<String>)> {
+        let (Some(file), Some(graph)) = (self.index.files.get(fi), self.graph) else {
+            return Vec::new();
+        };
+        let Some(arg) = call_args(call).first().map(|a| unwrap_expr(*a)) else {
+            return Vec::new();
+        };
+        if arg.kind() != "identifier" {
+            return Vec::new();
+        }
+        let name = text(arg, file.src);
+        if local_value(arg, name, file.src).is_some() {
+            return Vec::new();
+        }
+        let Some(param) = param_of(arg, name, file.src).filter(|p| !p.constructed) else {
+            return Vec::new();
+        };
+        let Some(callee) = &param.callee else {
+            return Vec::new();
+        };
+        let scope = graph.scope_of(file.path);
+        let mut out = Vec::new();
+        for (cf, args) in self
+            .sites
+            .get(callee.as_str())
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(|(cf, _)| {
+                self.index
+                    .files
+                    .get(*cf)
+                    .is_some_and(|f| graph.scope_of(f.path) == scope)
+            })
+            .take(MAX_ARGUMENT_SITES * 4)
+        {
+            let Some(site) = args.parent() else { continue };
+            let Some(a) = call_args(site).get(param.index).copied() else {
+                continue;
+            };
+            let Some(sql) = sql_literal(self.index, *cf, a) else {
+                continue;
+            };
+            let actor = self.index.files[*cf]
+                .calls
+                .iter()
+                .find(|c| c.node == site)
+                .and_then(|c| c.enclosing.clone());
+            out.push((*cf, site, sql, actor));
+        }
+        out
+    }
+
     fn argument_targets(&self, fi: usize, param: &Param, depth: u32) -> Vec<Target> {
         let (Some(callee), Some(file), Some(graph)) =
             (&param.callee, self.index.files.get(fi), self.graph)
@@ -391,6 +452,25 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                         if let Some(mut op) =
                             reader.op(fi, kind, &name, method, call.node, call.enclosing.clone())
                         {
+                            // `prepare(sql)` of a helper's parameter: the SQL
+                            // each caller hands it, one query per call.
+                            if op.op == OpKind::Query && op.sql.is_none() {
+                                let passed = reader.executor_sql(fi, call.node);
+                                if !passed.is_empty() {
+                                    for (cf, site, sql, actor) in passed {
+                                        let mut q = ResourceOp {
+                                            tables: tables_named(&sql),
+                                            sql: Some(sql),
+                                            actor,
+                                            location: location(index.files[cf].path, site),
+                                            ..op.clone()
+                                        };
+                                        graph.place(index, &mut q);
+                                        model.resource_ops.push(q);
+                                    }
+                                    continue;
+                                }
+                            }
                             if let Some(w) = forwarder(call.node, file.src) {
                                 forwarders.push((
                                     w,
