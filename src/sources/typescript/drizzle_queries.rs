@@ -802,6 +802,56 @@ impl<'i, 'a> Reader<'i, 'a> {
     }
 }
 
+/// The database an ORM client (Kysely, Prisma) reaches: its D1 binding
+/// when the code names one, and the engine when its dialect or adapter
+/// says.
+struct Client {
+    binding: Option<String>,
+    engine: Option<crate::model::Engine>,
+}
+
+/// A query an ORM client runs: on D1 (its binding when known) unless the
+/// client is a Postgres or MySQL one (reached through Hyperdrive).
+fn client_query(
+    client: Option<Client>,
+    sql: String,
+    actor: Option<String>,
+    at: crate::model::Location,
+) -> ResourceOp {
+    use crate::model::Engine;
+    let (kind, binding, engine) = match client {
+        Some(Client {
+            engine: Some(e @ (Engine::Postgres | Engine::MySql)),
+            ..
+        }) => (BindingKind::Hyperdrive, None, Some(e)),
+        Some(Client { binding, .. }) => (BindingKind::D1, binding, None),
+        None => (BindingKind::D1, None, None),
+    };
+    ResourceOp {
+        actor,
+        sql: Some(sql),
+        engine,
+        ..ResourceOp::new(kind, binding.unwrap_or_default(), OpKind::Query, at)
+    }
+}
+
+/// The value of `key` in an object literal (a shorthand `{ key }` is the
+/// identifier itself).
+fn object_value<'a>(object: Node<'a>, key: &str, src: &str) -> Option<Node<'a>> {
+    if object.kind() != "object" {
+        return None;
+    }
+    children(object).into_iter().find_map(|p| match p.kind() {
+        "shorthand_property_identifier" => (text(p, src) == key).then_some(p),
+        "pair" => {
+            let k = p.child_by_field_name("key")?;
+            let k = super::syntax::string_value(k, src).unwrap_or_else(|| text(k, src).to_owned());
+            (k == key).then(|| p.child_by_field_name("value"))?
+        }
+        _ => None,
+    })
+}
+
 /// The first parameter of a callback option (`(users, { eq }) => …`).
 fn callback_param(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);

@@ -12,8 +12,8 @@
 //! be read is left out, and a query none of whose conditions can be read is
 //! no pattern (it does not read every row).
 
-use super::{Reader, args, chained, method_of};
-use crate::model::{BindingKind, Engine, OpKind, ResourceOp};
+use super::{Client, Reader, args, chained, client_query, method_of, object_value};
+use crate::model::{Engine, ResourceOp};
 use crate::sources::sql::query::ANY_COLUMNS;
 use crate::sources::typescript::bindings::local_value;
 use crate::sources::typescript::syntax::{children, location, string_value, text, unwrap_expr};
@@ -36,13 +36,6 @@ const RUNS: &[&str] = &[
     "stream",
     "compile",
 ];
-
-/// The database a Kysely client reaches: its D1 binding when the dialect
-/// names one, and the engine.
-struct Client {
-    binding: Option<String>,
-    engine: Engine,
-}
 
 /// The tables one query names: (name or alias code uses, table).
 struct Names {
@@ -213,25 +206,7 @@ impl<'a> Reader<'_, 'a> {
             }
             _ => format!("DELETE FROM {table}{filter}"),
         };
-        let (kind, engine, binding) = match client {
-            Some(Client {
-                binding,
-                engine: Engine::D1,
-            }) => (BindingKind::D1, None, binding),
-            Some(Client { engine, .. }) => (BindingKind::Hyperdrive, Some(engine), None),
-            None => (BindingKind::D1, None, None),
-        };
-        Some(ResourceOp {
-            actor,
-            sql: Some(sql),
-            engine,
-            ..ResourceOp::new(
-                kind,
-                binding.unwrap_or_default(),
-                OpKind::Query,
-                location(file.path, tail),
-            )
-        })
+        Some(client_query(client, sql, actor, location(file.path, tail)))
     }
 
     /// The client a chain starts on, when it was built by `new
@@ -248,7 +223,7 @@ impl<'a> Reader<'_, 'a> {
                 return None;
             }
             let options = unwrap_expr(*args(node).first()?);
-            let dialect = unwrap_expr(option(options, "dialect", src)?);
+            let dialect = unwrap_expr(object_value(options, "dialect", src)?);
             if dialect.kind() != "new_expression" {
                 return None;
             }
@@ -264,10 +239,13 @@ impl<'a> Reader<'_, 'a> {
             let binding = (engine == Engine::D1)
                 .then(|| {
                     let o = unwrap_expr(*args(dialect).first()?);
-                    self.env_binding(fi, option(o, "database", src)?)
+                    self.env_binding(fi, object_value(o, "database", src)?)
                 })
                 .flatten();
-            Some(Client { binding, engine })
+            Some(Client {
+                binding,
+                engine: Some(engine),
+            })
         })
     }
 
@@ -380,20 +358,6 @@ impl<'a> Reader<'_, 'a> {
         }
         Some(keys)
     }
-}
-
-/// The value of `key` in an object literal.
-fn option<'a>(object: Node<'a>, key: &str, src: &str) -> Option<Node<'a>> {
-    if object.kind() != "object" {
-        return None;
-    }
-    children(object).into_iter().find_map(|p| {
-        if p.kind() == "shorthand_property_identifier" && text(p, src) == key {
-            return Some(p);
-        }
-        let k = p.child_by_field_name("key")?;
-        (text(k, src) == key).then(|| p.child_by_field_name("value"))?
-    })
 }
 
 /// `("email", "=", e)` → `email = ?`.
@@ -516,6 +480,7 @@ mod tests {
     use super::super::super::parse::parse_source;
     use super::super::super::resolve::Resolver;
     use super::*;
+    use crate::model::BindingKind;
 
     /// (kind, binding, engine, SQL) of every Kysely query in `src`.
     fn queries(src: &str) -> Vec<(BindingKind, String, Option<Engine>, String)> {

@@ -12,18 +12,11 @@
 //! operators dmqa does not know are left out, and a call whose filter has
 //! nothing else is no pattern.
 
-use super::{Reader, args, method_of};
-use crate::model::{BindingKind, Engine, OpKind, ResourceOp};
+use super::{Client, Reader, args, client_query, method_of, object_value};
+use crate::model::{Engine, ResourceOp};
 use crate::sources::typescript::bindings::local_value;
 use crate::sources::typescript::syntax::{children, location, string_value, text, unwrap_expr};
 use tree_sitter::Node;
-
-/// The database a Prisma client reaches: its D1 binding when the adapter
-/// names one, and the engine when the adapter says.
-struct Client {
-    binding: Option<String>,
-    engine: Option<Engine>,
-}
 
 impl<'a> Reader<'_, 'a> {
     /// A Prisma Client model call (`db.user.findUnique({ … })`), as the
@@ -110,24 +103,12 @@ impl<'a> Reader<'_, 'a> {
             }
             _ => format!("DELETE FROM {table}{filter}"),
         };
-        let (kind, binding, engine) = match client {
-            Client {
-                engine: Some(e @ (Engine::Postgres | Engine::MySql)),
-                ..
-            } => (BindingKind::Hyperdrive, None, Some(e)),
-            Client { binding, .. } => (BindingKind::D1, binding, None),
-        };
-        Some(ResourceOp {
+        Some(client_query(
+            Some(client),
+            sql,
             actor,
-            sql: Some(sql),
-            engine,
-            ..ResourceOp::new(
-                kind,
-                binding.unwrap_or_default(),
-                OpKind::Query,
-                location(file.path, call),
-            )
-        })
+            location(file.path, call),
+        ))
     }
 
     /// The client an expression holds when it is a Prisma Client.
@@ -237,23 +218,6 @@ fn typed_prisma(at: Node<'_>, name: &str, src: &str) -> bool {
         cur = n.parent();
     }
     false
-}
-
-/// The value of `key` in an object literal (a shorthand `{ key }` is the
-/// identifier itself).
-fn object_value<'a>(object: Node<'a>, key: &str, src: &str) -> Option<Node<'a>> {
-    if object.kind() != "object" {
-        return None;
-    }
-    children(object).into_iter().find_map(|p| match p.kind() {
-        "shorthand_property_identifier" => (text(p, src) == key).then_some(p),
-        "pair" => {
-            let k = p.child_by_field_name("key")?;
-            let k = string_value(k, src).unwrap_or_else(|| text(k, src).to_owned());
-            (k == key).then(|| p.child_by_field_name("value"))?
-        }
-        _ => None,
-    })
 }
 
 /// (key, value) of each property of an object literal; `None` for a
@@ -442,6 +406,7 @@ mod tests {
     use super::super::super::parse::parse_source;
     use super::super::super::resolve::Resolver;
     use super::*;
+    use crate::model::BindingKind;
 
     /// (kind, binding, SQL) of every Prisma query in `src`.
     fn queries(src: &str) -> Vec<(BindingKind, String, String)> {
