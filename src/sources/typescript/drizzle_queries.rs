@@ -700,6 +700,19 @@ impl<'i, 'a> Reader<'i, 'a> {
     /// The SQL columns an object literal's keys name (`values({ orgId })`),
     /// or `None` when the value is not an object dmqa can read.
     fn keys_of(&self, fi: usize, node: Node<'a>, t: &TableRef) -> Option<Vec<String>> {
+        let (keys, _) = self.row_keys(fi, node)?;
+        Some(
+            keys.iter()
+                .filter_map(|k| t.columns.get(k).cloned())
+                .collect(),
+        )
+    }
+
+    /// The keys of a row object (`{ orgId, status: "a" }`; the first row
+    /// of an array; the object a local holds), and whether it spreads
+    /// another object in (`{ ...row, id }`: keys dmqa cannot list). `None`
+    /// when the value is not an object literal.
+    fn row_keys(&self, fi: usize, node: Node<'a>) -> Option<(Vec<String>, bool)> {
         let src = self.index.files.get(fi)?.src;
         let mut node = unwrap_expr(node);
         if node.kind() == "array" {
@@ -713,19 +726,25 @@ impl<'i, 'a> Reader<'i, 'a> {
         if node.kind() != "object" {
             return None;
         }
-        Some(
-            children(node)
-                .into_iter()
-                .filter_map(|p| {
-                    let k = match p.kind() {
-                        "pair" => text(p.child_by_field_name("key")?, src),
-                        "shorthand_property_identifier" => text(p, src),
-                        _ => return None,
+        let mut keys = Vec::new();
+        let mut spread = false;
+        for p in children(node) {
+            match p.kind() {
+                "pair" => {
+                    let Some(k) = p.child_by_field_name("key") else {
+                        continue;
                     };
-                    t.columns.get(k).cloned()
-                })
-                .collect(),
-        )
+                    keys.push(
+                        super::syntax::string_value(k, src)
+                            .unwrap_or_else(|| text(k, src).to_owned()),
+                    );
+                }
+                "shorthand_property_identifier" => keys.push(text(p, src).to_owned()),
+                "spread_element" => spread = true,
+                _ => {}
+            }
+        }
+        Some((keys, spread))
     }
 
     /// The D1 binding a Drizzle client was built on: `drizzle(env.DB)`, a

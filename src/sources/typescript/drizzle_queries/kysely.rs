@@ -15,7 +15,6 @@
 use super::{Client, Reader, args, chained, client_query, method_of, object_value};
 use crate::model::{Engine, ResourceOp};
 use crate::sources::sql::query::ANY_COLUMNS;
-use crate::sources::typescript::bindings::local_value;
 use crate::sources::typescript::syntax::{children, location, string_value, text, unwrap_expr};
 use tree_sitter::Node;
 
@@ -324,39 +323,18 @@ impl<'a> Reader<'_, 'a> {
 
     /// The keys of the object passed to a chained `method` (`values({ a,
     /// b })`, `set({ status })`), or `None` when it is not one dmqa can
-    /// read.
+    /// read whole.
     fn object_keys(
         &self,
         fi: usize,
         methods: &[(String, Vec<Node<'a>>)],
         method: &str,
     ) -> Option<Vec<String>> {
-        let src = self.index.files.get(fi)?.src;
         let (_, a) = methods.iter().find(|(m, _)| m == method)?;
-        let mut node = unwrap_expr(*a.first()?);
-        if node.kind() == "array" {
-            node = unwrap_expr(children(node).into_iter().next()?);
+        match self.row_keys(fi, *a.first()?)? {
+            (keys, false) => Some(keys),
+            (_, true) => None,
         }
-        if node.kind() == "identifier" {
-            node = unwrap_expr(local_value(node, text(node, src), src)?);
-        }
-        if node.kind() != "object" {
-            return None;
-        }
-        let mut keys = Vec::new();
-        for p in children(node) {
-            match p.kind() {
-                "pair" => {
-                    let k = p.child_by_field_name("key")?;
-                    keys.push(string_value(k, src).unwrap_or_else(|| text(k, src).to_owned()));
-                }
-                "shorthand_property_identifier" => keys.push(text(p, src).to_owned()),
-                // `...rest`: columns dmqa cannot list.
-                _ if p.kind() == "spread_element" => return None,
-                _ => {}
-            }
-        }
-        Some(keys)
     }
 }
 
