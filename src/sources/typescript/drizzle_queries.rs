@@ -925,3 +925,25 @@ fn query_op(
         )
     }
 }
+
+/// Every operation `read` finds at a call of the one-file program `src`
+/// (`q.ts`): what the Kysely and Prisma tests look at.
+#[cfg(test)]
+fn read_calls(
+    src: &str,
+    read: impl for<'i, 'a> Fn(&Reader<'i, 'a>, Node<'a>) -> Option<ResourceOp>,
+) -> Vec<ResourceOp> {
+    use super::{parse::parse_source, resolve::Resolver};
+    let files = vec![parse_source("q.ts", src).unwrap()];
+    let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
+    let tables = Tables::new();
+    let reader = Reader {
+        index: &index,
+        tables: &tables,
+    };
+    index.files[0]
+        .calls
+        .iter()
+        .filter_map(|c| read(&reader, c.node))
+        .collect()
+}

@@ -454,25 +454,13 @@ fn kysely_order(a: &[Node<'_>], src: &str, names: &Names) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::index::CodeIndex;
-    use super::super::super::parse::parse_source;
-    use super::super::super::resolve::Resolver;
     use super::*;
     use crate::model::BindingKind;
 
     /// (kind, binding, engine, SQL) of every Kysely query in `src`.
     fn queries(src: &str) -> Vec<(BindingKind, String, Option<Engine>, String)> {
-        let files = vec![parse_source("q.ts", src).unwrap()];
-        let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
-        let tables = super::super::Tables::new();
-        let reader = Reader {
-            index: &index,
-            tables: &tables,
-        };
-        index.files[0]
-            .calls
-            .iter()
-            .filter_map(|c| reader.kysely(0, c.node, None))
+        super::super::read_calls(src, |r, n| r.kysely(0, n, None))
+            .into_iter()
             .map(|op| (op.kind, op.binding, op.engine, op.sql.unwrap_or_default()))
             .collect()
     }

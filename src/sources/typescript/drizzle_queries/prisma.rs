@@ -402,25 +402,12 @@ fn data_keys(node: Node<'_>, src: &str) -> Option<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::index::CodeIndex;
-    use super::super::super::parse::parse_source;
-    use super::super::super::resolve::Resolver;
-    use super::*;
     use crate::model::BindingKind;
 
     /// (kind, binding, SQL) of every Prisma query in `src`.
     fn queries(src: &str) -> Vec<(BindingKind, String, String)> {
-        let files = vec![parse_source("q.ts", src).unwrap()];
-        let index = CodeIndex::new(&files, Resolver::new(["q.ts".to_owned()], Vec::new()));
-        let tables = super::super::Tables::new();
-        let reader = Reader {
-            index: &index,
-            tables: &tables,
-        };
-        index.files[0]
-            .calls
-            .iter()
-            .filter_map(|c| reader.prisma(0, c.node, None))
+        super::super::read_calls(src, |r, n| r.prisma(0, n, None))
+            .into_iter()
             .map(|op| (op.kind, op.binding, op.sql.unwrap_or_default()))
             .collect()
     }
