@@ -696,12 +696,33 @@ fn function_label_in(
             if p.kind() == "pair"
                 && let Some(k) = p.child_by_field_name("key")
             {
-                return Some(name_text(k, src));
+                let key = name_text(k, src);
+                // `registerTool({ name: "list_files", callback: async … })`:
+                // a generic slot is named by the object's `name`.
+                if matches!(key.as_str(), "callback" | "handler" | "execute" | "fn")
+                    && let Some(name) = p.parent().and_then(|o| sibling_name(o, src))
+                {
+                    return Some(name);
+                }
+                return Some(key);
             }
             None
         }
         _ => None,
     }
+}
+
+/// The string an object literal gives as its `name` (`{ name: "x", … }`).
+fn sibling_name(object: Node<'_>, src: &str) -> Option<String> {
+    if object.kind() != "object" {
+        return None;
+    }
+    children(object).into_iter().find_map(|p| {
+        let k = p.child_by_field_name("key")?;
+        (p.kind() == "pair" && name_text(k, src) == "name")
+            .then(|| string_value(p.child_by_field_name("value")?, src))?
+            .filter(|n| !n.is_empty() && n.len() <= 80)
+    })
 }
 
 /// The router object of the route whose inline handler holds `node`.
@@ -1110,6 +1131,23 @@ mod tests {
             .iter()
             .map(|(p, s)| parse_source(p, s).expect("parses"))
             .collect()
+    }
+
+    #[test]
+    fn a_generic_callback_slot_is_named_by_its_object() {
+        let src = "server.registerTool({ name: \"list_files\", callback: async () => { await env.FILES.list(); } });\nconst hooks = { callback: async () => { await env.FILES.head(\"a\"); } };\n";
+        let p = parse_source("src/tools.ts", src).expect("parses");
+        let file = FileIndex::build(&p);
+        let enclosing: Vec<Option<String>> = file
+            .calls
+            .iter()
+            .filter(|c| c.callee.starts_with("env.FILES"))
+            .map(|c| c.enclosing.clone())
+            .collect();
+        assert_eq!(
+            enclosing,
+            [Some("list_files".to_owned()), Some("callback".to_owned())]
+        );
     }
 
     #[test]
