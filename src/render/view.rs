@@ -781,7 +781,9 @@ fn storage_text(storage: DoStorage, script: Option<&str>) -> String {
         DoStorage::Undeclared => "Not declared in any migration or `exports` of this checkout",
     };
     match script {
-        Some(w) => format!("{s}; defined in Worker `{w}`"),
+        // What the binding says (`script_name`), not a proof that the
+        // Worker defines the class.
+        Some(w) => format!("{s}; bound from Worker `{w}` (`script_name`)"),
         None => s.to_owned(),
     }
 }
@@ -923,6 +925,15 @@ fn message_schema(fields: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::message_schema;
+
+    #[test]
+    fn a_script_name_is_what_the_binding_says() {
+        assert_eq!(
+            super::storage_text(crate::model::DoStorage::Kv, Some("api")),
+            "Key-value backed (`new_classes`); bound from Worker `api` (`script_name`)"
+        );
+        assert!(!super::storage_text(crate::model::DoStorage::Kv, None).contains("script_name"));
+    }
 
     #[test]
     fn a_message_schema_nests_fields_by_path() {
