@@ -277,19 +277,25 @@ impl Reader<'_> {
     /// A function's typed parameters as locals, each the handle its calls
     /// pass (known from an earlier visit) or a `Param` until then.
     pub(super) fn params(&mut self, key: String, sig: &syn::Signature) {
+        let known = |i: usize| self.shared.params.get(&(key.clone(), i)).cloned();
+        let given: Vec<Option<Handle>> = (0..sig.inputs.len()).map(known).collect();
+        self.bind_params(&key, sig, &given);
+    }
+
+    /// Function `key`'s typed parameters as locals, each the handle
+    /// `given` holds for its position, or a `Param`.
+    fn bind_params(&mut self, key: &str, sig: &syn::Signature, given: &[Option<Handle>]) {
         let typed = sig.inputs.iter().filter_map(|i| match i {
             syn::FnArg::Typed(pt) => Some(pt),
             syn::FnArg::Receiver(_) => None,
         });
         for (i, pt) in typed.enumerate() {
             if let syn::Pat::Ident(p) = &*pt.pat {
-                let k = (key.clone(), i);
-                let h = self
-                    .shared
-                    .params
-                    .get(&k)
+                let h = given
+                    .get(i)
                     .cloned()
-                    .unwrap_or(Handle::Param(k.0, k.1));
+                    .flatten()
+                    .unwrap_or_else(|| Handle::Param(key.to_owned(), i));
                 self.locals.push((p.ident.to_string(), h));
             }
         }
@@ -339,20 +345,7 @@ impl Reader<'_> {
             self.impl_type.take(),
             self.ops.len(),
         );
-        let typed = f.sig.inputs.iter().filter_map(|i| match i {
-            syn::FnArg::Typed(pt) => Some(pt),
-            syn::FnArg::Receiver(_) => None,
-        });
-        for (i, pt) in typed.enumerate() {
-            if let syn::Pat::Ident(p) = &*pt.pat {
-                let h = handles
-                    .get(i)
-                    .cloned()
-                    .flatten()
-                    .unwrap_or_else(|| Handle::Param(key.to_owned(), i));
-                self.locals.push((p.ident.to_string(), h));
-            }
-        }
+        self.bind_params(key, &f.sig, &handles);
         self.path = path;
         self.inlining.push(key.to_owned());
         syn::visit::visit_block(self, &f.block);

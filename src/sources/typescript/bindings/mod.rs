@@ -190,8 +190,6 @@ impl<'i, 'a> Reader<'i, 'a> {
         !(assigned || local_object || string_map || node_env)
     }
 
-    /// What the arguments passed for `param` (of a function in file `fi`)
-    /// at its call sites in the same Worker resolve to.
     /// A query call whose SQL is a parameter of the function it is in
     /// (`function all(db, sql, …args) { return db.prepare(sql)… }`): the
     /// SQL text each caller in the same scope passes there, with the call
@@ -202,7 +200,7 @@ impl<'i, 'a> Reader<'i, 'a> {
         fi: usize,
         call: Node<'a>,
     ) -> Vec<(usize, Node<'a>, String, Option<String>)> {
-        let (Some(file), Some(graph)) = (self.index.files.get(fi), self.graph) else {
+        let Some(file) = self.index.files.get(fi) else {
             return Vec::new();
         };
         let Some(arg) = call_args(call).first().map(|a| unwrap_expr(*a)) else {
@@ -218,47 +216,62 @@ impl<'i, 'a> Reader<'i, 'a> {
         let Some(param) = param_of(arg, name, file.src).filter(|p| !p.constructed) else {
             return Vec::new();
         };
-        let Some(callee) = &param.callee else {
-            return Vec::new();
-        };
-        let scope = graph.scope_of(file.path);
         let mut out = Vec::new();
-        for (cf, args) in self
-            .sites
-            .get(callee.as_str())
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter(|(cf, _)| {
-                self.index
-                    .files
-                    .get(*cf)
-                    .is_some_and(|f| graph.scope_of(f.path) == scope)
-            })
-            .take(MAX_ARGUMENT_SITES * 4)
-        {
+        for (cf, args) in self.sites_of(fi, &param).take(MAX_ARGUMENT_SITES * 4) {
             let Some(site) = args.parent() else { continue };
             let Some(a) = call_args(site).get(param.index).copied() else {
                 continue;
             };
-            let Some(sql) = sql_literal(self.index, *cf, a) else {
+            let Some(sql) = sql_literal(self.index, cf, a) else {
                 continue;
             };
-            let actor = self.index.files[*cf]
+            let actor = self.index.files[cf]
                 .calls
                 .iter()
                 .find(|c| c.node == site)
                 .and_then(|c| c.enclosing.clone());
-            out.push((*cf, site, sql, actor));
+            out.push((cf, site, sql, actor));
         }
         out
     }
 
+    /// The argument lists of the calls of `param`'s function in the same
+    /// scope as file `fi` (`new` calls for a constructor's), with their
+    /// files.
+    fn sites_of<'s>(
+        &'s self,
+        fi: usize,
+        param: &'s Param,
+    ) -> impl Iterator<Item = (usize, Node<'a>)> + 's {
+        let file = self.index.files.get(fi);
+        let graph = self.graph;
+        let scope = file.zip(graph).map(|(f, g)| g.scope_of(f.path));
+        param
+            .callee
+            .as_deref()
+            .and_then(|c| self.sites.get(c))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter(move |(cf, args)| {
+                let is_new = args.parent().is_some_and(|p| p.kind() == "new_expression");
+                is_new == param.constructed
+                    && scope.is_some()
+                    && self
+                        .index
+                        .files
+                        .get(*cf)
+                        .zip(graph)
+                        .is_some_and(|(f, g)| Some(g.scope_of(f.path)) == scope)
+            })
+            .copied()
+    }
+
+    /// What the arguments passed for `param` (of a function in file `fi`)
+    /// at its call sites in the same Worker resolve to.
     fn argument_targets(&self, fi: usize, param: &Param, depth: u32) -> Vec<Target> {
-        let (Some(callee), Some(file), Some(graph)) =
-            (&param.callee, self.index.files.get(fi), self.graph)
-        else {
+        if param.callee.is_none() || self.index.files.get(fi).is_none() || self.graph.is_none() {
             return Vec::new();
-        };
+        }
         // By depth too: a walk cut short deeper down must not stand in for
         // a full one.
         let key = (fi, param.func, param.index, depth);
@@ -267,31 +280,14 @@ impl<'i, 'a> Reader<'i, 'a> {
         }
         // Seen while being resolved (recursion through itself): nothing.
         self.passed.borrow_mut().insert(key, Vec::new());
-        let scope = graph.scope_of(file.path);
         let mut out = Vec::new();
-        let sites = self
-            .sites
-            .get(callee.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        for (cf, args) in sites
-            .iter()
-            .filter(|(cf, args)| {
-                let is_new = args.parent().is_some_and(|p| p.kind() == "new_expression");
-                is_new == param.constructed
-                    && self
-                        .index
-                        .files
-                        .get(*cf)
-                        .is_some_and(|f| graph.scope_of(f.path) == scope)
-            })
-            .take(MAX_ARGUMENT_SITES)
-        {
-            let arg = children(*args)
+        for (cf, args) in self.sites_of(fi, param).take(MAX_ARGUMENT_SITES) {
+            let arg = children(args)
                 .into_iter()
                 .filter(|a| a.kind() != "comment")
                 .nth(param.index);
             if let Some(arg) = arg.filter(|a| a.kind() != "spread_element") {
-                for t in self.targets(*cf, arg, depth + 2) {
+                for t in self.targets(cf, arg, depth + 2) {
                     if !out.contains(&t) {
                         out.push(t);
                     }
