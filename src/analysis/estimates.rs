@@ -160,7 +160,7 @@ fn estimates(db: &Database) -> BTreeMap<String, usize> {
 /// references, by foreign key or inferred relationship.
 fn shape_purpose(t: &Table, referenced: &[&str], parents: &[&str]) -> Option<String> {
     let is_referenced = !referenced.is_empty();
-    if let TableKind::Virtual { module } = &t.kind {
+    if let TableKind::Virtual { module, .. } = &t.kind {
         return Some(format!("Virtual table ({module})"));
     }
     if is_join(t) {

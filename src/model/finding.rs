@@ -22,6 +22,7 @@ macro_rules! for_each_rule {
             (DurableObjectMemoryOnlyState, durable_object_memory_only_state, "durable-object-memory-only-state"),
             (DurableObjectWithoutMigration, durable_object_without_migration, "durable-object-without-migration"),
             (DynamicBindingName, dynamic_binding_name, "dynamic-binding-name"),
+            (FtsContentWithoutTriggers, fts_content_without_triggers, "fts-content-without-triggers"),
             (GlobalDurableObjectInstance, global_durable_object_instance, "global-durable-object-instance"),
             (HiddenCharacterInName, hidden_character_in_name, "hidden-character-in-name"),
             (InsertOmitsRequiredColumn, insert_omits_required_column, "insert-omits-required-column"),

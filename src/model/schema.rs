@@ -179,6 +179,9 @@ pub enum TableKind {
     Virtual {
         /// The module, e.g. `fts5`.
         module: String,
+        /// The table a full-text index takes its rows from (`content='docs'`):
+        /// `None` when it stores its own, empty when it stores none.
+        content: Option<String>,
     },
 }
 
@@ -352,8 +355,19 @@ pub struct Trigger {
     pub name: String,
     /// Table it fires on.
     pub table: String,
+    /// What it does, when its SQL could be read.
+    pub effect: Option<TriggerEffect>,
     /// Where it was created.
     pub location: Location,
+}
+
+/// The statements that fire a trigger and the tables its body writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct TriggerEffect {
+    /// The statements on its table that fire it.
+    pub events: Vec<QueryVerb>,
+    /// The tables its body inserts into, updates or deletes from.
+    pub writes: Vec<String>,
 }
 
 /// How a relationship is known.

@@ -534,8 +534,11 @@ fn table_view(t: &Table, db: &Database, show_db: bool, rels: &[&Relationship]) -
     }
     relationships.dedup();
     let mut purpose = or_dash(t.purpose.as_deref());
-    if let crate::model::TableKind::Virtual { module } = &t.kind {
-        let note = format!("Virtual table ({module})");
+    if let crate::model::TableKind::Virtual { module, content } = &t.kind {
+        let note = match content.as_deref() {
+            Some(c) if !c.is_empty() => format!("Virtual table ({module}, rows from `{c}`)"),
+            _ => format!("Virtual table ({module})"),
+        };
         purpose = if purpose == "-" {
             note
         } else {

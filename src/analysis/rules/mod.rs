@@ -22,6 +22,7 @@ mod drop_table_cascades;
 mod durable_object_memory_only_state;
 mod durable_object_without_migration;
 mod dynamic_binding_name;
+mod fts_content_without_triggers;
 mod global_durable_object_instance;
 mod hidden_character_in_name;
 mod insert_omits_required_column;

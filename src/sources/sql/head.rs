@@ -13,8 +13,14 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 pub enum Head {
     /// `CREATE [TEMP] TABLE [IF NOT EXISTS] name`.
     CreateTable { name: String },
-    /// `CREATE VIRTUAL TABLE name USING module`.
-    CreateVirtualTable { name: String, module: String },
+    /// `CREATE VIRTUAL TABLE name USING module(…)`, with the table an FTS
+    /// index takes its rows from (`content='docs'`; `None` when it stores
+    /// its own, `Some("")` when it stores none).
+    CreateVirtualTable {
+        name: String,
+        module: String,
+        content: Option<String>,
+    },
     /// `CREATE [UNIQUE] INDEX name ON table`.
     CreateIndex { name: String, table: String },
     /// `CREATE VIEW name`.
@@ -143,6 +149,45 @@ impl Cursor<'_> {
         }
     }
 
+    /// The value of `key = value` among the module arguments that follow
+    /// (`fts5(title, content='docs', content_rowid=id)`), at the top level
+    /// of their parentheses.
+    fn module_option(&mut self, key: &str) -> Option<String> {
+        if !matches!(
+            self.tokens.get(self.i).map(|t| &t.token),
+            Some(Token::LParen)
+        ) {
+            return None;
+        }
+        let mut depth = 0usize;
+        let mut at_start = true;
+        while let Some(t) = self.tokens.get(self.i) {
+            self.i += 1;
+            match &t.token {
+                Token::LParen => depth += 1,
+                Token::RParen if depth <= 1 => return None,
+                Token::RParen => depth -= 1,
+                Token::Comma if depth == 1 => at_start = true,
+                Token::Word(w) if depth == 1 && at_start && w.value.eq_ignore_ascii_case(key) => {
+                    if !matches!(self.tokens.get(self.i).map(|t| &t.token), Some(Token::Eq)) {
+                        at_start = false;
+                        continue;
+                    }
+                    self.i += 1;
+                    return match self.tokens.get(self.i).map(|t| &t.token) {
+                        Some(Token::SingleQuotedString(v) | Token::DoubleQuotedString(v)) => {
+                            Some(v.clone())
+                        }
+                        Some(Token::Word(w)) => Some(w.value.clone()),
+                        _ => None,
+                    };
+                }
+                _ => at_start = false,
+            }
+        }
+        None
+    }
+
     /// A possibly schema-qualified name; returns its last part.
     fn name(&mut self) -> Option<String> {
         let mut last = None;
@@ -181,7 +226,12 @@ impl Cursor<'_> {
                 } else {
                     String::new()
                 };
-                return Some(Head::CreateVirtualTable { name, module });
+                let content = self.module_option("content");
+                return Some(Head::CreateVirtualTable {
+                    name,
+                    module,
+                    content,
+                });
             }
             if self.eat("TABLE") {
                 self.eat_all(&["IF", "NOT", "EXISTS"]);
@@ -272,8 +322,34 @@ mod tests {
             head("CREATE VIRTUAL TABLE docs_fts USING fts5(title, content='docs')"),
             Head::CreateVirtualTable {
                 name: "docs_fts".into(),
-                module: "fts5".into()
+                module: "fts5".into(),
+                content: Some("docs".into()),
             }
+        );
+        // Its own rows, none, a column named `content`, a bare word.
+        let content = |sql: &str| match head(sql) {
+            Head::CreateVirtualTable { content, .. } => content,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            content("CREATE VIRTUAL TABLE f USING fts5(title, body)"),
+            None
+        );
+        assert_eq!(
+            content("CREATE VIRTUAL TABLE f USING fts5(a, content='')"),
+            Some(String::new())
+        );
+        assert_eq!(
+            content("CREATE VIRTUAL TABLE f USING fts5(title, content)"),
+            None
+        );
+        assert_eq!(
+            content("CREATE VIRTUAL TABLE f USING fts4(a, tokenize=porter, CONTENT = docs)"),
+            Some("docs".into())
+        );
+        assert_eq!(
+            content("CREATE VIRTUAL TABLE r USING rtree(id, x0, x1)"),
+            None
         );
     }
 

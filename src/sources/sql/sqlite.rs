@@ -15,7 +15,7 @@ use super::table_body::{column_comments, strip_inline_indexes};
 use super::tolerant;
 use crate::model::{
     Column, Database, Diagnostic, Engine, ForeignKey, Index, IndexColumn, IndexOrigin, Location,
-    RejectedStatement, Table, TableKind, Trigger, View,
+    QueryVerb, RejectedStatement, Table, TableKind, Trigger, TriggerEffect, View,
 };
 use crate::sandbox::{Sandbox, SandboxError};
 use sqlparser::dialect::SQLiteDialect;
@@ -532,11 +532,64 @@ fn read_catalog(
                 location: loc_of(&prov.others, &name),
                 name,
                 table: tbl_name,
+                effect: trigger_effect(&sql),
             }),
             _ => {}
         }
     }
     Ok(())
+}
+
+/// What a trigger's SQL (as SQLite's catalog keeps it) fires on and
+/// writes; `None` when sqlparser cannot read it.
+fn trigger_effect(sql: &str) -> Option<TriggerEffect> {
+    use sqlparser::ast::{FromTable, Statement as S, TableFactor, TableObject, TriggerEvent};
+    let stmt = Parser::parse_sql(&SQLiteDialect {}, sql).ok()?.pop()?;
+    let S::CreateTrigger(t) = stmt else {
+        return None;
+    };
+    let events = t
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            TriggerEvent::Insert => Some(QueryVerb::Insert),
+            TriggerEvent::Update(_) => Some(QueryVerb::Update),
+            TriggerEvent::Delete => Some(QueryVerb::Delete),
+            TriggerEvent::Truncate => None,
+        })
+        .collect();
+    let name = |n: &sqlparser::ast::ObjectName| {
+        n.0.last()
+            .and_then(|p| p.as_ident())
+            .map(|i| i.value.clone())
+    };
+    let relation = |f: &TableFactor| match f {
+        TableFactor::Table { name: n, .. } => name(n),
+        _ => None,
+    };
+    let mut writes: Vec<String> = Vec::new();
+    for stmt in t
+        .statements
+        .as_ref()
+        .map(|b| b.statements().as_slice())
+        .unwrap_or_default()
+    {
+        let target = match stmt {
+            S::Insert(i) => match &i.table {
+                TableObject::TableName(n) => name(n),
+                _ => None,
+            },
+            S::Update(u) => relation(&u.table.relation),
+            S::Delete(d) => match &d.from {
+                FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => {
+                    f.first().and_then(|t| relation(&t.relation))
+                }
+            },
+            _ => None,
+        };
+        writes.extend(target.filter(|t| !writes.contains(t)));
+    }
+    Some(TriggerEffect { events, writes })
 }
 
 fn read_table(
@@ -549,7 +602,9 @@ fn read_table(
     without_rowid: bool,
 ) -> rusqlite::Result<Table> {
     let kind = match head(sql) {
-        Head::CreateVirtualTable { module, .. } => TableKind::Virtual { module },
+        Head::CreateVirtualTable {
+            module, content, ..
+        } => TableKind::Virtual { module, content },
         _ => TableKind::Base,
     };
     let key = name.to_ascii_lowercase();
