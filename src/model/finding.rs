@@ -18,6 +18,7 @@ macro_rules! for_each_rule {
             (ConsumerIgnoresResponseStatus, consumer_ignores_response_status, "consumer-ignores-response-status"),
             (ConsumerWithoutDeadLetterQueue, consumer_without_dead_letter_queue, "consumer-without-dead-letter-queue"),
             (DeadLetterQueueWithoutConsumer, dead_letter_queue_without_consumer, "dead-letter-queue-without-consumer"),
+            (DeleteBlockedByChildren, delete_blocked_by_children, "delete-blocked-by-children"),
             (DropTableCascades, drop_table_cascades, "drop-table-cascades"),
             (DurableObjectMemoryOnlyState, durable_object_memory_only_state, "durable-object-memory-only-state"),
             (DurableObjectWithoutMigration, durable_object_without_migration, "durable-object-without-migration"),

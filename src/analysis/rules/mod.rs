@@ -18,6 +18,7 @@ mod build_scoped_keys_never_pruned;
 mod consumer_ignores_response_status;
 mod consumer_without_dead_letter_queue;
 mod dead_letter_queue_without_consumer;
+mod delete_blocked_by_children;
 mod drop_table_cascades;
 mod durable_object_memory_only_state;
 mod durable_object_without_migration;
