@@ -15,6 +15,7 @@ macro_rules! for_each_rule {
         $then! {
             (AppendOnlyTableWithoutRetention, append_only_table_without_retention, "append-only-table-without-retention"),
             (BuildScopedKeysNeverPruned, build_scoped_keys_never_pruned, "build-scoped-keys-never-pruned"),
+            (ClockUnitsMixed, clock_units_mixed, "clock-units-mixed"),
             (ConsumerIgnoresResponseStatus, consumer_ignores_response_status, "consumer-ignores-response-status"),
             (ConsumerWithoutDeadLetterQueue, consumer_without_dead_letter_queue, "consumer-without-dead-letter-queue"),
             (DeadLetterQueueWithoutConsumer, dead_letter_queue_without_consumer, "dead-letter-queue-without-consumer"),
@@ -136,6 +137,8 @@ pub enum Topic {
     R2,
     /// How long rows are kept.
     Retention,
+    /// Times the code computes.
+    Time,
 }
 
 /// What a finding is about.
@@ -167,6 +170,11 @@ pub enum Subject {
         /// Class name.
         name: String,
     },
+    /// A value the code computes, by the name it stores it under.
+    Value {
+        /// The variable, property or parameter name.
+        name: String,
+    },
     /// One environment of a wrangler config: `None` for the top level.
     Environment {
         /// `[env.NAME]`.
@@ -191,7 +199,8 @@ impl Subject {
             Subject::Table { name, .. }
             | Subject::Binding { name }
             | Subject::Queue { name }
-            | Subject::Class { name } => name.clone(),
+            | Subject::Class { name }
+            | Subject::Value { name } => name.clone(),
             Subject::Environment { env: Some(e) } => format!("[env.{e}]"),
             Subject::Environment { env: None } => "the top level".to_owned(),
         }

@@ -94,6 +94,8 @@ pub struct Model {
     pub env_handoffs: Vec<Handoff>,
     /// Queue message types declared in code.
     pub message_types: Vec<MessageType>,
+    /// Arithmetic on the current time with a constant offset.
+    pub clock_offsets: Vec<ClockOffset>,
     /// Durable Object classes found in code, before analysis merges them
     /// with what config declares.
     pub code_durable_objects: Vec<CodeDurableObject>,
@@ -118,6 +120,36 @@ pub struct Model {
     pub diagnostics: Vec<Diagnostic>,
     /// Counters for the summary line.
     pub stats: Stats,
+}
+
+/// The unit a clock reading counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockUnit {
+    /// `Date.now()`, `new Date().getTime()`.
+    Milliseconds,
+    /// `Date.now() / 1000`, `Math.floor(Date.now() / 1000)`.
+    Seconds,
+}
+
+/// The current time plus or minus a constant offset
+/// (`Date.now() + 60 * 60 * 24 * 30`).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ClockOffset {
+    /// The clock's unit.
+    pub clock: ClockUnit,
+    /// Whether the offset is taken from the clock (`-`), not added.
+    pub subtracts: bool,
+    /// The offset's factors as written, each folded (`60 * 60 * DAYS` →
+    /// 60, 60, 30).
+    pub factors: Vec<f64>,
+    /// The offset as written.
+    pub offset: String,
+    /// The name the result is stored under (`subscription_ends_at`), when
+    /// the code says.
+    pub target: Option<String>,
+    /// Where the sum is.
+    pub location: Location,
 }
 
 /// Counters printed in the one-line summary on stderr.
@@ -165,6 +197,8 @@ impl Model {
         self.relationships.dedup();
         self.binding_reads
             .sort_by(|a, b| (&a.location, &a.name).cmp(&(&b.location, &b.name)));
+        self.clock_offsets
+            .sort_by(|a, b| a.location.cmp(&b.location));
         for h in [&mut self.handoffs, &mut self.env_handoffs] {
             h.sort_by(|a, b| (&a.location, &a.binding).cmp(&(&b.location, &b.binding)));
         }

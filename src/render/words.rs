@@ -26,6 +26,7 @@ pub fn topic(t: Topic) -> &'static str {
         Topic::Queues => "Queues",
         Topic::R2 => "R2",
         Topic::Retention => "Retention",
+        Topic::Time => "Time",
     }
 }
 

@@ -106,11 +106,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     Topic::Queries,
                     Subject::table(&parent.name),
                     format!(
-                        "`DELETE` … `{}` on {} fails with `FOREIGN KEY constraint failed` while rows of {} point at the row: {} declare no `ON DELETE` action and no query deletes them",
+                        "`DELETE` … `{}` on {} fails with `FOREIGN KEY constraint failed` while rows of {} point at the row: {} {} no `ON DELETE` action and no query deletes them",
                         delete.query,
                         words::triggers(&delete.frequency),
                         names.join(", "),
                         keys.join(", "),
+                        if keys.len() == 1 { "declares" } else { "declare" },
                     ),
                 )
                 .advice(format!(

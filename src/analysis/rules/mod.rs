@@ -15,6 +15,7 @@ use crate::model::{Finding, FindingSeverity, Fix, Model, RuleId, Subject, for_ea
 // module missing from `for_each_rule` fails clippy (its check is unused).
 mod append_only_table_without_retention;
 mod build_scoped_keys_never_pruned;
+mod clock_units_mixed;
 mod consumer_ignores_response_status;
 mod consumer_without_dead_letter_queue;
 mod dead_letter_queue_without_consumer;

@@ -7,6 +7,7 @@
 
 mod bindings;
 mod callgraph;
+mod clock;
 mod drizzle;
 mod drizzle_queries;
 mod durable;
@@ -424,6 +425,7 @@ pub fn extract(
     let graph = callgraph::CallGraph::new(&index, &model.workers, &dirs);
     bindings::extract(&index, &graph, model);
     model.message_types = bindings::message_types(&index);
+    model.clock_offsets.extend(clock::extract(&index));
     model.queue_handlers = bindings::queue_handlers(&index);
     // Durable Object classes config names, and each class's bindings.
     let mut classes = std::collections::BTreeSet::new();
