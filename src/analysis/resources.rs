@@ -202,7 +202,7 @@ const TEMPORARY: &[&str] = &[
 ];
 
 /// How often an entry point runs.
-fn frequency_of(entry: &EntryPoint) -> Frequency {
+pub(crate) fn frequency_of(entry: &EntryPoint) -> Frequency {
     match entry.handler() {
         _ if entry.is_request() => Frequency::High,
         Some(Handler::Queue) => Frequency::PerMessage,

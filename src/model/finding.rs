@@ -308,6 +308,11 @@ pub struct Finding {
     pub also_needed_by: Vec<HotQuery>,
     /// Where the evidence is.
     pub locations: Vec<Location>,
+    /// How often the code its subject is used by runs: the most frequent
+    /// run of that table's queries, that binding's calls, that queue's
+    /// consumer; `None` when no code dmqa found reaches it. Rows are ranked
+    /// by it within a severity.
+    pub impact: Option<super::Frequency>,
 }
 
 /// A query that request or message entry points run.
@@ -344,6 +349,7 @@ impl Finding {
             },
             query: None,
             locations: Vec::new(),
+            impact: None,
         }
     }
 

@@ -114,7 +114,8 @@ pub struct Model {
     pub durable_objects: Vec<DurableObject>,
     /// Data flows from entry points through the resources they touch.
     pub flows: Vec<Flow>,
-    /// Recommendations, sorted by severity, then area.
+    /// Recommendations, sorted by severity, then impact (the busiest
+    /// code first), then area.
     pub findings: Vec<Finding>,
     /// Problems met while reading the checkout.
     pub diagnostics: Vec<Diagnostic>,
@@ -207,14 +208,24 @@ impl Model {
         self.queues.sort_by(|a, b| a.name.cmp(&b.name));
         self.durable_objects
             .sort_by(|a, b| a.class_name.cmp(&b.class_name));
+        let rank = |f: &Finding| f.impact.clone().unwrap_or(Frequency::Unknown);
         self.findings.sort_by(|a, b| {
-            (a.severity, a.topic, &a.subject, &a.message, &a.locations).cmp(&(
-                b.severity,
-                b.topic,
-                &b.subject,
-                &b.message,
-                &b.locations,
-            ))
+            (
+                a.severity,
+                rank(a),
+                a.topic,
+                &a.subject,
+                &a.message,
+                &a.locations,
+            )
+                .cmp(&(
+                    b.severity,
+                    rank(b),
+                    b.topic,
+                    &b.subject,
+                    &b.message,
+                    &b.locations,
+                ))
         });
         self.findings.dedup();
         self.diagnostics.sort();

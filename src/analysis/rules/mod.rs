@@ -203,8 +203,64 @@ pub fn run(model: &mut Model) {
     findings.retain(|f| !silenced(f, &model.overrides.silence));
     for f in &mut findings {
         qualify_table(model, f);
+        f.impact = impact(model, &f.subject);
     }
     model.findings.extend(findings);
+}
+
+/// How often the code using `subject` runs at most: a table's queries, a
+/// binding's calls, a queue's consumer, the stub calls of a Durable
+/// Object's methods. `None` when nothing reaches it (or
+/// only a level `dmqa.toml` names, which does not rank).
+fn impact(model: &Model, subject: &Subject) -> Option<crate::model::Frequency> {
+    use crate::model::Frequency;
+    let mut levels: Vec<Frequency> = match subject {
+        Subject::Table { name, database } => model
+            .databases
+            .iter()
+            .filter(|d| database.as_ref().is_none_or(|id| &d.id == id))
+            .flat_map(|d| &d.tables)
+            .filter(|t| &t.name == name)
+            .flat_map(|t| &t.access_patterns)
+            .flat_map(|a| &a.frequency)
+            .map(|r| r.frequency.clone())
+            .collect(),
+        Subject::Binding { name } => model
+            .resource_ops
+            .iter()
+            .filter(|o| &o.binding == name)
+            .flat_map(|o| &o.entries)
+            .map(crate::analysis::resources::frequency_of)
+            .collect(),
+        Subject::Queue { name } => model
+            .queues
+            .iter()
+            .filter(|q| &q.name == name && !q.consumers.is_empty())
+            .map(|_| Frequency::PerMessage)
+            .collect(),
+        Subject::Class { name } => model
+            .durable_objects
+            .iter()
+            .filter(|d| &d.class_name == name)
+            .flat_map(|d| &d.methods)
+            .flat_map(|m| &m.called_by)
+            .flat_map(|c| match c {
+                // A caller that is an entry point itself lists none.
+                crate::model::Caller::Stub { entries, actor } if entries.is_empty() => {
+                    vec![crate::cloudflare::entry_point(
+                        crate::cloudflare::Lang::TypeScript,
+                        actor,
+                    )]
+                }
+                crate::model::Caller::Stub { entries, .. } => entries.clone(),
+                _ => Vec::new(),
+            })
+            .map(|e| crate::analysis::resources::frequency_of(&e))
+            .collect(),
+        _ => Vec::new(),
+    };
+    levels.retain(|l| !matches!(l, Frequency::Unknown | Frequency::Configured(_)));
+    levels.into_iter().min()
 }
 
 /// Findings that ask for the same index become one row: an unindexed
@@ -420,6 +476,32 @@ mod tests {
             "x",
         );
         assert!(silenced(&env, &["undeclared-binding:[env.staging]".into()]));
+    }
+
+    /// Within a severity, the row about what a route uses comes before
+    /// the row about what nothing reaches, whatever their names.
+    #[test]
+    fn rows_about_hot_code_come_first() {
+        let schema = "CREATE TABLE a_cold (x TEXT);\nCREATE TABLE z_hot (y TEXT);\n";
+        let model = testing::model_with(
+            "",
+            &[
+                ("wrangler.toml", &testing::wrangler(testing::D1)),
+                ("migrations/0001.sql", schema),
+                (
+                    "src/index.ts",
+                    &testing::fetch(
+                        "    await env.DB.prepare(\"INSERT INTO z_hot (y) VALUES (?)\").bind(t).run();",
+                    ),
+                ),
+            ],
+        );
+        let keys: Vec<String> = crate::render::view::recommendations(&model)
+            .into_iter()
+            .filter(|(f, _)| f.rule == RuleId::TableWithoutPrimaryKey)
+            .map(|(f, r)| format!("{} {:?}", r.area, f.impact))
+            .collect();
+        assert_eq!(keys, ["Keys (z_hot) Some(High)", "Keys (a_cold) None"]);
     }
 
     #[test]
