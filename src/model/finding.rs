@@ -308,11 +308,25 @@ pub struct Finding {
     pub also_needed_by: Vec<HotQuery>,
     /// Where the evidence is.
     pub locations: Vec<Location>,
+    /// The same cause found about other subjects (same rule, severity and
+    /// advice): one row lists them all.
+    pub repeats: Vec<Repeat>,
     /// How often the code its subject is used by runs: the most frequent
     /// run of that table's queries, that binding's calls, that queue's
     /// consumer; `None` when no code dmqa found reaches it. Rows are ranked
     /// by it within a severity.
     pub impact: Option<super::Frequency>,
+}
+
+/// One more subject of a finding whose cause repeats.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, JsonSchema)]
+pub struct Repeat {
+    /// What exactly.
+    pub subject: Subject,
+    /// What the checkout does there.
+    pub message: String,
+    /// Where the evidence is.
+    pub locations: Vec<Location>,
 }
 
 /// A query that request or message entry points run.
@@ -349,6 +363,7 @@ impl Finding {
             },
             query: None,
             locations: Vec::new(),
+            repeats: Vec::new(),
             impact: None,
         }
     }

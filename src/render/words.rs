@@ -44,7 +44,14 @@ pub fn area(model: &Model, f: &Finding) -> String {
             .map(|d| d.short_label()),
         _ => None,
     };
-    match (f.subject.key(), database) {
+    let mut key = f.subject.key();
+    for r in &f.repeats {
+        let k = r.subject.key();
+        if !k.is_empty() && k != f.subject.key() && !key.split(", ").any(|x| x == k) {
+            key = format!("{key}, {k}");
+        }
+    }
+    match (key, database) {
         (key, _) if key.is_empty() => head.to_owned(),
         (key, Some(db)) => format!("{head} ({key}, {db})"),
         (key, None) => format!("{head} ({key})"),
@@ -660,6 +667,10 @@ pub fn frequencies(levels: &[Frequency]) -> String {
 /// (``; `WHERE …` on GET /x needs it``).
 pub fn current(f: &Finding) -> String {
     let mut text = f.message.clone();
+    for r in &f.repeats {
+        text.push_str("; ");
+        text.push_str(&r.message);
+    }
     for q in &f.also_needed_by {
         text.push_str(&format!(
             "; `{}` on {} needs it",

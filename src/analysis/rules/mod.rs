@@ -205,7 +205,64 @@ pub fn run(model: &mut Model) {
         qualify_table(model, f);
         f.impact = impact(model, &f.subject);
     }
-    model.findings.extend(findings);
+    model.findings.extend(merge_same_cause(findings));
+}
+
+/// The rules whose rows repeat one cause about many subjects, with one
+/// remedy: a table without a key, a binding no code reads, `SELECT *` on a
+/// route. Rows of other rules stay apart: each is its own decision.
+const ONE_ROW_PER_CAUSE: &[RuleId] = &[
+    RuleId::LimitWithoutOrderBy,
+    RuleId::SelectStarOnHotPath,
+    RuleId::TableWithoutPrimaryKey,
+    RuleId::UnusedBinding,
+    RuleId::UpdatedAtNeverSet,
+];
+
+/// Warnings and errors of one of those rules with the same advice and no
+/// fix of their own (`SELECT *` on five routes, five tables without a
+/// primary key) become one row: the busiest subject's, listing the others.
+fn merge_same_cause(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let rank = |f: &Finding| f.impact.clone().unwrap_or(crate::model::Frequency::Unknown);
+    findings.sort_by(|a, b| {
+        (rank(a), &a.subject, &a.message, &a.locations).cmp(&(
+            rank(b),
+            &b.subject,
+            &b.message,
+            &b.locations,
+        ))
+    });
+    let database = |s: &Subject| match s {
+        Subject::Table { database, .. } => database.clone(),
+        _ => None,
+    };
+    let mergeable = |f: &Finding| {
+        ONE_ROW_PER_CAUSE.contains(&f.rule)
+            && f.severity != FindingSeverity::Keep
+            && f.fix.is_none()
+            && f.query.is_none()
+            && f.also_needed_by.is_empty()
+            && !f.advice.is_empty()
+    };
+    let mut out: Vec<Finding> = Vec::new();
+    for f in findings {
+        let same = |m: &&mut Finding| {
+            mergeable(m)
+                && mergeable(&f)
+                && (m.rule, m.severity, m.topic) == (f.rule, f.severity, f.topic)
+                && m.advice == f.advice
+                && database(&m.subject) == database(&f.subject)
+        };
+        match out.iter_mut().find(same) {
+            Some(m) => m.repeats.push(crate::model::Repeat {
+                subject: f.subject,
+                message: f.message,
+                locations: f.locations,
+            }),
+            None => out.push(f),
+        }
+    }
+    out
 }
 
 /// How often the code using `subject` runs at most: a table's queries, a
@@ -478,30 +535,69 @@ mod tests {
         assert!(silenced(&env, &["undeclared-binding:[env.staging]".into()]));
     }
 
-    /// Within a severity, the row about what a route uses comes before
-    /// the row about what nothing reaches, whatever their names.
-    #[test]
-    fn rows_about_hot_code_come_first() {
-        let schema = "CREATE TABLE a_cold (x TEXT);\nCREATE TABLE z_hot (y TEXT);\n";
-        let model = testing::model_with(
+    /// The model of a Worker whose migration is `schema` and whose `fetch`
+    /// inserts into `hot`.
+    fn inserting_into(hot: &str, schema: &str) -> Model {
+        let body = format!(
+            "    await env.DB.prepare(\"INSERT INTO {hot} (y) VALUES (?)\").bind(t).run();"
+        );
+        testing::model_with(
             "",
             &[
                 ("wrangler.toml", &testing::wrangler(testing::D1)),
                 ("migrations/0001.sql", schema),
-                (
-                    "src/index.ts",
-                    &testing::fetch(
-                        "    await env.DB.prepare(\"INSERT INTO z_hot (y) VALUES (?)\").bind(t).run();",
-                    ),
-                ),
+                ("src/index.ts", &testing::fetch(&body)),
+            ],
+        )
+    }
+
+    /// The Area and impact of each row of `rule`, in report order.
+    fn ranked(model: &Model, rule: RuleId) -> Vec<String> {
+        crate::render::view::recommendations(model)
+            .into_iter()
+            .filter(|(f, _)| f.rule == rule)
+            .map(|(f, r)| format!("{} {:?}", r.area, f.impact))
+            .collect()
+    }
+
+    /// Within a severity, the row about what a route uses comes before
+    /// the row about what nothing reaches, whatever their names.
+    #[test]
+    fn rows_about_hot_code_come_first() {
+        let schema = "CREATE TABLE a_cold_events (y TEXT, created_at TEXT);\nCREATE TABLE z_hot_events (y TEXT, created_at TEXT);\n";
+        let model = inserting_into("z_hot_events", schema);
+        assert_eq!(
+            ranked(&model, RuleId::AppendOnlyTableWithoutRetention),
+            [
+                "Retention (z_hot_events) Some(High)",
+                "Retention (a_cold_events) None"
+            ]
+        );
+    }
+
+    /// A cause that repeats is one row, led by its busiest subject; a rule
+    /// whose rows are each their own decision keeps them apart (above).
+    #[test]
+    fn a_repeated_cause_is_one_row_listing_its_subjects() {
+        let schema = "CREATE TABLE a_cold (y TEXT);\nCREATE TABLE z_hot (y TEXT);\n";
+        let model = inserting_into("z_hot", schema);
+        assert_eq!(
+            ranked(&model, RuleId::TableWithoutPrimaryKey),
+            ["Keys (z_hot, a_cold) Some(High)"]
+        );
+        let rows = testing::rows_with(
+            RuleId::TableWithoutPrimaryKey,
+            "",
+            &[
+                ("wrangler.toml", &testing::wrangler(testing::D1)),
+                ("migrations/0001.sql", schema),
             ],
         );
-        let keys: Vec<String> = crate::render::view::recommendations(&model)
-            .into_iter()
-            .filter(|(f, _)| f.rule == RuleId::TableWithoutPrimaryKey)
-            .map(|(f, r)| format!("{} {:?}", r.area, f.impact))
-            .collect();
-        assert_eq!(keys, ["Keys (z_hot) Some(High)", "Keys (a_cold) None"]);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            rows[0][1],
+            "`a_cold` has no primary key (migrations/0001.sql:1); `z_hot` has no primary key (migrations/0001.sql:2)"
+        );
     }
 
     #[test]
