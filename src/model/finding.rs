@@ -29,6 +29,7 @@ macro_rules! for_each_rule {
             (HiddenCharacterInName, hidden_character_in_name, "hidden-character-in-name"),
             (InsertOmitsRequiredColumn, insert_omits_required_column, "insert-omits-required-column"),
             (KeyLeftBehind, key_left_behind, "key-left-behind"),
+            (KvKeyNeverRead, kv_key_never_read, "kv-key-never-read"),
             (KvKeyWithoutTtl, kv_key_without_ttl, "kv-key-without-ttl"),
             (KvReadModifyWrite, kv_read_modify_write, "kv-read-modify-write"),
             (KvTtlBelowMinimum, kv_ttl_below_minimum, "kv-ttl-below-minimum"),

@@ -29,6 +29,7 @@ mod global_durable_object_instance;
 mod hidden_character_in_name;
 mod insert_omits_required_column;
 mod key_left_behind;
+mod kv_key_never_read;
 mod kv_key_without_ttl;
 mod kv_read_modify_write;
 mod kv_ttl_below_minimum;

@@ -88,10 +88,22 @@ fn unescape(s: &str) -> String {
 
 /// The callee of a call without type arguments: `sql<T[]>` → `sql`,
 /// `db.query<Row>` → `db.query` (also through the missing-`!` node the
-/// 0.23 grammar makes of a generic tagged template).
+/// 0.23 grammar makes of a generic tagged template, and through the
+/// `await` it puts around the callee of `await kv.get<T>(k)`).
 pub fn callee<'t>(mut f: Node<'t>) -> Node<'t> {
     for _ in 0..8 {
         match f.kind() {
+            "await_expression"
+                if f.parent().is_some_and(|c| {
+                    c.kind() == "call_expression"
+                        && c.child_by_field_name("type_arguments").is_some()
+                }) =>
+            {
+                match f.named_child(0) {
+                    Some(inner) => f = inner,
+                    None => return f,
+                }
+            }
             "non_null_expression" | "instantiation_expression" => match f.named_child(0) {
                 Some(inner) => f = inner,
                 None => return f,
