@@ -449,8 +449,12 @@ fn on_durable_object_stub<'a>(
 
 /// A caller of a function name, with the class its receiver is known to
 /// hold (`svc.getAll()` where `svc = new CustomerService(…)`): `None` when
-/// the code does not say.
-type CallerOf = (String, Option<String>);
+/// the code does not say; and the class the call is written in.
+type CallerOf = (String, Option<String>, Option<String>);
+
+/// Bases whose subclasses the runtime builds, never the code: a Durable
+/// Object, a Workflow, an RPC entrypoint.
+const RUNTIME_BASES: &[&str] = &["DurableObject", "WorkflowEntrypoint", "WorkerEntrypoint"];
 
 /// Callers and call sites by Worker scope.
 pub struct CallGraph {
@@ -463,6 +467,10 @@ pub struct CallGraph {
     classes: HashMap<String, ClassShape>,
     /// Every method name of those classes.
     methods: std::collections::HashSet<String>,
+    /// Classes the runtime builds (config binds them as Durable Objects,
+    /// or they extend a runtime base): code outside them reaches their
+    /// methods only through a stub, which is not a call here.
+    runtime_made: std::collections::HashSet<String>,
     /// (scope, caller, callee) → the first call's location.
     sites: HashMap<(String, String, String), Location>,
 }
@@ -502,18 +510,42 @@ impl CallGraph {
             .collect();
         let classes = class_shapes(index);
         let methods = classes.values().flat_map(|c| c.methods.clone()).collect();
+        let bound: std::collections::HashSet<&str> = workers
+            .iter()
+            .flat_map(|w| &w.bindings)
+            .filter(|b| b.kind == crate::model::BindingKind::DurableObject)
+            .filter_map(|b| b.target.as_deref())
+            .collect();
         let mut g = CallGraph {
             scopes,
             callers: HashMap::new(),
             classes,
             methods,
+            runtime_made: std::collections::HashSet::new(),
             sites: HashMap::new(),
         };
+        // A class that hands `this` to other code (or extends one that
+        // does) may have its methods called there.
+        let exposed: std::collections::HashSet<&str> = index
+            .files
+            .iter()
+            .flat_map(|f| &f.this_escapes)
+            .flat_map(|c| g.lineage(c))
+            .collect();
+        g.runtime_made = g
+            .classes
+            .keys()
+            .filter(|c| {
+                (bound.contains(c.as_str()) || g.lineage(c).any(|a| RUNTIME_BASES.contains(&a)))
+                    && !g.lineage(c).any(|a| exposed.contains(a))
+            })
+            .cloned()
+            .collect();
         for (fi, f) in index.files.iter().enumerate() {
             let scope = g.scope_of(f.path);
             for (inner, outer) in &f.nested {
                 let list = g.callers.entry((scope.clone(), inner.clone())).or_default();
-                let caller = (outer.clone(), None);
+                let caller = (outer.clone(), None, None);
                 if !list.contains(&caller) {
                     list.push(caller);
                 }
@@ -584,7 +616,7 @@ impl CallGraph {
                         .callers
                         .entry((scope.clone(), name.to_owned()))
                         .or_default();
-                    let caller = (from.clone(), class.clone());
+                    let caller = (from.clone(), class.clone(), c.class.clone());
                     if !list.contains(&caller) {
                         list.push(caller);
                     }
@@ -606,23 +638,32 @@ impl CallGraph {
             .unwrap_or_default()
     }
 
-    /// The functions calling `name`, less those whose call is on an
-    /// instance of a class that cannot be the callee's: another class than
-    /// `class` (the callee's own, when known), or a class with no method
-    /// `name`.
-    fn callers_of(&self, scope: &str, name: &str, class: Option<&str>) -> Vec<String> {
+    /// The functions calling `name`, with the class each call is written
+    /// in, less those whose call is on an instance of a class that cannot
+    /// be the callee's: another class than `class` (the callee's own, when
+    /// known), or a class with no method `name`. A class the runtime builds
+    /// is called on an unknown receiver only from its own lineage.
+    fn callers_of(
+        &self,
+        scope: &str,
+        name: &str,
+        class: Option<&str>,
+    ) -> Vec<(String, Option<String>)> {
         let Some(list) = self.callers.get(&(scope.to_owned(), name.to_owned())) else {
             return Vec::new();
         };
-        let mut out: Vec<String> = Vec::new();
-        for (caller, on) in list {
+        let mut out: Vec<(String, Option<String>)> = Vec::new();
+        for (caller, on, within) in list {
             let fits = match (on.as_deref(), class) {
+                (None, Some(class)) if self.runtime_made.contains(class) => {
+                    within.as_deref().is_some_and(|w| self.related(w, class))
+                }
                 (None, _) => true,
                 (Some(on), Some(class)) => self.related(on, class),
                 (Some(on), None) => self.defines(on, name),
             };
-            if fits && !out.contains(caller) {
-                out.push(caller.clone());
+            if fits && !out.iter().any(|(c, w)| c == caller && w == within) {
+                out.push((caller.clone(), within.clone()));
             }
         }
         out
@@ -672,6 +713,18 @@ impl CallGraph {
             super::bindings::Holds::Built(c) => Some(c),
             super::bindings::Holds::Declared(c) => self.classes.contains_key(&c).then_some(c),
         }
+    }
+
+    /// The names of [`Self::callers_of`], once each.
+    #[cfg(test)]
+    fn caller_names(&self, scope: &str, name: &str, class: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (c, _) in self.callers_of(scope, name, class) {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
     }
 
     /// `class` and its ancestors, nearest first (bounded).
@@ -737,9 +790,35 @@ impl CallGraph {
         // own (a handler wired as `queue: reindex` calls nothing itself).
         // The operation's own method is known to be of its class; above
         // it, only that a caller's class must have the method called.
+        // Above it, a caller's class is the one its calls are written in,
+        // when all of them agree (`this.cleanup()` in `UploadHandler.create`
+        // makes `create` that class's method).
+        let class_of: std::cell::RefCell<HashMap<String, Option<String>>> = Default::default();
         let reached = cloudflare::walk_up(Lang::TypeScript, &actor, |f| {
-            let class = op.class.as_deref().filter(|_| f == actor);
-            self.callers_of(&scope, f, class)
+            let class = if f == actor {
+                op.class.clone()
+            } else {
+                class_of.borrow().get(f).cloned().flatten()
+            };
+            let callers = self.callers_of(&scope, f, class.as_deref());
+            let mut known = class_of.borrow_mut();
+            for (caller, within) in &callers {
+                known
+                    .entry(caller.clone())
+                    .and_modify(|k| {
+                        if k != within {
+                            *k = None;
+                        }
+                    })
+                    .or_insert_with(|| within.clone());
+            }
+            let mut names: Vec<String> = Vec::new();
+            for (caller, _) in callers {
+                if !names.contains(&caller) {
+                    names.push(caller);
+                }
+            }
+            names
         });
         let mut entries: Vec<(String, Location)> = reached
             .entries
@@ -872,9 +951,9 @@ export default {
         let g = CallGraph::new(&index, &[], &[String::new()]);
         // `cache.set(…)` is a call of `set`; `this.pending.set` and
         // `tags.set` on a Map are not.
-        assert_eq!(g.callers_of("", "set", None), ["fill"]);
+        assert_eq!(g.caller_names("", "set", None), ["fill"]);
         // `store.clear()` is ours; `this.#seen.clear()` on a Set is not.
-        let clear = g.callers_of("", "clear", None);
+        let clear = g.caller_names("", "clear", None);
         assert!(clear.len() == 1 && clear[0].ends_with("flush"), "{clear:?}");
     }
 
@@ -901,18 +980,70 @@ export async function route() { const app = new Hono(); app.load(); }
         // Built, declared, `this`, a subclass instance, and an unknown
         // receiver (which may be either).
         assert_eq!(
-            g.callers_of("", "getAll", Some("Customers")),
+            g.caller_names("", "getAll", Some("Customers")),
             ["listCustomers", "listAudited", "listAny"]
         );
         assert_eq!(
-            g.callers_of("", "getAll", Some("Store")),
+            g.caller_names("", "getAll", Some("Store")),
             ["load", "listStores", "listAny"]
         );
         // Not knowing the callee's class, a caller whose receiver's class
         // has the method is kept; a library's instance (`new Hono()`) has
         // none of our methods.
-        assert_eq!(g.callers_of("", "load", None), Vec::<String>::new());
-        assert_eq!(g.callers_of("", "getAll", None).len(), 5);
+        assert_eq!(g.caller_names("", "load", None), Vec::<String>::new());
+        assert_eq!(g.caller_names("", "getAll", None).len(), 5);
+    }
+
+    /// The runtime builds a Durable Object: code outside its lineage never
+    /// calls its methods on a receiver of unknown class (that is some
+    /// library's `create`), while its own methods and subclasses do.
+    #[test]
+    fn a_runtime_built_class_is_called_only_from_its_lineage() {
+        let src = "\
+import { DurableObject } from 'cloudflare:workers';
+export class Upload extends DurableObject {
+  async create(c) { await this.cleanup(); }
+  async cleanup() {}
+  async retry(c) { return this.create(c); }
+}
+export class AttachmentUpload extends Upload { async again(x) { return x.create(1); } }
+export async function checkout(stripe) { return stripe.checkout.sessions.create({}); }
+export async function plain(x) { return x.helper(); }
+class Helper { helper() {} }
+";
+        let files = vec![parse_source("src/index.ts", src).unwrap()];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let g = CallGraph::new(&index, &[], &[String::new()]);
+        assert_eq!(
+            g.caller_names("", "create", Some("Upload")),
+            ["retry", "again"]
+        );
+        // Not knowing the class, or for a class the code builds, an unknown
+        // receiver may be it.
+        assert_eq!(
+            g.caller_names("", "create", None),
+            ["retry", "again", "checkout"]
+        );
+        assert_eq!(g.caller_names("", "helper", Some("Helper")), ["plain"]);
+        // Each caller comes with the class its call is written in.
+        assert_eq!(
+            g.callers_of("", "cleanup", Some("Upload")),
+            [("create".to_owned(), Some("Upload".to_owned()))]
+        );
+        // An object that hands itself to a helper is called there.
+        let src = "\
+export class Room extends DurableObject {
+  constructor(ctx, env) { super(ctx, env); Hooks.attach(this); }
+  async close() {}
+}
+class Hooks { static attach(host) { return new Hooks(host); } async onClose(h) { await h.close(); } }
+";
+        let files = vec![parse_source("src/index.ts", src).unwrap()];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let g = CallGraph::new(&index, &[], &[String::new()]);
+        assert_eq!(g.caller_names("", "close", Some("Room")), ["onClose"]);
     }
 
     #[test]
@@ -951,10 +1082,10 @@ export async function route() { const app = new Hono(); app.load(); }
         let db = g.scope_of("packages/db/src/users.ts");
         assert_eq!(db, "packages/db");
         // The app imports `touch`: its call counts in the package's scope.
-        assert_eq!(g.callers_of(&db, "touch", None), ["handle"]);
+        assert_eq!(g.caller_names(&db, "touch", None), ["handle"]);
         // Another package calling a `touch` or `save` it does not import
         // from there is no caller.
-        assert!(g.callers_of(&db, "save", None).is_empty());
-        assert_eq!(g.callers_of("packages/jobs", "touch", None), ["main"]);
+        assert!(g.caller_names(&db, "save", None).is_empty());
+        assert_eq!(g.caller_names("packages/jobs", "touch", None), ["main"]);
     }
 }

@@ -101,6 +101,8 @@ pub struct Call<'a> {
     /// When `enclosing` is a route (`GET /users`), the router it is
     /// declared on (`users` in `users.get(…)`), for mount prefixes.
     pub router: Option<String>,
+    /// The named class the call is in, when it is in one.
+    pub class: Option<String>,
 }
 
 /// Everything indexed about one file.
@@ -133,6 +135,10 @@ pub struct FileIndex<'a> {
     /// `new X(…)` sites, in source order: the constructor's name and the
     /// `new_expression` node (its arguments are the `arguments` field).
     pub constructions: Vec<(String, Node<'a>)>,
+    /// Classes whose code hands `this` to other code (`attach(this)`,
+    /// `new Helper(this)`, `{ host: this }`): others may call their
+    /// methods on it.
+    pub this_escapes: Vec<String>,
 }
 
 /// A class member or an interface / object-type field.
@@ -212,6 +218,7 @@ impl<'a> FileIndex<'a> {
             handler_refs: Vec::new(),
             env_reads: Vec::new(),
             constructions: Vec::new(),
+            this_escapes: Vec::new(),
         };
         for stmt in children(root) {
             res.top_level(stmt);
@@ -224,6 +231,8 @@ impl<'a> FileIndex<'a> {
         let mut cursor = root.walk();
         let mut ancestors: Vec<Node<'a>> = Vec::new();
         let mut nearest: Vec<Option<String>> = Vec::new();
+        // The named class around each ancestor, the same way.
+        let mut classes: Vec<Option<String>> = Vec::new();
         // A route file's top-level handlers are named by their route.
         let file_route = super::routes::FileRoute::of(res.path);
         loop {
@@ -231,7 +240,8 @@ impl<'a> FileIndex<'a> {
             let parent = ancestors.last().copied();
             let grand = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
             let enclosing = nearest.last().cloned().flatten();
-            res.visit(n, parent, grand, enclosing.clone());
+            let class = classes.last().cloned().flatten();
+            res.visit(n, parent, grand, enclosing.clone(), class.clone());
             if cursor.goto_first_child() {
                 let mut own = function_label_in(n, parent, grand, src);
                 if let Some(r) = file_route.as_ref().filter(|_| enclosing.is_none()) {
@@ -259,6 +269,16 @@ impl<'a> FileIndex<'a> {
                     };
                 }
                 nearest.push(own.or(enclosing));
+                let named = matches!(
+                    n.kind(),
+                    "class_declaration" | "class" | "abstract_class_declaration"
+                )
+                .then(|| {
+                    n.child_by_field_name("name")
+                        .map(|c| text(c, src).to_owned())
+                })
+                .flatten();
+                classes.push(named.or(class));
                 ancestors.push(n);
                 continue;
             }
@@ -271,6 +291,7 @@ impl<'a> FileIndex<'a> {
                 }
                 ancestors.pop();
                 nearest.pop();
+                classes.pop();
                 if cursor.node() == root {
                     return res;
                 }
@@ -286,9 +307,17 @@ impl<'a> FileIndex<'a> {
         parent: Option<Node<'a>>,
         grand: Option<Node<'a>>,
         enclosing: Option<String>,
+        class: Option<String>,
     ) {
         let src = self.src;
         env_reads(n, src, &mut self.env_reads);
+        if n.kind() == "this"
+            && parent.is_some_and(|p| matches!(p.kind(), "arguments" | "pair" | "array"))
+            && let Some(c) = &class
+            && !self.this_escapes.contains(c)
+        {
+            self.this_escapes.push(c.clone());
+        }
         if matches!(n.kind(), "arrow_function" | "function_expression")
             && let Some(inner) = function_label_in(n, parent, grand, src)
             && let Some(outer) = enclosing.clone()
@@ -338,6 +367,7 @@ impl<'a> FileIndex<'a> {
                 node: n,
                 enclosing,
                 router,
+                class,
             });
         }
     }
