@@ -845,6 +845,7 @@ impl ResourceOp {
             entries: Vec::new(),
             anchors: Vec::new(),
             sql: None,
+            spread: None,
             rows_sent_whole: false,
             in_loop: None,
             paged: false,
@@ -960,6 +961,9 @@ pub struct ResourceOp {
     pub engine: Option<super::Engine>,
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
+    /// D1: a placeholder list the SQL text builds from an array at run
+    /// time (`IN (${ids.map(() => "?").join(",")})`).
+    pub spread: Option<SpreadList>,
     /// D1: the rows it returns leave the function whole (serialized with
     /// `JSON.stringify`, `Response.json`, `c.json`), so every column it
     /// reads is used.
@@ -986,6 +990,20 @@ pub struct ResourceOp {
     pub purpose: Option<String>,
     /// Where.
     pub location: Location,
+}
+
+/// A list of bound values whose length the code decides at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct SpreadList {
+    /// What sets its length, as written (`ids`, `rows`, `keys.length`).
+    pub over: String,
+    /// Values bound per item (`(?, ?, ?)` → 3).
+    pub per_item: u32,
+    /// Items per statement when the code cuts the array into chunks
+    /// (`ids.slice(i, i + 50)` → 50).
+    pub chunk: Option<u32>,
+    /// Other values the statement binds.
+    pub fixed: u32,
 }
 
 /// A binding reached by a name computed at run time

@@ -14,6 +14,7 @@ macro_rules! for_each_rule {
     ($then:ident) => {
         $then! {
             (AppendOnlyTableWithoutRetention, append_only_table_without_retention, "append-only-table-without-retention"),
+            (BoundParametersOverLimit, bound_parameters_over_limit, "bound-parameters-over-limit"),
             (BuildScopedKeysNeverPruned, build_scoped_keys_never_pruned, "build-scoped-keys-never-pruned"),
             (ClockUnitsMixed, clock_units_mixed, "clock-units-mixed"),
             (ConsumerIgnoresResponseStatus, consumer_ignores_response_status, "consumer-ignores-response-status"),

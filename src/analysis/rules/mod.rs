@@ -14,6 +14,7 @@ use crate::model::{Finding, FindingSeverity, Fix, Model, RuleId, Subject, for_ea
 // Declared here, not by `registry!`, so that `cargo fmt` reaches them; a
 // module missing from `for_each_rule` fails clippy (its check is unused).
 mod append_only_table_without_retention;
+mod bound_parameters_over_limit;
 mod build_scoped_keys_never_pruned;
 mod clock_units_mixed;
 mod consumer_ignores_response_status;

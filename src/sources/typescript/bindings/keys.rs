@@ -359,3 +359,208 @@ pub(crate) fn helper_returns_string(index: &CodeIndex<'_>, fi: usize, call: Node
         .first()
         .is_some_and(|e| matches!(unwrap_expr(*e).kind(), "template_string" | "string"))
 }
+
+/// A placeholder list the SQL text `node` builds from an array at run time
+/// (`IN (${ids.map(() => "?").join(",")})`, `VALUES ${rows.map(() =>
+/// "(?, ?)").join(", ")}`, `"?,".repeat(n)`, `Array(n).fill("?")`): the
+/// array, the values bound per item, and the chunk size when the array is
+/// cut (`ids.slice(i, i + 50)`). `None` when the text builds none, or
+/// builds it from a literal array.
+pub(crate) fn spread_list(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    node: Node<'_>,
+) -> Option<crate::model::SpreadList> {
+    let src = index.files.get(fi)?.src;
+    let mut node = unwrap_expr(node);
+    if node.kind() == "identifier" {
+        node = unwrap_expr(local_value(node, text(node, src), src)?);
+    }
+    if node.kind() != "template_string" {
+        return None;
+    }
+    // The `?` written in the text itself, outside every substitution.
+    let fixed: usize = children(node)
+        .into_iter()
+        .filter(|c| c.kind() != "template_substitution")
+        .map(|c| text(c, src).matches('?').count())
+        .sum();
+    for sub in children(node)
+        .into_iter()
+        .filter(|c| c.kind() == "template_substitution")
+    {
+        let Some(mut e) = sub.named_child(0).map(unwrap_expr) else {
+            continue;
+        };
+        if e.kind() == "identifier"
+            && let Some(v) = local_value(e, text(e, src), src)
+        {
+            e = unwrap_expr(v);
+        }
+        if let Some((over, per_item)) = placeholder_list(e, src) {
+            let over = unwrap_expr(over);
+            let (source, chunk) = chunked(over, src);
+            // A literal array, or the fields of one record (`Object.keys(row)`:
+            // a column list, which D1's 100 columns per table bound).
+            if source.kind() == "array" || record_fields(source, src) {
+                return None;
+            }
+            return Some(crate::model::SpreadList {
+                over: text(over, src).chars().take(80).collect(),
+                per_item,
+                chunk,
+                fixed: u32::try_from(fixed).unwrap_or(u32::MAX),
+            });
+        }
+    }
+    None
+}
+
+/// Whether `n` lists the fields of one object: `Object.keys(x)` (or its
+/// `values` / `entries`), through `.filter(…)` / `.map(…)` and locals.
+fn record_fields(n: Node<'_>, src: &str) -> bool {
+    let mut n = n;
+    for _ in 0..6 {
+        if n.kind() == "identifier" {
+            match local_value(n, text(n, src), src) {
+                Some(v) => n = unwrap_expr(v),
+                None => return false,
+            }
+            continue;
+        }
+        let Some((recv, m)) = member_call(n, src) else {
+            return false;
+        };
+        match m {
+            "keys" | "values" | "entries" => return text(recv, src) == "Object",
+            "filter" | "map" | "slice" | "sort" => n = unwrap_expr(recv),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// `xs.map(() => "(?, ?)").join(…)` → (`xs`, 2); `Array(n).fill("?")…`,
+/// `Array.from({ length: n }, () => "?")…`, `"?, ".repeat(n)…` → (`n`, 1).
+fn placeholder_list<'t>(e: Node<'t>, src: &str) -> Option<(Node<'t>, u32)> {
+    // Peel the string methods around the list: `.join(",")`, `.slice(0, -1)`.
+    let mut e = e;
+    for _ in 0..4 {
+        let Some((recv, m)) = member_call(e, src) else {
+            break;
+        };
+        let args = call_args(e);
+        match m {
+            "map" => {
+                let marks = args.first().and_then(|f| returned_text(*f, src))?;
+                let per_item = marks.matches('?').count();
+                let only_marks = marks
+                    .chars()
+                    .all(|c| matches!(c, '?' | ',' | '(' | ')' | ' '));
+                return (per_item > 0 && only_marks)
+                    .then(|| (recv, u32::try_from(per_item).unwrap_or(u32::MAX)));
+            }
+            "fill" => {
+                let mark = args.first().and_then(|a| string_value(*a, src))?;
+                if mark.trim() != "?" {
+                    return None;
+                }
+                // `Array(n)` / `new Array(n)`.
+                return Some((*call_args(recv).first()?, 1));
+            }
+            "repeat" => {
+                let mark = string_value(recv, src)?;
+                if mark.matches('?').count() != 1 {
+                    return None;
+                }
+                return Some((*args.first()?, 1));
+            }
+            "from" if text(recv, src) == "Array" => {
+                let marks = args.get(1).and_then(|f| returned_text(*f, src))?;
+                if marks.trim() != "?" {
+                    return None;
+                }
+                let length = unwrap_expr(*args.first()?);
+                let n = children(length).into_iter().find_map(|p| {
+                    (p.kind() == "pair"
+                        && p.child_by_field_name("key")
+                            .is_some_and(|k| text(k, src) == "length"))
+                    .then(|| p.child_by_field_name("value"))
+                    .flatten()
+                })?;
+                return Some((n, 1));
+            }
+            "join" | "slice" | "concat" | "trim" => e = unwrap_expr(recv),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The string an arrow function or function expression returns, when it
+/// is a literal: `() => "(?, ?)"`.
+fn returned_text(f: Node<'_>, src: &str) -> Option<String> {
+    let f = unwrap_expr(f);
+    if !matches!(f.kind(), "arrow_function" | "function_expression") {
+        return None;
+    }
+    let body = f.child_by_field_name("body")?;
+    let value = if body.kind() == "statement_block" {
+        children(body)
+            .into_iter()
+            .find(|s| s.kind() == "return_statement")?
+            .named_child(0)?
+    } else {
+        body
+    };
+    string_value(unwrap_expr(value), src)
+}
+
+/// The array a list is built from, with the chunk size when the code cuts
+/// it: `ids.slice(i, i + 50)` (or a local holding it) → (`ids`, 50);
+/// `xs.length` counts `xs`.
+fn chunked<'t>(over: Node<'t>, src: &str) -> (Node<'t>, Option<u32>) {
+    let mut n = over;
+    for _ in 0..3 {
+        if n.kind() == "identifier"
+            && let Some(v) = local_value(n, text(n, src), src)
+        {
+            n = unwrap_expr(v);
+        }
+        if n.kind() == "member_expression"
+            && n.child_by_field_name("property")
+                .is_some_and(|p| text(p, src) == "length")
+            && let Some(o) = n.child_by_field_name("object")
+        {
+            n = unwrap_expr(o);
+            continue;
+        }
+        if let Some((recv, m)) = member_call(n, src)
+            && m == "slice"
+        {
+            let args = call_args(n);
+            return (recv, slice_size(&args, src));
+        }
+        break;
+    }
+    (n, None)
+}
+
+/// How many items `slice(a, b)` keeps at most: `b - a` for numbers, `N`
+/// for `slice(i, i + N)`.
+fn slice_size(args: &[Node<'_>], src: &str) -> Option<u32> {
+    let num = |n: Node<'_>| text(n, src).replace('_', "").parse::<u32>().ok();
+    let (a, b) = (unwrap_expr(*args.first()?), unwrap_expr(*args.get(1)?));
+    if let (Some(a), Some(b)) = (num(a), num(b)) {
+        return b.checked_sub(a);
+    }
+    if b.kind() == "binary_expression"
+        && b.child_by_field_name("operator")
+            .is_some_and(|o| text(o, src) == "+")
+        && b.child_by_field_name("left")
+            .is_some_and(|l| text(l, src) == text(a, src))
+    {
+        return num(unwrap_expr(b.child_by_field_name("right")?));
+    }
+    None
+}

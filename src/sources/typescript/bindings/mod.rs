@@ -1170,6 +1170,7 @@ impl<'a> Reader<'_, 'a> {
             }
             OpKind::Query => {
                 res.sql = args.first().and_then(|q| sql_literal(self.index, fi, *q));
+                res.spread = args.first().and_then(|q| spread_list(self.index, fi, *q));
                 res.rows_sent_whole = rows_sent_whole(call, src);
                 res.tables = res.sql.as_deref().map(tables_named).unwrap_or_default();
             }
