@@ -392,6 +392,17 @@ fn typed_names(src: &str) -> std::collections::HashSet<&str> {
     out
 }
 
+/// The callers' names, once each, in order.
+fn names_once(callers: Vec<(String, Option<String>)>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (c, _) in callers {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// A class of the checkout: its methods, and the class it extends.
 #[derive(Default)]
 struct ClassShape {
@@ -718,13 +729,7 @@ impl CallGraph {
     /// The names of [`Self::callers_of`], once each.
     #[cfg(test)]
     fn caller_names(&self, scope: &str, name: &str, class: Option<&str>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (c, _) in self.callers_of(scope, name, class) {
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
-        out
+        names_once(self.callers_of(scope, name, class))
     }
 
     /// `class` and its ancestors, nearest first (bounded).
@@ -789,9 +794,8 @@ impl CallGraph {
         // leading there can be found below a caller that has none of its
         // own (a handler wired as `queue: reindex` calls nothing itself).
         // The operation's own method is known to be of its class; above
-        // it, only that a caller's class must have the method called.
-        // Above it, a caller's class is the one its calls are written in,
-        // when all of them agree (`this.cleanup()` in `UploadHandler.create`
+        // it, a caller's class is the one its calls are written in, when
+        // all of them agree (`this.cleanup()` in `UploadHandler.create`
         // makes `create` that class's method).
         let class_of: std::cell::RefCell<HashMap<String, Option<String>>> = Default::default();
         let reached = cloudflare::walk_up(Lang::TypeScript, &actor, |f| {
@@ -812,13 +816,7 @@ impl CallGraph {
                     })
                     .or_insert_with(|| within.clone());
             }
-            let mut names: Vec<String> = Vec::new();
-            for (caller, _) in callers {
-                if !names.contains(&caller) {
-                    names.push(caller);
-                }
-            }
-            names
+            names_once(callers)
         });
         let mut entries: Vec<(String, Location)> = reached
             .entries
