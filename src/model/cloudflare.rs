@@ -962,7 +962,8 @@ pub struct ResourceOp {
     /// D1: the SQL text, when the code passes a literal (or a const).
     pub sql: Option<String>,
     /// D1: a placeholder list the SQL text builds from an array at run
-    /// time (`IN (${ids.map(() => "?").join(",")})`).
+    /// time (`IN (${ids.map(() => "?").join(",")})`); queue `sendBatch`:
+    /// one message per item of an array (`items.map(…)`).
     pub spread: Option<SpreadList>,
     /// D1: the rows it returns leave the function whole (serialized with
     /// `JSON.stringify`, `Response.json`, `c.json`), so every column it

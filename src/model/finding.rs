@@ -44,6 +44,7 @@ macro_rules! for_each_rule {
             (RoundTripInLoop, round_trip_in_loop, "round-trip-in-loop"),
             (SchemaDrift, schema_drift, "schema-drift"),
             (SelectStarOnHotPath, select_star_on_hot_path, "select-star-on-hot-path"),
+            (SendBatchOverLimit, send_batch_over_limit, "send-batch-over-limit"),
             (TableOverColumnLimit, table_over_column_limit, "table-over-column-limit"),
             (TableWithoutPrimaryKey, table_without_primary_key, "table-without-primary-key"),
             (TemporaryObjectNeverDeleted, temporary_object_never_deleted, "temporary-object-never-deleted"),

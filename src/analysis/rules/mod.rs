@@ -44,6 +44,7 @@ mod rejected_ddl;
 mod round_trip_in_loop;
 mod schema_drift;
 mod select_star_on_hot_path;
+mod send_batch_over_limit;
 mod table_over_column_limit;
 mod table_without_primary_key;
 mod temporary_object_never_deleted;

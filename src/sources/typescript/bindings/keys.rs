@@ -416,6 +416,34 @@ pub(crate) fn spread_list(
     None
 }
 
+/// The messages a `sendBatch(…)` argument makes one per item of an array
+/// (`items.map((i) => ({ body: i }))`, or a local holding that), with the
+/// chunk size when the array is cut. `None` for a literal array, one
+/// record's fields, a consumer's own `batch.messages` (at most 100), or a
+/// list built any other way.
+pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::SpreadList> {
+    let mut n = unwrap_expr(node);
+    if n.kind() == "identifier" {
+        n = unwrap_expr(local_value(n, text(n, src), src)?);
+    }
+    let (over, m) = member_call(n, src)?;
+    if m != "map" {
+        return None;
+    }
+    let over = unwrap_expr(over);
+    let (source, chunk) = chunked(over, src);
+    let consumer_batch = text(source, src).ends_with(".messages");
+    if source.kind() == "array" || record_fields(source, src) || consumer_batch {
+        return None;
+    }
+    Some(crate::model::SpreadList {
+        over: text(over, src).chars().take(80).collect(),
+        per_item: 1,
+        chunk,
+        fixed: 0,
+    })
+}
+
 /// Whether `n` lists the fields of one object: `Object.keys(x)` (or its
 /// `values` / `entries`), through `.filter(…)` / `.map(…)` and locals.
 fn record_fields(n: Node<'_>, src: &str) -> bool {

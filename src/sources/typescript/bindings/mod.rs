@@ -1182,6 +1182,9 @@ impl<'a> Reader<'_, 'a> {
                 {
                     res.message = message_fields(self.index, fi, m);
                 }
+                if op == OpKind::SendBatch {
+                    res.spread = args.first().and_then(|a| batch_list(*a, src));
+                }
             }
             _ => {
                 if let Some((k, d)) = args.first().and_then(|a| self.key(fi, *a, 0)) {
