@@ -1161,6 +1161,10 @@ pub struct QueryShape {
     pub filter_columns: Vec<String>,
     /// Columns of the ORDER BY, in order.
     pub order_columns: Vec<String>,
+    /// Filter columns compared only by a range (`<`, `>`, `BETWEEN`,
+    /// `LIKE`): an index serving the query puts them after its equality
+    /// and sort columns.
+    pub range_columns: Vec<String>,
     /// Columns written: an INSERT's column list, an UPDATE's SET targets.
     pub written_columns: Vec<String>,
     /// Every table the statement names in FROM / JOIN (aliases resolved),

@@ -20,8 +20,9 @@ pub const DOC: &str = "\
 A query that an HTTP route, `fetch` or a queue consumer runs on a D1 /
 SQLite database, whose `EXPLAIN QUERY PLAN` (on an in-memory copy of the
 schema) scans the table (`SCAN t`) or sorts in a temporary B-tree (`USE
-TEMP B-TREE FOR ORDER BY`). dmqa proposes the index on the filtered then
-sorted columns and reports it only when the plan with that index becomes a
+TEMP B-TREE FOR ORDER BY`). dmqa proposes the index on the columns the
+query compares by equality, then its sort, then its ranges (`>`, `BETWEEN`,
+`LIKE`), and reports it only when the plan with that index becomes a
 `SEARCH` without the sort. On Postgres and MySQL, where dmqa runs no
 planner, a filtered query on such a path whose table has no index (primary
 key, unique constraint or index; on MySQL also a foreign key) leading with
@@ -160,8 +161,15 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                 continue;
             }
             seen.push(key);
-            let mut cols = q.filter_columns.clone();
-            for c in &q.order_columns {
+            // Equality columns, then the sort, then the ranges: an index in
+            // that order serves the filter and the ORDER BY both.
+            let mut cols: Vec<String> = q
+                .filter_columns
+                .iter()
+                .filter(|c| !q.range_columns.contains(c))
+                .cloned()
+                .collect();
+            for c in q.order_columns.iter().chain(&q.range_columns) {
                 if !cols.contains(c) {
                     cols.push(c.clone());
                 }
@@ -247,6 +255,32 @@ mod tests {
         assert!(
             rows[0][2].starts_with(
                 "⚠️ Add `CREATE INDEX idx_releases_app_id_created_at ON releases(app_id, created_at);` (plan then: `SEARCH releases"
+            ),
+            "{rows:?}"
+        );
+    }
+
+    /// Equality, then sort, then range: `(app_id, created_at, version)`
+    /// serves both the filter and the ORDER BY; `(app_id, version,
+    /// created_at)` would still sort.
+    #[test]
+    fn the_index_puts_equality_then_sort_then_range() {
+        let schema = "CREATE TABLE releases (id TEXT PRIMARY KEY, app_id TEXT NOT NULL, version INTEGER, created_at INTEGER NOT NULL);\n";
+        let code = testing::fetch(
+            "    const r = await env.DB.prepare(\"SELECT id FROM releases WHERE app_id = ? AND version > ? ORDER BY created_at DESC LIMIT 20\").bind(t, 3).all();",
+        );
+        let rows = rows(
+            RuleId::UnindexedQuery,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("migrations/0001.sql", schema),
+                ("src/index.ts", &code),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0][2].starts_with(
+                "⚠️ Add `CREATE INDEX idx_releases_app_id_created_at_version ON releases(app_id, created_at, version);`"
             ),
             "{rows:?}"
         );

@@ -147,6 +147,49 @@ fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
     }
 }
 
+/// The columns of `cols` a WHERE compares only by a range (`<`, `>`,
+/// `<=`, `>=`, `BETWEEN`, `LIKE`), never by equality or `IN`.
+fn range_only(w: &Expr, cols: &[String]) -> Vec<String> {
+    let mut ranged: Vec<String> = Vec::new();
+    let mut exact: Vec<String> = Vec::new();
+    let col = |e: &Expr| match e {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+        _ => None,
+    };
+    let mut stack = vec![w];
+    while let Some(e) = stack.pop() {
+        if stack.len() > 64 {
+            break;
+        }
+        match e {
+            Expr::BinaryOp { left, op, right } => {
+                use sqlparser::ast::BinaryOperator as B;
+                match (op, col(left)) {
+                    (B::Lt | B::LtEq | B::Gt | B::GtEq, Some(c)) => ranged.push(c),
+                    (B::And | B::Or, _) => {
+                        stack.push(left);
+                        stack.push(right);
+                    }
+                    (_, Some(c)) => exact.push(c),
+                    _ => {}
+                }
+            }
+            Expr::Nested(inner) => stack.push(inner),
+            Expr::Between { expr, .. } | Expr::Like { expr, .. } | Expr::ILike { expr, .. } => {
+                ranged.extend(col(expr));
+            }
+            Expr::InList { expr, .. } | Expr::InSubquery { expr, .. } => exact.extend(col(expr)),
+            Expr::IsNull(x) | Expr::IsNotNull(x) => exact.extend(col(x)),
+            _ => {}
+        }
+    }
+    cols.iter()
+        .filter(|c| ranged.contains(c) && !exact.contains(c))
+        .cloned()
+        .collect()
+}
+
 /// Whether a WHERE pins `column` by equality in its top-level AND chain
 /// (`id = ?`, not `id < 4` or `id = ? OR …`).
 fn pins(e: &Expr, column: &str, depth: u32) -> bool {
@@ -311,6 +354,11 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                         .projection
                         .iter()
                         .any(|p| matches!(p, SelectItem::Wildcard(_))),
+                    range_columns: sel
+                        .selection
+                        .as_ref()
+                        .map(|w| range_only(w, &cols))
+                        .unwrap_or_default(),
                     filter_columns: cols,
                     order_columns,
                     written_columns: Vec::new(),
@@ -353,6 +401,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     select_star: false,
                     filter_columns: Vec::new(),
                     order_columns: Vec::new(),
+                    range_columns: Vec::new(),
                     tables: vec![name(t)],
                     written_columns: cols,
                     joins: Vec::new(),
@@ -381,6 +430,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     select_star: false,
                     filter_columns: cols,
                     order_columns: Vec::new(),
+                    range_columns: Vec::new(),
                     written_columns: set,
                     joins: Vec::new(),
                 });
@@ -407,6 +457,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     select_star: false,
                     filter_columns: cols,
                     order_columns: Vec::new(),
+                    range_columns: Vec::new(),
                 });
             }
             _ => {}
