@@ -201,6 +201,12 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             let Fix::CreateIndex { table, columns, .. } = fix else {
                 continue;
             };
+            // What D1 bills the scan at: every row, each call.
+            let cost = crate::model::table_named(&model.databases[db].tables, t)
+                .and_then(|tb| tb.row_estimate.as_deref())
+                .filter(|_| scan)
+                .map(|est| format!(": each call reads every row of `{t}` (est. {est})"))
+                .unwrap_or_default();
             out.push(
                 Finding::new(
                     RuleId::UnindexedQuery,
@@ -208,7 +214,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     Topic::Indexes,
                     Subject::table(t),
                     format!(
-                        "`{}` on {}: plan `{}`",
+                        "`{}` on {}: plan `{}`{cost}",
                         q.query,
                         crate::render::words::entry_list(entries.iter().copied()),
                         before.join("; ")
