@@ -22,9 +22,11 @@ ${rows.map(() => \"(?, ?, ?)\").join(\", \")}`, `\"?,\".repeat(n)`,
   than 100 values per statement (`slice(i, i + 50)` of rows of 3 = 150);
 - a warning when nothing cuts it: the statement fails once the array is
   longer than the number of items that fit.
-A list built from a literal array, or from one record's fields
-(`Object.keys(row)`: a column list, which D1's 100 columns bound), is left
-alone.
+Only a list the request sends counts (a parsed body, query or form values,
+a string split into items, through locals and array methods): a literal
+array, one record's fields, a parameter whose caller may cut it, or the
+rows of an earlier lookup are left alone. A list written twice in the
+statement binds twice.
 
 ## Why it matters
 D1 accepts at most 100 bound parameters per statement (SQLite's own limit
@@ -159,6 +161,39 @@ mod tests {
             rows[0][2].starts_with("❌ Bind at most 33 items"),
             "{rows:?}"
         );
+    }
+
+    /// A list from the request: a destructured body, query values split
+    /// from a string; one written twice binds twice.
+    #[test]
+    fn reads_lists_the_request_sends() {
+        let rows = rows_for(
+            "    const { ids } = await request.json<{ ids: string[] }>();\n    await env.DB.prepare(`SELECT id FROM items WHERE id IN (${ids.map(() => \"?\").join()})`).bind(...ids).all();",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        let rows = rows_for(
+            "    const cs = (new URL(request.url).searchParams.get(\"c\") ?? \"\").split(\",\");\n    const marks = cs.map(() => \"?\").join(\",\");\n    await env.DB.prepare(`SELECT id FROM items WHERE a IN (${marks}) OR b IN (${marks})`).bind(...cs, ...cs).all();",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0][1].contains("binds 2 values per item of `cs`"),
+            "{rows:?}"
+        );
+        assert!(rows[0][1].contains("fails past 50 items"), "{rows:?}");
+    }
+
+    /// A parameter (its caller may cut it: `batchQuery(ids, (batch) => …)`),
+    /// the rows of an earlier lookup, a set of what a lookup returned: not
+    /// known to be long.
+    #[test]
+    fn stays_silent_for_lists_it_cannot_trace_to_the_request() {
+        for body in [
+            "    const run = async (batch: string[]) => env.DB.prepare(`DELETE FROM items WHERE id IN (${batch.map(() => \"?\").join()})`).bind(...batch).run();\n    await run([t]);",
+            "    const { results } = await env.DB.prepare(\"SELECT id FROM items WHERE org = ?\").bind(t).all();\n    const ids = results.map((r) => r.id);\n    await env.DB.prepare(`DELETE FROM items WHERE id IN (${ids.map(() => \"?\").join()})`).bind(...ids).run();",
+            "    const kinds = [...new Set(rows.map((r) => tierOf(r)))];\n    await env.DB.prepare(`SELECT id FROM items WHERE a IN (${kinds.map(() => \"?\").join()})`).bind(...kinds).all();",
+        ] {
+            assert!(rows_for(body).is_empty(), "{body}");
+        }
     }
 
     #[test]

@@ -19,9 +19,10 @@ pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
 pub const DOC: &str = "\
 ## What it finds
 A `DELETE` on a D1 table, run on a request path, where another table has
-a foreign key to it with no `ON DELETE` action (`NO ACTION`, the default)
-and no query the code runs deletes from that child table or updates its
-key columns. `ON DELETE RESTRICT`, written out, is taken as meant.
+a foreign key to it with no `ON DELETE` action (`NO ACTION`, the default),
+whose rows the code inserts, and no query the code runs deletes from that
+child table or updates its key columns. `ON DELETE RESTRICT`, written out,
+is taken as meant.
 
 ## Why it matters
 D1 enforces foreign keys on every statement. Deleting a row that child
@@ -51,10 +52,20 @@ fn clears(a: &AccessPattern, fk: &ForeignKey) -> bool {
 }
 
 /// The foreign keys of `db`'s tables to `parent` that block its deletes,
-/// with their tables: no action, and no code clearing the child rows.
+/// with their tables: no action, child rows the code writes, and no code
+/// clearing them.
 fn blocking<'m>(tables: &'m [Table], parent: &Table) -> Vec<(&'m Table, &'m ForeignKey)> {
     let mut out = Vec::new();
     for child in tables {
+        // A child the code never inserts into holds no row to block with,
+        // as far as the code shows.
+        let written = child
+            .access_patterns
+            .iter()
+            .any(|a| matches!(a.operation.verb, QueryVerb::Insert | QueryVerb::Upsert));
+        if !written {
+            continue;
+        }
         for fk in &child.foreign_keys {
             let no_action = fk
                 .on_delete
@@ -146,8 +157,7 @@ mod tests {
         )
     }
 
-    const DELETE: &str =
-        "    await env.DB.prepare(\"DELETE FROM projects WHERE id = ?\").bind(t).run();";
+    const DELETE: &str = "    await env.DB.prepare(\"INSERT INTO tasks (id, project_id) VALUES (?, ?)\").bind(t, t).run();\n    await env.DB.prepare(\"DELETE FROM projects WHERE id = ?\").bind(t).run();";
 
     #[test]
     fn fires_when_a_request_deletes_a_referenced_parent() {
@@ -178,6 +188,13 @@ mod tests {
             "    await env.DB.prepare(\"UPDATE tasks SET project_id = NULL WHERE project_id = ?\").bind(t).run();\n{DELETE}"
         );
         assert!(rows_for(SCHEMA, &detach).is_empty());
+    }
+
+    #[test]
+    fn stays_silent_for_a_child_the_code_never_writes() {
+        let only_delete =
+            "    await env.DB.prepare(\"DELETE FROM projects WHERE id = ?\").bind(t).run();";
+        assert!(rows_for(SCHEMA, only_delete).is_empty());
     }
 
     #[test]

@@ -16,8 +16,9 @@ A `sendBatch(items.map(…))` (or a local holding that list) that sends one
 message per item of an array:
 - an error when the code cuts the array into chunks of more than 100;
 - a warning when nothing cuts it.
-A literal array, one record's fields and a consumer's own `batch.messages`
-(at most 100) are left alone, as is a list built any other way.
+Only an array the request sends counts (a parsed body, query or form
+values): a consumer's own `batch.messages` (at most 100), a parameter, the
+rows of a lookup or a list built any other way are left alone.
 
 ## Why it matters
 A `sendBatch` takes at most 100 messages (and 256 KB in all): a longer one

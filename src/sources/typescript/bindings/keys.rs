@@ -400,14 +400,21 @@ pub(crate) fn spread_list(
         if let Some((over, per_item)) = placeholder_list(e, src) {
             let over = unwrap_expr(over);
             let (source, chunk) = chunked(over, src);
-            // A literal array, or the fields of one record (`Object.keys(row)`:
-            // a column list, which D1's 100 columns per table bound).
-            if source.kind() == "array" || record_fields(source, src) {
+            // Only a list the request sends: a literal array, one record's
+            // fields, a parameter (its caller may cut it), the rows of an
+            // earlier lookup are bounded elsewhere, or may be.
+            if chunk.is_none() && !from_request(source, src) {
                 return None;
             }
+            // The same list written twice (`IN (${marks}) OR … IN (${marks})`).
+            let sub_text = text(sub, src);
+            let times = children(node)
+                .into_iter()
+                .filter(|c| c.kind() == "template_substitution" && text(*c, src) == sub_text)
+                .count();
             return Some(crate::model::SpreadList {
                 over: text(over, src).chars().take(80).collect(),
-                per_item,
+                per_item: per_item.saturating_mul(u32::try_from(times).unwrap_or(1)),
                 chunk,
                 fixed: u32::try_from(fixed).unwrap_or(u32::MAX),
             });
@@ -418,9 +425,8 @@ pub(crate) fn spread_list(
 
 /// The messages a `sendBatch(…)` argument makes one per item of an array
 /// (`items.map((i) => ({ body: i }))`, or a local holding that), with the
-/// chunk size when the array is cut. `None` for a literal array, one
-/// record's fields, a consumer's own `batch.messages` (at most 100), or a
-/// list built any other way.
+/// chunk size when the array is cut. `None` unless the array is cut or
+/// comes from the request ([`from_request`]).
 pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::SpreadList> {
     let mut n = unwrap_expr(node);
     if n.kind() == "identifier" {
@@ -432,8 +438,7 @@ pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::Spre
     }
     let over = unwrap_expr(over);
     let (source, chunk) = chunked(over, src);
-    let consumer_batch = text(source, src).ends_with(".messages");
-    if source.kind() == "array" || record_fields(source, src) || consumer_batch {
+    if chunk.is_none() && !from_request(source, src) {
         return None;
     }
     Some(crate::model::SpreadList {
@@ -444,24 +449,66 @@ pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::Spre
     })
 }
 
-/// Whether `n` lists the fields of one object: `Object.keys(x)` (or its
-/// `values` / `entries`), through `.filter(…)` / `.map(…)` and locals.
-fn record_fields(n: Node<'_>, src: &str) -> bool {
+/// Whether the array `n` is what a request sends, through locals and
+/// array methods: a parsed body (`await request.json()`, `c.req.json()`,
+/// destructured), query values (`searchParams.getAll(…)`, `c.req.queries`,
+/// a `split(…)` string), form values (`formData.getAll(…)`).
+fn from_request(n: Node<'_>, src: &str) -> bool {
     let mut n = n;
-    for _ in 0..6 {
-        if n.kind() == "identifier" {
-            match local_value(n, text(n, src), src) {
-                Some(v) => n = unwrap_expr(v),
+    for _ in 0..8 {
+        n = unwrap_expr(n);
+        match n.kind() {
+            "await_expression" => match n.named_child(0) {
+                Some(inner) => n = inner,
                 None => return false,
+            },
+            "identifier" => match local_value(n, text(n, src), src)
+                .or_else(|| destructured_from(n, text(n, src), src))
+            {
+                Some(v) => n = v,
+                None => return false,
+            },
+            // `[...new Set(ids)]`
+            "array" => match children(n)
+                .into_iter()
+                .find(|c| c.kind() == "spread_element")
+            {
+                Some(sp) => match sp.named_child(0) {
+                    Some(inner) => n = inner,
+                    None => return false,
+                },
+                None => return false,
+            },
+            "new_expression" => {
+                let set = n
+                    .child_by_field_name("constructor")
+                    .is_some_and(|c| text(c, src) == "Set");
+                match n
+                    .child_by_field_name("arguments")
+                    .and_then(|a| a.named_child(0))
+                    .filter(|_| set)
+                {
+                    Some(inner) => n = inner,
+                    None => return false,
+                }
             }
-            continue;
-        }
-        let Some((recv, m)) = member_call(n, src) else {
-            return false;
-        };
-        match m {
-            "keys" | "values" | "entries" => return text(recv, src) == "Object",
-            "filter" | "map" | "slice" | "sort" => n = unwrap_expr(recv),
+            // `body.ids`, `(await c.req.json()).ids`
+            "member_expression" => match n.child_by_field_name("object") {
+                Some(o) => n = o,
+                None => return false,
+            },
+            "call_expression" => {
+                let Some((recv, m)) = member_call(n, src) else {
+                    return false;
+                };
+                match m {
+                    "json" | "getAll" | "queries" | "split" | "formData" | "parseBody" => {
+                        return true;
+                    }
+                    "map" | "filter" | "slice" | "flat" | "flatMap" | "concat" | "sort" => n = recv,
+                    _ => return false,
+                }
+            }
             _ => return false,
         }
     }
