@@ -368,6 +368,11 @@ pub struct TriggerEffect {
     pub events: Vec<QueryVerb>,
     /// The tables its body inserts into, updates or deletes from.
     pub writes: Vec<String>,
+    /// Of those, the tables it inserts into.
+    pub inserts: Vec<String>,
+    /// Whether it runs before the statement (`BEFORE`), when the old row is
+    /// still in its table.
+    pub before: bool,
 }
 
 /// How a relationship is known.

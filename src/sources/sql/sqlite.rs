@@ -568,12 +568,20 @@ fn trigger_effect(sql: &str) -> Option<TriggerEffect> {
         _ => None,
     };
     let mut writes: Vec<String> = Vec::new();
+    let mut inserts: Vec<String> = Vec::new();
     for stmt in t
         .statements
         .as_ref()
         .map(|b| b.statements().as_slice())
         .unwrap_or_default()
     {
+        if let S::Insert(i) = stmt
+            && let TableObject::TableName(n) = &i.table
+            && let Some(n) = name(n)
+            && !inserts.contains(&n)
+        {
+            inserts.push(n);
+        }
         let target = match stmt {
             S::Insert(i) => match &i.table {
                 TableObject::TableName(n) => name(n),
@@ -589,7 +597,13 @@ fn trigger_effect(sql: &str) -> Option<TriggerEffect> {
         };
         writes.extend(target.filter(|t| !writes.contains(t)));
     }
-    Some(TriggerEffect { events, writes })
+    let before = matches!(t.period, Some(sqlparser::ast::TriggerPeriod::Before));
+    Some(TriggerEffect {
+        events,
+        writes,
+        inserts,
+        before,
+    })
 }
 
 fn read_table(
