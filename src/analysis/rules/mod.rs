@@ -224,7 +224,8 @@ const ONE_ROW_PER_CAUSE: &[RuleId] = &[
 
 /// Warnings and errors of one of those rules with the same advice and no
 /// fix of their own (`SELECT *` on five routes, five tables without a
-/// primary key) become one row: the busiest subject's, listing the others.
+/// primary key; unused bindings of one config) become one row: the busiest
+/// subject's, listing the others.
 fn merge_same_cause(mut findings: Vec<Finding>) -> Vec<Finding> {
     let rank = |f: &Finding| f.impact.clone().unwrap_or(crate::model::Frequency::Unknown);
     findings.sort_by(|a, b| {
@@ -238,6 +239,12 @@ fn merge_same_cause(mut findings: Vec<Finding>) -> Vec<Finding> {
     let database = |s: &Subject| match s {
         Subject::Table { database, .. } => database.clone(),
         _ => None,
+    };
+    // Bindings are declared per Worker: one row per config file.
+    let config = |f: &Finding| {
+        (f.rule == RuleId::UnusedBinding)
+            .then(|| f.locations.first().map(|l| l.path.clone()))
+            .flatten()
     };
     let mergeable = |f: &Finding| {
         ONE_ROW_PER_CAUSE.contains(&f.rule)
@@ -255,6 +262,7 @@ fn merge_same_cause(mut findings: Vec<Finding>) -> Vec<Finding> {
                 && (m.rule, m.severity, m.topic) == (f.rule, f.severity, f.topic)
                 && m.advice == f.advice
                 && database(&m.subject) == database(&f.subject)
+                && config(m) == config(&f)
         };
         match out.iter_mut().find(same) {
             Some(m) => m.repeats.push(crate::model::Repeat {
@@ -600,6 +608,33 @@ mod tests {
         assert_eq!(
             rows[0][1],
             "`a_cold` has no primary key (migrations/0001.sql:1); `z_hot` has no primary key (migrations/0001.sql:2)"
+        );
+    }
+
+    /// Unused bindings are one row per config that declares them.
+    #[test]
+    fn unused_bindings_are_one_row_per_config() {
+        let config = |name: &str| {
+            format!(
+                "name = \"{name}\"\nmain = \"src/index.ts\"\n[[kv_namespaces]]\nbinding = \"A\"\nid = \"a\"\n[[kv_namespaces]]\nbinding = \"B\"\nid = \"b\"\n[[kv_namespaces]]\nbinding = \"C\"\nid = \"c\"\n"
+            )
+        };
+        let code = testing::fetch("    await env.C.get(\"a\");");
+        let code = code.as_str();
+        let rows = testing::rows(
+            RuleId::UnusedBinding,
+            &[
+                ("one/wrangler.toml", &config("one")),
+                ("one/src/index.ts", code),
+                ("two/wrangler.toml", &config("two")),
+                ("two/src/index.ts", code),
+            ],
+        );
+        let areas: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(areas, ["Bindings (A, B)", "Bindings (A, B)"], "{rows:?}");
+        assert!(
+            rows[0][1].contains("`one`") && rows[1][1].contains("`two`"),
+            "{rows:?}"
         );
     }
 
