@@ -667,7 +667,8 @@ pub fn frequencies(levels: &[Frequency]) -> String {
 /// (``; `WHERE …` on GET /x needs it``).
 pub fn current(f: &Finding) -> String {
     let mut text = f.message.clone();
-    for r in &f.repeats {
+    // A repeat with no message of its own is named by the row already.
+    for r in f.repeats.iter().filter(|r| !r.message.is_empty()) {
         text.push_str("; ");
         text.push_str(&r.message);
     }

@@ -31,20 +31,76 @@ say `NOT NULL`.
 
 /// One finding per table whose two definitions differ.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    let agree = "⚠️ Make the schema and the migrations agree: generate a migration for the schema change (`drizzle-kit generate`) or fix the schema";
     for db in model.databases.iter().filter(|d| !d.orm_tables.is_empty()) {
+        // Each table's differences; one that several tables share (the
+        // same `updated_at` default everywhere) is one row naming them.
+        let mut diffs: Vec<(&Table, &Table, Vec<String>)> = Vec::new();
+        for orm in &db.orm_tables {
+            if let Some(sql) = crate::model::table_named(&db.tables, &orm.name) {
+                let d = differences(db, sql, orm);
+                if !d.is_empty() {
+                    diffs.push((sql, orm, d));
+                }
+            }
+        }
+        let mut shared: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+        for (i, (_, _, d)) in diffs.iter().enumerate() {
+            for one in d {
+                shared.entry(one.clone()).or_default().push(i);
+            }
+        }
+        for (diff, tables) in shared.iter().filter(|(_, t)| t.len() > 1) {
+            let (sql, orm, _) = &diffs[tables[0]];
+            let names: Vec<String> = tables
+                .iter()
+                .map(|i| format!("`{}`", diffs[*i].1.name))
+                .collect();
+            let mut f = finding(
+                &orm.name,
+                format!(
+                    "{diff}, in {} tables: {} (migrations {}, schema {})",
+                    tables.len(),
+                    names.join(", "),
+                    sql.location,
+                    orm.location
+                ),
+                agree.to_owned(),
+                vec![sql.location.clone(), orm.location.clone()],
+            );
+            for i in &tables[1..] {
+                let (sql, orm, _) = &diffs[*i];
+                f.repeats.push(crate::model::Repeat {
+                    subject: Subject::table(&orm.name),
+                    message: String::new(),
+                    locations: vec![sql.location.clone(), orm.location.clone()],
+                });
+            }
+            out.push(f);
+        }
+        for (sql, orm, d) in &diffs {
+            let own: Vec<&String> = d.iter().filter(|x| shared[*x].len() == 1).collect();
+            if own.is_empty() {
+                continue;
+            }
+            out.push(finding(
+                &orm.name,
+                format!(
+                    "{} (migrations {}, schema {})",
+                    own.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    sql.location,
+                    orm.location
+                ),
+                agree.to_owned(),
+                vec![sql.location.clone(), orm.location.clone()],
+            ));
+        }
         for orm in &db.orm_tables {
             match crate::model::table_named(&db.tables, &orm.name) {
-                Some(sql) => {
-                    let diffs = differences(db, sql, orm);
-                    if !diffs.is_empty() {
-                        out.push(finding(
-                            &orm.name,
-                            format!("{} (migrations {}, schema {})", diffs.join("; "), sql.location, orm.location),
-                            "⚠️ Make the schema and the migrations agree: generate a migration for the schema change (`drizzle-kit generate`) or fix the schema".to_owned(),
-                            vec![sql.location.clone(), orm.location.clone()],
-                        ));
-                    }
-                }
+                Some(_) => {}
                 None => out.push(finding(
                     &orm.name,
                     format!(
@@ -301,6 +357,33 @@ mod tests {
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "Drift (users)");
         assert!(rows[0][1].contains("email"), "{rows:?}");
+    }
+
+    /// The same difference in two tables is one row naming both; what
+    /// one table alone differs in stays its own row.
+    #[test]
+    fn a_difference_several_tables_share_is_one_row() {
+        let schema = "import { integer, sqliteTable, text } from \"drizzle-orm/sqlite-core\";\n\nexport const users = sqliteTable(\"users\", {\n  id: integer(\"id\").primaryKey(),\n  email: text(\"email\").notNull(),\n  note: text(\"note\").notNull(),\n});\nexport const teams = sqliteTable(\"teams\", {\n  id: integer(\"id\").primaryKey(),\n  note: text(\"note\").notNull(),\n});\n";
+        let migration = "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, note TEXT);\nCREATE TABLE teams (id INTEGER PRIMARY KEY, note TEXT);\n";
+        let rows = rows(
+            RuleId::SchemaDrift,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                ("drizzle.config.ts", CONFIG),
+                ("src/schema.ts", schema),
+                ("drizzle/0000_init.sql", migration),
+            ],
+        );
+        let areas: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(areas, ["Drift (users)", "Drift (users, teams)"], "{rows:?}");
+        assert!(
+            rows[0][1].contains("`email`") && !rows[0][1].contains("`note`"),
+            "{rows:?}"
+        );
+        assert!(
+            rows[1][1].contains("`note`") && rows[1][1].contains("in 2 tables: `users`, `teams`"),
+            "{rows:?}"
+        );
     }
 
     #[test]
