@@ -371,6 +371,12 @@ impl Finding {
         }
     }
 
+    /// Where it ranks among rows of its severity: its impact, what no
+    /// entry point reaches last.
+    pub fn rank(&self) -> super::Frequency {
+        self.impact.clone().unwrap_or(super::Frequency::Unknown)
+    }
+
     /// With `advice`.
     pub fn advice(mut self, advice: impl Into<String>) -> Finding {
         self.advice = advice.into();

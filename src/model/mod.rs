@@ -208,11 +208,10 @@ impl Model {
         self.queues.sort_by(|a, b| a.name.cmp(&b.name));
         self.durable_objects
             .sort_by(|a, b| a.class_name.cmp(&b.class_name));
-        let rank = |f: &Finding| f.impact.clone().unwrap_or(Frequency::Unknown);
         self.findings.sort_by(|a, b| {
             (
                 a.severity,
-                rank(a),
+                a.rank(),
                 a.topic,
                 &a.subject,
                 &a.message,
@@ -220,7 +219,7 @@ impl Model {
             )
                 .cmp(&(
                     b.severity,
-                    rank(b),
+                    b.rank(),
                     b.topic,
                     &b.subject,
                     &b.message,

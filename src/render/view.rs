@@ -844,11 +844,10 @@ pub fn recommendations(model: &Model) -> Vec<(&Finding, RecommendationRow)> {
         .map(|f| (f, recommendation_row(model, f)))
         .collect();
     // Within a severity, what the busiest code uses first.
-    let rank = |f: &Finding| f.impact.clone().unwrap_or(crate::model::Frequency::Unknown);
     rows.sort_by(|(a, ra), (b, rb)| {
-        (a.severity, rank(a), &ra.area, &ra.current, &a.locations).cmp(&(
+        (a.severity, a.rank(), &ra.area, &ra.current, &a.locations).cmp(&(
             b.severity,
-            rank(b),
+            b.rank(),
             &rb.area,
             &rb.current,
             &b.locations,

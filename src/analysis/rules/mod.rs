@@ -227,10 +227,9 @@ const ONE_ROW_PER_CAUSE: &[RuleId] = &[
 /// primary key; unused bindings of one config) become one row: the busiest
 /// subject's, listing the others.
 fn merge_same_cause(mut findings: Vec<Finding>) -> Vec<Finding> {
-    let rank = |f: &Finding| f.impact.clone().unwrap_or(crate::model::Frequency::Unknown);
     findings.sort_by(|a, b| {
-        (rank(a), &a.subject, &a.message, &a.locations).cmp(&(
-            rank(b),
+        (a.rank(), &a.subject, &a.message, &a.locations).cmp(&(
+            b.rank(),
             &b.subject,
             &b.message,
             &b.locations,
