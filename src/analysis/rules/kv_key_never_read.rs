@@ -17,9 +17,8 @@ reads back: no `get` / `getWithMetadata` of the same pattern, no `list()`
 whose prefix covers it. It stays silent for a namespace read through a key
 dmqa cannot follow or that is one run-time value (any family could be read
 there), for a namespace no code of the checkout reads at all (its reader
-may be elsewhere), and for a binding
-handed to a library or a whole `env` handed to a package, which may read
-it by name.
+may be elsewhere), and for a binding handed to a library or a whole `env`
+handed to a package, which may read it by name.
 
 ## Why it matters
 Every write is billed (KV writes cost ten times a read) and every key is
@@ -28,8 +27,9 @@ removed code, or a reader that lives outside the repository. Say which:
 delete the writes, or note the outside reader so a reviewer does not.
 
 ## Example
-`env.CACHE.put(`stats:${day}`, json)` with no `get` of `stats:` anywhere →
-remove the write, or read it where the stats are served.
+`env.CACHE.put(`stats:${day}`, json)` in a namespace the code reads only
+for `page:{path}` → remove the write, or read it where the stats are
+served.
 ";
 
 /// One finding per such pattern.

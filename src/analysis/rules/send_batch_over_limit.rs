@@ -26,8 +26,9 @@ throws and none of the messages is sent, so the import of 150 rows, or the
 fan-out to every subscriber, fails once the list grows.
 
 ## Example
-`await env.JOBS.sendBatch(users.map((u) => ({ body: { id: u.id } })))` →
-send it in chunks: `for (let i = 0; i < msgs.length; i += 100) await
+`const { ids } = await request.json()` then
+`await env.JOBS.sendBatch(ids.map((id) => ({ body: { id } })))` → send it
+in chunks: `for (let i = 0; i < msgs.length; i += 100) await
 env.JOBS.sendBatch(msgs.slice(i, i + 100))`.
 ";
 
