@@ -25,8 +25,8 @@ rule reports each of the three statements no trigger of the schema covers;
 an `AFTER` trigger that runs `DELETE FROM posts_fts …` does not cover it
 (FTS then reads the old values from `posts`, where they are gone).
 Only the statements the code runs on the table count (a schema no code of
-the checkout queries says nothing). It stays silent when the code writes the index itself, and
-when a trigger on the table could not be read.
+the checkout queries says nothing). It stays silent when the code writes
+the index itself, and when a trigger on the table could not be read.
 
 ## Why it matters
 Without the `DELETE` and `UPDATE` triggers the index keeps the old words:
