@@ -108,17 +108,21 @@ fn tables(from: &[TableWithJoins]) -> Vec<String> {
     out
 }
 
+/// The column an expression names, without its table qualifier.
+fn col(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+        _ => None,
+    }
+}
+
 /// Columns a WHERE compares (`a = ?`, `a IN (…)`, `a > ?`, `a IS NULL`),
 /// in order, without table qualifiers.
 fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
     if depth > 32 {
         return;
     }
-    let col = |e: &Expr| match e {
-        Expr::Identifier(i) => Some(i.value.clone()),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
-        _ => None,
-    };
     let mut push = |c: Option<String>| {
         if let Some(c) = c
             && !out.contains(&c)
@@ -152,11 +156,6 @@ fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
 fn range_only(w: &Expr, cols: &[String]) -> Vec<String> {
     let mut ranged: Vec<String> = Vec::new();
     let mut exact: Vec<String> = Vec::new();
-    let col = |e: &Expr| match e {
-        Expr::Identifier(i) => Some(i.value.clone()),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
-        _ => None,
-    };
     let mut stack = vec![w];
     while let Some(e) = stack.pop() {
         if stack.len() > 64 {
@@ -332,14 +331,9 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     .unwrap_or_default();
                 let query = join(&[filter, tail(&q)]);
                 let order_columns: Vec<String> = match q.order_by.as_ref().map(|o| &o.kind) {
-                    Some(sqlparser::ast::OrderByKind::Expressions(exprs)) => exprs
-                        .iter()
-                        .filter_map(|e| match &e.expr {
-                            Expr::Identifier(i) => Some(i.value.clone()),
-                            Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.clone()),
-                            _ => None,
-                        })
-                        .collect(),
+                    Some(sqlparser::ast::OrderByKind::Expressions(exprs)) => {
+                        exprs.iter().filter_map(|e| col(&e.expr)).collect()
+                    }
                     _ => Vec::new(),
                 };
                 out.push(QueryShape {

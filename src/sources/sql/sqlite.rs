@@ -575,27 +575,26 @@ fn trigger_effect(sql: &str) -> Option<TriggerEffect> {
         .map(|b| b.statements().as_slice())
         .unwrap_or_default()
     {
-        if let S::Insert(i) = stmt
-            && let TableObject::TableName(n) = &i.table
-            && let Some(n) = name(n)
-            && !inserts.contains(&n)
-        {
-            inserts.push(n);
-        }
-        let target = match stmt {
+        let (target, inserting) = match stmt {
             S::Insert(i) => match &i.table {
-                TableObject::TableName(n) => name(n),
-                _ => None,
+                TableObject::TableName(n) => (name(n), true),
+                _ => (None, true),
             },
-            S::Update(u) => relation(&u.table.relation),
+            S::Update(u) => (relation(&u.table.relation), false),
             S::Delete(d) => match &d.from {
                 FromTable::WithFromKeyword(f) | FromTable::WithoutKeyword(f) => {
-                    f.first().and_then(|t| relation(&t.relation))
+                    (f.first().and_then(|t| relation(&t.relation)), false)
                 }
             },
-            _ => None,
+            _ => (None, false),
         };
-        writes.extend(target.filter(|t| !writes.contains(t)));
+        let Some(target) = target else { continue };
+        if inserting && !inserts.contains(&target) {
+            inserts.push(target.clone());
+        }
+        if !writes.contains(&target) {
+            writes.push(target);
+        }
     }
     let before = matches!(t.period, Some(sqlparser::ast::TriggerPeriod::Before));
     Some(TriggerEffect {

@@ -231,8 +231,9 @@ impl<'a> FileIndex<'a> {
         let mut cursor = root.walk();
         let mut ancestors: Vec<Node<'a>> = Vec::new();
         let mut nearest: Vec<Option<String>> = Vec::new();
-        // The named class around each ancestor, the same way.
-        let mut classes: Vec<Option<String>> = Vec::new();
+        // The named class around each ancestor, the same way: its name is
+        // a slice of the source, so no string is copied per node.
+        let mut classes: Vec<Option<&'a str>> = Vec::new();
         // A route file's top-level handlers are named by their route.
         let file_route = super::routes::FileRoute::of(res.path);
         loop {
@@ -240,8 +241,8 @@ impl<'a> FileIndex<'a> {
             let parent = ancestors.last().copied();
             let grand = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
             let enclosing = nearest.last().cloned().flatten();
-            let class = classes.last().cloned().flatten();
-            res.visit(n, parent, grand, enclosing.clone(), class.clone());
+            let class = classes.last().copied().flatten();
+            res.visit(n, parent, grand, enclosing.clone(), class);
             if cursor.goto_first_child() {
                 let mut own = function_label_in(n, parent, grand, src);
                 if let Some(r) = file_route.as_ref().filter(|_| enclosing.is_none()) {
@@ -273,10 +274,7 @@ impl<'a> FileIndex<'a> {
                     n.kind(),
                     "class_declaration" | "class" | "abstract_class_declaration"
                 )
-                .then(|| {
-                    n.child_by_field_name("name")
-                        .map(|c| text(c, src).to_owned())
-                })
+                .then(|| n.child_by_field_name("name").map(|c| text(c, src)))
                 .flatten();
                 classes.push(named.or(class));
                 ancestors.push(n);
@@ -307,16 +305,16 @@ impl<'a> FileIndex<'a> {
         parent: Option<Node<'a>>,
         grand: Option<Node<'a>>,
         enclosing: Option<String>,
-        class: Option<String>,
+        class: Option<&str>,
     ) {
         let src = self.src;
         env_reads(n, src, &mut self.env_reads);
         if n.kind() == "this"
             && parent.is_some_and(|p| matches!(p.kind(), "arguments" | "pair" | "array"))
-            && let Some(c) = &class
-            && !self.this_escapes.contains(c)
+            && let Some(c) = class
+            && !self.this_escapes.iter().any(|e| e == c)
         {
-            self.this_escapes.push(c.clone());
+            self.this_escapes.push(c.to_owned());
         }
         if matches!(n.kind(), "arrow_function" | "function_expression")
             && let Some(inner) = function_label_in(n, parent, grand, src)
@@ -367,7 +365,7 @@ impl<'a> FileIndex<'a> {
                 node: n,
                 enclosing,
                 router,
-                class,
+                class: class.map(str::to_owned),
             });
         }
     }

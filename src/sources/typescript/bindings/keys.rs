@@ -365,7 +365,7 @@ pub(crate) fn helper_returns_string(index: &CodeIndex<'_>, fi: usize, call: Node
 /// "(?, ?)").join(", ")}`, `"?,".repeat(n)`, `Array(n).fill("?")`): the
 /// array, the values bound per item, and the chunk size when the array is
 /// cut (`ids.slice(i, i + 50)`). `None` when the text builds none, or
-/// builds it from a literal array.
+/// builds it from an array [`request_list`] does not take.
 pub(crate) fn spread_list(
     index: &CodeIndex<'_>,
     fi: usize,
@@ -398,26 +398,18 @@ pub(crate) fn spread_list(
             e = unwrap_expr(v);
         }
         if let Some((over, per_item)) = placeholder_list(e, src) {
-            let over = unwrap_expr(over);
-            let (source, chunk) = chunked(over, src);
-            // Only a list the request sends: a literal array, one record's
-            // fields, a parameter (its caller may cut it), the rows of an
-            // earlier lookup are bounded elsewhere, or may be.
-            if chunk.is_none() && !from_request(source, src) {
-                return None;
-            }
             // The same list written twice (`IN (${marks}) OR … IN (${marks})`).
             let sub_text = text(sub, src);
             let times = children(node)
                 .into_iter()
                 .filter(|c| c.kind() == "template_substitution" && text(*c, src) == sub_text)
                 .count();
-            return Some(crate::model::SpreadList {
-                over: text(over, src).chars().take(80).collect(),
-                per_item: per_item.saturating_mul(u32::try_from(times).unwrap_or(1)),
-                chunk,
-                fixed: u32::try_from(fixed).unwrap_or(u32::MAX),
-            });
+            return request_list(
+                over,
+                per_item.saturating_mul(u32::try_from(times).unwrap_or(1)),
+                u32::try_from(fixed).unwrap_or(u32::MAX),
+                src,
+            );
         }
     }
     None
@@ -425,8 +417,7 @@ pub(crate) fn spread_list(
 
 /// The messages a `sendBatch(…)` argument makes one per item of an array
 /// (`items.map((i) => ({ body: i }))`, or a local holding that), with the
-/// chunk size when the array is cut. `None` unless the array is cut or
-/// comes from the request ([`from_request`]).
+/// chunk size when the array is cut: a [`request_list`] of one per item.
 pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::SpreadList> {
     let mut n = unwrap_expr(node);
     if n.kind() == "identifier" {
@@ -436,6 +427,20 @@ pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::Spre
     if m != "map" {
         return None;
     }
+    request_list(over, 1, 0, src)
+}
+
+/// `per_item` values for each item of the array `over`, plus `fixed`
+/// others, when the code cuts the array into chunks or the request sends
+/// it ([`from_request`]). A literal array, one record's fields, a parameter
+/// (its caller may cut it) or the rows of an earlier lookup are bounded
+/// elsewhere, or may be: `None`.
+fn request_list(
+    over: Node<'_>,
+    per_item: u32,
+    fixed: u32,
+    src: &str,
+) -> Option<crate::model::SpreadList> {
     let over = unwrap_expr(over);
     let (source, chunk) = chunked(over, src);
     if chunk.is_none() && !from_request(source, src) {
@@ -443,9 +448,9 @@ pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::Spre
     }
     Some(crate::model::SpreadList {
         over: text(over, src).chars().take(80).collect(),
-        per_item: 1,
+        per_item,
         chunk,
-        fixed: 0,
+        fixed,
     })
 }
 
