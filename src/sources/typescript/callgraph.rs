@@ -1042,6 +1042,24 @@ class Hooks { static attach(host) { return new Hooks(host); } async onClose(h) {
         let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
         let g = CallGraph::new(&index, &[], &[String::new()]);
         assert_eq!(g.caller_names("", "close", Some("Room")), ["onClose"]);
+        // Running one of its own methods on itself (`m.bind(this)`,
+        // `m.call(this, …)`) hands itself to no one.
+        let src = "\
+export class Upload extends DurableObject {
+  wrap(m) { return async (c) => m.bind(this)(c); }
+  again(m, c) { return m.call(this, c); }
+  async create(c) {}
+}
+export async function checkout(stripe) { return stripe.checkout.sessions.create({}); }
+";
+        let files = vec![parse_source("src/index.ts", src).unwrap()];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let g = CallGraph::new(&index, &[], &[String::new()]);
+        assert_eq!(
+            g.caller_names("", "create", Some("Upload")),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

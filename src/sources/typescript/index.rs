@@ -311,6 +311,7 @@ impl<'a> FileIndex<'a> {
         env_reads(n, src, &mut self.env_reads);
         if n.kind() == "this"
             && parent.is_some_and(|p| matches!(p.kind(), "arguments" | "pair" | "array"))
+            && !binds_this(parent, grand, src)
             && let Some(c) = class
             && !self.this_escapes.iter().any(|e| e == c)
         {
@@ -598,6 +599,23 @@ pub fn is_worker_env(text: &str) -> bool {
     (text == "env" || text.ends_with(".env"))
         && !text.ends_with("process.env")
         && !text.ends_with("meta.env")
+}
+
+/// Whether `this` is the receiver handed to `fn.bind(this)`, `fn.call(this,
+/// …)` or `fn.apply(this, …)`: the function runs as a method of the
+/// object, which no other code gets to hold.
+fn binds_this(args: Option<Node<'_>>, call: Option<Node<'_>>, src: &str) -> bool {
+    let first_argument = args
+        .filter(|a| a.kind() == "arguments")
+        .and_then(|a| a.named_child(0))
+        .is_some_and(|a| a.kind() == "this");
+    first_argument
+        && call
+            .filter(|c| c.kind() == "call_expression")
+            .and_then(|c| c.child_by_field_name("function"))
+            .filter(|f| f.kind() == "member_expression")
+            .and_then(|f| f.child_by_field_name("property"))
+            .is_some_and(|p| matches!(text(p, src), "bind" | "call" | "apply"))
 }
 
 /// The binding names `n` reads from a Worker `env`.

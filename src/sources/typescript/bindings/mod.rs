@@ -810,6 +810,14 @@ impl<'a> Reader<'_, 'a> {
                 if let Some(b) = destructured(recv, name, src) {
                     return vec![Target::Name(b)];
                 }
+                // `const { db } = this.getConfig()`: the property of what
+                // the helper returns.
+                if let Some(v) = destructured_from(recv, name, src) {
+                    let found = self.property_targets(fi, v, name, depth);
+                    if !found.is_empty() {
+                        return found;
+                    }
+                }
                 // A parameter: what its callers pass (`loadEvents(c.env.
                 // EVENTS)`), else by its type when only one binding has
                 // that kind, else by its name (`constructor(DB) { this.DB
@@ -839,31 +847,11 @@ impl<'a> Reader<'_, 'a> {
             "call_expression" => {
                 // A helper returning a binding: `bucket(env)`, a `switch`
                 // over priority queues.
-                let Some(f) = recv.child_by_field_name("function") else {
-                    return Vec::new();
-                };
                 // A request-context variable: `c.get("db")`.
                 if let Some(name) = context_get(recv, src) {
                     return self.context_targets(fi, &name, depth);
                 }
-                // `this.getKv()`: what that method of the class returns.
-                let (file, returned) = if f.kind() == "member_expression"
-                    && f.child_by_field_name("object")
-                        .is_some_and(|o| o.kind() == "this")
-                {
-                    let Some(m) = f
-                        .child_by_field_name("property")
-                        .and_then(|p| receivers::class_method(recv, text(p, src), src))
-                    else {
-                        return Vec::new();
-                    };
-                    (fi, returns(m, None))
-                } else if f.kind() == "identifier" {
-                    let Some(r) = self.index.resolve(fi, text(f, src)) else {
-                        return Vec::new();
-                    };
-                    (r.file, returns(r.decl.node, r.decl.value))
-                } else {
+                let Some((file, returned)) = self.returned(fi, recv) else {
                     return Vec::new();
                 };
                 let mut out = Vec::new();
@@ -892,6 +880,94 @@ impl<'a> Reader<'_, 'a> {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// What the helper `call` runs returns, and the file it is in:
+    /// `this.getKv()` → what that method of the class returns, `bucket(env)`
+    /// → what the function `bucket` returns.
+    fn returned(&self, fi: usize, call: Node<'a>) -> Option<(usize, Vec<Node<'a>>)> {
+        let src = self.index.files.get(fi)?.src;
+        let f = call.child_by_field_name("function")?;
+        if f.kind() == "member_expression"
+            && f.child_by_field_name("object")
+                .is_some_and(|o| o.kind() == "this")
+        {
+            let m = f
+                .child_by_field_name("property")
+                .and_then(|p| receivers::class_method(call, text(p, src), src))?;
+            Some((fi, returns(m, None)))
+        } else if f.kind() == "identifier" {
+            let r = self.index.resolve(fi, text(f, src))?;
+            Some((r.file, returns(r.decl.node, r.decl.value)))
+        } else {
+            None
+        }
+    }
+
+    /// The bindings property `prop` of `value` can be, where `value` builds
+    /// an object: a literal (`{ db }`, `{ db: env.DB }`), either branch of a
+    /// ternary, or what a helper returns.
+    fn property_targets(&self, fi: usize, value: Node<'a>, prop: &str, depth: u32) -> Vec<Target> {
+        // The structure around the value (a ternary, the literal) is no
+        // step of its own: only a helper's return adds to the depth.
+        if depth > 4 {
+            return Vec::new();
+        }
+        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
+            return Vec::new();
+        };
+        let value = unwrap_expr(value);
+        let value = if value.kind() == "await_expression" {
+            value.named_child(0).map(unwrap_expr).unwrap_or(value)
+        } else {
+            value
+        };
+        let mut out: Vec<Target> = Vec::new();
+        let mut add = |found: Vec<Target>| {
+            for t in found {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        };
+        match value.kind() {
+            "object" => {
+                for p in children(value) {
+                    match p.kind() {
+                        "shorthand_property_identifier" if text(p, src) == prop => {
+                            if let Some(v) = local_value(p, prop, src) {
+                                add(self.targets(fi, v, depth + 1));
+                            }
+                        }
+                        "pair"
+                            if p.child_by_field_name("key")
+                                .is_some_and(|k| text(k, src) == prop) =>
+                        {
+                            if let Some(v) = p.child_by_field_name("value") {
+                                add(self.targets(fi, v, depth));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "ternary_expression" => {
+                for branch in ["consequence", "alternative"] {
+                    if let Some(b) = value.child_by_field_name(branch) {
+                        add(self.property_targets(fi, b, prop, depth));
+                    }
+                }
+            }
+            "call_expression" => {
+                if let Some((file, returned)) = self.returned(fi, value) {
+                    for e in returned {
+                        add(self.property_targets(file, e, prop, depth + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
     }
 
     /// A key pattern and the JSDoc of the helper that built it.
@@ -1352,6 +1428,24 @@ mod key_helpers {
             .map(|p| p.pattern.notation())
             .collect();
         assert_eq!(patterns, ["{prefix}/{buildId}/{hash}.cache"]);
+    }
+
+    /// `const { db } = this.getConfig()`: the binding is the property of
+    /// the object the helper returns, through a ternary and a private
+    /// method's parameter.
+    #[test]
+    fn a_binding_destructured_from_what_a_helper_returns() {
+        let code = "const NAME = \"TAGS\";\nclass TagCache {\n  async get(tag: string) {\n    const { disabled, db } = this.getConfig();\n    if (disabled) return null;\n    return this.#read(tag, db);\n  }\n  async #read(tag: string, db: D1Database) {\n    return db.prepare(\"SELECT v FROM tags WHERE tag = ?\").bind(tag).first();\n  }\n  async put(tag: string) {\n    const { db: other } = this.getConfig();\n    const { db } = this.getConfig();\n    await db.prepare(\"INSERT INTO tags (tag) VALUES (?)\").bind(tag).run();\n  }\n  private getConfig() {\n    const db = getCloudflareContext().env[NAME];\n    return !db ? { disabled: true } : { disabled: false, db };\n  }\n}\nexport default { async fetch(req: Request, env: Env) { const t = new TagCache(); await t.put(req.url); return Response.json(await t.get(req.url)); } };\n";
+        let config = wrangler(
+            "[[d1_databases]]\nbinding = \"TAGS\"\ndatabase_name = \"tags\"\ndatabase_id = \"a\"\n\n[[d1_databases]]\nbinding = \"OTHER\"\ndatabase_name = \"other\"\ndatabase_id = \"b\"\n",
+        );
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let ops: Vec<(&str, u32)> = model
+            .resource_ops
+            .iter()
+            .map(|o| (o.binding.as_str(), o.location.line))
+            .collect();
+        assert_eq!(ops, [("TAGS", 9), ("TAGS", 14)]);
     }
 
     /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's
