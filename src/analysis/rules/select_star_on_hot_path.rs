@@ -116,6 +116,31 @@ mod tests {
         assert!(in_place.is_empty(), "{in_place:?}");
     }
 
+    /// Rows handed to a helper of the file inside the serializer: whole
+    /// when the helper returns them (or their `.results`) as they are,
+    /// not when it picks from them.
+    #[test]
+    fn a_helper_inside_the_serializer_is_read() {
+        let rows_via = |helper: &str| {
+            let code = format!(
+                "{}\nfunction wrap(started, res) {{\n  return {{ ms: Date.now() - started, results: res.results }};\n}}\nfunction pick(started, res) {{\n  return res.results.map((r) => r.id);\n}}\n",
+                testing::fetch(&format!(
+                    "    const resp = await env.DB.prepare(\"SELECT * FROM apps\").all();\n    return Response.json({helper}(Date.now(), resp));"
+                ))
+            );
+            testing::rows(
+                RuleId::SelectStarOnHotPath,
+                &[
+                    ("wrangler.toml", &testing::wrangler(testing::D1)),
+                    ("migrations/0001.sql", SCHEMA),
+                    ("src/index.ts", &code),
+                ],
+            )
+        };
+        assert!(rows_via("wrap").is_empty(), "{:?}", rows_via("wrap"));
+        assert_eq!(rows_via("pick").len(), 1, "{:?}", rows_via("pick"));
+    }
+
     #[test]
     fn stays_silent_on_named_columns() {
         assert!(rows_for("SELECT id, name FROM apps WHERE id = ?").is_empty());

@@ -129,6 +129,11 @@ pub struct FileIndex<'a> {
     /// auth, getHandler)`): (handler, route, router object), moved into
     /// `nested` once mount prefixes are applied.
     pub handler_refs: Vec<(String, String, Option<String>)>,
+    /// Names passed as an argument inside a function (`withTables(req,
+    /// db, handleRequest)` in `fetch`): (name, that function). Those naming
+    /// a function of ours move into `nested`: the callee runs it for its
+    /// caller.
+    pub passed: Vec<(Node<'a>, String)>,
     /// Names read from a Worker `env` (`env.X`, `c.env.X`, `const { X } =
     /// env`), with where.
     pub env_reads: Vec<(String, Node<'a>)>,
@@ -216,6 +221,7 @@ impl<'a> FileIndex<'a> {
             calls: Vec::new(),
             nested: Vec::new(),
             handler_refs: Vec::new(),
+            passed: Vec::new(),
             env_reads: Vec::new(),
             constructions: Vec::new(),
             this_escapes: Vec::new(),
@@ -346,6 +352,14 @@ impl<'a> FileIndex<'a> {
                 .map(|o| text(o, src).to_owned());
             self.handler_refs
                 .push((text(n, src).to_owned(), route, router));
+        } else if n.kind() == "identifier"
+            && parent.is_some_and(|p| p.kind() == "arguments")
+            && grand.is_some_and(|g| g.kind() == "call_expression")
+            && let Some(outer) = enclosing.as_deref()
+        {
+            if text(n, src) != outer {
+                self.passed.push((n, outer.to_owned()));
+            }
         }
         if n.kind() == "new_expression"
             && let Some(c) = n.child_by_field_name("constructor")
@@ -978,6 +992,38 @@ impl<'a> CodeIndex<'a> {
             let path = if path == "/" { "" } else { path };
             Some(format!("{verb} {prefix}{path}"))
         };
+        // A function of ours passed to another runs for the function
+        // passing it.
+        for fi in 0..self.files.len() {
+            let passed = std::mem::take(&mut self.files[fi].passed);
+            let src = self.files[fi].src;
+            for (node, outer) in passed {
+                let name = text(node, src).to_owned();
+                let function = self.resolve(fi, &name).is_some_and(|r| match r.decl.kind {
+                    DeclKind::Function => true,
+                    DeclKind::Variable => {
+                        r.decl
+                            .value
+                            .map(super::syntax::unwrap_expr)
+                            .is_some_and(|v| {
+                                matches!(v.kind(), "arrow_function" | "function_expression")
+                            })
+                    }
+                    _ => false,
+                });
+                // A local or parameter of that name is what is passed.
+                use super::bindings::{destructured_from, local_value, loop_variable, param_of};
+                let ours = function
+                    && local_value(node, &name, src).is_none()
+                    && param_of(node, &name, src).is_none()
+                    && destructured_from(node, &name, src).is_none()
+                    && !loop_variable(node, &name, src);
+                let edge = (name, outer);
+                if ours && !self.files[fi].nested.contains(&edge) {
+                    self.files[fi].nested.push(edge);
+                }
+            }
+        }
         // Routes that name their handler: an edge from the (mounted) route.
         for fi in 0..self.files.len() {
             let refs = std::mem::take(&mut self.files[fi].handler_refs);

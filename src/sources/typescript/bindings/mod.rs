@@ -36,7 +36,8 @@ use values::*;
 fn kind_of_type(ty: &str) -> Option<BindingKind> {
     let base = ty.split('<').next().unwrap_or(ty).trim();
     match base {
-        "D1Database" => Some(BindingKind::D1),
+        // A read-replication session runs the database's queries.
+        "D1Database" | "D1DatabaseSession" => Some(BindingKind::D1),
         "R2Bucket" => Some(BindingKind::R2),
         "KVNamespace" => Some(BindingKind::Kv),
         "Queue" => Some(BindingKind::QueueProducer),
@@ -851,6 +852,11 @@ impl<'a> Reader<'_, 'a> {
                 if let Some(name) = context_get(recv, src) {
                     return self.context_targets(fi, &name, depth);
                 }
+                // `env.DB.withSession(bookmark)`: a D1 session runs the
+                // database's queries.
+                if let Some((db, "withSession")) = member_call(recv, src) {
+                    return self.targets(fi, db, depth + 1);
+                }
                 let Some((file, returned)) = self.returned(fi, recv) else {
                     return Vec::new();
                 };
@@ -1446,6 +1452,41 @@ mod key_helpers {
             .map(|o| (o.binding.as_str(), o.location.line))
             .collect();
         assert_eq!(ops, [("TAGS", 9), ("TAGS", 14)]);
+    }
+
+    /// A D1 read-replication session (`env.DB.withSession(…)`) runs the
+    /// database's queries, also in a handler `fetch` passes by name to a
+    /// wrapper that calls it.
+    #[test]
+    fn a_d1_session_passed_with_its_handler() {
+        let code = "export default {\n  async fetch(request: Request, env: Env) {\n    const session = env.DB.withSession(\"first-unconstrained\");\n    await session.prepare(\"INSERT INTO hits (at) VALUES (?)\").bind(1).run();\n    return withRetry(request, session, handle);\n  },\n};\nasync function withRetry(request: Request, session: D1DatabaseSession, handler: (r: Request, s: D1DatabaseSession) => Promise<Response>) {\n  return handler(request, session);\n}\nasync function handle(request: Request, session: D1DatabaseSession) {\n  return Response.json(await session.prepare(\"SELECT id FROM orders\").all());\n}\n";
+        let one =
+            "[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"db\"\ndatabase_id = \"a\"\n";
+        let ops = |config: &str| -> Vec<(String, u32, bool)> {
+            let model = model_with(
+                "",
+                &[("wrangler.toml", &wrangler(config)), ("src/index.ts", code)],
+            );
+            model
+                .resource_ops
+                .iter()
+                .map(|o| {
+                    let from_fetch = o.entries.iter().any(|e| e.is_request());
+                    (o.binding.clone(), o.location.line, from_fetch)
+                })
+                .collect()
+        };
+        // The handler's parameter is known by its type when one D1
+        // database is bound; it runs for `fetch`.
+        assert_eq!(
+            ops(one),
+            [("DB".to_owned(), 4, true), ("DB".to_owned(), 12, true)]
+        );
+        // With two, only the session built from `env.DB` is known.
+        let two = format!(
+            "{one}\n[[d1_databases]]\nbinding = \"OTHER\"\ndatabase_name = \"other\"\ndatabase_id = \"b\"\n"
+        );
+        assert_eq!(ops(&two), [("DB".to_owned(), 4, true)]);
     }
 
     /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's

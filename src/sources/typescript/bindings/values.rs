@@ -280,8 +280,84 @@ pub(crate) fn rows_sent_whole(call: Node<'_>, src: &str) -> bool {
                     && children(a).iter().any(|p| {
                         p.kind() == "shorthand_property_identifier"
                             && rows.iter().any(|r| r == text(*p, src))
-                    }));
+                    }))
+                || passed_through(a, &rows, src);
         }
+    });
+    sent
+}
+
+/// Whether `call` (serialized by its caller) is a function of this file
+/// that returns one of its arguments holding `rows` whole: the
+/// parameter itself, its `.results`, or either as a property of the object
+/// it returns (`buildResponse(session, resp)` returning `{ results:
+/// res.results, … }`).
+fn passed_through(call: Node<'_>, rows: &[String], src: &str) -> bool {
+    if call.kind() != "call_expression" {
+        return false;
+    }
+    let Some(f) = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "identifier")
+    else {
+        return false;
+    };
+    let args: Vec<Node<'_>> = call
+        .child_by_field_name("arguments")
+        .map(children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    let Some(at) = args
+        .iter()
+        .position(|a| rows.iter().any(|r| r == text(unwrap_expr(*a), src)))
+    else {
+        return false;
+    };
+    let Some(program) = std::iter::successors(call.parent(), |n| n.parent())
+        .take(10_000)
+        .find(|n| n.kind() == "program")
+    else {
+        return false;
+    };
+    let Some(func) = children(program).into_iter().find(|d| {
+        d.kind() == "function_declaration"
+            && d.child_by_field_name("name")
+                .is_some_and(|n| text(n, src) == text(f, src))
+    }) else {
+        return false;
+    };
+    let Some(param) = func
+        .child_by_field_name("parameters")
+        .map(children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|p| p.kind() != "comment")
+        .nth(at)
+        .and_then(|p| p.child_by_field_name("pattern").or(Some(p)))
+        .filter(|p| p.kind() == "identifier")
+    else {
+        return false;
+    };
+    let param = text(param, src);
+    let whole = |v: Node<'_>| {
+        let t = text(unwrap_expr(v), src);
+        t == param || t.strip_prefix(param) == Some(".results")
+    };
+    let mut sent = false;
+    super::super::syntax::walk(func, |n| {
+        if n.kind() != "return_statement" || sent {
+            return;
+        }
+        let Some(v) = n.named_child(0).map(unwrap_expr) else {
+            return;
+        };
+        sent = whole(v)
+            || (v.kind() == "object"
+                && children(v).into_iter().any(|p| {
+                    p.kind() == "pair" && p.child_by_field_name("value").is_some_and(whole)
+                }));
     });
     sent
 }
