@@ -356,10 +356,9 @@ impl<'a> FileIndex<'a> {
             && parent.is_some_and(|p| p.kind() == "arguments")
             && grand.is_some_and(|g| g.kind() == "call_expression")
             && let Some(outer) = enclosing.as_deref()
+            && text(n, src) != outer
         {
-            if text(n, src) != outer {
-                self.passed.push((n, outer.to_owned()));
-            }
+            self.passed.push((n, outer.to_owned()));
         }
         if n.kind() == "new_expression"
             && let Some(c) = n.child_by_field_name("constructor")
