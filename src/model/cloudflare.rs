@@ -853,6 +853,7 @@ impl ResourceOp {
             checked_first: None,
             optional: false,
             queries: Vec::new(),
+            bound: Vec::new(),
             purpose: None,
             queues: Vec::new(),
             except_queues: Vec::new(),
@@ -986,6 +987,9 @@ pub struct ResourceOp {
     pub optional: bool,
     /// D1: what the SQL does to which table, once read.
     pub queries: Vec<QueryShape>,
+    /// D1 `INSERT`: the keys of the values `.bind(…)` passes, in order
+    /// (`None` where a value is not followed); empty past a spread.
+    pub bound: Vec<Option<super::Key>>,
     /// JSDoc of the helper that builds the key, else of the function the
     /// call is in.
     pub purpose: Option<String>,
@@ -1167,6 +1171,10 @@ pub struct QueryShape {
     pub range_columns: Vec<String>,
     /// Columns written: an INSERT's column list, an UPDATE's SET targets.
     pub written_columns: Vec<String>,
+    /// An INSERT of one row of values: the bound parameter (from 0) each
+    /// written column takes, in the order of `written_columns` (`None`
+    /// for a literal or an expression).
+    pub value_params: Vec<Option<usize>>,
     /// Every table the statement names in FROM / JOIN (aliases resolved),
     /// the main one first.
     pub tables: Vec<String>,

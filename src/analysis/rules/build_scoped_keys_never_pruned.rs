@@ -1,11 +1,14 @@
-//! `build-scoped-keys-never-pruned`: R2 objects written under the current
-//! build's id that nothing deletes once the next build replaces them.
+//! `build-scoped-keys-never-pruned`: R2 objects or D1 rows keyed by the
+//! current build's id that nothing deletes once the next build replaces
+//! them.
 use crate::model::{
-    BindingKind, Finding, FindingSeverity, Key, KeyPart, Model, OpKind, RuleId, Subject, Topic,
+    BindingKind, Finding, FindingSeverity, Key, KeyPart, Model, OpKind, QueryVerb, ResourceOp,
+    RuleId, Subject, Topic,
 };
 
 /// One line for `dmqa rules`.
-pub const SUMMARY: &str = "R2 objects keyed by the build id that no code deletes after a deploy.";
+pub const SUMMARY: &str =
+    "R2 objects or D1 rows keyed by the build id that no code deletes after a deploy.";
 
 /// The most severe row it reports.
 pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
@@ -19,17 +22,25 @@ another build: every delete on the bucket names a key of the current build
 (`{prefix}/{buildId}/{hash}`), and none removes a listed key or a whole
 prefix.
 
+
+The same for a D1 table whose INSERT binds such a key to a column
+(`.bind(`${buildId}/${tag}`, …)`) when no code deletes from the table.
+
 ## Why it matters
 Each deploy starts a new set of keys and the previous build's objects stay
 behind, unread and billed, so the bucket grows with every deploy. Deleting
 one key of the current build does not reach them; only a lifecycle rule or
-a cleanup step that lists older builds does. (KV keys of this kind are
-`kv-key-without-ttl` rows: a TTL retires them.)
+a cleanup step that lists older builds does. A D1 table keyed that way
+gains a set of rows per deploy that no query reads again, toward the
+database's 10 GB limit. (KV keys of this kind are `kv-key-without-ttl`
+rows: a TTL retires them.)
 
 ## Example
 `{prefix}/{buildId}/{hash}.cache` written by the cache handler →
 `wrangler r2 bucket lifecycle add BUCKET --prefix <prefix>/ --expire-days 30`,
 or a post-deploy step deleting every prefix but the current build's.
+`INSERT INTO revalidations (tag, …)` binding `{buildId}/{tag}` → delete the
+rows of older builds after a deploy.
 ";
 
 /// Whether a placeholder's name says it is a build or deployment id:
@@ -53,8 +64,82 @@ pub(crate) fn build_scoped(key: &Key) -> bool {
         .any(|p| matches!(p, KeyPart::Placeholder(n) if names_a_build(n)))
 }
 
+/// The D1 tables an INSERT keys by the build: (binding, Durable Object,
+/// table, column, key, op), the first write of each.
+fn build_keyed_rows(model: &Model) -> Vec<(&ResourceOp, &str, &str, &Key)> {
+    let mut out: Vec<(&ResourceOp, &str, &str, &Key)> = Vec::new();
+    for op in model
+        .resource_ops
+        .iter()
+        .filter(|o| o.kind == BindingKind::D1)
+    {
+        for q in &op.queries {
+            if !matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert) {
+                continue;
+            }
+            let keyed = q
+                .written_columns
+                .iter()
+                .zip(&q.value_params)
+                .find_map(|(c, p)| {
+                    let key = op.bound.get((*p)?)?.as_ref()?;
+                    // A set per build: the build and something else. A row
+                // keyed by the build alone is the build's own record.
+                let per_build = build_scoped(key)
+                    && key.parts().iter().any(
+                        |p| matches!(p, KeyPart::Placeholder(n) | KeyPart::Opaque(n) | KeyPart::Generated(n) if !names_a_build(n)),
+                    );
+                per_build.then_some((c.as_str(), key))
+                });
+            let Some((column, key)) = keyed else { continue };
+            let same = |o: &ResourceOp| {
+                o.kind == BindingKind::D1
+                    && o.binding == op.binding
+                    && o.durable_object == op.durable_object
+            };
+            if !out
+                .iter()
+                .any(|(o, t, _, _)| same(o) && t.eq_ignore_ascii_case(&q.table))
+            {
+                out.push((op, q.table.as_str(), column, key));
+            }
+        }
+    }
+    // Any DELETE on the table may prune older builds.
+    out.retain(|(op, table, _, _)| {
+        !model.resource_ops.iter().any(|o| {
+            o.kind == BindingKind::D1
+                && o.binding == op.binding
+                && o.durable_object == op.durable_object
+                && o.queries.iter().any(|q| {
+                    q.operation.verb == QueryVerb::Delete && q.table.eq_ignore_ascii_case(table)
+                })
+        })
+    });
+    out
+}
+
 /// One finding per such pattern.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
+    for (op, table, column, key) in build_keyed_rows(model) {
+        out.push(
+            Finding::new(
+                RuleId::BuildScopedKeysNeverPruned,
+                FindingSeverity::Warning,
+                Topic::Retention,
+                Subject::table(table),
+                format!(
+                    "`{table}.{column}` is written as `{}` ({}): each deploy starts a new set of rows and no code deletes from `{table}`, so the table grows with every deploy toward D1's 10 GB limit",
+                    key.notation(),
+                    op.location
+                ),
+            )
+            .advice(format!(
+                "⚠️ Delete the rows of older builds after a deploy (`DELETE FROM {table} WHERE {column} NOT LIKE ?` with the current build's prefix), or keep the build out of the key"
+            ))
+            .at(vec![op.location.clone()]),
+        );
+    }
     for b in &model.buckets {
         // A delete of anything but a current-build key (a listed key, a
         // prefix, a key dmqa could not follow) may prune old builds.
@@ -153,6 +238,59 @@ mod tests {
             "    const version = hash;\n    await env.CACHE.put(`apps/${version}/${hash}`, request.body);",
         );
         assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    fn d1_rows_for(body: &str) -> Vec<testing::Row> {
+        let code = format!(
+            "const buildId = process.env.BUILD_ID;\nconst key = (tag: string) => `${{buildId}}/${{tag}}`;\nexport default {{\n  async fetch(request: Request, env: Env) {{\n    const tag = new URL(request.url).pathname;\n{body}\n    return new Response(\"ok\");\n  }},\n}};\n"
+        );
+        rows(
+            RuleId::BuildScopedKeysNeverPruned,
+            &[
+                ("wrangler.toml", &wrangler(testing::D1)),
+                (
+                    "migrations/0001.sql",
+                    "CREATE TABLE tags (tag TEXT PRIMARY KEY, at INTEGER NOT NULL);\n",
+                ),
+                ("src/index.ts", &code),
+            ],
+        )
+    }
+
+    #[test]
+    fn fires_on_d1_rows_keyed_by_the_build_that_nothing_deletes() {
+        let rows = d1_rows_for(
+            "    await env.DB.prepare(\"INSERT INTO tags (at, tag) VALUES (?2, ?1)\").bind(key(tag), Date.now()).run();",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Retention (tags)");
+        assert!(
+            rows[0][1].starts_with("`tags.tag` is written as `{buildId}/{tag}` (src/index.ts:6)"),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn stays_silent_on_d1_rows_a_delete_prunes_or_not_keyed_by_the_build() {
+        let pruned = d1_rows_for(
+            "    await env.DB.prepare(\"INSERT INTO tags (tag, at) VALUES (?, ?)\").bind(key(tag), Date.now()).run();\n    await env.DB.prepare(\"DELETE FROM tags WHERE at < ?\").bind(Date.now() - 1).run();",
+        );
+        assert!(pruned.is_empty(), "{pruned:?}");
+        // The build is bound to another column than the key.
+        let plain = d1_rows_for(
+            "    await env.DB.prepare(\"INSERT INTO tags (tag, at) VALUES (?, ?)\").bind(tag, key(tag)).run();",
+        );
+        assert_eq!(plain.len(), 1, "{plain:?}");
+        assert!(plain[0][1].starts_with("`tags.at`"), "{plain:?}");
+        // One row per build is the build's record, not a set per build.
+        let record = d1_rows_for(
+            "    await env.DB.prepare(\"INSERT INTO tags (tag, at) VALUES (?, ?)\").bind(buildId, Date.now()).run();",
+        );
+        assert!(record.is_empty(), "{record:?}");
+        let unkeyed = d1_rows_for(
+            "    await env.DB.prepare(\"INSERT INTO tags (tag, at) VALUES (?, ?)\").bind(tag, Date.now()).run();",
+        );
+        assert!(unkeyed.is_empty(), "{unkeyed:?}");
     }
 
     #[test]

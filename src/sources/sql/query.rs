@@ -272,11 +272,51 @@ pub fn has_parameters(sql: &str) -> bool {
     .is_break()
 }
 
+/// For an INSERT of one row of values, the bound parameter (from 0) each
+/// value is: `?` the one after the highest so far, `?N` / `$N` the N-th
+/// (SQLite's numbering); `None` for anything else.
+fn value_params(ins: &sqlparser::ast::Insert) -> Vec<Option<usize>> {
+    let Some(SetExpr::Values(values)) = ins.source.as_ref().map(|q| q.body.as_ref()) else {
+        return Vec::new();
+    };
+    let [row] = values.rows.as_slice() else {
+        return Vec::new();
+    };
+    let mut highest = 0usize;
+    row.iter()
+        .map(|e| {
+            let Expr::Value(v) = e else { return None };
+            let Value::Placeholder(p) = &v.value else {
+                return None;
+            };
+            let n = if p == "?" {
+                highest + 1
+            } else {
+                p.strip_prefix(['?', '$'])?
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| *n > 0)?
+            };
+            highest = highest.max(n);
+            Some(n - 1)
+        })
+        .collect()
+}
+
 /// Shapes of every statement in `sql`; nothing when it does not parse.
 pub fn shapes(sql: &str) -> Vec<QueryShape> {
     let Ok(mut stmts) = Parser::parse_sql(&SQLiteDialect {}, sql) else {
         return Vec::new();
     };
+    // Which bound value each INSERT column takes, read before the
+    // parameters lose their numbers.
+    let params: Vec<Vec<Option<usize>>> = stmts
+        .iter()
+        .map(|s| match s {
+            Statement::Insert(ins) => value_params(ins),
+            _ => Vec::new(),
+        })
+        .collect();
     // Every parameter style reads `?`, so the same query from D1 (`?1`) and
     // Postgres (`$1`) code is one pattern.
     let _ = visit_expressions_mut(&mut stmts, |e| {
@@ -288,7 +328,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
         ControlFlow::<()>::Continue(())
     });
     let mut out = Vec::new();
-    for stmt in stmts {
+    for (i, stmt) in stmts.into_iter().enumerate() {
         match stmt {
             Statement::Query(q) => {
                 let SetExpr::Select(sel) = q.body.as_ref() else {
@@ -356,6 +396,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     filter_columns: cols,
                     order_columns,
                     written_columns: Vec::new(),
+                    value_params: Vec::new(),
                     // A CTE is no table of the schema.
                     tables: tables(&sel.from)
                         .into_iter()
@@ -397,6 +438,11 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     order_columns: Vec::new(),
                     range_columns: Vec::new(),
                     tables: vec![name(t)],
+                    value_params: if cols.is_empty() {
+                        Vec::new()
+                    } else {
+                        params.get(i).cloned().unwrap_or_default()
+                    },
                     written_columns: cols,
                     joins: Vec::new(),
                 });
@@ -426,6 +472,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     order_columns: Vec::new(),
                     range_columns: Vec::new(),
                     written_columns: set,
+                    value_params: Vec::new(),
                     joins: Vec::new(),
                 });
             }
@@ -441,6 +488,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     tables: vec![table.clone()],
                     table,
                     written_columns: Vec::new(),
+                    value_params: Vec::new(),
                     joins: Vec::new(),
                     operation: Operation {
                         verb: QueryVerb::Delete,
@@ -471,6 +519,25 @@ mod tests {
             crate::render::words::operation(&s.operation),
             s.query,
         )
+    }
+
+    #[test]
+    fn insert_values_name_their_bound_parameter() {
+        let params = |sql: &str| shapes(sql).remove(0).value_params;
+        assert_eq!(
+            params("INSERT INTO t (a, b, c) VALUES (?, 1, ?)"),
+            [Some(0), None, Some(1)]
+        );
+        // Numbered parameters keep their number; a bare `?` follows the
+        // highest so far, as SQLite counts.
+        assert_eq!(
+            params("INSERT INTO t (a, b, c) VALUES (?2, ?1, ?)"),
+            [Some(1), Some(0), Some(2)]
+        );
+        assert_eq!(params("INSERT INTO t (a) VALUES ($1)"), [Some(0)]);
+        // Two rows, or no column list: not one row to align.
+        assert!(params("INSERT INTO t (a) VALUES (?), (?)").is_empty());
+        assert!(params("INSERT INTO t VALUES (?, ?)").is_empty());
     }
 
     #[test]

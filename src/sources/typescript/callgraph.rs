@@ -482,9 +482,13 @@ pub struct CallGraph {
     /// or they extend a runtime base): code outside them reaches their
     /// methods only through a stub, which is not a call here.
     runtime_made: std::collections::HashSet<String>,
-    /// (scope, caller, callee) → the first call's location.
-    sites: HashMap<(String, String, String), Location>,
+    /// (scope, caller, callee) → the first call on each receiver class
+    /// (`None`: not known), with its location.
+    sites: HashMap<(String, String, String), Vec<Site>>,
 }
+
+/// A call site: the class of ours its receiver holds, when known, and where.
+type Site = (Option<String>, Location);
 
 impl CallGraph {
     /// Builds the graph of every call in the index; `packages` are the
@@ -631,9 +635,15 @@ impl CallGraph {
                     if !list.contains(&caller) {
                         list.push(caller);
                     }
-                    g.sites
+                    // The first call on each receiver class: two classes'
+                    // same-named methods are called from different places.
+                    let sites = g
+                        .sites
                         .entry((scope.clone(), from.clone(), name.to_owned()))
-                        .or_insert_with(|| location(f.path, c.node));
+                        .or_default();
+                    if !sites.iter().any(|(on, _)| *on == class) {
+                        sites.push((class.clone(), location(f.path, c.node)));
+                    }
                 }
             }
         }
@@ -763,14 +773,23 @@ impl CallGraph {
         callee: &str,
         actor: &str,
         toward: &HashMap<String, String>,
+        class_of: impl Fn(&str) -> Option<String>,
     ) -> Option<Location> {
         let (mut from, mut to) = (caller.to_owned(), callee.to_owned());
         for _ in 0..16 {
-            if let Some(site) = self
+            if let Some(sites) = self
                 .sites
                 .get(&(scope.to_owned(), from.clone(), to.clone()))
             {
-                return Some(site.clone());
+                // The call on an instance of the callee's class, when it
+                // is known.
+                let class = class_of(&to);
+                let fits = |on: &Option<String>| match (on, &class) {
+                    (Some(on), Some(class)) => self.related(on, class),
+                    _ => true,
+                };
+                let site = sites.iter().find(|(on, _)| fits(on)).or(sites.first());
+                return site.map(|(_, at)| at.clone());
             }
             if to == actor {
                 return None;
@@ -822,9 +841,16 @@ impl CallGraph {
             .entries
             .iter()
             .map(|(entry, below)| {
-                let site = below
-                    .as_deref()
-                    .and_then(|f| self.site_below(&scope, entry, f, &actor, &reached.toward));
+                let class = |f: &str| {
+                    if f == actor {
+                        op.class.clone()
+                    } else {
+                        class_of.borrow().get(f).cloned().flatten()
+                    }
+                };
+                let site = below.as_deref().and_then(|f| {
+                    self.site_below(&scope, entry, f, &actor, &reached.toward, class)
+                });
                 (entry.clone(), site.unwrap_or_else(|| op.location.clone()))
             })
             .collect();

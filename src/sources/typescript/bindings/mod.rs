@@ -888,6 +888,30 @@ impl<'a> Reader<'_, 'a> {
         }
     }
 
+    /// The keys of the values `prepare(…).bind(a, b, …)` binds, in order;
+    /// empty past a spread (`bind(...values)`).
+    fn bound_keys(&self, fi: usize, prepare: Node<'a>) -> Vec<Option<Key>> {
+        let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
+            return Vec::new();
+        };
+        let bind = prepare
+            .parent()
+            .filter(|m| {
+                m.kind() == "member_expression"
+                    && m.child_by_field_name("property")
+                        .is_some_and(|p| text(p, src) == "bind")
+            })
+            .and_then(|m| m.parent())
+            .filter(|c| c.kind() == "call_expression");
+        let args = bind.map(call_args).unwrap_or_default();
+        if args.iter().any(|a| a.kind() == "spread_element") {
+            return Vec::new();
+        }
+        args.into_iter()
+            .map(|a| self.key(fi, a, 0).map(|(k, _)| k))
+            .collect()
+    }
+
     /// What the helper `call` runs returns, and the file it is in:
     /// `this.getKv()` → what that method of the class returns, `bucket(env)`
     /// → what the function `bucket` returns.
@@ -1255,6 +1279,9 @@ impl<'a> Reader<'_, 'a> {
                 res.spread = args.first().and_then(|q| spread_list(self.index, fi, *q));
                 res.rows_sent_whole = rows_sent_whole(call, src);
                 res.tables = res.sql.as_deref().map(tables_named).unwrap_or_default();
+                if res.sql.as_deref().is_some_and(inserts) {
+                    res.bound = self.bound_keys(fi, call);
+                }
             }
             OpKind::Send | OpKind::SendBatch => {
                 res.delay_secs = messages::delay_seconds(self.index, fi, args.get(1).copied());
@@ -1301,6 +1328,13 @@ impl<'a> Reader<'_, 'a> {
         res.purpose = key_doc.or_else(|| enclosing_doc(call, src));
         Some(res)
     }
+}
+
+/// Whether SQL text inserts rows (`INSERT …`, `REPLACE …`).
+fn inserts(sql: &str) -> bool {
+    sql.split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("insert") || w.eq_ignore_ascii_case("replace"))
 }
 
 /// Whether a method call goes through optional chaining on its receiver:
