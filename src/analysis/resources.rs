@@ -191,11 +191,18 @@ pub fn collect(model: &mut Model) {
     }
 }
 
+/// Whether a key's literal prefix marks it as temporary (`tmp/…`).
+pub(crate) fn looks_temporary(key: &Key) -> bool {
+    let prefix = key.literal_prefix();
+    TEMPORARY.iter().any(|t| prefix.starts_with(t))
+}
+
 /// Prefixes that mark an object or key as temporary.
 const TEMPORARY: &[&str] = &[
     "pending/",
     "tmp/",
     "temp/",
+    "temporary/",
     "staging/",
     "incoming/",
     "uploads/tmp",
@@ -395,12 +402,7 @@ fn from_code(
             p.lifecycle = Some(match deleters.first() {
                 None if !written => Lifecycle::ReadOnly,
                 Some(d) => Lifecycle::DeletedBy { actor: d.clone() },
-                None if TEMPORARY
-                    .iter()
-                    .any(|t| p.pattern.literal_prefix().starts_with(t)) =>
-                {
-                    Lifecycle::TemporaryNeverDeleted
-                }
+                None if looks_temporary(&p.pattern) => Lifecycle::TemporaryNeverDeleted,
                 None => Lifecycle::Permanent,
             });
         }

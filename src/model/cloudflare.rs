@@ -852,6 +852,7 @@ impl ResourceOp {
             writes_back: None,
             checked_first: None,
             optional: false,
+            best_effort: false,
             queries: Vec::new(),
             bound: Vec::new(),
             purpose: None,
@@ -982,6 +983,9 @@ pub struct ResourceOp {
     /// KV `put`: the `get` of the same key that checked, just before, that
     /// the key did not exist (a create that refuses to overwrite).
     pub checked_first: Option<Location>,
+    /// Its failure is caught and dropped: the call sits in a `try` whose
+    /// `catch` throws nothing, or chains a `.catch(…)` that throws nothing.
+    pub best_effort: bool,
     /// Called through optional chaining on the binding (`env.DLQ?.send(…)`):
     /// skipped, without an error, when the binding is not bound.
     pub optional: bool,

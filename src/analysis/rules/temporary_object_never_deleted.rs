@@ -1,9 +1,12 @@
 //! `temporary-object-never-deleted`: an R2 prefix that looks temporary but
 //! nothing deletes.
-use crate::model::{Finding, FindingSeverity, Lifecycle, Model, RuleId, Subject, Topic};
+use crate::model::{
+    BindingKind, Finding, FindingSeverity, Key, Lifecycle, Model, OpKind, RuleId, Subject, Topic,
+};
 
 /// One line for `dmqa rules`.
-pub const SUMMARY: &str = "A temporary-looking R2 prefix nothing deletes.";
+pub const SUMMARY: &str =
+    "A temporary-looking R2 prefix nothing deletes, or deletes only best-effort.";
 
 /// The most severe row it reports.
 pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
@@ -12,11 +15,15 @@ pub const SEVERITY: FindingSeverity = FindingSeverity::Warning;
 pub const DOC: &str = "\
 ## What it finds
 An R2 key pattern under a temporary-looking prefix (`pending/`, `tmp/`,
-`temp/`, `staging/`, `incoming/`) that code writes but never deletes.
+`temp/`, `temporary/`, `staging/`, `incoming/`) that code writes but never
+deletes, or deletes only best-effort: every delete sits in a `try` whose
+`catch` drops the error, or chains a `.catch(…)` that does.
 
 ## Why it matters
 Abandoned uploads and intermediate files accumulate and are billed as
-storage forever.
+storage forever. A delete whose failure is swallowed leaves the object
+behind with nothing to retry it; only a lifecycle rule on the prefix is a
+backstop.
 
 ## Example
 `pending/{jobId}/bundle.js` written by the upload route, never deleted →
@@ -33,9 +40,36 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .cloned()
             .unwrap_or_else(|| b.binding.clone());
         for p in &b.path_patterns {
-            if p.lifecycle != Some(Lifecycle::TemporaryNeverDeleted) {
-                continue;
-            }
+            let deletes: Vec<_> = model
+                .resource_ops
+                .iter()
+                .filter(|o| {
+                    o.kind == BindingKind::R2
+                        && o.binding == b.binding
+                        && o.op == OpKind::Delete
+                        && o.key.as_ref().map(Key::shape) == Some(p.pattern.shape())
+                })
+                .collect();
+            let current = match &p.lifecycle {
+                Some(Lifecycle::TemporaryNeverDeleted) => format!(
+                    "`{}` looks temporary but nothing deletes it",
+                    p.pattern.notation()
+                ),
+                Some(Lifecycle::DeletedBy { actor })
+                    if crate::analysis::resources::looks_temporary(&p.pattern)
+                        && deletes.iter().all(|o| o.best_effort) =>
+                {
+                    let Some(first) = deletes.first() else {
+                        continue;
+                    };
+                    format!(
+                        "`{}` looks temporary and is deleted only best-effort: {actor} drops a failed delete ({}), and nothing else removes it",
+                        p.pattern.notation(),
+                        first.location
+                    )
+                }
+                _ => continue,
+            };
             let prefix = p.pattern.literal_prefix();
             let advice = format!(
                 "⚠️ Delete it once processed, or expire it: `wrangler r2 bucket lifecycle add {bucket} --prefix {prefix} --expire-days 1`"
@@ -48,10 +82,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                     Subject::Binding {
                         name: b.binding.clone(),
                     },
-                    format!(
-                        "`{}` looks temporary but nothing deletes it",
-                        p.pattern.notation()
-                    ),
+                    current,
                 )
                 .advice(advice)
                 .at(p.sources.clone()),
@@ -94,5 +125,31 @@ mod tests {
             "    await env.UPLOADS.put(`tmp/${id}`, request.body);\n    await env.UPLOADS.delete(`tmp/${id}`);",
         );
         assert!(rows.is_empty(), "{rows:?}");
+        // A catch that throws again reports the failure.
+        let rows = rows_for(
+            "    await env.UPLOADS.put(`tmp/${id}`, request.body);\n    try {\n      await env.UPLOADS.delete(`tmp/${id}`);\n    } catch (e) {\n      throw new Error(`cleanup: ${e}`);\n    }",
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+        // One delete that is not best-effort is enough.
+        let rows = rows_for(
+            "    await env.UPLOADS.put(`tmp/${id}`, request.body);\n    await env.UPLOADS.delete(`tmp/${id}`).catch(() => {});\n    await env.UPLOADS.delete(`tmp/${id}`);",
+        );
+        assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    #[test]
+    fn fires_when_every_delete_swallows_its_failure() {
+        let rows = rows_for(
+            "    await env.UPLOADS.put(`temporary/${id}`, request.body);\n    try {\n      await env.UPLOADS.delete(`temporary/${id}`);\n    } catch (e) {\n      console.log(e);\n    }",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0][1].starts_with("`temporary/{id}` looks temporary and is deleted only best-effort: fetch drops a failed delete (src/index.ts:6)"),
+            "{rows:?}"
+        );
+        let rows = rows_for(
+            "    await env.UPLOADS.put(`tmp/${id}`, request.body);\n    await env.UPLOADS.delete(`tmp/${id}`).catch(() => undefined);",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
     }
 }

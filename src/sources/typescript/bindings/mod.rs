@@ -1258,6 +1258,7 @@ impl<'a> Reader<'_, 'a> {
         let mut res = ResourceOp {
             actor: actor.clone(),
             optional: optional_call(call, src),
+            best_effort: best_effort(call, src),
             ..ResourceOp::new(kind, binding.to_owned(), op, location(file.path, call))
         };
         let mut key_doc = None;

@@ -362,6 +362,63 @@ fn passed_through(call: Node<'_>, rows: &[String], src: &str) -> bool {
     sent
 }
 
+/// Whether a failure of `call` is caught and dropped: it chains a
+/// `.catch(…)` whose handler throws nothing, or sits in the body of a
+/// `try` whose `catch` throws nothing (up to the function around it).
+pub(crate) fn best_effort(call: Node<'_>, src: &str) -> bool {
+    let rethrows = |handler: Node<'_>| {
+        let mut throws = false;
+        super::super::syntax::walk(handler, |n| throws |= n.kind() == "throw_statement");
+        throws
+    };
+    // `bucket.delete(k).catch(() => {})`
+    let mut n = call;
+    for _ in 0..16 {
+        let Some(p) = n.parent() else { break };
+        match p.kind() {
+            "member_expression"
+                if p.child_by_field_name("property")
+                    .is_some_and(|x| text(x, src) == "catch") =>
+            {
+                let handler = p
+                    .parent()
+                    .filter(|c| c.kind() == "call_expression")
+                    .and_then(|c| c.child_by_field_name("arguments"));
+                return handler.is_some_and(|h| !rethrows(h));
+            }
+            "member_expression"
+            | "call_expression"
+            | "await_expression"
+            | "parenthesized_expression" => n = p,
+            _ => break,
+        }
+    }
+    // `try { await bucket.delete(k) } catch (e) { log(e) }`
+    let mut inside = call;
+    for p in std::iter::successors(call.parent(), |p| p.parent()).take(10_000) {
+        if matches!(
+            p.kind(),
+            "function_declaration"
+                | "function_expression"
+                | "arrow_function"
+                | "method_definition"
+                | "generator_function_declaration"
+        ) {
+            return false;
+        }
+        if p.kind() == "try_statement"
+            && p.child_by_field_name("body")
+                .is_some_and(|b| b.id() == inside.id())
+        {
+            return p
+                .child_by_field_name("handler")
+                .is_some_and(|h| !rethrows(h));
+        }
+        inside = p;
+    }
+    false
+}
+
 /// The outermost expression `node` is chained into: `env.DB.prepare(…)`
 /// inside `await env.DB.prepare(…).bind(x).all()`.
 fn outer_chain(node: Node<'_>) -> Node<'_> {
