@@ -965,7 +965,8 @@ pub struct ResourceOp {
     pub sql: Option<String>,
     /// D1: a placeholder list the SQL text builds from an array at run
     /// time (`IN (${ids.map(() => "?").join(",")})`); queue `sendBatch`:
-    /// one message per item of an array (`items.map(…)`).
+    /// one message per item of an array (`items.map(…)`); R2 `delete`: the
+    /// keys a paged listing gathered into one array.
     pub spread: Option<SpreadList>,
     /// D1: the rows it returns leave the function whole (serialized with
     /// `JSON.stringify`, `Response.json`, `c.json`), so every column it

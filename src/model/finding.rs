@@ -39,6 +39,7 @@ macro_rules! for_each_rule {
             (NoopUpsertUpdate, noop_upsert_update, "noop-upsert-update"),
             (OptionalBindingDropsWrites, optional_binding_drops_writes, "optional-binding-drops-writes"),
             (QueueDelayOverLimit, queue_delay_over_limit, "queue-delay-over-limit"),
+            (R2DeleteOverLimit, r2_delete_over_limit, "r2-delete-over-limit"),
             (RedundantIndex, redundant_index, "redundant-index"),
             (RejectedDdl, rejected_ddl, "rejected-ddl"),
             (RoundTripInLoop, round_trip_in_loop, "round-trip-in-loop"),

@@ -39,6 +39,7 @@ mod list_scan_on_request;
 mod noop_upsert_update;
 mod optional_binding_drops_writes;
 mod queue_delay_over_limit;
+mod r2_delete_over_limit;
 mod redundant_index;
 mod rejected_ddl;
 mod round_trip_in_loop;

@@ -430,6 +430,80 @@ pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::Spre
     request_list(over, 1, 0, src)
 }
 
+/// What the function around `at` pushes into the array `name` first
+/// (`keys.push(o.key)` → `o.key`).
+pub(crate) fn pushed<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    let body = enclosing_body(at)?;
+    let mut found = None;
+    super::super::syntax::walk(body, |n| {
+        if found.is_none()
+            && n.kind() == "call_expression"
+            && member_call(n, src).is_some_and(|(recv, m)| m == "push" && text(recv, src) == name)
+        {
+            found = call_args(n)
+                .first()
+                .copied()
+                .filter(|a| a.kind() != "spread_element");
+        }
+    });
+    found
+}
+
+/// The keys an R2 `delete(keys)` takes when `keys` is an array the function
+/// starts empty and fills with `push` inside a loop that pages through a
+/// listing (`do { const page = await bucket.list({ cursor }); … } while
+/// (…)`), deleted after that loop: every key under the prefix in one call.
+pub(crate) fn listed_list(
+    arg: Node<'_>,
+    call: Node<'_>,
+    src: &str,
+) -> Option<crate::model::SpreadList> {
+    let arg = unwrap_expr(arg);
+    if arg.kind() != "identifier" {
+        return None;
+    }
+    let name = text(arg, src);
+    let start = unwrap_expr(local_value(arg, name, src)?);
+    if start.kind() != "array" || start.named_child_count() > 0 {
+        return None;
+    }
+    let body = enclosing_body(call)?;
+    let is_loop = |n: &Node<'_>| {
+        matches!(
+            n.kind(),
+            "while_statement" | "do_statement" | "for_statement" | "for_in_statement"
+        )
+    };
+    let lists = |l: Node<'_>| {
+        let mut found = false;
+        super::super::syntax::walk(l, |n| {
+            found |= n.kind() == "call_expression"
+                && member_call(n, src).is_some_and(|(_, m)| m == "list");
+        });
+        found
+    };
+    let mut gathered = false;
+    super::super::syntax::walk(body, |n| {
+        if gathered
+            || n.kind() != "call_expression"
+            || member_call(n, src).is_none_or(|(recv, m)| m != "push" || text(recv, src) != name)
+        {
+            return;
+        }
+        // A listing loop around the push that the delete is not in.
+        gathered = std::iter::successors(n.parent(), |p| p.parent())
+            .take_while(|p| p.id() != body.id())
+            .filter(is_loop)
+            .any(|l| !l.byte_range().contains(&call.start_byte()) && lists(l));
+    });
+    gathered.then(|| crate::model::SpreadList {
+        over: name.chars().take(80).collect(),
+        per_item: 1,
+        chunk: None,
+        fixed: 0,
+    })
+}
+
 /// `per_item` values for each item of the array `over`, plus `fixed`
 /// others, when the code cuts the array into chunks or the request sends
 /// it ([`from_request`]). A literal array, one record's fields, a parameter

@@ -1069,8 +1069,19 @@ impl<'a> Reader<'_, 'a> {
                 l.append(r);
                 Some((l, ld.or(rd)))
             }
-            "identifier" => {
+            "identifier" | "shorthand_property_identifier" => {
                 let name = text(node, src);
+                // An array filled by `push` (`keys.push(o.key)`): the keys
+                // pushed, or none dmqa can name.
+                if let Some(start) = local_value(node, name, src).map(unwrap_expr)
+                    && start.kind() == "array"
+                    && start.named_child_count() == 0
+                {
+                    return match pushed(node, name, src) {
+                        Some(item) => self.key(fi, item, depth + 1),
+                        None => Some((Key::opaque(name), None)),
+                    };
+                }
                 match local_value(node, name, src).and_then(|v| self.key(fi, v, depth + 1)) {
                     // A local that is only a value (`const url =
                     // params.get("url")`) is best named by itself.
@@ -1088,6 +1099,7 @@ impl<'a> Reader<'_, 'a> {
             "call_expression" => self
                 .helper_key(fi, node, depth)
                 .or_else(|| self.reshaped_key(fi, node, depth))
+                .or_else(|| self.mapped_key(fi, node, depth))
                 .or_else(|| Some((whole(node), None))),
             // `this.todosKey`, set in the constructor from a template.
             "member_expression"
@@ -1189,6 +1201,36 @@ impl<'a> Reader<'_, 'a> {
         let (mut key, _) = self.key(fi, prefix, depth + 1)?;
         key.push_placeholder(name);
         Some(key)
+    }
+
+    /// `items.map((o) => o.key)`, a list of keys (`delete([...])`): the key
+    /// of one item, what the callback returns.
+    fn mapped_key(&self, fi: usize, call: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
+        let src = self.index.files.get(fi)?.src;
+        let (_, "map") = member_call(call, src)? else {
+            return None;
+        };
+        let callback = call_args(call).first().map(|a| unwrap_expr(*a))?;
+        let body = callback
+            .child_by_field_name("body")
+            .filter(|b| callback.kind() == "arrow_function" && b.kind() != "statement_block")?;
+        // `(o) => o.key` of items dmqa cannot trace to a listing: a key it
+        // cannot follow, not a family named after the field.
+        let item = callback
+            .child_by_field_name("parameter")
+            .or_else(|| callback.child_by_field_name("parameters")?.named_child(0))
+            .map(|p| text(p.child_by_field_name("pattern").unwrap_or(p), src));
+        let of_item = body.kind() == "member_expression"
+            && body
+                .child_by_field_name("object")
+                .is_some_and(|o| Some(text(o, src)) == item);
+        if of_item {
+            let key = self
+                .listed_key(fi, body, depth + 1)
+                .unwrap_or_else(|| Key::opaque(text(body, src)));
+            return Some((key, None));
+        }
+        self.key(fi, body, depth + 1)
     }
 
     /// `` `${a}/${b}`.replace(/\/+/g, "/") ``, `id.toLowerCase()`: a string
@@ -1301,6 +1343,9 @@ impl<'a> Reader<'_, 'a> {
                     res.key = Some(k);
                     key_doc = d;
                 }
+                if kind == BindingKind::R2 && op == OpKind::Delete {
+                    res.spread = args.first().and_then(|a| listed_list(*a, call, src));
+                }
             }
         }
         if kind == BindingKind::Kv {
@@ -1373,6 +1418,10 @@ fn option_value<'t>(options: Option<Node<'t>>, key: &str, src: &str) -> Option<N
         return None;
     }
     children(o).into_iter().find_map(|p| {
+        // `{ prefix }`: the local of that name.
+        if p.kind() == "shorthand_property_identifier" {
+            return (text(p, src) == key).then_some(p);
+        }
         let k = p.child_by_field_name("key")?;
         (text(k, src) == key).then(|| p.child_by_field_name("value"))?
     })
@@ -1522,6 +1571,34 @@ mod key_helpers {
             "{one}\n[[d1_databases]]\nbinding = \"OTHER\"\ndatabase_name = \"other\"\ndatabase_id = \"b\"\n"
         );
         assert_eq!(ops(&two), [("DB".to_owned(), 4, true)]);
+    }
+
+    /// The keys of a list of keys: mapped from a listing (whose `prefix`
+    /// is a shorthand property), pushed into an array, or — from items
+    /// dmqa cannot trace — a key it cannot follow.
+    #[test]
+    fn a_list_of_keys_is_keyed_like_its_items() {
+        use crate::model::{Key, OpKind};
+        let code = "export default {\n  async fetch(request: Request, env: Env) {\n    const prefix = `exports/${request.headers.get(\"user\")}/`;\n    const listed = await env.FILES.list({ prefix });\n    await env.FILES.delete(listed.objects.map((o) => o.key));\n    const keys: string[] = [];\n    for (const o of listed.objects) keys.push(o.key);\n    await env.FILES.delete(keys);\n    await env.FILES.list({ prefix }).then((res) => env.FILES.delete(res.objects.map((x) => x.key)));\n    return new Response();\n  },\n};\n";
+        let config = wrangler("[[r2_buckets]]\nbinding = \"FILES\"\nbucket_name = \"files\"\n");
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let deleted: Vec<String> = model
+            .resource_ops
+            .iter()
+            .filter(|o| o.op == OpKind::Delete)
+            .filter_map(|o| o.key.as_ref().map(Key::notation))
+            .collect();
+        assert_eq!(
+            deleted,
+            ["exports/{user}/{o}", "exports/{user}/{o}", "{x.key}"]
+        );
+        let untraced = model
+            .resource_ops
+            .iter()
+            .filter(|o| o.op == OpKind::Delete)
+            .nth(2)
+            .and_then(|o| o.key.as_ref());
+        assert!(untraced.is_some_and(Key::is_opaque), "{untraced:?}");
     }
 
     /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's

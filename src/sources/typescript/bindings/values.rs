@@ -394,16 +394,10 @@ pub(crate) fn best_effort(call: Node<'_>, src: &str) -> bool {
         }
     }
     // `try { await bucket.delete(k) } catch (e) { log(e) }`
+    let func = enclosing_function(call).map(|f| f.id());
     let mut inside = call;
     for p in std::iter::successors(call.parent(), |p| p.parent()).take(10_000) {
-        if matches!(
-            p.kind(),
-            "function_declaration"
-                | "function_expression"
-                | "arrow_function"
-                | "method_definition"
-                | "generator_function_declaration"
-        ) {
+        if Some(p.id()) == func {
             return false;
         }
         if p.kind() == "try_statement"
@@ -479,7 +473,7 @@ fn bound_names(pat: Node<'_>, src: &str) -> Vec<String> {
 }
 
 /// The body of the function `node` is in.
-fn enclosing_body(node: Node<'_>) -> Option<Node<'_>> {
+pub(crate) fn enclosing_body(node: Node<'_>) -> Option<Node<'_>> {
     enclosing_function(node).and_then(|f| f.child_by_field_name("body"))
 }
 
