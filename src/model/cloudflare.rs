@@ -853,6 +853,7 @@ impl ResourceOp {
             checked_first: None,
             optional: false,
             best_effort: false,
+            whole_url: None,
             queries: Vec::new(),
             bound: Vec::new(),
             purpose: None,
@@ -984,6 +985,9 @@ pub struct ResourceOp {
     /// KV `put`: the `get` of the same key that checked, just before, that
     /// the key did not exist (a create that refuses to overwrite).
     pub checked_first: Option<Location>,
+    /// KV / R2: the whole request URL the key holds, as written
+    /// (`request.url`, `url.href`): a client chooses its length.
+    pub whole_url: Option<String>,
     /// Its failure is caught and dropped: the call sits in a `try` whose
     /// `catch` throws nothing, or chains a `.catch(…)` that throws nothing.
     pub best_effort: bool,

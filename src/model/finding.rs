@@ -29,6 +29,7 @@ macro_rules! for_each_rule {
             (GlobalDurableObjectInstance, global_durable_object_instance, "global-durable-object-instance"),
             (HiddenCharacterInName, hidden_character_in_name, "hidden-character-in-name"),
             (InsertOmitsRequiredColumn, insert_omits_required_column, "insert-omits-required-column"),
+            (KeyHoldsWholeUrl, key_holds_whole_url, "key-holds-whole-url"),
             (KeyLeftBehind, key_left_behind, "key-left-behind"),
             (KvKeyNeverRead, kv_key_never_read, "kv-key-never-read"),
             (KvKeyWithoutTtl, kv_key_without_ttl, "kv-key-without-ttl"),

@@ -29,6 +29,7 @@ mod fts_content_without_triggers;
 mod global_durable_object_instance;
 mod hidden_character_in_name;
 mod insert_omits_required_column;
+mod key_holds_whole_url;
 mod key_left_behind;
 mod kv_key_never_read;
 mod kv_key_without_ttl;

@@ -430,6 +430,91 @@ pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::Spre
     request_list(over, 1, 0, src)
 }
 
+/// The whole request URL `n` holds, named as the request gives it
+/// (`request.url`, `c.req.url`): `request.url`,
+/// `c.req.url`, `url.href` / `url.toString()` / `` `${url}` `` of a `new
+/// URL(request.url)`, through locals, templates, `+`, `String(…)` and case
+/// or trim methods. A hash of it, its `pathname` or one query value is not
+/// the whole URL.
+pub(crate) fn whole_url(n: Node<'_>, src: &str) -> Option<String> {
+    fn request_like(t: &str) -> bool {
+        let t = t.trim_end_matches(".raw");
+        matches!(t, "request" | "req" | "c.req" | "ctx.req")
+            || t.ends_with(".request")
+            || t.ends_with(".req")
+    }
+    fn find(n: Node<'_>, src: &str, depth: u32) -> Option<String> {
+        if depth > 6 {
+            return None;
+        }
+        let n = unwrap_expr(n);
+        let url_object = |o: Node<'_>| {
+            let o = unwrap_expr(o);
+            let v = if o.kind() == "identifier" {
+                local_value(o, text(o, src), src).map(unwrap_expr)
+            } else {
+                Some(o)
+            };
+            v.filter(|v| {
+                v.kind() == "new_expression"
+                    && v.child_by_field_name("constructor")
+                        .is_some_and(|c| text(c, src) == "URL")
+            })
+            .and_then(|v| v.child_by_field_name("arguments")?.named_child(0))
+            .and_then(|a| find(a, src, depth + 1))
+        };
+        match n.kind() {
+            "identifier" => {
+                let v = local_value(n, text(n, src), src)?;
+                let v = unwrap_expr(v);
+                if v.kind() == "new_expression" {
+                    return url_object(n);
+                }
+                find(v, src, depth + 1)
+            }
+            "member_expression" => {
+                let obj = n.child_by_field_name("object")?;
+                match text(n.child_by_field_name("property")?, src) {
+                    "url" if request_like(text(unwrap_expr(obj), src)) => {
+                        Some(text(n, src).to_owned())
+                    }
+                    "href" => url_object(obj),
+                    _ => None,
+                }
+            }
+            "template_string" => children(n)
+                .into_iter()
+                .filter(|c| c.kind() == "template_substitution")
+                .find_map(|c| {
+                    let e = c.named_child(0)?;
+                    find(e, src, depth + 1).or_else(|| url_object(e))
+                }),
+            "binary_expression" => ["left", "right"]
+                .into_iter()
+                .find_map(|f| find(n.child_by_field_name(f)?, src, depth + 1)),
+            "call_expression" => {
+                if let Some((recv, m)) = member_call(n, src) {
+                    return match m {
+                        "toString" => url_object(recv),
+                        "toLowerCase" | "toUpperCase" | "trim" | "normalize" => {
+                            find(recv, src, depth + 1)
+                        }
+                        _ => None,
+                    };
+                }
+                let f = n.child_by_field_name("function")?;
+                if text(f, src) != "String" {
+                    return None;
+                }
+                let arg = *call_args(n).first()?;
+                find(arg, src, depth + 1).or_else(|| url_object(arg))
+            }
+            _ => None,
+        }
+    }
+    find(n, src, 0)
+}
+
 /// What the function around `at` pushes into the array `name` first
 /// (`keys.push(o.key)` → `o.key`).
 pub(crate) fn pushed<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {

@@ -1346,6 +1346,9 @@ impl<'a> Reader<'_, 'a> {
                 if kind == BindingKind::R2 && op == OpKind::Delete {
                     res.spread = args.first().and_then(|a| listed_list(*a, call, src));
                 }
+                if matches!(kind, BindingKind::Kv | BindingKind::R2) {
+                    res.whole_url = args.first().and_then(|a| whole_url(*a, src));
+                }
             }
         }
         if kind == BindingKind::Kv {
