@@ -1,7 +1,9 @@
 //! `redundant-index`: an index another index (or the primary key) already
 //! covers.
+use crate::analysis::database_of_op;
 use crate::model::{
-    Engine, Finding, FindingSeverity, Fix, Index, IndexOrigin, Model, RuleId, Subject, Topic,
+    Engine, EntryPoint, Finding, FindingSeverity, Fix, Index, IndexOrigin, Model, QueryVerb,
+    RuleId, Subject, Topic,
 };
 
 /// One line for `dmqa rules`.
@@ -19,11 +21,28 @@ UNIQUE constraint or the primary key on the same columns.
 
 ## Why it matters
 Every insert and update maintains it for nothing, and on D1 it counts
-against storage: the longer index answers the same lookups.
+against storage: the longer index answers the same lookups. D1 bills an
+insert one written row for the table and one per index; when a request or
+a consumer inserts into the table, the row says how many.
 
 ## Example
 `idx_email (email)` beside `UNIQUE (email)` → `DROP INDEX idx_email;`
 ";
+
+/// `; each insert on POST /x writes 4 rows (the row and 3 indexes)`, when
+/// a request or consumer inserts into the SQLite table `t`.
+fn written_per_insert(model: &Model, db: usize, t: &crate::model::Table) -> String {
+    let entries = hot_inserters(model, db, &t.name);
+    if entries.is_empty() || !model.databases[db].engine.is_sqlite() {
+        return String::new();
+    }
+    format!(
+        "; each insert on {} writes {} rows (the row and {} indexes), this one among them",
+        crate::render::words::entry_list(entries.iter().copied()),
+        1 + t.indexes.len(),
+        t.indexes.len()
+    )
+}
 
 fn names(i: &Index) -> Vec<String> {
     i.columns
@@ -32,9 +51,29 @@ fn names(i: &Index) -> Vec<String> {
         .collect()
 }
 
+/// The request and consumer entry points inserting into table `table` of
+/// database `db`, in order.
+fn hot_inserters<'m>(model: &'m Model, db: usize, table: &str) -> Vec<&'m EntryPoint> {
+    let mut out: Vec<&EntryPoint> = model
+        .resource_ops
+        .iter()
+        .filter(|o| o.is_query() && database_of_op(model, o) == Some(db))
+        .filter(|o| {
+            o.queries.iter().any(|q| {
+                matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert)
+                    && q.table.eq_ignore_ascii_case(table)
+            })
+        })
+        .flat_map(|o| o.hot_entries())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// One finding per redundant index.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    for db in &model.databases {
+    for (di, db) in model.databases.iter().enumerate() {
         for t in &db.tables {
             let pk: Vec<String> = t
                 .primary_key
@@ -79,9 +118,10 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
                         Topic::Indexes,
                         Subject::table(&t.name),
                         format!(
-                            "`{}` ({}) is covered by {covering}",
+                            "`{}` ({}) is covered by {covering}{}",
                             a.name,
-                            cols.join(", ")
+                            cols.join(", "),
+                            written_per_insert(model, di, t)
                         ),
                     )
                     .fix(Fix::DropIndex {
@@ -121,6 +161,35 @@ mod tests {
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!(rows[0][0], "Indexes (users)");
         assert_eq!(rows[0][2], "⚠️ Drop it: `DROP INDEX idx_users_email;`");
+    }
+
+    /// A request inserting into the table: the row counts what each
+    /// insert writes.
+    #[test]
+    fn counts_the_rows_a_hot_insert_writes() {
+        let rows = rows(
+            RuleId::RedundantIndex,
+            &[
+                ("wrangler.toml", &wrangler(WRANGLER)),
+                (
+                    "migrations/0001.sql",
+                    "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT);\n\
+                     CREATE INDEX idx_users_email ON users(email);\n\
+                     CREATE INDEX idx_users_name ON users(name);\n",
+                ),
+                (
+                    "src/index.ts",
+                    &testing::fetch(
+                        "    await env.DB.prepare(\"INSERT INTO users (email, name) VALUES (?, ?)\").bind(\"a\", \"b\").run();",
+                    ),
+                ),
+            ],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            rows[0][1],
+            "`idx_users_email` (email) is covered by the UNIQUE constraint on (email); each insert on fetch writes 4 rows (the row and 3 indexes), this one among them"
+        );
     }
 
     #[test]
