@@ -36,11 +36,16 @@ fn written_per_insert(model: &Model, db: usize, t: &crate::model::Table) -> Stri
     if entries.is_empty() || !model.databases[db].engine.is_sqlite() {
         return String::new();
     }
+    // A WITHOUT ROWID table is its primary key's index.
+    let indexes = t
+        .indexes
+        .iter()
+        .filter(|i| !(t.without_rowid && i.origin == IndexOrigin::PrimaryKey))
+        .count();
     format!(
-        "; each insert on {} writes {} rows (the row and {} indexes), this one among them",
+        "; each insert on {} writes {} rows (the row and {indexes} indexes), this one among them",
         crate::render::words::entry_list(entries.iter().copied()),
-        1 + t.indexes.len(),
-        t.indexes.len()
+        1 + indexes,
     )
 }
 
