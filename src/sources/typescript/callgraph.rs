@@ -886,6 +886,14 @@ mod tests {
     use super::super::resolve::Resolver;
     use super::*;
 
+    /// The call graph of one file, `src/index.ts`, outside every Worker.
+    fn graph_of(src: &str) -> CallGraph {
+        let files = vec![parse_source("src/index.ts", src).unwrap()];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        CallGraph::new(&index, &[], &[String::new()])
+    }
+
     /// Where `marker` first appears in `src`, as a location in `q.ts`.
     fn marker_at(src: &str, marker: &str) -> Location {
         let (line, text) = src
@@ -997,10 +1005,7 @@ export async function listAudited() { return new Audited().getAll(); }
 export async function listAny(x) { return x.getAll(); }
 export async function route() { const app = new Hono(); app.load(); }
 ";
-        let files = vec![parse_source("src/index.ts", src).unwrap()];
-        let paths = files.iter().map(|f| f.path.clone());
-        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
-        let g = CallGraph::new(&index, &[], &[String::new()]);
+        let g = graph_of(src);
         // Built, declared, `this`, a subclass instance, and an unknown
         // receiver (which may be either).
         assert_eq!(
@@ -1035,10 +1040,7 @@ export async function checkout(stripe) { return stripe.checkout.sessions.create(
 export async function plain(x) { return x.helper(); }
 class Helper { helper() {} }
 ";
-        let files = vec![parse_source("src/index.ts", src).unwrap()];
-        let paths = files.iter().map(|f| f.path.clone());
-        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
-        let g = CallGraph::new(&index, &[], &[String::new()]);
+        let g = graph_of(src);
         assert_eq!(
             g.caller_names("", "create", Some("Upload")),
             ["retry", "again"]
@@ -1063,10 +1065,7 @@ export class Room extends DurableObject {
 }
 class Hooks { static attach(host) { return new Hooks(host); } async onClose(h) { await h.close(); } }
 ";
-        let files = vec![parse_source("src/index.ts", src).unwrap()];
-        let paths = files.iter().map(|f| f.path.clone());
-        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
-        let g = CallGraph::new(&index, &[], &[String::new()]);
+        let g = graph_of(src);
         assert_eq!(g.caller_names("", "close", Some("Room")), ["onClose"]);
         // Running one of its own methods on itself (`m.bind(this)`,
         // `m.call(this, …)`) hands itself to no one.
@@ -1078,10 +1077,7 @@ export class Upload extends DurableObject {
 }
 export async function checkout(stripe) { return stripe.checkout.sessions.create({}); }
 ";
-        let files = vec![parse_source("src/index.ts", src).unwrap()];
-        let paths = files.iter().map(|f| f.path.clone());
-        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
-        let g = CallGraph::new(&index, &[], &[String::new()]);
+        let g = graph_of(src);
         assert_eq!(
             g.caller_names("", "create", Some("Upload")),
             Vec::<String>::new()
