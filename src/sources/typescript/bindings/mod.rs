@@ -1199,7 +1199,10 @@ impl<'a> Reader<'_, 'a> {
             src,
         )?;
         let (mut key, _) = self.key(fi, prefix, depth + 1)?;
-        key.push_placeholder(name);
+        // Under a prefix dmqa cannot follow, the key is any family too.
+        if !key.is_opaque() {
+            key.push_placeholder(name);
+        }
         Some(key)
     }
 
@@ -1602,6 +1605,15 @@ mod key_helpers {
             .nth(2)
             .and_then(|o| o.key.as_ref());
         assert!(untraced.is_some_and(Key::is_opaque), "{untraced:?}");
+        // Under a prefix dmqa cannot follow (a parameter), any family.
+        let code = "export async function sweep(env: Env, prefix: string) {\n  const l = await env.FILES.list({ prefix });\n  await env.FILES.delete(l.objects.map((o) => o.key));\n}\nexport default { async fetch(request: Request, env: Env) { await sweep(env, request.url); return new Response(); } };\n";
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let deleted = model
+            .resource_ops
+            .iter()
+            .find(|o| o.op == OpKind::Delete)
+            .and_then(|o| o.key.as_ref());
+        assert!(deleted.is_some_and(Key::is_opaque), "{deleted:?}");
     }
 
     /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's
