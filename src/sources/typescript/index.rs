@@ -129,10 +129,10 @@ pub struct FileIndex<'a> {
     /// auth, getHandler)`): (handler, route, router object), moved into
     /// `nested` once mount prefixes are applied.
     pub handler_refs: Vec<(String, String, Option<String>)>,
-    /// Names passed as an argument inside a function (`withTables(req,
-    /// db, handleRequest)` in `fetch`): (name, that function). Those naming
-    /// a function of ours move into `nested`: the callee runs it for its
-    /// caller.
+    /// Identifiers passed as an argument inside a function (`withTables(req,
+    /// db, handleRequest)` in `fetch`), with that function. Those naming a
+    /// function of ours (not a local or parameter of that name) move into
+    /// `nested`: the callee runs it for its caller.
     pub passed: Vec<(Node<'a>, String)>,
     /// Names read from a Worker `env` (`env.X`, `c.env.X`, `const { X } =
     /// env`), with where.
@@ -993,6 +993,7 @@ impl<'a> CodeIndex<'a> {
         };
         // A function of ours passed to another runs for the function
         // passing it.
+        use super::bindings::{destructured_from, local_value, loop_variable, param_of};
         for fi in 0..self.files.len() {
             let passed = std::mem::take(&mut self.files[fi].passed);
             let src = self.files[fi].src;
@@ -1011,7 +1012,6 @@ impl<'a> CodeIndex<'a> {
                     _ => false,
                 });
                 // A local or parameter of that name is what is passed.
-                use super::bindings::{destructured_from, local_value, loop_variable, param_of};
                 let ours = function
                     && local_value(node, &name, src).is_none()
                     && param_of(node, &name, src).is_none()
