@@ -249,7 +249,6 @@ fn merge_same_cause(mut findings: Vec<Finding>) -> Vec<Finding> {
     };
     let mergeable = |f: &Finding| {
         ONE_ROW_PER_CAUSE.contains(&f.rule)
-            && f.severity != FindingSeverity::Keep
             && f.fix.is_none()
             && f.query.is_none()
             && f.also_needed_by.is_empty()

@@ -201,6 +201,51 @@ mod tests {
         assert!(rows.is_empty(), "{rows:?}");
     }
 
+    /// The whole `env` handed to a workspace package: a Durable Object it
+    /// finds by a name computed at run time is kept; a package reading no
+    /// binding that way changes nothing.
+    #[test]
+    fn a_workspace_router_reaches_objects_by_name() {
+        let config = "[[kv_namespaces]]\nbinding = \"LINKS\"\nid = \"l\"\n\n[[durable_objects.bindings]]\nname = \"Chat\"\nclass_name = \"Chat\"\n";
+        let router = |body: &str| {
+            rows(
+                RuleId::UnusedBinding,
+                &[
+                    (
+                        "package.json",
+                        "{ \"name\": \"root\", \"private\": true }\n",
+                    ),
+                    ("apps/chat/wrangler.toml", &wrangler(config)),
+                    (
+                        "apps/chat/src/index.ts",
+                        "import { routeRequest } from \"agents\";\nexport default { async fetch(request: Request, env: Env) {\n  await env.LINKS.get(\"a\");\n  return (await routeRequest(request, env)) ?? new Response(null, { status: 404 });\n} };\n",
+                    ),
+                    (
+                        "packages/agents/package.json",
+                        "{ \"name\": \"agents\", \"main\": \"src/index.ts\" }\n",
+                    ),
+                    ("packages/agents/src/index.ts", body),
+                ],
+            )
+        };
+        let rows = router(
+            "export async function routeRequest(request: Request, env: Env) {\n  const name = new URL(request.url).pathname.split(\"/\")[2];\n  const ns = env[name];\n  return ns.get(ns.idFromName(\"a\")).fetch(request);\n}\n",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(
+            rows[0][2],
+            "✅ Keep: the package reaches Durable Objects by their binding name"
+        );
+        let rows = router(
+            "export async function routeRequest(request: Request, env: { LINKS: KVNamespace }) {\n  return new Response(await env.LINKS.get(\"b\"));\n}\n",
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            rows[0][1].ends_with("but no code in its folder reads it"),
+            "{rows:?}"
+        );
+    }
+
     /// Code that reads no binding at all is code dmqa did not follow, not
     /// proof that every binding is unused.
     #[test]

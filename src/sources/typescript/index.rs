@@ -1121,6 +1121,11 @@ impl<'a> CodeIndex<'a> {
     }
 
     /// The indexed file `specifier` names when imported from file `from`.
+    /// The folder of the workspace package a bare specifier names.
+    pub fn package_dir(&self, specifier: &str) -> Option<&str> {
+        self.resolver.package_dir(specifier)
+    }
+
     pub fn resolve_module(&self, from: usize, specifier: &str) -> Option<usize> {
         let path = self
             .resolver

@@ -197,20 +197,30 @@ impl Resolver {
             .or_else(|| self.in_package(specifier))
     }
 
+    /// The folder of the workspace package a bare specifier names
+    /// (`agents`, `@acme/db/schema`): code of its own, behind its own API.
+    pub fn package_dir(&self, specifier: &str) -> Option<&str> {
+        if specifier.starts_with('.') || specifier.starts_with('/') {
+            return None;
+        }
+        self.packages
+            .iter()
+            .find(|p| {
+                specifier == p.name
+                    || specifier
+                        .strip_prefix(&p.name)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .map(|p| p.dir.as_str())
+    }
+
     /// A bare specifier naming a package of the workspace: its entry
     /// (a built `dist/index.js` is looked for as source too: `src/index`),
     /// or a file under it (`@acme/db/schema` → `packages/db/schema.ts` or
     /// `packages/db/src/schema.ts`).
     fn in_package(&self, specifier: &str) -> Option<&str> {
-        if specifier.starts_with('.') || specifier.starts_with('/') {
-            return None;
-        }
-        let p = self.packages.iter().find(|p| {
-            specifier == p.name
-                || specifier
-                    .strip_prefix(&p.name)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })?;
+        let dir = self.package_dir(specifier)?;
+        let p = self.packages.iter().find(|p| p.dir == dir)?;
         let join = |rest: &str| super::super::path_join(&p.dir, rest);
         let rest = specifier[p.name.len()..].trim_start_matches('/');
         let mut bases: Vec<String> = Vec::new();

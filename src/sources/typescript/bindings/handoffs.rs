@@ -38,28 +38,39 @@ pub(crate) fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Opt
     let name = text(callee, file.src);
     Some(format!(
         "`{name}` (`{}`)",
-        imported_package(index, fi, name)?
+        imported_package(index, fi, name, false)?
     ))
 }
 
 /// The package file `fi` imports `name` from, when it is one and not a
-/// module of the checkout (relative, or a tsconfig alias that resolves).
-fn imported_package<'i>(index: &'i CodeIndex<'_>, fi: usize, name: &str) -> Option<&'i str> {
+/// module of the checkout (relative, or a tsconfig alias that resolves) —
+/// with `workspace`, also a package of the workspace.
+fn imported_package<'i>(
+    index: &'i CodeIndex<'_>,
+    fi: usize,
+    name: &str,
+    workspace: bool,
+) -> Option<&'i str> {
     let import = index
         .files
         .get(fi)?
         .imports
         .iter()
         .find(|i| i.local == name)?;
-    (!import.specifier.starts_with('.') && index.resolve_module(fi, &import.specifier).is_none())
-        .then_some(import.specifier.as_str())
+    let package = !import.specifier.starts_with('.')
+        && (index.resolve_module(fi, &import.specifier).is_none()
+            || (workspace && index.package_dir(&import.specifier).is_some()));
+    package.then_some(import.specifier.as_str())
 }
 
 /// The package `name` comes from, as seen from file `fi`: imported from
 /// one (`routePartykitRequest` from `partyserver`), or a project class
 /// extending such a class (`class NLWebMcp extends McpAgent`).
 fn package_of(index: &CodeIndex<'_>, fi: usize, name: &str, depth: u32) -> Option<String> {
-    if let Some(package) = imported_package(index, fi, name) {
+    // A package of the workspace handed the whole `env` reaches bindings
+    // through its own API too (a router finding a Durable Object by its
+    // binding name).
+    if let Some(package) = imported_package(index, fi, name, true) {
         return Some(package.to_owned());
     }
     if depth > 3 {
@@ -86,7 +97,15 @@ fn package_of(index: &CodeIndex<'_>, fi: usize, name: &str, depth: u32) -> Optio
 /// class (`routePartykitRequest(request, { ...env })`,
 /// `NLWebMcp.serve("/mcp").fetch(request, env, ctx)`): the package may
 /// reach any binding by name.
-pub(crate) fn env_handoffs(index: &CodeIndex<'_>, fi: usize, out: &mut Vec<crate::model::Handoff>) {
+///
+/// Each comes with the folder of the workspace package it goes to, when it
+/// goes to one: that package is code of the checkout, and reaches a binding
+/// dmqa does not see only through a name computed at run time.
+pub(crate) fn env_handoffs(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    out: &mut Vec<(crate::model::Handoff, Option<String>)>,
+) {
     let Some(file) = index.files.get(fi) else {
         return;
     };
@@ -124,11 +143,15 @@ pub(crate) fn env_handoffs(index: &CodeIndex<'_>, fi: usize, out: &mut Vec<crate
         };
         let name = text(root, file.src);
         if let Some(package) = package_of(index, fi, name, 0) {
-            out.push(crate::model::Handoff {
-                binding: text(unwrap_expr(arg), file.src).to_owned(),
-                to: format!("`{name}` (`{package}`)"),
-                location: location(file.path, call.node),
-            });
+            let workspace = index.package_dir(&package).map(str::to_owned);
+            out.push((
+                crate::model::Handoff {
+                    binding: text(unwrap_expr(arg), file.src).to_owned(),
+                    to: format!("`{name}` (`{package}`)"),
+                    location: location(file.path, call.node),
+                },
+                workspace,
+            ));
         }
     }
 }

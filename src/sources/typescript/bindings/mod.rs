@@ -326,11 +326,12 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             _ => None,
         })
         .collect();
+    let mut env_handed = Vec::new();
     for (fi, file) in index.files.iter().enumerate() {
         if file.env_is_node() {
             continue;
         }
-        env_handoffs(index, fi, &mut model.env_handoffs);
+        env_handoffs(index, fi, &mut env_handed);
         let mut seen: Vec<&str> = Vec::new();
         for (name, node) in &file.env_reads {
             if let Some(to) = handed_to(index, fi, *node) {
@@ -486,6 +487,19 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
         }
     }
     forwarded_calls(index, &reader, graph, &forwarders, model);
+    // A workspace package handed the whole `env` reaches a binding dmqa
+    // does not see only by a name computed at run time there.
+    for (h, workspace) in env_handed {
+        let by_name = workspace.is_none_or(|dir| {
+            model
+                .dynamic_bindings
+                .iter()
+                .any(|d| crate::model::in_folder(&dir, &d.location.path))
+        });
+        if by_name {
+            model.env_handoffs.push(h);
+        }
+    }
 }
 
 /// The string-literal arguments of a method call named `method`, when it
