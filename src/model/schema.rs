@@ -428,6 +428,13 @@ pub enum QueryVerb {
     Delete,
 }
 
+impl QueryVerb {
+    /// Whether it adds rows: `INSERT`, plain or upsert.
+    pub fn inserts(self) -> bool {
+        matches!(self, QueryVerb::Insert | QueryVerb::Upsert)
+    }
+}
+
 /// What a statement does: its verb, the columns it compares, the columns
 /// an `UPDATE` sets.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]

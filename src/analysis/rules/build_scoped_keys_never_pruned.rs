@@ -64,8 +64,26 @@ pub(crate) fn build_scoped(key: &Key) -> bool {
         .any(|p| matches!(p, KeyPart::Placeholder(n) if names_a_build(n)))
 }
 
-/// The D1 tables an INSERT keys by the build: (binding, Durable Object,
-/// table, column, key, op), the first write of each.
+/// Whether two D1 calls run on the same database: one binding, and the
+/// same Durable Object's storage or none.
+fn same_database(a: &ResourceOp, b: &ResourceOp) -> bool {
+    a.kind == BindingKind::D1
+        && b.kind == BindingKind::D1
+        && a.binding == b.binding
+        && a.durable_object == b.durable_object
+}
+
+/// Whether a key makes a set of keys per build: the build and something
+/// else. A row keyed by the build alone is the build's own record.
+fn per_build(key: &Key) -> bool {
+    build_scoped(key)
+        && key.parts().iter().any(|p| {
+            matches!(p, KeyPart::Placeholder(n) | KeyPart::Opaque(n) | KeyPart::Generated(n) if !names_a_build(n))
+        })
+}
+
+/// The D1 tables an INSERT keys by the build and no DELETE reaches: (the
+/// first such write, table, column, key).
 fn build_keyed_rows(model: &Model) -> Vec<(&ResourceOp, &str, &str, &Key)> {
     let mut out: Vec<(&ResourceOp, &str, &str, &Key)> = Vec::new();
     for op in model
@@ -73,33 +91,19 @@ fn build_keyed_rows(model: &Model) -> Vec<(&ResourceOp, &str, &str, &Key)> {
         .iter()
         .filter(|o| o.kind == BindingKind::D1)
     {
-        for q in &op.queries {
-            if !matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert) {
-                continue;
-            }
+        for q in op.queries.iter().filter(|q| q.operation.verb.inserts()) {
             let keyed = q
                 .written_columns
                 .iter()
                 .zip(&q.value_params)
                 .find_map(|(c, p)| {
                     let key = op.bound.get((*p)?)?.as_ref()?;
-                    // A set per build: the build and something else. A row
-                // keyed by the build alone is the build's own record.
-                let per_build = build_scoped(key)
-                    && key.parts().iter().any(
-                        |p| matches!(p, KeyPart::Placeholder(n) | KeyPart::Opaque(n) | KeyPart::Generated(n) if !names_a_build(n)),
-                    );
-                per_build.then_some((c.as_str(), key))
+                    per_build(key).then_some((c.as_str(), key))
                 });
             let Some((column, key)) = keyed else { continue };
-            let same = |o: &ResourceOp| {
-                o.kind == BindingKind::D1
-                    && o.binding == op.binding
-                    && o.durable_object == op.durable_object
-            };
             if !out
                 .iter()
-                .any(|(o, t, _, _)| same(o) && t.eq_ignore_ascii_case(&q.table))
+                .any(|(o, t, _, _)| same_database(o, op) && t.eq_ignore_ascii_case(&q.table))
             {
                 out.push((op, q.table.as_str(), column, key));
             }
@@ -108,9 +112,7 @@ fn build_keyed_rows(model: &Model) -> Vec<(&ResourceOp, &str, &str, &Key)> {
     // Any DELETE on the table may prune older builds.
     out.retain(|(op, table, _, _)| {
         !model.resource_ops.iter().any(|o| {
-            o.kind == BindingKind::D1
-                && o.binding == op.binding
-                && o.durable_object == op.durable_object
+            same_database(o, op)
                 && o.queries.iter().any(|q| {
                     q.operation.verb == QueryVerb::Delete && q.table.eq_ignore_ascii_case(table)
                 })

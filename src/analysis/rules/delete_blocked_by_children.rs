@@ -62,7 +62,7 @@ fn blocking<'m>(tables: &'m [Table], parent: &Table) -> Vec<(&'m Table, &'m Fore
         let written = child
             .access_patterns
             .iter()
-            .any(|a| matches!(a.operation.verb, QueryVerb::Insert | QueryVerb::Upsert));
+            .any(|a| a.operation.verb.inserts());
         if !written {
             continue;
         }

@@ -2,7 +2,7 @@
 //! a NOT NULL column that has no default.
 
 use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic};
-use crate::model::{Location, QueryVerb, Table};
+use crate::model::{Location, Table};
 use std::collections::BTreeMap;
 
 /// One line for `dmqa rules`.
@@ -66,10 +66,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let sql = op.sql.as_deref().unwrap_or("").to_ascii_uppercase();
         let ignored = sql.contains("OR IGNORE");
         for q in &op.queries {
-            if !matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert)
-                || q.written_columns.is_empty()
-                || q.tables.len() > 1
-            {
+            if !q.operation.verb.inserts() || q.written_columns.is_empty() || q.tables.len() > 1 {
                 continue;
             }
             let Some(t) = crate::model::table_named(&db.tables, &q.table) else {

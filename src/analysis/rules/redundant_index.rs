@@ -2,8 +2,8 @@
 //! covers.
 use crate::analysis::database_of_op;
 use crate::model::{
-    Engine, EntryPoint, Finding, FindingSeverity, Fix, Index, IndexOrigin, Model, QueryVerb,
-    RuleId, Subject, Topic,
+    Engine, EntryPoint, Finding, FindingSeverity, Fix, Index, IndexOrigin, Model, RuleId, Subject,
+    Topic,
 };
 
 /// One line for `dmqa rules`.
@@ -64,10 +64,9 @@ fn hot_inserters<'m>(model: &'m Model, db: usize, table: &str) -> Vec<&'m EntryP
         .iter()
         .filter(|o| o.is_query() && database_of_op(model, o) == Some(db))
         .filter(|o| {
-            o.queries.iter().any(|q| {
-                matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert)
-                    && q.table.eq_ignore_ascii_case(table)
-            })
+            o.queries
+                .iter()
+                .any(|q| q.operation.verb.inserts() && q.table.eq_ignore_ascii_case(table))
         })
         .flat_map(|o| o.hot_entries())
         .collect();

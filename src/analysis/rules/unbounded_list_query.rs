@@ -84,8 +84,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for &(db, op) in &queries {
         for q in &op.queries {
             // A Durable Object's own methods run for its clients.
-            if matches!(q.operation.verb, QueryVerb::Insert | QueryVerb::Upsert)
-                && (!op.entries.is_empty() || op.durable_object.is_some())
+            if q.operation.verb.inserts() && (!op.entries.is_empty() || op.durable_object.is_some())
             {
                 let by = grows.entry((db, q.table.to_ascii_lowercase())).or_default();
                 if let Some(class) = &op.durable_object {

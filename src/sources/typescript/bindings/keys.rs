@@ -515,23 +515,24 @@ pub(crate) fn whole_url(n: Node<'_>, src: &str) -> Option<String> {
     find(n, src, 0)
 }
 
-/// What the function around `at` pushes into the array `name` first
-/// (`keys.push(o.key)` → `o.key`).
-pub(crate) fn pushed<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+/// The `name.push(…)` calls of the function around `at`, when `name` is a
+/// local that function starts empty (`const keys: string[] = []`); `None`
+/// for a local holding anything else.
+pub(crate) fn filled_array<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Vec<Node<'t>>> {
+    let start = unwrap_expr(local_value(at, name, src)?);
+    if start.kind() != "array" || start.named_child_count() > 0 {
+        return None;
+    }
     let body = enclosing_body(at)?;
-    let mut found = None;
+    let mut pushes = Vec::new();
     super::super::syntax::walk(body, |n| {
-        if found.is_none()
-            && n.kind() == "call_expression"
+        if n.kind() == "call_expression"
             && member_call(n, src).is_some_and(|(recv, m)| m == "push" && text(recv, src) == name)
         {
-            found = call_args(n)
-                .first()
-                .copied()
-                .filter(|a| a.kind() != "spread_element");
+            pushes.push(n);
         }
     });
-    found
+    Some(pushes)
 }
 
 /// The keys an R2 `delete(keys)` takes when `keys` is an array the function
@@ -548,10 +549,7 @@ pub(crate) fn listed_list(
         return None;
     }
     let name = text(arg, src);
-    let start = unwrap_expr(local_value(arg, name, src)?);
-    if start.kind() != "array" || start.named_child_count() > 0 {
-        return None;
-    }
+    let pushes = filled_array(arg, name, src)?;
     let body = enclosing_body(call)?;
     let is_loop = |n: &Node<'_>| {
         matches!(
@@ -567,19 +565,12 @@ pub(crate) fn listed_list(
         });
         found
     };
-    let mut gathered = false;
-    super::super::syntax::walk(body, |n| {
-        if gathered
-            || n.kind() != "call_expression"
-            || member_call(n, src).is_none_or(|(recv, m)| m != "push" || text(recv, src) != name)
-        {
-            return;
-        }
-        // A listing loop around the push that the delete is not in.
-        gathered = std::iter::successors(n.parent(), |p| p.parent())
+    // A listing loop around a push that the delete is not in.
+    let gathered = pushes.iter().any(|push| {
+        std::iter::successors(push.parent(), |p| p.parent())
             .take_while(|p| p.id() != body.id())
             .filter(is_loop)
-            .any(|l| !l.byte_range().contains(&call.start_byte()) && lists(l));
+            .any(|l| !l.byte_range().contains(&call.start_byte()) && lists(l))
     });
     gathered.then(|| crate::model::SpreadList {
         over: name.chars().take(80).collect(),

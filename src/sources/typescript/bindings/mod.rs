@@ -1087,11 +1087,14 @@ impl<'a> Reader<'_, 'a> {
                 let name = text(node, src);
                 // An array filled by `push` (`keys.push(o.key)`): the keys
                 // pushed, or none dmqa can name.
-                if let Some(start) = local_value(node, name, src).map(unwrap_expr)
-                    && start.kind() == "array"
-                    && start.named_child_count() == 0
-                {
-                    return match pushed(node, name, src) {
+                if let Some(pushes) = filled_array(node, name, src) {
+                    let item = pushes.iter().find_map(|push| {
+                        call_args(*push)
+                            .first()
+                            .copied()
+                            .filter(|a| a.kind() != "spread_element")
+                    });
+                    return match item {
                         Some(item) => self.key(fi, item, depth + 1),
                         None => Some((Key::opaque(name), None)),
                     };
@@ -1337,7 +1340,7 @@ impl<'a> Reader<'_, 'a> {
             OpKind::Query => {
                 res.sql = args.first().and_then(|q| sql_literal(self.index, fi, *q));
                 res.spread = args.first().and_then(|q| spread_list(self.index, fi, *q));
-                res.rows_sent_whole = rows_sent_whole(call, src);
+                res.rows_sent_whole = rows_sent_whole(self.index, fi, call, src);
                 res.tables = res.sql.as_deref().map(tables_named).unwrap_or_default();
                 if res.sql.as_deref().is_some_and(inserts) {
                     res.bound = self.bound_keys(fi, call);

@@ -225,7 +225,7 @@ fn assigned_ttl<'t>(at: Node<'t>, name: &str, src: &str) -> Option<(Option<Node<
 /// { results } = await stmt.all()`) that is serialized (`JSON.stringify`,
 /// `Response.json`, `c.json`), or serialized in place. Rows a helper
 /// returns are not: its callers may use a few columns.
-pub(crate) fn rows_sent_whole(call: Node<'_>, src: &str) -> bool {
+pub(crate) fn rows_sent_whole(index: &CodeIndex<'_>, fi: usize, call: Node<'_>, src: &str) -> bool {
     let top = outer_chain(call);
     let Some(parent) = top.parent() else {
         return false;
@@ -281,54 +281,44 @@ pub(crate) fn rows_sent_whole(call: Node<'_>, src: &str) -> bool {
                         p.kind() == "shorthand_property_identifier"
                             && rows.iter().any(|r| r == text(*p, src))
                     }))
-                || passed_through(a, &rows, src);
+                || passed_through(index, fi, a, &rows, src);
         }
     });
     sent
 }
 
-/// Whether `call` (serialized by its caller) is a function of this file
-/// that returns one of its arguments holding `rows` whole: the
+/// Whether `call` (serialized by its caller) is a function declared in
+/// this file that returns one of its arguments holding `rows` whole: the
 /// parameter itself, its `.results`, or either as a property of the object
 /// it returns (`buildResponse(session, resp)` returning `{ results:
 /// res.results, … }`).
-fn passed_through(call: Node<'_>, rows: &[String], src: &str) -> bool {
+fn passed_through(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    call: Node<'_>,
+    rows: &[String],
+    src: &str,
+) -> bool {
     if call.kind() != "call_expression" {
         return false;
     }
-    let Some(f) = call
+    let Some(r) = call
         .child_by_field_name("function")
         .filter(|f| f.kind() == "identifier")
+        .and_then(|f| index.resolve(fi, text(f, src)))
+        .filter(|r| r.file == fi && r.decl.kind == DeclKind::Function)
     else {
         return false;
     };
-    let args: Vec<Node<'_>> = call
-        .child_by_field_name("arguments")
-        .map(children)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|a| a.kind() != "comment")
-        .collect();
-    let Some(at) = args
+    let Some(at) = call_args(call)
         .iter()
         .position(|a| rows.iter().any(|r| r == text(unwrap_expr(*a), src)))
     else {
         return false;
     };
-    let Some(program) = std::iter::successors(call.parent(), |n| n.parent())
-        .take(10_000)
-        .find(|n| n.kind() == "program")
-    else {
-        return false;
-    };
-    let Some(func) = children(program).into_iter().find(|d| {
-        d.kind() == "function_declaration"
-            && d.child_by_field_name("name")
-                .is_some_and(|n| text(n, src) == text(f, src))
-    }) else {
-        return false;
-    };
-    let Some(param) = func
+    let Some(param) = r
+        .decl
+        .node
         .child_by_field_name("parameters")
         .map(children)
         .unwrap_or_default()
@@ -345,21 +335,16 @@ fn passed_through(call: Node<'_>, rows: &[String], src: &str) -> bool {
         let t = text(unwrap_expr(v), src);
         t == param || t.strip_prefix(param) == Some(".results")
     };
-    let mut sent = false;
-    super::super::syntax::walk(func, |n| {
-        if n.kind() != "return_statement" || sent {
-            return;
-        }
-        let Some(v) = n.named_child(0).map(unwrap_expr) else {
-            return;
-        };
-        sent = whole(v)
-            || (v.kind() == "object"
-                && children(v).into_iter().any(|p| {
-                    p.kind() == "pair" && p.child_by_field_name("value").is_some_and(whole)
-                }));
-    });
-    sent
+    returns(r.decl.node, None)
+        .into_iter()
+        .map(unwrap_expr)
+        .any(|v| {
+            whole(v)
+                || (v.kind() == "object"
+                    && children(v).into_iter().any(|p| {
+                        p.kind() == "pair" && p.child_by_field_name("value").is_some_and(whole)
+                    }))
+        })
 }
 
 /// Whether a failure of `call` is caught and dropped: it chains a
