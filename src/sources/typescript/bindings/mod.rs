@@ -150,11 +150,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 .get(*sf)
                 .is_some_and(|f| graph.scope_of(f.path) == scope);
             if same_worker {
-                for t in self.targets(*sf, *value, depth + 1) {
-                    if !out.contains(&t) {
-                        out.push(t);
-                    }
-                }
+                add_new(&mut out, self.targets(*sf, *value, depth + 1));
             }
         }
         out
@@ -288,11 +284,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 .filter(|a| a.kind() != "comment")
                 .nth(param.index);
             if let Some(arg) = arg.filter(|a| a.kind() != "spread_element") {
-                for t in self.targets(cf, arg, depth + 2) {
-                    if !out.contains(&t) {
-                        out.push(t);
-                    }
-                }
+                add_new(&mut out, self.targets(cf, arg, depth + 2));
             }
         }
         self.passed.borrow_mut().insert(key, out.clone());
@@ -876,11 +868,7 @@ impl<'a> Reader<'_, 'a> {
                 };
                 let mut out = Vec::new();
                 for e in returned {
-                    for t in self.targets(file, e, depth + 1) {
-                        if !out.contains(&t) {
-                            out.push(t);
-                        }
-                    }
+                    add_new(&mut out, self.targets(file, e, depth + 1));
                 }
                 out
             }
@@ -889,11 +877,7 @@ impl<'a> Reader<'_, 'a> {
                 let mut out = Vec::new();
                 for branch in ["consequence", "alternative"] {
                     if let Some(b) = recv.child_by_field_name(branch) {
-                        for t in self.targets(fi, b, depth + 1) {
-                            if !out.contains(&t) {
-                                out.push(t);
-                            }
-                        }
+                        add_new(&mut out, self.targets(fi, b, depth + 1));
                     }
                 }
                 out
@@ -967,13 +951,7 @@ impl<'a> Reader<'_, 'a> {
             value
         };
         let mut out: Vec<Target> = Vec::new();
-        let mut add = |found: Vec<Target>| {
-            for t in found {
-                if !out.contains(&t) {
-                    out.push(t);
-                }
-            }
-        };
+        let mut add = |found: Vec<Target>| add_new(&mut out, found);
         match value.kind() {
             "object" => {
                 for p in children(value) {
@@ -1396,6 +1374,15 @@ impl<'a> Reader<'_, 'a> {
         }
         res.purpose = key_doc.or_else(|| enclosing_doc(call, src));
         Some(res)
+    }
+}
+
+/// Adds to `out` the targets of `found` it does not hold yet, in order.
+fn add_new(out: &mut Vec<Target>, found: Vec<Target>) {
+    for t in found {
+        if !out.contains(&t) {
+            out.push(t);
+        }
     }
 }
 
