@@ -102,6 +102,15 @@ pub fn tables(model: &mut Model) {
             db.tables.push(table);
         }
     }
+    let configs = &model.drizzle_configs;
+    for db in &mut model.databases {
+        db.ddl_elsewhere = db.origin == DatabaseOrigin::Orm
+            && !db.tables.iter().any(|t| {
+                configs
+                    .iter()
+                    .any(|c| c.names_schema_file(&t.location.path))
+            });
+    }
 }
 
 /// Words a Drizzle table the way SQLite's catalog reports the same table

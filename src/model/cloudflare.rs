@@ -890,6 +890,10 @@ pub struct BindingRead {
     pub name: String,
     /// Where.
     pub location: Location,
+    /// Whether code of this file tests the binding for presence (`if
+    /// (!env.X) return`, `env.X?.put(…)`, `env.X ? … : …`, `env.X &&
+    /// …`): it is written to run without it.
+    pub tested: bool,
 }
 
 /// A binding handed to a package's function or class, which then chooses

@@ -98,6 +98,11 @@ pub struct Database {
     /// action (`CASCADE`, `SET NULL`, `SET DEFAULT`) at that point of the
     /// history.
     pub cascading_drops: Vec<CascadingDrop>,
+    /// Whether its DDL runs from outside the checkout: only an ORM schema
+    /// declares it and no `drizzle.config` turns that schema into
+    /// migrations or pushes it (a typed mirror of a database a Supabase
+    /// migration or a console made), so its indexes and keys are unknown.
+    pub ddl_elsewhere: bool,
 }
 
 /// A `DROP TABLE` whose implicit `DELETE` runs the `ON DELETE` actions of
@@ -133,6 +138,12 @@ impl Database {
         self.origin != DatabaseOrigin::Queries
     }
 
+    /// Whether the indexes and keys it lacks are known to be missing: its
+    /// schema is known and is what creates it.
+    pub fn indexes_known(&self) -> bool {
+        self.schema_known() && !self.ddl_elsewhere
+    }
+
     /// A database with no objects yet, built from `sources`.
     pub fn empty(id: &str, engine: Engine, sources: Vec<String>) -> Database {
         Database {
@@ -148,6 +159,7 @@ impl Database {
             orm_tables: Vec::new(),
             uncreated: Vec::new(),
             cascading_drops: Vec::new(),
+            ddl_elsewhere: false,
         }
     }
 }
@@ -509,4 +521,23 @@ pub struct DrizzleConfig {
     pub pushed: bool,
     /// Where.
     pub location: Location,
+}
+
+impl DrizzleConfig {
+    /// Whether one of its `schema` entries (a path, folder or glob
+    /// relative to the repo root) names `path`.
+    pub fn names_schema_file(&self, path: &str) -> bool {
+        self.schema.iter().any(|schema| {
+            if schema == path {
+                return true;
+            }
+            if !schema.contains('*') {
+                // A folder.
+                return path
+                    .strip_prefix(schema.trim_end_matches('/'))
+                    .is_some_and(|rest| rest.starts_with('/'));
+            }
+            globset::Glob::new(schema).is_ok_and(|g| g.compile_matcher().is_match(path))
+        })
+    }
 }

@@ -108,4 +108,42 @@ mod tests {
         );
         assert!(rows.is_empty(), "{rows:?}");
     }
+
+    /// A name taken from a constant table (a callback over it, a `for …
+    /// of`, a `find` result) is each of the table's names, read like
+    /// `env.X`; a table with one computed name stays dynamic.
+    #[test]
+    fn stays_silent_on_a_name_from_a_constant_table() {
+        let config = wrangler(
+            "[[d1_databases]]\nbinding = \"EU\"\ndatabase_name = \"eu\"\n[[d1_databases]]\nbinding = \"US\"\ndatabase_name = \"us\"\n",
+        );
+        let table = "const ROUTES = [\n  { region: \"eu\", binding: \"EU\" },\n  { region: \"us\", binding: \"US\" },\n];\n";
+        for body in [
+            "const r = ROUTES.find((route) => route.region === region && env[route.binding]);\n    if (!r) return new Response(\"\");\n    await env[r.binding].prepare(\"SELECT 1\").first();",
+            "for (const route of ROUTES) await env[route.binding].prepare(\"SELECT 1\").first();",
+        ] {
+            let code = format!(
+                "{table}export default {{\n  async fetch(request: Request, env: Env) {{\n    const region = request.headers.get(\"r\");\n    {body}\n    return new Response(\"ok\");\n  }},\n}};\n"
+            );
+            let files = [("wrangler.toml", config.as_str()), ("src/index.ts", &code)];
+            assert!(
+                rows(RuleId::DynamicBindingName, &files).is_empty(),
+                "{body}"
+            );
+            let model = testing::model_with("", &files);
+            let mut read: Vec<&str> = model
+                .binding_reads
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect();
+            read.sort();
+            assert_eq!(read, ["EU", "US"], "{body}");
+        }
+        let computed = "const ROUTES = [{ binding: \"EU\" }, { binding: `DB_${Date.now()}` }];\nexport default {\n  async fetch(request: Request, env: Env) {\n    for (const route of ROUTES) await env[route.binding].prepare(\"SELECT 1\").first();\n    return new Response(\"ok\");\n  },\n};\n";
+        let rows = rows(
+            RuleId::DynamicBindingName,
+            &[("wrangler.toml", &config), ("src/index.ts", computed)],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+    }
 }

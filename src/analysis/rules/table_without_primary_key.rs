@@ -29,7 +29,7 @@ creep in, and tools that sync or replicate tables need a key.
 
 /// One finding per ordinary table without a primary key.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    for db in model.databases.iter().filter(|d| d.schema_known()) {
+    for db in model.databases.iter().filter(|d| d.indexes_known()) {
         for t in db.tables.iter().filter(|t| t.kind == TableKind::Base) {
             if t.primary_key.is_empty() && !natural_key(t) && !single_row(t) {
                 let advice = "⚠️ Declare a primary key (a surrogate `id` or a composite of the columns that identify a row)";

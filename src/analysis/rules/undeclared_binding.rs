@@ -2,7 +2,7 @@
 //! Worker does not declare.
 
 use crate::model::{Finding, FindingSeverity, Model, RuleId, Subject, Topic, Worker};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One line for `dmqa rules`.
 pub const SUMMARY: &str = "A binding code reads that an environment does not declare.";
@@ -16,7 +16,10 @@ pub const DOC: &str = "\
 A binding the Worker's code reads (`env.CACHE`, `c.env.CACHE`, `const {
 CACHE } = env`) that its wrangler config declares at the top level or in
 some `[env.NAME]` section, but not in every one. Names no section declares
-(secrets, `.dev.vars`) are left alone — except where the code names what
+(secrets, `.dev.vars`), bindings the code tests for presence (`if
+(!env.CACHE) return`, `env.CACHE?.put(…)`) and a top level that declares
+no binding at all (the base each environment is deployed from) are left
+alone — except where the code names what
 the binding is: a workers-rs accessor (`env.kv(\"CACHE\")`, `env.d1(…)`,
 `env.bucket(…)`, `env.durable_object(…)`, `env.queue(…)`) for a name no
 section of its Worker's config declares.
@@ -100,14 +103,18 @@ fn declared_nowhere(model: &Model, out: &mut Vec<Finding>) {
 fn missing_in_some_section(model: &Model, out: &mut Vec<Finding>) {
     // (config path, binding) → the places code reads it.
     let mut reads: BTreeMap<(&str, &str), Vec<crate::model::Location>> = BTreeMap::new();
+    // Bindings the code tests for presence: written to run without them.
+    let mut tested: BTreeSet<(&str, &str)> = BTreeSet::new();
     for r in &model.binding_reads {
         if let Some(w) = Worker::owning(&model.workers, &r.location.path) {
-            reads
-                .entry((w.location.path.as_str(), r.name.as_str()))
-                .or_default()
-                .push(r.location.clone());
+            let key = (w.location.path.as_str(), r.name.as_str());
+            reads.entry(key).or_default().push(r.location.clone());
+            if r.tested {
+                tested.insert(key);
+            }
         }
     }
+    reads.retain(|key, _| !tested.contains(key));
     // (config, section) → (binding, where code reads it).
     let mut missing: BTreeMap<(&str, Option<String>), Vec<Read<'_>>> = BTreeMap::new();
     for ((config, name), locations) in reads {
@@ -120,7 +127,10 @@ fn missing_in_some_section(model: &Model, out: &mut Vec<Finding>) {
         if family.len() < 2 || !family.iter().any(|w| declares(w)) {
             continue;
         }
-        for w in family.iter().filter(|w| !declares(w)) {
+        // A top level that declares no binding at all is the base the
+        // environments are deployed from, not a Worker of its own.
+        let deployed = |w: &Worker| w.environment.is_some() || !w.bindings.is_empty();
+        for w in family.iter().filter(|w| !declares(w) && deployed(w)) {
             missing
                 .entry((config, w.environment.clone()))
                 .or_default()
@@ -254,6 +264,34 @@ mod tests {
             &[("wrangler.toml", config), ("src/lib.rs", &computed)],
         );
         assert!(rows.is_empty(), "{rows:?}");
+    }
+
+    /// Code written to run without the binding, and a top level that is
+    /// only the environments' base, say nothing.
+    #[test]
+    fn stays_silent_on_a_tested_binding_and_an_empty_top_level() {
+        let config = wrangler(
+            "[[kv_namespaces]]\nbinding = \"CACHE\"\nid = \"c\"\n\n[env.staging]\nname = \"app-staging\"\n",
+        );
+        for code in [
+            "export default {\n  async fetch(request: Request, env: Env) {\n    if (!env.CACHE) return new Response(\"\");\n    return new Response(await env.CACHE.get(\"k\"));\n  },\n};\n",
+            "export default {\n  async fetch(request: Request, env: Env) {\n    return new Response(await env.CACHE?.get(\"k\"));\n  },\n};\n",
+            "export default {\n  async fetch(request: Request, env: Env) {\n    const v = env.CACHE ? await env.CACHE.get(\"k\") : null;\n    return new Response(v);\n  },\n};\n",
+        ] {
+            let rows = rows(
+                RuleId::UndeclaredBinding,
+                &[("wrangler.toml", &config), ("src/index.ts", code)],
+            );
+            assert!(rows.is_empty(), "{code}: {rows:?}");
+        }
+        // Only the environments declare bindings: the top level is their base.
+        let base = "name = \"app\"\nmain = \"src/index.ts\"\n\n[env.prod]\nname = \"app-prod\"\n[[env.prod.kv_namespaces]]\nbinding = \"CACHE\"\nid = \"p\"\n\n[env.dev]\nname = \"app-dev\"\n";
+        let rows = rows(
+            RuleId::UndeclaredBinding,
+            &[("wrangler.toml", base), ("src/index.ts", CODE)],
+        );
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Bindings ([env.dev])");
     }
 
     #[test]

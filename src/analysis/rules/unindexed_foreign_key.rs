@@ -82,7 +82,11 @@ fn used(model: &Model, db: &Database, t: &Table, fk: &ForeignKey) -> bool {
 /// One finding per unindexed foreign key; a `✅ Keep` row per database
 /// whose foreign keys are all indexed.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
-    for db in model.databases.iter().filter(|d| d.engine != Engine::MySql) {
+    for db in model
+        .databases
+        .iter()
+        .filter(|d| d.engine != Engine::MySql && d.indexes_known())
+    {
         let mut checked = 0;
         let mut missing = 0;
         // Without code, any use is possible.
@@ -188,6 +192,22 @@ mod tests {
             "{insert}\n    await env.DB.prepare(\"DELETE FROM apps WHERE id = ?\").bind(t).run();"
         ));
         assert_eq!(parent_deleted.len(), 1, "{parent_deleted:?}");
+    }
+
+    /// A Drizzle schema no `drizzle.config` turns into migrations mirrors
+    /// a database made elsewhere: what indexes it lacks is unknown.
+    #[test]
+    fn a_drizzle_schema_is_judged_only_when_a_config_applies_it() {
+        let schema = "import { pgTable, text } from \"drizzle-orm/pg-core\";\nexport const apps = pgTable(\"apps\", { id: text(\"id\").primaryKey() });\nexport const releases = pgTable(\"releases\", {\n  id: text(\"id\").primaryKey(),\n  appId: text(\"app_id\").notNull().references(() => apps.id),\n});\n";
+        let config = "import { defineConfig } from \"drizzle-kit\";\nexport default defineConfig({ dialect: \"postgresql\", schema: \"./src/schema.ts\" });\n";
+        let mirror = rows(RuleId::UnindexedForeignKey, &[("src/schema.ts", schema)]);
+        assert!(mirror.is_empty(), "{mirror:?}");
+        let applied = rows(
+            RuleId::UnindexedForeignKey,
+            &[("src/schema.ts", schema), ("drizzle.config.ts", config)],
+        );
+        assert_eq!(applied.len(), 1, "{applied:?}");
+        assert_eq!(applied[0][0], "Indexes (releases)");
     }
 
     #[test]

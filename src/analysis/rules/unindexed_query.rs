@@ -51,7 +51,7 @@ fn check_by_prefix(model: &Model, out: &mut Vec<Finding>, seen: &mut Vec<(String
         let Some(db) = database_of_op(model, op).map(|i| &model.databases[i]) else {
             continue;
         };
-        if entries.is_empty() || db.engine.is_sqlite() || !db.schema_known() {
+        if entries.is_empty() || db.engine.is_sqlite() || !db.indexes_known() {
             continue;
         }
         for q in &op.queries {
@@ -133,7 +133,7 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let Some(db) = database_of_op(model, op) else {
             continue;
         };
-        if !model.databases[db].engine.is_sqlite() || !model.databases[db].schema_known() {
+        if !model.databases[db].engine.is_sqlite() || !model.databases[db].indexes_known() {
             continue;
         }
         if !planners.iter().any(|(i, _)| *i == db) {

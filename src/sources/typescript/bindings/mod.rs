@@ -324,7 +324,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
             continue;
         }
         env_handoffs(index, fi, &mut env_handed);
-        let mut seen: Vec<&str> = Vec::new();
+        let first = model.binding_reads.len();
         for (name, node) in &file.env_reads {
             if let Some(to) = handed_to(index, fi, *node) {
                 model.handoffs.push(crate::model::Handoff {
@@ -333,12 +333,17 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                     location: location(file.path, *node),
                 });
             }
-            if !seen.contains(&name.as_str()) {
-                seen.push(name);
-                model.binding_reads.push(crate::model::BindingRead {
+            let tested = presence_test(*node, file.src);
+            match model.binding_reads[first..]
+                .iter_mut()
+                .find(|r| r.name == *name)
+            {
+                Some(r) => r.tested |= tested,
+                None => model.binding_reads.push(crate::model::BindingRead {
                     name: name.clone(),
                     location: location(file.path, *node),
-                });
+                    tested,
+                }),
             }
         }
     }
@@ -348,27 +353,32 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                 if n.kind() != "subscript_expression" {
                     return;
                 }
-                match reader.targets(fi, n, 0).into_iter().next() {
-                    Some(Target::Dynamic(pattern)) => {
-                        model.dynamic_bindings.push(DynamicBinding {
-                            pattern,
-                            location: location(file.path, n),
-                        });
-                    }
-                    // `env[BINDING_NAME]` with a constant that folds: a
-                    // read of that binding, like `env.X`.
-                    Some(Target::Name(name))
-                        if !model
+                let tested = presence_test(n, file.src);
+                for target in reader.targets(fi, n, 0) {
+                    match target {
+                        Target::Dynamic(pattern) => {
+                            model.dynamic_bindings.push(DynamicBinding {
+                                pattern,
+                                location: location(file.path, n),
+                            });
+                        }
+                        // `env[BINDING_NAME]` with a constant that folds (or
+                        // each name of a constant table): a read of that
+                        // binding, like `env.X`.
+                        Target::Name(name) => match model
                             .binding_reads
-                            .iter()
-                            .any(|r| r.name == name && r.location.path == file.path) =>
-                    {
-                        model.binding_reads.push(crate::model::BindingRead {
-                            name,
-                            location: location(file.path, n),
-                        });
+                            .iter_mut()
+                            .find(|r| r.name == name && r.location.path == file.path)
+                        {
+                            Some(r) => r.tested |= tested,
+                            None => model.binding_reads.push(crate::model::BindingRead {
+                                name,
+                                location: location(file.path, n),
+                                tested,
+                            }),
+                        },
+                        Target::Typed(_) => {}
                     }
-                    _ => {}
                 }
             });
         }
@@ -801,6 +811,11 @@ impl<'a> Reader<'_, 'a> {
                         _ => None,
                     }
                 });
+                if named.is_none()
+                    && let Some(names) = element_strings(self.index, fi, idx)
+                {
+                    return names.into_iter().map(Target::Name).collect();
+                }
                 match named {
                     Some(name) => vec![Target::Name(name)],
                     None => vec![Target::Dynamic(
@@ -1127,39 +1142,7 @@ impl<'a> Reader<'_, 'a> {
             return None;
         }
         let name = text(var, src);
-        // What `name` ranges over: `for (const name of items)`, or
-        // `items.map((name) => …)` (`forEach`, `filter`, …).
-        let mut cur = node.parent();
-        let mut items = None;
-        for _ in 0..256 {
-            let n = cur?;
-            if n.kind() == "for_in_statement"
-                && n.child_by_field_name("left").is_some_and(|l| {
-                    let t = text(l, src);
-                    t == name || t.ends_with(&format!(" {name}"))
-                })
-            {
-                items = n.child_by_field_name("right");
-                break;
-            }
-            if matches!(n.kind(), "arrow_function" | "function_expression")
-                && n.child_by_field_name("parameters")
-                    .or_else(|| n.child_by_field_name("parameter"))
-                    .and_then(|p| p.named_child(0).or(Some(p)))
-                    .is_some_and(|p| {
-                        let t = text(p, src);
-                        t == name || t.starts_with(&format!("{name}:"))
-                    })
-                && let Some(call) = n.parent().and_then(|a| a.parent())
-                && call.kind() == "call_expression"
-                && let Some(f) = call.child_by_field_name("function")
-                && f.kind() == "member_expression"
-            {
-                items = f.child_by_field_name("object");
-                break;
-            }
-            cur = n.parent();
-        }
+        let items = iterated(var, name, src);
         let items = unwrap_expr(items?);
         // `listing.keys`, or `keys` destructured from the listing.
         let mut listing = match items.kind() {
@@ -1391,6 +1374,56 @@ fn inserts(sql: &str) -> bool {
     sql.split_whitespace()
         .next()
         .is_some_and(|w| w.eq_ignore_ascii_case("insert") || w.eq_ignore_ascii_case("replace"))
+}
+
+/// Whether the read `env.X` (a member or subscript expression) tests the
+/// binding for presence rather than only using it: `!env.X`, `if
+/// (env.X)`, `env.X ? … : …`, `env.X && …` / `|| …` / `?? …`, `typeof
+/// env.X`, a comparison with `undefined` / `null`, `env.X?.put(…)`.
+fn presence_test(read: Node<'_>, src: &str) -> bool {
+    let mut n = read;
+    while let Some(p) = n.parent().filter(|p| {
+        matches!(
+            p.kind(),
+            "parenthesized_expression" | "non_null_expression" | "as_expression"
+        )
+    }) {
+        n = p;
+    }
+    let Some(p) = n.parent() else {
+        return false;
+    };
+    let first = |field: &str| {
+        p.child_by_field_name(field)
+            .is_some_and(|c| c.id() == n.id())
+    };
+    match p.kind() {
+        "unary_expression" => p
+            .child_by_field_name("operator")
+            .is_some_and(|o| matches!(text(o, src), "!" | "typeof")),
+        "if_statement" | "while_statement" => first("condition"),
+        "ternary_expression" => first("condition"),
+        "binary_expression" => {
+            let op = p.child_by_field_name("operator").map(|o| text(o, src));
+            let other = if first("left") { "right" } else { "left" };
+            let other = p.child_by_field_name(other).map(|o| text(o, src));
+            match op {
+                Some("&&" | "||" | "??") => first("left"),
+                Some("===" | "!==" | "==" | "!=") => {
+                    matches!(other, Some("undefined" | "null"))
+                }
+                _ => false,
+            }
+        }
+        "member_expression" => {
+            first("object")
+                && p.child_by_field_name("property").is_some_and(|prop| {
+                    src.get(n.end_byte()..prop.start_byte())
+                        .is_some_and(|between| between.contains("?."))
+                })
+        }
+        _ => false,
+    }
 }
 
 /// Whether a method call goes through optional chaining on its receiver:

@@ -47,6 +47,124 @@ pub(crate) fn local_value_under<'t>(
     declared_before(at, blocks, |n| text(n, src) == name)
 }
 
+/// What the variable `name` at `at` takes each element of: `for (const
+/// name of items)`, or `items.map((name) => …)` (`forEach`, `filter`,
+/// `find`, …) → `items`. The nearest function or loop declaring `name`
+/// decides.
+pub(crate) fn iterated<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
+    for n in std::iter::successors(at.parent(), |n| n.parent()).take(256) {
+        if n.kind() == "for_in_statement"
+            && n.child_by_field_name("left")
+                .is_some_and(|l| text(l, src) == name)
+        {
+            let of = n
+                .child_by_field_name("operator")
+                .is_some_and(|o| text(o, src) == "of");
+            return of.then(|| n.child_by_field_name("right")).flatten();
+        }
+        if !super::super::syntax::is_function(n.kind()) {
+            continue;
+        }
+        let params: Vec<Node<'t>> = match n.child_by_field_name("parameters") {
+            Some(list) => children(list)
+                .into_iter()
+                .filter(|p| p.kind() != "comment")
+                .collect(),
+            None => n.child_by_field_name("parameter").into_iter().collect(),
+        };
+        let named =
+            |p: &Node<'t>| text(p.child_by_field_name("pattern").unwrap_or(*p), src) == name;
+        match params.iter().position(named) {
+            None => continue,
+            Some(0) => {}
+            Some(_) => return None,
+        }
+        let call = n.parent().and_then(|a| a.parent())?;
+        let f = call.child_by_field_name("function")?;
+        return (call.kind() == "call_expression" && f.kind() == "member_expression")
+            .then(|| f.child_by_field_name("object"))
+            .flatten();
+    }
+    None
+}
+
+/// The strings `x.field` (or `x`) can be when `x` takes each element of a
+/// constant array: `env[route.binding]` in `ROUTES.find((route) => …)`,
+/// `for (const route of ROUTES)`, or after `const route = ROUTES.find(…)`,
+/// where `const ROUTES = [{ binding: "A" }, { binding: "B" }]`. `None`
+/// unless every element folds.
+pub(crate) fn element_strings(
+    index: &CodeIndex<'_>,
+    fi: usize,
+    node: Node<'_>,
+) -> Option<Vec<String>> {
+    let src = index.files.get(fi)?.src;
+    let node = unwrap_expr(node);
+    let (var, field) = match node.kind() {
+        "identifier" => (node, None),
+        "member_expression" => (
+            unwrap_expr(node.child_by_field_name("object")?),
+            Some(text(node.child_by_field_name("property")?, src)),
+        ),
+        _ => return None,
+    };
+    if var.kind() != "identifier" {
+        return None;
+    }
+    let name = text(var, src);
+    let items = iterated(var, name, src).or_else(|| {
+        // `const route = ROUTES.find(…)`: one of the elements.
+        let call = unwrap_expr(local_value(var, name, src)?);
+        let f = call.child_by_field_name("function")?;
+        let picks = f.kind() == "member_expression"
+            && matches!(
+                f.child_by_field_name("property").map(|p| text(p, src)),
+                Some("find" | "findLast")
+            );
+        picks.then(|| f.child_by_field_name("object")).flatten()
+    })?;
+    let items = unwrap_expr(items);
+    if items.kind() != "identifier" {
+        return None;
+    }
+    let r = index.resolve(fi, text(items, src))?;
+    if r.decl.kind != DeclKind::Variable {
+        return None;
+    }
+    let array = unwrap_expr(r.decl.value?);
+    let rsrc = index.files.get(r.file)?.src;
+    if array.kind() != "array" {
+        return None;
+    }
+    let mut out = Vec::new();
+    for element in children(array)
+        .into_iter()
+        .filter(|e| e.kind() != "comment")
+    {
+        let element = unwrap_expr(element);
+        let value = match field {
+            None => element,
+            Some(field) if element.kind() == "object" => children(element)
+                .into_iter()
+                .filter(|p| p.kind() == "pair")
+                .find(|p| {
+                    p.child_by_field_name("key").is_some_and(|k| {
+                        string_value(k, rsrc).as_deref().unwrap_or(text(k, rsrc)) == field
+                    })
+                })?
+                .child_by_field_name("value")?,
+            Some(_) => return None,
+        };
+        match fold(index, r.file, value)? {
+            Value::Str(s) => out.push(s),
+            Value::Num(_) => return None,
+        }
+    }
+    out.sort();
+    out.dedup();
+    (!out.is_empty()).then_some(out)
+}
+
 /// The value a local destructured by name comes from: `const { keys } =
 /// await KV.list(…)` → `await KV.list(…)`.
 pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {

@@ -14,7 +14,7 @@ pub(crate) fn client_targets(
     // drizzle.config: files matching its schema paths go with its `out`.
     for c in configs {
         for (i, f) in index.files.iter().enumerate() {
-            if c.schema.iter().any(|s| schema_path_matches(s, f.path)) {
+            if c.names_schema_file(f.path) {
                 res.entry(i)
                     .or_insert_with(|| OrmTarget::MigrationsDir(c.out.clone()));
             }
@@ -134,21 +134,6 @@ fn schema_files_depth(index: &CodeIndex<'_>, fi: usize, value: Node<'_>, depth: 
         _ => {}
     }
     out
-}
-
-/// Whether a drizzle.config `schema` entry (a path or glob relative to the
-/// repo root) names `path`.
-fn schema_path_matches(schema: &str, path: &str) -> bool {
-    if schema == path {
-        return true;
-    }
-    if !schema.contains('*') {
-        // A folder.
-        return path.starts_with(&format!("{}/", schema.trim_end_matches('/')));
-    }
-    globset::Glob::new(schema)
-        .map(|g| g.compile_matcher().is_match(path))
-        .unwrap_or(false)
 }
 
 /// Reads a `drizzle.config.*` file: `defineConfig({ … })` or
