@@ -883,6 +883,24 @@ impl ResourceOp {
     }
 }
 
+/// SQL run on a D1 database by `wrangler d1 execute DATABASE --command
+/// "…"` in a package script, or in code that builds that command line:
+/// outside the database's migrations, so nothing records that it ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct D1Command {
+    /// The database as the command names it: a binding or a
+    /// `database_name`.
+    pub database: String,
+    /// The SQL.
+    pub sql: String,
+    /// The wrangler config it runs with, repo-relative: `--config`, else
+    /// the folder of the package whose script it is; `None` when code
+    /// builds it without one.
+    pub config: Option<String>,
+    /// Where.
+    pub location: Location,
+}
+
 /// A binding name read from a Worker `env`, whatever is done with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct BindingRead {

@@ -44,6 +44,7 @@ macro_rules! for_each_rule {
             (RedundantIndex, redundant_index, "redundant-index"),
             (RejectedDdl, rejected_ddl, "rejected-ddl"),
             (RoundTripInLoop, round_trip_in_loop, "round-trip-in-loop"),
+            (SchemaChangeOutsideMigrations, schema_change_outside_migrations, "schema-change-outside-migrations"),
             (SchemaDrift, schema_drift, "schema-drift"),
             (SelectStarOnHotPath, select_star_on_hot_path, "select-star-on-hot-path"),
             (SendBatchOverLimit, send_batch_over_limit, "send-batch-over-limit"),

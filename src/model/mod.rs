@@ -84,6 +84,8 @@ pub struct Model {
     pub resource_ops: Vec<ResourceOp>,
     /// Bindings reached by a computed name.
     pub dynamic_bindings: Vec<DynamicBinding>,
+    /// SQL run on a D1 database by `wrangler d1 execute --command`.
+    pub d1_commands: Vec<D1Command>,
     /// Every binding name code reads from a Worker `env` (`env.X`,
     /// `c.env.X`, `const { X } = env`), first place per file.
     pub binding_reads: Vec<BindingRead>,

@@ -9,6 +9,7 @@ pub mod rust;
 pub mod sql;
 pub mod typescript;
 pub mod wrangler;
+pub mod wrangler_cli;
 
 use crate::model::{
     BindingKind, DatabaseOrigin, Diagnostic, Engine, Location, Model, StateItem, Worker,
@@ -199,6 +200,11 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
         .map(|f| typescript::resolve::Package::read(&f.path, &f.text))
         .collect();
     typescript::extract(&ts, aliases, packages, around, model);
+    for f in of(SourceKind::PackageJson) {
+        model
+            .d1_commands
+            .extend(wrangler_cli::from_package_json(&f.path, &f.text));
+    }
     let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();
     rust::extract(&rs, model);
     for op in &mut model.resource_ops {
@@ -305,6 +311,44 @@ pub(crate) struct CodeDdl {
 }
 
 fn code_ddl(model: &Model) -> Vec<CodeDdl> {
+    let mut out = ops_ddl(model);
+    for c in model
+        .d1_commands
+        .iter()
+        .filter(|c| sql::defines_schema(&c.sql))
+    {
+        // The Workers whose config it runs with: the config file, the
+        // package folder's, or any when code builds it without one.
+        let runs_with = |w: &&Worker| match &c.config {
+            Some(config) => w.location.path == *config || parent(&w.location.path) == config,
+            None => true,
+        };
+        let mut by_binding: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for w in model.workers.iter().filter(runs_with) {
+            for b in w.bindings.iter().filter(|b| {
+                b.kind == BindingKind::D1
+                    && (b.name == c.database || b.target.as_deref() == Some(c.database.as_str()))
+            }) {
+                by_binding
+                    .entry(b.name.as_str())
+                    .or_default()
+                    .push(w.name.clone());
+            }
+        }
+        for (binding, workers) in by_binding {
+            out.push(CodeDdl {
+                workers,
+                binding: binding.to_owned(),
+                sql: embedded_sql(&c.sql, &c.location),
+                location: c.location.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// DDL run through a D1 binding's `prepare` / `exec`.
+fn ops_ddl(model: &Model) -> Vec<CodeDdl> {
     model
         .resource_ops
         .iter()

@@ -44,6 +44,7 @@ mod r2_delete_over_limit;
 mod redundant_index;
 mod rejected_ddl;
 mod round_trip_in_loop;
+mod schema_change_outside_migrations;
 mod schema_drift;
 mod select_star_on_hot_path;
 mod send_batch_over_limit;

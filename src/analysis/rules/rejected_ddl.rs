@@ -30,7 +30,11 @@ not blocked.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for db in model.databases.iter().filter(|d| d.engine == Engine::D1) {
         let engine = "D1";
-        for r in &db.rejected {
+        for r in db
+            .rejected
+            .iter()
+            .filter(|r| !super::schema_change_outside_migrations::in_command(model, &r.location))
+        {
             let (topic, subject) = match &r.table {
                 Some(t) => (Topic::Ddl, Subject::table(t)),
                 None => (Topic::Migration, Subject::Topic),

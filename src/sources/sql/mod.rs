@@ -39,6 +39,14 @@ pub fn build(
     }
 }
 
+/// The `ALTER TABLE` statements of `sql`: (table, statement, 1-based line).
+pub fn alters(sql: &str) -> Vec<(String, String, u32)> {
+    split::split(sql)
+        .into_iter()
+        .filter_map(|st| Some((head::altered_table(st.text)?, st.text.to_owned(), st.line)))
+        .collect()
+}
+
 /// Tables the statements of `files` (in order) alter, index or rename
 /// before any of them creates it, lower case and sorted: a migration
 /// history that starts after those tables were made elsewhere.

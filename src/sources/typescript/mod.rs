@@ -8,6 +8,7 @@
 mod bindings;
 mod callgraph;
 mod clock;
+mod commands;
 mod drizzle;
 mod drizzle_queries;
 mod durable;
@@ -424,6 +425,7 @@ pub fn extract(
     // One call graph for every reader of this index.
     let graph = callgraph::CallGraph::new(&index, &model.workers, &dirs);
     bindings::extract(&index, &graph, model);
+    commands::extract(&index, model);
     model.message_types = bindings::message_types(&index);
     model.clock_offsets.extend(clock::extract(&index));
     model.queue_handlers = bindings::queue_handlers(&index);

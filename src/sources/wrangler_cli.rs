@@ -1,0 +1,149 @@
+//! `wrangler d1 execute DATABASE --command "SQL"` command lines, in
+//! package scripts and in code that builds them: SQL run on a D1 database
+//! outside its migrations.
+
+/// One `wrangler d1 execute` with a `--command`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct D1Execute {
+    /// The database as named: a binding or a `database_name`.
+    pub database: String,
+    /// The SQL of `--command`.
+    pub sql: String,
+    /// `--config` / `-c`, as written.
+    pub config: Option<String>,
+}
+
+/// Options of `wrangler d1 execute` that take a value.
+const VALUED: &[&str] = &[
+    "--file",
+    "--env",
+    "-e",
+    "--persist-to",
+    "--batch-size",
+    "--experimental-json-config",
+];
+
+/// Words that end one command of a shell line.
+fn separates(word: &str) -> bool {
+    matches!(word, "&&" | "||" | ";" | "|" | "&")
+}
+
+/// The `d1 execute … --command` commands of a shell command line (a
+/// package script). Unbalanced quotes give nothing.
+pub fn from_shell(line: &str) -> Vec<D1Execute> {
+    shlex::split(line).map_or_else(Vec::new, |words| from_words(&words))
+}
+
+/// The same, for command words already split (`["d1", "execute", "DB",
+/// "--command", "SELECT 1"]`); an unknown word is `None`.
+pub fn from_words<S: AsRef<str>>(words: &[S]) -> Vec<D1Execute> {
+    let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    let mut out = Vec::new();
+    for command in words.split(|w| separates(w)) {
+        let Some(at) = command
+            .windows(2)
+            .position(|w| w[0] == "d1" && w[1] == "execute")
+        else {
+            continue;
+        };
+        let (mut database, mut sql, mut config) = (None, None, None);
+        let mut rest = command[at + 2..].iter();
+        while let Some(w) = rest.next() {
+            if let Some((flag, value)) = w.split_once('=').filter(|(f, _)| f.starts_with('-')) {
+                match flag {
+                    "--command" => sql = Some(value.to_owned()),
+                    "--config" | "-c" => config = Some(value.to_owned()),
+                    _ => {}
+                }
+            } else if matches!(*w, "--command") {
+                sql = rest.next().map(|s| (*s).to_owned());
+            } else if matches!(*w, "--config" | "-c") {
+                config = rest.next().map(|s| (*s).to_owned());
+            } else if VALUED.contains(w) {
+                rest.next();
+            } else if !w.starts_with('-') && database.is_none() {
+                database = Some((*w).to_owned());
+            }
+        }
+        if let (Some(database), Some(sql)) = (database, sql) {
+            out.push(D1Execute {
+                database,
+                sql,
+                config,
+            });
+        }
+    }
+    out
+}
+
+/// The `d1 execute --command` lines of a `package.json`'s scripts, each at
+/// its script's line, with the config it runs with (`--config` relative to
+/// the package, else the package's folder).
+pub fn from_package_json(path: &str, text: &str) -> Vec<crate::model::D1Command> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    let dir = super::parent(path);
+    let mut out = Vec::new();
+    for (name, script) in v
+        .get("scripts")
+        .and_then(|s| s.as_object())
+        .into_iter()
+        .flatten()
+    {
+        let Some(script) = script.as_str() else {
+            continue;
+        };
+        let line = text
+            .find(&format!("\"{name}\""))
+            .map_or(1, |at| text[..at].matches('\n').count() + 1);
+        for e in from_shell(script) {
+            out.push(crate::model::D1Command {
+                database: e.database,
+                sql: e.sql,
+                config: Some(match e.config {
+                    Some(c) => super::path_join_keep(dir, &c),
+                    None => dir.to_owned(),
+                }),
+                location: crate::model::Location::line(path, u32::try_from(line).unwrap_or(1)),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_database_the_sql_and_the_config() {
+        let got = from_shell(
+            "wrangler d1 execute app-db --local --command \"CREATE TABLE t (id INTEGER PRIMARY KEY); ALTER TABLE t ADD COLUMN n TEXT\" -c ./wrangler.prod.toml && vite build",
+        );
+        assert_eq!(
+            got,
+            [D1Execute {
+                database: "app-db".into(),
+                sql: "CREATE TABLE t (id INTEGER PRIMARY KEY); ALTER TABLE t ADD COLUMN n TEXT"
+                    .into(),
+                config: Some("./wrangler.prod.toml".into()),
+            }]
+        );
+        let eq =
+            from_shell("npx wrangler d1 execute DB --remote --env=prod --command='DROP TABLE old'");
+        assert_eq!(eq[0].database, "DB");
+        assert_eq!(eq[0].sql, "DROP TABLE old");
+        assert_eq!(eq[0].config, None);
+    }
+
+    #[test]
+    fn ignores_files_other_commands_and_bad_quotes() {
+        assert!(from_shell("wrangler d1 execute DB --file ./schema.sql").is_empty());
+        assert!(from_shell("wrangler d1 migrations apply DB --remote").is_empty());
+        assert!(from_shell("wrangler d1 execute DB --command \"SELECT 1").is_empty());
+        // `--env prod` is an option's value, not the database.
+        let got = from_shell("wrangler d1 execute --env prod DB --command 'SELECT 1'");
+        assert_eq!(got[0].database, "DB");
+    }
+}
