@@ -8,13 +8,12 @@
 //! listed with their JSDoc and the code that calls them on a stub.
 
 use super::bindings::{
-    call_args, class_method, key_pattern, local_value, local_value_under, param_of, returns,
-    sql_literal,
+    class_method, key_pattern, local_value, local_value_under, param_of, returns, sql_literal,
 };
 use super::callgraph::CallGraph;
 use super::index::{CodeIndex, DeclKind, Member, StubOrigin};
 use super::syntax::{
-    children, doc_comment, extended_name, heritage, location, text, unwrap_expr, walk,
+    call_args, children, doc_comment, extended_name, heritage, location, text, unwrap_expr, walk,
 };
 use crate::cloudflare::{self, Lang};
 use crate::model::{

@@ -290,6 +290,16 @@ pub fn extended_name(heritage: &str) -> Option<&str> {
         .filter(|n| !n.is_empty())
 }
 
+/// The arguments of a call or `new`, without the comments between them.
+pub fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
+    call.child_by_field_name("arguments")
+        .map(children)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|a| a.kind() != "comment")
+        .collect()
+}
+
 /// Named children of `node` as a vector (tree-sitter's iterator borrows a
 /// cursor, which is awkward to thread through).
 pub fn children(node: Node<'_>) -> Vec<Node<'_>> {

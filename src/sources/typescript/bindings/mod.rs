@@ -12,7 +12,7 @@
 use super::callgraph::CallGraph;
 use super::fold::{Value, fold};
 use super::index::{CodeIndex, DeclKind, FileIndex, is_worker_env};
-use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr};
+use super::syntax::{call_args, children, doc_comment, location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
     BindingKind, DynamicBinding, Expiry, Key, Model, OpKind, ResourceOp, ValueKind, ValueType,
@@ -532,16 +532,6 @@ fn context_set<'t>(call: Node<'t>, src: &str) -> Option<(String, Node<'t>)> {
 /// `c.get("db")`: the request-context variable read.
 fn context_get(call: Node<'_>, src: &str) -> Option<String> {
     named_call(call, "get", 1, src).map(|(name, _)| name)
-}
-
-/// A call's arguments, less comments.
-pub(crate) fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
-    call.child_by_field_name("arguments")
-        .map(children)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|a| a.kind() != "comment")
-        .collect()
 }
 
 /// `hubKV().setItem(…)` (or through a local holding `hubKV()`): the

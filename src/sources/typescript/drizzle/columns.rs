@@ -72,11 +72,6 @@ impl<'a> Reader<'_, 'a> {
             })
             .unwrap_or_default();
         let opt_str = |k: &str| opts.get(k).and_then(|v| string_value(*v, src));
-        let opt_num = |k: &str| {
-            opts.get(k)
-                .map(|v| text(unwrap_expr(*v), src).to_owned())
-                .filter(|t| t.chars().all(|c| c.is_ascii_digit()))
-        };
         let mut notes: Vec<String> = Vec::new();
         let with_tz = opts
             .get("withTimezone")
@@ -86,9 +81,52 @@ impl<'a> Reader<'_, 'a> {
             found.dialect,
             &core_name,
             &builder_name,
-            &opt_num,
             with_tz,
+            &|k: &str| {
+                opts.get(k)
+                    .and_then(|v| super::super::fold::fold(self.index, fi, *v))
+                    .map(|v| v.as_string())
+            },
         );
+        if sql_type == UNFOLDED {
+            notes.push(format!(
+                "type computed by `{builder_name}` (customType); dmqa could not fold it"
+            ));
+        }
+        // MySQL: `int("n", { unsigned: true })` → `int unsigned`;
+        // `mysqlEnum("s", ["a", "b"])` → `enum('a','b')`.
+        if found.dialect == Engine::MySql
+            && opts
+                .get("unsigned")
+                .is_some_and(|v| text(unwrap_expr(*v), src) == "true")
+        {
+            sql_type.push_str(" unsigned");
+        }
+        let enum_values = enum_values.or_else(|| {
+            (core_name == "mysqlEnum")
+                .then(|| {
+                    chain
+                        .builder_args
+                        .iter()
+                        .find(|a| unwrap_expr(**a).kind() == "array")
+                        .map(|a| {
+                            children(unwrap_expr(*a))
+                                .into_iter()
+                                .filter_map(|x| string_value(x, src))
+                                .collect::<Vec<String>>()
+                        })
+                })
+                .flatten()
+        });
+        if core_name == "mysqlEnum"
+            && let Some(values) = &enum_values
+        {
+            let quoted: Vec<String> = values
+                .iter()
+                .map(|v| format!("'{}'", v.replace('\'', "''")))
+                .collect();
+            sql_type = format!("enum({})", quoted.join(","));
+        }
         if let Some(values) = enum_values {
             notes.push(format!("enum: {}", values.join(", ")));
         }
@@ -185,7 +223,7 @@ impl<'a> Reader<'_, 'a> {
                     if let Some((table, key)) = target {
                         found.pending_refs.push(PendingRef {
                             columns: vec![name.clone()],
-                            target: vec![(fi, table, key)],
+                            target: vec![(fi, table, key, false)],
                             on_delete: action(opts, "onDelete"),
                             on_update: action(opts, "onUpdate"),
                             location: loc.clone(),
@@ -214,9 +252,12 @@ impl<'a> Reader<'_, 'a> {
         dialect: Engine,
         core: &str,
         local: &str,
-        num: &dyn Fn(&str) -> Option<String>,
         with_tz: bool,
+        config: &dyn Fn(&str) -> Option<String>,
     ) -> (String, Option<Vec<String>>) {
+        let num = |k: &str| {
+            config(k).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+        };
         let with_len = |base: &str| match num("length") {
             Some(n) => format!("{base}({n})"),
             None => base.to_owned(),
@@ -299,7 +340,7 @@ impl<'a> Reader<'_, 'a> {
             (Engine::MySql, "mysqlEnum") => "enum".into(),
             _ => {
                 // A pgEnum / customType const: look the builder up.
-                return self.custom_type(fi, local, core);
+                return self.custom_type(fi, local, core, config);
             }
         };
         (ty, None)
@@ -365,12 +406,16 @@ impl<'a> Reader<'_, 'a> {
         (returned.kind() == "call_expression" && !bare_helper).then_some((r.file, returned))
     }
 
-    /// Columns built by a `pgEnum(...)` or `customType(...)` const.
+    /// Columns built by a `pgEnum(...)` or `customType(...)` const; a
+    /// custom type's `dataType(config)` is folded with the column's config
+    /// (`numericCasted("p", { precision: 10, scale: 2 })`), else its type
+    /// is [`UNFOLDED`].
     pub(super) fn custom_type(
         &self,
         fi: usize,
         local: &str,
         core: &str,
+        config: &dyn Fn(&str) -> Option<String>,
     ) -> (String, Option<Vec<String>>) {
         let Some(r) = self.index.resolve(fi, local) else {
             return (core.to_lowercase(), None);
@@ -408,20 +453,84 @@ impl<'a> Reader<'_, 'a> {
             return (name, Some(values));
         }
         if callee.starts_with("customType") {
-            // `dataType() { return "bytea" }`
-            let mut found = None;
-            walk(value, |n| {
-                if found.is_none()
-                    && n.kind() == "return_statement"
-                    && let Some(v) = n.named_child(0)
-                {
-                    found = string_value(v, rsrc);
-                }
-            });
-            if let Some(t) = found {
-                return (t, None);
-            }
+            return (
+                data_type(value, rsrc, config).unwrap_or_else(|| UNFOLDED.to_owned()),
+                None,
+            );
         }
         (core.to_lowercase(), None)
     }
+}
+
+/// The type of a column whose custom type dmqa cannot fold.
+pub(super) const UNFOLDED: &str = "?";
+
+/// What a `customType({ dataType(config) { … } })` returns for a column's
+/// `config`: the first `return` whose value folds — a string, or a
+/// template whose `${config.x}` parts the column sets.
+fn data_type(
+    custom: Node<'_>,
+    src: &str,
+    config: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut method = None;
+    walk(custom, |n| {
+        let named = match n.kind() {
+            "method_definition" => n.child_by_field_name("name"),
+            "pair" => n.child_by_field_name("key"),
+            _ => None,
+        };
+        if method.is_none() && named.is_some_and(|k| text(k, src) == "dataType") {
+            method = Some(n);
+        }
+    });
+    let method = method?;
+    let func = if method.kind() == "pair" {
+        unwrap_expr(method.child_by_field_name("value")?)
+    } else {
+        method
+    };
+    let param = func
+        .child_by_field_name("parameters")
+        .and_then(|p| p.named_child(0))
+        .map(|p| text(p.child_by_field_name("pattern").unwrap_or(p), src));
+    let body = func.child_by_field_name("body")?;
+    let mut returns = Vec::new();
+    if body.kind() == "statement_block" {
+        walk(body, |n| {
+            if n.kind() == "return_statement"
+                && let Some(v) = n.named_child(0)
+            {
+                returns.push(v);
+            }
+        });
+    } else {
+        returns.push(body);
+    }
+    returns.into_iter().find_map(|v| {
+        let v = unwrap_expr(v);
+        match v.kind() {
+            "string" => string_value(v, src),
+            "template_string" => {
+                let mut out = String::new();
+                for part in children(v) {
+                    match part.kind() {
+                        "string_fragment" | "escape_sequence" => out.push_str(text(part, src)),
+                        "template_substitution" => {
+                            let e = unwrap_expr(part.named_child(0)?);
+                            let key = (e.kind() == "member_expression"
+                                && e.child_by_field_name("object")
+                                    .is_some_and(|o| Some(text(o, src)) == param))
+                            .then(|| e.child_by_field_name("property"))
+                            .flatten()?;
+                            out.push_str(&config(text(key, src))?);
+                        }
+                        _ => {}
+                    }
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    })
 }

@@ -26,9 +26,7 @@ pub(crate) fn client_targets(
             if call.callee != "drizzle" {
                 continue;
             }
-            let Some(args) = call.node.child_by_field_name("arguments").map(children) else {
-                continue;
-            };
+            let args = call_args(call.node);
             let Some(binding) = args.first().and_then(|a| binding_name(*a, file.src)) else {
                 continue;
             };

@@ -132,7 +132,14 @@ impl<'a> Reader<'_, 'a> {
                                     .collect()
                             }
                             "foreignColumns" => {
-                                target = refs.into_iter().map(|(t, key)| (fi, t, key)).collect()
+                                target = refs
+                                    .into_iter()
+                                    .map(|(t, key)| {
+                                        let own =
+                                            super::super::bindings::param_of(v, &t, src).is_some();
+                                        (fi, t, key, own)
+                                    })
+                                    .collect()
                             }
                             _ => {}
                         }
@@ -181,9 +188,7 @@ impl<'a> Reader<'_, 'a> {
             return;
         };
         let src = file.src;
-        let Some(args) = call.child_by_field_name("arguments").map(children) else {
-            return;
-        };
+        let args = call_args(call);
         let Some(body) = args.get(1).and_then(|a| returned(*a)) else {
             return;
         };

@@ -86,7 +86,9 @@ pub(crate) fn default_value(node: Node<'_>, src: &str, _dialect: Engine) -> Stri
             Some(s) => format!("'{}'", s.replace('\'', "''")),
             None => text(n, src).to_owned(),
         },
-        "true" | "false" | "number" | "null" => text(n, src).to_owned(),
+        // `3_600` is 3600: separators are JavaScript's, not SQL's.
+        "number" => text(n, src).replace('_', ""),
+        "true" | "false" | "null" => text(n, src).to_owned(),
         "object" | "array" => format!("'{}'", text(n, src).replace('\'', "''")),
         _ => text(n, src).to_owned(),
     }

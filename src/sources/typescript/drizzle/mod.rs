@@ -9,7 +9,9 @@
 //! writes, so a schema and its migrations can be compared.
 
 use super::index::{CodeIndex, FileIndex, Imported};
-use super::syntax::{children, doc_comment, location, string_value, text, unwrap_expr, walk};
+use super::syntax::{
+    call_args, children, doc_comment, location, string_value, text, unwrap_expr, walk,
+};
 use crate::model::{
     Column, Diagnostic, DrizzleConfig, Engine, ForeignKey, Index, IndexColumn, IndexOrigin,
     Location, OrmTable, OrmTarget, RelationKind, Relationship, Table,
@@ -103,7 +105,9 @@ struct Found {
 
 struct PendingRef {
     columns: Vec<String>,
-    target: Vec<(usize, String, String)>,
+    /// (file, table const, key, whether the const is the extra-config
+    /// callback's parameter: the table itself).
+    target: Vec<(usize, String, String, bool)>,
     on_delete: Option<String>,
     on_update: Option<String>,
     location: Location,
@@ -224,13 +228,18 @@ fn resolve_references(index: &CodeIndex<'_>, found: &mut [Found]) {
         for p in std::mem::take(&mut f.pending_refs) {
             let mut ref_table = None;
             let mut ref_columns = Vec::new();
-            for (file, name, key) in &p.target {
+            for (file, name, key, own) in &p.target {
                 // `foreignColumns: [table.id]` names the callback parameter:
-                // the table itself.
-                let (tname, keys) = match table_key(index, *file, name).and_then(|k| lookup.get(&k))
+                // the table itself. A table dmqa cannot find is no target.
+                let (tname, keys) = if *own {
+                    (f.table.name.clone(), &f.keys)
+                } else if let Some((t, k)) =
+                    table_key(index, *file, name).and_then(|k| lookup.get(&k))
                 {
-                    Some((t, k)) => (t.clone(), k),
-                    None => (f.table.name.clone(), &f.keys),
+                    (t.clone(), k)
+                } else {
+                    ref_table = None;
+                    break;
                 };
                 ref_columns.push(keys.get(key).cloned().unwrap_or_else(|| key.clone()));
                 ref_table = Some(tname);
@@ -444,9 +453,7 @@ impl<'a> Reader<'_, 'a> {
                     "mysqlTableCreator" => Engine::MySql,
                     _ => return None,
                 };
-                let arg = children(value.child_by_field_name("arguments")?)
-                    .into_iter()
-                    .next()?;
+                let arg = call_args(value).into_iter().next()?;
                 let body = unwrap_expr(arg.child_by_field_name("body")?);
                 let param = arg
                     .child_by_field_name("parameter")
@@ -520,7 +527,7 @@ impl<'a> Reader<'_, 'a> {
     ) -> Option<Found> {
         let file = self.index.files.get(fi)?;
         let src = file.src;
-        let args = children(call.child_by_field_name("arguments")?);
+        let args = call_args(call);
         let name = string_value(*args.first()?, src)?;
         let table_name = prefix.replace("{}", &name);
         let declarator = {
@@ -668,9 +675,43 @@ export const t = mysqlTable("t", {
   loop: a(),
 });"#,
         );
-        assert_eq!(got[0], "t.pk bigint notnull - -");
+        assert_eq!(got[0], "t.pk bigint unsigned notnull - -");
         assert_eq!(got[1], "t.handle varchar(32) notnull - -");
         assert_eq!(got.len(), 3, "{got:?}");
+    }
+
+    /// A custom type's `dataType(config)` folds with the column's config;
+    /// one that does not fold says so instead of printing its name.
+    #[test]
+    fn custom_types_fold_with_the_column_config() {
+        let got = columns(
+            r#"import { pgTable, customType } from "drizzle-orm/pg-core";
+const citext = customType<{ data: string }>({ dataType() { return "citext"; } });
+const numericCasted = customType<{ data: number; config: { precision?: number; scale?: number } }>({
+  dataType(config) {
+    if (config?.precision && config?.scale) {
+      return `numeric(${config.precision}, ${config.scale})`;
+    }
+    return "numeric";
+  },
+});
+const opaque = customType<{ data: string }>({ dataType: () => pickType() });
+export const t = pgTable("t", {
+  email: citext("email"),
+  price: numericCasted("price", { precision: 1_0, scale: 2 }),
+  plain: numericCasted("plain"),
+  odd: opaque("odd"),
+});"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "t.email citext null - -",
+                "t.price numeric(10, 2) null - -",
+                "t.plain numeric null - -",
+                "t.odd ? null - type computed by `opaque` (customType); dmqa could not fold it",
+            ]
+        );
     }
 
     #[test]
@@ -737,5 +778,56 @@ export const orders = table("orders", {
                 "shop_orders.meta json null - -",
             ]
         );
+    }
+
+    /// `unsigned`, `mysqlEnum` values and numeric separators as
+    /// drizzle-kit writes them.
+    #[test]
+    fn mysql_unsigned_enums_and_numeric_separators() {
+        let got = columns(
+            r#"import { mysqlTable, int, mysqlEnum } from "drizzle-orm/mysql-core";
+export const t = mysqlTable("t", {
+  hits: int("hits", { unsigned: true }).notNull(),
+  state: mysqlEnum("state", ["on", "off"]).default("on"),
+  ttl: int("ttl").default(3_600),
+});"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "t.hits int unsigned notnull - -",
+                "t.state enum('on','off') null 'on' enum: on, off",
+                "t.ttl int null 3600 -",
+            ]
+        );
+    }
+
+    /// A comment between the columns and the extra config keeps the
+    /// indexes; a reference to a table dmqa cannot find is no foreign key,
+    /// while the callback's own parameter is the table itself.
+    #[test]
+    fn extra_config_after_a_comment_and_foreign_key_targets() {
+        let src = r#"import { pgTable, integer, index, foreignKey } from "drizzle-orm/pg-core";
+export const t = pgTable("t", {
+  id: integer("id").primaryKey(),
+  parentId: integer("parent_id"),
+  ownerId: integer("owner_id").references(() => owners.id),
+}, // indexes
+(t) => [
+  index("t_parent_idx").on(t.parentId),
+  foreignKey({ columns: [t.parentId], foreignColumns: [t.id] }),
+]);"#;
+        let files = vec![parse_source("schema.ts", src).unwrap()];
+        let index = CodeIndex::new(&files, Resolver::new(["schema.ts".to_owned()], Vec::new()));
+        let facts = extract(&index, &[], &mut Vec::new());
+        let t = &facts.tables[0].table;
+        let indexes: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(indexes, ["t_parent_idx"]);
+        let fks: Vec<String> = t
+            .foreign_keys
+            .iter()
+            .map(|f| format!("{:?} -> {}{:?}", f.columns, f.ref_table, f.ref_columns))
+            .collect();
+        assert_eq!(fks, [r#"["parent_id"] -> t["id"]"#]);
     }
 }
