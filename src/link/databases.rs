@@ -84,6 +84,7 @@ pub(crate) fn plan_databases<'a>(
     configs: &[DrizzleConfig],
     sql: &[&'a SourceFile],
     code_ddl: &[CodeDdl],
+    journal_engines: &BTreeMap<String, Engine>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<DatabasePlan<'a>> {
     // drizzle-kit `out` folders have the engine their config names.
@@ -236,6 +237,7 @@ pub(crate) fn plan_databases<'a>(
             None => (
                 config_engines
                     .get(dir.as_str())
+                    .or_else(|| journal_engines.get(&dir))
                     .or_else(|| guessed.get(&dir))
                     .copied()
                     .unwrap_or(Engine::Sqlite),
@@ -332,7 +334,7 @@ mod tests {
         let refs: Vec<&SourceFile> = files.iter().collect();
         let workers = [worker("apps/api/wrangler.toml", "DB", Some("db"))];
         let mut diags = Vec::new();
-        let plans = plan_databases(&workers, &[], &refs, &[], &mut diags);
+        let plans = plan_databases(&workers, &[], &refs, &[], &BTreeMap::new(), &mut diags);
         let summary: Vec<(&str, Engine, Vec<&str>, Vec<&str>)> = plans
             .iter()
             .map(|p| {
@@ -380,6 +382,7 @@ mod tests {
             &[],
             &refs,
             &[],
+            &BTreeMap::new(),
             &mut Vec::new(),
         );
         assert_eq!(plans.len(), 1);

@@ -222,10 +222,16 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
     }
     durable_object_tables(model);
     let mut journals: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // The engine a drizzle-kit journal's `dialect` names, by folder.
+    let mut journal_engines: BTreeMap<String, Engine> = BTreeMap::new();
     for f in of(SourceKind::DrizzleJournal) {
         match journal_tags(f) {
-            Ok(tags) => {
-                journals.insert(parent(parent(&f.path)).to_owned(), tags);
+            Ok((tags, engine)) => {
+                let dir = parent(parent(&f.path)).to_owned();
+                if let Some(e) = engine {
+                    journal_engines.insert(dir.clone(), e);
+                }
+                journals.insert(dir, tags);
             }
             Err(why) => model.diagnostics.push(Diagnostic::warning(
                 Location::line(&f.path, 1),
@@ -244,6 +250,7 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
         &model.drizzle_configs,
         &sql,
         &code_ddl,
+        &journal_engines,
         &mut model.diagnostics,
     );
     for mut plan in plans {
@@ -438,8 +445,16 @@ fn durable_object_tables(model: &mut Model) {
 }
 
 /// The migration tags of a drizzle-kit journal, in journal order.
-fn journal_tags(f: &SourceFile) -> Result<Vec<String>, String> {
+/// A drizzle-kit journal's migration tags in order, and the engine its
+/// `dialect` names.
+fn journal_tags(f: &SourceFile) -> Result<(Vec<String>, Option<Engine>), String> {
     let v: serde_json::Value = serde_json::from_str(&f.text).map_err(|e| e.to_string())?;
+    let engine = match v.get("dialect").and_then(|d| d.as_str()) {
+        Some("sqlite" | "turso") => Some(Engine::Sqlite),
+        Some("postgresql" | "pg" | "postgres") => Some(Engine::Postgres),
+        Some("mysql" | "singlestore") => Some(Engine::MySql),
+        _ => None,
+    };
     let mut entries: Vec<(u64, String)> = v
         .get("entries")
         .and_then(|e| e.as_array())
@@ -448,12 +463,35 @@ fn journal_tags(f: &SourceFile) -> Result<Vec<String>, String> {
         .filter_map(|e| Some((e.get("idx")?.as_u64()?, e.get("tag")?.as_str()?.to_owned())))
         .collect();
     entries.sort();
-    Ok(entries.into_iter().map(|(_, t)| t).collect())
+    Ok((entries.into_iter().map(|(_, t)| t).collect(), engine))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A drizzle-kit journal's `dialect` decides its folder's engine,
+    /// before the content is guessed (`serial` and `AUTO_INCREMENT` tie).
+    #[test]
+    fn a_journal_dialect_decides_the_engine() {
+        let sql = "CREATE TABLE `posts` (\n\t`id` serial AUTO_INCREMENT NOT NULL,\n\t`user_id` int NOT NULL,\n\tCONSTRAINT `posts_id` PRIMARY KEY(`id`)\n);\n";
+        let journal = |dialect: &str| {
+            format!(
+                r#"{{"version":"5","dialect":"{dialect}","entries":[{{"idx":0,"tag":"0000_init"}}]}}"#
+            )
+        };
+        for (dialect, engine) in [("mysql", Engine::MySql), ("sqlite", Engine::Sqlite)] {
+            let model = crate::analysis::rules::testing::model_with(
+                "",
+                &[
+                    ("drizzle/0000_init.sql", sql),
+                    ("drizzle/meta/_journal.json", &journal(dialect)),
+                ],
+            );
+            assert_eq!(model.databases.len(), 1);
+            assert_eq!(model.databases[0].engine, engine, "{dialect}");
+        }
+    }
 
     #[test]
     fn joins_paths_without_escaping_the_root() {

@@ -61,7 +61,31 @@ pub fn build(
         views: Vec::new(),
     };
     for file in files {
-        for chunk in split(file.text) {
+        let mut chunks = split(file.text);
+        // `DO $$ BEGIN ALTER TABLE … ADD CONSTRAINT …; EXCEPTION WHEN
+        // duplicate_object THEN null; END $$;` (older drizzle-kit's
+        // foreign keys): the statements of the block, at their lines.
+        let mut i = 0;
+        while i < chunks.len() {
+            match do_block_body(chunks[i].text) {
+                Some((before, body)) => {
+                    let line =
+                        chunks[i].line + u32::try_from(before.matches('\n').count()).unwrap_or(0);
+                    let inner: Vec<Chunk<'_>> = split(body)
+                        .into_iter()
+                        .map(|mut c| {
+                            c.line += line - 1;
+                            c
+                        })
+                        .collect();
+                    let n = inner.len();
+                    chunks.splice(i..=i, inner);
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        for chunk in chunks {
             if !shapes_schema(chunk.text) {
                 continue;
             }
@@ -106,6 +130,36 @@ pub fn build(
     db.tables = tables;
     db.views = b.views;
     db
+}
+
+/// The statements of an anonymous `DO $tag$ BEGIN … [EXCEPTION …] END
+/// $tag$` block, with the text before them: what the block runs when
+/// nothing fails.
+fn do_block_body(sql: &str) -> Option<(&str, &str)> {
+    let words = super::head::leading_keywords(sql, 1);
+    if words.first()?.as_deref() != Some("DO") {
+        return None;
+    }
+    let open = sql.find('$')?;
+    let tag_len = sql[open + 1..].find('$')? + 2;
+    let tag = &sql[open..open + tag_len];
+    let start = open + tag_len;
+    let end = start + sql[start..].find(tag)?;
+    let body = &sql[start..end];
+    let upper = body.to_ascii_uppercase();
+    let word_at = |w: &str| {
+        upper.match_indices(w).map(|(i, _)| i).find(|&i| {
+            let before = upper[..i].chars().next_back();
+            let after = upper[i + w.len()..].chars().next();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
+    };
+    let from = word_at("BEGIN")? + "BEGIN".len();
+    let to = word_at("EXCEPTION")
+        .or_else(|| upper.rfind("END"))
+        .filter(|&t| t >= from)?;
+    Some((&sql[..start + from], &body[from..to]))
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s START WITH 1)` → `… AS IDENTITY`.
@@ -221,7 +275,12 @@ fn apply(b: &mut Builder, stmt: Statement, chunk: &Chunk<'_>, loc: &Location) {
                     .columns
                     .iter()
                     .map(|c| IndexColumn {
-                        name: c.column.expr.to_string().trim_matches('"').to_owned(),
+                        // A plain column is its name unquoted (`"a"`,
+                        // `` `a` ``, `[a]`); an expression as written.
+                        name: match &c.column.expr {
+                            sqlparser::ast::Expr::Identifier(i) => i.value.clone(),
+                            e => e.to_string(),
+                        },
                         descending: matches!(
                             c.column.options.sort,
                             Some(sqlparser::ast::OrderBySort::Desc)
@@ -528,6 +587,46 @@ fn add_constraint(t: &mut Table, c: TableConstraint, loc: &Location) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Older drizzle-kit wraps each Postgres foreign key in a `DO` block;
+    /// the statement inside is read at its own line.
+    #[test]
+    fn foreign_keys_inside_do_blocks_are_read() {
+        let sql = "CREATE TABLE \"a\" (\"id\" text PRIMARY KEY);\n--> statement-breakpoint\nCREATE TABLE \"b\" (\"a_id\" text);\n--> statement-breakpoint\nDO $$ BEGIN\n ALTER TABLE \"b\" ADD CONSTRAINT \"b_a_fk\" FOREIGN KEY (\"a_id\") REFERENCES \"public\".\"a\"(\"id\") ON DELETE cascade;\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n";
+        let mut diags = Vec::new();
+        let db = build(
+            "m",
+            Engine::Postgres,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        let b = db.tables.iter().find(|t| t.name == "b").unwrap();
+        assert_eq!(b.foreign_keys.len(), 1, "{b:?}");
+        assert_eq!(b.foreign_keys[0].ref_table, "a");
+        assert_eq!(b.foreign_keys[0].on_delete.as_deref(), Some("CASCADE"));
+        assert_eq!(b.foreign_keys[0].location.line, 6);
+        assert_eq!(do_block_body("DO LANGUAGE plpgsql $x$ SELECT 1 $x$"), None);
+    }
+
+    /// A quoted index column is its bare name in every dialect.
+    #[test]
+    fn index_columns_are_unquoted() {
+        let sql = "CREATE TABLE `t` (`id` int NOT NULL, `ws` varchar(9));\nCREATE INDEX `t_ws` ON `t` (`ws`);\n";
+        let db = build(
+            "m",
+            Engine::MySql,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut Vec::new(),
+        );
+        assert_eq!(db.tables[0].indexes[0].columns[0].name, "ws");
+    }
 
     #[test]
     fn identity_sequence_options_are_dropped() {

@@ -255,9 +255,8 @@ impl<'a> Reader<'_, 'a> {
         with_tz: bool,
         config: &dyn Fn(&str) -> Option<String>,
     ) -> (String, Option<Vec<String>>) {
-        let num = |k: &str| {
-            config(k).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
-        };
+        let num =
+            |k: &str| config(k).filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()));
         let with_len = |base: &str| match num("length") {
             Some(n) => format!("{base}({n})"),
             None => base.to_owned(),
