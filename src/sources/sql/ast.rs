@@ -462,7 +462,20 @@ fn type_name(ty: &DataType) -> String {
             .strip_prefix("public.")
             .map_or(unquoted.clone(), str::to_owned);
     }
-    s.to_lowercase()
+    // Lower case outside string literals: `ENUM('HTTP-01', 'DNS-01')` keeps
+    // its values, and is written as MySQL shows it, `enum('HTTP-01','DNS-01')`.
+    let mut out = String::with_capacity(s.len());
+    let mut quoted = false;
+    for ch in s.chars() {
+        if ch == '\'' {
+            quoted = !quoted;
+        }
+        out.push(if quoted { ch } else { ch.to_ascii_lowercase() });
+    }
+    if out.starts_with("enum(") || out.starts_with("set(") {
+        out = out.replace("', '", "','");
+    }
+    out
 }
 
 fn is_serial(ty: &DataType) -> bool {
@@ -476,6 +489,10 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
     c.autoincrement = is_serial(&col.data_type);
     for opt in &col.options {
         match &opt.option {
+            // Part of the type as MySQL and drizzle-kit write it.
+            ColumnOption::Collation(name) => {
+                c.sql_type = format!("{} COLLATE {name}", c.sql_type);
+            }
             ColumnOption::NotNull => c.nullable = false,
             ColumnOption::Default(e) => c.default = Some(e.to_string()),
             ColumnOption::PrimaryKey(_) => {
@@ -626,6 +643,34 @@ mod tests {
             &mut Vec::new(),
         );
         assert_eq!(db.tables[0].indexes[0].columns[0].name, "ws");
+    }
+
+    /// Types as MySQL shows them: enum values keep their case, no spaces
+    /// between them; a column's collation is part of its type.
+    #[test]
+    fn mysql_enum_and_collation_types() {
+        let sql = "CREATE TABLE `t` (`kind` ENUM('HTTP-01', 'DNS-01') NOT NULL, `id` varchar(48) COLLATE utf8mb4_0900_as_cs NOT NULL);\n";
+        let db = build(
+            "m",
+            Engine::MySql,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut Vec::new(),
+        );
+        let types: Vec<&str> = db.tables[0]
+            .columns
+            .iter()
+            .map(|c| c.sql_type.as_str())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "enum('HTTP-01','DNS-01')",
+                "varchar(48) COLLATE utf8mb4_0900_as_cs"
+            ]
+        );
     }
 
     #[test]

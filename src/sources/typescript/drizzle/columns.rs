@@ -25,6 +25,34 @@ impl<'a> Reader<'_, 'a> {
             return;
         };
         let src = file.src;
+        // `type: challengeType` / `status: status.notNull().default("a")`
+        // where `const status = mysqlEnum("status", […])`: the shared
+        // builder, then this column's own `notNull` / `primaryKey` /
+        // `default`.
+        if let Some((sf, shared, outer)) = self.shared_builder(fi, value) {
+            let names = core_names(&self.index.files[sf]);
+            let before = found.table.columns.len();
+            self.column(sf, &names, key, shared, pair, found);
+            if found.table.columns.len() > before
+                && let Some(col) = found.table.columns.last_mut()
+            {
+                for (m, args) in outer {
+                    match m.as_str() {
+                        "notNull" => col.nullable = false,
+                        "primaryKey" => {
+                            col.primary_key_position = 1;
+                            col.nullable = false;
+                        }
+                        "default" => {
+                            col.default =
+                                args.first().map(|a| default_value(*a, src, found.dialect));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            return;
+        }
         let loc = location(file.path, pair);
         let Some(chain) = unwind(value, src) else {
             self.diags.push(Diagnostic::info(
@@ -187,7 +215,21 @@ impl<'a> Reader<'_, 'a> {
                         location: loc.clone(),
                     });
                 }
-                "default" => col.default = first.map(|a| default_value(a, src, found.dialect)),
+                "default" => {
+                    col.default = first.map(|a| {
+                        let v = default_value(a, src, found.dialect);
+                        // MySQL takes a JSON default only as an expression:
+                        // drizzle-kit writes `('[]')`.
+                        if found.dialect == Engine::MySql
+                            && sql_type == "json"
+                            && matches!(unwrap_expr(a).kind(), "object" | "array")
+                        {
+                            format!("({v})")
+                        } else {
+                            v
+                        }
+                    })
+                }
                 "defaultNow" => {
                     col.default = Some(match found.dialect {
                         Engine::MySql => "(now())".into(),
@@ -280,6 +322,11 @@ impl<'a> Reader<'_, 'a> {
                     _ => base.to_owned(),
                 }
             }
+            // MySQL fractional seconds: `datetime("at", { fsp: 3 })`.
+            (Engine::MySql, "datetime" | "timestamp" | "time") => match num("fsp") {
+                Some(n) => format!("{core}({n})"),
+                None => core.to_owned(),
+            },
             (Engine::Postgres, "timestamp") => {
                 let mut t = match num("precision") {
                     Some(p) => format!("timestamp ({p})"),
@@ -343,6 +390,68 @@ impl<'a> Reader<'_, 'a> {
             }
         };
         (ty, None)
+    }
+
+    /// A column written as a module constant holding a builder, bare or
+    /// with modifiers: (the constant's file, its builder call, the
+    /// modifiers added here, innermost first). Only a constant whose value
+    /// is a call not rooted in another constant of the checkout is
+    /// followed, so nothing loops.
+    #[allow(clippy::type_complexity)]
+    fn shared_builder(
+        &self,
+        fi: usize,
+        value: Node<'a>,
+    ) -> Option<(usize, Node<'a>, Vec<(String, Vec<Node<'a>>)>)> {
+        let src = self.index.files.get(fi)?.src;
+        let mut node = unwrap_expr(value);
+        let mut outer = Vec::new();
+        for _ in 0..64 {
+            if node.kind() == "identifier" {
+                break;
+            }
+            let f = unwrap_expr(node.child_by_field_name("function")?);
+            if node.kind() != "call_expression" || f.kind() != "member_expression" {
+                return None;
+            }
+            outer.push((
+                text(f.child_by_field_name("property")?, src).to_owned(),
+                call_args(node),
+            ));
+            node = unwrap_expr(f.child_by_field_name("object")?);
+        }
+        if node.kind() != "identifier" {
+            return None;
+        }
+        outer.reverse();
+        let r = self.index.resolve(fi, text(node, src))?;
+        if r.decl.kind != crate::sources::typescript::index::DeclKind::Variable {
+            return None;
+        }
+        let shared = unwrap_expr(r.decl.value?);
+        let rsrc = self.index.files.get(r.file)?.src;
+        // Its builder is a function (an import of drizzle, a customType),
+        // not another constant.
+        let mut root = shared;
+        for _ in 0..64 {
+            match root.kind() {
+                "call_expression" => root = root.child_by_field_name("function")?,
+                "member_expression" => root = root.child_by_field_name("object")?,
+                _ => break,
+            }
+        }
+        let rooted_in_constant = root.kind() == "identifier"
+            && root
+                .parent()
+                .is_some_and(|p| p.kind() == "member_expression")
+            && self
+                .index
+                .resolve(r.file, text(root, rsrc))
+                .is_some_and(|d| {
+                    d.decl.kind == crate::sources::typescript::index::DeclKind::Variable
+                });
+        (shared.kind() == "call_expression" && !rooted_in_constant)
+            .then_some((r.file, shared, outer))
     }
 
     /// What a call of a helper without arguments (`primaryKey()`) returns,

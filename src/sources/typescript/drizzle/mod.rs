@@ -802,6 +802,38 @@ export const t = mysqlTable("t", {
         );
     }
 
+    /// A builder kept in a module constant, bare or with this column's
+    /// own modifiers; MySQL fractional seconds and JSON defaults.
+    #[test]
+    fn shared_builders_fsp_and_mysql_json_defaults() {
+        let got = columns(
+            r#"import { mysqlTable, mysqlEnum, datetime, json } from "drizzle-orm/mysql-core";
+export const kind = mysqlEnum("kind", ["A-1", "B-2"]).notNull();
+const state = mysqlEnum("state", ["on", "off"]);
+export const t = mysqlTable("t", {
+  type: kind,
+  state: state.notNull().default("on"),
+  at: datetime("at", { mode: "date", fsp: 3 }),
+  paths: json("paths").$type<string[]>().notNull().default([]),
+});"#,
+        );
+        assert_eq!(
+            got,
+            vec![
+                "t.kind enum('A-1','B-2') notnull - enum: A-1, B-2",
+                "t.state enum('on','off') notnull 'on' enum: on, off",
+                "t.at datetime(3) null - mode: date",
+                "t.paths json notnull ('[]') -",
+            ]
+        );
+        // Constants built from each other are not followed (no loop).
+        let src = "import { mysqlTable } from \"drizzle-orm/mysql-core\";\nconst a = b.notNull();\nconst b = a.notNull();\nexport const t = mysqlTable(\"t\", { loop: a });\n";
+        let files = vec![parse_source("schema.ts", src).unwrap()];
+        let index = CodeIndex::new(&files, Resolver::new(["schema.ts".to_owned()], Vec::new()));
+        let facts = extract(&index, &[], &mut Vec::new());
+        assert!(facts.tables[0].table.columns.is_empty());
+    }
+
     /// A comment between the columns and the extra config keeps the
     /// indexes; a reference to a table dmqa cannot find is no foreign key,
     /// while the callback's own parameter is the table itself.
