@@ -94,7 +94,10 @@ pub fn build(
                 // pg_dump's `ADD GENERATED … AS IDENTITY (SEQUENCE NAME …
                 // START WITH 1 …)`: sqlparser reads the form without the
                 // sequence options, which say nothing about the schema.
-                match without_identity_options(chunk.text) {
+                // `DROP INDEX CONCURRENTLY` (Postgres): how, not what.
+                match without_identity_options(chunk.text)
+                    .or_else(|| without_concurrently(chunk.text))
+                {
                     Some(t) => Parser::parse_sql(dialect.as_ref(), &t).map_err(|_| e),
                     None => Err(e),
                 }
@@ -160,6 +163,25 @@ fn do_block_body(sql: &str) -> Option<(&str, &str)> {
         .or_else(|| upper.rfind("END"))
         .filter(|&t| t >= from)?;
     Some((&sql[..start + from], &body[from..to]))
+}
+
+/// `DROP INDEX CONCURRENTLY …` → `DROP INDEX …`.
+fn without_concurrently(sql: &str) -> Option<String> {
+    let words = super::head::leading_keywords(sql, 3);
+    let drop_index = words
+        .iter()
+        .take(2)
+        .map(|w| w.as_deref())
+        .eq([Some("DROP"), Some("INDEX")]);
+    if !drop_index || words.get(2).and_then(|w| w.as_deref()) != Some("CONCURRENTLY") {
+        return None;
+    }
+    let at = sql.to_ascii_uppercase().find("CONCURRENTLY")?;
+    Some(format!(
+        "{}{}",
+        &sql[..at],
+        &sql[at + "CONCURRENTLY".len()..]
+    ))
 }
 
 /// `… AS IDENTITY (SEQUENCE NAME s START WITH 1)` → `… AS IDENTITY`.
@@ -671,6 +693,23 @@ mod tests {
                 "varchar(48) COLLATE utf8mb4_0900_as_cs"
             ]
         );
+    }
+
+    #[test]
+    fn drop_index_concurrently_is_read() {
+        let sql = "CREATE TABLE a (id int, n text);\nCREATE INDEX i ON a (n);\nDROP INDEX CONCURRENTLY IF EXISTS i;\n";
+        let mut diags = Vec::new();
+        let db = build(
+            "m",
+            Engine::Postgres,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut diags,
+        );
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(db.tables[0].indexes.is_empty());
     }
 
     #[test]
