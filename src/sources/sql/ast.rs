@@ -74,6 +74,12 @@ pub fn build(
                     let inner: Vec<Chunk<'_>> = split(body)
                         .into_iter()
                         .map(|mut c| {
+                            // `IF NOT EXISTS (…) THEN ALTER TABLE …; END IF;`:
+                            // the guarded statement.
+                            if let Some((guard, then)) = if_then(c.text) {
+                                c.line += u32::try_from(guard.matches('\n').count()).unwrap_or(0);
+                                c.text = then;
+                            }
                             c.line += line - 1;
                             c
                         })
@@ -115,6 +121,10 @@ pub fn build(
     let enums = b.enums;
     let mut tables: Vec<Table> = b.tables.into_iter().flatten().collect();
     for t in &mut tables {
+        // An index name is taken once: a guarded re-run (`IF NOT EXISTS
+        // … THEN ADD CONSTRAINT u`) of one already made adds nothing.
+        let mut seen = std::collections::BTreeSet::new();
+        t.indexes.retain(|i| seen.insert(i.name.to_ascii_lowercase()));
         for c in &mut t.columns {
             if let Some(values) = enums.get(&c.sql_type.to_ascii_lowercase()) {
                 let note = format!("enum: {}", values.join(", "));
@@ -163,6 +173,22 @@ fn do_block_body(sql: &str) -> Option<(&str, &str)> {
         .or_else(|| upper.rfind("END"))
         .filter(|&t| t >= from)?;
     Some((&sql[..start + from], &body[from..to]))
+}
+
+/// `IF cond THEN stmt` (a statement of a `DO` block) → (`IF cond THEN`
+/// with the space after it, `stmt`).
+fn if_then(sql: &str) -> Option<(&str, &str)> {
+    if super::head::leading_keywords(sql, 1).first()?.as_deref() != Some("IF") {
+        return None;
+    }
+    let upper = sql.to_ascii_uppercase();
+    let at = upper.match_indices("THEN").map(|(i, _)| i).find(|&i| {
+        let before = upper[..i].chars().next_back();
+        let after = upper[i + 4..].chars().next();
+        before.is_some_and(char::is_whitespace) && after.is_none_or(char::is_whitespace)
+    })?;
+    let then = sql[at + 4..].trim_start();
+    Some((&sql[..sql.len() - then.len()], then))
 }
 
 /// `DROP INDEX CONCURRENTLY …` → `DROP INDEX …`.
@@ -649,6 +675,19 @@ mod tests {
         assert_eq!(b.foreign_keys[0].on_delete.as_deref(), Some("CASCADE"));
         assert_eq!(b.foreign_keys[0].location.line, 6);
         assert_eq!(do_block_body("DO LANGUAGE plpgsql $x$ SELECT 1 $x$"), None);
+        // A statement guarded by `IF … THEN` inside the block.
+        let guarded = "CREATE TABLE \"b\" (\"a_id\" text, \"n\" text);\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'u') THEN\n    ALTER TABLE b ADD CONSTRAINT u UNIQUE (a_id, n);\n  END IF;\nEND $$;\n";
+        let db = build(
+            "m",
+            Engine::Postgres,
+            &[SqlInput {
+                path: "m/0001.sql",
+                text: guarded,
+            }],
+            &mut Vec::new(),
+        );
+        assert_eq!(db.tables[0].indexes.len(), 1, "{:?}", db.tables[0]);
+        assert_eq!(db.tables[0].indexes[0].location.line, 5);
     }
 
     /// A quoted index column is its bare name in every dialect.

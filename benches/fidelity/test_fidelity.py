@@ -1,0 +1,81 @@
+"""Unit tests of the fidelity benchmark's comparison and SQLite oracle:
+`python3 -m unittest discover benches/fidelity`."""
+
+import unittest
+
+import fidelity
+
+
+def table(name, columns, pk=(), indexes=(), fks=()):
+    return {
+        "name": name,
+        "columns": [
+            {"name": n, "sql_type": t, "nullable": nul, "default": d, "primary_key_position": p}
+            for n, t, nul, d, p in columns
+        ],
+        "primary_key": list(pk),
+        "indexes": [{"name": n, "unique": u, "columns": list(c)} for n, u, c in indexes],
+        "foreign_keys": [{"columns": list(c), "ref_table": r, "ref_columns": list(rc)} for c, r, rc in fks],
+    }
+
+
+class Compare(unittest.TestCase):
+    def test_equal_tables_count_every_object(self):
+        t = table("a", [("id", "INTEGER", False, None, 1), ("n", "TEXT", True, "'x'", 0)], pk=["id"],
+                  indexes=[("a_n", False, ["n"])], fks=[(["n"], "b", ["id"])])
+        counts, diffs = fidelity.compare([t], [t])
+        self.assertEqual(diffs, [])
+        self.assertEqual(counts["columns"], [2, 2])
+        self.assertEqual(counts["indexes"], [1, 1])
+        self.assertEqual(counts["foreign_keys"], [1, 1])
+
+    def test_case_spacing_and_outer_parentheses_do_not_count(self):
+        want = table("a", [("n", "numeric(10, 2)", True, "(unixepoch())", 0)])
+        got = table("A", [("N", "NUMERIC(10,  2)", True, "unixepoch()", 0)])
+        counts, diffs = fidelity.compare([want], [got])
+        self.assertEqual(diffs, [])
+        self.assertEqual(counts["columns"], [1, 1])
+
+    def test_every_kind_of_difference_is_one_line(self):
+        want = table("a", [("id", "INTEGER", False, None, 1), ("gone", "TEXT", True, None, 0)], pk=["id"],
+                     indexes=[("i", True, ["id"])], fks=[(["id"], "b", ["id"])])
+        got = table("a", [("id", "TEXT", False, None, 1), ("extra", "TEXT", True, None, 0)], pk=["id"])
+        counts, diffs = fidelity.compare([want, table("missing", [])], [got, table("only", [])])
+        self.assertEqual(counts["columns"], [0, 3])
+        self.assertEqual(counts["tables"], [1, 3])
+        self.assertEqual(counts["indexes"], [0, 1])
+        self.assertEqual(counts["foreign_keys"], [0, 1])
+        self.assertEqual(len(diffs), 7, diffs)
+        self.assertIn("a.id: dmqa `text` NOT NULL pk1 vs `integer` NOT NULL pk1", diffs)
+
+    def test_expression_index_columns_compare_as_expressions(self):
+        want = table("a", [], indexes=[("i", False, [None])])
+        got = table("a", [], indexes=[("i", False, [{"name": "lower(email)"}])])
+        counts, _ = fidelity.compare([want], [got])
+        self.assertEqual(counts["indexes"], [1, 1])
+
+
+class SqliteOracle(unittest.TestCase):
+    def test_statements_are_applied_one_by_one_and_rejections_kept(self):
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "0001.sql"), "w") as fh:
+                fh.write("CREATE TABLE a (id TEXT PRIMARY KEY, b TEXT NOT NULL);\n"
+                         "--> statement-breakpoint\n"
+                         "CREATE TABLE bad (id INT, INDEX i (id));\n"
+                         "CREATE VIRTUAL TABLE f USING fts5(b);\n"
+                         "CREATE TABLE w (k INTEGER PRIMARY KEY) WITHOUT ROWID;\n")
+            tables, failures = fidelity.apply_sqlite(d, ["0001.sql"])
+        names = [t["name"] for t in tables]
+        self.assertEqual(names, ["a", "f", "w"])
+        self.assertEqual(len(failures), 1)
+        self.assertTrue(failures[0].startswith("0001.sql:3:"), failures)
+        a = tables[0]
+        # A TEXT primary key may hold NULL in SQLite; a WITHOUT ROWID key not.
+        self.assertTrue(a["columns"][0]["nullable"])
+        self.assertFalse(tables[2]["columns"][0]["nullable"])
+
+
+if __name__ == "__main__":
+    unittest.main()
