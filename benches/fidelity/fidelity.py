@@ -73,10 +73,13 @@ def norm_type(t):
     """A declared type, compared without case, inner spacing or Postgres's
     alias spelling (`varchar` is `character varying`, `serial` is an
     `integer` whose default is a sequence)."""
-    t = " ".join((t or "").lower().replace(" (", "(").replace(", ", ",").split())
+    t = " ".join((t or "").lower().split()).replace(" (", "(").replace(", ", ",")
+    array = ""
+    while t.endswith("[]"):
+        t, array = t[:-2], array + "[]"
     base, paren, rest = t.partition("(")
     base = PG_ALIASES.get(base, base)
-    return base + paren + rest
+    return base + paren + rest + array
 
 
 def norm_default(d):
@@ -88,7 +91,7 @@ def norm_default(d):
     d = d.strip()
     while d.startswith("(") and d.endswith(")") and balanced(d[1:-1]):
         d = d[1:-1].strip()
-    d = d.lower()
+    d = d.lower().replace("public.", "")
     if d.startswith("nextval("):
         return None
     if d.startswith("'") and "'::" in d:
@@ -175,7 +178,10 @@ def index_keys(t):
         if name is None or any(ch in name for ch in "( "):
             return "<expr>"
         return name.lower()
-    return sorted((bool(i.get("unique")), tuple(col(c) for c in i["columns"])) for i in t.get("indexes", []))
+    # The index SQLite backs a primary key with is the primary key, compared
+    # as such.
+    return sorted((bool(i.get("unique")), tuple(col(c) for c in i["columns"]))
+                  for i in t.get("indexes", []) if i.get("origin") not in ("PrimaryKey", "pk"))
 
 
 def fk_keys(t):
@@ -229,7 +235,7 @@ def sqlite_catalog(conn):
         indexes = []
         for _, iname, unique, origin, _ in conn.execute(f'PRAGMA index_list("{q}")'):
             icols = [r[2] for r in conn.execute(f'PRAGMA index_info("{iname}")')]
-            indexes.append({"name": iname, "unique": bool(unique), "columns": icols})
+            indexes.append({"name": iname, "unique": bool(unique), "columns": icols, "origin": origin})
         fks = defaultdict(lambda: {"columns": [], "ref_columns": [], "ref_table": ""})
         for fid, _, ref, frm, to, *_ in conn.execute(f'PRAGMA foreign_key_list("{q}")'):
             fks[fid]["columns"].append(frm)
@@ -277,9 +283,13 @@ def statements(sql):
 def drizzle_export(checkout, config, tools):
     """`drizzle-kit export` SQL for a config, or None."""
     exe = os.path.join(tools, "node_modules", ".bin", "drizzle-kit")
+    # The config and schema import drizzle-kit / drizzle-orm: found in the
+    # temporary folder, not the checkout's node_modules.
+    env = dict(os.environ, NODE_PATH=os.path.join(tools, "node_modules"))
     r = subprocess.run([exe, "export", "--config", config], cwd=checkout, capture_output=True,
-                       text=True, timeout=300)
-    if r.returncode != 0:
+                       text=True, timeout=300, env=env)
+    # drizzle-kit exits 0 when the schema does not load; it then prints no SQL.
+    if r.returncode != 0 or not r.stdout.strip():
         print(f"  drizzle-kit export {config} failed: {r.stderr.strip()[:300]}", file=sys.stderr)
         return None
     return r.stdout
@@ -288,10 +298,20 @@ def drizzle_export(checkout, config, tools):
 PGLITE_DUMP = r"""
 const { PGlite } = require("@electric-sql/pglite");
 const fs = require("fs");
+// The contrib extensions PGlite ships, so `CREATE EXTENSION pgcrypto` and
+// the defaults and indexes that use them work.
+const extensions = {};
+for (const name of ["pgcrypto", "pg_trgm", "uuid_ossp", "moddatetime", "citext", "hstore", "ltree",
+                    "btree_gin", "btree_gist", "fuzzystrmatch", "unaccent", "cube", "earthdistance",
+                    "intarray", "tablefunc"]) {
+  try { extensions[name] = require("@electric-sql/pglite/contrib/" + name)[name]; } catch {}
+}
+try { extensions.vector = require("@electric-sql/pglite/vector").vector; } catch {}
 (async () => {
-  const db = new PGlite();
-  const files = JSON.parse(fs.readFileSync(0, "utf8"));
+  const db = new PGlite({ extensions });
+  const { files, prelude } = JSON.parse(fs.readFileSync(0, "utf8"));
   const failures = [];
+  if (prelude) await db.exec(prelude);
   // Each statement on its own, so one rejected statement does not drop the
   // rest of its file: split at `;` outside quotes, comments and $tag$ bodies.
   const split = (sql) => {
@@ -332,38 +352,55 @@ const fs = require("fs");
     FROM information_schema.columns c
     JOIN pg_attribute a ON a.attrelid = (quote_ident(c.table_schema)||'.'||quote_ident(c.table_name))::regclass
       AND a.attname = c.column_name
-    WHERE c.table_schema = 'public' ORDER BY c.table_name, c.ordinal_position`);
+    JOIN information_schema.tables tb ON tb.table_schema = c.table_schema AND tb.table_name = c.table_name
+    WHERE c.table_schema = 'public' AND tb.table_type = 'BASE TABLE'
+    ORDER BY c.table_name, c.ordinal_position`);
   const pks = await q(`SELECT tc.table_name t, kcu.column_name n, kcu.ordinal_position o
     FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage kcu
       ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema
     WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = 'public' ORDER BY 1, 3`);
+  // Key columns only (not INCLUDE ones); an expression is <expr>.
   const idx = await q(`SELECT t.relname t, i.relname n, ix.indisunique u,
-      array(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
-            JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) cols
+      array(SELECT coalesce(a.attname, '<expr>') FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord)
+            LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum AND k.attnum <> 0
+            WHERE k.ord <= ix.indnkeyatts ORDER BY k.ord) cols
     FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_class i ON i.oid = ix.indexrelid
     JOIN pg_namespace ns ON ns.oid = t.relnamespace
     WHERE ns.nspname = 'public' AND NOT ix.indisprimary`);
   const fks = await q(`SELECT cl.relname t, con.conname n,
       array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord) cols,
-      rc.relname rt,
+      CASE WHEN rns.nspname = 'public' THEN rc.relname ELSE rns.nspname || '.' || rc.relname END rt,
       array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord) rcols
     FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_class rc ON rc.oid = con.confrelid
-    JOIN pg_namespace ns ON ns.oid = cl.relnamespace
+    JOIN pg_namespace ns ON ns.oid = cl.relnamespace JOIN pg_namespace rns ON rns.oid = rc.relnamespace
     WHERE con.contype = 'f' AND ns.nspname = 'public'`);
   process.stdout.write(JSON.stringify({ cols, pks, idx, fks, failures }));
 })().catch((e) => { console.error(e); process.exit(1); });
 """
 
 
-def postgres_catalog(files, tools):
-    """Applies Postgres SQL files with PGlite; returns (catalog, failures)."""
+# What a Supabase project's migrations take for granted: its roles, the
+# `auth.users` table they reference, and the schemas extensions live in.
+SUPABASE_PRELUDE = """
+CREATE ROLE anon; CREATE ROLE authenticated; CREATE ROLE service_role;
+CREATE SCHEMA auth; CREATE SCHEMA extensions; CREATE SCHEMA storage;
+CREATE TABLE auth.users (id uuid PRIMARY KEY, email text);
+CREATE FUNCTION auth.uid() RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid';
+CREATE FUNCTION auth.role() RETURNS text LANGUAGE sql AS 'SELECT NULL::text';
+CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql AS 'SELECT NULL::jsonb';
+"""
+
+
+def postgres_catalog(files, tools, prelude=None):
+    """Applies Postgres SQL files with PGlite (after `prelude`); returns
+    (catalog, failures)."""
     script = os.path.join(tools, "dump.cjs")
     with open(script, "w") as fh:
         fh.write(PGLITE_DUMP)
-    r = subprocess.run(["node", script], input=json.dumps(files), capture_output=True, text=True,
-                       cwd=tools, timeout=600)
+    r = subprocess.run(["node", script], input=json.dumps({"files": files, "prelude": prelude}),
+                       capture_output=True, text=True, cwd=tools, timeout=600)
     if r.returncode != 0:
         raise RuntimeError(r.stderr[:500])
     dump = json.loads(r.stdout)
@@ -452,7 +489,9 @@ def oracles(checkout, model, a, tools):
             want, failures = apply_sqlite(checkout, sources)
             yield db["id"], db["engine"], want, db["tables"], failures
         elif db["engine"] == "Postgres" and a.postgres:
-            want, failures = postgres_catalog([os.path.join(checkout, s) for s in sources], tools)
+            supabase = os.path.isdir(os.path.join(checkout, "supabase"))
+            want, failures = postgres_catalog([os.path.join(checkout, s) for s in sources], tools,
+                                              SUPABASE_PRELUDE if supabase else None)
             yield db["id"], "Postgres", want, db["tables"], failures
     if not a.drizzle:
         return

@@ -36,6 +36,16 @@ class Compare(unittest.TestCase):
         self.assertEqual(diffs, [])
         self.assertEqual(counts["columns"], [1, 1])
 
+    def test_postgres_spellings_of_one_type_are_equal(self):
+        want = table("b", [("id", "integer", False, "nextval('b_id_seq'::regclass)", 1),
+                           ("t", "character varying(255)", True, "'x'::character varying", 0),
+                           ("at", "timestamp with time zone", True, "now()", 0)])
+        got = table("b", [("id", "serial", False, None, 1), ("t", "varchar(255)", True, "'x'", 0),
+                          ("at", "timestamptz", True, "now()", 0)])
+        counts, diffs = fidelity.compare([want], [got])
+        self.assertEqual(diffs, [])
+        self.assertEqual(counts["columns"], [3, 3])
+
     def test_every_kind_of_difference_is_one_line(self):
         want = table("a", [("id", "INTEGER", False, None, 1), ("gone", "TEXT", True, None, 0)], pk=["id"],
                      indexes=[("i", True, ["id"])], fks=[(["id"], "b", ["id"])])

@@ -107,10 +107,18 @@ fn estimates(db: &Database) -> BTreeMap<String, usize> {
     let mut res: BTreeMap<String, usize> = BTreeMap::new();
     // Depth below a root, by repeated relaxation (bounded: a cycle of
     // foreign keys stops at the bound).
+    // A root references only itself or tables outside the database
+    // (Supabase's `auth.users`).
+    let inside: std::collections::BTreeSet<&str> =
+        db.tables.iter().map(|t| t.name.as_str()).collect();
     let mut depth: BTreeMap<&str, usize> = db
         .tables
         .iter()
-        .filter(|t| t.foreign_keys.iter().all(|f| f.ref_table == t.name))
+        .filter(|t| {
+            t.foreign_keys
+                .iter()
+                .all(|f| f.ref_table == t.name || !inside.contains(f.ref_table.as_str()))
+        })
         .map(|t| (t.name.as_str(), 0))
         .collect();
     for _ in 0..db.tables.len().min(16) {

@@ -21,6 +21,22 @@ use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
 use std::collections::BTreeMap;
 
+/// A name with its schema when that is not `public` (`auth.users`): a
+/// table the migrations may not create, not the `users` they do.
+fn qualified(name: &ObjectName) -> String {
+    let parts: Vec<&str> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(|i| i.value.as_str()))
+        .collect();
+    match parts.as_slice() {
+        [.., schema, table] if !schema.eq_ignore_ascii_case("public") => {
+            format!("{schema}.{table}")
+        }
+        _ => last(name),
+    }
+}
+
 fn last(name: &ObjectName) -> String {
     name.0
         .last()
@@ -30,6 +46,13 @@ fn last(name: &ObjectName) -> String {
 }
 
 struct Builder {
+    /// `schema.table` (lower case) of each table created with a schema
+    /// other than `public`.
+    in_schema: std::collections::BTreeSet<String>,
+    /// (table, constraint name), lower case → the foreign key's columns:
+    /// what `DROP CONSTRAINT name` removes. Unnamed keys go by Postgres's
+    /// default name, `{table}_{columns}_fkey`.
+    fk_names: BTreeMap<(String, String), Vec<String>>,
     table_of: BTreeMap<String, usize>,
     tables: Vec<Option<Table>>,
     enums: BTreeMap<String, Vec<String>>,
@@ -37,6 +60,27 @@ struct Builder {
 }
 
 impl Builder {
+    /// Remembers the name of a foreign key of `table` on `columns`.
+    fn name_fk(&mut self, table: &str, name: Option<&sqlparser::ast::Ident>, columns: Vec<String>) {
+        let name = match name {
+            Some(n) => n.value.to_ascii_lowercase(),
+            None => format!("{}_{}_fkey", table, columns.join("_")).to_ascii_lowercase(),
+        };
+        self.fk_names.insert(
+            (table.to_ascii_lowercase(), name),
+            columns.iter().map(|c| c.to_ascii_lowercase()).collect(),
+        );
+    }
+
+    /// The names of the foreign keys a column definition declares.
+    fn name_column_fks(&mut self, table: &str, col: &ColumnDef) {
+        for opt in &col.options {
+            if matches!(opt.option, ColumnOption::ForeignKey(_)) {
+                self.name_fk(table, opt.name.as_ref(), vec![col.name.value.clone()]);
+            }
+        }
+    }
+
     fn get(&mut self, name: &str) -> Option<&mut Table> {
         let idx = *self.table_of.get(&name.to_ascii_lowercase())?;
         self.tables.get_mut(idx)?.as_mut()
@@ -55,6 +99,8 @@ pub fn build(
         _ => Box::new(PostgreSqlDialect {}),
     };
     let mut b = Builder {
+        in_schema: Default::default(),
+        fk_names: BTreeMap::new(),
         table_of: BTreeMap::new(),
         tables: Vec::new(),
         enums: BTreeMap::new(),
@@ -119,12 +165,23 @@ pub fn build(
         }
     }
     let enums = b.enums;
+    let in_schema = b.in_schema;
     let mut tables: Vec<Table> = b.tables.into_iter().flatten().collect();
     for t in &mut tables {
+        // A reference to `s.t` where the migrations create `t` in `s` is
+        // that table.
+        for fk in &mut t.foreign_keys {
+            if in_schema.contains(&fk.ref_table.to_ascii_lowercase())
+                && let Some((_, table)) = fk.ref_table.rsplit_once('.')
+            {
+                fk.ref_table = table.to_owned();
+            }
+        }
         // An index name is taken once: a guarded re-run (`IF NOT EXISTS
         // … THEN ADD CONSTRAINT u`) of one already made adds nothing.
         let mut seen = std::collections::BTreeSet::new();
-        t.indexes.retain(|i| seen.insert(i.name.to_ascii_lowercase()));
+        t.indexes
+            .retain(|i| seen.insert(i.name.to_ascii_lowercase()));
         for c in &mut t.columns {
             if let Some(values) = enums.get(&c.sql_type.to_ascii_lowercase()) {
                 let note = format!("enum: {}", values.join(", "));
@@ -301,12 +358,21 @@ fn apply(b: &mut Builder, stmt: Statement, chunk: &Chunk<'_>, loc: &Location) {
     match stmt {
         Statement::CreateTable(ct) => {
             let name = last(&ct.name);
+            let full = qualified(&ct.name);
+            if full != name {
+                b.in_schema.insert(full.to_ascii_lowercase());
+            }
             let mut table = Table::new(&name, loc.clone());
             table.purpose.clone_from(&chunk.comment);
             for col in &ct.columns {
+                b.name_column_fks(&name, col);
                 add_column(&mut table, col, loc);
             }
             for c in ct.constraints {
+                if let TableConstraint::ForeignKey(fk) = &c {
+                    let cols = fk.columns.iter().map(|i| i.value.clone()).collect();
+                    b.name_fk(&name, fk.name.as_ref(), cols);
+                }
                 add_constraint(&mut table, c, loc);
             }
             let key = name.to_ascii_lowercase();
@@ -427,6 +493,35 @@ fn alter(b: &mut Builder, name: &str, op: AlterTableOperation, loc: &Location) -
         }
         return to;
     }
+    match &op {
+        AlterTableOperation::AddConstraint {
+            constraint: TableConstraint::ForeignKey(fk),
+            ..
+        } => {
+            let cols = fk.columns.iter().map(|i| i.value.clone()).collect();
+            b.name_fk(name, fk.name.as_ref(), cols);
+        }
+        AlterTableOperation::AddColumn { column_def, .. } => b.name_column_fks(name, column_def),
+        AlterTableOperation::DropConstraint { name: c, .. } => {
+            let dropped = b
+                .fk_names
+                .remove(&(name.to_ascii_lowercase(), c.value.to_ascii_lowercase()));
+            if let Some(t) = b.get(name) {
+                if let Some(cols) = dropped {
+                    t.foreign_keys.retain(|f| {
+                        f.columns
+                            .iter()
+                            .map(|x| x.to_ascii_lowercase())
+                            .ne(cols.iter().cloned())
+                    });
+                }
+                // A UNIQUE constraint is its index.
+                t.indexes.retain(|i| !i.name.eq_ignore_ascii_case(&c.value));
+            }
+            return name.to_owned();
+        }
+        _ => {}
+    }
     let Some(t) = b.get(name) else {
         return name.to_owned();
     };
@@ -458,7 +553,7 @@ fn alter(b: &mut Builder, name: &str, op: AlterTableOperation, loc: &Location) -
                     AlterColumnOperation::SetNotNull => c.nullable = false,
                     AlterColumnOperation::DropNotNull => c.nullable = true,
                     AlterColumnOperation::SetDefault { value } => {
-                        c.default = Some(value.to_string())
+                        c.default = Some(default_text(&value))
                     }
                     AlterColumnOperation::DropDefault => c.default = None,
                     AlterColumnOperation::SetDataType { data_type, .. } => {
@@ -481,7 +576,7 @@ fn foreign_key(
 ) -> ForeignKey {
     ForeignKey {
         columns,
-        ref_table: last(&fk.foreign_table),
+        ref_table: qualified(&fk.foreign_table),
         ref_columns: fk
             .referred_columns
             .iter()
@@ -503,12 +598,15 @@ fn action(a: Option<sqlparser::ast::ReferentialAction>) -> Option<String> {
 /// `"public"."mood"` → `mood`.
 fn type_name(ty: &DataType) -> String {
     let s = ty.to_string();
+    // `public.` is the default schema: Postgres shows the type without it.
+    let s = s
+        .strip_prefix("public.")
+        .or_else(|| s.strip_prefix("\"public\"."))
+        .unwrap_or(&s)
+        .to_owned();
     if s.contains('"') {
         // A quoted (user-defined) name keeps its case, as Postgres does.
-        let unquoted = s.replace('"', "");
-        return unquoted
-            .strip_prefix("public.")
-            .map_or(unquoted.clone(), str::to_owned);
+        return s.replace('"', "");
     }
     // Lower case outside string literals: `ENUM('HTTP-01', 'DNS-01')` keeps
     // its values, and is written as MySQL shows it, `enum('HTTP-01','DNS-01')`.
@@ -523,6 +621,80 @@ fn type_name(ty: &DataType) -> String {
     if out.starts_with("enum(") || out.starts_with("set(") {
         out = out.replace("', '", "','");
     }
+    out
+}
+
+/// A default as Postgres shows it: pg_dump's quoted function names
+/// (`"now"()`) and the `public.` schema left out.
+fn default_text(e: &sqlparser::ast::Expr) -> String {
+    let mut e = e.clone();
+    let _ = sqlparser::ast::visit_expressions_mut(&mut e, |x| {
+        if let sqlparser::ast::Expr::Function(f) = x {
+            let parts = &mut f.name.0;
+            if parts.len() == 2 && parts[0].as_ident().is_some_and(|i| i.value == "public") {
+                parts.remove(0);
+            }
+            for p in parts.iter_mut() {
+                if let sqlparser::ast::ObjectNamePart::Identifier(i) = p
+                    && i.quote_style == Some('"')
+                    && i.value
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    i.quote_style = None;
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    unquote_casts(&e.to_string())
+}
+
+/// `'x'::"text"` → `'x'::text`, `'a'::"public"."mood"` → `'a'::mood`: a
+/// cast's type as Postgres shows it (pg_dump quotes every name and
+/// qualifies with the schema).
+fn unquote_casts(sql: &str) -> String {
+    let plain = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == ' ')
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("::") {
+        out.push_str(&rest[..at + 2]);
+        rest = &rest[at + 2..];
+        // The dotted, possibly quoted, name after `::`.
+        let mut parts: Vec<String> = Vec::new();
+        loop {
+            let (part, after) = match rest.strip_prefix('"') {
+                Some(q) => match q.find('"') {
+                    Some(end) if plain(&q[..end]) => (q[..end].to_owned(), &q[end + 1..]),
+                    _ => break,
+                },
+                None => {
+                    let end = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    if end == 0 {
+                        break;
+                    }
+                    (rest[..end].to_owned(), &rest[end..])
+                }
+            };
+            parts.push(part);
+            rest = after;
+            match rest.strip_prefix('.') {
+                Some(r) if r.starts_with(|c: char| c == '"' || c.is_ascii_alphabetic()) => rest = r,
+                _ => break,
+            }
+        }
+        if parts.len() > 1 && parts[0] == "public" {
+            parts.remove(0);
+        }
+        out.push_str(&parts.join("."));
+    }
+    out.push_str(rest);
     out
 }
 
@@ -542,7 +714,7 @@ fn add_column(t: &mut Table, col: &ColumnDef, loc: &Location) {
                 c.sql_type = format!("{} COLLATE {name}", c.sql_type);
             }
             ColumnOption::NotNull => c.nullable = false,
-            ColumnOption::Default(e) => c.default = Some(e.to_string()),
+            ColumnOption::Default(e) => c.default = Some(default_text(e)),
             ColumnOption::PrimaryKey(_) => {
                 c.nullable = false;
                 t.primary_key = vec![c.name.clone()];
@@ -704,6 +876,85 @@ mod tests {
             &mut Vec::new(),
         );
         assert_eq!(db.tables[0].indexes[0].columns[0].name, "ws");
+    }
+
+    /// `DROP CONSTRAINT` removes the foreign key (named, or by Postgres's
+    /// default name) and the unique constraint it names.
+    #[test]
+    fn dropped_constraints_are_gone() {
+        let sql = "CREATE TABLE orgs (id int PRIMARY KEY);\nCREATE TABLE logs (id int, org_id int REFERENCES orgs(id), user_id int, code text, CONSTRAINT logs_code_key UNIQUE (code));\nALTER TABLE logs ADD CONSTRAINT logs_user_fk FOREIGN KEY (user_id) REFERENCES orgs(id);\nALTER TABLE logs DROP CONSTRAINT IF EXISTS logs_org_id_fkey;\nALTER TABLE logs DROP CONSTRAINT logs_code_key;\n";
+        let db = build(
+            "m",
+            Engine::Postgres,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut Vec::new(),
+        );
+        let logs = db.tables.iter().find(|t| t.name == "logs").unwrap();
+        let fks: Vec<&str> = logs
+            .foreign_keys
+            .iter()
+            .map(|f| f.columns[0].as_str())
+            .collect();
+        assert_eq!(fks, ["user_id"]);
+        assert!(logs.indexes.is_empty(), "{:?}", logs.indexes);
+    }
+
+    /// A foreign key to another schema's table (Supabase's `auth.users`)
+    /// is not one to the `users` table of the migrations.
+    #[test]
+    fn foreign_keys_keep_a_schema_other_than_public() {
+        let sql = "CREATE TABLE users (id uuid PRIMARY KEY REFERENCES auth.users(id));\nCREATE SCHEMA billing;\nCREATE TABLE billing.plans (id int PRIMARY KEY);\nCREATE TABLE orgs (id int, owner uuid REFERENCES public.users(id), plan int REFERENCES billing.plans(id));\n";
+        let db = build(
+            "m",
+            Engine::Postgres,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut Vec::new(),
+        );
+        let refs: Vec<&str> = db
+            .tables
+            .iter()
+            .flat_map(|t| t.foreign_keys.iter().map(|f| f.ref_table.as_str()))
+            .collect();
+        assert_eq!(refs, ["auth.users", "users", "plans"]);
+    }
+
+    /// Postgres as its catalog shows it: no `public.` on types and
+    /// function defaults, no quotes pg_dump puts around `now`.
+    #[test]
+    fn postgres_types_and_defaults_without_public_and_quotes() {
+        let sql = "CREATE TABLE public.t (s public.status NOT NULL, at timestamptz DEFAULT \"now\"(), e timestamptz DEFAULT public.month_ahead(), m public.entry[], k text DEFAULT 'a'::\"text\", d mood DEFAULT 'ok'::\"public\".\"mood\", q text DEFAULT 'x'::\"Odd\");\n";
+        let db = build(
+            "m",
+            Engine::Postgres,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            &mut Vec::new(),
+        );
+        let cols: Vec<String> = db.tables[0]
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", c.sql_type, c.default.as_deref().unwrap_or("-")))
+            .collect();
+        assert_eq!(
+            cols,
+            [
+                "status -",
+                "timestamptz now()",
+                "timestamptz month_ahead()",
+                "entry[] -",
+                "text 'a'::text",
+                "mood 'ok'::mood",
+                "text 'x'::\"Odd\""
+            ]
+        );
     }
 
     /// Types as MySQL shows them: enum values keep their case, no spaces
