@@ -138,9 +138,27 @@ pub fn extract(
     configs: &[DrizzleConfig],
     diags: &mut Vec<Diagnostic>,
 ) -> DrizzleFacts {
-    let casing = if configs
-        .iter()
-        .any(|c| c.casing.as_deref() == Some("snake_case"))
+    // `casing: "snake_case"` in a drizzle.config or a `drizzle(…)` call
+    // (`drizzle(env.DB, { casing })`, `drizzle({ client, casing })`).
+    let client_casing = index.files.iter().enumerate().any(|(fi, file)| {
+        file.calls.iter().any(|call| {
+            call.callee == "drizzle"
+                && call_args(call.node).into_iter().any(|a| {
+                    let a = unwrap_expr(a);
+                    a.kind() == "object"
+                        && object_entries(index, fi, a, 0)
+                            .into_iter()
+                            .any(|(k, v, _, _)| {
+                                k == "casing"
+                                    && string_value(v, file.src).as_deref() == Some("snake_case")
+                            })
+                })
+        })
+    });
+    let casing = if client_casing
+        || configs
+            .iter()
+            .any(|c| c.casing.as_deref() == Some("snake_case"))
     {
         Casing::Snake
     } else {
@@ -798,6 +816,25 @@ export const t = mysqlTable("t", {
                 "t.hits int unsigned notnull - -",
                 "t.state enum('on','off') null 'on' enum: on, off",
                 "t.ttl int null 3600 -",
+            ]
+        );
+    }
+
+    /// `casing: "snake_case"` given to the `drizzle()` client names the
+    /// columns a builder leaves unnamed, as in a drizzle.config.
+    #[test]
+    fn client_casing_names_unnamed_columns() {
+        let src = r#"import { drizzle } from "drizzle-orm/d1";
+import { sqliteTable, integer, text } from "drizzle-orm/sqlite-core";
+export const posts = sqliteTable("posts", { id: integer().primaryKey(), authorName: text(), kept: text("keptName") });
+export const db = (env: Env) => drizzle(env.DB, { casing: "snake_case" });"#;
+        let got = columns(src);
+        assert_eq!(
+            got,
+            vec![
+                "posts.id integer notnull - -",
+                "posts.author_name text null - -",
+                "posts.keptName text null - -",
             ]
         );
     }
