@@ -825,21 +825,26 @@ fn add_constraint(t: &mut Table, c: TableConstraint, loc: &Location) {
 mod tests {
     use super::*;
 
+    /// The database one migration file `m/0000.sql` builds.
+    fn build_with(engine: Engine, sql: &str, diags: &mut Vec<Diagnostic>) -> Database {
+        build(
+            "m",
+            engine,
+            &[SqlInput {
+                path: "m/0000.sql",
+                text: sql,
+            }],
+            diags,
+        )
+    }
+
     /// Older drizzle-kit wraps each Postgres foreign key in a `DO` block;
     /// the statement inside is read at its own line.
     #[test]
     fn foreign_keys_inside_do_blocks_are_read() {
         let sql = "CREATE TABLE \"a\" (\"id\" text PRIMARY KEY);\n--> statement-breakpoint\nCREATE TABLE \"b\" (\"a_id\" text);\n--> statement-breakpoint\nDO $$ BEGIN\n ALTER TABLE \"b\" ADD CONSTRAINT \"b_a_fk\" FOREIGN KEY (\"a_id\") REFERENCES \"public\".\"a\"(\"id\") ON DELETE cascade;\nEXCEPTION\n WHEN duplicate_object THEN null;\nEND $$;\n";
         let mut diags = Vec::new();
-        let db = build(
-            "m",
-            Engine::Postgres,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut diags,
-        );
+        let db = build_with(Engine::Postgres, sql, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         let b = db.tables.iter().find(|t| t.name == "b").unwrap();
         assert_eq!(b.foreign_keys.len(), 1, "{b:?}");
@@ -849,15 +854,7 @@ mod tests {
         assert_eq!(do_block_body("DO LANGUAGE plpgsql $x$ SELECT 1 $x$"), None);
         // A statement guarded by `IF … THEN` inside the block.
         let guarded = "CREATE TABLE \"b\" (\"a_id\" text, \"n\" text);\nDO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'u') THEN\n    ALTER TABLE b ADD CONSTRAINT u UNIQUE (a_id, n);\n  END IF;\nEND $$;\n";
-        let db = build(
-            "m",
-            Engine::Postgres,
-            &[SqlInput {
-                path: "m/0001.sql",
-                text: guarded,
-            }],
-            &mut Vec::new(),
-        );
+        let db = build_with(Engine::Postgres, guarded, &mut Vec::new());
         assert_eq!(db.tables[0].indexes.len(), 1, "{:?}", db.tables[0]);
         assert_eq!(db.tables[0].indexes[0].location.line, 5);
     }
@@ -866,15 +863,7 @@ mod tests {
     #[test]
     fn index_columns_are_unquoted() {
         let sql = "CREATE TABLE `t` (`id` int NOT NULL, `ws` varchar(9));\nCREATE INDEX `t_ws` ON `t` (`ws`);\n";
-        let db = build(
-            "m",
-            Engine::MySql,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut Vec::new(),
-        );
+        let db = build_with(Engine::MySql, sql, &mut Vec::new());
         assert_eq!(db.tables[0].indexes[0].columns[0].name, "ws");
     }
 
@@ -883,15 +872,7 @@ mod tests {
     #[test]
     fn dropped_constraints_are_gone() {
         let sql = "CREATE TABLE orgs (id int PRIMARY KEY);\nCREATE TABLE logs (id int, org_id int REFERENCES orgs(id), user_id int, code text, CONSTRAINT logs_code_key UNIQUE (code));\nALTER TABLE logs ADD CONSTRAINT logs_user_fk FOREIGN KEY (user_id) REFERENCES orgs(id);\nALTER TABLE logs DROP CONSTRAINT IF EXISTS logs_org_id_fkey;\nALTER TABLE logs DROP CONSTRAINT logs_code_key;\n";
-        let db = build(
-            "m",
-            Engine::Postgres,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut Vec::new(),
-        );
+        let db = build_with(Engine::Postgres, sql, &mut Vec::new());
         let logs = db.tables.iter().find(|t| t.name == "logs").unwrap();
         let fks: Vec<&str> = logs
             .foreign_keys
@@ -907,15 +888,7 @@ mod tests {
     #[test]
     fn foreign_keys_keep_a_schema_other_than_public() {
         let sql = "CREATE TABLE users (id uuid PRIMARY KEY REFERENCES auth.users(id));\nCREATE SCHEMA billing;\nCREATE TABLE billing.plans (id int PRIMARY KEY);\nCREATE TABLE orgs (id int, owner uuid REFERENCES public.users(id), plan int REFERENCES billing.plans(id));\n";
-        let db = build(
-            "m",
-            Engine::Postgres,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut Vec::new(),
-        );
+        let db = build_with(Engine::Postgres, sql, &mut Vec::new());
         let refs: Vec<&str> = db
             .tables
             .iter()
@@ -929,15 +902,7 @@ mod tests {
     #[test]
     fn postgres_types_and_defaults_without_public_and_quotes() {
         let sql = "CREATE TABLE public.t (s public.status NOT NULL, at timestamptz DEFAULT \"now\"(), e timestamptz DEFAULT public.month_ahead(), m public.entry[], k text DEFAULT 'a'::\"text\", d mood DEFAULT 'ok'::\"public\".\"mood\", q text DEFAULT 'x'::\"Odd\");\n";
-        let db = build(
-            "m",
-            Engine::Postgres,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut Vec::new(),
-        );
+        let db = build_with(Engine::Postgres, sql, &mut Vec::new());
         let cols: Vec<String> = db.tables[0]
             .columns
             .iter()
@@ -962,15 +927,7 @@ mod tests {
     #[test]
     fn mysql_enum_and_collation_types() {
         let sql = "CREATE TABLE `t` (`kind` ENUM('HTTP-01', 'DNS-01') NOT NULL, `id` varchar(48) COLLATE utf8mb4_0900_as_cs NOT NULL);\n";
-        let db = build(
-            "m",
-            Engine::MySql,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut Vec::new(),
-        );
+        let db = build_with(Engine::MySql, sql, &mut Vec::new());
         let types: Vec<&str> = db.tables[0]
             .columns
             .iter()
@@ -989,15 +946,7 @@ mod tests {
     fn drop_index_concurrently_is_read() {
         let sql = "CREATE TABLE a (id int, n text);\nCREATE INDEX i ON a (n);\nDROP INDEX CONCURRENTLY IF EXISTS i;\n";
         let mut diags = Vec::new();
-        let db = build(
-            "m",
-            Engine::Postgres,
-            &[SqlInput {
-                path: "m/0000.sql",
-                text: sql,
-            }],
-            &mut diags,
-        );
+        let db = build_with(Engine::Postgres, sql, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         assert!(db.tables[0].indexes.is_empty());
     }

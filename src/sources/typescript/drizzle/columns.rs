@@ -432,14 +432,7 @@ impl<'a> Reader<'_, 'a> {
         let rsrc = self.index.files.get(r.file)?.src;
         // Its builder is a function (an import of drizzle, a customType),
         // not another constant.
-        let mut root = shared;
-        for _ in 0..64 {
-            match root.kind() {
-                "call_expression" => root = root.child_by_field_name("function")?,
-                "member_expression" => root = root.child_by_field_name("object")?,
-                _ => break,
-            }
-        }
+        let root = chain_root(shared)?;
         let rooted_in_constant = root.kind() == "identifier"
             && root
                 .parent()
@@ -495,17 +488,7 @@ impl<'a> Reader<'_, 'a> {
         };
         let returned = unwrap_expr(returned);
         // Not a helper calling a helper (nor itself).
-        let root = {
-            let mut n = returned;
-            for _ in 0..64 {
-                match n.kind() {
-                    "call_expression" => n = n.child_by_field_name("function")?,
-                    "member_expression" => n = n.child_by_field_name("object")?,
-                    _ => break,
-                }
-            }
-            n
-        };
+        let root = chain_root(returned)?;
         let rsrc = self.index.files.get(r.file)?.src;
         // (Any declaration of the checkout: following one could loop.)
         let bare_helper = root.kind() == "identifier"
@@ -568,6 +551,19 @@ impl<'a> Reader<'_, 'a> {
         }
         (core.to_lowercase(), None)
     }
+}
+
+/// What a call chain starts from: `integer` in `integer("id").notNull()`,
+/// `p` in `p.text("x")`.
+fn chain_root(mut n: Node<'_>) -> Option<Node<'_>> {
+    for _ in 0..64 {
+        match n.kind() {
+            "call_expression" => n = n.child_by_field_name("function")?,
+            "member_expression" => n = n.child_by_field_name("object")?,
+            _ => break,
+        }
+    }
+    Some(n)
 }
 
 /// The type of a column whose custom type dmqa cannot fold.

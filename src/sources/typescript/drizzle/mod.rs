@@ -614,12 +614,17 @@ mod tests {
     use super::super::resolve::Resolver;
     use super::*;
 
-    /// Columns of every table in `src` as `name type null default notes`.
-    fn columns(src: &str) -> Vec<String> {
+    /// What the Drizzle reader finds in one file `schema.ts`.
+    fn facts_of(src: &str, diags: &mut Vec<Diagnostic>) -> DrizzleFacts {
         let files = vec![parse_source("schema.ts", src).unwrap()];
         let index = CodeIndex::new(&files, Resolver::new(["schema.ts".to_owned()], Vec::new()));
+        extract(&index, &[], diags)
+    }
+
+    /// Columns of every table in `src` as `name type null default notes`.
+    fn columns(src: &str) -> Vec<String> {
         let mut diags = Vec::new();
-        let facts = extract(&index, &[], &mut diags);
+        let facts = facts_of(src, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         facts
             .tables
@@ -865,9 +870,7 @@ export const t = mysqlTable("t", {
         );
         // Constants built from each other are not followed (no loop).
         let src = "import { mysqlTable } from \"drizzle-orm/mysql-core\";\nconst a = b.notNull();\nconst b = a.notNull();\nexport const t = mysqlTable(\"t\", { loop: a });\n";
-        let files = vec![parse_source("schema.ts", src).unwrap()];
-        let index = CodeIndex::new(&files, Resolver::new(["schema.ts".to_owned()], Vec::new()));
-        let facts = extract(&index, &[], &mut Vec::new());
+        let facts = facts_of(src, &mut Vec::new());
         assert!(facts.tables[0].table.columns.is_empty());
     }
 
@@ -886,9 +889,7 @@ export const t = pgTable("t", {
   index("t_parent_idx").on(t.parentId),
   foreignKey({ columns: [t.parentId], foreignColumns: [t.id] }),
 ]);"#;
-        let files = vec![parse_source("schema.ts", src).unwrap()];
-        let index = CodeIndex::new(&files, Resolver::new(["schema.ts".to_owned()], Vec::new()));
-        let facts = extract(&index, &[], &mut Vec::new());
+        let facts = facts_of(src, &mut Vec::new());
         let t = &facts.tables[0].table;
         let indexes: Vec<&str> = t.indexes.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(indexes, ["t_parent_idx"]);
