@@ -1209,6 +1209,9 @@ pub struct QueryShape {
     /// Every table the statement names in FROM / JOIN (aliases resolved),
     /// the main one first.
     pub tables: Vec<String>,
+    /// An upsert's `ON CONFLICT (cols)` target columns; empty otherwise
+    /// (no target, a named constraint).
+    pub conflict_target: Vec<String>,
     /// `JOIN b ON b.a_id = a.id` equalities between two tables:
     /// `(table, column, other table, other column)`.
     pub joins: Vec<(String, String, String, String)>,

@@ -58,6 +58,7 @@ macro_rules! for_each_rule {
             (UnknownTableOrColumn, unknown_table_or_column, "unknown-table-or-column"),
             (UnusedBinding, unused_binding, "unused-binding"),
             (UpdatedAtNeverSet, updated_at_never_set, "updated-at-never-set"),
+            (UpsertTargetNotUnique, upsert_target_not_unique, "upsert-target-not-unique"),
         }
     };
 }

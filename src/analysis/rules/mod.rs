@@ -58,6 +58,7 @@ mod unindexed_query;
 mod unknown_table_or_column;
 mod unused_binding;
 mod updated_at_never_set;
+mod upsert_target_not_unique;
 
 /// A rule: its id, the most severe row it reports, a one-line summary, its
 /// check, and its documentation (What it finds / Why it matters / Example).

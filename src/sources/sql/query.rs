@@ -409,6 +409,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                         })
                         .collect(),
                     joins: join_pairs(&sel.from),
+                    conflict_target: Vec::new(),
                 });
             }
             Statement::Insert(ins) => {
@@ -417,6 +418,13 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                 };
                 let cols: Vec<String> = ins.columns.iter().map(name).collect();
                 let upsert = ins.on.is_some() || ins.or.is_some();
+                let conflict_target = match &ins.on {
+                    Some(sqlparser::ast::OnInsert::OnConflict(sqlparser::ast::OnConflict {
+                        conflict_target: Some(sqlparser::ast::ConflictTarget::Columns(c)),
+                        ..
+                    })) => c.iter().map(|i| i.value.clone()).collect(),
+                    _ => Vec::new(),
+                };
                 out.push(QueryShape {
                     table: name(t),
                     operation: Operation {
@@ -445,6 +453,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     },
                     written_columns: cols,
                     joins: Vec::new(),
+                    conflict_target,
                 });
             }
             Statement::Update(up) => {
@@ -474,6 +483,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     written_columns: set,
                     value_params: Vec::new(),
                     joins: Vec::new(),
+                    conflict_target: Vec::new(),
                 });
             }
             Statement::Delete(del) => {
@@ -490,6 +500,7 @@ pub fn shapes(sql: &str) -> Vec<QueryShape> {
                     written_columns: Vec::new(),
                     value_params: Vec::new(),
                     joins: Vec::new(),
+                    conflict_target: Vec::new(),
                     operation: Operation {
                         verb: QueryVerb::Delete,
                         by: cols.clone(),
