@@ -10,12 +10,9 @@ use std::collections::BTreeMap;
 
 /// The engine a drizzle.config's dialect (and driver) names.
 fn config_engine(c: &DrizzleConfig) -> Option<Engine> {
-    match (c.dialect.as_deref(), c.driver.as_deref()) {
-        (_, Some("d1-http" | "d1")) => Some(Engine::D1),
-        (Some("sqlite" | "turso"), _) => Some(Engine::Sqlite),
-        (Some("postgresql" | "postgres"), _) => Some(Engine::Postgres),
-        (Some("mysql" | "singlestore"), _) => Some(Engine::MySql),
-        _ => None,
+    match c.driver.as_deref() {
+        Some("d1-http" | "d1") => Some(Engine::D1),
+        _ => Engine::of_drizzle_dialect(c.dialect.as_deref()?),
     }
 }
 

@@ -19,6 +19,17 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// The engine a drizzle-kit `dialect` (of a config or a migrations
+    /// journal) names.
+    pub fn of_drizzle_dialect(dialect: &str) -> Option<Engine> {
+        match dialect {
+            "sqlite" | "turso" => Some(Engine::Sqlite),
+            "postgresql" | "postgres" | "pg" => Some(Engine::Postgres),
+            "mysql" | "singlestore" => Some(Engine::MySql),
+            _ => None,
+        }
+    }
+
     /// The name used in report headings (`## D1 Tables`).
     pub fn label(self) -> &'static str {
         match self {

@@ -449,12 +449,10 @@ fn durable_object_tables(model: &mut Model) {
 /// `dialect` names.
 fn journal_tags(f: &SourceFile) -> Result<(Vec<String>, Option<Engine>), String> {
     let v: serde_json::Value = serde_json::from_str(&f.text).map_err(|e| e.to_string())?;
-    let engine = match v.get("dialect").and_then(|d| d.as_str()) {
-        Some("sqlite" | "turso") => Some(Engine::Sqlite),
-        Some("postgresql" | "pg" | "postgres") => Some(Engine::Postgres),
-        Some("mysql" | "singlestore") => Some(Engine::MySql),
-        _ => None,
-    };
+    let engine = v
+        .get("dialect")
+        .and_then(|d| d.as_str())
+        .and_then(Engine::of_drizzle_dialect);
     let mut entries: Vec<(u64, String)> = v
         .get("entries")
         .and_then(|e| e.as_array())

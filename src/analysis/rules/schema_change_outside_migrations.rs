@@ -33,10 +33,9 @@ statement in the new file, then `wrangler d1 migrations apply DB`.
 pub fn check(model: &Model, out: &mut Vec<Finding>) {
     for c in &model.d1_commands {
         let alters = crate::sources::sql::alters(&c.sql);
-        let Some((_, first, _)) = alters.first() else {
+        let Some((table, first)) = alters.first() else {
             continue;
         };
-        let table = &alters[0].0;
         let more = match alters.len() {
             1 => String::new(),
             n => format!(" (and {} more)", n - 1),

@@ -39,11 +39,11 @@ pub fn build(
     }
 }
 
-/// The `ALTER TABLE` statements of `sql`: (table, statement, 1-based line).
-pub fn alters(sql: &str) -> Vec<(String, String, u32)> {
+/// The `ALTER TABLE` statements of `sql`: (table, statement).
+pub fn alters(sql: &str) -> Vec<(String, String)> {
     split::split(sql)
         .into_iter()
-        .filter_map(|st| Some((head::altered_table(st.text)?, st.text.to_owned(), st.line)))
+        .filter_map(|st| Some((head::altered_table(st.text)?, st.text.to_owned())))
         .collect()
 }
 

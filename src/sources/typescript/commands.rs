@@ -25,6 +25,14 @@ pub(crate) fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                 }
                 _ => Vec::new(),
             };
+            // In an array, the element holding the SQL.
+            let at = match n.kind() {
+                "array" => children(n)
+                    .into_iter()
+                    .find(|e| text(*e, file.src).contains("--command"))
+                    .unwrap_or(n),
+                _ => n,
+            };
             for e in found {
                 model.d1_commands.push(D1Command {
                     database: e.database,
@@ -32,15 +40,7 @@ pub(crate) fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                     config: e
                         .config
                         .map(|c| crate::sources::path_join(crate::sources::parent(file.path), &c)),
-                    // In an array, the element holding the SQL.
-                    location: location(
-                        file.path,
-                        children(n)
-                            .into_iter()
-                            .filter(|_| n.kind() == "array")
-                            .find(|e| text(*e, file.src).contains("--command"))
-                            .unwrap_or(n),
-                    ),
+                    location: location(file.path, at),
                 });
             }
         });

@@ -4,7 +4,7 @@
 //! const object), followed through the code index.
 
 use super::index::{CodeIndex, DeclKind};
-use super::syntax::{children, string_value, text, unwrap_expr};
+use super::syntax::{children, property, string_value, text, unwrap_expr};
 use tree_sitter::Node;
 
 /// A folded constant.
@@ -114,19 +114,7 @@ fn fold_depth(index: &CodeIndex<'_>, file: usize, node: Node<'_>, depth: u32) ->
                 return None;
             }
             let rsrc = index.files.get(r.file)?.src;
-            for pair in children(value).into_iter().filter(|p| p.kind() == "pair") {
-                let key = pair.child_by_field_name("key")?;
-                let key = string_value(key, rsrc).unwrap_or_else(|| text(key, rsrc).to_owned());
-                if key == prop {
-                    return fold_depth(
-                        index,
-                        r.file,
-                        pair.child_by_field_name("value")?,
-                        depth + 1,
-                    );
-                }
-            }
-            None
+            fold_depth(index, r.file, property(value, prop, rsrc)?, depth + 1)
         }
         _ => None,
     }

@@ -290,6 +290,19 @@ pub fn extended_name(heritage: &str) -> Option<&str> {
         .filter(|n| !n.is_empty())
 }
 
+/// The value of the pair `key: value` (or `"key": value`) of an object
+/// literal.
+pub fn property<'t>(object: Node<'t>, key: &str, src: &str) -> Option<Node<'t>> {
+    children(object)
+        .into_iter()
+        .filter(|p| p.kind() == "pair")
+        .find(|p| {
+            p.child_by_field_name("key")
+                .is_some_and(|k| string_value(k, src).as_deref().unwrap_or(text(k, src)) == key)
+        })?
+        .child_by_field_name("value")
+}
+
 /// The arguments of a call or `new`, without the comments between them.
 pub fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
     call.child_by_field_name("arguments")

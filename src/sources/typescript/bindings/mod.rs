@@ -333,18 +333,13 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                     location: location(file.path, *node),
                 });
             }
-            let tested = presence_test(*node, file.src);
-            match model.binding_reads[first..]
-                .iter_mut()
-                .find(|r| r.name == *name)
-            {
-                Some(r) => r.tested |= tested,
-                None => model.binding_reads.push(crate::model::BindingRead {
-                    name: name.clone(),
-                    location: location(file.path, *node),
-                    tested,
-                }),
-            }
+            note_read(
+                &mut model.binding_reads,
+                first,
+                name,
+                location(file.path, *node),
+                presence_test(*node, file.src),
+            );
         }
     }
     for (fi, file) in index.files.iter().enumerate() {
@@ -365,18 +360,13 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                         // `env[BINDING_NAME]` with a constant that folds (or
                         // each name of a constant table): a read of that
                         // binding, like `env.X`.
-                        Target::Name(name) => match model
-                            .binding_reads
-                            .iter_mut()
-                            .find(|r| r.name == name && r.location.path == file.path)
-                        {
-                            Some(r) => r.tested |= tested,
-                            None => model.binding_reads.push(crate::model::BindingRead {
-                                name,
-                                location: location(file.path, n),
-                                tested,
-                            }),
-                        },
+                        Target::Name(name) => note_read(
+                            &mut model.binding_reads,
+                            0,
+                            &name,
+                            location(file.path, n),
+                            tested,
+                        ),
                         Target::Typed(_) => {}
                     }
                 }
@@ -1364,6 +1354,28 @@ fn inserts(sql: &str) -> bool {
     sql.split_whitespace()
         .next()
         .is_some_and(|w| w.eq_ignore_ascii_case("insert") || w.eq_ignore_ascii_case("replace"))
+}
+
+/// Records a read of binding `name` at `at`: the first of its file (looked
+/// for among `reads[from..]`), or whether it is tested, on the one there.
+fn note_read(
+    reads: &mut Vec<crate::model::BindingRead>,
+    from: usize,
+    name: &str,
+    at: crate::model::Location,
+    tested: bool,
+) {
+    match reads[from..]
+        .iter_mut()
+        .find(|r| r.name == name && r.location.path == at.path)
+    {
+        Some(r) => r.tested |= tested,
+        None => reads.push(crate::model::BindingRead {
+            name: name.to_owned(),
+            location: at,
+            tested,
+        }),
+    }
 }
 
 /// Whether the read `env.X` (a member or subscript expression) tests the

@@ -144,15 +144,9 @@ pub(crate) fn element_strings(
         let element = unwrap_expr(element);
         let value = match field {
             None => element,
-            Some(field) if element.kind() == "object" => children(element)
-                .into_iter()
-                .filter(|p| p.kind() == "pair")
-                .find(|p| {
-                    p.child_by_field_name("key").is_some_and(|k| {
-                        string_value(k, rsrc).as_deref().unwrap_or(text(k, rsrc)) == field
-                    })
-                })?
-                .child_by_field_name("value")?,
+            Some(field) if element.kind() == "object" => {
+                super::super::syntax::property(element, field, rsrc)?
+            }
             Some(_) => return None,
         };
         match fold(index, r.file, value)? {

@@ -44,8 +44,9 @@ impl<'a> Reader<'_, 'a> {
                             col.nullable = false;
                         }
                         "default" => {
-                            col.default =
-                                args.first().map(|a| default_value(*a, src, found.dialect));
+                            col.default = args
+                                .first()
+                                .map(|a| default_value(*a, src, found.dialect, &col.sql_type));
                         }
                         _ => {}
                     }
@@ -137,12 +138,7 @@ impl<'a> Reader<'_, 'a> {
                         .builder_args
                         .iter()
                         .find(|a| unwrap_expr(**a).kind() == "array")
-                        .map(|a| {
-                            children(unwrap_expr(*a))
-                                .into_iter()
-                                .filter_map(|x| string_value(x, src))
-                                .collect::<Vec<String>>()
-                        })
+                        .map(|a| string_items(*a, src))
                 })
                 .flatten()
         });
@@ -159,10 +155,7 @@ impl<'a> Reader<'_, 'a> {
             notes.push(format!("enum: {}", values.join(", ")));
         }
         if let Some(v) = opts.get("enum") {
-            let values: Vec<String> = children(unwrap_expr(*v))
-                .into_iter()
-                .filter_map(|x| string_value(x, src))
-                .collect();
+            let values = string_items(*v, src);
             if !values.is_empty() {
                 notes.push(format!("enum: {}", values.join(", ")));
             }
@@ -216,19 +209,7 @@ impl<'a> Reader<'_, 'a> {
                     });
                 }
                 "default" => {
-                    col.default = first.map(|a| {
-                        let v = default_value(a, src, found.dialect);
-                        // MySQL takes a JSON default only as an expression:
-                        // drizzle-kit writes `('[]')`.
-                        if found.dialect == Engine::MySql
-                            && sql_type == "json"
-                            && matches!(unwrap_expr(a).kind(), "object" | "array")
-                        {
-                            format!("({v})")
-                        } else {
-                            v
-                        }
-                    })
+                    col.default = first.map(|a| default_value(a, src, found.dialect, &sql_type));
                 }
                 "defaultNow" => {
                     col.default = Some(match found.dialect {
@@ -534,12 +515,7 @@ impl<'a> Reader<'_, 'a> {
                 .unwrap_or_else(|| local.to_owned());
             let values = args
                 .get(1)
-                .map(|a| {
-                    children(unwrap_expr(*a))
-                        .into_iter()
-                        .filter_map(|x| string_value(x, rsrc))
-                        .collect()
-                })
+                .map(|a| string_items(*a, rsrc))
                 .unwrap_or_default();
             return (name, Some(values));
         }

@@ -185,10 +185,7 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
     }
     let s = |k: &str| entries.get(k).and_then(|v| string_value(*v, src));
     let schema = match entries.get("schema").map(|v| unwrap_expr(*v)) {
-        Some(v) if v.kind() == "array" => children(v)
-            .into_iter()
-            .filter_map(|x| string_value(x, src))
-            .collect(),
+        Some(v) if v.kind() == "array" => string_items(v, src),
         Some(v) => string_value(v, src).into_iter().collect(),
         None => Vec::new(),
     };

@@ -75,12 +75,25 @@ pub(crate) fn sql_text_with(
     Some(out.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-/// A `.default(x)` value as drizzle-kit writes it.
-pub(crate) fn default_value(node: Node<'_>, src: &str, _dialect: Engine) -> String {
+/// The strings of an array literal (`["a", "b"]`), others left out.
+pub(crate) fn string_items(array: Node<'_>, src: &str) -> Vec<String> {
+    children(unwrap_expr(array))
+        .into_iter()
+        .filter_map(|x| string_value(x, src))
+        .collect()
+}
+
+/// A `.default(x)` value of a column of type `sql_type` as drizzle-kit
+/// writes it.
+pub(crate) fn default_value(node: Node<'_>, src: &str, dialect: Engine, sql_type: &str) -> String {
     if let Some(s) = sql_text(node, src) {
         return s;
     }
     let n = unwrap_expr(node);
+    // MySQL takes a JSON default only as an expression: `('[]')`.
+    if dialect == Engine::MySql && sql_type == "json" && matches!(n.kind(), "object" | "array") {
+        return format!("('{}')", text(n, src).replace('\'', "''"));
+    }
     match n.kind() {
         "string" | "template_string" => match string_value(n, src) {
             Some(s) => format!("'{}'", s.replace('\'', "''")),
