@@ -264,6 +264,45 @@ def apply_sqlite(checkout, files):
     return sqlite_catalog(conn), failures
 
 
+LIBSQL_APPLY = r"""
+const Database = require("libsql");
+const fs = require("fs");
+const db = new Database(":memory:");
+db.exec("PRAGMA foreign_keys = ON");
+const failures = [];
+for (const [where, stmt] of JSON.parse(fs.readFileSync(0, "utf8"))) {
+  try { db.exec(stmt); } catch (e) { failures.push(where + ": " + e.message); }
+}
+const schema = db.prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid").all();
+process.stdout.write(JSON.stringify({ schema: schema.map((r) => r.sql), failures }));
+"""
+
+
+def apply_libsql(checkout, files, tools):
+    """`apply_sqlite` with libSQL (Turso's SQLite, from npm) as the engine:
+    it also runs libSQL's own statements (`ALTER TABLE … ALTER COLUMN … TO
+    …`). The schema libSQL ends with is plain SQLite DDL, read back through
+    `sqlite3` for the same catalog."""
+    script = os.path.join(tools, "libsql.cjs")
+    with open(script, "w") as fh:
+        fh.write(LIBSQL_APPLY)
+    stmts = []
+    for f in files:
+        with open(os.path.join(checkout, f), encoding="utf-8", errors="replace") as fh:
+            sql = fh.read().replace("--> statement-breakpoint", "")
+        stmts += [(f"{f}:{line}", stmt) for line, stmt in statements(sql)]
+    r = subprocess.run(["node", script], input=json.dumps(stmts), capture_output=True, text=True,
+                       timeout=300, cwd=tools, check=True)
+    out = json.loads(r.stdout)
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    for sql in out["schema"]:
+        try:
+            conn.execute(sql)
+        except sqlite3.Error:
+            pass  # a virtual table's shadow tables, made again by the table itself
+    return sqlite_catalog(conn), out["failures"]
+
+
 def statements(sql):
     """(1-based line, text) of each complete statement of `sql`."""
     out, buf, start = [], "", 1
@@ -441,13 +480,15 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "dmqa"))
     ap.add_argument("--drizzle", action="store_true", help="also compare drizzle-kit export")
     ap.add_argument("--postgres", action="store_true", help="apply Postgres SQL with PGlite")
+    ap.add_argument("--libsql", action="store_true", help="apply SQLite (not D1) SQL with libSQL")
     ap.add_argument("-v", action="store_true", help="print every difference")
     a = ap.parse_args()
     totals = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     tools = None
-    if a.drizzle or a.postgres:
+    if a.drizzle or a.postgres or a.libsql:
         packages = (["drizzle-kit", "drizzle-orm"] if a.drizzle else []) + \
-                   (["@electric-sql/pglite"] if a.postgres else [])
+                   (["@electric-sql/pglite"] if a.postgres else []) + \
+                   (["libsql"] if a.libsql else [])
         tools = install_tools(packages)
     try:
         for checkout in a.checkouts:
@@ -483,9 +524,19 @@ def oracles(checkout, model, a, tools):
     database an oracle can rebuild."""
     for db in model["databases"]:
         sources = db["sources"]
-        if db["origin"] != "migrations" or not sources or not all(s.endswith(".sql") for s in sources):
+        if not sources or not all(s.endswith(".sql") for s in sources):
             continue
-        if db["engine"] in ("Sqlite", "D1"):
+        if db["origin"] != "migrations":
+            continue
+        # No engine here for MySQL: the record drizzle-kit wrote with the
+        # migrations stands in (its snapshot of the schema after the last).
+        snapshot = db["engine"] == "MySql" and drizzle_snapshot(checkout, sources)
+        if snapshot:
+            yield f"drizzle-kit snapshot {snapshot[0]}", "MySql", snapshot[1], db["tables"], []
+        if db["engine"] == "Sqlite" and a.libsql:
+            want, failures = apply_libsql(checkout, sources, tools)
+            yield db["id"], "Sqlite (libSQL)", want, db["tables"], failures
+        elif db["engine"] in ("Sqlite", "D1"):
             want, failures = apply_sqlite(checkout, sources)
             yield db["id"], db["engine"], want, db["tables"], failures
         elif db["engine"] == "Postgres" and a.postgres:
@@ -493,6 +544,21 @@ def oracles(checkout, model, a, tools):
             want, failures = postgres_catalog([os.path.join(checkout, s) for s in sources], tools,
                                               SUPABASE_PRELUDE if supabase else None)
             yield db["id"], "Postgres", want, db["tables"], failures
+    # A Drizzle schema against the snapshot drizzle-kit wrote when it last
+    # generated a migration from it (read, not run).
+    for cfg in model.get("drizzle_configs", []):
+        out = os.path.join(checkout, cfg["out"])
+        try:
+            sources = [os.path.join(cfg["out"], f) for f in os.listdir(out) if f.endswith(".sql")]
+        except OSError:
+            continue
+        snapshot = drizzle_snapshot(checkout, sources)
+        if snapshot:
+            dialect = {"sqlite": "Sqlite", "turso": "Sqlite", "postgresql": "Postgres",
+                       "mysql": "MySql"}.get(cfg.get("dialect") or "", "Sqlite")
+            names = {t["name"].lower() for t in snapshot[1]}
+            yield f"drizzle-kit snapshot {snapshot[0]} (schema code)", dialect, snapshot[1], \
+                orm_tables(model, names), []
     if not a.drizzle:
         return
     for cfg in model.get("drizzle_configs", []):
@@ -512,10 +578,76 @@ def oracles(checkout, model, a, tools):
                 want, failures = postgres_catalog([fh.name], tools)
         finally:
             os.unlink(fh.name)
-        names = {t["name"].lower() for t in want}
-        got = [t for db in model["databases"] for t in (db["tables"] + db["orm_tables"])
-               if t["name"].lower() in names and t["location"]["path"].endswith(".ts")]
-        yield f"drizzle-kit export {path}", dialect, want, got, failures
+        yield f"drizzle-kit export {path}", dialect, want, orm_tables(model, {t["name"].lower() for t in want}), \
+            failures
+
+
+def snapshot_tables(snapshot):
+    """The tables of a drizzle-kit snapshot (`meta/NNNN_snapshot.json`, any
+    dialect), shaped like `dmqa model`'s: what drizzle-kit recorded as the
+    schema after the migration it wrote with it."""
+    tables = []
+    for t in snapshot.get("tables", {}).values():
+        if t.get("schema") not in (None, "", "public"):
+            continue
+        composite = [pk["columns"] for pk in t.get("compositePrimaryKeys", {}).values()]
+        pk = composite[0] if composite else [c["name"] for c in t["columns"].values() if c.get("primaryKey")]
+        columns = []
+        for c in t["columns"].values():
+            default = c.get("default")
+            if isinstance(default, bool):
+                default = str(default).lower()
+            elif default is not None:
+                default = str(default)
+            columns.append({
+                "name": c["name"],
+                "sql_type": c["type"],
+                "nullable": not c.get("notNull", False) and c["name"] not in pk,
+                "default": default,
+                "primary_key_position": pk.index(c["name"]) + 1 if c["name"] in pk else 0,
+            })
+        def names(cols):
+            # Postgres snapshots list `{expression, isExpression}` objects.
+            return [("<expr>" if c.get("isExpression") else c["expression"]) if isinstance(c, dict) else c
+                    for c in cols]
+        indexes = [{"unique": bool(i.get("isUnique")), "columns": names(i["columns"])}
+                   for i in t.get("indexes", {}).values()]
+        indexes += [{"unique": True, "columns": u["columns"]} for u in t.get("uniqueConstraints", {}).values()]
+        indexes += [{"unique": True, "columns": [c["name"]]} for c in t["columns"].values() if c.get("isUnique")]
+        fks = [{"columns": f["columnsFrom"], "ref_table": f["tableTo"], "ref_columns": f["columnsTo"]}
+               for f in t.get("foreignKeys", {}).values()]
+        tables.append({"name": t["name"], "columns": columns, "primary_key": pk, "indexes": indexes,
+                       "foreign_keys": fks})
+    return tables
+
+
+def drizzle_snapshot(checkout, sources):
+    """The snapshot drizzle-kit wrote with the last of a folder's
+    migrations, when they are numbered 0000, 0001, … without a gap and its
+    journal lists as many, as (path, tables); None otherwise (a folder with
+    hand-written migrations is not what its snapshots describe)."""
+    folders = {os.path.dirname(s) for s in sources}
+    if len(folders) != 1:
+        return None
+    folder = folders.pop()
+    numbers = sorted(os.path.basename(s)[:4] for s in sources)
+    if numbers != [f"{i:04d}" for i in range(len(numbers))]:
+        return None
+    try:
+        with open(os.path.join(checkout, folder, "meta", "_journal.json")) as fh:
+            if len(json.load(fh)["entries"]) != len(numbers):
+                return None
+        path = os.path.join(folder, "meta", f"{numbers[-1]}_snapshot.json")
+        with open(os.path.join(checkout, path)) as fh:
+            return path, snapshot_tables(json.load(fh))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def orm_tables(model, names):
+    """dmqa's tables read from Drizzle schema code, of the given names."""
+    return [t for db in model["databases"] for t in (db["tables"] + db["orm_tables"])
+            if t["name"].lower() in names and t["location"]["path"].endswith(".ts")]
 
 
 def pct(eq, n):

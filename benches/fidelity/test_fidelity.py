@@ -87,5 +87,62 @@ class SqliteOracle(unittest.TestCase):
         self.assertFalse(tables[2]["columns"][0]["nullable"])
 
 
+class DrizzleSnapshot(unittest.TestCase):
+    # A MySQL snapshot as drizzle-kit 0.3x writes it: the key in
+    # `compositePrimaryKeys` even for one column, a unique constraint, a
+    # foreign key.
+    SNAPSHOT = {
+        "dialect": "mysql",
+        "tables": {
+            "posts": {
+                "name": "posts",
+                "columns": {
+                    "id": {"name": "id", "type": "int", "primaryKey": False, "notNull": True,
+                           "autoincrement": True},
+                    "slug": {"name": "slug", "type": "varchar(64)", "primaryKey": False, "notNull": True},
+                    "user_id": {"name": "user_id", "type": "int", "primaryKey": False, "notNull": False},
+                    "at": {"name": "at", "type": "timestamp", "primaryKey": False, "notNull": True,
+                           "default": "(now())"},
+                    "n": {"name": "n", "type": "int", "primaryKey": False, "notNull": True, "default": 0},
+                },
+                "indexes": {"by_user": {"name": "by_user", "columns": ["user_id"], "isUnique": False}},
+                "foreignKeys": {"fk": {"name": "fk", "tableFrom": "posts", "tableTo": "users",
+                                       "columnsFrom": ["user_id"], "columnsTo": ["id"]}},
+                "compositePrimaryKeys": {"posts_id": {"name": "posts_id", "columns": ["id"]}},
+                "uniqueConstraints": {"slug_u": {"name": "slug_u", "columns": ["slug"]}},
+            }
+        },
+    }
+
+    def test_a_snapshot_is_read_as_tables(self):
+        [t] = fidelity.snapshot_tables(self.SNAPSHOT)
+        want = table("posts", [("id", "int", False, None, 1), ("slug", "varchar(64)", False, None, 0),
+                               ("user_id", "int", True, None, 0), ("at", "timestamp", False, "(now())", 0),
+                               ("n", "int", False, "0", 0)],
+                     pk=["id"], indexes=[("by_user", False, ["user_id"]), ("slug_u", True, ["slug"])],
+                     fks=[(["user_id"], "users", ["id"])])
+        counts, diffs = fidelity.compare([want], [t])
+        self.assertEqual(diffs, [])
+        self.assertEqual(counts["indexes"], [2, 2])
+
+    def test_only_a_folder_numbered_without_gaps_has_a_snapshot(self):
+        import json
+        import os
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            os.makedirs(os.path.join(d, "m", "meta"))
+            with open(os.path.join(d, "m", "meta", "0001_snapshot.json"), "w") as fh:
+                json.dump(self.SNAPSHOT, fh)
+            with open(os.path.join(d, "m", "meta", "_journal.json"), "w") as fh:
+                json.dump({"entries": [{"idx": 0, "tag": "0000_a"}, {"idx": 1, "tag": "0001_b"}]}, fh)
+            path, tables = fidelity.drizzle_snapshot(d, ["m/0000_a.sql", "m/0001_b.sql"])
+            self.assertEqual(path, "m/meta/0001_snapshot.json")
+            self.assertEqual([t["name"] for t in tables], ["posts"])
+            # A hand-written migration after the last generated one.
+            self.assertIsNone(fidelity.drizzle_snapshot(d, ["m/0000_a.sql", "m/0001_b.sql", "m/0003_c.sql"]))
+            # A journal that lists fewer migrations than the folder holds.
+            self.assertIsNone(fidelity.drizzle_snapshot(d, ["m/0000_a.sql", "m/0001_b.sql", "m/0002_c.sql"]))
+
+
 if __name__ == "__main__":
     unittest.main()

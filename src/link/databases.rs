@@ -75,6 +75,67 @@ fn folder_of(path: &str, patterns: &[PatternClaim]) -> String {
     }
 }
 
+/// The dialect a migration's file name states, as NuxtHub writes them
+/// (`0001_users.postgresql.sql`, `.mysql.sql`, `.sqlite.sql`): the
+/// suffix and its engine.
+fn stated_dialect(path: &str) -> Option<(&'static str, Engine)> {
+    let stem = path.strip_suffix(".sql")?;
+    let (_, suffix) = stem.rsplit_once('.')?;
+    match suffix.to_ascii_lowercase().as_str() {
+        "postgresql" | "postgres" | "pg" => Some(("postgresql", Engine::Postgres)),
+        "mysql" => Some(("mysql", Engine::MySql)),
+        "sqlite" => Some(("sqlite", Engine::Sqlite)),
+        _ => None,
+    }
+}
+
+/// A folder's files, one group per dialect its file names state. A file
+/// with no stated dialect is for every dialect unless a file of the same
+/// name states this one (`0001_x.sql` beside `0001_x.sqlite.sql`); when no
+/// group is SQLite, the unstated files are also a group of their own (what
+/// a SQLite or D1 app runs). A folder that states nothing is one group.
+#[allow(clippy::type_complexity)]
+fn split_by_dialect(
+    files: Vec<&SourceFile>,
+) -> Vec<(Option<(&'static str, Engine)>, Vec<&SourceFile>)> {
+    let mut dialects: Vec<(&'static str, Engine)> = files
+        .iter()
+        .filter_map(|f| stated_dialect(&f.path))
+        .collect();
+    if dialects.is_empty() {
+        return vec![(None, files)];
+    }
+    dialects.sort_by_key(|d| d.0);
+    dialects.dedup();
+    let generic: Vec<&SourceFile> = files
+        .iter()
+        .copied()
+        .filter(|f| stated_dialect(&f.path).is_none())
+        .collect();
+    let mut groups = Vec::new();
+    if !generic.is_empty() && !dialects.iter().any(|d| d.1 == Engine::Sqlite) {
+        groups.push((None, generic.clone()));
+    }
+    for d in dialects {
+        let own: Vec<&SourceFile> = files
+            .iter()
+            .copied()
+            .filter(|f| stated_dialect(&f.path) == Some(d))
+            .collect();
+        // `a/0001_x.sql` and `a/0001_x.pg.sql` share `a/0001_x`.
+        let base = |path: &str| path.rsplitn(3, '.').nth(2).map(str::to_owned);
+        let overridden = |g: &&SourceFile| {
+            let stem = g.path.strip_suffix(".sql").unwrap_or(&g.path);
+            own.iter().any(|f| base(&f.path).as_deref() == Some(stem))
+        };
+        let mut group: Vec<&SourceFile> =
+            generic.iter().copied().filter(|g| !overridden(g)).collect();
+        group.extend(own);
+        groups.push((Some(d), group));
+    }
+    groups
+}
+
 /// Groups SQL files into databases.
 pub(crate) fn plan_databases<'a>(
     workers: &[Worker],
@@ -161,6 +222,30 @@ pub(crate) fn plan_databases<'a>(
             ));
         }
     }
+    // Files whose names state another dialect (`0001_x.postgresql.sql`)
+    // are a database of their own: see `split_by_dialect`.
+    let mut stated: BTreeMap<String, Engine> = BTreeMap::new();
+    let mut folder: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_dir: BTreeMap<String, Vec<&'a SourceFile>> = by_dir
+        .into_iter()
+        .flat_map(|(dir, files)| {
+            split_by_dialect(files)
+                .into_iter()
+                .map(move |(dialect, files)| (dir.clone(), dialect, files))
+        })
+        .map(|(dir, dialect, files)| {
+            let id = match dialect {
+                Some((name, engine)) if engine != Engine::Sqlite => {
+                    let id = format!("{dir} ({name})");
+                    stated.insert(id.clone(), engine);
+                    id
+                }
+                _ => dir.clone(),
+            };
+            folder.insert(id.clone(), dir);
+            (id, files)
+        })
+        .collect();
     // ClickHouse DDL (`ENGINE = MergeTree …`) is an analytics store dmqa
     // does not read: taken as SQLite it would be tables without keys.
     by_dir.retain(|dir, files| {
@@ -178,8 +263,11 @@ pub(crate) fn plan_databases<'a>(
     let guessed: BTreeMap<String, Engine> = by_dir
         .iter()
         .map(|(dir, files)| {
-            let text: String = files.iter().map(|f| f.text.as_str()).collect();
-            (dir.clone(), sql::guess_engine(&text))
+            let engine = stated.get(dir).copied().unwrap_or_else(|| {
+                let text: String = files.iter().map(|f| f.text.as_str()).collect();
+                sql::guess_engine(&text)
+            });
+            (dir.clone(), engine)
         })
         .collect();
     // A folder of loose SQLite SQL inside a Worker whose single D1 binding
@@ -202,18 +290,19 @@ pub(crate) fn plan_databases<'a>(
         if by_dir.contains_key(&own) {
             continue;
         }
-        for (dir, engine) in &guessed {
+        for (id, engine) in &guessed {
+            let dir = &folder[id];
             let inside = config_dir.is_empty()
                 || dir == config_dir
                 || dir.starts_with(&format!("{config_dir}/"));
-            if inside && *engine == Engine::Sqlite && !d1_dirs.contains_key(dir) {
-                adopted.entry(dir.clone()).or_insert_with(|| own.clone());
+            if inside && *engine == Engine::Sqlite && !d1_dirs.contains_key(id) {
+                adopted.entry(id.clone()).or_insert_with(|| own.clone());
             }
         }
     }
     let mut plans = Vec::new();
     for (dir, mut files) in by_dir {
-        files.sort_by_key(|f| migration_order(&dir, &f.path));
+        files.sort_by_key(|f| migration_order(&folder[&dir], &f.path));
         let claimed = d1_dirs
             .get(&dir)
             .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
@@ -232,8 +321,9 @@ pub(crate) fn plan_databases<'a>(
                 continue;
             }
             None => (
-                config_engines
-                    .get(dir.as_str())
+                stated
+                    .get(&dir)
+                    .or_else(|| config_engines.get(dir.as_str()))
                     .or_else(|| journal_engines.get(&dir))
                     .or_else(|| guessed.get(&dir))
                     .copied()
@@ -386,6 +476,68 @@ mod tests {
         assert_eq!(
             (plans[0].id.as_str(), plans[0].engine),
             ("w/migrations", Engine::D1)
+        );
+    }
+
+    /// NuxtHub's `.postgresql.sql` / `.mysql.sql` / `.sqlite.sql` files are
+    /// one database per dialect; a file that states none is in each, unless
+    /// a file of its name states that dialect.
+    #[test]
+    fn file_names_that_state_a_dialect_split_their_folder() {
+        let files = [
+            sql(
+                "db/m/0001_users.sql",
+                "CREATE TABLE users (id SERIAL PRIMARY KEY);",
+            ),
+            sql(
+                "db/m/0001_users.sqlite.sql",
+                "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT);",
+            ),
+            sql(
+                "db/m/0001_users.postgresql.sql",
+                "CREATE TABLE users (id SERIAL PRIMARY KEY);",
+            ),
+            sql("db/m/0002_posts.sql", "CREATE TABLE posts (id INT);"),
+            sql(
+                "db/m/0003_tags.mysql.sql",
+                "CREATE TABLE tags (id INT AUTO_INCREMENT PRIMARY KEY);",
+            ),
+        ];
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let plans = plan_databases(&[], &[], &refs, &[], &BTreeMap::new(), &mut Vec::new());
+        let summary: Vec<(&str, Engine, Vec<&str>)> = plans
+            .iter()
+            .map(|p| {
+                (
+                    p.id.as_str(),
+                    p.engine,
+                    p.files.iter().map(|f| f.path.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "db/m",
+                    Engine::Sqlite,
+                    vec!["db/m/0001_users.sqlite.sql", "db/m/0002_posts.sql"]
+                ),
+                (
+                    "db/m (mysql)",
+                    Engine::MySql,
+                    vec![
+                        "db/m/0001_users.sql",
+                        "db/m/0002_posts.sql",
+                        "db/m/0003_tags.mysql.sql"
+                    ]
+                ),
+                (
+                    "db/m (postgresql)",
+                    Engine::Postgres,
+                    vec!["db/m/0001_users.postgresql.sql", "db/m/0002_posts.sql"]
+                ),
+            ]
         );
     }
 

@@ -198,7 +198,18 @@ pub fn build(
                 ));
                 break;
             }
-            match sandbox.execute_until(stmt.text, Some(file_end)) {
+            // libSQL (Turso) changes a column in place; SQLite and D1 have
+            // no such statement.
+            let libsql = (engine == Engine::Sqlite && h == Head::Other)
+                .then(|| super::table_body::libsql_alter_column(stmt.text))
+                .flatten();
+            let ran = match libsql {
+                Some((table, column, definition)) => {
+                    alter_column_as_libsql(&sandbox, &table, &column, &definition)
+                }
+                None => sandbox.execute_until(stmt.text, Some(file_end)),
+            };
+            match ran {
                 Ok(()) => prov.record(&h, &loc, &stmt),
                 Err(SandboxError::Rejected(reason)) if !matches!(h, Head::CreateTable { .. }) => {
                     // The same failure over and over (seed INSERTs hitting
@@ -306,6 +317,65 @@ pub fn build(
         ));
     }
     db
+}
+
+/// libSQL's `ALTER TABLE t ALTER COLUMN c TO <definition>`, done the way
+/// SQLite can: the table made again under its own name (a CHECK may name
+/// it) with the column's new definition, its rows, indexes and triggers
+/// carried over. Rejected as the statement would be when the table or
+/// column does not exist or the new definition is not valid; then nothing
+/// changes.
+fn alter_column_as_libsql(
+    sandbox: &Sandbox,
+    table: &str,
+    column: &str,
+    definition: &str,
+) -> Result<(), SandboxError> {
+    const ROWS: &str = "__dmqa_libsql_rows";
+    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let conn = sandbox.own();
+    let (name, create): (String, String) = conn
+        .query_row(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE",
+            [table],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|_| SandboxError::Rejected(format!("no such table: {table}")))?;
+    let body = super::table_body::replace_column(&create, column, definition)
+        .ok_or_else(|| SandboxError::Rejected(format!("no such column: \"{column}\"")))?;
+    let dependents: Vec<String> = query(
+        sandbox,
+        "SELECT sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('index', 'trigger') \
+         AND sql IS NOT NULL ORDER BY rowid",
+        &name,
+        |r| r.get(0),
+    )
+    .unwrap_or_default();
+    let foreign_keys: bool = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap_or(false);
+    sandbox.execute("PRAGMA foreign_keys = OFF")?;
+    let t = quote(&name);
+    sandbox.execute("SAVEPOINT dmqa_libsql")?;
+    let rebuilt = sandbox.execute(&format!(
+        "CREATE TABLE {ROWS} AS SELECT * FROM {t}; DROP TABLE {t}; CREATE TABLE {t} {body}"
+    ));
+    if rebuilt.is_ok() {
+        // Rows the new definition refuses stay behind: the table's shape
+        // is what a schema reader needs.
+        let _ = sandbox.execute(&format!("INSERT INTO {t} SELECT * FROM {ROWS}"));
+        let _ = sandbox.execute(&format!("DROP TABLE {ROWS}"));
+        for sql in &dependents {
+            let _ = sandbox.execute(sql);
+        }
+    } else {
+        let _ = sandbox.execute("ROLLBACK TO dmqa_libsql");
+    }
+    let _ = sandbox.execute("RELEASE dmqa_libsql");
+    if foreign_keys {
+        sandbox.execute("PRAGMA foreign_keys = ON")?;
+    }
+    rebuilt
 }
 
 /// The tables (other than `table` itself) whose foreign keys reference
@@ -848,4 +918,67 @@ fn read_foreign_keys(
     // report them in declaration order.
     res.reverse();
     Ok(res.into_iter().map(|(_, fk)| fk).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build_with(engine: Engine, sql: &str) -> (Database, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let files = [SqlInput {
+            path: "m/0000.sql",
+            text: sql,
+        }];
+        (build("m", engine, &files, &mut diags), diags)
+    }
+
+    /// drizzle-kit's Turso migrations change a column with libSQL's
+    /// `ALTER COLUMN … TO`: a SQLite database (Turso is one) takes the new
+    /// definition and keeps the table's index and comments; D1 has no such
+    /// statement, so there it stays rejected.
+    #[test]
+    fn libsql_alter_column_changes_the_column_outside_d1() {
+        let sql = "CREATE TABLE `s` (\n\t`id` integer PRIMARY KEY NOT NULL,\n\t`status` text(4) NOT NULL, -- draft or live\n\tCHECK (\"s\".\"id\" > 0)\n);\n\
+                   CREATE INDEX `s_status` ON `s` (`status`);\n\
+                   CREATE TABLE `c` (`id` integer PRIMARY KEY, `s_id` integer REFERENCES `s`(`id`) ON DELETE CASCADE);\n\
+                   ALTER TABLE `s` ALTER COLUMN \"status\" TO \"status\" text DEFAULT 'draft' NOT NULL;\n";
+        let (db, diags) = build_with(Engine::Sqlite, sql);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert!(db.rejected.is_empty());
+        let s = db.tables.iter().find(|t| t.name == "s").unwrap();
+        let status = &s.columns[1];
+        assert_eq!(
+            (
+                status.sql_type.as_str(),
+                status.nullable,
+                status.default.as_deref()
+            ),
+            ("TEXT", false, Some("'draft'"))
+        );
+        assert_eq!(status.comment.as_deref(), Some("draft or live"));
+        assert_eq!(s.indexes.len(), 1);
+        let c = db.tables.iter().find(|t| t.name == "c").unwrap();
+        assert_eq!(c.foreign_keys[0].ref_table, "s");
+
+        let (d1, _) = build_with(Engine::D1, sql);
+        assert_eq!(d1.rejected.len(), 1);
+        let s = d1.tables.iter().find(|t| t.name == "s").unwrap();
+        assert_eq!(s.columns[1].sql_type, "text(4)");
+    }
+
+    #[test]
+    fn libsql_alter_column_of_a_missing_column_is_rejected() {
+        let sql = "CREATE TABLE s (id integer PRIMARY KEY);\nALTER TABLE s ALTER COLUMN nope TO nope text;\n";
+        let (db, _) = build_with(Engine::Sqlite, sql);
+        assert_eq!(db.rejected.len(), 1);
+        assert!(db.rejected[0].reason.contains("no such column"));
+        assert_eq!(db.tables[0].columns.len(), 1);
+        // A definition SQLite cannot read changes nothing.
+        let sql = "CREATE TABLE s (id integer PRIMARY KEY, b text);\nCREATE INDEX s_b ON s (b);\nALTER TABLE s ALTER COLUMN b TO b text CHECK (;\n";
+        let (db, _) = build_with(Engine::Sqlite, sql);
+        assert_eq!(db.rejected.len(), 1);
+        let t = &db.tables[0];
+        assert_eq!((t.columns.len(), t.indexes.len()), (2, 1));
+    }
 }

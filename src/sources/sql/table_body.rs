@@ -342,9 +342,95 @@ pub fn column_comments(sql: &str) -> BTreeMap<String, String> {
     res
 }
 
+/// The value of a name token (a word, quoted or not).
+fn name_of(t: &TokenWithSpan) -> Option<&str> {
+    match &t.token {
+        Token::Word(w) => Some(&w.value),
+        _ => None,
+    }
+}
+
+/// A libSQL `ALTER TABLE t ALTER COLUMN c TO <column definition>` (what
+/// drizzle-kit writes for Turso): the table, the column and the new
+/// definition as written.
+pub fn libsql_alter_column(sql: &str) -> Option<(String, String, String)> {
+    let toks = tokens(sql)?;
+    let words: Vec<&TokenWithSpan> = toks.iter().filter(|t| !is_trivia(&t.token)).collect();
+    let is = |i: usize, k: &str| words.get(i).and_then(|t| kw(&t.token)).as_deref() == Some(k);
+    if !(is(0, "ALTER") && is(1, "TABLE") && is(3, "ALTER") && is(4, "COLUMN") && is(6, "TO")) {
+        return None;
+    }
+    let table = name_of(words[2])?.to_owned();
+    let column = name_of(words[5])?.to_owned();
+    let mut line_starts = vec![0];
+    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    let start = words.get(7)?.span.start;
+    let from = offset(sql, &line_starts, start.line, start.column);
+    let definition = sql.get(from..)?.trim_end().trim_end_matches(';').trim_end();
+    Some((table, column, definition.to_owned()))
+}
+
+/// A `CREATE TABLE`'s body, from its `(` to the end, with the item that
+/// defines `column` replaced by `definition`; the rest byte for byte.
+pub fn replace_column(sql: &str, column: &str, definition: &str) -> Option<String> {
+    let toks = tokens(sql)?;
+    let items = items(&toks)?;
+    let mut line_starts = vec![0];
+    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    let at = |t: &TokenWithSpan| offset(sql, &line_starts, t.span.start.line, t.span.start.column);
+    let after = |t: &TokenWithSpan| offset(sql, &line_starts, t.span.end.line, t.span.end.column);
+    let open = toks.iter().position(|t| t.token == Token::LParen)?;
+    let (first, last) = items.iter().find_map(|&(start, end, _)| {
+        let item: Vec<&TokenWithSpan> = toks[start..end]
+            .iter()
+            .filter(|t| !is_trivia(&t.token))
+            .collect();
+        let name = name_of(item.first()?)?;
+        name.eq_ignore_ascii_case(column)
+            .then(|| (at(item[0]), after(item[item.len() - 1])))
+    })?;
+    let body = at(&toks[open]);
+    Some(format!(
+        "{}{definition}{}",
+        sql.get(body..first)?,
+        sql.get(last..)?
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_a_libsql_alter_column() {
+        assert_eq!(
+            libsql_alter_column(
+                "ALTER TABLE `page_subscriber` ALTER COLUMN \"email\" TO \"email\" text NOT NULL;"
+            ),
+            Some((
+                "page_subscriber".into(),
+                "email".into(),
+                "\"email\" text NOT NULL".into()
+            ))
+        );
+        assert_eq!(
+            libsql_alter_column("ALTER TABLE t ALTER COLUMN c SET NOT NULL"),
+            None
+        );
+        assert_eq!(libsql_alter_column("ALTER TABLE t ADD COLUMN c TEXT"), None);
+    }
+
+    #[test]
+    fn replaces_one_column_and_keeps_the_rest() {
+        let sql = "CREATE TABLE `s` (\n\t`id` integer PRIMARY KEY, -- the key\n\t`status` text(4) NOT NULL,\n\tCHECK (id > 0)\n) STRICT";
+        assert_eq!(
+            replace_column(sql, "STATUS", "\"status\" text NOT NULL").as_deref(),
+            Some(
+                "(\n\t`id` integer PRIMARY KEY, -- the key\n\t\"status\" text NOT NULL,\n\tCHECK (id > 0)\n) STRICT"
+            )
+        );
+        assert_eq!(replace_column(sql, "missing", "x int"), None);
+    }
 
     const SEED_STYLE: &str = "CREATE TABLE messages (
   id TEXT PRIMARY KEY,
