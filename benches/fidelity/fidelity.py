@@ -532,7 +532,7 @@ def oracles(checkout, model, a, tools):
         # migrations stands in (its snapshot of the schema after the last).
         snapshot = db["engine"] == "MySql" and drizzle_snapshot(checkout, sources)
         if snapshot:
-            yield f"drizzle-kit snapshot {snapshot[0]}", "MySql", snapshot[1], db["tables"], []
+            yield f"drizzle-kit snapshot {snapshot[0]}", "MySql (snapshot)", snapshot[1], db["tables"], []
         if db["engine"] == "Sqlite" and a.libsql:
             want, failures = apply_libsql(checkout, sources, tools)
             yield db["id"], "Sqlite (libSQL)", want, db["tables"], failures
@@ -557,7 +557,7 @@ def oracles(checkout, model, a, tools):
             dialect = {"sqlite": "Sqlite", "turso": "Sqlite", "postgresql": "Postgres",
                        "mysql": "MySql"}.get(cfg.get("dialect") or "", "Sqlite")
             names = {t["name"].lower() for t in snapshot[1]}
-            yield f"drizzle-kit snapshot {snapshot[0]} (schema code)", dialect, snapshot[1], \
+            yield f"drizzle-kit snapshot {snapshot[0]}", f"{dialect} Drizzle schema", snapshot[1], \
                 orm_tables(model, names), []
     if not a.drizzle:
         return
