@@ -10,7 +10,7 @@
 //! only that class's method of the name.
 //! Walks are bounded in depth and breadth.
 
-use super::index::CodeIndex;
+use super::index::{CodeIndex, FileIndex};
 use super::syntax::{location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang};
 use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker, in_folder};
@@ -329,7 +329,7 @@ const BUILTIN_METHODS: &[&str] = &[
 /// `new Headers()` …, by the name that holds them (`pending` of `const
 /// pending = new Map()`, `this.pending = new Map()`, `#pending = new
 /// Map()`).
-fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSet<&'t str> {
+fn builtin_holders<'t>(f: &FileIndex<'t>) -> std::collections::HashSet<&'t str> {
     const BUILTINS: &[&str] = &[
         "Map",
         "Set",
@@ -341,15 +341,15 @@ fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSe
         "Array",
     ];
     let mut out = std::collections::HashSet::new();
-    super::syntax::walk(root, |n| {
-        if n.kind() != "new_expression"
-            || !n
-                .child_by_field_name("constructor")
-                .is_some_and(|c| BUILTINS.contains(&text(c, src)))
+    for (_, n) in &f.constructions {
+        // `new X(…)` of a global, not `new ns.Map(…)`.
+        if !n
+            .child_by_field_name("constructor")
+            .is_some_and(|c| BUILTINS.contains(&text(c, f.src)))
         {
-            return;
+            continue;
         }
-        let Some(p) = n.parent() else { return };
+        let Some(p) = n.parent() else { continue };
         let holder = match p.kind() {
             "variable_declarator" | "public_field_definition" | "property_signature" => {
                 p.child_by_field_name("name")
@@ -364,9 +364,9 @@ fn builtin_holders<'t>(root: Node<'t>, src: &'t str) -> std::collections::HashSe
             _ => None,
         };
         if let Some(h) = holder {
-            out.insert(text(h, src).trim_start_matches('#'));
+            out.insert(text(h, f.src).trim_start_matches('#'));
         }
-    });
+    }
     out
 }
 
@@ -556,13 +556,17 @@ impl CallGraph {
             })
             .cloned()
             .collect();
+        let mut seen: std::collections::HashSet<(String, String, CallerOf)> =
+            std::collections::HashSet::new();
         for (fi, f) in index.files.iter().enumerate() {
             let scope = g.scope_of(f.path);
             for (inner, outer) in &f.nested {
-                let list = g.callers.entry((scope.clone(), inner.clone())).or_default();
                 let caller = (outer.clone(), None, None);
-                if !list.contains(&caller) {
-                    list.push(caller);
+                if seen.insert((scope.clone(), inner.clone(), caller.clone())) {
+                    g.callers
+                        .entry((scope.clone(), inner.clone()))
+                        .or_default()
+                        .push(caller);
                 }
             }
             // A call of a name imported from another package (`verify(…)`,
@@ -578,7 +582,7 @@ impl CallGraph {
                     (s != scope).then_some((imp.local.as_str(), s))
                 })
                 .collect();
-            let holders = builtin_holders(f.root, f.src);
+            let holders = builtin_holders(f);
             let mut fields = HashMap::new();
             let mut spelled: Option<std::collections::HashSet<&str>> = None;
             let may_hold_stubs =
@@ -627,13 +631,15 @@ impl CallGraph {
                 let mut scopes = vec![&scope];
                 scopes.extend(imported.get(root));
                 for scope in scopes {
-                    let list = g
-                        .callers
-                        .entry((scope.clone(), name.to_owned()))
-                        .or_default();
                     let caller = (from.clone(), class.clone(), c.class.clone());
-                    if !list.contains(&caller) {
-                        list.push(caller);
+                    // A popular name (`get`, `push`) has thousands of
+                    // calls: a set, not a scan of its list, keeps each
+                    // caller once.
+                    if seen.insert((scope.clone(), name.to_owned(), caller.clone())) {
+                        g.callers
+                            .entry((scope.clone(), name.to_owned()))
+                            .or_default()
+                            .push(caller);
                     }
                     // The first call on each receiver class: two classes'
                     // same-named methods are called from different places.

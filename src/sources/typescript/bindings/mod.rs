@@ -372,11 +372,18 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                 }
             });
         }
+        // Both readers below look for words in this file's own text: a file
+        // without them is not searched call by call.
+        let sql_api = file.src.contains("/analytics_engine/sql");
+        let accessors = cloudflare::ACCESSORS
+            .iter()
+            .any(|a| file.src.contains(a.function));
         for call in &file.calls {
             // A read of an Analytics Engine dataset through Cloudflare's SQL
             // API: the only way to read back what `writeDataPoint` wrote.
-            if let Some(binding) =
-                analytics_sql_read(&model.workers, file.path, call.node, file.src)
+            if sql_api
+                && let Some(binding) =
+                    analytics_sql_read(&model.workers, file.path, call.node, file.src)
             {
                 let mut op = ResourceOp {
                     actor: call.enclosing.clone(),
@@ -396,7 +403,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                 continue;
             };
             // A framework accessor's wrapper: `hubKV().setItem(…)`.
-            if let Some((acc, mapped)) = accessor_call(index, fi, recv, method) {
+            if accessors && let Some((acc, mapped)) = accessor_call(index, fi, recv, method) {
                 if let Some(mut op) = reader.op(
                     fi,
                     acc.kind,
