@@ -14,6 +14,7 @@ use super::index::{CodeIndex, FileIndex};
 use super::syntax::{location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang};
 use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker, in_folder};
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -49,7 +50,7 @@ fn comparisons<'t>(
             n.child_by_field_name("left").map(unwrap_expr),
             n.child_by_field_name("right").map(unwrap_expr),
         );
-        match (n.kind(), op, sides) {
+        match (n.kind_name(), op, sides) {
             ("binary_expression", Some(j), (Some(l), Some(r))) if j == joiner => {
                 stack.push(r);
                 stack.push(l);
@@ -98,7 +99,7 @@ pub fn queue_guard(index: &CodeIndex<'_>, at: &Location) -> (Vec<String>, Vec<St
                     let exits = stmt
                         .child_by_field_name("consequence")
                         .is_some_and(|c| ends_in_exit(c));
-                    if stmt.kind() == "if_statement"
+                    if stmt.kind_name() == "if_statement"
                         && stmt.child_by_field_name("alternative").is_none()
                         && exits
                         && let Some(cond) = stmt.child_by_field_name("condition")
@@ -135,7 +136,7 @@ fn branches(node: Node<'_>) -> Vec<Branch<'_>> {
     let mut out = Vec::new();
     let mut child = node;
     for ancestor in std::iter::successors(node.parent(), |n| n.parent()).take(64) {
-        match ancestor.kind() {
+        match ancestor.kind_name() {
             "if_statement"
                 if ancestor
                     .child_by_field_name("consequence")
@@ -150,7 +151,7 @@ fn branches(node: Node<'_>) -> Vec<Branch<'_>> {
             "switch_case" => {
                 let subject = std::iter::successors(ancestor.parent(), |n| n.parent())
                     .take(2)
-                    .find(|n| n.kind() == "switch_statement")
+                    .find(|n| n.kind_name() == "switch_statement")
                     .and_then(|s| s.child_by_field_name("value"))
                     .map(unwrap_expr);
                 if let (Some(subject), Some(value)) =
@@ -170,16 +171,16 @@ fn branches(node: Node<'_>) -> Vec<Branch<'_>> {
 /// Whether a block (or single statement) ends by leaving: `continue`,
 /// `return`, `break` or `throw`.
 fn ends_in_exit(block: Node<'_>) -> bool {
-    let last = if block.kind() == "statement_block" {
+    let last = if block.kind_name() == "statement_block" {
         super::syntax::children(block)
             .into_iter()
-            .rfind(|n| n.kind() != "comment")
+            .rfind(|n| n.kind_name() != "comment")
     } else {
         Some(block)
     };
     last.is_some_and(|n| {
         matches!(
-            n.kind(),
+            n.kind_name(),
             "continue_statement" | "return_statement" | "break_statement" | "throw_statement"
         )
     })
@@ -230,7 +231,10 @@ fn request_checks(cond: Node<'_>, src: &str) -> (Option<String>, Option<String>)
         }
     }
     // `url.pathname.startsWith("/files/")`
-    for n in leaves.into_iter().filter(|n| n.kind() == "call_expression") {
+    for n in leaves
+        .into_iter()
+        .filter(|n| n.kind_name() == "call_expression")
+    {
         let f = n
             .child_by_field_name("function")
             .map(|f| super::syntax::callee_text(f, src));
@@ -261,8 +265,12 @@ fn compared_names(cond: Node<'_>, src: &str, is_queue: &dyn Fn(Node<'_>) -> bool
 /// The class whose method `method` holds the code at `at`.
 fn method_class(index: &CodeIndex<'_>, at: &Location, method: &str) -> Option<String> {
     let (node, src) = node_at(index, at)?;
-    let m = std::iter::successors(Some(node), |n| n.parent())
-        .find(|n| matches!(n.kind(), "method_definition" | "public_field_definition"))?;
+    let m = std::iter::successors(Some(node), |n| n.parent()).find(|n| {
+        matches!(
+            n.kind_name(),
+            "method_definition" | "public_field_definition"
+        )
+    })?;
     // A handler's label ends in its method (`WorkflowEntrypoint.run`).
     let name = text(m.child_by_field_name("name")?, src).trim_start_matches('#');
     if method != name && !method.ends_with(&format!(".{name}")) {
@@ -350,12 +358,12 @@ fn builtin_holders<'t>(f: &FileIndex<'t>) -> std::collections::HashSet<&'t str> 
             continue;
         }
         let Some(p) = n.parent() else { continue };
-        let holder = match p.kind() {
+        let holder = match p.kind_name() {
             "variable_declarator" | "public_field_definition" | "property_signature" => {
                 p.child_by_field_name("name")
             }
             "assignment_expression" => p.child_by_field_name("left").map(|l| {
-                if l.kind() == "member_expression" {
+                if l.kind_name() == "member_expression" {
                     l.child_by_field_name("property").unwrap_or(l)
                 } else {
                     l
@@ -425,7 +433,7 @@ fn class_shapes(index: &CodeIndex<'_>) -> HashMap<String, ClassShape> {
             let callable = |m: &super::index::Member<'_>| {
                 m.is_method
                     || m.node.child_by_field_name("value").is_some_and(|v| {
-                        matches!(v.kind(), "arrow_function" | "function_expression")
+                        matches!(v.kind_name(), "arrow_function" | "function_expression")
                     })
             };
             for m in f.members(decl).into_iter().filter(callable) {
@@ -453,7 +461,7 @@ fn on_durable_object_stub<'a>(
     let recv = call
         .child_by_field_name("function")
         .map(unwrap_expr)
-        .filter(|f| f.kind() == "member_expression")
+        .filter(|f| f.kind_name() == "member_expression")
         .and_then(|f| f.child_by_field_name("object"));
     recv.is_some_and(|r| super::durable::stub_of(index, fi, r, bindings).is_some())
 }
@@ -585,8 +593,9 @@ impl CallGraph {
             let holders = builtin_holders(f);
             let mut fields = HashMap::new();
             let mut spelled: Option<std::collections::HashSet<&str>> = None;
-            let may_hold_stubs =
-                do_bindings.iter().any(|b| f.src.contains(b.as_str())) || f.src.contains("Stub");
+            // A binding named as a whole word (`DO` is in every `TODO`).
+            let may_hold_stubs = do_bindings.iter().any(|b| super::mentions_word(f.src, b))
+                || f.src.contains("Stub");
             for c in &f.calls {
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no
@@ -711,17 +720,17 @@ impl CallGraph {
         fields: &mut HashMap<(usize, String), Option<super::bindings::Holds>>,
     ) -> Option<String> {
         let f = super::syntax::callee(call.child_by_field_name("function")?);
-        if f.kind() != "member_expression" {
+        if f.kind_name() != "member_expression" {
             return None;
         }
         let recv = unwrap_expr(f.child_by_field_name("object")?);
-        if recv.kind() == "identifier" && !locals(text(recv, src)) {
+        if recv.kind_name() == "identifier" && !locals(text(recv, src)) {
             return None;
         }
-        let this_field = (recv.kind() == "member_expression")
+        let this_field = (recv.kind_name() == "member_expression")
             .then(|| {
                 let obj = recv.child_by_field_name("object")?;
-                if obj.kind() != "this" {
+                if obj.kind_name() != "this" {
                     return None;
                 }
                 let class = super::bindings::enclosing_class(recv)?;

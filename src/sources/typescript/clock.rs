@@ -7,6 +7,7 @@ use super::fold::{Value, fold};
 use super::index::CodeIndex;
 use super::syntax::{location, text, unwrap_expr};
 use crate::model::{ClockOffset, ClockUnit};
+use crate::sources::typescript::parse::NodeKind;
 use tree_sitter::Node;
 
 /// The spellings of the clock in milliseconds, as they start in the text.
@@ -27,7 +28,7 @@ pub(crate) fn extract(index: &CodeIndex<'_>) -> Vec<ClockOffset> {
                     .and_then(|n| {
                         std::iter::successors(Some(n), |n| n.parent())
                             .take(6)
-                            .find(|n| n.kind() == "call_expression" && n.start_byte() == at)
+                            .find(|n| n.kind_name() == "call_expression" && n.start_byte() == at)
                     })
                 else {
                     continue;
@@ -44,7 +45,7 @@ pub(crate) fn extract(index: &CodeIndex<'_>) -> Vec<ClockOffset> {
 /// The node around `n` that is not a parenthesis.
 fn outer(n: Node<'_>) -> Option<Node<'_>> {
     let mut p = n.parent()?;
-    while p.kind() == "parenthesized_expression" {
+    while p.kind_name() == "parenthesized_expression" {
         p = p.parent()?;
     }
     Some(p)
@@ -57,7 +58,7 @@ fn offset_of(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<ClockOf
     let mut clock = call;
     let mut unit = ClockUnit::Milliseconds;
     let mut p = outer(clock)?;
-    if p.kind() == "binary_expression"
+    if p.kind_name() == "binary_expression"
         && p.child_by_field_name("operator").map(|o| text(o, src)) == Some("/")
         && p.child_by_field_name("left").map(unwrap_expr) == Some(clock)
         && p.child_by_field_name("right")
@@ -68,8 +69,8 @@ fn offset_of(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<ClockOf
         clock = p;
         p = outer(clock)?;
         // `Math.floor(Date.now() / 1000)`
-        if p.kind() == "arguments"
-            && let Some(c) = p.parent().filter(|c| c.kind() == "call_expression")
+        if p.kind_name() == "arguments"
+            && let Some(c) = p.parent().filter(|c| c.kind_name() == "call_expression")
             && c.child_by_field_name("function")
                 .is_some_and(|f| ROUNDING.contains(&text(f, src)))
         {
@@ -77,7 +78,7 @@ fn offset_of(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<ClockOf
             p = outer(clock)?;
         }
     }
-    if p.kind() != "binary_expression" {
+    if p.kind_name() != "binary_expression" {
         return None;
     }
     let op = text(p.child_by_field_name("operator")?, src);
@@ -110,7 +111,7 @@ fn factors(index: &CodeIndex<'_>, fi: usize, n: Node<'_>) -> Option<Vec<f64>> {
         if out.len() > 16 {
             return None;
         }
-        if n.kind() == "binary_expression"
+        if n.kind_name() == "binary_expression"
             && n.child_by_field_name("operator").map(|o| text(o, src)) == Some("*")
         {
             stack.push(unwrap_expr(n.child_by_field_name("right")?));
@@ -131,11 +132,11 @@ fn target(expr: Node<'_>, src: &str) -> Option<String> {
     let mut n = expr;
     let mut p = outer(n)?;
     // `Math.floor(Date.now() + …)`, `new Date(Date.now() + …)`.
-    if p.kind() == "arguments" {
+    if p.kind_name() == "arguments" {
         n = p.parent()?;
         p = outer(n)?;
     }
-    let name = match p.kind() {
+    let name = match p.kind_name() {
         "variable_declarator" | "public_field_definition" => p.child_by_field_name("name")?,
         "assignment_pattern" | "object_assignment_pattern" | "assignment_expression" => {
             p.child_by_field_name("left")?
@@ -144,12 +145,12 @@ fn target(expr: Node<'_>, src: &str) -> Option<String> {
         "required_parameter" | "optional_parameter" => p.child_by_field_name("pattern")?,
         _ => return None,
     };
-    let name = match name.kind() {
+    let name = match name.kind_name() {
         "member_expression" => name.child_by_field_name("property")?,
         _ => name,
     };
     matches!(
-        name.kind(),
+        name.kind_name(),
         "identifier"
             | "shorthand_property_identifier_pattern"
             | "property_identifier"

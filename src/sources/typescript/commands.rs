@@ -6,6 +6,7 @@ use super::fold::fold;
 use super::index::CodeIndex;
 use super::syntax::{children, location, text, walk};
 use crate::model::{D1Command, Model};
+use crate::sources::typescript::parse::NodeKind;
 use crate::sources::wrangler_cli::{self, D1Execute};
 
 /// Reads the `wrangler d1 execute --command` lines of every parsed file.
@@ -15,9 +16,11 @@ pub(crate) fn extract(index: &CodeIndex<'_>, model: &mut Model) {
             continue;
         }
         walk(file.root, |n| {
-            let found = match n.kind() {
+            let found = match n.kind_name() {
                 "array" => array_line(index, fi, n),
-                "string" | "template_string" if n.parent().is_none_or(|p| p.kind() != "array") => {
+                "string" | "template_string"
+                    if n.parent().is_none_or(|p| p.kind_name() != "array") =>
+                {
                     match fold(index, fi, n) {
                         Some(v) => wrangler_cli::from_shell(&v.as_string()),
                         None => Vec::new(),
@@ -26,7 +29,7 @@ pub(crate) fn extract(index: &CodeIndex<'_>, model: &mut Model) {
                 _ => Vec::new(),
             };
             // In an array, the element holding the SQL.
-            let at = match n.kind() {
+            let at = match n.kind_name() {
                 "array" => children(n)
                     .into_iter()
                     .find(|e| text(*e, file.src).contains("--command"))
@@ -57,7 +60,7 @@ fn array_line(index: &CodeIndex<'_>, fi: usize, array: tree_sitter::Node<'_>) ->
     let mut words: Vec<String> = Vec::new();
     for element in children(array)
         .into_iter()
-        .filter(|e| e.kind() != "comment")
+        .filter(|e| e.kind_name() != "comment")
     {
         let Some(value) = fold(index, fi, element).map(|v| v.as_string()) else {
             words.push(format!("\u{0}{}", text(element, src)));

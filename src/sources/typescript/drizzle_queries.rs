@@ -18,6 +18,7 @@ use super::index::{CodeIndex, DeclKind};
 use super::syntax::{children, location, text, unwrap_expr};
 use crate::model::{BindingKind, OpKind, OrmTarget, ResourceOp};
 use crate::sources::sql::query::ANY_COLUMNS;
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -70,11 +71,14 @@ fn chained<'a>(call: Node<'a>, src: &str) -> (Vec<(String, Vec<Node<'a>>)>, Node
     let mut methods = Vec::new();
     let mut outer = call;
     for _ in 0..32 {
-        let Some(m) = outer.parent().filter(|p| p.kind() == "member_expression") else {
+        let Some(m) = outer
+            .parent()
+            .filter(|p| p.kind_name() == "member_expression")
+        else {
             break;
         };
         let Some(c) = m.parent().filter(|p| {
-            p.kind() == "call_expression"
+            p.kind_name() == "call_expression"
                 && p.child_by_field_name("function")
                     .is_some_and(|f| f.id() == m.id())
         }) else {
@@ -95,7 +99,7 @@ fn args(call: Node<'_>) -> Vec<Node<'_>> {
         .map(|a| {
             children(a)
                 .into_iter()
-                .filter(|n| n.kind() != "comment")
+                .filter(|n| n.kind_name() != "comment")
                 .collect()
         })
         .unwrap_or_default()
@@ -104,7 +108,7 @@ fn args(call: Node<'_>) -> Vec<Node<'_>> {
 /// The method a call's callee ends in, and the object it is called on.
 fn method_of<'a>(call: Node<'a>, src: &'a str) -> Option<(&'a str, Node<'a>)> {
     let f = super::syntax::callee(call.child_by_field_name("function")?);
-    if f.kind() != "member_expression" {
+    if f.kind_name() != "member_expression" {
         return None;
     }
     Some((
@@ -118,7 +122,7 @@ impl<'i, 'a> Reader<'i, 'a> {
     fn table(&self, fi: usize, node: Node<'a>) -> Option<&'i TableRef> {
         let file = self.index.files.get(fi)?;
         let node = unwrap_expr(node);
-        let r = match node.kind() {
+        let r = match node.kind_name() {
             "identifier" => self.index.resolve(fi, text(node, file.src))?,
             // `schema.users` through `import * as schema from "./schema"`.
             "member_expression" => {
@@ -250,12 +254,12 @@ impl<'i, 'a> Reader<'i, 'a> {
             "findMany" | "findFirst" => {
                 // `db.query.users.findMany({ … })`
                 let member = unwrap_expr(obj);
-                if member.kind() != "member_expression" {
+                if member.kind_name() != "member_expression" {
                     return None;
                 }
                 let name = text(member.child_by_field_name("property")?, src);
                 let query = member.child_by_field_name("object")?;
-                let root = (query.kind() == "member_expression"
+                let root = (query.kind_name() == "member_expression"
                     && query
                         .child_by_field_name("property")
                         .is_some_and(|p| text(p, src) == "query"))
@@ -268,7 +272,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 let opts = a
                     .first()
                     .map(|o| unwrap_expr(*o))
-                    .filter(|o| o.kind() == "object");
+                    .filter(|o| o.kind_name() == "object");
                 let option = |key: &str| {
                     opts.and_then(|o| {
                         children(o).into_iter().find_map(|p| {
@@ -334,16 +338,16 @@ impl<'i, 'a> Reader<'i, 'a> {
         let tagged = unwrap_expr(*args(call).first()?);
         let tag = tagged.child_by_field_name("function").map(|f| text(f, src));
         let template = tagged.child_by_field_name("arguments")?;
-        if tagged.kind() != "call_expression"
+        if tagged.kind_name() != "call_expression"
             || tag != Some("sql")
-            || template.kind() != "template_string"
+            || template.kind_name() != "template_string"
         {
             return None;
         }
         let mut sql = String::new();
         let mut table: Option<&TableRef> = None;
         for part in children(template) {
-            match part.kind() {
+            match part.kind_name() {
                 "template_substitution" => {
                     let e = part.named_child(0).map(unwrap_expr)?;
                     if let Some(t) = self.table(fi, e) {
@@ -351,7 +355,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                         sql.push_str(&t.name);
                     } else if let Some(c) = e
                         .child_by_field_name("object")
-                        .filter(|_| e.kind() == "member_expression")
+                        .filter(|_| e.kind_name() == "member_expression")
                         .and_then(|o| self.table(fi, o))
                         .and_then(|t| t.columns.get(text(e.child_by_field_name("property")?, src)))
                     {
@@ -398,9 +402,9 @@ impl<'i, 'a> Reader<'i, 'a> {
         let src = file.src;
         let f = unwrap_expr(call.child_by_field_name("function")?);
         let arguments = call.child_by_field_name("arguments")?;
-        let (client, sql_node) = if arguments.kind() == "template_string" {
+        let (client, sql_node) = if arguments.kind_name() == "template_string" {
             (f, arguments)
-        } else if f.kind() == "member_expression"
+        } else if f.kind_name() == "member_expression"
             && f.child_by_field_name("property")
                 .is_some_and(|p| matches!(text(p, src), "query" | "unsafe"))
         {
@@ -442,7 +446,7 @@ impl<'i, 'a> Reader<'i, 'a> {
             return false;
         }
         let node = unwrap_expr(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = text(node, src);
                 if let Some(v) = local_value(node, name, src) {
@@ -504,7 +508,7 @@ impl<'i, 'a> Reader<'i, 'a> {
     fn column(&self, fi: usize, node: Node<'a>, scope: &Scope<'_>) -> Option<String> {
         let src = self.index.files.get(fi)?.src;
         let node = unwrap_expr(node);
-        if node.kind() != "member_expression" {
+        if node.kind_name() != "member_expression" {
             return None;
         }
         let obj = text(unwrap_expr(node.child_by_field_name("object")?), src);
@@ -541,16 +545,16 @@ impl<'i, 'a> Reader<'i, 'a> {
         }
         let src = self.index.files.get(fi)?.src;
         let node = unwrap_expr(node);
-        if matches!(node.kind(), "arrow_function" | "function_expression") {
+        if matches!(node.kind_name(), "arrow_function" | "function_expression") {
             let body = node.child_by_field_name("body")?;
-            let body = if body.kind() == "statement_block" {
+            let body = if body.kind_name() == "statement_block" {
                 returns(node, None).into_iter().next()?
             } else {
                 body
             };
             return self.condition_depth(fi, body, scope, depth + 1);
         }
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             return None;
         }
         let f = text(node.child_by_field_name("function")?, src);
@@ -566,13 +570,13 @@ impl<'i, 'a> Reader<'i, 'a> {
             "and" | "or" => {
                 // `and(...conditions)` of a local array: its elements.
                 let items = a.iter().flat_map(|x| {
-                    let spread = (x.kind() == "spread_element")
+                    let spread = (x.kind_name() == "spread_element")
                         .then(|| x.named_child(0).map(unwrap_expr))
                         .flatten()
-                        .filter(|v| v.kind() == "identifier")
+                        .filter(|v| v.kind_name() == "identifier")
                         .and_then(|v| local_value(v, text(v, src), src))
                         .map(unwrap_expr)
-                        .filter(|v| v.kind() == "array");
+                        .filter(|v| v.kind_name() == "array");
                     match spread {
                         Some(arr) => children(arr),
                         None => vec![*x],
@@ -629,7 +633,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 break;
             }
             let n = unwrap_expr(n);
-            match n.kind() {
+            match n.kind_name() {
                 "array" => stack.extend(children(n).into_iter().rev()),
                 "arrow_function" => {
                     if let Some(b) = n.child_by_field_name("body") {
@@ -664,14 +668,14 @@ impl<'i, 'a> Reader<'i, 'a> {
         let Some(src) = self.index.files.get(fi).map(|f| f.src) else {
             return "*".into();
         };
-        let Some(obj) = proj.map(unwrap_expr).filter(|p| p.kind() == "object") else {
+        let Some(obj) = proj.map(unwrap_expr).filter(|p| p.kind_name() == "object") else {
             return "*".into();
         };
         let cols: Vec<String> = children(obj)
             .into_iter()
             .filter_map(|p| {
                 let v = unwrap_expr(p.child_by_field_name("value")?);
-                if v.kind() == "call_expression" && text(v, src).starts_with("count") {
+                if v.kind_name() == "call_expression" && text(v, src).starts_with("count") {
                     return Some("count(*)".to_owned());
                 }
                 self.column(fi, v, scope)
@@ -715,21 +719,21 @@ impl<'i, 'a> Reader<'i, 'a> {
     fn row_keys(&self, fi: usize, node: Node<'a>) -> Option<(Vec<String>, bool)> {
         let src = self.index.files.get(fi)?.src;
         let mut node = unwrap_expr(node);
-        if node.kind() == "array" {
+        if node.kind_name() == "array" {
             node = unwrap_expr(children(node).into_iter().next()?);
         }
-        if node.kind() == "identifier"
+        if node.kind_name() == "identifier"
             && let Some(v) = local_value(node, text(node, src), src)
         {
             node = unwrap_expr(v);
         }
-        if node.kind() != "object" {
+        if node.kind_name() != "object" {
             return None;
         }
         let mut keys = Vec::new();
         let mut spread = false;
         for p in children(node) {
-            match p.kind() {
+            match p.kind_name() {
                 "pair" => {
                     let Some(k) = p.child_by_field_name("key") else {
                         continue;
@@ -752,7 +756,7 @@ impl<'i, 'a> Reader<'i, 'a> {
     fn client_binding(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<String> {
         self.client(fi, node, depth, &|fi, node| {
             let src = self.index.files.get(fi)?.src;
-            if node.kind() != "call_expression"
+            if node.kind_name() != "call_expression"
                 || node
                     .child_by_field_name("function")
                     .is_none_or(|f| text(unwrap_expr(f), src) != "drizzle")
@@ -769,7 +773,7 @@ impl<'i, 'a> Reader<'i, 'a> {
         let src = self.index.files.get(fi)?.src;
         binding_name(arg, src).or_else(|| {
             let a = unwrap_expr(arg);
-            (a.kind() == "identifier")
+            (a.kind_name() == "identifier")
                 .then(|| local_value(a, text(a, src), src))
                 .flatten()
                 .and_then(|v| binding_name(v, src))
@@ -791,13 +795,13 @@ impl<'i, 'a> Reader<'i, 'a> {
         }
         let src = self.index.files.get(fi)?.src;
         let mut node = unwrap_expr(node);
-        if node.kind() == "await_expression" {
+        if node.kind_name() == "await_expression" {
             node = unwrap_expr(node.named_child(0)?);
         }
         if let Some(found) = made(fi, node) {
             return Some(found);
         }
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = text(node, src);
                 if let Some(v) = local_value(node, name, src) {
@@ -808,7 +812,7 @@ impl<'i, 'a> Reader<'i, 'a> {
             }
             "call_expression" => {
                 let f = unwrap_expr(node.child_by_field_name("function")?);
-                if f.kind() != "identifier" {
+                if f.kind_name() != "identifier" {
                     return None;
                 }
                 let r = self.index.resolve(fi, text(f, src))?;
@@ -857,41 +861,44 @@ fn client_query(
 /// The value of `key` in an object literal (a shorthand `{ key }` is the
 /// identifier itself).
 fn object_value<'a>(object: Node<'a>, key: &str, src: &str) -> Option<Node<'a>> {
-    if object.kind() != "object" {
+    if object.kind_name() != "object" {
         return None;
     }
-    children(object).into_iter().find_map(|p| match p.kind() {
-        "shorthand_property_identifier" => (text(p, src) == key).then_some(p),
-        "pair" => {
-            let k = p.child_by_field_name("key")?;
-            let k = super::syntax::string_value(k, src).unwrap_or_else(|| text(k, src).to_owned());
-            (k == key).then(|| p.child_by_field_name("value"))?
-        }
-        _ => None,
-    })
+    children(object)
+        .into_iter()
+        .find_map(|p| match p.kind_name() {
+            "shorthand_property_identifier" => (text(p, src) == key).then_some(p),
+            "pair" => {
+                let k = p.child_by_field_name("key")?;
+                let k =
+                    super::syntax::string_value(k, src).unwrap_or_else(|| text(k, src).to_owned());
+                (k == key).then(|| p.child_by_field_name("value"))?
+            }
+            _ => None,
+        })
 }
 
 /// The first parameter of a callback option (`(users, { eq }) => …`).
 fn callback_param(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);
-    if !matches!(node.kind(), "arrow_function" | "function_expression") {
+    if !matches!(node.kind_name(), "arrow_function" | "function_expression") {
         return None;
     }
     let params = node
         .child_by_field_name("parameters")
         .or_else(|| node.child_by_field_name("parameter"))?;
-    if params.kind() == "identifier" {
+    if params.kind_name() == "identifier" {
         return Some(text(params, src).to_owned());
     }
     let first = children(params).into_iter().next()?;
     let pat = first.child_by_field_name("pattern").unwrap_or(first);
-    (pat.kind() == "identifier").then(|| text(pat, src).to_owned())
+    (pat.kind_name() == "identifier").then(|| text(pat, src).to_owned())
 }
 
 /// A `limit(n)` argument: the number, else `?`.
 fn limit(node: Node<'_>, src: &str) -> String {
     let n = unwrap_expr(node);
-    if n.kind() == "number" {
+    if n.kind_name() == "number" {
         text(n, src).to_owned()
     } else {
         "?".to_owned()

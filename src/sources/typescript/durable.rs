@@ -20,6 +20,7 @@ use crate::model::{
     BindingKind, Caller, CodeDurableObject, DoMethod, EntryPoint, Handler, Instance, Key, OpKind,
     ResourceOp, StateItem, StorageOp, Worker,
 };
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::{BTreeSet, HashMap};
 use tree_sitter::Node;
 
@@ -41,7 +42,7 @@ fn field_type(m: &Member<'_>, src: &str) -> String {
 fn enclosing_method(node: Node<'_>, src: &str) -> Option<String> {
     std::iter::successors(node.parent(), |n| n.parent())
         .take(10_000)
-        .find(|n| n.kind() == "method_definition")
+        .find(|n| n.kind_name() == "method_definition")
         .and_then(|m| m.child_by_field_name("name"))
         .map(|n| text(n, src).to_owned())
 }
@@ -51,8 +52,8 @@ fn is_accessor(method: Node<'_>) -> bool {
     let mut cursor = method.walk();
     method
         .children(&mut cursor)
-        .take_while(|c| c.kind() != "property_identifier")
-        .any(|c| matches!(c.kind(), "get" | "set"))
+        .take_while(|c| c.kind_name() != "property_identifier")
+        .any(|c| matches!(c.kind_name(), "get" | "set"))
 }
 
 /// `this.name` handed on as a value, not called (`this.exclusive(this.
@@ -60,9 +61,9 @@ fn is_accessor(method: Node<'_>) -> bool {
 fn method_references(class: Node<'_>, src: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     super::syntax::walk(class, |n| {
-        if n.kind() != "member_expression"
+        if n.kind_name() != "member_expression"
             || n.child_by_field_name("object")
-                .is_none_or(|o| o.kind() != "this")
+                .is_none_or(|o| o.kind_name() != "this")
         {
             return;
         }
@@ -71,7 +72,7 @@ fn method_references(class: Node<'_>, src: &str) -> Vec<(String, String)> {
         // element — not a read of a getter or a field.
         let handed = n
             .parent()
-            .is_some_and(|p| matches!(p.kind(), "arguments" | "pair" | "array"));
+            .is_some_and(|p| matches!(p.kind_name(), "arguments" | "pair" | "array"));
         if !handed {
             return;
         }
@@ -102,14 +103,14 @@ fn mutated_fields(members: &[Member<'_>], src: &str) -> Vec<String> {
         .filter(|m| m.is_method && m.name != "constructor")
     {
         walk(m.node, |n| {
-            let target = match n.kind() {
+            let target = match n.kind_name() {
                 "assignment_expression" | "augmented_assignment_expression" => {
                     n.child_by_field_name("left")
                 }
                 "update_expression" => n.child_by_field_name("argument"),
                 "call_expression" => n
                     .child_by_field_name("function")
-                    .filter(|f| f.kind() == "member_expression")
+                    .filter(|f| f.kind_name() == "member_expression")
                     .filter(|f| {
                         f.child_by_field_name("property")
                             .is_some_and(|p| MUTATORS.contains(&text(p, src)))
@@ -149,12 +150,12 @@ fn stored_type(index: &CodeIndex<'_>, fi: usize, v: Node<'_>) -> String {
     };
     let ty = value_type(v, src);
     let v = unwrap_expr(v);
-    if ty != "unknown" || v.kind() != "identifier" {
+    if ty != "unknown" || v.kind_name() != "identifier" {
         return ty;
     }
     local_value(v, text(v, src), src)
         .and_then(|value| value.parent())
-        .filter(|d| d.kind() == "variable_declarator")
+        .filter(|d| d.kind_name() == "variable_declarator")
         .and_then(|d| d.child_by_field_name("type"))
         .map_or(ty, |t| opened_type(index, fi, t))
 }
@@ -172,13 +173,13 @@ fn read_type(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> String {
     let mut up = call.parent();
     while let Some(p) = up.filter(|p| {
         matches!(
-            p.kind(),
+            p.kind_name(),
             "await_expression" | "parenthesized_expression" | "as_expression"
         )
     }) {
         up = p.parent();
     }
-    up.filter(|d| d.kind() == "variable_declarator")
+    up.filter(|d| d.kind_name() == "variable_declarator")
         .and_then(|d| d.child_by_field_name("type"))
         .map_or_else(|| "unknown".into(), |t| opened_type(index, fi, t))
 }
@@ -192,13 +193,13 @@ fn opened_type(index: &CodeIndex<'_>, fi: usize, t: Node<'_>) -> String {
         return "unknown".into();
     };
     let mut t = t;
-    while matches!(t.kind(), "type_annotation" | "parenthesized_type") {
+    while matches!(t.kind_name(), "type_annotation" | "parenthesized_type") {
         match t.named_child(0) {
             Some(inner) => t = inner,
             None => break,
         }
     }
-    if t.kind() == "union_type" {
+    if t.kind_name() == "union_type" {
         let kept: Vec<Node<'_>> = children(t)
             .into_iter()
             .filter(|m| !matches!(text(*m, src).trim(), "undefined" | "null"))
@@ -209,7 +210,7 @@ fn opened_type(index: &CodeIndex<'_>, fi: usize, t: Node<'_>) -> String {
         }
     }
     let fields = super::bindings::type_fields(index, fi, t, 0, 0);
-    if fields.is_empty() || t.kind() == "object_type" && fields.len() > 8 {
+    if fields.is_empty() || t.kind_name() == "object_type" && fields.len() > 8 {
         return text(t, src).trim().to_owned();
     }
     let mut parts: Vec<String> = fields
@@ -257,7 +258,7 @@ fn one_line(ty: &str) -> String {
 fn value_type(v: Node<'_>, src: &str) -> String {
     let v = unwrap_expr(v);
     let t = text(v, src);
-    match v.kind() {
+    match v.kind_name() {
         "number" => "number".into(),
         "string" | "template_string" => "string".into(),
         "true" | "false" => "boolean".into(),
@@ -340,7 +341,7 @@ pub fn extract(
             let is_static = |m: &Member<'_>| {
                 (0..m.node.child_count())
                     .filter_map(|i| m.node.child(i))
-                    .any(|c| c.kind() == "static")
+                    .any(|c| c.kind_name() == "static")
             };
             for m in members.iter().filter(|m| !m.is_method && !is_static(m)) {
                 let ty = field_type(m, file.src);
@@ -360,7 +361,7 @@ pub fn extract(
             // constructor: `this.sessions = new Map()`.
             if let Some(ctor) = members.iter().find(|m| m.name == "constructor") {
                 walk(ctor.node, |n| {
-                    if n.kind() != "assignment_expression" {
+                    if n.kind_name() != "assignment_expression" {
                         return;
                     }
                     let Some(left) = n.child_by_field_name("left") else {
@@ -392,7 +393,7 @@ pub fn extract(
             let mut storage_ops = Vec::new();
             let mut own_queries: Vec<(String, Node<'_>)> = Vec::new();
             walk(decl.node, |n| {
-                if n.kind() != "call_expression" {
+                if n.kind_name() != "call_expression" {
                     return;
                 }
                 let Some(f) = n.child_by_field_name("function") else {
@@ -414,12 +415,12 @@ pub fn extract(
                 .find_map(|(m, op)| callee.ends_with(m).then_some(op));
                 if let (Some(op), Some(k)) = (storage_op, args.first()) {
                     let arg = unwrap_expr(*k);
-                    let key = (arg.kind() != "object")
+                    let key = (arg.kind_name() != "object")
                         .then(|| key_pattern(index, fi, *k))
                         .flatten();
                     // `delete([a, b])` deletes keys dmqa does not split: an
                     // opaque key, which no family rule builds on.
-                    let one = if matches!(arg.kind(), "object" | "array") {
+                    let one = if matches!(arg.kind_name(), "object" | "array") {
                         (op == OpKind::Delete).then(|| Key::opaque("keys"))
                     } else {
                         key.clone()
@@ -434,7 +435,7 @@ pub fn extract(
                     }
                     if op != OpKind::Delete {
                         // `put({ a: 1, b: 2 })` writes several keys at once.
-                        let keys: Vec<Key> = if arg.kind() == "object" {
+                        let keys: Vec<Key> = if arg.kind_name() == "object" {
                             children(arg)
                                 .into_iter()
                                 .filter_map(|p| {
@@ -486,7 +487,7 @@ pub fn extract(
                 // A bare `sql` tag is Drizzle's operator, not storage.
                 let tagged = callee.ends_with(".sql")
                     && n.child_by_field_name("arguments")
-                        .is_some_and(|a| a.kind() == "template_string");
+                        .is_some_and(|a| a.kind_name() == "template_string");
                 let text_of = if tagged {
                     n.child_by_field_name("arguments")
                         .and_then(|a| sql_literal(index, fi, a))
@@ -544,7 +545,7 @@ pub fn extract(
                 .iter()
                 .filter(|m| m.is_method && m.name != "constructor" && !m.name.starts_with('#'))
                 .filter(|m| {
-                    m.node.kind() != "method_signature" && {
+                    m.node.kind_name() != "method_signature" && {
                         let first = !listed.contains(&m.name.as_str());
                         listed.push(&m.name);
                         first
@@ -795,7 +796,7 @@ fn stub_origins<'a>(
     };
     let recv = unwrap_expr(recv);
     let mut out = Vec::new();
-    match recv.kind() {
+    match recv.kind_name() {
         "identifier" => {
             let name = text(recv, src);
             let root = index.files[fi].root;
@@ -863,7 +864,7 @@ fn stub_origins<'a>(
                 if let Some(v) = f
                     .child_by_field_name("object")
                     .map(unwrap_expr)
-                    .filter(|o| o.kind() == "identifier")
+                    .filter(|o| o.kind_name() == "identifier")
                     .and_then(|o| local_value(o, text(o, src), src))
                 {
                     namespace.push(super::syntax::callee_text(v, src));
@@ -897,7 +898,7 @@ fn instance_of_id<'a>(
     }
     let src = index.files.get(fi)?.src;
     let id = unwrap_expr(id);
-    match id.kind() {
+    match id.kind_name() {
         "identifier" => instance_of_id(index, fi, local_value(id, text(id, src), src)?, depth + 1),
         "call_expression" => {
             let t = super::syntax::callee_text(id.child_by_field_name("function")?, src);
@@ -926,7 +927,7 @@ fn helper_returns<'a>(
     let Some(src) = index.files.get(fi).map(|f| f.src) else {
         return Vec::new();
     };
-    match callee.kind() {
+    match callee.kind_name() {
         "identifier" => index
             .resolve(fi, text(callee, src))
             .map(|r| {
@@ -939,7 +940,7 @@ fn helper_returns<'a>(
         "member_expression" => {
             let this = callee
                 .child_by_field_name("object")
-                .is_some_and(|o| o.kind() == "this");
+                .is_some_and(|o| o.kind_name() == "this");
             let name = callee.child_by_field_name("property").map(|p| text(p, src));
             match (this, name) {
                 (true, Some(name)) => class_method(callee, name, src)
@@ -1068,7 +1069,7 @@ fn called_by(
             let Some(func) = c.node.child_by_field_name("function") else {
                 continue;
             };
-            if func.kind() != "member_expression" {
+            if func.kind_name() != "member_expression" {
                 continue;
             }
             let prop = func.child_by_field_name("property").map(|p| text(p, f.src));
@@ -1153,7 +1154,7 @@ mod tests {
         assert!(refs.iter().all(|(_, from)| from == "constructor"));
         let mut getters = Vec::new();
         super::super::syntax::walk(tree_root, |n| {
-            if n.kind() == "method_definition" {
+            if n.kind_name() == "method_definition" {
                 getters.push((
                     text(n.child_by_field_name("name").unwrap(), &file.src).to_owned(),
                     is_accessor(n),

@@ -5,6 +5,7 @@
 
 use super::index::{CodeIndex, DeclKind};
 use super::syntax::{children, property, string_value, text, unwrap_expr};
+use crate::sources::typescript::parse::NodeKind;
 use tree_sitter::Node;
 
 /// A folded constant.
@@ -49,13 +50,13 @@ fn fold_depth(index: &CodeIndex<'_>, file: usize, node: Node<'_>, depth: u32) ->
     }
     let src = index.files.get(file)?.src;
     let node = unwrap_expr(node);
-    match node.kind() {
+    match node.kind_name() {
         "number" => number(text(node, src)).map(Value::Num),
         "string" => string_value(node, src).map(Value::Str),
         "template_string" => {
             let mut out = String::new();
             for ch in children(node) {
-                match ch.kind() {
+                match ch.kind_name() {
                     "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
                     "template_substitution" => {
                         let v = fold_depth(index, file, ch.named_child(0)?, depth + 1)?;
@@ -105,12 +106,12 @@ fn fold_depth(index: &CodeIndex<'_>, file: usize, node: Node<'_>, depth: u32) ->
             // `CONFIG.TTL` where `const CONFIG = { TTL: 60 }`.
             let obj = unwrap_expr(node.child_by_field_name("object")?);
             let prop = text(node.child_by_field_name("property")?, src);
-            if obj.kind() != "identifier" {
+            if obj.kind_name() != "identifier" {
                 return None;
             }
             let r = index.resolve(file, text(obj, src))?;
             let value = unwrap_expr(r.decl.value?);
-            if value.kind() != "object" {
+            if value.kind_name() != "object" {
                 return None;
             }
             let rsrc = index.files.get(r.file)?.src;

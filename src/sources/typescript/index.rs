@@ -11,6 +11,7 @@ use super::syntax::{
     children, doc_comment, extended_name, heritage, location, string_value, text, unwrap_expr,
 };
 use crate::model::Location;
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::{Node, Tree};
 
@@ -177,7 +178,7 @@ impl<'a> FileIndex<'a> {
             DeclKind::TypeAlias => decl
                 .node
                 .child_by_field_name("value")
-                .filter(|v| v.kind() == "object_type"),
+                .filter(|v| v.kind_name() == "object_type"),
             _ => None,
         };
         let Some(body) = body else {
@@ -185,8 +186,11 @@ impl<'a> FileIndex<'a> {
         };
         let mut out = Vec::new();
         for m in children(body) {
-            let is_method = matches!(m.kind(), "method_definition" | "method_signature");
-            let is_field = matches!(m.kind(), "public_field_definition" | "property_signature");
+            let is_method = matches!(m.kind_name(), "method_definition" | "method_signature");
+            let is_field = matches!(
+                m.kind_name(),
+                "public_field_definition" | "property_signature"
+            );
             if !(is_method || is_field) {
                 continue;
             }
@@ -236,7 +240,8 @@ impl<'a> FileIndex<'a> {
         // quadratic).
         let mut cursor = root.walk();
         let mut ancestors: Vec<Node<'a>> = Vec::new();
-        let mut nearest: Vec<Option<String>> = Vec::new();
+        // Shared, not copied: every node inside a function names it.
+        let mut nearest: Vec<Option<std::rc::Rc<str>>> = Vec::new();
         // The named class around each ancestor, the same way: its name is
         // a slice of the source, so no string is copied per node.
         let mut classes: Vec<Option<&'a str>> = Vec::new();
@@ -248,7 +253,7 @@ impl<'a> FileIndex<'a> {
             let grand = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
             let enclosing = nearest.last().cloned().flatten();
             let class = classes.last().copied().flatten();
-            res.visit(n, parent, grand, enclosing.clone(), class);
+            res.visit(n, parent, grand, enclosing.as_deref(), class);
             if cursor.goto_first_child() {
                 let mut own = function_label_in(n, parent, grand, src);
                 if let Some(r) = file_route.as_ref().filter(|_| enclosing.is_none()) {
@@ -266,18 +271,20 @@ impl<'a> FileIndex<'a> {
                                 .unwrap_or(name),
                         ),
                         // `export default defineEventHandler(async (e) => …)`
-                        None if matches!(n.kind(), "arrow_function" | "function_expression")
-                            && parent.is_some_and(|p| p.kind() == "arguments")
-                            && great.is_some_and(|g| g.kind() == "export_statement") =>
+                        None if matches!(
+                            n.kind_name(),
+                            "arrow_function" | "function_expression"
+                        ) && parent.is_some_and(|p| p.kind_name() == "arguments")
+                            && great.is_some_and(|g| g.kind_name() == "export_statement") =>
                         {
                             r.default_label()
                         }
                         None => None,
                     };
                 }
-                nearest.push(own.or(enclosing));
+                nearest.push(own.map(std::rc::Rc::from).or(enclosing));
                 let named = matches!(
-                    n.kind(),
+                    n.kind_name(),
                     "class_declaration" | "class" | "abstract_class_declaration"
                 )
                 .then(|| n.child_by_field_name("name").map(|c| text(c, src)))
@@ -310,36 +317,36 @@ impl<'a> FileIndex<'a> {
         n: Node<'a>,
         parent: Option<Node<'a>>,
         grand: Option<Node<'a>>,
-        enclosing: Option<String>,
+        enclosing: Option<&str>,
         class: Option<&str>,
     ) {
         let src = self.src;
         env_reads(n, src, &mut self.env_reads);
-        if n.kind() == "this"
-            && parent.is_some_and(|p| matches!(p.kind(), "arguments" | "pair" | "array"))
+        if n.kind_name() == "this"
+            && parent.is_some_and(|p| matches!(p.kind_name(), "arguments" | "pair" | "array"))
             && !binds_this(parent, grand, src)
             && let Some(c) = class
             && !self.this_escapes.iter().any(|e| e == c)
         {
             self.this_escapes.push(c.to_owned());
         }
-        if matches!(n.kind(), "arrow_function" | "function_expression")
+        if matches!(n.kind_name(), "arrow_function" | "function_expression")
             && let Some(inner) = function_label_in(n, parent, grand, src)
-            && let Some(outer) = enclosing.clone()
+            && let Some(outer) = enclosing.map(str::to_owned)
             && inner != outer
         {
             self.nested.push((inner, outer));
         }
         // `export default { queue: queueConsumer }`: the runtime calls
         // `queueConsumer` as the `queue` handler.
-        if n.kind() == "pair"
+        if n.kind_name() == "pair"
             && let Some(handler) = exported_handler(n, src)
         {
             self.nested.push(handler);
         }
         // `app.get("/read/:id", auth, getHandler)`: the route runs its
         // named middleware and handler.
-        if n.kind() == "identifier"
+        if n.kind_name() == "identifier"
             && let (Some(args), Some(call)) = (parent, grand)
             && args
                 .named_child(0)
@@ -352,32 +359,31 @@ impl<'a> FileIndex<'a> {
                 .map(|o| text(o, src).to_owned());
             self.handler_refs
                 .push((text(n, src).to_owned(), route, router));
-        } else if n.kind() == "identifier"
-            && parent.is_some_and(|p| p.kind() == "arguments")
-            && grand.is_some_and(|g| g.kind() == "call_expression")
-            && let Some(outer) = enclosing.as_deref()
+        } else if n.kind_name() == "identifier"
+            && parent.is_some_and(|p| p.kind_name() == "arguments")
+            && grand.is_some_and(|g| g.kind_name() == "call_expression")
+            && let Some(outer) = enclosing
             && text(n, src) != outer
         {
             self.passed.push((n, outer.to_owned()));
         }
-        if n.kind() == "new_expression"
+        if n.kind_name() == "new_expression"
             && let Some(c) = n.child_by_field_name("constructor")
         {
             let name = text(c, src).rsplit('.').next().unwrap_or_default();
             self.constructions.push((name.to_owned(), n));
         }
-        if n.kind() == "call_expression"
+        if n.kind_name() == "call_expression"
             && let Some(f) = n.child_by_field_name("function")
         {
             let callee = super::syntax::callee_text(f, src);
             let router = enclosing
-                .as_ref()
                 .filter(|e| e.contains(" /"))
                 .and_then(|_| route_router(n, src));
             self.calls.push(Call {
                 callee,
                 node: n,
-                enclosing,
+                enclosing: enclosing.map(str::to_owned),
                 router,
                 class: class.map(str::to_owned),
             });
@@ -392,17 +398,19 @@ impl<'a> FileIndex<'a> {
     /// `declare module "x" { … }` and `namespace N { … }` count as top
     /// level too (where `interface CloudflareEnv` is often declared).
     fn top_level_in(&mut self, stmt: Node<'a>, depth: u32) {
-        match stmt.kind() {
+        match stmt.kind_name() {
             "import_statement" => self.import(stmt),
             "export_statement" => self.export(stmt),
             "ambient_declaration" | "module" | "internal_module" | "expression_statement"
                 if depth < 4 =>
             {
-                let body = children(stmt).into_iter().find_map(|c| match c.kind() {
-                    "statement_block" => Some(c),
-                    "module" | "internal_module" => c.child_by_field_name("body"),
-                    _ => None,
-                });
+                let body = children(stmt)
+                    .into_iter()
+                    .find_map(|c| match c.kind_name() {
+                        "statement_block" => Some(c),
+                        "module" | "internal_module" => c.child_by_field_name("body"),
+                        _ => None,
+                    });
                 match body.or_else(|| stmt.child_by_field_name("body")) {
                     Some(block) => {
                         for inner in children(block) {
@@ -426,10 +434,10 @@ impl<'a> FileIndex<'a> {
         let loc = location(self.path, stmt);
         for clause in children(stmt)
             .into_iter()
-            .filter(|c| c.kind() == "import_clause")
+            .filter(|c| c.kind_name() == "import_clause")
         {
             for part in children(clause) {
-                match part.kind() {
+                match part.kind_name() {
                     "identifier" => self.imports.push(Import {
                         local: text(part, self.src).to_owned(),
                         imported: Imported::Default,
@@ -439,7 +447,7 @@ impl<'a> FileIndex<'a> {
                     "namespace_import" => {
                         if let Some(id) = children(part)
                             .into_iter()
-                            .find(|c| c.kind() == "identifier")
+                            .find(|c| c.kind_name() == "identifier")
                         {
                             self.imports.push(Import {
                                 local: text(id, self.src).to_owned(),
@@ -452,7 +460,7 @@ impl<'a> FileIndex<'a> {
                     "named_imports" => {
                         for s in children(part)
                             .into_iter()
-                            .filter(|c| c.kind() == "import_specifier")
+                            .filter(|c| c.kind_name() == "import_specifier")
                         {
                             let Some(name) = s.child_by_field_name("name") else {
                                 continue;
@@ -486,7 +494,7 @@ impl<'a> FileIndex<'a> {
         let parts = children(stmt);
         if let Some(value) = stmt.child_by_field_name("value") {
             // `export default <expr>`: an identifier re-exports a local.
-            if value.kind() == "identifier" {
+            if value.kind_name() == "identifier" {
                 self.exports.push(Export::Local {
                     name: "default".into(),
                     local: text(value, self.src).to_owned(),
@@ -494,10 +502,10 @@ impl<'a> FileIndex<'a> {
             }
             return;
         }
-        if let Some(clause) = parts.iter().find(|p| p.kind() == "export_clause") {
+        if let Some(clause) = parts.iter().find(|p| p.kind_name() == "export_clause") {
             for s in children(*clause)
                 .into_iter()
-                .filter(|c| c.kind() == "export_specifier")
+                .filter(|c| c.kind_name() == "export_specifier")
             {
                 let Some(name) = s.child_by_field_name("name") else {
                     continue;
@@ -524,7 +532,7 @@ impl<'a> FileIndex<'a> {
             }
             return;
         }
-        if let Some(ns) = parts.iter().find(|p| p.kind() == "namespace_export") {
+        if let Some(ns) = parts.iter().find(|p| p.kind_name() == "namespace_export") {
             if let (Some(spec), Some(id)) = (&source, children(*ns).first()) {
                 self.exports.push(Export::From {
                     name: name_text(*id, self.src),
@@ -551,16 +559,16 @@ impl<'a> FileIndex<'a> {
             }
             this.decls.insert(name, decl);
         };
-        match node.kind() {
+        match node.kind_name() {
             "lexical_declaration" | "variable_declaration" => {
                 for d in children(node)
                     .into_iter()
-                    .filter(|c| c.kind() == "variable_declarator")
+                    .filter(|c| c.kind_name() == "variable_declarator")
                 {
                     let Some(name) = d.child_by_field_name("name") else {
                         continue;
                     };
-                    if name.kind() != "identifier" {
+                    if name.kind_name() != "identifier" {
                         continue;
                     }
                     let decl = Decl {
@@ -577,7 +585,7 @@ impl<'a> FileIndex<'a> {
             | "abstract_class_declaration"
             | "interface_declaration"
             | "type_alias_declaration" => {
-                let kind = match node.kind() {
+                let kind = match node.kind_name() {
                     "interface_declaration" => DeclKind::Interface,
                     "type_alias_declaration" => DeclKind::TypeAlias,
                     "class_declaration" | "abstract_class_declaration" => DeclKind::Class,
@@ -619,27 +627,27 @@ pub fn is_worker_env(text: &str) -> bool {
 /// object, which no other code gets to hold.
 fn binds_this(args: Option<Node<'_>>, call: Option<Node<'_>>, src: &str) -> bool {
     let first_argument = args
-        .filter(|a| a.kind() == "arguments")
+        .filter(|a| a.kind_name() == "arguments")
         .and_then(|a| a.named_child(0))
-        .is_some_and(|a| a.kind() == "this");
+        .is_some_and(|a| a.kind_name() == "this");
     first_argument
         && call
-            .filter(|c| c.kind() == "call_expression")
+            .filter(|c| c.kind_name() == "call_expression")
             .and_then(|c| c.child_by_field_name("function"))
-            .filter(|f| f.kind() == "member_expression")
+            .filter(|f| f.kind_name() == "member_expression")
             .and_then(|f| f.child_by_field_name("property"))
             .is_some_and(|p| matches!(text(p, src), "bind" | "call" | "apply"))
 }
 
 /// The binding names `n` reads from a Worker `env`.
 fn env_reads<'a>(n: Node<'a>, src: &str, out: &mut Vec<(String, Node<'a>)>) {
-    match n.kind() {
+    match n.kind_name() {
         "member_expression" => {
             let obj = n
                 .child_by_field_name("object")
                 .map(|o| text(unwrap_expr(o), src));
             if let Some(p) = n.child_by_field_name("property")
-                && p.kind() == "property_identifier"
+                && p.kind_name() == "property_identifier"
                 && obj.is_some_and(is_worker_env)
             {
                 out.push((text(p, src).to_owned(), n));
@@ -652,11 +660,11 @@ fn env_reads<'a>(n: Node<'a>, src: &str, out: &mut Vec<(String, Node<'a>)>) {
             ) else {
                 return;
             };
-            if pat.kind() != "object_pattern" || !is_worker_env(text(unwrap_expr(val), src)) {
+            if pat.kind_name() != "object_pattern" || !is_worker_env(text(unwrap_expr(val), src)) {
                 return;
             }
             for p in children(pat) {
-                let name = match p.kind() {
+                let name = match p.kind_name() {
                     "shorthand_property_identifier_pattern" => Some(p),
                     "pair_pattern" => p.child_by_field_name("key"),
                     _ => None,
@@ -679,19 +687,23 @@ fn exported_handler(pair: Node<'_>, src: &str) -> Option<(String, String)> {
         return None;
     }
     let value = pair.child_by_field_name("value")?;
-    let func = match value.kind() {
+    let func = match value.kind_name() {
         "identifier" => text(value, src),
         "member_expression" => text(value.child_by_field_name("property")?, src),
         _ => return None,
     };
-    let mut up = pair.parent().filter(|o| o.kind() == "object")?.parent()?;
+    let mut up = pair
+        .parent()
+        .filter(|o| o.kind_name() == "object")?
+        .parent()?;
     while matches!(
-        up.kind(),
+        up.kind_name(),
         "parenthesized_expression" | "as_expression" | "satisfies_expression"
     ) {
         up = up.parent()?;
     }
-    let is_default = up.kind() == "export_statement" && up.child_by_field_name("value").is_some();
+    let is_default =
+        up.kind_name() == "export_statement" && up.child_by_field_name("value").is_some();
     (is_default && func != key).then(|| (func.to_owned(), key))
 }
 
@@ -705,7 +717,7 @@ fn function_label_in(
     grand: Option<Node<'_>>,
     src: &str,
 ) -> Option<String> {
-    match n.kind() {
+    match n.kind_name() {
         // The runtime runs a `WorkflowEntrypoint`'s `run`: the handler.
         "method_definition"
             if n.child_by_field_name("name")
@@ -730,20 +742,20 @@ fn function_label_in(
             // walk costs little).
             for _ in 0..4 {
                 if !matches!(
-                    p.kind(),
+                    p.kind_name(),
                     "parenthesized_expression" | "satisfies_expression" | "as_expression"
                 ) {
                     break;
                 }
                 p = p.parent()?;
             }
-            if p.kind() == "variable_declarator" {
+            if p.kind_name() == "variable_declarator" {
                 return p
                     .child_by_field_name("name")
                     .map(|x| text(x, src).to_owned());
             }
             // A class field holding a function: `close = async (id) => …`.
-            if p.kind() == "public_field_definition" {
+            if p.kind_name() == "public_field_definition" {
                 return p
                     .child_by_field_name("name")
                     .map(|x| text(x, src).trim_start_matches('#').to_owned());
@@ -752,7 +764,7 @@ fn function_label_in(
                 return Some(route);
             }
             // `export default { queue: async (batch, env) => … }`
-            if p.kind() == "pair"
+            if p.kind_name() == "pair"
                 && let Some(k) = p.child_by_field_name("key")
             {
                 let key = name_text(k, src);
@@ -773,12 +785,12 @@ fn function_label_in(
 
 /// The string an object literal gives as its `name` (`{ name: "x", … }`).
 fn sibling_name(object: Node<'_>, src: &str) -> Option<String> {
-    if object.kind() != "object" {
+    if object.kind_name() != "object" {
         return None;
     }
     children(object).into_iter().find_map(|p| {
         let k = p.child_by_field_name("key")?;
-        (p.kind() == "pair" && name_text(k, src) == "name")
+        (p.kind_name() == "pair" && name_text(k, src) == "name")
             .then(|| string_value(p.child_by_field_name("value")?, src))?
             .filter(|n| !n.is_empty() && n.len() <= 80)
     })
@@ -789,7 +801,7 @@ fn route_router(node: Node<'_>, src: &str) -> Option<String> {
     let mut cur = node.parent();
     for _ in 0..10_000 {
         let n = cur?;
-        if matches!(n.kind(), "arrow_function" | "function_expression")
+        if matches!(n.kind_name(), "arrow_function" | "function_expression")
             && route_of(n, src).is_some()
         {
             let call = n.parent()?.parent()?;
@@ -813,11 +825,11 @@ pub fn route_of(handler: Node<'_>, src: &str) -> Option<String> {
 /// [`route_of`] for a handler whose parent (`args`) and grandparent
 /// (`call`) are known.
 fn route_in(args: Node<'_>, call: Node<'_>, src: &str) -> Option<String> {
-    if args.kind() != "arguments" {
+    if args.kind_name() != "arguments" {
         return None;
     }
     let f = call.child_by_field_name("function")?;
-    if f.kind() != "member_expression" {
+    if f.kind_name() != "member_expression" {
         return None;
     }
     let method = text(f.child_by_field_name("property")?, src);
@@ -839,7 +851,7 @@ fn route_path(node: Node<'_>, src: &str) -> Option<String> {
         return Some(s);
     }
     let node = super::syntax::unwrap_expr(node);
-    if node.kind() != "template_string" {
+    if node.kind_name() != "template_string" {
         return None;
     }
     let mut program = node;
@@ -850,11 +862,13 @@ fn route_path(node: Node<'_>, src: &str) -> Option<String> {
         super::syntax::children(program)
             .into_iter()
             .find_map(|stmt| {
-                if stmt.kind() != "lexical_declaration" || !text(stmt, src).starts_with("const") {
+                if stmt.kind_name() != "lexical_declaration"
+                    || !text(stmt, src).starts_with("const")
+                {
                     return None;
                 }
                 super::syntax::children(stmt).into_iter().find_map(|d| {
-                    (d.kind() == "variable_declarator"
+                    (d.kind_name() == "variable_declarator"
                         && d.child_by_field_name("name").map(|n| text(n, src)) == Some(name))
                     .then(|| string_value(d.child_by_field_name("value")?, src))?
                 })
@@ -862,11 +876,11 @@ fn route_path(node: Node<'_>, src: &str) -> Option<String> {
     };
     let mut out = String::new();
     for ch in super::syntax::children(node) {
-        match ch.kind() {
+        match ch.kind_name() {
             "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
             "template_substitution" => {
                 let e = ch.named_child(0)?;
-                if e.kind() != "identifier" {
+                if e.kind_name() != "identifier" {
                     return None;
                 }
                 out.push_str(&constant(text(e, src))?);
@@ -890,6 +904,10 @@ pub struct CodeIndex<'a> {
     /// the call graph and every Durable Object class ask about the same
     /// receivers.
     stubs: std::cell::RefCell<HashMap<(usize, usize), StubOrigins<'a>>>,
+    /// Import specifiers already resolved, by the importing file's folder
+    /// (what a specifier means depends only on that): every reader asks
+    /// about the same imports.
+    modules: std::cell::RefCell<HashMap<(&'a str, String), Option<usize>>>,
 }
 
 /// What one receiver may hold a stub from, shared between its askers.
@@ -932,6 +950,7 @@ impl<'a> CodeIndex<'a> {
             resolver,
             sites: std::sync::OnceLock::new(),
             stubs: Default::default(),
+            modules: Default::default(),
         };
         index.apply_mounts();
         index
@@ -956,7 +975,7 @@ impl<'a> CodeIndex<'a> {
                     .unwrap_or_default();
                 let (Some(prefix), Some(child)) = (
                     args.first().and_then(|a| string_value(*a, f.src)),
-                    args.get(1).filter(|a| a.kind() == "identifier"),
+                    args.get(1).filter(|a| a.kind_name() == "identifier"),
                 ) else {
                     continue;
                 };
@@ -1006,7 +1025,7 @@ impl<'a> CodeIndex<'a> {
                             .value
                             .map(super::syntax::unwrap_expr)
                             .is_some_and(|v| {
-                                matches!(v.kind(), "arrow_function" | "function_expression")
+                                matches!(v.kind_name(), "arrow_function" | "function_expression")
                             })
                     }
                     _ => false,
@@ -1097,7 +1116,7 @@ impl<'a> CodeIndex<'a> {
                             continue;
                         };
                         let func = super::syntax::callee(func);
-                        let name = if func.kind() == "member_expression" {
+                        let name = if func.kind_name() == "member_expression" {
                             func.child_by_field_name("property")
                         } else {
                             Some(func)
@@ -1127,10 +1146,18 @@ impl<'a> CodeIndex<'a> {
     }
 
     pub fn resolve_module(&self, from: usize, specifier: &str) -> Option<usize> {
-        let path = self
+        let path = self.files.get(from)?.path;
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let key = (dir, specifier.to_owned());
+        if let Some(found) = self.modules.borrow().get(&key) {
+            return *found;
+        }
+        let found = self
             .resolver
-            .resolve(self.files.get(from)?.path, specifier)?;
-        self.by_path.get(path).copied()
+            .resolve(path, specifier)
+            .and_then(|p| self.by_path.get(p).copied());
+        self.modules.borrow_mut().insert(key, found);
+        found
     }
 
     /// Resolves `name` as seen from file `from`: a local declaration, or an
@@ -1210,9 +1237,9 @@ impl<'a> CodeIndex<'a> {
 
 /// Whether `n` is `export default …`.
 fn is_default_export(n: Node<'_>) -> bool {
-    n.kind() == "export_statement" && {
+    n.kind_name() == "export_statement" && {
         let mut c = n.walk();
-        n.children(&mut c).any(|ch| ch.kind() == "default")
+        n.children(&mut c).any(|ch| ch.kind_name() == "default")
     }
 }
 
@@ -1252,7 +1279,7 @@ mod tests {
         let p = parse_source("src/files.ts", src).expect("parses");
         let mut routes = Vec::new();
         super::super::syntax::walk(p.tree.root_node(), |n| {
-            if n.kind() == "arrow_function" {
+            if n.kind_name() == "arrow_function" {
                 routes.push(route_of(n, src));
             }
         });

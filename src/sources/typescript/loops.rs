@@ -9,6 +9,7 @@
 use super::index::{CodeIndex, FileIndex};
 use super::syntax::{is_function, location, text, unwrap_expr};
 use crate::model::{BindingKind, ResourceOp};
+use crate::sources::typescript::parse::NodeKind;
 use tree_sitter::{Node, Point};
 
 /// Array methods that call their callback once per item.
@@ -72,14 +73,14 @@ pub(crate) fn chain<'a>(start: Node<'a>, src: &str) -> (Node<'a>, bool) {
     let mut n = start;
     let mut sent = false;
     while let Some(p) = n.parent() {
-        match p.kind() {
+        match p.kind_name() {
             "member_expression"
             | "call_expression"
             | "parenthesized_expression"
             | "as_expression"
             | "non_null_expression"
             | "satisfies_expression" => {
-                if p.kind() == "member_expression"
+                if p.kind_name() == "member_expression"
                     && p.child_by_field_name("property")
                         .is_some_and(|x| SENDS.contains(&text(x, src)))
                 {
@@ -99,11 +100,11 @@ pub(crate) fn chain<'a>(start: Node<'a>, src: &str) -> (Node<'a>, bool) {
 fn paging_loop(n: Node<'_>) -> bool {
     let mut cur = n.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_name() {
             "while_statement" | "do_statement" => return true,
             "for_statement"
                 if p.child_by_field_name("condition")
-                    .is_none_or(|c| c.kind() == "empty_statement") =>
+                    .is_none_or(|c| c.kind_name() == "empty_statement") =>
             {
                 return true;
             }
@@ -121,7 +122,7 @@ fn item_loop<'a>(n: Node<'a>, src: &str) -> Option<Node<'a>> {
     let mut child = n;
     let mut cur = n.parent();
     while let Some(p) = cur {
-        match p.kind() {
+        match p.kind_name() {
             "for_in_statement" => {
                 let in_body = p
                     .child_by_field_name("body")
@@ -129,8 +130,9 @@ fn item_loop<'a>(n: Node<'a>, src: &str) -> Option<Node<'a>> {
                 let right = p.child_by_field_name("right").map(unwrap_expr);
                 // A literal list is fixed; a consumer's `batch.messages` is
                 // its unit of work, one message at a time by design.
-                let fixed_or_messages = right
-                    .is_some_and(|r| r.kind() == "array" || text(r, src).ends_with(".messages"));
+                let fixed_or_messages = right.is_some_and(|r| {
+                    r.kind_name() == "array" || text(r, src).ends_with(".messages")
+                });
                 if in_body && !fixed_or_messages && !exits_early(p) {
                     return Some(p);
                 }
@@ -168,7 +170,7 @@ fn exits_early(l: Node<'_>) -> bool {
     let mut found = false;
     let mut stack = vec![body];
     while let Some(n) = stack.pop() {
-        match n.kind() {
+        match n.kind_name() {
             "break_statement" | "return_statement" => {
                 found = true;
                 break;
@@ -188,13 +190,15 @@ fn exits_early(l: Node<'_>) -> bool {
 
 /// `xs.map(fn)` when `func` is that callback, else `None`.
 fn per_item_call<'a>(func: Node<'a>, src: &str) -> Option<Node<'a>> {
-    let args = func.parent().filter(|a| a.kind() == "arguments")?;
-    let call = args.parent().filter(|c| c.kind() == "call_expression")?;
+    let args = func.parent().filter(|a| a.kind_name() == "arguments")?;
+    let call = args
+        .parent()
+        .filter(|c| c.kind_name() == "call_expression")?;
     let callee = call.child_by_field_name("function")?;
-    if callee.kind() != "member_expression" {
+    if callee.kind_name() != "member_expression" {
         return None;
     }
     let method = text(callee.child_by_field_name("property")?, src);
     let over = callee.child_by_field_name("object").map(unwrap_expr)?;
-    (PER_ITEM.contains(&method) && over.kind() != "array").then_some(call)
+    (PER_ITEM.contains(&method) && over.kind_name() != "array").then_some(call)
 }

@@ -23,6 +23,7 @@ pub mod syntax;
 
 use crate::model::{Diagnostic, DrizzleConfig, Model};
 use crate::scan::SourceFile;
+use crate::sources::typescript::parse::NodeKind;
 use index::{CodeIndex, ParsedFile};
 use rayon::prelude::*;
 use resolve::{PathAliases, Resolver};
@@ -135,7 +136,7 @@ fn is_test(path: &str) -> bool {
 
 /// Whether `text` names `word` as a whole word (`this.DB`, `DB.prepare`,
 /// `(DB)`), not inside a longer identifier (`DBG`, `myDB`).
-fn mentions_word(text: &str, word: &str) -> bool {
+pub(crate) fn mentions_word(text: &str, word: &str) -> bool {
     let bytes = text.as_bytes();
     let ident =
         |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$');
@@ -486,7 +487,7 @@ fn read_outside(
 fn specifiers(p: &ParsedFile) -> Vec<String> {
     let mut out = Vec::new();
     for stmt in syntax::children(p.tree.root_node()) {
-        if matches!(stmt.kind(), "import_statement" | "export_statement")
+        if matches!(stmt.kind_name(), "import_statement" | "export_statement")
             && let Some(s) = stmt
                 .child_by_field_name("source")
                 .and_then(|s| syntax::string_value(s, &p.src))
@@ -505,16 +506,16 @@ fn known_grammar_gap(n: tree_sitter::Node<'_>, src: &str) -> bool {
     let Some(parent) = n.parent() else {
         return false;
     };
-    if n.is_missing() && parent.kind() == "non_null_expression" {
+    if n.is_missing() && parent.kind_name() == "non_null_expression" {
         return parent
             .named_child(0)
-            .is_some_and(|c| c.kind() == "instantiation_expression");
+            .is_some_and(|c| c.kind_name() == "instantiation_expression");
     }
     // `type R = import("x").Runtime<Env>`: the grammar reads the import
     // type as an expression and stops at its type arguments.
     let import_alias = |alias: Option<tree_sitter::Node<'_>>| {
         alias.is_some_and(|a| {
-            a.kind() == "type_alias_declaration"
+            a.kind_name() == "type_alias_declaration"
                 && a.child_by_field_name("value")
                     .is_some_and(|v| syntax::text(v, src).starts_with("import("))
         })
@@ -525,7 +526,7 @@ fn known_grammar_gap(n: tree_sitter::Node<'_>, src: &str) -> bool {
         return true;
     }
     n.is_error()
-        && parent.kind() == "export_statement"
+        && parent.kind_name() == "export_statement"
         && parent.child_by_field_name("source").is_some()
         && syntax::text(parent, src).starts_with("export type")
 }

@@ -175,7 +175,12 @@ impl Resolver {
         } else if let Some(a) = self
             .aliases
             .iter()
-            .filter(|a| a.dir.is_empty() || from.starts_with(&format!("{}/", a.dir)))
+            .filter(|a| {
+                a.dir.is_empty()
+                    || from
+                        .strip_prefix(a.dir.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+            })
             .max_by_key(|a| a.dir.len())
         {
             for (pattern, targets) in &a.paths {

@@ -8,6 +8,7 @@ use super::index::CodeIndex;
 use super::loops::{node_at, point};
 use super::syntax::text;
 use crate::model::{BindingKind, Location, OpKind, ResourceOp};
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -109,9 +110,9 @@ fn checks_absence(index: &CodeIndex<'_>, at: &Location, func: Node<'_>, put: Nod
     let (top, _) = super::loops::chain(start, f.src);
     let Some(name) = top
         .parent()
-        .filter(|d| d.kind() == "variable_declarator")
+        .filter(|d| d.kind_name() == "variable_declarator")
         .and_then(|d| d.child_by_field_name("name"))
-        .filter(|n| n.kind() == "identifier")
+        .filter(|n| n.kind_name() == "identifier")
         .map(|n| text(n, f.src))
     else {
         return false;
@@ -119,14 +120,14 @@ fn checks_absence(index: &CodeIndex<'_>, at: &Location, func: Node<'_>, put: Nod
     let mentions = |n: Node<'_>| {
         let mut found = false;
         super::syntax::walk(n, |x| {
-            found |= x.kind() == "identifier" && text(x, f.src) == name;
+            found |= x.kind_name() == "identifier" && text(x, f.src) == name;
         });
         found
     };
     let mut checked = false;
     super::syntax::walk(func, |n| {
         if checked
-            || n.kind() != "if_statement"
+            || n.kind_name() != "if_statement"
             || n.start_byte() < top.end_byte()
             || n.start_byte() > put.start_byte()
         {
@@ -141,7 +142,7 @@ fn checks_absence(index: &CodeIndex<'_>, at: &Location, func: Node<'_>, put: Nod
         let inside = then.start_byte() <= put.start_byte() && put.end_byte() <= then.end_byte();
         let mut leaves = false;
         super::syntax::walk(then, |x| {
-            leaves |= matches!(x.kind(), "throw_statement" | "return_statement");
+            leaves |= matches!(x.kind_name(), "throw_statement" | "return_statement");
         });
         checked = mentions(cond) && !inside && leaves && !mentions(then);
     });
@@ -153,9 +154,9 @@ fn put_call<'a>(n: Node<'a>, src: &str) -> Option<Node<'a>> {
     let mut cur = Some(n);
     for _ in 0..8 {
         let c = cur?;
-        if c.kind() == "call_expression"
+        if c.kind_name() == "call_expression"
             && c.child_by_field_name("function").is_some_and(|f| {
-                f.kind() == "member_expression"
+                f.kind_name() == "member_expression"
                     && f.child_by_field_name("property")
                         .is_some_and(|p| text(p, src) == "put")
             })
@@ -197,7 +198,7 @@ impl<'a> Search<'_, 'a> {
         }
         let mut ids: Vec<Node<'a>> = Vec::new();
         super::syntax::walk(expr, |n| {
-            if n.kind() == "identifier" {
+            if n.kind_name() == "identifier" {
                 ids.push(n);
             }
         });
@@ -216,7 +217,7 @@ impl<'a> Search<'_, 'a> {
             if n.start_byte() >= at {
                 return;
             }
-            let (target, value) = match n.kind() {
+            let (target, value) = match n.kind_name() {
                 "variable_declarator" => (
                     n.child_by_field_name("name"),
                     n.child_by_field_name("value"),
@@ -228,7 +229,7 @@ impl<'a> Search<'_, 'a> {
                 _ => return,
             };
             if let (Some(t), Some(v)) = (target, value)
-                && t.kind() == "identifier"
+                && t.kind_name() == "identifier"
                 && text(t, self.src) == name
                 && v.end_byte() <= at
             {
@@ -244,13 +245,13 @@ impl<'a> Search<'_, 'a> {
 fn calls(expr: Node<'_>, name: &str, src: &str) -> bool {
     let mut found = false;
     super::syntax::walk(expr, |n| {
-        if found || n.kind() != "call_expression" {
+        if found || n.kind_name() != "call_expression" {
             return;
         }
         let Some(f) = n.child_by_field_name("function") else {
             return;
         };
-        let callee = match f.kind() {
+        let callee = match f.kind_name() {
             "identifier" => Some(f),
             "member_expression" => f.child_by_field_name("property"),
             _ => None,

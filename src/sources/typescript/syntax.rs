@@ -3,6 +3,7 @@
 //! a 20,000-deep expression cannot overflow the stack).
 
 use crate::model::Location;
+use crate::sources::typescript::parse::NodeKind;
 use tree_sitter::Node;
 
 /// The source text of `node` (empty when the range is not valid UTF-8).
@@ -26,7 +27,7 @@ pub fn is_function(kind: &str) -> bool {
 
 /// The function `node` is in.
 pub fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
-    std::iter::successors(node.parent(), |n| n.parent()).find(|n| is_function(n.kind()))
+    std::iter::successors(node.parent(), |n| n.parent()).find(|n| is_function(n.kind_name()))
 }
 
 /// The 1-based location of `node` (tree-sitter points are 0-based).
@@ -43,7 +44,7 @@ pub fn location(path: &str, node: Node<'_>) -> Location {
 /// substitutions; `None` for anything else.
 pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);
-    match node.kind() {
+    match node.kind_name() {
         "string" => {
             let raw = text(node, src);
             let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
@@ -53,7 +54,7 @@ pub fn string_value(node: Node<'_>, src: &str) -> Option<String> {
             let mut c = node.walk();
             if node
                 .named_children(&mut c)
-                .any(|ch| ch.kind() == "template_substitution")
+                .any(|ch| ch.kind_name() == "template_substitution")
             {
                 return None;
             }
@@ -92,10 +93,10 @@ fn unescape(s: &str) -> String {
 /// `await` it puts around the callee of `await kv.get<T>(k)`).
 pub fn callee<'t>(mut f: Node<'t>) -> Node<'t> {
     for _ in 0..8 {
-        match f.kind() {
+        match f.kind_name() {
             "await_expression"
                 if f.parent().is_some_and(|c| {
-                    c.kind() == "call_expression"
+                    c.kind_name() == "call_expression"
                         && c.child_by_field_name("type_arguments").is_some()
                 }) =>
             {
@@ -130,7 +131,7 @@ pub fn callee_text(f: Node<'_>, src: &str) -> String {
 pub fn unwrap_expr(mut node: Node<'_>) -> Node<'_> {
     // Iterative: 20,000 nested parentheses cost a loop, not a stack.
     loop {
-        match node.kind() {
+        match node.kind_name() {
             "parenthesized_expression"
             | "as_expression"
             | "satisfies_expression"
@@ -150,7 +151,7 @@ pub fn doc_comment(node: Node<'_>, src: &str) -> Option<String> {
     let mut anchor = node;
     while let Some(p) = anchor.parent() {
         if matches!(
-            p.kind(),
+            p.kind_name(),
             "export_statement" | "lexical_declaration" | "variable_declaration"
         ) {
             anchor = p;
@@ -162,7 +163,7 @@ pub fn doc_comment(node: Node<'_>, src: &str) -> Option<String> {
     let mut expect_row = anchor.start_position().row;
     let mut cur = anchor.prev_sibling();
     while let Some(c) = cur {
-        if c.kind() != "comment" || c.end_position().row + 1 < expect_row {
+        if c.kind_name() != "comment" || c.end_position().row + 1 < expect_row {
             break;
         }
         parts.push(clean_comment(text(c, src)));
@@ -277,7 +278,7 @@ pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
 pub fn heritage<'a>(class: Node<'_>, src: &'a str) -> &'a str {
     children(class)
         .into_iter()
-        .find(|c| c.kind() == "class_heritage")
+        .find(|c| c.kind_name() == "class_heritage")
         .map_or("", |h| text(h, src))
 }
 
@@ -295,7 +296,7 @@ pub fn extended_name(heritage: &str) -> Option<&str> {
 pub fn property<'t>(object: Node<'t>, key: &str, src: &str) -> Option<Node<'t>> {
     children(object)
         .into_iter()
-        .filter(|p| p.kind() == "pair")
+        .filter(|p| p.kind_name() == "pair")
         .find(|p| {
             p.child_by_field_name("key")
                 .is_some_and(|k| string_value(k, src).as_deref().unwrap_or(text(k, src)) == key)
@@ -309,7 +310,7 @@ pub fn call_args(call: Node<'_>) -> Vec<Node<'_>> {
         .map(children)
         .unwrap_or_default()
         .into_iter()
-        .filter(|a| a.kind() != "comment")
+        .filter(|a| a.kind_name() != "comment")
         .collect()
 }
 

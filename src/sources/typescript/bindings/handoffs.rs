@@ -2,6 +2,7 @@
 //! imported function or class, which then chooses its own keys.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// The package function or class `read` (an `env.X`) is handed to, as an
 /// argument or an argument's property: `new WorkersKVStore({ namespace:
@@ -12,7 +13,7 @@ pub(crate) fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Opt
     let file: &FileIndex<'_> = index.files.get(fi)?;
     let mut up = read.parent()?;
     while matches!(
-        up.kind(),
+        up.kind_name(),
         "as_expression"
             | "satisfies_expression"
             | "parenthesized_expression"
@@ -20,19 +21,22 @@ pub(crate) fn handed_to(index: &CodeIndex<'_>, fi: usize, read: Node<'_>) -> Opt
     ) {
         up = up.parent()?;
     }
-    if up.kind() == "pair" {
-        up = up.parent().filter(|o| o.kind() == "object")?.parent()?;
+    if up.kind_name() == "pair" {
+        up = up
+            .parent()
+            .filter(|o| o.kind_name() == "object")?
+            .parent()?;
     }
-    if up.kind() != "arguments" {
+    if up.kind_name() != "arguments" {
         return None;
     }
     let call = up.parent()?;
-    let callee = match call.kind() {
+    let callee = match call.kind_name() {
         "new_expression" => call.child_by_field_name("constructor")?,
         "call_expression" => call.child_by_field_name("function")?,
         _ => return None,
     };
-    if callee.kind() != "identifier" {
+    if callee.kind_name() != "identifier" {
         return None;
     }
     let name = text(callee, file.src);
@@ -83,10 +87,10 @@ fn package_of(index: &CodeIndex<'_>, fi: usize, name: &str, depth: u32) -> Optio
     let src = index.files.get(r.file)?.src;
     let heritage = children(r.decl.node)
         .into_iter()
-        .find(|c| c.kind() == "class_heritage")?;
+        .find(|c| c.kind_name() == "class_heritage")?;
     let mut parent = None;
     super::super::syntax::walk(heritage, |n| {
-        if parent.is_none() && n.kind() == "identifier" {
+        if parent.is_none() && n.kind_name() == "identifier" {
             parent = Some(text(n, src).to_owned());
         }
     });
@@ -111,10 +115,10 @@ pub(crate) fn env_handoffs(
     };
     let env_arg = |n: Node<'_>| {
         let n = unwrap_expr(n);
-        match n.kind() {
+        match n.kind_name() {
             "identifier" | "member_expression" => is_worker_env(text(n, file.src)),
             "object" => children(n).into_iter().any(|c| {
-                c.kind() == "spread_element"
+                c.kind_name() == "spread_element"
                     && c.named_child(0)
                         .is_some_and(|e| is_worker_env(text(unwrap_expr(e), file.src)))
             }),
@@ -131,14 +135,14 @@ pub(crate) fn env_handoffs(
         // The identifier the callee chain starts from.
         let mut root = call.node.child_by_field_name("function");
         while let Some(n) = root {
-            root = match n.kind() {
+            root = match n.kind_name() {
                 "member_expression" => n.child_by_field_name("object"),
                 "call_expression" => n.child_by_field_name("function"),
                 "parenthesized_expression" | "non_null_expression" => n.named_child(0),
                 _ => break,
             };
         }
-        let Some(root) = root.filter(|r| r.kind() == "identifier") else {
+        let Some(root) = root.filter(|r| r.kind_name() == "identifier") else {
             continue;
         };
         let name = text(root, file.src);

@@ -2,6 +2,7 @@
 //! expressions that build them, SQL literals, and the tables SQL names.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// Placeholder name for an expression: `appId`, `app.id` → `appId`.
 /// Methods that reshape a string without changing what it names.
@@ -62,7 +63,7 @@ fn generates(node: Node<'_>, src: &str) -> bool {
 
 /// `n` itself is a call returning a new value each time.
 fn fresh(node: Node<'_>, src: &str) -> bool {
-    if node.kind() == "new_expression" {
+    if node.kind_name() == "new_expression" {
         // `new Date()` with no argument is the clock.
         return node
             .child_by_field_name("constructor")
@@ -71,7 +72,7 @@ fn fresh(node: Node<'_>, src: &str) -> bool {
                 .child_by_field_name("arguments")
                 .is_none_or(|a| a.named_child_count() == 0);
     }
-    if node.kind() != "call_expression" {
+    if node.kind_name() != "call_expression" {
         return false;
     }
     let Some(f) = node.child_by_field_name("function").map(unwrap_expr) else {
@@ -87,7 +88,7 @@ fn fresh(node: Node<'_>, src: &str) -> bool {
 pub(crate) fn loop_variable(at: Node<'_>, name: &str, src: &str) -> bool {
     std::iter::successors(at.parent(), |n| n.parent())
         .take(10_000)
-        .filter(|n| n.kind() == "for_in_statement")
+        .filter(|n| n.kind_name() == "for_in_statement")
         .filter_map(|n| n.child_by_field_name("left"))
         .any(|left| text(left, src) == name)
 }
@@ -103,7 +104,7 @@ fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
         return "value".to_owned();
     }
     let node = unwrap_expr(node);
-    let raw = match node.kind() {
+    let raw = match node.kind_name() {
         "identifier" | "property_identifier" => text(node, src).to_owned(),
         "member_expression" => {
             let prop = node
@@ -158,7 +159,7 @@ fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
                     // `id.toLowerCase()`, `crypto.randomUUID().slice(0, 8)`:
                     // a string method names what it is called on.
                     let f = node.child_by_field_name("function").map(unwrap_expr);
-                    if let Some(f) = f.filter(|f| f.kind() == "member_expression")
+                    if let Some(f) = f.filter(|f| f.kind_name() == "member_expression")
                         && let (Some(obj), Some(method)) = (
                             f.child_by_field_name("object"),
                             f.child_by_field_name("property").map(|p| text(p, src)),
@@ -184,10 +185,10 @@ fn placeholder_depth(node: Node<'_>, src: &str, depth: u32) -> String {
         "binary_expression" => {
             let side = |f: &str| node.child_by_field_name(f).map(unwrap_expr);
             match (side("left"), side("right")) {
-                (Some(l), Some(r)) if r.kind() == "number" => {
+                (Some(l), Some(r)) if r.kind_name() == "number" => {
                     return placeholder_depth(l, src, depth + 1);
                 }
-                (Some(l), Some(r)) if l.kind() == "number" => {
+                (Some(l), Some(r)) if l.kind_name() == "number" => {
                     return placeholder_depth(r, src, depth + 1);
                 }
                 _ => "value".to_owned(),
@@ -211,12 +212,15 @@ pub(crate) fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
     let mut cur = node.parent();
     for _ in 0..10_000 {
         let n = cur?;
-        match n.kind() {
+        match n.kind_name() {
             "function_declaration" | "method_definition" | "generator_function_declaration" => {
                 return doc_comment(n, src);
             }
             "arrow_function" | "function_expression" => {
-                if let Some(d) = n.parent().filter(|p| p.kind() == "variable_declarator") {
+                if let Some(d) = n
+                    .parent()
+                    .filter(|p| p.kind_name() == "variable_declarator")
+                {
                     return doc_comment(d, src);
                 }
                 // A route handler is its own unit: the comment above its
@@ -225,7 +229,7 @@ pub(crate) fn enclosing_doc(node: Node<'_>, src: &str) -> Option<String> {
                 if super::super::index::route_of(n, src).is_some() {
                     let stmt = std::iter::successors(n.parent(), |p| p.parent())
                         .take(8)
-                        .find(|p| p.kind() == "expression_statement")?;
+                        .find(|p| p.kind_name() == "expression_statement")?;
                     return doc_comment(stmt, src);
                 }
             }
@@ -260,14 +264,14 @@ fn sql_literal_depth(
     }
     let src = index.files.get(fi)?.src;
     let node = unwrap_expr(node);
-    match node.kind() {
+    match node.kind_name() {
         "string" => string_value(node, src),
         // Substitutions are parameters, unless they fold to a constant
         // string (`FROM ${TABLE}` with `const TABLE = "cache"`).
         "template_string" => Some(
             children(node)
                 .into_iter()
-                .map(|c| match c.kind() {
+                .map(|c| match c.kind_name() {
                     "template_substitution" => c
                         .named_child(0)
                         .and_then(|e| match fold(index, fi, e) {
@@ -348,7 +352,7 @@ pub(crate) fn helper_returns_string(index: &CodeIndex<'_>, fi: usize, call: Node
     };
     let Some(f) = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "identifier")
+        .filter(|f| f.kind_name() == "identifier")
     else {
         return false;
     };
@@ -357,7 +361,7 @@ pub(crate) fn helper_returns_string(index: &CodeIndex<'_>, fi: usize, call: Node
     };
     returns(r.decl.node, r.decl.value)
         .first()
-        .is_some_and(|e| matches!(unwrap_expr(*e).kind(), "template_string" | "string"))
+        .is_some_and(|e| matches!(unwrap_expr(*e).kind_name(), "template_string" | "string"))
 }
 
 /// A placeholder list the SQL text `node` builds from an array at run time
@@ -373,26 +377,26 @@ pub(crate) fn spread_list(
 ) -> Option<crate::model::SpreadList> {
     let src = index.files.get(fi)?.src;
     let mut node = unwrap_expr(node);
-    if node.kind() == "identifier" {
+    if node.kind_name() == "identifier" {
         node = unwrap_expr(local_value(node, text(node, src), src)?);
     }
-    if node.kind() != "template_string" {
+    if node.kind_name() != "template_string" {
         return None;
     }
     // The `?` written in the text itself, outside every substitution.
     let fixed: usize = children(node)
         .into_iter()
-        .filter(|c| c.kind() != "template_substitution")
+        .filter(|c| c.kind_name() != "template_substitution")
         .map(|c| text(c, src).matches('?').count())
         .sum();
     for sub in children(node)
         .into_iter()
-        .filter(|c| c.kind() == "template_substitution")
+        .filter(|c| c.kind_name() == "template_substitution")
     {
         let Some(mut e) = sub.named_child(0).map(unwrap_expr) else {
             continue;
         };
-        if e.kind() == "identifier"
+        if e.kind_name() == "identifier"
             && let Some(v) = local_value(e, text(e, src), src)
         {
             e = unwrap_expr(v);
@@ -402,7 +406,7 @@ pub(crate) fn spread_list(
             let sub_text = text(sub, src);
             let times = children(node)
                 .into_iter()
-                .filter(|c| c.kind() == "template_substitution" && text(*c, src) == sub_text)
+                .filter(|c| c.kind_name() == "template_substitution" && text(*c, src) == sub_text)
                 .count();
             return request_list(
                 over,
@@ -420,7 +424,7 @@ pub(crate) fn spread_list(
 /// chunk size when the array is cut: a [`request_list`] of one per item.
 pub(crate) fn batch_list(node: Node<'_>, src: &str) -> Option<crate::model::SpreadList> {
     let mut n = unwrap_expr(node);
-    if n.kind() == "identifier" {
+    if n.kind_name() == "identifier" {
         n = unwrap_expr(local_value(n, text(n, src), src)?);
     }
     let (over, m) = member_call(n, src)?;
@@ -450,24 +454,24 @@ pub(crate) fn whole_url(n: Node<'_>, src: &str) -> Option<String> {
         let n = unwrap_expr(n);
         let url_object = |o: Node<'_>| {
             let o = unwrap_expr(o);
-            let v = if o.kind() == "identifier" {
+            let v = if o.kind_name() == "identifier" {
                 local_value(o, text(o, src), src).map(unwrap_expr)
             } else {
                 Some(o)
             };
             v.filter(|v| {
-                v.kind() == "new_expression"
+                v.kind_name() == "new_expression"
                     && v.child_by_field_name("constructor")
                         .is_some_and(|c| text(c, src) == "URL")
             })
             .and_then(|v| v.child_by_field_name("arguments")?.named_child(0))
             .and_then(|a| find(a, src, depth + 1))
         };
-        match n.kind() {
+        match n.kind_name() {
             "identifier" => {
                 let v = local_value(n, text(n, src), src)?;
                 let v = unwrap_expr(v);
-                if v.kind() == "new_expression" {
+                if v.kind_name() == "new_expression" {
                     return url_object(n);
                 }
                 find(v, src, depth + 1)
@@ -484,7 +488,7 @@ pub(crate) fn whole_url(n: Node<'_>, src: &str) -> Option<String> {
             }
             "template_string" => children(n)
                 .into_iter()
-                .filter(|c| c.kind() == "template_substitution")
+                .filter(|c| c.kind_name() == "template_substitution")
                 .find_map(|c| {
                     let e = c.named_child(0)?;
                     find(e, src, depth + 1).or_else(|| url_object(e))
@@ -520,13 +524,13 @@ pub(crate) fn whole_url(n: Node<'_>, src: &str) -> Option<String> {
 /// for a local holding anything else.
 pub(crate) fn filled_array<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Vec<Node<'t>>> {
     let start = unwrap_expr(local_value(at, name, src)?);
-    if start.kind() != "array" || start.named_child_count() > 0 {
+    if start.kind_name() != "array" || start.named_child_count() > 0 {
         return None;
     }
     let body = enclosing_body(at)?;
     let mut pushes = Vec::new();
     super::super::syntax::walk(body, |n| {
-        if n.kind() == "call_expression"
+        if n.kind_name() == "call_expression"
             && member_call(n, src).is_some_and(|(recv, m)| m == "push" && text(recv, src) == name)
         {
             pushes.push(n);
@@ -545,7 +549,7 @@ pub(crate) fn listed_list(
     src: &str,
 ) -> Option<crate::model::SpreadList> {
     let arg = unwrap_expr(arg);
-    if arg.kind() != "identifier" {
+    if arg.kind_name() != "identifier" {
         return None;
     }
     let name = text(arg, src);
@@ -553,14 +557,14 @@ pub(crate) fn listed_list(
     let body = enclosing_body(call)?;
     let is_loop = |n: &Node<'_>| {
         matches!(
-            n.kind(),
+            n.kind_name(),
             "while_statement" | "do_statement" | "for_statement" | "for_in_statement"
         )
     };
     let lists = |l: Node<'_>| {
         let mut found = false;
         super::super::syntax::walk(l, |n| {
-            found |= n.kind() == "call_expression"
+            found |= n.kind_name() == "call_expression"
                 && member_call(n, src).is_some_and(|(_, m)| m == "list");
         });
         found
@@ -612,7 +616,7 @@ fn from_request(n: Node<'_>, src: &str) -> bool {
     let mut n = n;
     for _ in 0..8 {
         n = unwrap_expr(n);
-        match n.kind() {
+        match n.kind_name() {
             "await_expression" => match n.named_child(0) {
                 Some(inner) => n = inner,
                 None => return false,
@@ -626,7 +630,7 @@ fn from_request(n: Node<'_>, src: &str) -> bool {
             // `[...new Set(ids)]`
             "array" => match children(n)
                 .into_iter()
-                .find(|c| c.kind() == "spread_element")
+                .find(|c| c.kind_name() == "spread_element")
             {
                 Some(sp) => match sp.named_child(0) {
                     Some(inner) => n = inner,
@@ -712,7 +716,7 @@ fn placeholder_list<'t>(e: Node<'t>, src: &str) -> Option<(Node<'t>, u32)> {
                 }
                 let length = unwrap_expr(*args.first()?);
                 let n = children(length).into_iter().find_map(|p| {
-                    (p.kind() == "pair"
+                    (p.kind_name() == "pair"
                         && p.child_by_field_name("key")
                             .is_some_and(|k| text(k, src) == "length"))
                     .then(|| p.child_by_field_name("value"))
@@ -731,14 +735,14 @@ fn placeholder_list<'t>(e: Node<'t>, src: &str) -> Option<(Node<'t>, u32)> {
 /// is a literal: `() => "(?, ?)"`.
 fn returned_text(f: Node<'_>, src: &str) -> Option<String> {
     let f = unwrap_expr(f);
-    if !matches!(f.kind(), "arrow_function" | "function_expression") {
+    if !matches!(f.kind_name(), "arrow_function" | "function_expression") {
         return None;
     }
     let body = f.child_by_field_name("body")?;
-    let value = if body.kind() == "statement_block" {
+    let value = if body.kind_name() == "statement_block" {
         children(body)
             .into_iter()
-            .find(|s| s.kind() == "return_statement")?
+            .find(|s| s.kind_name() == "return_statement")?
             .named_child(0)?
     } else {
         body
@@ -752,12 +756,12 @@ fn returned_text(f: Node<'_>, src: &str) -> Option<String> {
 fn chunked<'t>(over: Node<'t>, src: &str) -> (Node<'t>, Option<u32>) {
     let mut n = over;
     for _ in 0..3 {
-        if n.kind() == "identifier"
+        if n.kind_name() == "identifier"
             && let Some(v) = local_value(n, text(n, src), src)
         {
             n = unwrap_expr(v);
         }
-        if n.kind() == "member_expression"
+        if n.kind_name() == "member_expression"
             && n.child_by_field_name("property")
                 .is_some_and(|p| text(p, src) == "length")
             && let Some(o) = n.child_by_field_name("object")
@@ -784,7 +788,7 @@ fn slice_size(args: &[Node<'_>], src: &str) -> Option<u32> {
     if let (Some(a), Some(b)) = (num(a), num(b)) {
         return b.checked_sub(a);
     }
-    if b.kind() == "binary_expression"
+    if b.kind_name() == "binary_expression"
         && b.child_by_field_name("operator")
             .is_some_and(|o| text(o, src) == "+")
         && b.child_by_field_name("left")

@@ -2,6 +2,7 @@
 //! fields of the literals sent, and how `queue()` handlers treat failures.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// `queue(batch, env)` handlers (methods or `queue:` properties, also a
 /// `queue` / `queue: handleQueue` property naming a function declared
@@ -14,7 +15,7 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
         }
         super::super::syntax::walk(f.root, |n| {
             let named_queue = |x: Node<'_>| text(x, f.src) == "queue";
-            match n.kind() {
+            match n.kind_name() {
                 "method_definition" if n.child_by_field_name("name").is_some_and(named_queue) => {
                     found.push((fi, n));
                 }
@@ -22,7 +23,7 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
                     let Some(v) = n.child_by_field_name("value").map(unwrap_expr) else {
                         return;
                     };
-                    match v.kind() {
+                    match v.kind_name() {
                         "arrow_function" | "function_expression" | "function" => {
                             found.push((fi, n));
                         }
@@ -31,7 +32,7 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
                     }
                 }
                 "shorthand_property_identifier"
-                    if named_queue(n) && n.parent().is_some_and(|p| p.kind() == "object") =>
+                    if named_queue(n) && n.parent().is_some_and(|p| p.kind_name() == "object") =>
                 {
                     found.extend(declared_function(index, fi, "queue"));
                 }
@@ -53,7 +54,7 @@ pub(crate) fn queue_handlers(index: &CodeIndex<'_>) -> Vec<crate::model::QueueHa
                 if let Some(r) = outbound(c, f.path, f.src) {
                     requests.push(r);
                 }
-                if c.kind() == "catch_clause" {
+                if c.kind_name() == "catch_clause" {
                     let t = text(c, f.src);
                     if t.contains(".ack()") || t.contains(".ackAll()") {
                         acks_on_failure = true;
@@ -89,14 +90,14 @@ fn declared_function<'a>(
     let node = match r.decl.value.map(unwrap_expr) {
         Some(v)
             if matches!(
-                v.kind(),
+                v.kind_name(),
                 "arrow_function" | "function_expression" | "function"
             ) =>
         {
             v
         }
         Some(_) => return None,
-        None if r.decl.node.kind() == "function_declaration" => r.decl.node,
+        None if r.decl.node.kind_name() == "function_declaration" => r.decl.node,
         None => return None,
     };
     Some((r.file, node))
@@ -105,11 +106,11 @@ fn declared_function<'a>(
 /// `fetch(url, { method: "POST", … })`: the global `fetch`, not a stub's
 /// or a service binding's.
 fn outbound(call: Node<'_>, path: &str, src: &str) -> Option<crate::model::OutboundRequest> {
-    if call.kind() != "call_expression" {
+    if call.kind_name() != "call_expression" {
         return None;
     }
     let f = call.child_by_field_name("function").map(unwrap_expr)?;
-    if f.kind() != "identifier" || text(f, src) != "fetch" {
+    if f.kind_name() != "identifier" || text(f, src) != "fetch" {
         return None;
     }
     let args = call.child_by_field_name("arguments")?;
@@ -131,21 +132,23 @@ fn outbound(call: Node<'_>, path: &str, src: &str) -> Option<crate::model::Outbo
 /// call is a statement of its own, or its local is never read again.
 fn response_read(call: Node<'_>, src: &str) -> bool {
     let mut top = call;
-    while let Some(p) = top
-        .parent()
-        .filter(|p| matches!(p.kind(), "await_expression" | "parenthesized_expression"))
-    {
+    while let Some(p) = top.parent().filter(|p| {
+        matches!(
+            p.kind_name(),
+            "await_expression" | "parenthesized_expression"
+        )
+    }) {
         top = p;
     }
     let Some(parent) = top.parent() else {
         return true;
     };
-    match parent.kind() {
+    match parent.kind_name() {
         "expression_statement" => false,
         "variable_declarator" => {
             let Some(name) = parent
                 .child_by_field_name("name")
-                .filter(|n| n.kind() == "identifier")
+                .filter(|n| n.kind_name() == "identifier")
                 .map(|n| text(n, src))
             else {
                 return true;
@@ -154,7 +157,7 @@ fn response_read(call: Node<'_>, src: &str) -> bool {
             let scope = parent.parent().and_then(|d| d.parent()).unwrap_or(parent);
             let mut read = false;
             super::super::syntax::walk(scope, |n| {
-                read |= n.kind() == "identifier"
+                read |= n.kind_name() == "identifier"
                     && n.start_byte() > parent.end_byte()
                     && text(n, src) == name;
             });
@@ -169,8 +172,8 @@ fn in_catch(n: Node<'_>) -> bool {
     let mut cur = n.parent();
     for _ in 0..256 {
         match cur {
-            Some(p) if p.kind() == "catch_clause" => return true,
-            Some(p) if matches!(p.kind(), "method_definition" | "pair") => return false,
+            Some(p) if p.kind_name() == "catch_clause" => return true,
+            Some(p) if matches!(p.kind_name(), "method_definition" | "pair") => return false,
             Some(p) => cur = p.parent(),
             None => return false,
         }
@@ -196,11 +199,11 @@ pub(crate) fn delay_seconds(
 /// `msg.ack()`, `batch.retryAll()`, `msg.retry({ delaySeconds: 30 })`.
 fn settle(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> Option<crate::model::Settle> {
     let src = index.files.get(fi)?.src;
-    if call.kind() != "call_expression" {
+    if call.kind_name() != "call_expression" {
         return None;
     }
     let f = call.child_by_field_name("function")?;
-    if f.kind() != "member_expression" {
+    if f.kind_name() != "member_expression" {
         return None;
     }
     let kind = crate::model::SettleKind::parse(text(f.child_by_field_name("property")?, src))?;
@@ -244,11 +247,11 @@ pub(crate) fn type_fields(
         return Vec::new();
     }
     let mut out = Vec::new();
-    match ty.kind() {
+    match ty.kind_name() {
         "object_type" => {
             for m in children(ty)
                 .into_iter()
-                .filter(|m| m.kind() == "property_signature")
+                .filter(|m| m.kind_name() == "property_signature")
             {
                 let Some(name) = m.child_by_field_name("name") else {
                     continue;
@@ -331,13 +334,13 @@ fn field(
         return;
     };
     let mut path = name.to_owned();
-    if inner.kind() == "array_type"
+    if inner.kind_name() == "array_type"
         && let Some(e) = inner.named_child(0)
     {
         inner = e;
         path.push_str("[]");
     }
-    if !matches!(inner.kind(), "object_type" | "type_identifier") {
+    if !matches!(inner.kind_name(), "object_type" | "type_identifier") {
         return;
     }
     for (sub, t) in type_fields(index, fi, inner, depth + 1, nest - 1) {
@@ -354,7 +357,7 @@ pub(crate) fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageT
             continue;
         }
         super::super::syntax::walk(f.root, |n| {
-            if n.kind() != "generic_type" {
+            if n.kind_name() != "generic_type" {
                 return;
             }
             let Some(name) = n.child_by_field_name("name").map(|x| text(x, f.src)) else {
@@ -372,9 +375,9 @@ pub(crate) fn message_types(index: &CodeIndex<'_>) -> Vec<crate::model::MessageT
                     // `UPLOADS: Queue<T>` in an interface or type literal.
                     let member = n
                         .parent()
-                        .filter(|p| p.kind() == "type_annotation")
+                        .filter(|p| p.kind_name() == "type_annotation")
                         .and_then(|p| p.parent())
-                        .filter(|p| p.kind() == "property_signature");
+                        .filter(|p| p.kind_name() == "property_signature");
                     match member.and_then(|m| m.child_by_field_name("name")) {
                         Some(b) => (Some(text(b, f.src).to_owned()), None),
                         None => return,
@@ -407,7 +410,7 @@ pub(crate) fn message_fields(
     };
     let mut out = Vec::new();
     for p in children(obj) {
-        let (name, value) = match p.kind() {
+        let (name, value) = match p.kind_name() {
             "pair" => (
                 p.child_by_field_name("key")
                     .map(|k| string_value(k, src).unwrap_or_else(|| text(k, src).to_owned())),
@@ -418,7 +421,7 @@ pub(crate) fn message_fields(
         };
         let Some(name) = name else { continue };
         let ty = match value.map(unwrap_expr) {
-            Some(v) => match v.kind() {
+            Some(v) => match v.kind_name() {
                 "string" | "template_string" => "string".to_owned(),
                 "number" => "number".to_owned(),
                 "true" | "false" => "boolean".to_owned(),

@@ -17,6 +17,7 @@ use crate::cloudflare::{self, Lang, Opt};
 use crate::model::{
     BindingKind, DynamicBinding, Expiry, Key, Model, OpKind, ResourceOp, ValueKind, ValueType,
 };
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -164,20 +165,20 @@ impl<'i, 'a> Reader<'i, 'a> {
             return false;
         };
         let assigned = subscript.parent().is_some_and(|p| {
-            p.kind() == "assignment_expression"
+            p.kind_name() == "assignment_expression"
                 && p.child_by_field_name("left")
                     .is_some_and(|l| l.id() == subscript.id())
         });
         let obj = subscript.child_by_field_name("object").map(unwrap_expr);
         let local_object = obj
-            .filter(|o| o.kind() == "identifier")
+            .filter(|o| o.kind_name() == "identifier")
             .and_then(|o| local_value(o, text(o, file.src), file.src))
             .is_some_and(|v| !is_worker_env(text(unwrap_expr(v), file.src)));
-        let bare = obj.is_some_and(|o| o.kind() == "identifier");
+        let bare = obj.is_some_and(|o| o.kind_name() == "identifier");
         // `getRequiredEnv(env: Record<string, string>, key)`: a map of
         // strings, not a Worker env.
         let string_map = obj
-            .filter(|o| o.kind() == "identifier")
+            .filter(|o| o.kind_name() == "identifier")
             .and_then(|o| param_of(o, text(o, file.src), file.src))
             .and_then(|p| p.ty)
             .is_some_and(|t| {
@@ -203,7 +204,7 @@ impl<'i, 'a> Reader<'i, 'a> {
         let Some(arg) = call_args(call).first().map(|a| unwrap_expr(*a)) else {
             return Vec::new();
         };
-        if arg.kind() != "identifier" {
+        if arg.kind_name() != "identifier" {
             return Vec::new();
         }
         let name = text(arg, file.src);
@@ -250,7 +251,9 @@ impl<'i, 'a> Reader<'i, 'a> {
             .map_or(&[][..], Vec::as_slice)
             .iter()
             .filter(move |(cf, args)| {
-                let is_new = args.parent().is_some_and(|p| p.kind() == "new_expression");
+                let is_new = args
+                    .parent()
+                    .is_some_and(|p| p.kind_name() == "new_expression");
                 is_new == param.constructed
                     && scope.is_some()
                     && self
@@ -281,9 +284,9 @@ impl<'i, 'a> Reader<'i, 'a> {
         for (cf, args) in self.sites_of(fi, param).take(MAX_ARGUMENT_SITES) {
             let arg = children(args)
                 .into_iter()
-                .filter(|a| a.kind() != "comment")
+                .filter(|a| a.kind_name() != "comment")
                 .nth(param.index);
-            if let Some(arg) = arg.filter(|a| a.kind() != "spread_element") {
+            if let Some(arg) = arg.filter(|a| a.kind_name() != "spread_element") {
                 add_new(&mut out, self.targets(cf, arg, depth + 2));
             }
         }
@@ -345,7 +348,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
     for (fi, file) in index.files.iter().enumerate() {
         if file.src.contains("env[") {
             super::syntax::walk(file.root, |n| {
-                if n.kind() != "subscript_expression" {
+                if n.kind_name() != "subscript_expression" {
                     return;
                 }
                 let tested = presence_test(n, file.src);
@@ -543,21 +546,21 @@ fn accessor_call(
     let src = index.files.get(fi)?.src;
     let mut recv = unwrap_expr(recv);
     for _ in 0..3 {
-        if recv.kind() == "await_expression" {
+        if recv.kind_name() == "await_expression" {
             recv = unwrap_expr(recv.named_child(0)?);
         }
-        if recv.kind() != "identifier" {
+        if recv.kind_name() != "identifier" {
             break;
         }
         recv = unwrap_expr(local_value(recv, text(recv, src), src)?);
     }
-    if recv.kind() != "call_expression" {
+    if recv.kind_name() != "call_expression" {
         return None;
     }
     let f = recv.child_by_field_name("function")?;
     let name = text(f, src);
     let acc = cloudflare::ACCESSORS.iter().find(|a| a.function == name)?;
-    if f.kind() != "identifier" || index.resolve(fi, name).is_some() {
+    if f.kind_name() != "identifier" || index.resolve(fi, name).is_some() {
         return None;
     }
     let mapped = acc.methods.iter().find(|(m, _)| *m == method)?.1;
@@ -577,10 +580,10 @@ fn analytics_sql_read(
     src: &str,
 ) -> Option<String> {
     let mut url = unwrap_expr(*call_args(call).first()?);
-    if url.kind() == "identifier" {
+    if url.kind_name() == "identifier" {
         url = unwrap_expr(local_value(url, text(url, src), src)?);
     }
-    if !matches!(url.kind(), "string" | "template_string")
+    if !matches!(url.kind_name(), "string" | "template_string")
         || !text(url, src).contains("/analytics_engine/sql")
     {
         return None;
@@ -599,7 +602,7 @@ fn analytics_sql_read(
 /// The receiver and method name of a method call (`recv.method(…)`).
 fn member_call<'t, 's>(call: Node<'t>, src: &'s str) -> Option<(Node<'t>, &'s str)> {
     let f = super::syntax::callee(call.child_by_field_name("function")?);
-    if f.kind() != "member_expression" {
+    if f.kind_name() != "member_expression" {
         return None;
     }
     Some((
@@ -619,23 +622,23 @@ fn forwarder(call: Node<'_>, src: &str) -> Option<(String, String)> {
         .take(64)
         .find(|n| {
             matches!(
-                n.kind(),
+                n.kind_name(),
                 "method_definition" | "function_declaration" | "class_declaration"
             )
         })
-        .filter(|n| n.kind() == "method_definition")?;
+        .filter(|n| n.kind_name() == "method_definition")?;
     let params = method.child_by_field_name("parameters")?;
     let first_param = children(params).into_iter().next()?;
     let param_name = |p: Node<'_>| {
         let mut name = None;
         super::syntax::walk(p, |n| {
-            if name.is_none() && n.kind() == "identifier" {
+            if name.is_none() && n.kind_name() == "identifier" {
                 name = Some(text(n, src).to_owned());
             }
         });
         name
     };
-    let forwarded = match first.kind() {
+    let forwarded = match first.kind_name() {
         "spread_element" => first
             .named_child(0)
             .is_some_and(|e| Some(text(e, src).to_owned()) == param_name(first_param)),
@@ -647,7 +650,7 @@ fn forwarder(call: Node<'_>, src: &str) -> Option<(String, String)> {
     }
     let class = std::iter::successors(method.parent(), |n| n.parent())
         .take(8)
-        .find(|n| n.kind() == "class_declaration")?;
+        .find(|n| n.kind_name() == "class_declaration")?;
     let class_name = text(class.child_by_field_name("name")?, src).to_owned();
     let method_name = text(method.child_by_field_name("name")?, src).to_owned();
     Some((class_name, method_name))
@@ -713,7 +716,7 @@ fn forwarded_calls<'a>(
 /// by it, or a `this.field` its class assigns one to (not `this`: the
 /// wrapper calling itself).
 fn instance_of(recv: Node<'_>, class: &str, src: &str) -> bool {
-    unwrap_expr(recv).kind() != "this"
+    unwrap_expr(recv).kind_name() != "this"
         && receiver_class(recv, src).is_some_and(|h| h == Holds::Built(class.to_owned()))
 }
 
@@ -729,7 +732,7 @@ fn named_by_arguments(k: Key, func: Node<'_>, call: Node<'_>, fsrc: &str, csrc: 
         .into_iter()
         .map(|p| p.child_by_field_name("pattern").unwrap_or(p))
         .map(|p| {
-            if p.kind() == "identifier" {
+            if p.kind_name() == "identifier" {
                 text(p, fsrc)
             } else {
                 ""
@@ -755,12 +758,12 @@ impl<'a> Reader<'_, 'a> {
         };
         let src = file.src;
         let recv = unwrap_expr(recv);
-        let recv = if recv.kind() == "await_expression" {
+        let recv = if recv.kind_name() == "await_expression" {
             recv.named_child(0).map(unwrap_expr).unwrap_or(recv)
         } else {
             recv
         };
-        match recv.kind() {
+        match recv.kind_name() {
             "member_expression" => {
                 let obj = recv
                     .child_by_field_name("object")
@@ -897,14 +900,14 @@ impl<'a> Reader<'_, 'a> {
         let bind = prepare
             .parent()
             .filter(|m| {
-                m.kind() == "member_expression"
+                m.kind_name() == "member_expression"
                     && m.child_by_field_name("property")
                         .is_some_and(|p| text(p, src) == "bind")
             })
             .and_then(|m| m.parent())
-            .filter(|c| c.kind() == "call_expression");
+            .filter(|c| c.kind_name() == "call_expression");
         let args = bind.map(call_args).unwrap_or_default();
-        if args.iter().any(|a| a.kind() == "spread_element") {
+        if args.iter().any(|a| a.kind_name() == "spread_element") {
             return Vec::new();
         }
         args.into_iter()
@@ -918,15 +921,15 @@ impl<'a> Reader<'_, 'a> {
     fn returned(&self, fi: usize, call: Node<'a>) -> Option<(usize, Vec<Node<'a>>)> {
         let src = self.index.files.get(fi)?.src;
         let f = call.child_by_field_name("function")?;
-        if f.kind() == "member_expression"
+        if f.kind_name() == "member_expression"
             && f.child_by_field_name("object")
-                .is_some_and(|o| o.kind() == "this")
+                .is_some_and(|o| o.kind_name() == "this")
         {
             let m = f
                 .child_by_field_name("property")
                 .and_then(|p| receivers::class_method(call, text(p, src), src))?;
             Some((fi, returns(m, None)))
-        } else if f.kind() == "identifier" {
+        } else if f.kind_name() == "identifier" {
             let r = self.index.resolve(fi, text(f, src))?;
             Some((r.file, returns(r.decl.node, r.decl.value)))
         } else {
@@ -947,17 +950,17 @@ impl<'a> Reader<'_, 'a> {
             return Vec::new();
         };
         let value = unwrap_expr(value);
-        let value = if value.kind() == "await_expression" {
+        let value = if value.kind_name() == "await_expression" {
             value.named_child(0).map(unwrap_expr).unwrap_or(value)
         } else {
             value
         };
         let mut out: Vec<Target> = Vec::new();
         let mut add = |found: Vec<Target>| add_new(&mut out, found);
-        match value.kind() {
+        match value.kind_name() {
             "object" => {
                 for p in children(value) {
-                    match p.kind() {
+                    match p.kind_name() {
                         "shorthand_property_identifier" if text(p, src) == prop => {
                             if let Some(v) = local_value(p, prop, src) {
                                 add(self.targets(fi, v, depth + 1));
@@ -1009,12 +1012,12 @@ impl<'a> Reader<'_, 'a> {
         if let Some(k) = self.listed_key(fi, node, depth) {
             return Some((k, None));
         }
-        match node.kind() {
+        match node.kind_name() {
             "template_string" => {
                 let mut out = Key::default();
                 let mut doc = None;
                 for ch in children(node) {
-                    match ch.kind() {
+                    match ch.kind_name() {
                         "string_fragment" | "escape_sequence" => out.push_literal(text(ch, src)),
                         "template_substitution" => {
                             let e = ch.named_child(0)?;
@@ -1050,9 +1053,9 @@ impl<'a> Reader<'_, 'a> {
                     unwrap_expr(node.child_by_field_name("left")?),
                     unwrap_expr(node.child_by_field_name("right")?),
                 );
-                let texty = |n: Node<'a>| matches!(n.kind(), "string" | "template_string");
+                let texty = |n: Node<'a>| matches!(n.kind_name(), "string" | "template_string");
                 if !texty(left) && !texty(right) {
-                    match (left.kind() == "number", right.kind() == "number") {
+                    match (left.kind_name() == "number", right.kind_name() == "number") {
                         (true, false) => return Some((whole(right), None)),
                         (false, true) => return Some((whole(left), None)),
                         _ => {}
@@ -1072,7 +1075,7 @@ impl<'a> Reader<'_, 'a> {
                         call_args(*push)
                             .first()
                             .copied()
-                            .filter(|a| a.kind() != "spread_element")
+                            .filter(|a| a.kind_name() != "spread_element")
                     });
                     return match item {
                         Some(item) => self.key(fi, item, depth + 1),
@@ -1107,7 +1110,7 @@ impl<'a> Reader<'_, 'a> {
                 let field = node.child_by_field_name("property").map(|p| text(p, src));
                 field
                     .and_then(|f| class_field_value(node, f, src))
-                    .filter(|v| v.kind() != "identifier")
+                    .filter(|v| v.kind_name() != "identifier")
                     .and_then(|v| self.key(fi, v, depth + 1))
                     .or_else(|| Some((whole(node), None)))
             }
@@ -1120,19 +1123,19 @@ impl<'a> Reader<'_, 'a> {
     /// returned is the listed prefix followed by one more part.
     fn listed_key(&self, fi: usize, node: Node<'a>, depth: u32) -> Option<Key> {
         let src = self.index.files.get(fi)?.src;
-        if node.kind() != "member_expression" {
+        if node.kind_name() != "member_expression" {
             return None;
         }
         let field = text(node.child_by_field_name("property")?, src);
         let var = unwrap_expr(node.child_by_field_name("object")?);
-        if !matches!(field, "name" | "key") || var.kind() != "identifier" {
+        if !matches!(field, "name" | "key") || var.kind_name() != "identifier" {
             return None;
         }
         let name = text(var, src);
         let items = iterated(var, name, src);
         let items = unwrap_expr(items?);
         // `listing.keys`, or `keys` destructured from the listing.
-        let mut listing = match items.kind() {
+        let mut listing = match items.kind_name() {
             "member_expression" => {
                 let list_of = text(items.child_by_field_name("property")?, src);
                 if !matches!(list_of, "keys" | "objects") {
@@ -1145,15 +1148,15 @@ impl<'a> Reader<'_, 'a> {
             }
             _ => return None,
         };
-        if listing.kind() == "identifier" {
+        if listing.kind_name() == "identifier" {
             listing = unwrap_expr(local_value(listing, text(listing, src), src)?);
         }
-        if listing.kind() == "await_expression" {
+        if listing.kind_name() == "await_expression" {
             listing = unwrap_expr(listing.named_child(0)?);
         }
         let f = listing.child_by_field_name("function")?;
-        if listing.kind() != "call_expression"
-            || f.kind() != "member_expression"
+        if listing.kind_name() != "call_expression"
+            || f.kind_name() != "member_expression"
             || f.child_by_field_name("property").map(|p| text(p, src)) != Some("list")
         {
             return None;
@@ -1179,16 +1182,16 @@ impl<'a> Reader<'_, 'a> {
             return None;
         };
         let callback = call_args(call).first().map(|a| unwrap_expr(*a))?;
-        let body = callback
-            .child_by_field_name("body")
-            .filter(|b| callback.kind() == "arrow_function" && b.kind() != "statement_block")?;
+        let body = callback.child_by_field_name("body").filter(|b| {
+            callback.kind_name() == "arrow_function" && b.kind_name() != "statement_block"
+        })?;
         // `(o) => o.key` of items dmqa cannot trace to a listing: a key it
         // cannot follow, not a family named after the field.
         let item = callback
             .child_by_field_name("parameter")
             .or_else(|| callback.child_by_field_name("parameters")?.named_child(0))
             .map(|p| text(p.child_by_field_name("pattern").unwrap_or(p), src));
-        let of_item = body.kind() == "member_expression"
+        let of_item = body.kind_name() == "member_expression"
             && body
                 .child_by_field_name("object")
                 .is_some_and(|o| Some(text(o, src)) == item);
@@ -1206,7 +1209,7 @@ impl<'a> Reader<'_, 'a> {
     fn reshaped_key(&self, fi: usize, call: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
         let src = self.index.files.get(fi)?.src;
         let f = unwrap_expr(call.child_by_field_name("function")?);
-        if f.kind() != "member_expression" {
+        if f.kind_name() != "member_expression" {
             return None;
         }
         let method = text(f.child_by_field_name("property")?, src);
@@ -1220,15 +1223,15 @@ impl<'a> Reader<'_, 'a> {
 
     /// `releaseBundleKey(appId, id)` → the pattern its body returns.
     fn helper_key(&self, fi: usize, call: Node<'a>, depth: u32) -> Option<(Key, Option<String>)> {
-        if call.kind() != "call_expression" || depth >= 2 {
+        if call.kind_name() != "call_expression" || depth >= 2 {
             return None;
         }
         let src = self.index.files.get(fi)?.src;
         let f = unwrap_expr(call.child_by_field_name("function")?);
         // `this.getKey(…)`: a method of the class the call is in.
-        if f.kind() == "member_expression"
+        if f.kind_name() == "member_expression"
             && f.child_by_field_name("object")
-                .is_some_and(|o| o.kind() == "this")
+                .is_some_and(|o| o.kind_name() == "this")
         {
             let name = text(f.child_by_field_name("property")?, src);
             let method = class_method(call, name, src)?;
@@ -1237,7 +1240,7 @@ impl<'a> Reader<'_, 'a> {
             let k = named_by_arguments(k, method, call, src, src);
             return Some((k, d.or_else(|| doc_comment(method, src))));
         }
-        if f.kind() != "identifier" {
+        if f.kind_name() != "identifier" {
             return None;
         }
         let r = self.index.resolve(fi, text(f, src))?;
@@ -1298,7 +1301,7 @@ impl<'a> Reader<'_, 'a> {
                 res.delay_secs = messages::delay_seconds(self.index, fi, args.get(1).copied());
                 if op == OpKind::Send
                     && let Some(m) = args.first().map(|a| unwrap_expr(*a))
-                    && m.kind() == "object"
+                    && m.kind_name() == "object"
                 {
                     res.message = message_fields(self.index, fi, m);
                 }
@@ -1393,7 +1396,7 @@ fn presence_test(read: Node<'_>, src: &str) -> bool {
     let mut n = read;
     while let Some(p) = n.parent().filter(|p| {
         matches!(
-            p.kind(),
+            p.kind_name(),
             "parenthesized_expression" | "non_null_expression" | "as_expression"
         )
     }) {
@@ -1406,7 +1409,7 @@ fn presence_test(read: Node<'_>, src: &str) -> bool {
         p.child_by_field_name(field)
             .is_some_and(|c| c.id() == n.id())
     };
-    match p.kind() {
+    match p.kind_name() {
         "unary_expression" => p
             .child_by_field_name("operator")
             .is_some_and(|o| matches!(text(o, src), "!" | "typeof")),
@@ -1441,7 +1444,7 @@ fn optional_call(call: Node<'_>, src: &str) -> bool {
     let Some(f) = call.child_by_field_name("function").map(unwrap_expr) else {
         return false;
     };
-    if f.kind() != "member_expression" {
+    if f.kind_name() != "member_expression" {
         return false;
     }
     let (Some(object), Some(property)) = (
@@ -1466,12 +1469,12 @@ fn optional_call(call: Node<'_>, src: &str) -> bool {
 /// `list({ prefix })`, the `delaySeconds` of `retry({ delaySeconds })`.
 fn option_value<'t>(options: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> {
     let o = unwrap_expr(options?);
-    if o.kind() != "object" {
+    if o.kind_name() != "object" {
         return None;
     }
     children(o).into_iter().find_map(|p| {
         // `{ prefix }`: the local of that name.
-        if p.kind() == "shorthand_property_identifier" {
+        if p.kind_name() == "shorthand_property_identifier" {
             return (text(p, src) == key).then_some(p);
         }
         let k = p.child_by_field_name("key")?;
@@ -1513,7 +1516,7 @@ mod tests {
         let file = super::super::parse::parse_source("a.ts", src).unwrap();
         let mut names = Vec::new();
         super::super::syntax::walk(file.tree.root_node(), |n| {
-            if n.kind() == "template_substitution"
+            if n.kind_name() == "template_substitution"
                 && let Some(e) = n.named_child(0)
             {
                 names.push(placeholder(e, src));
@@ -1532,7 +1535,7 @@ mod tests {
         );
         let mut got = None;
         super::super::syntax::walk(index.files[0].root, |n| {
-            if n.kind() == "arguments"
+            if n.kind_name() == "arguments"
                 && let Some(a) = n.named_child(0)
             {
                 got = sql_literal(&index, 0, a);

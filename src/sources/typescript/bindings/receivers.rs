@@ -3,6 +3,7 @@
 //! function returns.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// The blocks (`{ … }`, the program, `case`s) around `at`, innermost
 /// first; a bounded walk up.
@@ -14,7 +15,7 @@ fn blocks_above(at: Node<'_>) -> impl Iterator<Item = Node<'_>> {
 
 /// A block locals are declared in: `{ … }`, the program, a `case`.
 fn is_block(n: &Node<'_>) -> bool {
-    matches!(n.kind(), "statement_block" | "program" | "switch_case")
+    matches!(n.kind_name(), "statement_block" | "program" | "switch_case")
 }
 
 /// The value a local `const name = …` in an enclosing block has.
@@ -53,7 +54,7 @@ pub(crate) fn local_value_under<'t>(
 /// decides.
 pub(crate) fn iterated<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
     for n in std::iter::successors(at.parent(), |n| n.parent()).take(256) {
-        if n.kind() == "for_in_statement"
+        if n.kind_name() == "for_in_statement"
             && n.child_by_field_name("left")
                 .is_some_and(|l| text(l, src) == name)
         {
@@ -62,13 +63,13 @@ pub(crate) fn iterated<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'
                 .is_some_and(|o| text(o, src) == "of");
             return of.then(|| n.child_by_field_name("right")).flatten();
         }
-        if !super::super::syntax::is_function(n.kind()) {
+        if !super::super::syntax::is_function(n.kind_name()) {
             continue;
         }
         let params: Vec<Node<'t>> = match n.child_by_field_name("parameters") {
             Some(list) => children(list)
                 .into_iter()
-                .filter(|p| p.kind() != "comment")
+                .filter(|p| p.kind_name() != "comment")
                 .collect(),
             None => n.child_by_field_name("parameter").into_iter().collect(),
         };
@@ -81,7 +82,7 @@ pub(crate) fn iterated<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'
         }
         let call = n.parent().and_then(|a| a.parent())?;
         let f = call.child_by_field_name("function")?;
-        return (call.kind() == "call_expression" && f.kind() == "member_expression")
+        return (call.kind_name() == "call_expression" && f.kind_name() == "member_expression")
             .then(|| f.child_by_field_name("object"))
             .flatten();
     }
@@ -100,7 +101,7 @@ pub(crate) fn element_strings(
 ) -> Option<Vec<String>> {
     let src = index.files.get(fi)?.src;
     let node = unwrap_expr(node);
-    let (var, field) = match node.kind() {
+    let (var, field) = match node.kind_name() {
         "identifier" => (node, None),
         "member_expression" => (
             unwrap_expr(node.child_by_field_name("object")?),
@@ -108,7 +109,7 @@ pub(crate) fn element_strings(
         ),
         _ => return None,
     };
-    if var.kind() != "identifier" {
+    if var.kind_name() != "identifier" {
         return None;
     }
     let name = text(var, src);
@@ -116,7 +117,7 @@ pub(crate) fn element_strings(
         // `const route = ROUTES.find(…)`: one of the elements.
         let call = unwrap_expr(local_value(var, name, src)?);
         let f = call.child_by_field_name("function")?;
-        let picks = f.kind() == "member_expression"
+        let picks = f.kind_name() == "member_expression"
             && matches!(
                 f.child_by_field_name("property").map(|p| text(p, src)),
                 Some("find" | "findLast")
@@ -124,7 +125,7 @@ pub(crate) fn element_strings(
         picks.then(|| f.child_by_field_name("object")).flatten()
     })?;
     let items = unwrap_expr(items);
-    if items.kind() != "identifier" {
+    if items.kind_name() != "identifier" {
         return None;
     }
     let r = index.resolve(fi, text(items, src))?;
@@ -133,18 +134,18 @@ pub(crate) fn element_strings(
     }
     let array = unwrap_expr(r.decl.value?);
     let rsrc = index.files.get(r.file)?.src;
-    if array.kind() != "array" {
+    if array.kind_name() != "array" {
         return None;
     }
     let mut out = Vec::new();
     for element in children(array)
         .into_iter()
-        .filter(|e| e.kind() != "comment")
+        .filter(|e| e.kind_name() != "comment")
     {
         let element = unwrap_expr(element);
         let value = match field {
             None => element,
-            Some(field) if element.kind() == "object" => {
+            Some(field) if element.kind_name() == "object" => {
                 super::super::syntax::property(element, field, rsrc)?
             }
             Some(_) => return None,
@@ -163,9 +164,9 @@ pub(crate) fn element_strings(
 /// await KV.list(…)` → `await KV.list(…)`.
 pub(crate) fn destructured_from<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
     declared_before(at, blocks_above(at), |pattern| {
-        pattern.kind() == "object_pattern"
+        pattern.kind_name() == "object_pattern"
             && children(pattern).into_iter().any(|p| {
-                p.kind() == "shorthand_property_identifier_pattern" && text(p, src) == name
+                p.kind_name() == "shorthand_property_identifier_pattern" && text(p, src) == name
             })
     })
 }
@@ -190,10 +191,13 @@ fn declared_before<'t>(
             if stmt.start_byte() >= pos {
                 break;
             }
-            if matches!(stmt.kind(), "lexical_declaration" | "variable_declaration") {
+            if matches!(
+                stmt.kind_name(),
+                "lexical_declaration" | "variable_declaration"
+            ) {
                 let mut c = stmt.walk();
                 for d in stmt.named_children(&mut c) {
-                    if d.kind() == "variable_declarator"
+                    if d.kind_name() == "variable_declarator"
                         && d.child_by_field_name("name").is_some_and(&declares)
                     {
                         return d.child_by_field_name("value");
@@ -231,12 +235,12 @@ pub(crate) fn param_of(at: Node<'_>, name: &str, src: &str) -> Option<Param> {
         if let Some(params) = n.child_by_field_name("parameters") {
             let list: Vec<Node<'_>> = children(params)
                 .into_iter()
-                .filter(|p| p.kind() != "comment")
+                .filter(|p| p.kind_name() != "comment")
                 .collect();
             for (index, p) in list.iter().enumerate() {
                 let pat = p
                     .child_by_field_name("pattern")
-                    .or((p.kind() == "identifier").then_some(*p))
+                    .or((p.kind_name() == "identifier").then_some(*p))
                     .map(|x| text(x, src));
                 if pat == Some(name) {
                     let (callee, constructed) = function_name(n, src);
@@ -263,7 +267,7 @@ pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool)
         n.child_by_field_name(field)
             .map(|x| text(x, src).to_owned())
     };
-    match func.kind() {
+    match func.kind_name() {
         "function_declaration" | "generator_function_declaration" => (named(func, "name"), false),
         "method_definition" => match named(func, "name").as_deref() {
             Some("constructor") => {
@@ -271,7 +275,7 @@ pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool)
                     .take(4)
                     .find(|n| {
                         matches!(
-                            n.kind(),
+                            n.kind_name(),
                             "class_declaration" | "class" | "abstract_class_declaration"
                         )
                     });
@@ -280,8 +284,8 @@ pub(crate) fn function_name(func: Node<'_>, src: &str) -> (Option<String>, bool)
             other => (other.map(str::to_owned), false),
         },
         "arrow_function" | "function_expression" | "function" => match func.parent() {
-            Some(p) if p.kind() == "variable_declarator" => (named(p, "name"), false),
-            Some(p) if p.kind() == "pair" => (named(p, "key"), false),
+            Some(p) if p.kind_name() == "variable_declarator" => (named(p, "name"), false),
+            Some(p) if p.kind_name() == "pair" => (named(p, "key"), false),
             _ => (None, false),
         },
         _ => (None, false),
@@ -306,7 +310,7 @@ pub(crate) fn receiver_class(recv: Node<'_>, src: &str) -> Option<Holds> {
     let recv = unwrap_expr(recv);
     let built = |v: Node<'_>| {
         let v = unwrap_expr(v);
-        (v.kind() == "new_expression")
+        (v.kind_name() == "new_expression")
             .then(|| v.child_by_field_name("constructor"))
             .flatten()
             .and_then(|c| text(c, src).rsplit('.').next())
@@ -320,7 +324,7 @@ pub(crate) fn receiver_class(recv: Node<'_>, src: &str) -> Option<Holds> {
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '$'))
         .then(|| Holds::Declared(t.to_owned()))
     };
-    match recv.kind() {
+    match recv.kind_name() {
         "new_expression" => built(recv),
         "this" => {
             let class = enclosing_class(recv)?.child_by_field_name("name")?;
@@ -335,7 +339,7 @@ pub(crate) fn receiver_class(recv: Node<'_>, src: &str) -> Option<Holds> {
         }
         "member_expression" => {
             let obj = recv.child_by_field_name("object")?;
-            if obj.kind() != "this" {
+            if obj.kind_name() != "this" {
                 return None;
             }
             let field = text(recv.child_by_field_name("property")?, src).trim_start_matches('#');
@@ -349,7 +353,7 @@ pub(crate) fn receiver_class(recv: Node<'_>, src: &str) -> Option<Holds> {
             }
             let class = enclosing_class(recv)?.child_by_field_name("body")?;
             let declared = children(class).into_iter().find(|m| {
-                m.kind() == "public_field_definition"
+                m.kind_name() == "public_field_definition"
                     && m.child_by_field_name("name")
                         .is_some_and(|n| text(n, src).trim_start_matches('#') == field)
             })?;
@@ -365,7 +369,7 @@ pub(crate) fn enclosing_class(at: Node<'_>) -> Option<Node<'_>> {
         .take(10_000)
         .find(|n| {
             matches!(
-                n.kind(),
+                n.kind_name(),
                 "class_declaration" | "class" | "abstract_class_declaration"
             )
         })
@@ -396,7 +400,7 @@ pub(crate) fn class_method<'t>(at: Node<'t>, name: &str, src: &str) -> Option<No
     for _ in 0..4 {
         let body = class.child_by_field_name("body")?;
         if let Some(m) = children(body).into_iter().find(|m| {
-            m.kind() == "method_definition"
+            m.kind_name() == "method_definition"
                 && m.child_by_field_name("name")
                     .is_some_and(|n| text(n, src) == name)
         }) {
@@ -414,13 +418,13 @@ fn file_class<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
         .take(10_000)
         .last()?;
     children(root).into_iter().find_map(|stmt| {
-        let decl = if stmt.kind() == "export_statement" {
+        let decl = if stmt.kind_name() == "export_statement" {
             stmt.child_by_field_name("declaration")?
         } else {
             stmt
         };
         (matches!(
-            decl.kind(),
+            decl.kind_name(),
             "class_declaration" | "abstract_class_declaration"
         ) && decl
             .child_by_field_name("name")
@@ -433,7 +437,7 @@ fn file_class<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
 fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
     let body = class.child_by_field_name("body")?;
     for m in children(body) {
-        if m.kind() == "public_field_definition"
+        if m.kind_name() == "public_field_definition"
             && m.child_by_field_name("name")
                 .is_some_and(|n| text(n, src) == field)
             && let Some(v) = m.child_by_field_name("value")
@@ -443,7 +447,7 @@ fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t
     }
     // A parameter property: `constructor(private kv: KVNamespace)`.
     for m in children(body) {
-        if m.kind() == "method_definition"
+        if m.kind_name() == "method_definition"
             && m.child_by_field_name("name")
                 .is_some_and(|n| text(n, src) == "constructor")
             && let Some(params) = m.child_by_field_name("parameters")
@@ -461,7 +465,7 @@ fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t
     let mut found = None;
     super::super::syntax::walk(body, |n| {
         if found.is_none()
-            && n.kind() == "assignment_expression"
+            && n.kind_name() == "assignment_expression"
             && n.child_by_field_name("left")
                 .is_some_and(|l| text(l, src) == target)
         {
@@ -478,7 +482,7 @@ pub(crate) fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String
         for stmt in children(block) {
             for d in children(stmt)
                 .into_iter()
-                .filter(|d| d.kind() == "variable_declarator")
+                .filter(|d| d.kind_name() == "variable_declarator")
             {
                 let (Some(pat), Some(val)) = (
                     d.child_by_field_name("name"),
@@ -486,11 +490,13 @@ pub(crate) fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String
                 ) else {
                     continue;
                 };
-                if pat.kind() != "object_pattern" || !is_worker_env(text(unwrap_expr(val), src)) {
+                if pat.kind_name() != "object_pattern"
+                    || !is_worker_env(text(unwrap_expr(val), src))
+                {
                     continue;
                 }
                 for p in children(pat) {
-                    match p.kind() {
+                    match p.kind_name() {
                         "shorthand_property_identifier_pattern" if text(p, src) == name => {
                             return Some(name.to_owned());
                         }
@@ -517,18 +523,18 @@ pub(crate) fn destructured(at: Node<'_>, name: &str, src: &str) -> Option<String
 pub(crate) fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<Node<'t>> {
     let is_function = |n: Node<'_>| {
         matches!(
-            n.kind(),
+            n.kind_name(),
             "arrow_function" | "function_expression" | "function"
         )
     };
     let func = match value.map(unwrap_expr) {
         Some(v) if is_function(v) => v,
-        Some(v) if v.kind() == "call_expression" => {
+        Some(v) if v.kind_name() == "call_expression" => {
             let mut args = v
                 .child_by_field_name("arguments")
                 .into_iter()
                 .flat_map(|a| super::super::syntax::children(a))
-                .filter(|a| a.kind() != "comment");
+                .filter(|a| a.kind_name() != "comment");
             match (args.next().map(unwrap_expr), args.next()) {
                 (Some(f), None) if is_function(f) => f,
                 _ => return Vec::new(),
@@ -540,12 +546,12 @@ pub(crate) fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<N
     let Some(body) = func.child_by_field_name("body") else {
         return Vec::new();
     };
-    if body.kind() != "statement_block" {
+    if body.kind_name() != "statement_block" {
         return vec![body];
     }
     let mut out = Vec::new();
     super::super::syntax::walk(body, |n| {
-        if n.kind() == "return_statement"
+        if n.kind_name() == "return_statement"
             && let Some(e) = n.named_child(0)
             && out.len() < 32
         {

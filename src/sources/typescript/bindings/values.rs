@@ -2,20 +2,21 @@
 //! TTL (`expirationTtl`, `expiration`, `cacheTtl`) a call sets.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// The type of a KV value written: `JSON.stringify(…)` → JSON, `String(n + 1)`
 /// → Counter, a number → Number, a string → String, buffers → Binary;
 /// `None` when the code does not say.
 pub(crate) fn value_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
     let mut node = unwrap_expr(node);
-    if node.kind() == "await_expression"
+    if node.kind_name() == "await_expression"
         && let Some(inner) = node.named_child(0)
     {
         node = unwrap_expr(inner);
     }
     let t = text(node, src);
     // `await request.text()`, `await res.arrayBuffer()`, `request.body`.
-    if node.kind() == "call_expression" && t.ends_with(".text()") {
+    if node.kind_name() == "call_expression" && t.ends_with(".text()") {
         return Some(ValueKind::String);
     }
     if t.ends_with(".arrayBuffer()") || t.ends_with(".body") {
@@ -29,7 +30,7 @@ pub(crate) fn value_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
         return Some(ValueKind::Counter);
     }
     let lower = t.to_ascii_lowercase();
-    Some(match node.kind() {
+    Some(match node.kind_name() {
         "number" => ValueKind::Number,
         "string" | "template_string" => ValueKind::String,
         "call_expression" if t.starts_with("String(") || t.ends_with(".toString()") => {
@@ -51,23 +52,27 @@ pub(crate) fn value_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
 /// The value of `key` in an options object literal.
 pub(crate) fn option<'t>(opts: Option<Node<'t>>, opt: Opt, src: &str) -> Option<Node<'t>> {
     let key = opt.name(Lang::TypeScript)?;
-    let opts = opts.map(unwrap_expr).filter(|o| o.kind() == "object")?;
-    children(opts).into_iter().find_map(|p| match p.kind() {
-        "pair"
-            if p.child_by_field_name("key")
-                .is_some_and(|k| text(k, src) == key) =>
-        {
-            p.child_by_field_name("value")
-        }
-        "shorthand_property_identifier" if text(p, src) == key => Some(p),
-        _ => None,
-    })
+    let opts = opts
+        .map(unwrap_expr)
+        .filter(|o| o.kind_name() == "object")?;
+    children(opts)
+        .into_iter()
+        .find_map(|p| match p.kind_name() {
+            "pair"
+                if p.child_by_field_name("key")
+                    .is_some_and(|k| text(k, src) == key) =>
+            {
+                p.child_by_field_name("value")
+            }
+            "shorthand_property_identifier" if text(p, src) == key => Some(p),
+            _ => None,
+        })
 }
 
 /// The type a KV `get(k, type)` asks for.
 pub(crate) fn read_type(node: Node<'_>, src: &str) -> Option<ValueKind> {
     let node = unwrap_expr(node);
-    let ty = match node.kind() {
+    let ty = match node.kind_name() {
         "object" => children(node).into_iter().find_map(|p| {
             let k = p.child_by_field_name("key")?;
             (Some(text(k, src)) == Opt::Type.name(Lang::TypeScript))
@@ -118,11 +123,11 @@ fn ttl_at(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>, depth: u32) 
     if depth > 4 {
         return unknown();
     }
-    match opts.kind() {
+    match opts.kind_name() {
         "object" => {
             let mut found = Expiry::Never;
             for p in children(opts) {
-                let key = match p.kind() {
+                let key = match p.kind_name() {
                     "pair" => p.child_by_field_name("key").map(|k| text(k, src)),
                     "shorthand_property_identifier" => Some(text(p, src)),
                     "spread_element" => {
@@ -179,11 +184,11 @@ fn assigned_ttl<'t>(at: Node<'t>, name: &str, src: &str) -> Option<(Option<Node<
     let func = enclosing_function(at).or_else(|| {
         std::iter::successors(at.parent(), |n| n.parent())
             .take(10_000)
-            .find(|n| n.kind() == "program")
+            .find(|n| n.kind_name() == "program")
     })?;
     let mut found: Option<(Option<Node<'t>>, bool)> = None;
     super::super::syntax::walk(func, |n| {
-        if n.kind() != "assignment_expression" || n.start_byte() >= at.start_byte() {
+        if n.kind_name() != "assignment_expression" || n.start_byte() >= at.start_byte() {
             return;
         }
         let Some(left) = n.child_by_field_name("left") else {
@@ -191,7 +196,7 @@ fn assigned_ttl<'t>(at: Node<'t>, name: &str, src: &str) -> Option<(Option<Node<
         };
         let obj = left.child_by_field_name("object").map(|o| text(o, src));
         let prop = left.child_by_field_name("property").map(|p| text(p, src));
-        if left.kind() != "member_expression" || obj != Some(name) {
+        if left.kind_name() != "member_expression" || obj != Some(name) {
             return;
         }
         let value = match prop.and_then(|p| Opt::parse(Lang::TypeScript, p)) {
@@ -203,7 +208,7 @@ fn assigned_ttl<'t>(at: Node<'t>, name: &str, src: &str) -> Option<(Option<Node<
             .take_while(|p| p.id() != func.id())
             .any(|p| {
                 matches!(
-                    p.kind(),
+                    p.kind_name(),
                     "if_statement"
                         | "for_statement"
                         | "for_in_statement"
@@ -233,7 +238,7 @@ pub(crate) fn rows_sent_whole(index: &CodeIndex<'_>, fi: usize, call: Node<'_>, 
     if serializes(parent, src) {
         return true;
     }
-    if parent.kind() != "variable_declarator" {
+    if parent.kind_name() != "variable_declarator" {
         return false;
     }
     // Walked once per query: a function past 64 KiB is not followed.
@@ -247,11 +252,11 @@ pub(crate) fn rows_sent_whole(index: &CodeIndex<'_>, fi: usize, call: Node<'_>, 
     let mut rows: Vec<String> = Vec::new();
     if fetches(text(top, src)) {
         rows.extend(bound_names(name, src));
-    } else if name.kind() == "identifier" {
+    } else if name.kind_name() == "identifier" {
         // The statement in a local: the rows are what its fetch binds.
         let stmt = text(name, src);
         super::super::syntax::walk(body, |n| {
-            if n.kind() == "variable_declarator"
+            if n.kind_name() == "variable_declarator"
                 && let (Some(v), Some(pat)) = (
                     n.child_by_field_name("value"),
                     n.child_by_field_name("name"),
@@ -269,16 +274,16 @@ pub(crate) fn rows_sent_whole(index: &CodeIndex<'_>, fi: usize, call: Node<'_>, 
     }
     let mut sent = false;
     super::super::syntax::walk(body, |n| {
-        let arg = (n.kind() == "call_expression" && serializer(n, src))
+        let arg = (n.kind_name() == "call_expression" && serializer(n, src))
             .then(|| n.child_by_field_name("arguments")?.named_child(0))
             .flatten();
         if let Some(a) = arg.map(unwrap_expr) {
             let t = text(a, src);
             sent = sent
                 || rows.iter().any(|r| r == t)
-                || (a.kind() == "object"
+                || (a.kind_name() == "object"
                     && children(a).iter().any(|p| {
-                        p.kind() == "shorthand_property_identifier"
+                        p.kind_name() == "shorthand_property_identifier"
                             && rows.iter().any(|r| r == text(*p, src))
                     }))
                 || passed_through(index, fi, a, &rows, src);
@@ -299,12 +304,12 @@ fn passed_through(
     rows: &[String],
     src: &str,
 ) -> bool {
-    if call.kind() != "call_expression" {
+    if call.kind_name() != "call_expression" {
         return false;
     }
     let Some(r) = call
         .child_by_field_name("function")
-        .filter(|f| f.kind() == "identifier")
+        .filter(|f| f.kind_name() == "identifier")
         .and_then(|f| index.resolve(fi, text(f, src)))
         .filter(|r| r.file == fi && r.decl.kind == DeclKind::Function)
     else {
@@ -323,10 +328,10 @@ fn passed_through(
         .map(children)
         .unwrap_or_default()
         .into_iter()
-        .filter(|p| p.kind() != "comment")
+        .filter(|p| p.kind_name() != "comment")
         .nth(at)
         .and_then(|p| p.child_by_field_name("pattern").or(Some(p)))
-        .filter(|p| p.kind() == "identifier")
+        .filter(|p| p.kind_name() == "identifier")
     else {
         return false;
     };
@@ -340,9 +345,9 @@ fn passed_through(
         .map(unwrap_expr)
         .any(|v| {
             whole(v)
-                || (v.kind() == "object"
+                || (v.kind_name() == "object"
                     && children(v).into_iter().any(|p| {
-                        p.kind() == "pair" && p.child_by_field_name("value").is_some_and(whole)
+                        p.kind_name() == "pair" && p.child_by_field_name("value").is_some_and(whole)
                     }))
         })
 }
@@ -353,21 +358,21 @@ fn passed_through(
 pub(crate) fn best_effort(call: Node<'_>, src: &str) -> bool {
     let rethrows = |handler: Node<'_>| {
         let mut throws = false;
-        super::super::syntax::walk(handler, |n| throws |= n.kind() == "throw_statement");
+        super::super::syntax::walk(handler, |n| throws |= n.kind_name() == "throw_statement");
         throws
     };
     // `bucket.delete(k).catch(() => {})`
     let mut n = call;
     for _ in 0..16 {
         let Some(p) = n.parent() else { break };
-        match p.kind() {
+        match p.kind_name() {
             "member_expression"
                 if p.child_by_field_name("property")
                     .is_some_and(|x| text(x, src) == "catch") =>
             {
                 let handler = p
                     .parent()
-                    .filter(|c| c.kind() == "call_expression")
+                    .filter(|c| c.kind_name() == "call_expression")
                     .and_then(|c| c.child_by_field_name("arguments"));
                 return handler.is_some_and(|h| !rethrows(h));
             }
@@ -385,7 +390,7 @@ pub(crate) fn best_effort(call: Node<'_>, src: &str) -> bool {
         if Some(p.id()) == func {
             return false;
         }
-        if p.kind() == "try_statement"
+        if p.kind_name() == "try_statement"
             && p.child_by_field_name("body")
                 .is_some_and(|b| b.id() == inside.id())
         {
@@ -406,7 +411,7 @@ fn outer_chain(node: Node<'_>) -> Node<'_> {
         match top.parent() {
             Some(p)
                 if matches!(
-                    p.kind(),
+                    p.kind_name(),
                     "member_expression"
                         | "call_expression"
                         | "await_expression"
@@ -434,21 +439,21 @@ fn serializer(call: Node<'_>, src: &str) -> bool {
 
 /// `node` is the argument list of a serializer call.
 fn serializes(node: Node<'_>, src: &str) -> bool {
-    node.kind() == "arguments" && node.parent().is_some_and(|c| serializer(c, src))
+    node.kind_name() == "arguments" && node.parent().is_some_and(|c| serializer(c, src))
 }
 
 /// The names a declarator's pattern binds: `rows`, `{ results }`,
 /// `{ results: rows }`.
 fn bound_names(pat: Node<'_>, src: &str) -> Vec<String> {
-    match pat.kind() {
+    match pat.kind_name() {
         "identifier" => vec![text(pat, src).to_owned()],
         "object_pattern" => children(pat)
             .into_iter()
-            .filter_map(|p| match p.kind() {
+            .filter_map(|p| match p.kind_name() {
                 "shorthand_property_identifier_pattern" => Some(text(p, src).to_owned()),
                 "pair_pattern" => p
                     .child_by_field_name("value")
-                    .filter(|v| v.kind() == "identifier")
+                    .filter(|v| v.kind_name() == "identifier")
                     .map(|v| text(v, src).to_owned()),
                 _ => None,
             })
@@ -468,7 +473,7 @@ fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
         .take(10_000)
         .find(|n| {
             matches!(
-                n.kind(),
+                n.kind_name(),
                 "function_declaration"
                     | "function_expression"
                     | "function"

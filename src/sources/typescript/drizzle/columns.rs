@@ -3,6 +3,7 @@
 //! `customType`s.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 impl<'a> Reader<'_, 'a> {
     pub(super) fn column(
@@ -63,7 +64,7 @@ impl<'a> Reader<'_, 'a> {
             ));
             return;
         };
-        let builder_name = match chain.builder.kind() {
+        let builder_name = match chain.builder.kind_name() {
             "identifier" => text(chain.builder, src).to_owned(),
             "member_expression" => chain
                 .builder
@@ -80,7 +81,7 @@ impl<'a> Reader<'_, 'a> {
         let mut sql_name = None;
         let mut config: Option<Node<'a>> = None;
         for a in &chain.builder_args {
-            match unwrap_expr(*a).kind() {
+            match unwrap_expr(*a).kind_name() {
                 "string" | "template_string" if sql_name.is_none() => {
                     sql_name = string_value(*a, src);
                 }
@@ -137,7 +138,7 @@ impl<'a> Reader<'_, 'a> {
                     chain
                         .builder_args
                         .iter()
-                        .find(|a| unwrap_expr(**a).kind() == "array")
+                        .find(|a| unwrap_expr(**a).kind_name() == "array")
                         .map(|a| string_items(*a, src))
                 })
                 .flatten()
@@ -388,11 +389,11 @@ impl<'a> Reader<'_, 'a> {
         let mut node = unwrap_expr(value);
         let mut outer = Vec::new();
         for _ in 0..64 {
-            if node.kind() == "identifier" {
+            if node.kind_name() == "identifier" {
                 break;
             }
             let f = unwrap_expr(node.child_by_field_name("function")?);
-            if node.kind() != "call_expression" || f.kind() != "member_expression" {
+            if node.kind_name() != "call_expression" || f.kind_name() != "member_expression" {
                 return None;
             }
             outer.push((
@@ -401,7 +402,7 @@ impl<'a> Reader<'_, 'a> {
             ));
             node = unwrap_expr(f.child_by_field_name("object")?);
         }
-        if node.kind() != "identifier" {
+        if node.kind_name() != "identifier" {
             return None;
         }
         outer.reverse();
@@ -414,17 +415,17 @@ impl<'a> Reader<'_, 'a> {
         // Its builder is a function (an import of drizzle, a customType),
         // not another constant.
         let root = chain_root(shared)?;
-        let rooted_in_constant = root.kind() == "identifier"
+        let rooted_in_constant = root.kind_name() == "identifier"
             && root
                 .parent()
-                .is_some_and(|p| p.kind() == "member_expression")
+                .is_some_and(|p| p.kind_name() == "member_expression")
             && self
                 .index
                 .resolve(r.file, text(root, rsrc))
                 .is_some_and(|d| {
                     d.decl.kind == crate::sources::typescript::index::DeclKind::Variable
                 });
-        (shared.kind() == "call_expression" && !rooted_in_constant)
+        (shared.kind_name() == "call_expression" && !rooted_in_constant)
             .then_some((r.file, shared, outer))
     }
 
@@ -436,7 +437,7 @@ impl<'a> Reader<'_, 'a> {
     fn helper_column(&self, fi: usize, value: Node<'a>) -> Option<(usize, Node<'a>)> {
         let src = self.index.files.get(fi)?.src;
         let value = unwrap_expr(value);
-        if value.kind() != "call_expression"
+        if value.kind_name() != "call_expression"
             || value
                 .child_by_field_name("arguments")
                 .is_some_and(|a| a.named_child_count() > 0)
@@ -444,7 +445,7 @@ impl<'a> Reader<'_, 'a> {
             return None;
         }
         let f = value.child_by_field_name("function")?;
-        if f.kind() != "identifier" {
+        if f.kind_name() != "identifier" {
             return None;
         }
         let r = self.index.resolve(fi, text(f, src))?;
@@ -453,15 +454,15 @@ impl<'a> Reader<'_, 'a> {
             _ => r.decl.value.map(unwrap_expr)?,
         };
         if !matches!(
-            func.kind(),
+            func.kind_name(),
             "function_declaration" | "arrow_function" | "function_expression"
         ) {
             return None;
         }
         let body = func.child_by_field_name("body")?;
-        let returned = if body.kind() == "statement_block" {
+        let returned = if body.kind_name() == "statement_block" {
             match children(body).as_slice() {
-                [ret] if ret.kind() == "return_statement" => ret.named_child(0)?,
+                [ret] if ret.kind_name() == "return_statement" => ret.named_child(0)?,
                 _ => return None,
             }
         } else {
@@ -472,10 +473,10 @@ impl<'a> Reader<'_, 'a> {
         let root = chain_root(returned)?;
         let rsrc = self.index.files.get(r.file)?.src;
         // (Any declaration of the checkout: following one could loop.)
-        let bare_helper = root.kind() == "identifier"
+        let bare_helper = root.kind_name() == "identifier"
             && root.parent().is_some_and(|p| p == returned)
             && self.index.resolve(r.file, text(root, rsrc)).is_some();
-        (returned.kind() == "call_expression" && !bare_helper).then_some((r.file, returned))
+        (returned.kind_name() == "call_expression" && !bare_helper).then_some((r.file, returned))
     }
 
     /// Columns built by a `pgEnum(...)` or `customType(...)` const; a
@@ -533,7 +534,7 @@ impl<'a> Reader<'_, 'a> {
 /// `p` in `p.text("x")`.
 fn chain_root(mut n: Node<'_>) -> Option<Node<'_>> {
     for _ in 0..64 {
-        match n.kind() {
+        match n.kind_name() {
             "call_expression" => n = n.child_by_field_name("function")?,
             "member_expression" => n = n.child_by_field_name("object")?,
             _ => break,
@@ -555,7 +556,7 @@ fn data_type(
 ) -> Option<String> {
     let mut method = None;
     walk(custom, |n| {
-        let named = match n.kind() {
+        let named = match n.kind_name() {
             "method_definition" => n.child_by_field_name("name"),
             "pair" => n.child_by_field_name("key"),
             _ => None,
@@ -565,7 +566,7 @@ fn data_type(
         }
     });
     let method = method?;
-    let func = if method.kind() == "pair" {
+    let func = if method.kind_name() == "pair" {
         unwrap_expr(method.child_by_field_name("value")?)
     } else {
         method
@@ -576,9 +577,9 @@ fn data_type(
         .map(|p| text(p.child_by_field_name("pattern").unwrap_or(p), src));
     let body = func.child_by_field_name("body")?;
     let mut returns = Vec::new();
-    if body.kind() == "statement_block" {
+    if body.kind_name() == "statement_block" {
         walk(body, |n| {
-            if n.kind() == "return_statement"
+            if n.kind_name() == "return_statement"
                 && let Some(v) = n.named_child(0)
             {
                 returns.push(v);
@@ -589,16 +590,16 @@ fn data_type(
     }
     returns.into_iter().find_map(|v| {
         let v = unwrap_expr(v);
-        match v.kind() {
+        match v.kind_name() {
             "string" => string_value(v, src),
             "template_string" => {
                 let mut out = String::new();
                 for part in children(v) {
-                    match part.kind() {
+                    match part.kind_name() {
                         "string_fragment" | "escape_sequence" => out.push_str(text(part, src)),
                         "template_substitution" => {
                             let e = unwrap_expr(part.named_child(0)?);
-                            let key = (e.kind() == "member_expression"
+                            let key = (e.kind_name() == "member_expression"
                                 && e.child_by_field_name("object")
                                     .is_some_and(|o| Some(text(o, src)) == param))
                             .then(|| e.child_by_field_name("property"))

@@ -3,6 +3,7 @@
 //! folder) a schema file's tables belong to.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// Which tables `drizzle(env.DB, { schema })` calls and `drizzle.config`
 /// files say belong where, by schema file.
@@ -55,7 +56,7 @@ pub(crate) fn client_targets(
 /// `env.DB`, `c.env.DB`, `this.env.DB`, `context.env.DB` → `DB`.
 pub(crate) fn binding_name(node: Node<'_>, src: &str) -> Option<String> {
     let node = unwrap_expr(node);
-    if node.kind() != "member_expression" {
+    if node.kind_name() != "member_expression" {
         return None;
     }
     let obj = text(node.child_by_field_name("object")?, src);
@@ -99,7 +100,7 @@ fn schema_files_depth(index: &CodeIndex<'_>, fi: usize, value: Node<'_>, depth: 
             }
         }
     };
-    match value.kind() {
+    match value.kind_name() {
         "identifier" => {
             let name = text(value, file.src);
             if let Some(m) = index.namespace_target(fi, name) {
@@ -112,7 +113,7 @@ fn schema_files_depth(index: &CodeIndex<'_>, fi: usize, value: Node<'_>, depth: 
         }
         "object" => {
             for ch in children(value) {
-                let id = match ch.kind() {
+                let id = match ch.kind_name() {
                     "shorthand_property_identifier" => Some(ch),
                     "spread_element" => ch.named_child(0),
                     "pair" => ch.child_by_field_name("value"),
@@ -144,8 +145,8 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
     let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut objs = Vec::new();
     walk(file.root, |n| {
-        if n.kind() == "object" {
-            let parent = n.parent().map(|p| p.kind()).unwrap_or("");
+        if n.kind_name() == "object" {
+            let parent = n.parent().map(|p| p.kind_name()).unwrap_or("");
             let grand = n.parent().and_then(|p| p.parent());
             let in_define = parent == "arguments"
                 && grand.is_some_and(|g| {
@@ -167,9 +168,9 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
                         }
                     })
                     .is_some_and(|t| {
-                        t.kind() == "ternary_expression"
+                        t.kind_name() == "ternary_expression"
                             || t.parent()
-                                .is_some_and(|tp| tp.kind() == "ternary_expression")
+                                .is_some_and(|tp| tp.kind_name() == "ternary_expression")
                     });
             if in_define || exported || branch {
                 objs.push(n);
@@ -185,7 +186,7 @@ pub(crate) fn config(index: &CodeIndex<'_>, fi: usize) -> Option<DrizzleConfig> 
     }
     let s = |k: &str| entries.get(k).and_then(|v| string_value(*v, src));
     let schema = match entries.get("schema").map(|v| unwrap_expr(*v)) {
-        Some(v) if v.kind() == "array" => string_items(v, src),
+        Some(v) if v.kind_name() == "array" => string_items(v, src),
         Some(v) => string_value(v, src).into_iter().collect(),
         None => Vec::new(),
     };

@@ -2,6 +2,7 @@
 //! primary-key constraints, foreign keys — and `relations()`.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 impl<'a> Reader<'_, 'a> {
     /// One item of the third argument.
@@ -91,7 +92,7 @@ impl<'a> Reader<'_, 'a> {
                 let mut cols: Vec<String> = Vec::new();
                 for a in &chain.builder_args {
                     let a = unwrap_expr(*a);
-                    if a.kind() == "object" {
+                    if a.kind_name() == "object" {
                         for (k, v, _, _) in object_entries(self.index, fi, a, 0) {
                             if k == "columns" {
                                 cols.extend(

@@ -2,6 +2,7 @@
 //! foreign-key actions, and the comment trailing a column.
 
 use super::*;
+use crate::sources::typescript::parse::NodeKind;
 
 /// A `// comment` after a property, on the line the property ends on.
 pub(crate) fn trailing_comment(pair: Node<'_>, src: &str) -> Option<String> {
@@ -9,7 +10,7 @@ pub(crate) fn trailing_comment(pair: Node<'_>, src: &str) -> Option<String> {
     let mut next = pair.next_sibling();
     for _ in 0..2 {
         let n = next?;
-        if n.kind() == "comment" {
+        if n.kind_name() == "comment" {
             let t = text(n, src);
             return (n.start_position().row == row && t.starts_with("//"))
                 .then(|| t.trim_start_matches('/').trim().to_owned())
@@ -41,10 +42,10 @@ pub(crate) fn sql_text_with(
 ) -> Option<String> {
     let mut node = unwrap_expr(node);
     // `generatedAlwaysAs((): SQL => sql\`…\`)`
-    if node.kind() == "arrow_function" {
+    if node.kind_name() == "arrow_function" {
         node = unwrap_expr(node.child_by_field_name("body")?);
     }
-    if node.kind() != "call_expression" {
+    if node.kind_name() != "call_expression" {
         return None;
     }
     let f = super::super::syntax::callee(node.child_by_field_name("function")?);
@@ -52,12 +53,12 @@ pub(crate) fn sql_text_with(
         return None;
     }
     let tpl = node.child_by_field_name("arguments")?;
-    if tpl.kind() != "template_string" {
+    if tpl.kind_name() != "template_string" {
         return None;
     }
     let mut out = String::new();
     for ch in children(tpl) {
-        match ch.kind() {
+        match ch.kind_name() {
             "string_fragment" | "escape_sequence" => out.push_str(text(ch, src)),
             "template_substitution" => {
                 let col = ch
@@ -91,10 +92,11 @@ pub(crate) fn default_value(node: Node<'_>, src: &str, dialect: Engine, sql_type
     }
     let n = unwrap_expr(node);
     // MySQL takes a JSON default only as an expression: `('[]')`.
-    if dialect == Engine::MySql && sql_type == "json" && matches!(n.kind(), "object" | "array") {
+    if dialect == Engine::MySql && sql_type == "json" && matches!(n.kind_name(), "object" | "array")
+    {
         return format!("('{}')", text(n, src).replace('\'', "''"));
     }
-    match n.kind() {
+    match n.kind_name() {
         "string" | "template_string" => match string_value(n, src) {
             Some(s) => format!("'{}'", s.replace('\'', "''")),
             None => text(n, src).to_owned(),

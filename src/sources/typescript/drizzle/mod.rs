@@ -16,6 +16,7 @@ use crate::model::{
     Column, Diagnostic, DrizzleConfig, Engine, ForeignKey, Index, IndexColumn, IndexOrigin,
     Location, OrmTable, OrmTarget, RelationKind, Relationship, Table,
 };
+use crate::sources::typescript::parse::NodeKind;
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
 
@@ -145,7 +146,7 @@ pub fn extract(
             call.callee == "drizzle"
                 && call_args(call.node).into_iter().any(|a| {
                     let a = unwrap_expr(a);
-                    a.kind() == "object"
+                    a.kind_name() == "object"
                         && object_entries(index, fi, a, 0)
                             .into_iter()
                             .any(|(k, v, _, _)| {
@@ -282,10 +283,10 @@ fn resolve_references(index: &CodeIndex<'_>, found: &mut [Found]) {
 fn member_ref(node: Node<'_>, src: &str) -> Option<(String, String)> {
     let mut node = unwrap_expr(node);
     for _ in 0..16 {
-        match node.kind() {
+        match node.kind_name() {
             "call_expression" => {
                 let f = node.child_by_field_name("function")?;
-                if f.kind() != "member_expression" {
+                if f.kind_name() != "member_expression" {
                     return None;
                 }
                 node = unwrap_expr(f.child_by_field_name("object")?);
@@ -293,7 +294,7 @@ fn member_ref(node: Node<'_>, src: &str) -> Option<(String, String)> {
             "member_expression" => {
                 let obj = unwrap_expr(node.child_by_field_name("object")?);
                 let prop = node.child_by_field_name("property")?;
-                if obj.kind() == "identifier" {
+                if obj.kind_name() == "identifier" {
                     return Some((text(obj, src).to_owned(), text(prop, src).to_owned()));
                 }
                 node = obj;
@@ -307,7 +308,7 @@ fn member_ref(node: Node<'_>, src: &str) -> Option<(String, String)> {
 fn is_desc(node: Node<'_>, src: &str) -> bool {
     let mut node = unwrap_expr(node);
     for _ in 0..16 {
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             return false;
         }
         let Some(f) = node.child_by_field_name("function") else {
@@ -336,15 +337,15 @@ fn returned_depth(node: Node<'_>, depth: u32) -> Option<Node<'_>> {
         return None;
     }
     let node = unwrap_expr(node);
-    match node.kind() {
+    match node.kind_name() {
         "object" | "array" => Some(node),
         "arrow_function" | "function_expression" | "function" => {
             let body = node.child_by_field_name("body")?;
-            if body.kind() == "statement_block" {
+            if body.kind_name() == "statement_block" {
                 let ret = children(body)
                     .into_iter()
                     .rev()
-                    .find(|c| c.kind() == "return_statement")?;
+                    .find(|c| c.kind_name() == "return_statement")?;
                 returned_depth(ret.named_child(0)?, depth + 1)
             } else {
                 returned_depth(body, depth + 1)
@@ -370,7 +371,7 @@ fn object_entries<'a>(
         return out;
     };
     for ch in children(obj) {
-        match ch.kind() {
+        match ch.kind_name() {
             "pair" => {
                 let (Some(k), Some(v)) = (
                     ch.child_by_field_name("key"),
@@ -384,10 +385,10 @@ fn object_entries<'a>(
             "spread_element" => {
                 let Some(e) = ch.named_child(0) else { continue };
                 let e = unwrap_expr(e);
-                if e.kind() == "identifier"
+                if e.kind_name() == "identifier"
                     && let Some(r) = index.resolve(file, text(e, f.src))
                     && let Some(v) = r.decl.value
-                    && unwrap_expr(v).kind() == "object"
+                    && unwrap_expr(v).kind_name() == "object"
                 {
                     out.extend(object_entries(index, r.file, unwrap_expr(v), depth + 1));
                 }
@@ -409,7 +410,7 @@ fn unwind<'t>(node: Node<'t>, src: &str) -> Option<Chain<'t>> {
     let mut node = unwrap_expr(node);
     let mut modifiers = Vec::new();
     for _ in 0..64 {
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             return None;
         }
         let f = node.child_by_field_name("function")?;
@@ -417,10 +418,10 @@ fn unwind<'t>(node: Node<'t>, src: &str) -> Option<Chain<'t>> {
             .child_by_field_name("arguments")
             .map(children)
             .unwrap_or_default();
-        if f.kind() == "member_expression" {
+        if f.kind_name() == "member_expression" {
             let obj = unwrap_expr(f.child_by_field_name("object")?);
             let prop = text(f.child_by_field_name("property")?, src).to_owned();
-            if obj.kind() == "call_expression" {
+            if obj.kind_name() == "call_expression" {
                 modifiers.push((prop, args));
                 node = obj;
                 continue;
@@ -448,7 +449,7 @@ impl<'a> Reader<'_, 'a> {
         let src = self.index.files.get(file)?.src;
         let f = unwrap_expr(f);
         let is_table = |n: &str| matches!(n, "sqliteTable" | "pgTable" | "mysqlTable");
-        match f.kind() {
+        match f.kind_name() {
             "identifier" => {
                 let name = text(f, src);
                 match names.get(name) {
@@ -458,7 +459,7 @@ impl<'a> Reader<'_, 'a> {
                 // A table creator: `const createTable = pgTableCreator((n) => `x_${n}`)`.
                 let r = self.index.resolve(file, name)?;
                 let value = unwrap_expr(r.decl.value?);
-                if value.kind() != "call_expression" {
+                if value.kind_name() != "call_expression" {
                     return None;
                 }
                 let callee = text(
@@ -483,9 +484,9 @@ impl<'a> Reader<'_, 'a> {
                     .unwrap_or_default();
                 let tsrc = self.index.files[r.file].src;
                 let mut template = String::new();
-                if body.kind() == "template_string" {
+                if body.kind_name() == "template_string" {
                     for ch in children(body) {
-                        match ch.kind() {
+                        match ch.kind_name() {
                             "string_fragment" => template.push_str(text(ch, tsrc)),
                             "template_substitution" => {
                                 let inner = ch.named_child(0).map(|n| text(n, tsrc)).unwrap_or("");
@@ -505,7 +506,7 @@ impl<'a> Reader<'_, 'a> {
             "member_expression" => {
                 let obj = unwrap_expr(f.child_by_field_name("object")?);
                 let prop = text(f.child_by_field_name("property")?, src);
-                if obj.kind() != "identifier" {
+                if obj.kind_name() != "identifier" {
                     return None;
                 }
                 let obj_name = text(obj, src);
@@ -551,12 +552,12 @@ impl<'a> Reader<'_, 'a> {
         let declarator = {
             let mut p = call.parent();
             while let Some(n) = p {
-                if matches!(n.kind(), "variable_declarator" | "program") {
+                if matches!(n.kind_name(), "variable_declarator" | "program") {
                     break;
                 }
                 p = n.parent();
             }
-            p.filter(|n| n.kind() == "variable_declarator")
+            p.filter(|n| n.kind_name() == "variable_declarator")
         };
         let loc = location(file.path, call);
         let mut found = Found {
@@ -582,7 +583,7 @@ impl<'a> Reader<'_, 'a> {
             ));
         }
         if let Some(extra) = args.get(2).and_then(|a| returned(*a)) {
-            let items: Vec<Node<'a>> = if extra.kind() == "array" {
+            let items: Vec<Node<'a>> = if extra.kind_name() == "array" {
                 children(extra)
             } else {
                 object_entries(self.index, fi, extra, 0)

@@ -15,6 +15,7 @@
 use super::{Client, Reader, args, chained, client_query, method_of, object_value};
 use crate::model::{Engine, ResourceOp};
 use crate::sources::sql::query::ANY_COLUMNS;
+use crate::sources::typescript::parse::NodeKind;
 use crate::sources::typescript::syntax::{children, location, string_value, text, unwrap_expr};
 use tree_sitter::Node;
 
@@ -167,7 +168,7 @@ impl<'a> Reader<'_, 'a> {
                 if let Some((_, a)) = methods.iter().find(|(m, _)| m == "limit") {
                     let n = a.first().map(|n| unwrap_expr(*n));
                     let n = n
-                        .filter(|n| n.kind() == "number")
+                        .filter(|n| n.kind_name() == "number")
                         .map_or("?", |n| text(n, src));
                     sql.push_str(&format!(" LIMIT {n}"));
                 }
@@ -214,7 +215,7 @@ impl<'a> Reader<'_, 'a> {
     fn kysely_client(&self, fi: usize, root: Node<'a>) -> Option<Client> {
         self.client(fi, root, 0, &|fi, node| {
             let src = self.index.files.get(fi)?.src;
-            if node.kind() != "new_expression"
+            if node.kind_name() != "new_expression"
                 || node
                     .child_by_field_name("constructor")
                     .is_none_or(|c| text(c, src) != "Kysely")
@@ -223,7 +224,7 @@ impl<'a> Reader<'_, 'a> {
             }
             let options = unwrap_expr(*args(node).first()?);
             let dialect = unwrap_expr(object_value(options, "dialect", src)?);
-            if dialect.kind() != "new_expression" {
+            if dialect.kind_name() != "new_expression" {
                 return None;
             }
             let name = text(dialect.child_by_field_name("constructor")?, src);
@@ -293,7 +294,7 @@ impl<'a> Reader<'_, 'a> {
                 "selectAll" => return "*".into(),
                 "select" => {
                     let items = match a.first().map(|x| unwrap_expr(*x)) {
-                        Some(arr) if arr.kind() == "array" => children(arr),
+                        Some(arr) if arr.kind_name() == "array" => children(arr),
                         Some(one) => vec![one],
                         None => Vec::new(),
                     };
@@ -348,7 +349,7 @@ fn comparison(
 ) -> Option<String> {
     let col = names.column(&string_value(col, src)?)?;
     let op = string_value(op, src)?.to_ascii_lowercase();
-    let null = unwrap_expr(value).kind() == "null";
+    let null = unwrap_expr(value).kind_name() == "null";
     Some(match op.as_str() {
         "=" | "==" | "<>" | "!=" | "<" | ">" | "<=" | ">=" => {
             let op = if op == "==" {
@@ -374,11 +375,11 @@ fn comparison(
 /// the condition; `None` for any other shape.
 fn callback_condition(cb: Node<'_>, src: &str, names: &Names) -> Option<String> {
     let cb = unwrap_expr(cb);
-    if !matches!(cb.kind(), "arrow_function" | "function_expression") {
+    if !matches!(cb.kind_name(), "arrow_function" | "function_expression") {
         return None;
     }
     let body = cb.child_by_field_name("body")?;
-    let body = if body.kind() == "statement_block" {
+    let body = if body.kind_name() == "statement_block" {
         crate::sources::typescript::bindings::returns(cb, None)
             .into_iter()
             .next()?
@@ -393,14 +394,14 @@ fn expression_condition(node: Node<'_>, src: &str, names: &Names, depth: u32) ->
         return None;
     }
     let node = unwrap_expr(node);
-    if node.kind() != "call_expression" {
+    if node.kind_name() != "call_expression" {
         return None;
     }
     let f = text(node.child_by_field_name("function")?, src);
     let name = f.rsplit('.').next().unwrap_or(f);
     let a = args(node);
     match (name, a.as_slice()) {
-        ("and" | "or", [list]) if unwrap_expr(*list).kind() == "array" => {
+        ("and" | "or", [list]) if unwrap_expr(*list).kind_name() == "array" => {
             let parts: Vec<String> = children(unwrap_expr(*list))
                 .into_iter()
                 .map(|x| expression_condition(x, src, names, depth + 1))
@@ -440,7 +441,7 @@ fn kysely_order(a: &[Node<'_>], src: &str, names: &Names) -> Vec<String> {
         Some(format!("{col}{}", dir(&d)))
     };
     match a {
-        [arr] if unwrap_expr(*arr).kind() == "array" => children(unwrap_expr(*arr))
+        [arr] if unwrap_expr(*arr).kind_name() == "array" => children(unwrap_expr(*arr))
             .into_iter()
             .filter_map(|x| one(&string_value(x, src)?, None))
             .collect(),

@@ -15,6 +15,7 @@
 use super::{Client, Reader, args, client_query, method_of, object_value};
 use crate::model::{Engine, ResourceOp};
 use crate::sources::typescript::bindings::local_value;
+use crate::sources::typescript::parse::NodeKind;
 use crate::sources::typescript::syntax::{children, location, string_value, text, unwrap_expr};
 use tree_sitter::Node;
 
@@ -34,7 +35,7 @@ impl<'a> Reader<'_, 'a> {
             return None;
         }
         let member = unwrap_expr(obj);
-        if member.kind() != "member_expression" {
+        if member.kind_name() != "member_expression" {
             return None;
         }
         let table = text(member.child_by_field_name("property")?, src);
@@ -62,7 +63,7 @@ impl<'a> Reader<'_, 'a> {
                     sql.push_str(" LIMIT 1");
                 } else if let Some(n) = option("take") {
                     let n = unwrap_expr(n);
-                    let n = if n.kind() == "number" {
+                    let n = if n.kind_name() == "number" {
                         text(n, src)
                     } else {
                         "?"
@@ -116,7 +117,7 @@ impl<'a> Reader<'_, 'a> {
         let src = self.index.files.get(fi)?.src;
         // `this.prisma.user`, `ctx.db.user`: not followed.
         let node = unwrap_expr(node);
-        if node.kind() == "identifier" && typed_prisma(node, text(node, src), src) {
+        if node.kind_name() == "identifier" && typed_prisma(node, text(node, src), src) {
             return Some(Client {
                 binding: None,
                 engine: None,
@@ -124,7 +125,7 @@ impl<'a> Reader<'_, 'a> {
         }
         self.client(fi, node, 0, &|fi, node| {
             let src = self.index.files.get(fi)?.src;
-            if node.kind() != "new_expression"
+            if node.kind_name() != "new_expression"
                 || node
                     .child_by_field_name("constructor")
                     .is_none_or(|c| text(c, src) != "PrismaClient")
@@ -136,7 +137,12 @@ impl<'a> Reader<'_, 'a> {
                 .and_then(|o| object_value(unwrap_expr(*o), "adapter", src))
                 .map(unwrap_expr);
             let adapter = match adapter {
-                Some(a) if matches!(a.kind(), "identifier" | "shorthand_property_identifier") => {
+                Some(a)
+                    if matches!(
+                        a.kind_name(),
+                        "identifier" | "shorthand_property_identifier"
+                    ) =>
+                {
                     local_value(a, text(a, src), src).or_else(|| {
                         let r = self.index.resolve(fi, text(a, src))?;
                         (r.file == fi).then_some(r.decl.value).flatten()
@@ -145,7 +151,7 @@ impl<'a> Reader<'_, 'a> {
                 other => other,
             }
             .map(unwrap_expr)
-            .filter(|a| a.kind() == "new_expression");
+            .filter(|a| a.kind_name() == "new_expression");
             let Some(adapter) = adapter else {
                 return Some(Client {
                     binding: None,
@@ -203,7 +209,7 @@ fn typed_prisma(at: Node<'_>, name: &str, src: &str) -> bool {
     let mut cur = at.parent();
     for _ in 0..64 {
         let Some(n) = cur else { return false };
-        if crate::sources::typescript::syntax::is_function(n.kind())
+        if crate::sources::typescript::syntax::is_function(n.kind_name())
             && let Some(params) = n.child_by_field_name("parameters")
         {
             return children(params).into_iter().any(|p| {
@@ -224,12 +230,12 @@ fn typed_prisma(at: Node<'_>, name: &str, src: &str) -> bool {
 /// spread or a value that is not an object literal.
 fn properties<'a>(object: Node<'a>, src: &str) -> Option<Vec<(String, Option<Node<'a>>)>> {
     let object = unwrap_expr(object);
-    if object.kind() != "object" {
+    if object.kind_name() != "object" {
         return None;
     }
     let mut out = Vec::new();
     for p in children(object) {
-        match p.kind() {
+        match p.kind_name() {
             "shorthand_property_identifier" => out.push((text(p, src).to_owned(), None)),
             "pair" => {
                 let k = p.child_by_field_name("key")?;
@@ -254,7 +260,7 @@ fn condition(node: Node<'_>, src: &str, depth: u32) -> Option<String> {
     for (key, value) in properties(node, src)? {
         let part = match (key.as_str(), value) {
             ("AND" | "OR", Some(v)) => {
-                let items: Vec<Node<'_>> = if v.kind() == "array" {
+                let items: Vec<Node<'_>> = if v.kind_name() == "array" {
                     children(v)
                 } else {
                     vec![v]
@@ -272,14 +278,14 @@ fn condition(node: Node<'_>, src: &str, depth: u32) -> Option<String> {
             }
             ("NOT", Some(v)) => condition(v, src, depth + 1).map(|c| format!("NOT ({c})")),
             (col, None) => Some(format!("{col} = ?")),
-            (col, Some(v)) if v.kind() == "null" => Some(format!("{col} IS NULL")),
+            (col, Some(v)) if v.kind_name() == "null" => Some(format!("{col} IS NULL")),
             // `{ email_orgId: { email, orgId } }`: a compound unique key.
             (col, Some(v))
-                if v.kind() == "object" && col.contains('_') && !is_operators(v, src) =>
+                if v.kind_name() == "object" && col.contains('_') && !is_operators(v, src) =>
             {
                 condition(v, src, depth + 1)
             }
-            (col, Some(v)) if v.kind() == "object" => operators(col, v, src),
+            (col, Some(v)) if v.kind_name() == "object" => operators(col, v, src),
             (col, Some(_)) => Some(format!("{col} = ?")),
         };
         parts.extend(part);
@@ -317,7 +323,7 @@ fn operators(col: &str, v: Node<'_>, src: &str) -> Option<String> {
     let parts: Vec<String> = properties(v, src)?
         .into_iter()
         .filter_map(|(op, value)| {
-            let null = value.is_some_and(|v| v.kind() == "null");
+            let null = value.is_some_and(|v| v.kind_name() == "null");
             Some(match op.as_str() {
                 "equals" if null => format!("{col} IS NULL"),
                 "equals" => format!("{col} = ?"),
@@ -341,7 +347,7 @@ fn operators(col: &str, v: Node<'_>, src: &str) -> Option<String> {
 /// `createdAt DESC`.
 fn order(node: Node<'_>, src: &str) -> Vec<String> {
     let node = unwrap_expr(node);
-    let items = if node.kind() == "array" {
+    let items = if node.kind_name() == "array" {
         children(node)
     } else {
         vec![node]
@@ -366,7 +372,7 @@ fn true_keys(node: Node<'_>, src: &str) -> Vec<String> {
     properties(node, src)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(_, v)| v.is_some_and(|v| v.kind() == "true"))
+        .filter(|(_, v)| v.is_some_and(|v| v.kind_name() == "true"))
         .map(|(k, _)| k)
         .collect()
 }
@@ -376,7 +382,7 @@ fn true_keys(node: Node<'_>, src: &str) -> Vec<String> {
 /// connect: … }`) or an atomic update (`count: { increment: 1 }`, kept).
 fn data_keys(node: Node<'_>, src: &str) -> Option<Vec<String>> {
     let mut node = unwrap_expr(node);
-    if node.kind() == "array" {
+    if node.kind_name() == "array" {
         node = unwrap_expr(children(node).into_iter().next()?);
     }
     Some(
@@ -384,7 +390,7 @@ fn data_keys(node: Node<'_>, src: &str) -> Option<Vec<String>> {
             .into_iter()
             .filter(|(_, v)| {
                 v.is_none_or(|v| {
-                    v.kind() != "object"
+                    v.kind_name() != "object"
                         || properties(v, src).is_some_and(|p| {
                             p.iter().all(|(k, _)| {
                                 matches!(
