@@ -531,6 +531,11 @@ impl CallGraph {
             .filter(|b| b.kind == crate::model::BindingKind::DurableObject)
             .map(|b| b.name.clone())
             .collect();
+        // One pass per file for all of them: a Worker may bind hundreds.
+        let do_names = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&do_bindings)
+            .ok();
         let classes = class_shapes(index);
         let methods = classes.values().flat_map(|c| c.methods.clone()).collect();
         let bound: std::collections::HashSet<&str> = workers
@@ -564,6 +569,22 @@ impl CallGraph {
             })
             .cloned()
             .collect();
+        // The names a caller is ever asked for: functions that hold a call
+        // (every operation is one, and so is every caller), methods and
+        // declarations. A call of another name needs no stub check: what
+        // it records is never read.
+        let functions: std::collections::HashSet<&str> = index
+            .files
+            .iter()
+            .flat_map(|f| {
+                f.calls
+                    .iter()
+                    .filter_map(|c| c.enclosing.as_deref())
+                    .chain(f.nested.iter().flat_map(|(i, o)| [i.as_str(), o.as_str()]))
+                    .chain(f.decls.keys().map(String::as_str))
+            })
+            .chain(g.methods.iter().map(String::as_str))
+            .collect();
         let mut seen: std::collections::HashSet<(String, String, CallerOf)> =
             std::collections::HashSet::new();
         for (fi, f) in index.files.iter().enumerate() {
@@ -594,8 +615,12 @@ impl CallGraph {
             let mut fields = HashMap::new();
             let mut spelled: Option<std::collections::HashSet<&str>> = None;
             // A binding named as a whole word (`DO` is in every `TODO`).
-            let may_hold_stubs = do_bindings.iter().any(|b| super::mentions_word(f.src, b))
-                || f.src.contains("Stub");
+            let may_hold_stubs = f.src.contains("Stub")
+                || do_names.as_ref().is_some_and(|names| {
+                    names
+                        .find_iter(f.src)
+                        .any(|m| super::whole_word_at(f.src, m.start(), m.end()))
+                });
             for c in &f.calls {
                 let Some(from) = &c.enclosing else { continue };
                 // The name after the last dot; binding methods name no
@@ -613,6 +638,7 @@ impl CallGraph {
                 let on_stub = may_hold_stubs
                     && c.callee.contains('.')
                     && !c.callee.starts_with("this.")
+                    && functions.contains(name)
                     && on_durable_object_stub(index, fi, c.node, &do_bindings);
                 // Whose method it is, where the receiver says so and some
                 // class of ours has a method of that name: then a name the

@@ -105,10 +105,6 @@ impl Prefilter {
     }
 
     fn matches(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
-        let ident = |b: Option<&u8>| {
-            b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$')
-        };
         self.automaton.find_iter(text).any(|m| {
             let p = m.pattern().as_usize();
             if p < NEEDLES.len() {
@@ -116,8 +112,7 @@ impl Prefilter {
             } else if p == NEEDLES.len() {
                 env_read_at(text, m.start())
             } else {
-                !ident(m.start().checked_sub(1).and_then(|j| bytes.get(j)))
-                    && !ident(bytes.get(m.end()))
+                whole_word_at(text, m.start(), m.end())
             }
         })
     }
@@ -136,13 +131,18 @@ fn is_test(path: &str) -> bool {
 
 /// Whether `text` names `word` as a whole word (`this.DB`, `DB.prepare`,
 /// `(DB)`), not inside a longer identifier (`DBG`, `myDB`).
-pub(crate) fn mentions_word(text: &str, word: &str) -> bool {
+fn mentions_word(text: &str, word: &str) -> bool {
+    text.match_indices(word)
+        .any(|(i, _)| whole_word_at(text, i, i + word.len()))
+}
+
+/// Whether `text[start..end]` is a whole identifier: no identifier
+/// character right before or after it.
+pub(crate) fn whole_word_at(text: &str, start: usize, end: usize) -> bool {
     let bytes = text.as_bytes();
     let ident =
         |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$');
-    text.match_indices(word).any(|(i, _)| {
-        !ident(i.checked_sub(1).and_then(|j| bytes.get(j))) && !ident(bytes.get(i + word.len()))
-    })
+    !ident(start.checked_sub(1).and_then(|j| bytes.get(j))) && !ident(bytes.get(end))
 }
 
 /// Whether a file is parsed as a starting point: a module a file-routing
