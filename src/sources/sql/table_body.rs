@@ -215,15 +215,48 @@ fn offset(sql: &str, line_starts: &[usize], line: u64, col: u64) -> usize {
         .unwrap_or(sql.len())
 }
 
+/// Byte offsets in `sql` of its tokens' 1-based line and column positions.
+struct Offsets<'s> {
+    sql: &'s str,
+    line_starts: Vec<usize>,
+}
+
+impl<'s> Offsets<'s> {
+    fn new(sql: &'s str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+        Offsets { sql, line_starts }
+    }
+
+    /// Where token `t` starts.
+    fn at(&self, t: &TokenWithSpan) -> usize {
+        offset(
+            self.sql,
+            &self.line_starts,
+            t.span.start.line,
+            t.span.start.column,
+        )
+    }
+
+    /// Where token `t` ends.
+    fn after(&self, t: &TokenWithSpan) -> usize {
+        offset(
+            self.sql,
+            &self.line_starts,
+            t.span.end.line,
+            t.span.end.column,
+        )
+    }
+}
+
 /// Removes MySQL-style inline index items from a `CREATE TABLE`; `None`
 /// when the statement has none. The rest of the text is kept byte for byte.
 pub fn strip_inline_indexes(sql: &str) -> Option<Stripped> {
     let toks = tokens(sql)?;
     let items = items(&toks)?;
-    let mut line_starts = vec![0];
-    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-    let at = |t: &TokenWithSpan| offset(sql, &line_starts, t.span.start.line, t.span.start.column);
-    let after = |t: &TokenWithSpan| offset(sql, &line_starts, t.span.end.line, t.span.end.column);
+    let offsets = Offsets::new(sql);
+    let at = |t: &TokenWithSpan| offsets.at(t);
+    let after = |t: &TokenWithSpan| offsets.after(t);
     let mut cuts: Vec<(usize, usize)> = Vec::new();
     let mut indexes = Vec::new();
     for (k, &(start, end, comma)) in items.iter().enumerate() {
@@ -362,10 +395,7 @@ pub fn libsql_alter_column(sql: &str) -> Option<(String, String, String)> {
     }
     let table = name_of(words[2])?.to_owned();
     let column = name_of(words[5])?.to_owned();
-    let mut line_starts = vec![0];
-    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-    let start = words.get(7)?.span.start;
-    let from = offset(sql, &line_starts, start.line, start.column);
+    let from = Offsets::new(sql).at(words.get(7)?);
     let definition = sql.get(from..)?.trim_end().trim_end_matches(';').trim_end();
     Some((table, column, definition.to_owned()))
 }
@@ -375,10 +405,9 @@ pub fn libsql_alter_column(sql: &str) -> Option<(String, String, String)> {
 pub fn replace_column(sql: &str, column: &str, definition: &str) -> Option<String> {
     let toks = tokens(sql)?;
     let items = items(&toks)?;
-    let mut line_starts = vec![0];
-    line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-    let at = |t: &TokenWithSpan| offset(sql, &line_starts, t.span.start.line, t.span.start.column);
-    let after = |t: &TokenWithSpan| offset(sql, &line_starts, t.span.end.line, t.span.end.column);
+    let offsets = Offsets::new(sql);
+    let at = |t: &TokenWithSpan| offsets.at(t);
+    let after = |t: &TokenWithSpan| offsets.after(t);
     let open = toks.iter().position(|t| t.token == Token::LParen)?;
     let (first, last) = items.iter().find_map(|&(start, end, _)| {
         let item: Vec<&TokenWithSpan> = toks[start..end]

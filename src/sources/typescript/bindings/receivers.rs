@@ -462,6 +462,11 @@ fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t
         }
     }
     let target = format!("this.{field}");
+    // The walk below matches `this.field = …` by its text: a body that
+    // never says `this.field` has none to find.
+    if !text(body, src).contains(&target) {
+        return None;
+    }
     let mut found = None;
     super::super::syntax::walk(body, |n| {
         if found.is_none()
