@@ -13,9 +13,13 @@ reading the same tree, pair by pair, and reports medians and peak RSS.
     python3 benches/bench.py --sizes 20000   # one size
     python3 benches/bench.py --runs 7
     python3 benches/bench.py --sizes 2000 --workers 300   # a many-Worker monorepo
+    python3 benches/bench.py --repos DIR     # every checkout under DIR instead
 
-Needs `rg` (ripgrep) and GNU `/usr/bin/time` on PATH. Trees go to a
-temporary folder and are removed afterwards.
+Needs `rg` (ripgrep) on PATH. Generated trees are git repositories (so rg
+skips what `.gitignore` lists, as dmqa does) in a temporary folder,
+removed afterwards. Each run is one process timed with a monotonic clock
+and its peak RSS read from the kernel (`wait4`); dmqa and rg alternate,
+and the table shows medians.
 """
 
 import argparse
@@ -26,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 RG_ARGS = ["-c", "-e", "sqliteTable|pgTable|CREATE TABLE", "-e", r"\.prepare\(", "-e", r"env\.\w+\.(put|get|send)"]
 
@@ -185,12 +190,32 @@ def generate(root, files, workers=3, seed=42):
 
 
 def timed(cmd):
-    """Wall seconds and peak RSS (MB) of one run."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + cmd, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, check=False)
-    last = out.stderr.strip().splitlines()[-1]
-    secs, kb = last.split()
-    return float(secs), int(kb) / 1024
+    """Wall seconds and peak RSS (MB) of one run of `cmd`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    secs = time.perf_counter() - start
+    proc.returncode = 0  # reaped above
+    return secs, usage.ru_maxrss / 1024
+
+
+def compare(dmqa_cmd, rg_cmd, runs):
+    """Medians over `runs` alternating runs: dmqa s, rg s, ratio, peak MB of each."""
+    d_times, r_times, d_mem, r_mem, ratios = [], [], [], [], []
+    timed(dmqa_cmd)  # warm the page cache for both
+    timed(rg_cmd)
+    for _ in range(runs):
+        dt, dm = timed(dmqa_cmd)
+        rt, rm = timed(rg_cmd)
+        d_times.append(dt); r_times.append(rt); d_mem.append(dm); r_mem.append(rm)
+        ratios.append(dt / rt if rt > 0 else float("inf"))
+    return (statistics.median(d_times), statistics.median(r_times), statistics.median(ratios),
+            max(d_mem), max(r_mem))
+
+
+def row(label, figures):
+    d, r, ratio, dm, rm = figures
+    return f"| {label} | {d:.3f} | {r:.3f} | {ratio:.1f} | {dm:.0f} | {rm:.0f} |"
 
 
 def main():
@@ -199,27 +224,39 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=3,
                     help="Workers in the monorepo (each with its config, migrations and binding reads)")
+    ap.add_argument("--repos", help="time every checkout under this folder instead of generated trees")
     ap.add_argument("--dmqa", default=os.path.join(os.path.dirname(__file__), "..", "target", "release", "dmqa"))
     args = ap.parse_args()
-    if not shutil.which("rg"):
+    rg = shutil.which("rg")
+    if not rg:
         sys.exit("rg (ripgrep) is not on PATH")
     dmqa = os.path.abspath(args.dmqa)
-    print(f"machine: {os.cpu_count()} cores; runs per size: {args.runs} (median); Workers: {args.workers}")
-    print("| files | dmqa s | rg s | ratio | dmqa peak MB | rg peak MB |")
-    print("|-------|--------|------|-------|--------------|------------|")
+    print(f"machine: {os.cpu_count()} cores; runs: {args.runs} (median, alternating)")
+    header = "| {} | dmqa s | rg s | ratio | dmqa peak MB | rg peak MB |"
+    rule = "|---|---|---|---|---|---|"
+    if args.repos:
+        print(header.format("checkout"))
+        print(rule)
+        for name in sorted(os.listdir(args.repos)):
+            root = os.path.join(args.repos, name)
+            if os.path.isdir(root):
+                figures = compare([dmqa, "scan", root, "--out", "/dev/null", "-q"], [rg] + RG_ARGS + [root],
+                                  args.runs)
+                print(row(name, figures), flush=True)
+        return
+    print(f"Workers: {args.workers}")
+    print(header.format("files"))
+    print(rule)
     for size in [int(s) for s in args.sizes.split(",")]:
         root = tempfile.mkdtemp(prefix=f"dmqa-bench-{size}-")
         try:
             generate(root, size, args.workers)
-            d_times, r_times, d_mem, r_mem, ratios = [], [], [], [], []
-            runs = args.runs if size < 100000 else max(3, args.runs // 2)
-            for _ in range(runs):
-                dt, dm = timed([dmqa, "scan", root, "--out", "/dev/null", "-q"])
-                rt, rm = timed(["rg"] + RG_ARGS + [root])
-                d_times.append(dt); r_times.append(rt); d_mem.append(dm); r_mem.append(rm)
-                ratios.append(dt / rt if rt > 0 else float("inf"))
-            print(f"| {size:,} | {statistics.median(d_times):.2f} | {statistics.median(r_times):.2f} | "
-                  f"{statistics.median(ratios):.2f} | {max(d_mem):.0f} | {max(r_mem):.0f} |", flush=True)
+            # A git repository, as a checkout is: rg then skips what
+            # `.gitignore` lists (node_modules), as dmqa does.
+            subprocess.run(["git", "init", "-q", root], check=True)
+            figures = compare([dmqa, "scan", root, "--out", "/dev/null", "-q"], [rg] + RG_ARGS + [root],
+                              args.runs)
+            print(row(f"{size:,}", figures), flush=True)
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
