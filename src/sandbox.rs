@@ -21,6 +21,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// `ident` as a double-quoted SQLite identifier, for the SQL dmqa writes
+/// itself (a table made again, a rebuilt schema, a query plan).
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
 /// SQLite calls the progress handler every this many VM instructions.
 const PROGRESS_STEP: i32 = 1_000;
 /// A statement may run at most this many progress steps (10⁷ instructions).

@@ -253,15 +253,22 @@ def apply_sqlite(checkout, files):
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
     failures = []
+    for where, stmt in file_statements(checkout, files):
+        try:
+            conn.execute(stmt)
+        except sqlite3.Error as e:
+            failures.append(f"{where}: {e}")
+    return sqlite_catalog(conn), failures
+
+
+def file_statements(checkout, files):
+    """(`path:line`, text) of each statement of the files, in order;
+    drizzle-kit's breakpoint markers removed."""
     for f in files:
         with open(os.path.join(checkout, f), encoding="utf-8", errors="replace") as fh:
             sql = fh.read().replace("--> statement-breakpoint", "")
         for line, stmt in statements(sql):
-            try:
-                conn.execute(stmt)
-            except sqlite3.Error as e:
-                failures.append(f"{f}:{line}: {e}")
-    return sqlite_catalog(conn), failures
+            yield f"{f}:{line}", stmt
 
 
 LIBSQL_APPLY = r"""
@@ -286,11 +293,7 @@ def apply_libsql(checkout, files, tools):
     script = os.path.join(tools, "libsql.cjs")
     with open(script, "w") as fh:
         fh.write(LIBSQL_APPLY)
-    stmts = []
-    for f in files:
-        with open(os.path.join(checkout, f), encoding="utf-8", errors="replace") as fh:
-            sql = fh.read().replace("--> statement-breakpoint", "")
-        stmts += [(f"{f}:{line}", stmt) for line, stmt in statements(sql)]
+    stmts = list(file_statements(checkout, files))
     r = subprocess.run(["node", script], input=json.dumps(stmts), capture_output=True, text=True,
                        timeout=300, cwd=tools, check=True)
     out = json.loads(r.stdout)

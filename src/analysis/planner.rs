@@ -6,11 +6,7 @@
 //! attach, a step budget), and only ever asks for plans.
 
 use crate::model::{Database, IndexOrigin, TableKind};
-use crate::sandbox::Sandbox;
-
-fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
-}
+use crate::sandbox::{Sandbox, quote_ident};
 
 /// A database's schema loaded into a sandbox.
 pub struct Planner {
@@ -41,7 +37,7 @@ impl Planner {
                     let pk = rowid && c.primary_key_position == 1;
                     format!(
                         "{} {}{}{}",
-                        quote(&c.name),
+                        quote_ident(&c.name),
                         c.sql_type,
                         if pk { " PRIMARY KEY" } else { "" },
                         if c.nullable { "" } else { " NOT NULL" }
@@ -49,12 +45,12 @@ impl Planner {
                 })
                 .collect();
             if !rowid && !t.primary_key.is_empty() {
-                let cols: Vec<String> = t.primary_key.iter().map(|c| quote(c)).collect();
+                let cols: Vec<String> = t.primary_key.iter().map(|c| quote_ident(c)).collect();
                 items.push(format!("PRIMARY KEY ({})", cols.join(", ")));
             }
             let ddl = format!(
                 "CREATE TABLE {} ({}){}",
-                quote(&t.name),
+                quote_ident(&t.name),
                 items.join(", "),
                 if t.without_rowid {
                     " WITHOUT ROWID"
@@ -78,7 +74,7 @@ impl Planner {
                         let col = if c.name.contains(['(', ' ']) {
                             c.name.clone()
                         } else {
-                            quote(&c.name)
+                            quote_ident(&c.name)
                         };
                         if c.descending {
                             format!("{col} DESC")
@@ -98,8 +94,8 @@ impl Planner {
                 let ddl = format!(
                     "CREATE {}INDEX {} ON {} ({}){}",
                     if i.unique { "UNIQUE " } else { "" },
-                    quote(&name),
-                    quote(&t.name),
+                    quote_ident(&name),
+                    quote_ident(&t.name),
                     cols.join(", "),
                     i.partial
                         .as_ref()

@@ -75,10 +75,13 @@ fn folder_of(path: &str, patterns: &[PatternClaim]) -> String {
     }
 }
 
+/// A dialect a file name states: its suffix and its engine.
+type Dialect = (&'static str, Engine);
+
 /// The dialect a migration's file name states, as NuxtHub writes them
 /// (`0001_users.postgresql.sql`, `.mysql.sql`, `.sqlite.sql`): the
 /// suffix and its engine.
-fn stated_dialect(path: &str) -> Option<(&'static str, Engine)> {
+fn stated_dialect(path: &str) -> Option<Dialect> {
     let stem = path.strip_suffix(".sql")?;
     let (_, suffix) = stem.rsplit_once('.')?;
     match suffix.to_ascii_lowercase().as_str() {
@@ -94,11 +97,8 @@ fn stated_dialect(path: &str) -> Option<(&'static str, Engine)> {
 /// name states this one (`0001_x.sql` beside `0001_x.sqlite.sql`); when no
 /// group is SQLite, the unstated files are also a group of their own (what
 /// a SQLite or D1 app runs). A folder that states nothing is one group.
-#[allow(clippy::type_complexity)]
-fn split_by_dialect(
-    files: Vec<&SourceFile>,
-) -> Vec<(Option<(&'static str, Engine)>, Vec<&SourceFile>)> {
-    let mut dialects: Vec<(&'static str, Engine)> = files
+fn split_by_dialect(files: Vec<&SourceFile>) -> Vec<(Option<Dialect>, Vec<&SourceFile>)> {
+    let mut dialects: Vec<Dialect> = files
         .iter()
         .filter_map(|f| stated_dialect(&f.path))
         .collect();

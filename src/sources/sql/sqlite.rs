@@ -332,7 +332,6 @@ fn alter_column_as_libsql(
     definition: &str,
 ) -> Result<(), SandboxError> {
     const ROWS: &str = "__dmqa_libsql_rows";
-    let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
     let conn = sandbox.own();
     let (name, create): (String, String) = conn
         .query_row(
@@ -355,7 +354,7 @@ fn alter_column_as_libsql(
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
         .unwrap_or(false);
     sandbox.execute("PRAGMA foreign_keys = OFF")?;
-    let t = quote(&name);
+    let t = crate::sandbox::quote_ident(&name);
     sandbox.execute("SAVEPOINT dmqa_libsql")?;
     let rebuilt = sandbox.execute(&format!(
         "CREATE TABLE {ROWS} AS SELECT * FROM {t}; DROP TABLE {t}; CREATE TABLE {t} {body}"

@@ -8,15 +8,12 @@
 //! `CREATE INDEX` statements). Engine options (`ENGINE=InnoDB`, charsets)
 //! are dropped.
 
+use crate::sandbox::quote_ident;
 use sqlparser::ast::{
     ColumnDef, ColumnOption, CreateTable, ObjectName, ReferentialAction, Statement, TableConstraint,
 };
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect};
 use sqlparser::parser::Parser;
-
-fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
-}
 
 fn name_of(n: &ObjectName) -> String {
     n.0.last()
@@ -45,9 +42,9 @@ fn references(
     on_delete: Option<ReferentialAction>,
     on_update: Option<ReferentialAction>,
 ) -> String {
-    let mut s = format!("REFERENCES {}", quote(&name_of(table)));
+    let mut s = format!("REFERENCES {}", quote_ident(&name_of(table)));
     if !cols.is_empty() {
-        s.push_str(&format!("({})", list(cols, |c| quote(&c.value))));
+        s.push_str(&format!("({})", list(cols, |c| quote_ident(&c.value))));
     }
     let (d, u) = (action(on_delete), action(on_update));
     if !d.is_empty() {
@@ -76,7 +73,7 @@ fn column(c: &ColumnDef) -> String {
         .options
         .iter()
         .any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
-    let mut s = quote(&c.name.value);
+    let mut s = quote_ident(&c.name.value);
     if auto && pk {
         s.push_str(" INTEGER PRIMARY KEY AUTOINCREMENT");
     } else if !ty.is_empty() {
@@ -124,7 +121,7 @@ fn rewrite(ct: &CreateTable) -> Vec<String> {
             }
             TableConstraint::ForeignKey(fk) => items.push(format!(
                 "FOREIGN KEY ({}) {}",
-                list(&fk.columns, |c| quote(&c.value)),
+                list(&fk.columns, |c| quote_ident(&c.value)),
                 references(
                     &fk.foreign_table,
                     &fk.referred_columns,
@@ -141,8 +138,8 @@ fn rewrite(ct: &CreateTable) -> Vec<String> {
                     .unwrap_or_else(|| format!("idx_{table}_{}", indexes.len() + 1));
                 indexes.push(format!(
                     "CREATE INDEX {} ON {}({});",
-                    quote(&name),
-                    quote(&table),
+                    quote_ident(&name),
+                    quote_ident(&table),
                     index_columns(&ix.columns)
                 ));
             }
@@ -151,7 +148,7 @@ fn rewrite(ct: &CreateTable) -> Vec<String> {
     }
     let mut out = vec![format!(
         "CREATE TABLE {} ({});",
-        quote(&table),
+        quote_ident(&table),
         items.join(", ")
     )];
     out.extend(indexes);

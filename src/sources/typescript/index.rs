@@ -907,7 +907,7 @@ pub struct CodeIndex<'a> {
     /// Import specifiers already resolved, by the importing file's folder
     /// (what a specifier means depends only on that): every reader asks
     /// about the same imports.
-    modules: std::cell::RefCell<HashMap<(&'a str, String), Option<usize>>>,
+    modules: std::cell::RefCell<HashMap<&'a str, HashMap<String, Option<usize>>>>,
 }
 
 /// What one receiver may hold a stub from, shared between its askers.
@@ -1148,15 +1148,23 @@ impl<'a> CodeIndex<'a> {
     pub fn resolve_module(&self, from: usize, specifier: &str) -> Option<usize> {
         let path = self.files.get(from)?.path;
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        let key = (dir, specifier.to_owned());
-        if let Some(found) = self.modules.borrow().get(&key) {
+        if let Some(found) = self
+            .modules
+            .borrow()
+            .get(dir)
+            .and_then(|m| m.get(specifier))
+        {
             return *found;
         }
         let found = self
             .resolver
             .resolve(path, specifier)
             .and_then(|p| self.by_path.get(p).copied());
-        self.modules.borrow_mut().insert(key, found);
+        self.modules
+            .borrow_mut()
+            .entry(dir)
+            .or_default()
+            .insert(specifier.to_owned(), found);
         found
     }
 
