@@ -654,7 +654,7 @@ impl CallGraph {
                             .get_or_insert_with(|| typed_names(f.src))
                             .contains(x)
                     };
-                    g.receiver_class(c.node, f.src, &mut locals, &mut fields)
+                    g.receiver_class(c, f.src, &mut locals, &mut fields)
                 } else {
                     None
                 };
@@ -740,12 +740,12 @@ impl CallGraph {
     /// class, and a big class calls through its fields thousands of times.
     fn receiver_class(
         &self,
-        call: Node<'_>,
+        call: &super::index::Call<'_>,
         src: &str,
         mut locals: impl FnMut(&str) -> bool,
         fields: &mut HashMap<(usize, String), Option<super::bindings::Holds>>,
     ) -> Option<String> {
-        let f = super::syntax::callee(call.child_by_field_name("function")?);
+        let f = super::syntax::callee(call.node.child_by_field_name("function")?);
         if f.kind_name() != "member_expression" {
             return None;
         }
@@ -759,7 +759,8 @@ impl CallGraph {
                 if obj.kind_name() != "this" {
                     return None;
                 }
-                let class = super::bindings::enclosing_class(recv)?;
+                // The class around the call is the one around its receiver.
+                let class = call.class_node?;
                 let field = text(recv.child_by_field_name("property")?, src);
                 Some((class.id(), field.to_owned()))
             })

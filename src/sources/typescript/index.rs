@@ -104,6 +104,9 @@ pub struct Call<'a> {
     pub router: Option<String>,
     /// The named class the call is in, when it is in one.
     pub class: Option<String>,
+    /// The nearest class around the call, named or not (`class { … }`
+    /// passed as a value): what `this` means in it.
+    pub class_node: Option<Node<'a>>,
 }
 
 /// Everything indexed about one file.
@@ -245,6 +248,8 @@ impl<'a> FileIndex<'a> {
         // The named class around each ancestor, the same way: its name is
         // a slice of the source, so no string is copied per node.
         let mut classes: Vec<Option<&'a str>> = Vec::new();
+        // And the nearest class node itself, named or not.
+        let mut class_nodes: Vec<Option<Node<'a>>> = Vec::new();
         // A route file's top-level handlers are named by their route.
         let file_route = super::routes::FileRoute::of(res.path);
         loop {
@@ -253,7 +258,8 @@ impl<'a> FileIndex<'a> {
             let grand = ancestors.len().checked_sub(2).map(|i| ancestors[i]);
             let enclosing = nearest.last().cloned().flatten();
             let class = classes.last().copied().flatten();
-            res.visit(n, parent, grand, enclosing.as_deref(), class);
+            let class_node = class_nodes.last().copied().flatten();
+            res.visit(n, parent, grand, enclosing.as_deref(), (class, class_node));
             if cursor.goto_first_child() {
                 let mut own = function_label_in(n, parent, grand, src);
                 if let Some(r) = file_route.as_ref().filter(|_| enclosing.is_none()) {
@@ -283,13 +289,15 @@ impl<'a> FileIndex<'a> {
                     };
                 }
                 nearest.push(own.map(std::rc::Rc::from).or(enclosing));
-                let named = matches!(
+                let is_class = matches!(
                     n.kind_name(),
                     "class_declaration" | "class" | "abstract_class_declaration"
-                )
-                .then(|| n.child_by_field_name("name").map(|c| text(c, src)))
-                .flatten();
+                );
+                let named = is_class
+                    .then(|| n.child_by_field_name("name").map(|c| text(c, src)))
+                    .flatten();
                 classes.push(named.or(class));
+                class_nodes.push(if is_class { Some(n) } else { class_node });
                 ancestors.push(n);
                 continue;
             }
@@ -303,6 +311,7 @@ impl<'a> FileIndex<'a> {
                 ancestors.pop();
                 nearest.pop();
                 classes.pop();
+                class_nodes.pop();
                 if cursor.node() == root {
                     return res;
                 }
@@ -318,7 +327,7 @@ impl<'a> FileIndex<'a> {
         parent: Option<Node<'a>>,
         grand: Option<Node<'a>>,
         enclosing: Option<&str>,
-        class: Option<&str>,
+        (class, class_node): (Option<&str>, Option<Node<'a>>),
     ) {
         let src = self.src;
         env_reads(n, src, &mut self.env_reads);
@@ -386,6 +395,7 @@ impl<'a> FileIndex<'a> {
                 enclosing: enclosing.map(str::to_owned),
                 router,
                 class: class.map(str::to_owned),
+                class_node,
             });
         }
     }

@@ -433,6 +433,20 @@ fn file_class<'t>(at: Node<'t>, name: &str, src: &str) -> Option<Node<'t>> {
     })
 }
 
+/// Whether `text` may assign `target` (`this.db = …`): `target` followed
+/// by `=` (not `==` or `=>`) after blanks, or by a comment that might hide
+/// one. A byte check before a walk, so it errs on the side of yes.
+fn assigns(text: &str, target: &str) -> bool {
+    text.match_indices(target).any(|(i, _)| {
+        let mut rest = text[i + target.len()..].trim_start().bytes();
+        match rest.next() {
+            Some(b'=') => !matches!(rest.next(), Some(b'=' | b'>')),
+            Some(b'/') => true,
+            _ => false,
+        }
+    })
+}
+
 /// What `this.<field>` holds in `class` itself.
 fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t>> {
     let body = class.child_by_field_name("body")?;
@@ -463,8 +477,8 @@ fn field_value_in<'t>(class: Node<'t>, field: &str, src: &str) -> Option<Node<'t
     }
     let target = format!("this.{field}");
     // The walk below matches `this.field = …` by its text: a body that
-    // never says `this.field` has none to find.
-    if !text(body, src).contains(&target) {
+    // never assigns `this.field` has none to find.
+    if !assigns(text(body, src), &target) {
         return None;
     }
     let mut found = None;
@@ -564,4 +578,20 @@ pub(crate) fn returns<'t>(decl_node: Node<'t>, value: Option<Node<'t>>) -> Vec<N
         }
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::assigns;
+
+    #[test]
+    fn an_assignment_is_told_from_a_read() {
+        assert!(assigns("this.db = env.DB;", "this.db"));
+        assert!(assigns("if (x) {\n  this.db\n    = env.DB }", "this.db"));
+        assert!(assigns("this.db /* set */ = env.DB", "this.db"));
+        assert!(!assigns("this.db.prepare(q); this.dbx = 1", "this.db"));
+        assert!(!assigns("if (this.db == null) return", "this.db"));
+        assert!(!assigns("this.db === undefined", "this.db"));
+        assert!(!assigns("", "this.db"));
+    }
 }
