@@ -124,6 +124,7 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
     sources::configs(&found.files, &mut model);
     scan::read(rest, &sources::keeps(&model), &mut found);
     found.sort();
+    model.suppressions = std::mem::take(&mut found.suppressions);
     model.diagnostics.extend(found.diagnostics);
     model.stats.files_read = found.files.len();
     let mut files: Vec<(String, String)> = found

@@ -52,7 +52,7 @@ enum Command {
     },
     /// Fail (exit 1, with a diff) when the committed report is stale.
     #[command(
-        after_help = "Examples:\n  dmqa check                    in CI, after checkout\n  dmqa check --format github    findings and staleness as GitHub annotations\n  dmqa check --format json      findings as JSON on stdout\n  dmqa check . --report docs/data-model-qa.md"
+        after_help = "Examples:\n  dmqa check                    in CI, after checkout\n  dmqa check --format github    findings and staleness as GitHub annotations\n  dmqa check --format json      findings as JSON on stdout\n  dmqa check --format sarif > dmqa.sarif\n                                for GitHub code scanning\n  dmqa check --new-only --fail-on warning\n                                fail on findings this change adds\n  dmqa check . --report docs/data-model-qa.md"
     )]
     Check {
         #[command(flatten)]
@@ -64,9 +64,18 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
         /// How to print staleness and findings: a unified diff, GitHub
-        /// annotations (`::warning file=…,line=…::…`), or JSON.
+        /// annotations (`::warning file=…,line=…::…`), SARIF 2.1.0 for code
+        /// scanning, or JSON.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also fail (exit 1) on findings of this severity or worse; by
+        /// default only a stale or missing report fails.
+        #[arg(long, value_enum, default_value_t = FailOn::Never, value_name = "LEVEL")]
+        fail_on: FailOn,
+        /// Annotate and fail only on findings the committed report's
+        /// Recommendations do not list yet: what this change adds.
+        #[arg(long)]
+        new_only: bool,
     },
     /// Print the typed model as JSON on stdout.
     #[command(
@@ -100,6 +109,30 @@ enum Format {
     Github,
     /// `{ "report", "stale", "missing", "findings", "diagnostics" }`.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning (`upload-sarif`).
+    Sarif,
+}
+
+/// The finding severity `dmqa check` fails on.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// Findings never fail the check; a stale report does.
+    Never,
+    /// Error findings fail it.
+    Error,
+    /// Error and warning findings fail it.
+    Warning,
+}
+
+impl FailOn {
+    fn fails(self, severity: dmqa::model::FindingSeverity) -> bool {
+        use dmqa::model::FindingSeverity as S;
+        match self {
+            FailOn::Never => false,
+            FailOn::Error => severity == S::Error,
+            FailOn::Warning => matches!(severity, S::Error | S::Warning),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -245,6 +278,8 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             report,
             template,
             format,
+            fail_on,
+            new_only,
         } => {
             let path = report
                 .clone()
@@ -260,47 +295,19 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 Err(e) => return Err(e).with_context(|| format!("failed to read {shown}")),
             };
-            if *format != Format::Text {
-                let stale = committed.as_deref() != Some(fresh.as_str());
-                let out = match format {
-                    Format::Json => check_json(&scanned, &shown, committed.is_none(), stale)?,
-                    _ => github_annotations(
-                        &scanned,
-                        &common.path,
-                        &shown,
-                        committed.is_none(),
-                        stale,
-                    ),
-                };
-                let mut stdout = std::io::stdout().lock();
-                write!(stdout, "{out}")
-                    .and_then(|()| stdout.flush())
-                    .context("failed to write to stdout")?;
-                return Ok(ExitCode::from(u8::from(stale)));
-            }
-            let Some(committed) = committed else {
-                eprintln!("error: {shown} does not exist; run `dmqa scan` to create it");
-                return Ok(ExitCode::from(1));
-            };
-            if committed == fresh {
-                if !cli.quiet {
-                    eprintln!("{shown} is up to date");
-                }
-                return Ok(ExitCode::SUCCESS);
-            }
-            let diff = similar::TextDiff::from_lines(&committed, &fresh);
-            let mut stdout = std::io::stdout().lock();
-            let _ = write!(
-                stdout,
-                "{}",
-                diff.unified_diff().context_radius(3).header(
-                    &format!("{shown} (committed)"),
-                    &format!("{shown} (generated)")
-                )
-            );
-            let _ = stdout.flush();
-            eprintln!("error: {shown} is stale; run `dmqa scan` to update it");
-            Ok(ExitCode::from(1))
+            check(
+                cli,
+                &Checked {
+                    scanned: &scanned,
+                    root: &common.path,
+                    report: &shown,
+                    fresh: &fresh,
+                    committed: committed.as_deref(),
+                },
+                *format,
+                *fail_on,
+                *new_only,
+            )
         }
         Command::Rules => {
             print_stdout(&dmqa::render::docs::list())?;
@@ -392,82 +399,219 @@ fn gh_escape(s: &str, property: bool) -> String {
     out
 }
 
-/// One annotation per warning finding and diagnostic, and one for a stale
-/// or missing report.
-/// Paths in the model are relative to the scanned `root`; annotations name
-/// files from where `dmqa check` runs (the repository root in a workflow).
-fn github_annotations(
-    scanned: &Scanned,
-    root: &std::path::Path,
-    report: &str,
-    missing: bool,
-    stale: bool,
-) -> String {
-    use dmqa::model::FindingSeverity;
-    let prefix = root.to_string_lossy();
-    let prefix = prefix.trim_end_matches('/').trim_start_matches("./");
-    let file = |p: &str| {
-        if prefix.is_empty() || prefix == "." {
-            gh_escape(p, true)
-        } else {
-            gh_escape(&format!("{prefix}/{p}"), true)
-        }
+/// What `dmqa check` compares.
+struct Checked<'a> {
+    scanned: &'a Scanned,
+    root: &'a std::path::Path,
+    /// The committed report's path, as shown.
+    report: &'a str,
+    fresh: &'a str,
+    committed: Option<&'a str>,
+}
+
+fn check(
+    cli: &Cli,
+    c: &Checked<'_>,
+    format: Format,
+    fail_on: FailOn,
+    new_only: bool,
+) -> Result<ExitCode> {
+    use dmqa::render::ci::{self, Verdict};
+    let verdict = match c.committed {
+        None => Verdict::Missing,
+        Some(text) if ci::same_report(text, c.fresh) => Verdict::Current,
+        Some(_) => Verdict::Stale,
     };
+    let baseline = match (new_only, c.committed) {
+        (true, Some(text)) => Some(ci::Baseline::from_report(text)),
+        (true, None) => Some(ci::Baseline::default()),
+        (false, _) => None,
+    };
+    let rows: Vec<_> = dmqa::render::view::recommendations(&c.scanned.model)
+        .into_iter()
+        .filter(|(_, row)| baseline.as_ref().is_none_or(|b| !b.lists(row)))
+        .collect();
+    let diff = (verdict == Verdict::Stale).then(|| {
+        let (old, new) = (
+            ci::normalized(c.committed.unwrap_or_default()),
+            ci::normalized(c.fresh),
+        );
+        similar::TextDiff::from_lines(old.as_ref(), new.as_ref())
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("{} (committed)", c.report),
+                &format!("{} (generated)", c.report),
+            )
+            .to_string()
+    });
+    let file = workspace_paths(c.root);
+    let failing: Vec<_> = rows
+        .iter()
+        .filter(|(f, _)| fail_on.fails(f.severity))
+        .collect();
+    if let Some(to) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        let text = ci::summary(c.report, verdict, &rows, new_only, diff.as_deref());
+        let written = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&to)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("warning: cannot write the job summary: {e}");
+        }
+    }
+    let out = match format {
+        Format::Text => {
+            // The findings that fail the check, on stderr: why it failed.
+            for (f, row) in &failing {
+                let at = f
+                    .locations
+                    .first()
+                    .map(|l| format!("{}:{}:{}: ", file(&l.path), l.line, l.column))
+                    .unwrap_or_default();
+                eprintln!(
+                    "{at}{}[{}]: {}",
+                    ci::level(f.severity).unwrap_or("note"),
+                    f.rule.as_str(),
+                    ci::message(row)
+                );
+            }
+            match verdict {
+                Verdict::Missing => eprintln!(
+                    "error: {} does not exist; run `dmqa scan` to create it",
+                    c.report
+                ),
+                Verdict::Stale => {
+                    eprintln!("error: {} is stale; run `dmqa scan` to update it", c.report)
+                }
+                Verdict::Current if !cli.quiet => eprintln!("{} is up to date", c.report),
+                Verdict::Current => {}
+            }
+            diff.clone().unwrap_or_default()
+        }
+        Format::Json => check_json(c, &rows, verdict)?,
+        Format::Github => github_annotations(c, &file, &rows, verdict, diff.as_deref()),
+        Format::Sarif => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&ci::sarif(&rows, &file, c.report, c.fresh))?
+        ),
+    };
+    let mut stdout = std::io::stdout().lock();
+    write!(stdout, "{out}")
+        .and_then(|()| stdout.flush())
+        .context("failed to write to stdout")?;
+    let failed = verdict != Verdict::Current || !failing.is_empty();
+    Ok(ExitCode::from(u8::from(failed)))
+}
+
+/// Paths in the model are relative to the scanned `root`; annotations and
+/// SARIF name files from the repository root: `$GITHUB_WORKSPACE` in a
+/// workflow, else the working directory (where `dmqa check` runs).
+fn workspace_paths(root: &std::path::Path) -> impl Fn(&str) -> String + use<> {
+    let base = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|w| !w.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .and_then(|b| b.canonicalize().ok());
+    let prefix = match (root.canonicalize().ok(), base) {
+        (Some(r), Some(b)) if r.starts_with(&b) => r
+            .strip_prefix(&b)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default(),
+        _ => root.to_string_lossy().replace('\\', "/"),
+    };
+    let prefix = prefix
+        .trim_end_matches('/')
+        .trim_start_matches("./")
+        .to_owned();
+    move |p: &str| {
+        if prefix.is_empty() || prefix == "." {
+            p.to_owned()
+        } else {
+            format!("{prefix}/{p}")
+        }
+    }
+}
+
+/// One annotation per error or warning finding in `rows` and per warning
+/// diagnostic, and one for a stale or missing report, with the diff in a
+/// collapsed group.
+fn github_annotations(
+    c: &Checked<'_>,
+    file: &dyn Fn(&str) -> String,
+    rows: &[(&dmqa::model::Finding, dmqa::render::view::RecommendationRow)],
+    verdict: dmqa::render::ci::Verdict,
+    diff: Option<&str>,
+) -> String {
+    use dmqa::render::ci::{self, Verdict};
     let mut out = String::new();
-    for (f, row) in dmqa::render::view::recommendations(&scanned.model) {
-        let level = match f.severity {
-            FindingSeverity::Error => "error",
-            FindingSeverity::Warning => "warning",
-            FindingSeverity::Keep => continue,
+    for (f, row) in rows {
+        let Some(level) = ci::level(f.severity) else {
+            continue;
         };
         let at = f
             .locations
             .first()
-            .map(|l| format!(" file={},line={},", file(&l.path), l.line))
+            .map(|l| format!(" file={},line={},", gh_escape(&file(&l.path), true), l.line))
             .unwrap_or_else(|| " ".to_owned());
-        let message = format!("{}: {} → {}", row.area, row.current, row.recommendation);
         out.push_str(&format!(
             "::{level}{at}title={}::{}\n",
             gh_escape(f.rule.as_str(), true),
-            gh_escape(&message, false)
+            gh_escape(&ci::message(row), false)
         ));
     }
-    for d in &scanned.model.diagnostics {
+    for d in &c.scanned.model.diagnostics {
         if d.severity != Severity::Warning {
             continue;
         }
         out.push_str(&format!(
             "::warning file={},line={},col={},title={}::{}\n",
-            file(&d.location.path),
+            gh_escape(&file(&d.location.path), true),
             d.location.line,
             d.location.column,
             gh_escape(d.code.as_str(), true),
             gh_escape(&d.message, false)
         ));
     }
-    if stale {
-        let why = if missing {
-            "does not exist; run `dmqa scan` to create it"
-        } else {
-            "is stale; run `dmqa scan` and commit it"
-        };
+    let why = match verdict {
+        Verdict::Current => return out,
+        Verdict::Missing => "does not exist; run `dmqa scan` to create it",
+        Verdict::Stale => "is stale; run `dmqa scan` and commit it",
+    };
+    out.push_str(&format!(
+        "::error file={},title=dmqa check::{}\n",
+        gh_escape(c.report, true),
+        gh_escape(&format!("{} {why}", c.report), false)
+    ));
+    if let Some(diff) = diff {
+        // A line starting `::` would be read as a command: stop commands
+        // for the diff's length with a token it cannot contain.
+        let token = format!("dmqa-diff-{:x}", diff.len());
         out.push_str(&format!(
-            "::error file={},title=dmqa check::{}\n",
-            gh_escape(report, true),
-            gh_escape(&format!("{report} {why}"), false)
+            "::group::{} diff\n::stop-commands::{token}\n{diff}{}::{token}::\n::endgroup::\n",
+            gh_escape(c.report, false),
+            if diff.ends_with('\n') { "" } else { "\n" }
         ));
     }
     out
 }
 
-/// `{ "report", "missing", "stale", "findings", "diagnostics" }`.
-fn check_json(scanned: &Scanned, report: &str, missing: bool, stale: bool) -> Result<String> {
+/// `{ "report", "missing", "stale", "findings", "diagnostics" }`; with
+/// `--new-only`, only the findings the committed report does not list.
+fn check_json(
+    c: &Checked<'_>,
+    rows: &[(&dmqa::model::Finding, dmqa::render::view::RecommendationRow)],
+    verdict: dmqa::render::ci::Verdict,
+) -> Result<String> {
+    use dmqa::render::ci::Verdict;
+    let findings: Vec<&dmqa::model::Finding> = rows.iter().map(|(f, _)| *f).collect();
     let value = serde_json::json!({
-        "report": report,
-        "missing": missing,
-        "stale": stale,
-        "findings": scanned.model.findings,
-        "diagnostics": scanned.model.diagnostics,
+        "report": c.report,
+        "missing": verdict == Verdict::Missing,
+        "stale": verdict != Verdict::Current,
+        "findings": findings,
+        "diagnostics": c.scanned.model.diagnostics,
     });
     Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
 }

@@ -126,6 +126,9 @@ pub struct Scan {
     pub unread: Vec<(String, SourceKind)>,
     /// Problems met (unreadable files, symlink loops, …).
     pub diagnostics: Vec<Diagnostic>,
+    /// `dmqa-ignore` comments in the files read, found before a text is
+    /// dropped.
+    pub suppressions: Vec<crate::model::Suppression>,
 }
 
 /// The checkout's canonical root: what every path taken from the checkout
@@ -379,6 +382,7 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
         files: Vec::new(),
         unread: unread.into_iter().map(|(rel, _, k)| (rel, k)).collect(),
         diagnostics: errors.into_inner().unwrap_or_default(),
+        suppressions: Vec::new(),
     };
     (read, res)
 }
@@ -390,22 +394,32 @@ pub fn walk(root: &Path, ignored: &[String]) -> (Vec<Found>, Scan) {
 /// start from.
 pub fn read(found: Vec<Found>, keep: &(dyn Fn(&SourceFile) -> bool + Sync), into: &mut Scan) {
     use rayon::prelude::*;
-    let read: Vec<(Option<SourceFile>, Option<Diagnostic>)> = found
+    type Read = (
+        Option<SourceFile>,
+        Option<Diagnostic>,
+        (Vec<crate::model::Suppression>, Vec<Diagnostic>),
+    );
+    let read: Vec<Read> = found
         .into_par_iter()
         .map_init(Vec::new, |buf, (rel, abs, kind)| {
             let (mut f, note) = source_file(rel, kind, read_text(&abs, buf));
+            let marks = f.as_ref().map_or_else(Default::default, |f| {
+                crate::analysis::suppress::comments(&f.path, &f.text)
+            });
             if let Some(f) = f.as_mut()
                 && !keep(f)
             {
                 f.text = String::new();
                 f.deferred = Some(abs);
             }
-            (f, note)
+            (f, note, marks)
         })
         .collect();
-    for (f, d) in read {
+    for (f, d, (marks, bad)) in read {
         into.files.extend(f);
         into.diagnostics.extend(d);
+        into.diagnostics.extend(bad);
+        into.suppressions.extend(marks);
     }
 }
 
@@ -413,6 +427,7 @@ impl Scan {
     /// Sorts files and diagnostics, so nothing depends on scheduling.
     pub fn sort(&mut self) {
         self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        self.suppressions.sort();
         self.diagnostics.sort_by(|a, b| {
             (&a.location, &a.code, &a.message).cmp(&(&b.location, &b.code, &b.message))
         });

@@ -12,6 +12,7 @@ pub mod planner;
 mod relationships;
 mod resources;
 pub mod rules;
+pub mod suppress;
 
 use crate::model::{DatabaseOrigin, Model, ResourceOp, Worker};
 

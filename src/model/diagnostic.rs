@@ -110,6 +110,8 @@ codes! {
     (SqliteCatalog, "sqlite-catalog", "the schema could not be read back from SQLite after the migrations ran"),
     (SqliteRejected, "sqlite-rejected", "SQLite (so D1) rejects a migration statement"),
     (SqliteUnavailable, "sqlite-unavailable", "the in-memory SQLite could not be opened; the database is left empty"),
+    (Suppressed, "suppressed", "a finding silenced by a `dmqa-ignore RULE: reason` comment beside its evidence; left out of the report and `check`, listed with its reason under `-v` (info)"),
+    (SuppressionInvalid, "suppression-invalid", "a `dmqa-ignore` comment that names no rule dmqa has, or gives no reason after `:`; it silences nothing"),
     (SymlinkLoop, "symlink-loop", "a symbolic link pointing at one of its own parents; skipped"),
     (SymlinkOutside, "symlink-outside", "a symbolic link leading out of the checkout; skipped: dmqa reads nothing outside the tree it scans"),
     (TsSyntaxError, "ts-syntax-error", "part of a TypeScript file does not parse (forms the grammar lags on but dmqa reads anyway, such as `` sql<T[]>`…` `` and `export type *`, are not reported)"),

@@ -411,3 +411,15 @@ impl Finding {
         self
     }
 }
+
+/// A `dmqa-ignore RULE: reason` comment: the team has looked at what the
+/// rules find beside it and keeps it, for the reason given.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+pub struct Suppression {
+    /// The comment's line: it silences findings there and on the next line.
+    pub location: Location,
+    /// The rules it silences.
+    pub rules: Vec<RuleId>,
+    /// Why.
+    pub reason: String,
+}

@@ -119,6 +119,8 @@ pub struct Model {
     /// Recommendations, sorted by severity, then impact (the busiest
     /// code first), then area.
     pub findings: Vec<Finding>,
+    /// `dmqa-ignore RULE: reason` comments met in the checkout.
+    pub suppressions: Vec<Suppression>,
     /// Problems met while reading the checkout.
     pub diagnostics: Vec<Diagnostic>,
     /// Counters for the summary line.

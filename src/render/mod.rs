@@ -4,6 +4,7 @@
 //! the Markdown filters `cell`, `line` and `fence` of `escape.rs`) and the embedded default template. It computes nothing:
 //! `view.rs` words the model's facts, the template lays them out.
 
+pub mod ci;
 pub mod docs;
 pub mod escape;
 pub mod view;

@@ -6,6 +6,10 @@ mod fixtures;
 /// The real binary: exit codes, `check`, `--out`, atomic writes.
 mod cli;
 
+/// `check` in a pull request: `--fail-on`, `--new-only`, suppression,
+/// SARIF, the job summary, line-ending tolerance.
+mod ci;
+
 /// Hostile checkouts: links out of the tree, special files, injected
 /// names, runaway SQL.
 mod hostile;

@@ -206,6 +206,8 @@ pub fn run(model: &mut Model) {
     for rule in RULES {
         (rule.check)(model, &mut findings);
     }
+    // Each finding judged alone, before rows merge.
+    let findings = super::suppress::apply(findings, &model.suppressions, &mut model.diagnostics);
     let mut findings = merge_same_index(findings);
     findings.retain(|f| !silenced(f, &model.overrides.silence));
     for f in &mut findings {
