@@ -19,6 +19,9 @@ pub struct Config {
     /// A template to render with instead of the embedded one, relative to
     /// the config file.
     pub template: Option<String>,
+    /// Draw Mermaid diagrams (an ER diagram per database, the data flows).
+    #[serde(default)]
+    pub diagrams: bool,
     /// Rule ids, or `rule-id:subject`, whose rows are left out.
     #[serde(default)]
     pub silence: Vec<Spanned<String>>,

@@ -38,6 +38,9 @@ pub struct Options {
     /// Told what the scan is doing (`parsing 20000 files`), for a progress
     /// indicator; the library itself prints nothing.
     pub progress: Option<Progress>,
+    /// `--diagrams`: draw Mermaid diagrams (also `diagrams = true` in
+    /// `dmqa.toml`).
+    pub diagrams: bool,
 }
 
 /// A callback told each phase of a scan.
@@ -59,6 +62,8 @@ pub struct Scanned {
     pub files: Vec<(String, String)>,
     /// The template text to render with, when not the default.
     pub template: Option<String>,
+    /// Whether the report draws Mermaid diagrams.
+    pub diagrams: bool,
 }
 
 /// Scans and analyses the checkout at `opts.root`.
@@ -152,13 +157,18 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
         model,
         files,
         template,
+        diagrams: opts.diagrams || config.diagrams,
     })
 }
 
 /// Renders a scanned checkout's report.
 pub fn render(scanned: &Scanned) -> Result<String> {
-    render::render(&scanned.model, scanned.template.as_deref())
-        .map_err(|e| anyhow::anyhow!("cannot render the report template: {e:#}"))
+    render::render(
+        &scanned.model,
+        scanned.template.as_deref(),
+        scanned.diagrams,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot render the report template: {e:#}"))
 }
 
 /// `p` as the user knows it: relative to the checkout when inside it.

@@ -143,6 +143,10 @@ struct Common {
     /// Config file [default: PATH/dmqa.toml when present]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Draw Mermaid diagrams GitHub renders: an ER diagram per database and
+    /// the data flows (also `diagrams = true` in dmqa.toml).
+    #[arg(long)]
+    diagrams: bool,
 }
 
 fn main() -> ExitCode {
@@ -200,6 +204,7 @@ fn scan(cli: &Cli, common: &Common, template: Option<PathBuf>) -> Result<Scanned
         config: common.config.clone(),
         template,
         progress,
+        diagrams: common.diagrams,
     });
     if let Some(b) = bar {
         b.finish_and_clear();

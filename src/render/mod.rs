@@ -7,6 +7,7 @@
 pub mod ci;
 pub mod docs;
 pub mod escape;
+pub mod mermaid;
 pub mod view;
 pub mod words;
 
@@ -35,7 +36,13 @@ pub fn fence(value: String, lang: Option<String>) -> String {
 }
 
 /// Renders `model` with `template` (the default when `None`).
-pub fn render(model: &Model, template: Option<&str>) -> Result<String, minijinja::Error> {
+/// With `diagrams`, the view also carries the Mermaid diagrams the
+/// default template draws.
+pub fn render(
+    model: &Model,
+    template: Option<&str>,
+    diagrams: bool,
+) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -50,7 +57,11 @@ pub fn render(model: &Model, template: Option<&str>) -> Result<String, minijinja
     env.add_filter("line", line);
     env.add_filter("fence", fence);
     env.add_template("data-model-qa.md", template.unwrap_or(DEFAULT_TEMPLATE))?;
-    let view = view::build(model);
+    let mut view = view::build(model);
+    if diagrams {
+        view.er_diagrams = mermaid::er_diagrams(model);
+        view.flow_diagram = mermaid::flowchart(model);
+    }
     let out = env
         .get_template("data-model-qa.md")?
         .render(minijinja::value::Serde(&view))?;
@@ -90,7 +101,7 @@ mod tests {
 
     #[test]
     fn empty_model_has_every_section_in_order() {
-        let out = render(&Model::default(), None).unwrap();
+        let out = render(&Model::default(), None, false).unwrap();
         let headings: Vec<&str> = out.lines().filter(|l| l.starts_with('#')).collect();
         assert_eq!(
             headings,
@@ -111,7 +122,7 @@ mod tests {
 
     #[test]
     fn a_misspelled_field_fails() {
-        let err = render(&Model::default(), Some("{{ summary_rows }}")).unwrap_err();
+        let err = render(&Model::default(), Some("{{ summary_rows }}"), false).unwrap_err();
         assert!(err.to_string().contains("undefined"), "{err}");
     }
 }
@@ -312,6 +323,6 @@ mod hand_built {
 
     #[test]
     fn every_branch_of_the_template_renders() {
-        insta::assert_snapshot!(render(&model(), None).unwrap());
+        insta::assert_snapshot!(render(&model(), None, false).unwrap());
     }
 }

@@ -32,6 +32,12 @@ pub struct ReportView {
     pub flows: Vec<String>,
     /// Recommendations rows.
     pub recommendations: Vec<RecommendationRow>,
+    /// Mermaid `erDiagram`s, one per database (or part of a large one);
+    /// empty unless diagrams are asked for.
+    pub er_diagrams: Vec<super::mermaid::ErDiagram>,
+    /// The data flows as a Mermaid `flowchart`, when diagrams are asked
+    /// for and there are flows.
+    pub flow_diagram: Option<String>,
 }
 
 /// A Tables Summary row.
@@ -453,6 +459,8 @@ pub fn build(model: &Model) -> ReportView {
             .collect(),
         flows: flows(model),
         recommendations: recommendations(model).into_iter().map(|(_, r)| r).collect(),
+        er_diagrams: Vec::new(),
+        flow_diagram: None,
     }
 }
 

@@ -67,6 +67,19 @@ fixture!(upload_router);
 fixture!(service_classes);
 fixture!(pushed_schema);
 
+/// The demo with its diagrams (`--diagrams`): an ER diagram after the
+/// Tables Summary, the flows as a flowchart.
+#[test]
+fn codepush_d1_diagrams() {
+    let scanned = dmqa::scan(&dmqa::Options {
+        root: fixture_root("codepush_d1"),
+        diagrams: true,
+        ..Default::default()
+    })
+    .expect("fixture scans");
+    insta::assert_snapshot!(dmqa::render(&scanned).expect("fixture renders"));
+}
+
 /// A Worker folder scanned alone, its code imported from a package of the
 /// workspace around it.
 #[test]

@@ -14,5 +14,8 @@ mod ci;
 /// names, runaway SQL.
 mod hostile;
 
+/// The Mermaid diagrams parse with Mermaid (where node is set up).
+mod mermaid;
+
 /// Randomized inputs (proptest) through every reader.
 mod randomized;

@@ -277,7 +277,7 @@ fn report(files: &[SourceFile]) -> String {
     let mut model = dmqa::Model::default();
     dmqa::sources::extract(files, &mut model);
     dmqa::analysis::analyze(&mut model);
-    dmqa::render::render(&model, None).expect("the report renders")
+    dmqa::render::render(&model, None, false).expect("the report renders")
 }
 
 fn file(path: &str, kind: SourceKind, text: String) -> SourceFile {
