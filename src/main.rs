@@ -79,7 +79,7 @@ enum Command {
     },
     /// Print the typed model as JSON on stdout.
     #[command(
-        after_help = "Examples:\n  dmqa model | jq '.databases[].tables[].name'\n  dmqa model --schema          the JSON Schema of that output"
+        after_help = "Examples:\n  dmqa model | jq '.databases[].tables[].name'\n  dmqa model --schema          the JSON Schema of that output\n  dmqa model --format tbls > schema.json\n                                for tbls or Liam ERD"
     )]
     Model {
         #[command(flatten)]
@@ -87,6 +87,10 @@ enum Command {
         /// Print the JSON Schema of the model instead, without scanning.
         #[arg(long)]
         schema: bool,
+        /// dmqa's own model, or the schema as tbls's `schema.json` (for
+        /// `tbls doc` and Liam ERD).
+        #[arg(long, value_enum, default_value_t = ModelFormat::Json)]
+        format: ModelFormat,
     },
     /// List the recommendation rules: id, severity, summary.
     #[command(after_help = "Examples:\n  dmqa rules\n  dmqa explain unindexed-query")]
@@ -111,6 +115,16 @@ enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning (`upload-sarif`).
     Sarif,
+}
+
+/// Output of `dmqa model`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModelFormat {
+    /// dmqa's model (its JSON Schema: `dmqa model --schema`).
+    Json,
+    /// tbls's `schema.json`: tables, columns, indexes, constraints,
+    /// relations.
+    Tbls,
 }
 
 /// The finding severity `dmqa check` fails on.
@@ -333,9 +347,14 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             print_stdout(&format!("{}\n", serde_json::to_string_pretty(&schema)?))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Model { common, .. } => {
+        Command::Model { common, format, .. } => {
             let scanned = scan(cli, common, None)?;
-            let json = serde_json::to_string_pretty(&scanned.model)?;
+            let json = match format {
+                ModelFormat::Json => serde_json::to_string_pretty(&scanned.model)?,
+                ModelFormat::Tbls => {
+                    serde_json::to_string_pretty(&dmqa::render::tbls::schema(&scanned.model))?
+                }
+            };
             let mut stdout = std::io::stdout().lock();
             writeln!(stdout, "{json}")
                 .and_then(|()| stdout.flush())

@@ -242,7 +242,12 @@ fn resource(model: &Model, s: &FlowStep) -> Option<(String, Vec<String>)> {
                 .filter(|d| d.engine == *engine)
                 .filter(|d| tables.iter().any(|t| d.tables.iter().any(|x| x.name == *t)))
                 .collect();
-            let several = model.databases.iter().filter(|d| d.engine == *engine).count() > 1;
+            let several = model
+                .databases
+                .iter()
+                .filter(|d| d.engine == *engine)
+                .count()
+                > 1;
             let name = match holding.as_slice() {
                 [db] if several => format!("{} {}", engine.label(), db.short_label()),
                 _ => engine.label().to_owned(),
@@ -295,7 +300,13 @@ pub fn flowchart(model: &Model) -> Option<String> {
             .as_ref()
             .and_then(|w| entry.strip_prefix(&format!("[{w}] ")))
             .unwrap_or(entry);
-        let from = id(&format!("entry\u{1f}{shown}\u{1f}{}", f.worker.as_deref().unwrap_or("")), &mut ids);
+        let from = id(
+            &format!(
+                "entry\u{1f}{shown}\u{1f}{}",
+                f.worker.as_deref().unwrap_or("")
+            ),
+            &mut ids,
+        );
         if let Some(w) = &f.worker {
             workers.entry(w.as_str()).or_default().insert(from.clone());
         }

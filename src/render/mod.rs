@@ -8,6 +8,7 @@ pub mod ci;
 pub mod docs;
 pub mod escape;
 pub mod mermaid;
+pub mod tbls;
 pub mod view;
 pub mod words;
 

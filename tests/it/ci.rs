@@ -349,3 +349,196 @@ fn the_job_summary_has_the_verdict_the_findings_and_the_diff() {
     std::fs::remove_file(&summary).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `dmqa model --format tbls` keeps to the shape tbls's published schema
+/// (`spec/tbls.schema.json_schema.json`: no other keys, these required,
+/// these cardinalities) gives `schema.json`; that file is not in a package
+/// registry, so its constraints are checked here one by one.
+#[test]
+fn model_as_tbls_schema_json() {
+    use serde_json::Value;
+    fn object(v: &Value, what: &str, allowed: &[&str], required: &[&str]) {
+        let o = v
+            .as_object()
+            .unwrap_or_else(|| panic!("{what} is an object: {v}"));
+        for k in o.keys() {
+            assert!(
+                allowed.contains(&k.as_str()),
+                "{what} has no key `{k}` in tbls: {v}"
+            );
+        }
+        for k in required {
+            assert!(o.contains_key(*k), "{what} needs `{k}`: {v}");
+        }
+    }
+    let strings = |v: &Value| v.as_array().unwrap().iter().all(Value::is_string);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for fixture in [
+        "monorepo_helpers",
+        "codepush_d1",
+        "drizzle_saas",
+        "sql_engines",
+    ] {
+        let out = dmqa(&[
+            "model",
+            root.join(fixture).to_str().unwrap(),
+            "-q",
+            "--format",
+            "tbls",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+        object(
+            &s,
+            "schema",
+            &[
+                "name",
+                "desc",
+                "tables",
+                "relations",
+                "functions",
+                "enums",
+                "driver",
+                "labels",
+                "viewpoints",
+            ],
+            &["tables"],
+        );
+        // No driver when the databases are of several engines.
+        if !s["driver"].is_null() {
+            object(
+                &s["driver"],
+                "driver",
+                &["name", "database_version", "meta"],
+                &["name"],
+            );
+        }
+        let tables = s["tables"].as_array().unwrap();
+        assert!(!tables.is_empty(), "{fixture}");
+        let names: Vec<&str> = tables.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        for t in tables {
+            object(
+                t,
+                "table",
+                &[
+                    "name",
+                    "type",
+                    "comment",
+                    "columns",
+                    "indexes",
+                    "constraints",
+                    "triggers",
+                    "def",
+                    "labels",
+                    "referenced_tables",
+                ],
+                &["name", "type", "columns"],
+            );
+            for c in t["columns"].as_array().unwrap() {
+                object(
+                    c,
+                    "column",
+                    &[
+                        "name",
+                        "type",
+                        "nullable",
+                        "default",
+                        "extra_def",
+                        "labels",
+                        "comment",
+                    ],
+                    &["name", "type", "nullable"],
+                );
+                assert!(
+                    c["nullable"].is_boolean()
+                        && (c["default"].is_null() || c["default"].is_string())
+                );
+            }
+            for i in t["indexes"].as_array().unwrap() {
+                object(
+                    i,
+                    "index",
+                    &["name", "def", "table", "columns", "comment"],
+                    &["name", "def", "table", "columns"],
+                );
+                assert!(strings(&i["columns"]));
+            }
+            for c in t["constraints"].as_array().unwrap() {
+                object(
+                    c,
+                    "constraint",
+                    &[
+                        "name",
+                        "type",
+                        "def",
+                        "table",
+                        "referenced_table",
+                        "columns",
+                        "referenced_columns",
+                        "comment",
+                    ],
+                    &["name", "type", "def", "table", "columns"],
+                );
+                if c["type"] == "FOREIGN KEY" {
+                    assert!(
+                        names.contains(&c["referenced_table"].as_str().unwrap()),
+                        "{c}"
+                    );
+                }
+            }
+            for tr in t["triggers"].as_array().unwrap() {
+                object(tr, "trigger", &["name", "def", "comment"], &["name", "def"]);
+            }
+        }
+        for r in s["relations"].as_array().unwrap() {
+            object(
+                r,
+                "relation",
+                &[
+                    "table",
+                    "columns",
+                    "cardinality",
+                    "parent_table",
+                    "parent_columns",
+                    "parent_cardinality",
+                    "def",
+                    "virtual",
+                ],
+                &["table", "columns", "parent_table", "parent_columns", "def"],
+            );
+            let cardinalities = [
+                "zero_or_one",
+                "exactly_one",
+                "zero_or_more",
+                "one_or_more",
+                "",
+            ];
+            assert!(cardinalities.contains(&r["cardinality"].as_str().unwrap()));
+            assert!(cardinalities.contains(&r["parent_cardinality"].as_str().unwrap()));
+            assert!(
+                names.contains(&r["table"].as_str().unwrap())
+                    && names.contains(&r["parent_table"].as_str().unwrap()),
+                "{r}"
+            );
+            assert!(strings(&r["columns"]) && strings(&r["parent_columns"]));
+        }
+    }
+    // Several databases: tables named `database.table`; a relation dmqa
+    // was told about is virtual.
+    let out = dmqa(&[
+        "model",
+        root.join("monorepo_helpers").to_str().unwrap(),
+        "-q",
+        "--format",
+        "tbls",
+    ]);
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let views = s["relations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["table"] == "notes-db.site_views")
+        .unwrap();
+    assert_eq!(views["virtual"], true);
+    assert_eq!(views["parent_table"], "notes-db.sites");
+}
