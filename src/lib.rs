@@ -162,6 +162,37 @@ pub fn scan(opts: &Options) -> Result<Scanned> {
 }
 
 /// Renders a scanned checkout's report.
+/// A hash of what a scan of `opts` would read: every file the walk finds
+/// (path, size, modification time) and the config and template files.
+/// `dmqa scan --watch` scans again when it changes. Reads no file's text.
+pub fn fingerprint(opts: &Options) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let stamp = |p: &Path, h: &mut std::collections::hash_map::DefaultHasher| {
+        if let Ok(m) = std::fs::metadata(p) {
+            m.len().hash(h);
+            m.modified().ok().hash(h);
+        }
+    };
+    let config_path = opts
+        .config
+        .clone()
+        .unwrap_or_else(|| opts.root.join("dmqa.toml"));
+    stamp(&config_path, &mut h);
+    let ignored = config::Config::load(&config_path, "dmqa.toml")
+        .map(|c| c.ignore)
+        .unwrap_or_default();
+    if let Some(t) = &opts.template {
+        stamp(t, &mut h);
+    }
+    let (found, _) = scan::walk(&opts.root, &ignored);
+    for (rel, abs, _) in &found {
+        rel.hash(&mut h);
+        stamp(abs, &mut h);
+    }
+    h.finish()
+}
+
 pub fn render(scanned: &Scanned) -> Result<String> {
     render::render(
         &scanned.model,

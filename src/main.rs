@@ -38,7 +38,7 @@ struct Cli {
 enum Command {
     /// Scan a checkout and write the report.
     #[command(
-        after_help = "Examples:\n  dmqa scan                     writes ./data-model-qa.md\n  dmqa scan apps/api --out -    prints the report to stdout"
+        after_help = "Examples:\n  dmqa scan                     writes ./data-model-qa.md\n  dmqa scan apps/api --out -    prints the report to stdout\n  dmqa scan --watch             rewrites the report as you edit"
     )]
     Scan {
         #[command(flatten)]
@@ -49,6 +49,10 @@ enum Command {
         /// Template to render with instead of the embedded one.
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
+        /// Keep running: scan again whenever a file dmqa reads changes
+        /// (checked twice a second), until interrupted.
+        #[arg(long)]
+        watch: bool,
     },
     /// Fail (exit 1, with a diff) when the committed report is stale.
     #[command(
@@ -95,6 +99,14 @@ enum Command {
     /// List the recommendation rules: id, severity, summary.
     #[command(after_help = "Examples:\n  dmqa rules\n  dmqa explain unindexed-query")]
     Rules,
+    /// Print a shell completion script on stdout.
+    #[command(
+        after_help = "Examples:\n  dmqa completions bash > ~/.local/share/bash-completion/completions/dmqa\n  dmqa completions zsh > \"${fpath[1]}/_dmqa\"\n  dmqa completions fish > ~/.config/fish/completions/dmqa.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Print what a rule finds, why it matters, and an example.
     #[command(after_help = "Examples:\n  dmqa explain kv-key-without-ttl")]
     Explain {
@@ -213,13 +225,7 @@ fn scan(cli: &Cli, common: &Common, template: Option<PathBuf>) -> Result<Scanned
             b.set_message(phase.to_owned());
         }))
     });
-    let scanned = dmqa::scan(&Options {
-        root: common.path.clone(),
-        config: common.config.clone(),
-        template,
-        progress,
-        diagrams: common.diagrams,
-    });
+    let scanned = dmqa::scan(&options(common, template, progress));
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -248,6 +254,49 @@ fn scan(cli: &Cli, common: &Common, template: Option<PathBuf>) -> Result<Scanned
     Ok(scanned)
 }
 
+/// What `dmqa::scan` is asked to read.
+fn options(
+    common: &Common,
+    template: Option<PathBuf>,
+    progress: Option<dmqa::Progress>,
+) -> Options {
+    Options {
+        root: common.path.clone(),
+        config: common.config.clone(),
+        template,
+        progress,
+        diagrams: common.diagrams,
+    }
+}
+
+/// `dmqa scan`: the report written to `out` (`-`: stdout) or the
+/// checkout's own report file.
+fn scan_and_write(
+    cli: &Cli,
+    common: &Common,
+    out: Option<&str>,
+    template: &Option<PathBuf>,
+) -> Result<()> {
+    let scanned = scan(cli, common, template.clone())?;
+    let report = dmqa::render(&scanned)?;
+    match out {
+        Some("-") => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(report.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("failed to write to stdout")?;
+        }
+        Some(path) => dmqa::write_atomic(&PathBuf::from(path), &report)?,
+        None => {
+            let path = common.path.join(REPORT_FILE);
+            refuse_link(&path, "write through")?;
+            dmqa::write_atomic(&path, &report)?
+        }
+    }
+    Ok(())
+}
+
 /// The checkout's own report file is a file of the checkout, never a link
 /// (which could lead anywhere) nor a FIFO or device; `--out` / `--report`
 /// on the command line may name anything.
@@ -272,25 +321,35 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
             common,
             out,
             template,
+            watch: false,
         } => {
-            let scanned = scan(cli, common, template.clone())?;
-            let report = dmqa::render(&scanned)?;
-            match out.as_deref() {
-                Some("-") => {
-                    let mut stdout = std::io::stdout().lock();
-                    stdout
-                        .write_all(report.as_bytes())
-                        .and_then(|()| stdout.flush())
-                        .context("failed to write to stdout")?;
+            scan_and_write(cli, common, out.as_deref(), template)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan {
+            common,
+            out,
+            template,
+            watch: true,
+        } => {
+            let options = options(common, template.clone(), None);
+            loop {
+                let seen = dmqa::fingerprint(&options);
+                // A scan that fails (a broken dmqa.toml mid-edit) is said,
+                // and the next change tried again.
+                if let Err(e) = scan_and_write(cli, common, out.as_deref(), template) {
+                    eprintln!("error: {e:#}");
                 }
-                Some(path) => dmqa::write_atomic(&PathBuf::from(path), &report)?,
-                None => {
-                    let path = common.path.join(REPORT_FILE);
-                    refuse_link(&path, "write through")?;
-                    dmqa::write_atomic(&path, &report)?
+                if !cli.quiet {
+                    eprintln!(
+                        "watching {} for changes (Ctrl-C to stop)",
+                        common.path.display()
+                    );
+                }
+                while dmqa::fingerprint(&options) == seen {
+                    std::thread::sleep(Duration::from_millis(500));
                 }
             }
-            Ok(ExitCode::SUCCESS)
         }
         Command::Check {
             common,
@@ -327,6 +386,13 @@ fn try_main(cli: &Cli) -> Result<ExitCode> {
                 *fail_on,
                 *new_only,
             )
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "dmqa", &mut text);
+            print_stdout(&String::from_utf8_lossy(&text))?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Rules => {
             print_stdout(&dmqa::render::docs::list())?;

@@ -33,7 +33,7 @@ pub fn explain(id: RuleId) -> String {
     )
 }
 
-/// The README's rule table, between its `rules` markers.
+/// The rule table of docs/reference.md, between its `rules` markers.
 pub fn readme_table() -> String {
     let mut out = String::from("| Rule | Severity | What it finds |\n|---|---|---|\n");
     for r in RULES {
@@ -47,7 +47,7 @@ pub fn readme_table() -> String {
     out
 }
 
-/// The README's table of diagnostic codes, between its `diagnostics`
+/// The table of diagnostic codes of docs/reference.md, between its `diagnostics`
 /// markers.
 pub fn diagnostics_table() -> String {
     let mut out = String::from("| Code | Meaning |\n|---|---|\n");
@@ -64,7 +64,7 @@ mod tests {
     /// The README's generated tables are what the code generates now.
     #[test]
     fn the_readme_tables_are_the_generated_ones() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../docs/reference.md");
         for (name, generator, table) in [
             ("rules", "readme_table", readme_table()),
             ("diagnostics", "diagnostics_table", diagnostics_table()),
@@ -74,8 +74,8 @@ mod tests {
                 .split_once(&start)
                 .and_then(|(_, rest)| rest.split_once(&format!("<!-- end of {name} -->")))
                 .map(|(t, _)| t)
-                .unwrap_or_else(|| panic!("README has the {name} markers"));
-            assert_eq!(got, table, "paste this {name} table into the README");
+                .unwrap_or_else(|| panic!("docs/reference.md has the {name} markers"));
+            assert_eq!(got, table, "paste this {name} table into docs/reference.md");
         }
     }
 

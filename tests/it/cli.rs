@@ -578,3 +578,45 @@ fn env_handed_whole_to_a_package_keeps_durable_object_bindings() {
     assert_eq!(row("FLAGS"), "", "read by name: no row");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `scan --watch` writes the report, then writes it again when a file it
+/// reads changes.
+#[test]
+fn scan_watch_rescans_on_change() {
+    let dir = scratch("watch");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dmqa"))
+        .args(["scan", dir.to_str().unwrap(), "--watch", "-q"])
+        .spawn()
+        .expect("runs dmqa");
+    let report = dir.join("data-model-qa.md");
+    let wait_for = |what: &str| {
+        for _ in 0..200 {
+            if std::fs::read_to_string(&report).is_ok_and(|r| r.contains(what)) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    };
+    let first = wait_for("| people |");
+    std::fs::write(
+        dir.join("migrations/0002_email.sql"),
+        "ALTER TABLE people ADD COLUMN email TEXT;\n",
+    )
+    .unwrap();
+    let second = wait_for("| email | TEXT |");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first, "the first report was written");
+    assert!(second, "the report was written again after the change");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn completions_name_the_commands_and_flags() {
+    let bash = dmqa(&["completions", "bash"]);
+    assert_eq!(bash.status.code(), Some(0));
+    let text = String::from_utf8(bash.stdout).unwrap();
+    assert!(text.contains("_dmqa()") && text.contains("--new-only") && text.contains("--diagrams"));
+    assert_eq!(dmqa(&["completions", "tcsh"]).status.code(), Some(2));
+}

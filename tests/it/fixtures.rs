@@ -214,3 +214,34 @@ fn d1_schema_matches_plain_sqlite() {
         assert_eq!(got_fk, want_fk, "foreign keys of {}", t.name);
     }
 }
+
+/// The demo report committed under `examples/` is what dmqa writes for the
+/// demo now, and the README shows its first lines as they are.
+#[test]
+fn the_committed_example_report_and_the_readme_excerpt_are_current() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let scanned = dmqa::scan(&dmqa::Options {
+        root: fixture_root("codepush_d1"),
+        ..Default::default()
+    })
+    .unwrap();
+    let report = dmqa::render(&scanned).unwrap();
+    let example =
+        std::fs::read_to_string(manifest.join("examples/codepush_d1/data-model-qa.md")).unwrap();
+    assert!(
+        example == report,
+        "examples/codepush_d1/data-model-qa.md is stale: run `cargo run -q -- scan fixtures/codepush_d1 --out examples/codepush_d1/data-model-qa.md`"
+    );
+    let readme = std::fs::read_to_string(manifest.join("README.md")).unwrap();
+    let excerpt = readme
+        .split_once("<!-- excerpt: the first 40 lines of examples/codepush_d1/data-model-qa.md -->\n````markdown\n")
+        .and_then(|(_, rest)| rest.split_once("\n````\n<!-- end of excerpt -->"))
+        .map(|(e, _)| e)
+        .expect("the README has the excerpt markers");
+    let first: Vec<&str> = report.lines().take(40).collect();
+    assert_eq!(
+        excerpt,
+        first.join("\n"),
+        "paste the first 40 lines of the example report into the README"
+    );
+}

@@ -17,5 +17,8 @@ mod hostile;
 /// The Mermaid diagrams parse with Mermaid (where node is set up).
 mod mermaid;
 
+/// `npx dmqa` from the packed npm packages (where node is).
+mod npm;
+
 /// Randomized inputs (proptest) through every reader.
 mod randomized;
