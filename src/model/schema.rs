@@ -430,6 +430,20 @@ pub struct Relationship {
     pub location: Location,
 }
 
+impl Relationship {
+    /// Whether every row of `child` (its referencing table) must have a
+    /// parent: each referencing column is declared NOT NULL.
+    pub fn is_required(&self, child: &Table) -> bool {
+        !self.from_columns.is_empty()
+            && self.from_columns.iter().all(|c| {
+                child
+                    .columns
+                    .iter()
+                    .any(|col| col.name == *c && !col.nullable)
+            })
+    }
+}
+
 /// What a statement does to its table, before its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]

@@ -149,13 +149,11 @@ pub fn er_diagrams(model: &Model) -> Vec<ErDiagram> {
             for r in rels.iter().filter(|r| {
                 tables.contains(r.from_table.as_str()) && tables.contains(r.to_table.as_str())
             }) {
-                let from = db.tables.iter().find(|t| t.name == r.from_table);
-                let required = from.is_some_and(|t| {
-                    !r.from_columns.is_empty()
-                        && r.from_columns
-                            .iter()
-                            .all(|c| t.columns.iter().any(|col| col.name == *c && !col.nullable))
-                });
+                let required = db
+                    .tables
+                    .iter()
+                    .find(|t| t.name == r.from_table)
+                    .is_some_and(|t| r.is_required(t));
                 let line = match r.kind {
                     RelationKind::Declared | RelationKind::DrizzleRelations => "--",
                     RelationKind::Inferred | RelationKind::Configured => "..",

@@ -68,23 +68,12 @@ fn table(db: &Database, t: &Table, name: &dyn Fn(&str) -> String) -> Value {
         .iter()
         .map(|i| {
             let cols: Vec<String> = i.columns.iter().map(|c| c.name.clone()).collect();
-            let shown: Vec<String> = i
-                .columns
-                .iter()
-                .map(|c| {
-                    if c.descending {
-                        format!("{} DESC", c.name)
-                    } else {
-                        c.name.clone()
-                    }
-                })
-                .collect();
             let mut def = format!(
                 "CREATE {}INDEX {} ON {} ({})",
                 if i.unique { "UNIQUE " } else { "" },
                 i.name,
                 t.name,
-                shown.join(", ")
+                super::words::index_columns(i)
             );
             if let Some(w) = &i.partial {
                 def.push_str(&format!(" WHERE {w}"));
@@ -172,13 +161,11 @@ pub fn schema(model: &Model) -> Value {
         };
         tables.extend(db.tables.iter().map(|t| table(db, t, &name)));
         for r in model.relationships.iter().filter(|r| r.database == db.id) {
-            let child = db.tables.iter().find(|t| t.name == r.from_table);
-            let required = child.is_some_and(|t| {
-                !r.from_columns.is_empty()
-                    && r.from_columns
-                        .iter()
-                        .all(|c| t.columns.iter().any(|col| col.name == *c && !col.nullable))
-            });
+            let required = db
+                .tables
+                .iter()
+                .find(|t| t.name == r.from_table)
+                .is_some_and(|t| r.is_required(t));
             let parent = parent_columns(db, &r.to_table, &r.to_columns);
             let def = match r.kind {
                 RelationKind::Declared => format!(

@@ -679,18 +679,7 @@ fn column_row(t: &Table, c: &crate::model::Column, declared: bool) -> ColumnRow 
 
 /// `sqlite`: inline indexes are only remarkable where SQLite rejects them.
 fn index_row(i: &Index, sqlite: bool) -> IndexRow {
-    let cols: Vec<String> = i
-        .columns
-        .iter()
-        .map(|c| {
-            if c.descending {
-                format!("{} DESC", c.name)
-            } else {
-                c.name.clone()
-            }
-        })
-        .collect();
-    let list = cols.join(", ");
+    let list = words::index_columns(i);
     let mut purpose = match i.origin {
         IndexOrigin::PrimaryKey => "Primary key".to_owned(),
         IndexOrigin::UniqueConstraint => format!("UNIQUE constraint on {list}"),

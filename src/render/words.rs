@@ -747,6 +747,21 @@ pub fn triggers(runs: &[Run]) -> String {
     names.join(", ")
 }
 
+/// An index's column list as SQL writes it: `app_id, created_at DESC`.
+pub fn index_columns(i: &crate::model::Index) -> String {
+    i.columns
+        .iter()
+        .map(|c| {
+            if c.descending {
+                format!("{} DESC", c.name)
+            } else {
+                c.name.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
