@@ -16,6 +16,7 @@ use crate::cloudflare::{self, Lang};
 use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker, in_folder};
 use crate::sources::typescript::parse::NodeKind;
 use std::collections::HashMap;
+use rayon::prelude::*;
 use tree_sitter::Node;
 
 /// The smallest node at a 1-based location, with its file's text.
@@ -471,6 +472,15 @@ fn on_durable_object_stub<'a>(
 /// the code does not say; and the class the call is written in.
 type CallerOf = (String, Option<String>, Option<String>);
 
+/// One caller a file's code records: in `scope`, `caller` calls `name`;
+/// `site` is where, for a call (none for a nested function).
+struct Record {
+    scope: String,
+    name: String,
+    caller: CallerOf,
+    site: Option<Location>,
+}
+
 /// Bases whose subclasses the runtime builds, never the code: a Durable
 /// Object, a Workflow, an RPC entrypoint.
 const RUNTIME_BASES: &[&str] = &["DurableObject", "WorkflowEntrypoint", "WorkerEntrypoint"];
@@ -585,106 +595,124 @@ impl CallGraph {
             })
             .chain(g.methods.iter().map(String::as_str))
             .collect();
+        // What each file's calls record, found for every file in parallel
+        // (the index and the graph so far are only read), then recorded in
+        // file order: the same graph as one pass would make.
+        let records: Vec<Vec<Record>> = index
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(fi, f)| {
+                let g = &g;
+                let mut out = Vec::new();
+                let scope = g.scope_of(f.path);
+                for (inner, outer) in &f.nested {
+                    out.push(Record {
+                        scope: scope.clone(),
+                        name: inner.clone(),
+                        caller: (outer.clone(), None, None),
+                        site: None,
+                    });
+                }
+                // A call of a name imported from another package (`verify(…)`,
+                // `db.query(…)` of `import { db } from "@acme/db"`) counts in
+                // that package's scope too: a route of one package calling a
+                // helper of another.
+                let imported: HashMap<&str, String> = f
+                    .imports
+                    .iter()
+                    .filter_map(|imp| {
+                        let target = index.resolve_module(fi, &imp.specifier)?;
+                        let s = g.scope_of(index.files[target].path);
+                        (s != scope).then_some((imp.local.as_str(), s))
+                    })
+                    .collect();
+                let holders = builtin_holders(f);
+                let mut fields = HashMap::new();
+                let mut spelled: Option<std::collections::HashSet<&str>> = None;
+                // A binding named as a whole word (`DO` is in every `TODO`).
+                let may_hold_stubs = f.src.contains("Stub")
+                    || do_names.as_ref().is_some_and(|names| {
+                        names
+                            .find_iter(f.src)
+                            .any(|m| super::whole_word_at(f.src, m.start(), m.end()))
+                    });
+                for c in &f.calls {
+                    let Some(from) = &c.enclosing else { continue };
+                    // The name after the last dot; binding methods name no
+                    // function of ours.
+                    let mut parts = c.callee.rsplit('.');
+                    let name = parts.next().unwrap_or(&c.callee);
+                    let on_binding = parts.next().is_some_and(|r| bindings.contains(r));
+                    // `this.pending.set(…)` on a `new Map()`: a method of the
+                    // built-in value, not our `set`.
+                    let builtin = BUILTIN_METHODS.contains(&name)
+                        && c.callee
+                            .rsplit('.')
+                            .nth(1)
+                            .is_some_and(|r| holders.contains(r.trim_start_matches('#')));
+                    let on_stub = may_hold_stubs
+                        && c.callee.contains('.')
+                        && !c.callee.starts_with("this.")
+                        && functions.contains(name)
+                        && on_durable_object_stub(index, fi, c.node, &do_bindings);
+                    // Whose method it is, where the receiver says so and some
+                    // class of ours has a method of that name: then a name the
+                    // runtime's bindings also use (`list`, `get`) is ours.
+                    let binding_name =
+                        cloudflare::names_only_a_binding_method(Lang::TypeScript, name);
+                    // A local's or parameter's class is looked up (a walk of
+                    // the blocks around the call)…
+                    let class = if g.methods.contains(name) && c.callee.contains('.') {
+                        // …only where the file could say: it builds (`x = new
+                        // …`) or declares (`x: …`) that name.
+                        let mut locals = |x: &str| {
+                            spelled
+                                .get_or_insert_with(|| typed_names(f.src))
+                                .contains(x)
+                        };
+                        g.receiver_class(c, f.src, &mut locals, &mut fields)
+                    } else {
+                        None
+                    };
+                    let ours = class.as_deref().is_some_and(|k| g.defines(k, name));
+                    if name.is_empty() || on_binding || on_stub || builtin || (!ours && binding_name)
+                    {
+                        continue;
+                    }
+                    let root = c.callee.split(['.', '(']).next().unwrap_or_default();
+                    let mut scopes = vec![&scope];
+                    scopes.extend(imported.get(root));
+                    for scope in scopes {
+                        out.push(Record {
+                            scope: scope.clone(),
+                            name: name.to_owned(),
+                            caller: (from.clone(), class.clone(), c.class.clone()),
+                            site: Some(location(f.path, c.node)),
+                        });
+                    }
+                }
+                out
+            })
+            .collect();
         let mut seen: std::collections::HashSet<(String, String, CallerOf)> =
             std::collections::HashSet::new();
-        for (fi, f) in index.files.iter().enumerate() {
-            let scope = g.scope_of(f.path);
-            for (inner, outer) in &f.nested {
-                let caller = (outer.clone(), None, None);
-                if seen.insert((scope.clone(), inner.clone(), caller.clone())) {
-                    g.callers
-                        .entry((scope.clone(), inner.clone()))
-                        .or_default()
-                        .push(caller);
-                }
+        for r in records.into_iter().flatten() {
+            // A popular name (`get`, `push`) has thousands of calls: a set,
+            // not a scan of its list, keeps each caller once.
+            if seen.insert((r.scope.clone(), r.name.clone(), r.caller.clone())) {
+                g.callers
+                    .entry((r.scope.clone(), r.name.clone()))
+                    .or_default()
+                    .push(r.caller.clone());
             }
-            // A call of a name imported from another package (`verify(…)`,
-            // `db.query(…)` of `import { db } from "@acme/db"`) counts in
-            // that package's scope too: a route of one package calling a
-            // helper of another.
-            let imported: HashMap<&str, String> = f
-                .imports
-                .iter()
-                .filter_map(|imp| {
-                    let target = index.resolve_module(fi, &imp.specifier)?;
-                    let s = g.scope_of(index.files[target].path);
-                    (s != scope).then_some((imp.local.as_str(), s))
-                })
-                .collect();
-            let holders = builtin_holders(f);
-            let mut fields = HashMap::new();
-            let mut spelled: Option<std::collections::HashSet<&str>> = None;
-            // A binding named as a whole word (`DO` is in every `TODO`).
-            let may_hold_stubs = f.src.contains("Stub")
-                || do_names.as_ref().is_some_and(|names| {
-                    names
-                        .find_iter(f.src)
-                        .any(|m| super::whole_word_at(f.src, m.start(), m.end()))
-                });
-            for c in &f.calls {
-                let Some(from) = &c.enclosing else { continue };
-                // The name after the last dot; binding methods name no
-                // function of ours.
-                let mut parts = c.callee.rsplit('.');
-                let name = parts.next().unwrap_or(&c.callee);
-                let on_binding = parts.next().is_some_and(|r| bindings.contains(r));
-                // `this.pending.set(…)` on a `new Map()`: a method of the
-                // built-in value, not our `set`.
-                let builtin = BUILTIN_METHODS.contains(&name)
-                    && c.callee
-                        .rsplit('.')
-                        .nth(1)
-                        .is_some_and(|r| holders.contains(r.trim_start_matches('#')));
-                let on_stub = may_hold_stubs
-                    && c.callee.contains('.')
-                    && !c.callee.starts_with("this.")
-                    && functions.contains(name)
-                    && on_durable_object_stub(index, fi, c.node, &do_bindings);
-                // Whose method it is, where the receiver says so and some
-                // class of ours has a method of that name: then a name the
-                // runtime's bindings also use (`list`, `get`) is ours.
-                let binding_name = cloudflare::names_only_a_binding_method(Lang::TypeScript, name);
-                // A local's or parameter's class is looked up (a walk of
-                // the blocks around the call)…
-                let class = if g.methods.contains(name) && c.callee.contains('.') {
-                    // …only where the file could say: it builds (`x = new
-                    // …`) or declares (`x: …`) that name.
-                    let mut locals = |x: &str| {
-                        spelled
-                            .get_or_insert_with(|| typed_names(f.src))
-                            .contains(x)
-                    };
-                    g.receiver_class(c, f.src, &mut locals, &mut fields)
-                } else {
-                    None
-                };
-                let ours = class.as_deref().is_some_and(|k| g.defines(k, name));
-                if name.is_empty() || on_binding || on_stub || builtin || (!ours && binding_name) {
-                    continue;
-                }
-                let root = c.callee.split(['.', '(']).next().unwrap_or_default();
-                let mut scopes = vec![&scope];
-                scopes.extend(imported.get(root));
-                for scope in scopes {
-                    let caller = (from.clone(), class.clone(), c.class.clone());
-                    // A popular name (`get`, `push`) has thousands of
-                    // calls: a set, not a scan of its list, keeps each
-                    // caller once.
-                    if seen.insert((scope.clone(), name.to_owned(), caller.clone())) {
-                        g.callers
-                            .entry((scope.clone(), name.to_owned()))
-                            .or_default()
-                            .push(caller);
-                    }
-                    // The first call on each receiver class: two classes'
-                    // same-named methods are called from different places.
-                    let sites = g
-                        .sites
-                        .entry((scope.clone(), from.clone(), name.to_owned()))
-                        .or_default();
-                    if !sites.iter().any(|(on, _)| *on == class) {
-                        sites.push((class.clone(), location(f.path, c.node)));
-                    }
+            // The first call on each receiver class: two classes'
+            // same-named methods are called from different places.
+            if let Some(at) = r.site {
+                let (from, class, _) = r.caller;
+                let sites = g.sites.entry((r.scope, from, r.name)).or_default();
+                if !sites.iter().any(|(on, _)| *on == class) {
+                    sites.push((class, at));
                 }
             }
         }

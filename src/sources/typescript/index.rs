@@ -913,15 +913,16 @@ pub struct CodeIndex<'a> {
     /// What a stub receiver (file, node id) comes from, found on first use:
     /// the call graph and every Durable Object class ask about the same
     /// receivers.
-    stubs: std::cell::RefCell<HashMap<(usize, usize), StubOrigins<'a>>>,
+    stubs: std::sync::Mutex<HashMap<(usize, usize), StubOrigins<'a>>>,
     /// Import specifiers already resolved, by the importing file's folder
     /// (what a specifier means depends only on that): every reader asks
     /// about the same imports.
-    modules: std::cell::RefCell<HashMap<&'a str, HashMap<String, Option<usize>>>>,
+    modules: std::sync::Mutex<HashMap<&'a str, HashMap<String, Option<usize>>>>,
 }
 
+
 /// What one receiver may hold a stub from, shared between its askers.
-pub type StubOrigins<'a> = std::rc::Rc<[StubOrigin<'a>]>;
+pub type StubOrigins<'a> = std::sync::Arc<[StubOrigin<'a>]>;
 
 /// A Durable Object namespace's `get(id)` / `getByName(n)` call a stub may
 /// come from.
@@ -1107,11 +1108,15 @@ impl<'a> CodeIndex<'a> {
         find: impl FnOnce() -> Vec<StubOrigin<'a>>,
     ) -> StubOrigins<'a> {
         let key = (fi, recv.id());
-        if let Some(found) = self.stubs.borrow().get(&key) {
-            return found.clone();
+        // Not held while finding: `find` may ask about other receivers.
+        let cached = self.stubs.lock().ok().and_then(|s| s.get(&key).cloned());
+        if let Some(found) = cached {
+            return found;
         }
         let found: StubOrigins<'a> = find().into();
-        self.stubs.borrow_mut().insert(key, found.clone());
+        if let Ok(mut s) = self.stubs.lock() {
+            s.insert(key, found.clone());
+        }
         found
     }
 
@@ -1158,23 +1163,23 @@ impl<'a> CodeIndex<'a> {
     pub fn resolve_module(&self, from: usize, specifier: &str) -> Option<usize> {
         let path = self.files.get(from)?.path;
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        if let Some(found) = self
+        let cached = self
             .modules
-            .borrow()
-            .get(dir)
-            .and_then(|m| m.get(specifier))
-        {
-            return *found;
+            .lock()
+            .ok()
+            .and_then(|m| m.get(dir).and_then(|m| m.get(specifier)).copied());
+        if let Some(found) = cached {
+            return found;
         }
         let found = self
             .resolver
             .resolve(path, specifier)
             .and_then(|p| self.by_path.get(p).copied());
-        self.modules
-            .borrow_mut()
-            .entry(dir)
-            .or_default()
-            .insert(specifier.to_owned(), found);
+        if let Ok(mut m) = self.modules.lock() {
+            m.entry(dir)
+                .or_default()
+                .insert(specifier.to_owned(), found);
+        }
         found
     }
 

@@ -425,11 +425,6 @@ pub fn extract(
     model.code_bindings = bindings::code_bindings(&index);
     // One call graph for every reader of this index.
     let graph = callgraph::CallGraph::new(&index, &model.workers, &dirs);
-    bindings::extract(&index, &graph, model);
-    commands::extract(&index, model);
-    model.message_types = bindings::message_types(&index);
-    model.clock_offsets.extend(clock::extract(&index));
-    model.queue_handlers = bindings::queue_handlers(&index);
     // Durable Object classes config names, and each class's bindings.
     let mut classes = std::collections::BTreeSet::new();
     let mut bindings_of: HashMap<String, Vec<String>> = HashMap::new();
@@ -449,9 +444,27 @@ pub fn extract(
         }
         classes.extend(w.live_classes());
     }
-    let queries = drizzle_queries::extract(&index, &drizzle_tables, &graph);
+    // The binding readers and the ORM / Durable Object readers read the
+    // same index and graph and write apart: side by side, their results
+    // joined in the order one thread would give.
+    let workers = model.workers.clone();
+    let (queries, (dos, calls)) = rayon::join(
+        || {
+            bindings::extract(&index, &graph, model);
+            commands::extract(&index, model);
+            model.message_types = bindings::message_types(&index);
+            model.clock_offsets.extend(clock::extract(&index));
+            model.queue_handlers = bindings::queue_handlers(&index);
+        },
+        || {
+            (
+                drizzle_queries::extract(&index, &drizzle_tables, &graph),
+                durable::extract(&index, &graph, &classes, &bindings_of, &workers),
+            )
+        },
+    )
+    .1;
     model.resource_ops.extend(queries);
-    let (dos, calls) = durable::extract(&index, &graph, &classes, &bindings_of, &model.workers);
     model.code_durable_objects = dos;
     model.resource_ops.extend(calls);
     loops::mark(&index, &mut model.resource_ops);
