@@ -671,7 +671,7 @@ fn github_annotations(
     };
     out.push_str(&format!(
         "::error file={},title=dmqa check::{}\n",
-        gh_escape(c.report, true),
+        gh_escape(c.report.strip_prefix("./").unwrap_or(c.report), true),
         gh_escape(&format!("{} {why}", c.report), false)
     ));
     if let Some(diff) = diff {

@@ -144,19 +144,17 @@ impl Baseline {
     }
 }
 
-/// A finding's identity for code scanning: its rule, the kind of thing it
-/// is about, its own subject's words (line numbers left out) and its
-/// advice — not the other subjects its row lists, which come and go.
+/// A finding's identity for code scanning: its rule, its subject (the
+/// table, binding or queue, with its database), its own words (line
+/// numbers left out) and its advice — not the other subjects its row
+/// lists, which come and go.
 fn identity(f: &Finding, row: &RecommendationRow) -> String {
     use super::escape::cell;
-    let kind = row
-        .area
-        .split_once(" (")
-        .map_or(row.area.as_str(), |(k, _)| k);
+    let subject = serde_json::to_string(&f.subject).unwrap_or_default();
     format!(
-        "{}\u{1e}{}",
+        "{}\u{1e}{subject}\u{1e}{}",
         f.rule.as_str(),
-        row_key([kind, &cell(&f.message), &cell(&row.recommendation)])
+        row_key([&cell(&f.message), &cell(&row.recommendation), ""])
     )
 }
 
@@ -220,6 +218,7 @@ fn place(
         .lines()
         .position(|l| l.starts_with(&needle))
         .map_or(1, |i| i + 1);
+    let report = report.strip_prefix("./").unwrap_or(report);
     (report.to_owned(), u32::try_from(line).unwrap_or(1), 1)
 }
 
@@ -260,11 +259,22 @@ pub fn sarif(
         })
         .collect();
     let index_of = |id: RuleId| RULES.iter().position(|r| r.id == id).unwrap_or(0);
+    // Two results of one identity (the same words about the same subject
+    // in two places) are told apart by their order, as GitHub's own
+    // fingerprints are.
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
     let results: Vec<serde_json::Value> = rows
         .iter()
         .filter_map(|(f, row)| {
             let level = level(f.severity)?;
             let (path, line, column) = place(f, row, file, report, generated);
+            let id = identity(f, row);
+            let n = seen.entry(id.clone()).or_default();
+            *n += 1;
+            let print = match *n {
+                1 => fingerprint(&id),
+                n => format!("{}:{n}", fingerprint(&id)),
+            };
             Some(json!({
                 "ruleId": f.rule.as_str(),
                 "ruleIndex": index_of(f.rule),
@@ -276,9 +286,7 @@ pub fn sarif(
                         "region": { "startLine": line, "startColumn": column },
                     }
                 }],
-                "partialFingerprints": {
-                    "dmqaFinding/v1": fingerprint(&identity(f, row)),
-                },
+                "partialFingerprints": { "dmqaFinding/v1": print },
             }))
         })
         .collect();

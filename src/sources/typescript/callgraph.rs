@@ -15,8 +15,8 @@ use super::syntax::{location, string_value, text, unwrap_expr};
 use crate::cloudflare::{self, Lang};
 use crate::model::{EntryPoint, Handler, Location, ResourceOp, Worker, in_folder};
 use crate::sources::typescript::parse::NodeKind;
-use std::collections::HashMap;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// The smallest node at a 1-based location, with its file's text.
@@ -676,7 +676,11 @@ impl CallGraph {
                         None
                     };
                     let ours = class.as_deref().is_some_and(|k| g.defines(k, name));
-                    if name.is_empty() || on_binding || on_stub || builtin || (!ours && binding_name)
+                    if name.is_empty()
+                        || on_binding
+                        || on_stub
+                        || builtin
+                        || (!ours && binding_name)
                     {
                         continue;
                     }

@@ -920,7 +920,6 @@ pub struct CodeIndex<'a> {
     modules: std::sync::Mutex<HashMap<&'a str, HashMap<String, Option<usize>>>>,
 }
 
-
 /// What one receiver may hold a stub from, shared between its askers.
 pub type StubOrigins<'a> = std::sync::Arc<[StubOrigin<'a>]>;
 
