@@ -627,6 +627,17 @@ impl CallGraph {
                         (s != scope).then_some((imp.local.as_str(), s))
                     })
                     .collect();
+                // `import * as cache from "./cache"`: the local names of our
+                // modules.
+                let namespaces: std::collections::HashSet<&str> = f
+                    .imports
+                    .iter()
+                    .filter(|imp| {
+                        imp.imported == super::index::Imported::Namespace
+                            && index.resolve_module(fi, &imp.specifier).is_some()
+                    })
+                    .map(|imp| imp.local.as_str())
+                    .collect();
                 let holders = builtin_holders(f);
                 let mut fields = HashMap::new();
                 let mut spelled: Option<std::collections::HashSet<&str>> = None;
@@ -659,8 +670,12 @@ impl CallGraph {
                     // Whose method it is, where the receiver says so and some
                     // class of ours has a method of that name: then a name the
                     // runtime's bindings also use (`list`, `get`) is ours.
-                    let binding_name =
-                        cloudflare::names_only_a_binding_method(Lang::TypeScript, name);
+                    // A bare call (`put(env.KV, id)`) or one on a namespace
+                    // import of our module (`cache.get(…)`) has no binding
+                    // receiver: the name is ours whatever it spells.
+                    let receiver = c.callee.rsplit_once('.').map(|(r, _)| r);
+                    let binding_name = receiver.is_some_and(|r| !namespaces.contains(r))
+                        && cloudflare::names_only_a_binding_method(Lang::TypeScript, name);
                     // A local's or parameter's class is looked up (a walk of
                     // the blocks around the call)…
                     let class = if g.methods.contains(name) && c.callee.contains('.') {
@@ -1199,5 +1214,34 @@ export async function checkout(stripe) { return stripe.checkout.sessions.create(
         // from there is no caller.
         assert!(g.caller_names(&db, "save", None).is_empty());
         assert_eq!(g.caller_names("packages/jobs", "touch", None), ["main"]);
+    }
+
+    #[test]
+    fn a_function_named_like_a_binding_method_is_called_bare_or_through_its_module() {
+        let files = vec![
+            parse_source(
+                "src/previews.ts",
+                "export async function put(b, k) { await b.put(k, 1); }\n\
+                 export async function get(b, k) { return b.get(k); }\n\
+                 export async function refresh(b, k) { await put(b, k); }\n",
+            )
+            .unwrap(),
+            parse_source(
+                "src/index.ts",
+                "import * as previews from './previews';\n\
+                 export async function show(env, k) { return previews.get(env.MEDIA, k); }\n\
+                 export async function peek(env, k) { return env.MEDIA.get(k); }\n",
+            )
+            .unwrap(),
+        ];
+        let paths = files.iter().map(|f| f.path.clone());
+        let index = CodeIndex::new(&files, Resolver::new(paths, Vec::new()));
+        let g = CallGraph::new(&index, &[], &[String::new()]);
+        // A bare call of `put` is ours; `b.put` on a parameter is the
+        // binding's, not a call of `put`.
+        assert_eq!(g.caller_names("", "put", None), ["refresh"]);
+        // `previews.get` names the module's function; `env.MEDIA.get` and
+        // `b.get` do not.
+        assert_eq!(g.caller_names("", "get", None), ["show"]);
     }
 }

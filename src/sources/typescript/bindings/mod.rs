@@ -44,6 +44,8 @@ fn kind_of_type(ty: &str) -> Option<BindingKind> {
         "Queue" => Some(BindingKind::QueueProducer),
         "DurableObjectNamespace" => Some(BindingKind::DurableObject),
         "Hyperdrive" => Some(BindingKind::Hyperdrive),
+        "AnalyticsEngineDataset" => Some(BindingKind::AnalyticsEngine),
+        "Ai" => Some(BindingKind::Ai),
         _ => None,
     }
 }
@@ -266,6 +268,94 @@ impl<'i, 'a> Reader<'i, 'a> {
             .copied()
     }
 
+    /// The keys a helper's callers hand it for the key it takes as a
+    /// parameter: `saveGrant(env, grantKey, …)` called as
+    /// ``this.saveGrant(env, `grant:${userId}:${id}`, …)``. A method's
+    /// sites are its own class's `this.name(…)` calls; a function's, the
+    /// calls of its name in the same Worker when no other function there
+    /// has that name. `None` unless every site (at least one) passes a key
+    /// dmqa can follow: a family is never guessed.
+    fn passed_keys(&self, fi: usize, key_arg: Node<'a>) -> Option<Vec<Key>> {
+        let file = self.index.files.get(fi)?;
+        let src = file.src;
+        let arg = unwrap_expr(key_arg);
+        if arg.kind_name() != "identifier" {
+            return None;
+        }
+        let param = param_of(arg, text(arg, src), src)?;
+        let callee = param.callee.as_deref()?;
+        if param.constructed {
+            return None;
+        }
+        let func = super::syntax::enclosing_function(arg)?;
+        let method = func.kind_name() == "method_definition";
+        let class = std::iter::successors(func.parent(), |n| n.parent())
+            .take(4)
+            .find(|n| {
+                matches!(
+                    n.kind_name(),
+                    "class_declaration" | "abstract_class_declaration"
+                )
+            });
+        if method && class.is_none() {
+            return None;
+        }
+        if !method {
+            let scope = self.graph?.scope_of(file.path);
+            let defining = self
+                .index
+                .files
+                .iter()
+                .filter(|f| self.graph.is_some_and(|g| g.scope_of(f.path) == scope))
+                .filter(|f| f.decls.contains_key(callee))
+                .count();
+            if defining != 1 {
+                return None;
+            }
+        }
+        let mut keys: Vec<Key> = Vec::new();
+        let mut sites = 0;
+        for (cf, args) in self.sites_of(fi, &param) {
+            let call = args.parent()?;
+            let f = unwrap_expr(call.child_by_field_name("function")?);
+            if method {
+                // `this.name(…)` inside the same class.
+                let on_this = f.kind_name() == "member_expression"
+                    && f.child_by_field_name("object")
+                        .is_some_and(|o| o.kind_name() == "this");
+                let same_class =
+                    cf == fi && class.is_some_and(|c| c.byte_range().contains(&call.start_byte()));
+                if !(on_this && same_class) {
+                    continue;
+                }
+            } else if f.kind_name() != "identifier" {
+                continue;
+            }
+            sites += 1;
+            if sites > MAX_ARGUMENT_SITES {
+                return None;
+            }
+            let passed = children(args)
+                .into_iter()
+                .filter(|a| a.kind_name() != "comment")
+                .nth(param.index)
+                .filter(|a| a.kind_name() != "spread_element")?;
+            let (k, _) = self.key(cf, passed, 1)?;
+            if k.is_opaque()
+                || !k
+                    .parts()
+                    .iter()
+                    .any(|p| matches!(p, crate::model::KeyPart::Literal(_)))
+            {
+                return None;
+            }
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        (!keys.is_empty()).then_some(keys)
+    }
+
     /// What the arguments passed for `param` (of a function in file `fi`)
     /// at its call sites in the same Worker resolve to.
     fn argument_targets(&self, fi: usize, param: &Param, depth: u32) -> Vec<Target> {
@@ -470,6 +560,32 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                                     }
                                     continue;
                                 }
+                            }
+                            // A key the helper is handed: the ones its
+                            // callers build, an operation each.
+                            if op.key.as_ref().is_some_and(Key::is_opaque)
+                                && let Some(keys) = call_args(call.node)
+                                    .first()
+                                    .and_then(|a| reader.passed_keys(fi, *a))
+                            {
+                                for k in keys {
+                                    let mut each = op.clone();
+                                    each.key = Some(k);
+                                    graph.place(index, &mut each);
+                                    model.resource_ops.push(each);
+                                }
+                                // A public wrapper method is also called
+                                // from outside its class.
+                                if let Some(w) = forwarder(call.node, file.src) {
+                                    forwarders.push((
+                                        w,
+                                        kind,
+                                        name.clone(),
+                                        method.to_owned(),
+                                        op.location.clone(),
+                                    ));
+                                }
+                                continue;
                             }
                             if let Some(w) = forwarder(call.node, file.src) {
                                 forwarders.push((
@@ -1161,11 +1277,9 @@ impl<'a> Reader<'_, 'a> {
         {
             return None;
         }
-        let prefix = option_value(
-            listing.child_by_field_name("arguments")?.named_child(0),
-            Opt::Prefix.name(Lang::TypeScript)?,
-            src,
-        )?;
+        let opt = Opt::Prefix.name(Lang::TypeScript)?;
+        let options = listing.child_by_field_name("arguments")?.named_child(0);
+        let prefix = option_value(options_object(options, opt, src), opt, src)?;
         let (mut key, _) = self.key(fi, prefix, depth + 1)?;
         // Under a prefix dmqa cannot follow, the key is any family too.
         if !key.is_opaque() {
@@ -1277,9 +1391,9 @@ impl<'a> Reader<'_, 'a> {
         let mut key_doc = None;
         match op {
             OpKind::List => {
-                let prefix = Opt::Prefix
-                    .name(Lang::TypeScript)
-                    .and_then(|k| option_value(args.first().copied(), k, src));
+                let prefix = Opt::Prefix.name(Lang::TypeScript).and_then(|k| {
+                    option_value(options_object(args.first().copied(), k, src), k, src)
+                });
                 res.key = Some(match prefix.and_then(|p| self.key(fi, p, 0)) {
                     Some((k, d)) => {
                         key_doc = d;
@@ -1467,6 +1581,26 @@ fn optional_call(call: Node<'_>, src: &str) -> bool {
 
 /// The value of `key` in an options-object argument: the `prefix` of
 /// `list({ prefix })`, the `delaySeconds` of `retry({ delaySeconds })`.
+/// The options object of a call: the literal written there, or the one a
+/// local holds (`const listOptions = { prefix: "grant:" }; list(listOptions)`)
+/// when the function never sets that `key` on it afterwards
+/// (`listOptions.prefix = …`); adding a `cursor` keeps the prefix.
+fn options_object<'t>(arg: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> {
+    let arg = unwrap_expr(arg?);
+    if arg.kind_name() != "identifier" {
+        return Some(arg);
+    }
+    let name = text(arg, src);
+    let value = unwrap_expr(local_value(arg, name, src)?);
+    let body = super::syntax::enclosing_function(arg).unwrap_or(arg);
+    let set = format!("{name}.{key}");
+    let reassigned = text(body, src).match_indices(&set).any(|(i, _)| {
+        let after = text(body, src)[i + set.len()..].trim_start();
+        after.starts_with('=') && !after.starts_with("==")
+    });
+    (value.kind_name() == "object" && !reassigned).then_some(value)
+}
+
 fn option_value<'t>(options: Option<Node<'t>>, key: &str, src: &str) -> Option<Node<'t>> {
     let o = unwrap_expr(options?);
     if o.kind_name() != "object" {
@@ -1663,6 +1797,48 @@ mod key_helpers {
             .find(|o| o.op == OpKind::Delete)
             .and_then(|o| o.key.as_ref());
         assert!(deleted.is_some_and(Key::is_opaque), "{deleted:?}");
+    }
+
+    /// A key a helper is handed is the one each caller builds; a listing's
+    /// options held in a local keep their prefix; a ternary of options
+    /// objects sets its TTL on one branch only.
+    #[test]
+    fn keys_handed_to_helpers_and_options_held_in_locals() {
+        use crate::model::{Expiry, Key, OpKind};
+        let code = "async function save(env: Env, key: string, expiresAt?: number) {\n  const opts = expiresAt !== undefined ? { expiration: expiresAt } : {};\n  await env.KV.put(key, \"{}\", opts);\n}\nasync function drop(env: Env, key: string) { await env.KV.delete(key); }\nexport default { async fetch(req: Request, env: Env) {\n  const id = new URL(req.url).pathname;\n  const grantKey = `grant:${id}`;\n  await save(env, grantKey, 1);\n  await save(env, `token:${id}`);\n  await drop(env, `grant:${id}`);\n  await drop(env, req.headers.get(\"k\") ?? \"\");\n  const listOptions: { prefix: string; cursor?: string } = { prefix: \"grant:\" };\n  listOptions.cursor = \"c\";\n  const page = await env.KV.list(listOptions);\n  for (const k of page.keys) await env.KV.get(k.name);\n  return new Response();\n} };\n";
+        let config = wrangler("[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n");
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let keyed = |op: OpKind| -> Vec<String> {
+            model
+                .resource_ops
+                .iter()
+                .filter(|o| o.op == op)
+                .filter_map(|o| o.key.as_ref().map(Key::notation))
+                .collect()
+        };
+        // Both callers of `save` build their key: one write each.
+        assert_eq!(keyed(OpKind::Write), ["grant:{id}", "token:{id}"]);
+        let ttl = model
+            .resource_ops
+            .iter()
+            .find(|o| o.op == OpKind::Write)
+            .and_then(|o| o.ttl.clone());
+        assert_eq!(
+            ttl,
+            Some(Expiry::WhenSet {
+                ttl: Box::new(Expiry::Absolute)
+            })
+        );
+        // One caller of `drop` passes a header: the key stays one dmqa
+        // cannot follow, never a guessed family.
+        let deleted = model.resource_ops.iter().find(|o| o.op == OpKind::Delete);
+        assert!(
+            deleted
+                .and_then(|o| o.key.as_ref())
+                .is_some_and(Key::is_opaque)
+        );
+        assert_eq!(keyed(OpKind::List), ["grant:"]);
+        assert_eq!(keyed(OpKind::Read), ["grant:{k}"]);
     }
 
     /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's

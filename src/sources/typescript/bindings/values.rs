@@ -172,6 +172,20 @@ fn ttl_at(index: &CodeIndex<'_>, fi: usize, opts: Option<Node<'_>>, depth: u32) 
                 None => declared,
             }
         }
+        // `expiresAt !== undefined ? { expiration: expiresAt } : {}`: what
+        // both branches give, or what one gives when the other sets none.
+        "ternary_expression" => {
+            let branch = |f: &str| ttl_at(index, fi, opts.child_by_field_name(f), depth + 1);
+            match (branch("consequence"), branch("alternative")) {
+                (a, b) if a == b => a,
+                (Expiry::Never, set) | (set, Expiry::Never)
+                    if !matches!(set, Expiry::Unknown { .. } | Expiry::WhenSet { .. }) =>
+                {
+                    Expiry::WhenSet { ttl: Box::new(set) }
+                }
+                _ => unknown(),
+            }
+        }
         _ => unknown(),
     }
 }
