@@ -561,6 +561,17 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                                     continue;
                                 }
                             }
+                            // A wrapper method handing its parameters on:
+                            // its callers' calls are this operation too.
+                            if let Some(w) = forwarder(call.node, file.src) {
+                                forwarders.push((
+                                    w,
+                                    kind,
+                                    name.clone(),
+                                    method.to_owned(),
+                                    op.location.clone(),
+                                ));
+                            }
                             // A key the helper is handed: the ones its
                             // callers build, an operation each.
                             if op.key.as_ref().is_some_and(Key::is_opaque)
@@ -574,27 +585,7 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                                     graph.place(index, &mut each);
                                     model.resource_ops.push(each);
                                 }
-                                // A public wrapper method is also called
-                                // from outside its class.
-                                if let Some(w) = forwarder(call.node, file.src) {
-                                    forwarders.push((
-                                        w,
-                                        kind,
-                                        name.clone(),
-                                        method.to_owned(),
-                                        op.location.clone(),
-                                    ));
-                                }
                                 continue;
-                            }
-                            if let Some(w) = forwarder(call.node, file.src) {
-                                forwarders.push((
-                                    w,
-                                    kind,
-                                    name.clone(),
-                                    method.to_owned(),
-                                    op.location.clone(),
-                                ));
                             }
                             graph.place(index, &mut op);
                             model.resource_ops.push(op);
