@@ -142,6 +142,7 @@ pub(crate) fn plan_databases<'a>(
     configs: &[DrizzleConfig],
     sql: &[&'a SourceFile],
     code_ddl: &[CodeDdl],
+    applied_files: &[crate::sources::wrangler_cli::D1File],
     journal_engines: &BTreeMap<String, Engine>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<DatabasePlan<'a>> {
@@ -300,9 +301,72 @@ pub(crate) fn plan_databases<'a>(
             }
         }
     }
+    // A loose SQL file a package script applies to a D1 database
+    // (`wrangler d1 execute northwind --file=./db/schema.sql`) makes its
+    // folder that binding's schema wherever it sits, when the name is one
+    // binding's (of the script's config, else of the checkout) and that
+    // binding has no migrations of its own.
+    for applied in applied_files {
+        let Some(id) = by_dir
+            .iter()
+            .find(|(_, files)| files.iter().any(|f| f.path == applied.file))
+            .map(|(id, _)| id.clone())
+        else {
+            continue;
+        };
+        if d1_dirs.contains_key(&id) || guessed.get(&id) != Some(&Engine::Sqlite) {
+            continue;
+        }
+        let named_so = |w: &&Worker| {
+            w.bindings.iter().any(|b| {
+                b.kind == BindingKind::D1
+                    && (b.name == applied.database
+                        || b.target.as_deref() == Some(&applied.database))
+            })
+        };
+        let runs_with =
+            |w: &&Worker| w.location.path == applied.config || w.folder() == applied.config;
+        let mut candidates: Vec<&Worker> =
+            workers.iter().filter(named_so).filter(runs_with).collect();
+        if candidates.is_empty() {
+            candidates = workers.iter().filter(named_so).collect();
+        }
+        let mut owns: Vec<String> = candidates
+            .iter()
+            .flat_map(|w| {
+                w.bindings
+                    .iter()
+                    .filter(|b| {
+                        b.kind == BindingKind::D1
+                            && (b.name == applied.database
+                                || b.target.as_deref() == Some(&applied.database))
+                    })
+                    .map(|b| {
+                        let rel = b
+                            .settings
+                            .get("migrations_dir")
+                            .map_or("migrations", String::as_str);
+                        path_join(w.folder(), rel)
+                    })
+            })
+            .collect();
+        owns.sort();
+        owns.dedup();
+        if let [own] = owns.as_slice()
+            && !by_dir.contains_key(own)
+        {
+            adopted.entry(id).or_insert_with(|| own.clone());
+        }
+    }
     let mut plans = Vec::new();
     for (dir, mut files) in by_dir {
-        files.sort_by_key(|f| migration_order(&folder[&dir], &f.path));
+        files.sort_by_cached_key(|f| {
+            let (unnumbered, n, rel) = migration_order(&folder[&dir], &f.path);
+            // Among unnumbered files, seed data (`data.sql`: inserts only)
+            // goes in after the files that define the tables it fills.
+            let seed = unnumbered == 1 && !sql::defines_schema(&f.text);
+            (unnumbered, n, seed, rel)
+        });
         let claimed = d1_dirs
             .get(&dir)
             .or_else(|| adopted.get(&dir).and_then(|own| d1_dirs.get(own)));
@@ -421,7 +485,7 @@ mod tests {
         let refs: Vec<&SourceFile> = files.iter().collect();
         let workers = [worker("apps/api/wrangler.toml", "DB", Some("db"))];
         let mut diags = Vec::new();
-        let plans = plan_databases(&workers, &[], &refs, &[], &BTreeMap::new(), &mut diags);
+        let plans = plan_databases(&workers, &[], &refs, &[], &[], &BTreeMap::new(), &mut diags);
         let summary: Vec<(&str, Engine, Vec<&str>, Vec<&str>)> = plans
             .iter()
             .map(|p| {
@@ -455,6 +519,28 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
     }
 
+    /// Loose SQL applied with `wrangler d1 execute --file`: the schema
+    /// file before the seed data that fills it, whatever their names.
+    #[test]
+    fn seed_data_follows_the_schema_it_fills() {
+        let files = [
+            sql("w/db/data.sql", "INSERT INTO a VALUES (1);"),
+            sql(
+                "w/db/schema.sql",
+                "CREATE TABLE a (id INTEGER PRIMARY KEY);",
+            ),
+        ];
+        let refs: Vec<&SourceFile> = files.iter().collect();
+        let workers = [worker("w/wrangler.toml", "DB", None)];
+        let mut diags = Vec::new();
+        let plans = plan_databases(&workers, &[], &refs, &[], &[], &BTreeMap::new(), &mut diags);
+        let order: Vec<Vec<&str>> = plans
+            .iter()
+            .map(|p| p.files.iter().map(|f| f.path.as_str()).collect())
+            .collect();
+        assert_eq!(order, [["w/db/schema.sql", "w/db/data.sql"]]);
+    }
+
     /// Without `migrations_dir`, wrangler's default `migrations` next to
     /// the config is the binding's folder.
     #[test]
@@ -468,6 +554,7 @@ mod tests {
             &[worker("w/wrangler.toml", "DB", None)],
             &[],
             &refs,
+            &[],
             &[],
             &BTreeMap::new(),
             &mut Vec::new(),
@@ -504,7 +591,7 @@ mod tests {
             ),
         ];
         let refs: Vec<&SourceFile> = files.iter().collect();
-        let plans = plan_databases(&[], &[], &refs, &[], &BTreeMap::new(), &mut Vec::new());
+        let plans = plan_databases(&[], &[], &refs, &[], &[], &BTreeMap::new(), &mut Vec::new());
         let summary: Vec<(&str, Engine, Vec<&str>)> = plans
             .iter()
             .map(|p| {

@@ -125,6 +125,12 @@ impl Key {
         self.0.iter().any(|p| !matches!(p, KeyPart::Literal(_)))
     }
 
+    /// Whether any part is literal text: a key made only of run-time
+    /// values (`{url}{name}`) names no family.
+    pub fn has_literal(&self) -> bool {
+        self.0.iter().any(|p| matches!(p, KeyPart::Literal(_)))
+    }
+
     /// Whether the key is one run-time value and nothing else.
     pub fn is_single_placeholder(&self) -> bool {
         matches!(

@@ -200,22 +200,23 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
         .map(|f| typescript::resolve::Package::read(&f.path, &f.text))
         .collect();
     typescript::extract(&ts, aliases, packages, around, model);
+    let mut applied_files = Vec::new();
     for f in of(SourceKind::PackageJson) {
         model
             .d1_commands
             .extend(wrangler_cli::from_package_json(&f.path, &f.text));
+        applied_files.extend(wrangler_cli::files_from_package_json(&f.path, &f.text));
     }
     let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();
     rust::extract(&rs, model);
     for op in &mut model.resource_ops {
         if let Some(q) = &op.sql {
             op.queries = sql::query::shapes(q);
-            // The tables a query touches, when its reader did not say.
-            if op.tables.is_empty() {
-                for t in op.queries.iter().flat_map(|s| &s.tables) {
-                    if !op.tables.contains(t) {
-                        op.tables.push(t.clone());
-                    }
+            // The tables the parsed query touches that its reader did not
+            // name: those of a comma join (`FROM a, b`).
+            for t in op.queries.iter().flat_map(|s| &s.tables) {
+                if !op.tables.contains(t) {
+                    op.tables.push(t.clone());
                 }
             }
         }
@@ -250,6 +251,7 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
         &model.drizzle_configs,
         &sql,
         &code_ddl,
+        &applied_files,
         &journal_engines,
         &mut model.diagnostics,
     );

@@ -37,6 +37,66 @@ pub fn from_shell(line: &str) -> Vec<D1Execute> {
 /// The same, for command words already split (`["d1", "execute", "DB",
 /// "--command", "SELECT 1"]`); an unknown word is `None`.
 pub fn from_words<S: AsRef<str>>(words: &[S]) -> Vec<D1Execute> {
+    executes(words)
+        .into_iter()
+        .filter_map(|(database, sql, _, config)| {
+            Some(D1Execute {
+                database,
+                sql: sql?,
+                config,
+            })
+        })
+        .collect()
+}
+
+/// One `wrangler d1 execute DATABASE --file PATH` of a package script: a
+/// SQL file applied to that database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct D1File {
+    /// The database as named: a binding or a `database_name`.
+    pub database: String,
+    /// The file, repo-relative (the script runs in its package's folder).
+    pub file: String,
+    /// The config it runs with, repo-relative: `--config`, else the
+    /// package's folder.
+    pub config: String,
+}
+
+/// The `d1 execute --file` commands of a `package.json`'s scripts.
+pub fn files_from_package_json(path: &str, text: &str) -> Vec<D1File> {
+    let dir = super::parent(path);
+    scripts(text)
+        .into_iter()
+        .filter_map(|(_, script)| shlex::split(&script))
+        .flat_map(|words| executes(&words))
+        .filter_map(|(database, _, file, config)| {
+            Some(D1File {
+                database,
+                file: super::path_join(dir, &file?),
+                config: config.map_or_else(|| dir.to_owned(), |c| super::path_join_keep(dir, &c)),
+            })
+        })
+        .collect()
+}
+
+/// The scripts of a `package.json`, by name, in its order.
+fn scripts(text: &str) -> Vec<(String, String)> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
+    v.get("scripts")
+        .and_then(|s| s.as_object())
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, script)| Some((name.clone(), script.as_str()?.to_owned())))
+        .collect()
+}
+
+/// Each `d1 execute` of split command words: its database, `--command`,
+/// `--file` and `--config`.
+type Execute = (String, Option<String>, Option<String>, Option<String>);
+
+fn executes<S: AsRef<str>>(words: &[S]) -> Vec<Execute> {
     let words: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
     let mut out = Vec::new();
     for command in words.split(|w| separates(w)) {
@@ -46,17 +106,20 @@ pub fn from_words<S: AsRef<str>>(words: &[S]) -> Vec<D1Execute> {
         else {
             continue;
         };
-        let (mut database, mut sql, mut config) = (None, None, None);
+        let (mut database, mut sql, mut file, mut config) = (None, None, None, None);
         let mut rest = command[at + 2..].iter();
         while let Some(w) = rest.next() {
             if let Some((flag, value)) = w.split_once('=').filter(|(f, _)| f.starts_with('-')) {
                 match flag {
                     "--command" => sql = Some(value.to_owned()),
+                    "--file" => file = Some(value.to_owned()),
                     "--config" | "-c" => config = Some(value.to_owned()),
                     _ => {}
                 }
             } else if matches!(*w, "--command") {
                 sql = rest.next().map(|s| (*s).to_owned());
+            } else if matches!(*w, "--file") {
+                file = rest.next().map(|s| (*s).to_owned());
             } else if matches!(*w, "--config" | "-c") {
                 config = rest.next().map(|s| (*s).to_owned());
             } else if VALUED.contains(w) {
@@ -65,12 +128,8 @@ pub fn from_words<S: AsRef<str>>(words: &[S]) -> Vec<D1Execute> {
                 database = Some((*w).to_owned());
             }
         }
-        if let (Some(database), Some(sql)) = (database, sql) {
-            out.push(D1Execute {
-                database,
-                sql,
-                config,
-            });
+        if let Some(database) = database {
+            out.push((database, sql, file, config));
         }
     }
     out
@@ -80,24 +139,13 @@ pub fn from_words<S: AsRef<str>>(words: &[S]) -> Vec<D1Execute> {
 /// its script's line, with the config it runs with (`--config` relative to
 /// the package, else the package's folder).
 pub fn from_package_json(path: &str, text: &str) -> Vec<crate::model::D1Command> {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-        return Vec::new();
-    };
     let dir = super::parent(path);
     let mut out = Vec::new();
-    for (name, script) in v
-        .get("scripts")
-        .and_then(|s| s.as_object())
-        .into_iter()
-        .flatten()
-    {
-        let Some(script) = script.as_str() else {
-            continue;
-        };
+    for (name, script) in scripts(text) {
         let line = text
             .find(&format!("\"{name}\""))
             .map_or(1, |at| text[..at].matches('\n').count() + 1);
-        for e in from_shell(script) {
+        for e in from_shell(&script) {
             out.push(crate::model::D1Command {
                 database: e.database,
                 sql: e.sql,
@@ -145,5 +193,32 @@ mod tests {
         // `--env prod` is an option's value, not the database.
         let got = from_shell("wrangler d1 execute --env prod DB --command 'SELECT 1'");
         assert_eq!(got[0].database, "DB");
+    }
+
+    #[test]
+    fn reads_the_files_scripts_apply() {
+        let pkg = r#"{ "scripts": {
+            "init": "wrangler d1 execute shop --remote --file=./db/schema.sql",
+            "load": "cd . && npx wrangler d1 execute DB --file ../seed/data.sql -c wrangler.prod.toml",
+            "query": "wrangler d1 execute DB --command 'SELECT 1'"
+        } }"#;
+        let got = files_from_package_json("api/package.json", pkg);
+        assert_eq!(
+            got,
+            [
+                D1File {
+                    database: "shop".into(),
+                    file: "api/db/schema.sql".into(),
+                    config: "api".into(),
+                },
+                D1File {
+                    database: "DB".into(),
+                    file: "seed/data.sql".into(),
+                    config: "api/wrangler.prod.toml".into(),
+                },
+            ]
+        );
+        // `--command` lines are not files, and stay what they were.
+        assert_eq!(from_package_json("api/package.json", pkg).len(), 1);
     }
 }

@@ -58,6 +58,7 @@ fixture!(env_configs);
 fixture!(remix_workflow);
 fixture!(workspace_names);
 fixture!(party_router);
+fixture!(d1_loose_sql);
 fixture!(d1_external_schema);
 fixture!(d1_limits);
 fixture!(workers_pitfalls);

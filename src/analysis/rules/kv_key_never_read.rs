@@ -15,8 +15,8 @@ pub const DOC: &str = "\
 A KV key pattern that code writes (`put`) and that no code of the checkout
 reads back: no `get` / `getWithMetadata` of the same pattern, no `list()`
 whose prefix covers it. It stays silent for a namespace read through a key
-dmqa cannot follow or that is one run-time value (any family could be read
-there), for a namespace no code of the checkout reads at all (its reader
+dmqa cannot follow or made only of run-time values (any family could be
+read there: `get(key.name)` of a listing under a run-time prefix), for a namespace no code of the checkout reads at all (its reader
 may be elsewhere), and for a binding handed to a library or a whole `env`
 handed to a package, which may read it by name.
 
@@ -48,11 +48,11 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
             .iter()
             .filter(|o| matches!(o.op, OpKind::Read | OpKind::Head))
             .collect();
-        let unfollowed = reads.iter().any(|o| {
-            o.key
-                .as_ref()
-                .is_none_or(|k| k.is_opaque() || k.is_single_placeholder())
-        });
+        // A key of run-time values only (`{url}{key}`: a listing of
+        // another namespace under a run-time prefix) may be any family.
+        let unfollowed = reads
+            .iter()
+            .any(|o| o.key.as_ref().is_none_or(|k| !k.has_literal()));
         let handed = model.handoffs.iter().any(|h| h.binding == ns.binding);
         // A namespace with no read dmqa found may be read where it cannot
         // see (a library, another repository): only a family missing among
@@ -145,5 +145,19 @@ mod tests {
         let unknown =
             format!("{WRITE}\n    const k = await request.text();\n    await env.KV.get(k);");
         assert!(rows_for(&unknown).is_empty());
+        // A key of run-time values only: a listing of another namespace
+        // under a run-time prefix, its names read here.
+        let runtime_only = format!(
+            "{WRITE}\n    const p = new URL(request.url).pathname;\n    const l = await env.OTHER.list({{ prefix: p }});\n    for (const k of l.keys) await env.KV.get(k.name);"
+        );
+        let two = format!("{KV}[[kv_namespaces]]\nbinding = \"OTHER\"\nid = \"o\"\n");
+        let rows_two = rows(
+            RuleId::KvKeyNeverRead,
+            &[
+                ("wrangler.toml", &wrangler(&two)),
+                ("src/index.ts", &testing::fetch(&runtime_only)),
+            ],
+        );
+        assert!(rows_two.is_empty(), "{rows_two:?}");
     }
 }

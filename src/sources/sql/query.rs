@@ -117,6 +117,19 @@ fn col(e: &Expr) -> Option<String> {
     }
 }
 
+/// Whether `left = right` compares two columns, one of them qualified by
+/// its table (`b.a_id = a.id`); a double-quoted word alone may be a
+/// string (`status = "active"` in SQLite), so it is not taken for one.
+fn joins_columns(left: &Expr, right: &Expr) -> bool {
+    let column = |e: &Expr| match e {
+        Expr::CompoundIdentifier(_) => true,
+        Expr::Identifier(i) => i.quote_style.is_none(),
+        _ => false,
+    };
+    let qualified = |e: &Expr| matches!(e, Expr::CompoundIdentifier(_));
+    column(left) && column(right) && (qualified(left) || qualified(right))
+}
+
 /// Columns a WHERE compares (`a = ?`, `a IN (…)`, `a > ?`, `a IS NULL`),
 /// in order, without table qualifiers.
 fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
@@ -131,6 +144,13 @@ fn filter_columns(e: &Expr, out: &mut Vec<String>, depth: u32) {
         }
     };
     match e {
+        // `OrderDetail.OrderId = "Order".Id` joins two tables (an implicit
+        // join: `FROM a, b WHERE …`): no row is looked up by it.
+        Expr::BinaryOp {
+            left,
+            op: sqlparser::ast::BinaryOperator::Eq,
+            right,
+        } if joins_columns(left, right) => {}
         Expr::BinaryOp { left, right, .. } => {
             if matches!(**left, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
                 push(col(left));
@@ -213,7 +233,7 @@ fn pins(e: &Expr, column: &str, depth: u32) -> bool {
             left,
             op: BinaryOperator::Eq,
             right,
-        } => named(left) || named(right),
+        } => !joins_columns(left, right) && (named(left) || named(right)),
         Expr::Nested(inner) => pins(inner, column, depth + 1),
         _ => false,
     }
@@ -598,6 +618,24 @@ mod tests {
                 "Count by org_id".into(),
                 "WHERE a.org_id = ?".into()
             )
+        );
+        // An implicit join's column pairs look nothing up; a quoted word
+        // may be SQLite's string fallback.
+        assert_eq!(
+            one("SELECT * FROM Product, Supplier WHERE Product.Id = ?1 AND Supplier.Id = Product.SupplierId").1,
+            "Get by Id"
+        );
+        assert_eq!(
+            one("SELECT * FROM Product, Line WHERE Line.OrderId = ?1 AND Line.ProductId = Product.Id").1,
+            "List by OrderId"
+        );
+        assert_eq!(
+            one("SELECT COUNT(d.id) FROM orders o, details d WHERE d.order_id = o.id").1,
+            "Count all"
+        );
+        assert_eq!(
+            one("SELECT * FROM t WHERE status = \"active\"").1,
+            "List by status"
         );
         assert_eq!(
             one("INSERT OR REPLACE INTO users (id, email) VALUES (?, ?)"),

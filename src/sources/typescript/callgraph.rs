@@ -385,9 +385,12 @@ fn builtin_holders<'t>(f: &FileIndex<'t>) -> std::collections::HashSet<&'t str> 
 fn typed_names(src: &str) -> std::collections::HashSet<&str> {
     let ident_before = |end: usize| {
         let head = src[..end].trim_end();
+        // After the last character that is not part of a name, whatever
+        // its width (`§: x`).
         let start = head
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '$'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         &head[start..]
     };
     let mut out = std::collections::HashSet::new();
@@ -1171,6 +1174,14 @@ export async function checkout(stripe) { return stripe.checkout.sessions.create(
             g.caller_names("", "create", Some("Upload")),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn typed_names_after_a_wide_character_do_not_split_it() {
+        // A non-name character of two and three bytes right before `: `.
+        let names = typed_names("// §x: 1\n// →: x\nlet café: Store;\n");
+        assert!(names.contains("x") && names.contains("café"), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains('§') || n.contains('→')));
     }
 
     #[test]

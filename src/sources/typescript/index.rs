@@ -625,11 +625,13 @@ fn name_text(node: Node<'_>, src: &str) -> String {
 }
 
 /// Whether an expression is a Worker `env` (`env`, `c.env`, `this.env`),
-/// not `process.env` or `import.meta.env`.
+/// not another runtime's (`process.env`, `import.meta.env`, `Bun.env`,
+/// `Deno.env`).
 pub fn is_worker_env(text: &str) -> bool {
     (text == "env" || text.ends_with(".env"))
-        && !text.ends_with("process.env")
-        && !text.ends_with("meta.env")
+        && !["process.env", "meta.env", "Bun.env", "Deno.env"]
+            .iter()
+            .any(|other| text.ends_with(other))
 }
 
 /// Whether `this` is the receiver handed to `fn.bind(this)`, `fn.call(this,
@@ -1415,5 +1417,15 @@ mod tests {
             .map(|c| (c.callee.as_str(), c.enclosing.as_deref()))
             .collect();
         assert_eq!(calls, vec![("users.find", Some("handler"))]);
+    }
+
+    #[test]
+    fn other_runtimes_env_objects_are_not_a_worker_env() {
+        for worker in ["env", "c.env", "this.env", "ctx.env"] {
+            assert!(is_worker_env(worker), "{worker}");
+        }
+        for other in ["process.env", "import.meta.env", "Bun.env", "Deno.env"] {
+            assert!(!is_worker_env(other), "{other}");
+        }
     }
 }

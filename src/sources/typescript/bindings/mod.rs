@@ -206,9 +206,16 @@ impl<'i, 'a> Reader<'i, 'a> {
         let Some(arg) = call_args(call).first().map(|a| unwrap_expr(*a)) else {
             return Vec::new();
         };
-        if arg.kind_name() != "identifier" {
-            return Vec::new();
-        }
+        // `prepare(queries[i])` of an array the helper is handed: each
+        // element its callers' array literals hold.
+        let (arg, element) = match arg.kind_name() {
+            "identifier" => (arg, false),
+            "subscript_expression" => match arg.child_by_field_name("object").map(unwrap_expr) {
+                Some(o) if o.kind_name() == "identifier" => (o, true),
+                _ => return Vec::new(),
+            },
+            _ => return Vec::new(),
+        };
         let name = text(arg, file.src);
         if local_value(arg, name, file.src).is_some() {
             return Vec::new();
@@ -222,15 +229,35 @@ impl<'i, 'a> Reader<'i, 'a> {
             let Some(a) = call_args(site).get(param.index).copied() else {
                 continue;
             };
-            let Some(sql) = sql_literal(self.index, cf, a) else {
-                continue;
+            let passed = if element {
+                let csrc = self.index.files[cf].src;
+                let mut list = unwrap_expr(a);
+                if list.kind_name() == "identifier" {
+                    match local_value(list, text(list, csrc), csrc) {
+                        Some(v) => list = unwrap_expr(v),
+                        None => continue,
+                    }
+                }
+                if list.kind_name() != "array" {
+                    continue;
+                }
+                children(list)
+                    .into_iter()
+                    .filter(|e| !matches!(e.kind_name(), "comment" | "spread_element"))
+                    .collect()
+            } else {
+                vec![a]
             };
             let actor = self.index.files[cf]
                 .calls
                 .iter()
                 .find(|c| c.node == site)
                 .and_then(|c| c.enclosing.clone());
-            out.push((cf, site, sql, actor));
+            for a in passed {
+                if let Some(sql) = sql_literal(self.index, cf, a) {
+                    out.push((cf, site, sql, actor.clone()));
+                }
+            }
         }
         out
     }
@@ -341,12 +368,7 @@ impl<'i, 'a> Reader<'i, 'a> {
                 .nth(param.index)
                 .filter(|a| a.kind_name() != "spread_element")?;
             let (k, _) = self.key(cf, passed, 1)?;
-            if k.is_opaque()
-                || !k
-                    .parts()
-                    .iter()
-                    .any(|p| matches!(p, crate::model::KeyPart::Literal(_)))
-            {
+            if !k.has_literal() {
                 return None;
             }
             if !keys.contains(&k) {
