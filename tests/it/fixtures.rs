@@ -59,6 +59,7 @@ fixture!(remix_workflow);
 fixture!(workspace_names);
 fixture!(party_router);
 fixture!(d1_loose_sql);
+fixture!(openapi_qb);
 fixture!(d1_external_schema);
 fixture!(d1_limits);
 fixture!(workers_pitfalls);

@@ -17,8 +17,9 @@ in the Worker's folder reads (`env.X`, `c.env.X`, `env[NAME]` with a
 constant, destructuring), nor any code outside every Worker's folder (a
 workspace package the Workers may import). Checked
 only for Workers whose code dmqa read, and not where code picks bindings
-by a computed name (in the Worker's folder, or in shared code outside
-every Worker's folder) or where `main` is a framework's generated Worker in a
+by a computed name (in the Worker's folder, or in code beside it outside
+every Worker's folder: a package's `src/` run by a config in its `dev/`)
+or where `main` is a framework's generated Worker in a
 hidden build folder (`.open-next/worker.js`: the framework's code, which
 the checkout does not hold, reads bindings the app's config selects). Where the code hands its whole `env` to a package
 (`routePartykitRequest(request, { ...env })`, an `McpAgent` subclass's
@@ -59,12 +60,15 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         .iter()
         .filter_map(|d| owner(&d.location.path))
         .collect();
-    // A name computed outside every Worker's folder (a workspace package's
-    // `env[bucketName]`) may be any Worker's binding, like a shared read.
-    let dynamic_shared = model
+    // A name computed outside every Worker's folder, beside it (the
+    // package's `src/env[bucketName]` run by a config in its `dev/`), may
+    // be that Worker's binding.
+    let shared_dynamic: Vec<&str> = model
         .dynamic_bindings
         .iter()
-        .any(|d| owner(&d.location.path).is_none());
+        .filter(|d| owner(&d.location.path).is_none())
+        .map(|d| d.location.path.as_str())
+        .collect();
     let mut handoff_of: HashMap<&str, &crate::model::Handoff> = HashMap::new();
     for h in &model.env_handoffs {
         if let Some(o) = owner(&h.location.path) {
@@ -75,8 +79,13 @@ pub fn check(model: &Model, out: &mut Vec<Finding>) {
         let at = w.location.path.as_str();
         let reads = reads_of.get(at).map(Vec::as_slice).unwrap_or_default();
         // (A Worker handing its whole `env` to a package is told below.)
-        let dynamic =
-            dynamic.contains(at) || (dynamic_shared && !handoff_of.contains_key(at));
+        let beside = crate::sources::parent(w.folder());
+        let dynamic = dynamic.contains(at)
+            || (!handoff_of.contains_key(at)
+                && !w.folder().is_empty()
+                && shared_dynamic
+                    .iter()
+                    .any(|p| crate::model::in_folder(beside, p)));
         // A framework's generated Worker may read any binding by name.
         if reads.is_empty() || dynamic || w.main_is_generated() {
             continue;
@@ -210,26 +219,32 @@ mod tests {
         assert!(rows.is_empty(), "{rows:?}");
     }
 
-    /// Code outside every Worker's folder that computes a binding name
-    /// (`env[bucketName]` in `src/`, called by a Worker config's `dev/`
-    /// entry) may reach any binding.
+    /// Code beside a Worker's folder, outside every Worker's, that
+    /// computes a binding name (`env[bucketName]` in `src/`, called by a
+    /// Worker config's `dev/` entry) may reach any binding; the same code
+    /// in another package may not.
     #[test]
     fn stays_silent_when_shared_code_computes_binding_names() {
-        let rows = rows(
-            RuleId::UnusedBinding,
-            &[
-                ("dev/wrangler.toml", &wrangler(WRANGLER)),
-                (
-                    "dev/index.ts",
-                    "import { explorer } from \"../src\";\nexport default { async fetch(request: Request, env: Env) {\n  await env.LINKS.get(\"a\");\n  return explorer(request, env);\n} };\n",
-                ),
-                (
-                    "src/index.ts",
-                    "export async function explorer(request: Request, env: Env) {\n  const bucket = new URL(request.url).searchParams.get(\"bucket\") ?? \"\";\n  return new Response((await env[bucket].get(\"k\"))?.body);\n}\n",
-                ),
-            ],
-        );
-        assert!(rows.is_empty(), "{rows:?}");
+        let rows_with = |code_at: &str| {
+            rows(
+                RuleId::UnusedBinding,
+                &[
+                    ("packages/explorer/dev/wrangler.toml", &wrangler(WRANGLER)),
+                    (
+                        "packages/explorer/dev/index.ts",
+                        "import { explorer } from \"../src\";\nexport default { async fetch(request: Request, env: Env) {\n  await env.LINKS.get(\"a\");\n  return explorer(request, env);\n} };\n",
+                    ),
+                    (
+                        code_at,
+                        "export async function explorer(request: Request, env: Env) {\n  const bucket = new URL(request.url).searchParams.get(\"bucket\") ?? \"\";\n  return new Response((await env[bucket].get(\"k\"))?.body);\n}\n",
+                    ),
+                ],
+            )
+        };
+        let beside = rows_with("packages/explorer/src/index.ts");
+        assert!(beside.is_empty(), "{beside:?}");
+        let elsewhere = rows_with("packages/other/src/index.ts");
+        assert_eq!(elsewhere.len(), 1, "{elsewhere:?}");
     }
 
     /// The whole `env` handed to a workspace package: a Durable Object it

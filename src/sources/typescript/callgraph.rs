@@ -616,6 +616,22 @@ impl CallGraph {
                         caller: (outer.clone(), None, None),
                         site: None,
                     });
+                    // A route handed a class of ours with a `handle` method
+                    // (chanfana's `openapi.post("/tasks", TaskCreate)`):
+                    // the router builds it and runs its `handle`.
+                    let handles = g.lineage(inner).any(|c| {
+                        g.classes
+                            .get(c)
+                            .is_some_and(|k| k.methods.iter().any(|m| m == "handle"))
+                    });
+                    if outer.contains(" /") && handles {
+                        out.push(Record {
+                            scope: scope.clone(),
+                            name: "handle".to_owned(),
+                            caller: (outer.clone(), Some(inner.clone()), None),
+                            site: None,
+                        });
+                    }
                 }
                 // A call of a name imported from another package (`verify(…)`,
                 // `db.query(…)` of `import { db } from "@acme/db"`) counts in

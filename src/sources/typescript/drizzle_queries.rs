@@ -24,6 +24,7 @@ use tree_sitter::Node;
 
 mod kysely;
 mod prisma;
+mod workers_qb;
 
 /// Tables by (file, declarator node id) of their `const`.
 pub type Tables = HashMap<(usize, usize), TableRef>;
@@ -56,6 +57,7 @@ pub fn extract(index: &CodeIndex<'_>, tables: &Tables, graph: &CallGraph) -> Vec
                 .or_else(|| reader.raw(fi, call.node, call.enclosing.clone()))
                 .or_else(|| reader.postgres(fi, call.node, call.enclosing.clone()))
                 .or_else(|| reader.kysely(fi, call.node, call.enclosing.clone()))
+                .or_else(|| reader.workers_qb(fi, call.node, call.enclosing.clone()))
                 .or_else(|| reader.prisma(fi, call.node, call.enclosing.clone()));
             if let Some(mut op) = op {
                 graph.place(index, &mut op);

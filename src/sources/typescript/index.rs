@@ -849,6 +849,9 @@ fn route_in(args: Node<'_>, call: Node<'_>, src: &str) -> Option<String> {
         "get" | "post" | "put" | "delete" | "patch" | "head" | "options" | "all" => {
             method.to_ascii_uppercase()
         }
+        // `app.use("/api/*", authenticate)`: middleware for every request
+        // under the path.
+        "use" => "ALL".to_owned(),
         _ => return None,
     };
     let path = route_path(args.named_child(0)?, src)?;

@@ -46,6 +46,7 @@ const NEEDLES: &[&str] = &[
     "kysely",
     "Kysely",
     "PrismaClient",
+    "workers-qb",
 ];
 
 /// Whether `text` reaches into a Worker `env`: `env.X` / `env[…]` /
