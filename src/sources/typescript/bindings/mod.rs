@@ -1257,12 +1257,22 @@ impl<'a> Reader<'_, 'a> {
         }
         let field = text(node.child_by_field_name("property")?, src);
         let var = unwrap_expr(node.child_by_field_name("object")?);
-        if !matches!(field, "name" | "key") || var.kind_name() != "identifier" {
+        if !matches!(field, "name" | "key") {
             return None;
         }
-        let name = text(var, src);
-        let items = iterated(var, name, src);
-        let items = unwrap_expr(items?);
+        let (name, items) = match var.kind_name() {
+            "identifier" => (text(var, src), iterated(var, text(var, src), src)?),
+            // `keys[i].name`, `keys` being `list.keys` or a local holding it.
+            "subscript_expression" => {
+                let list = unwrap_expr(var.child_by_field_name("object")?);
+                let held = (list.kind_name() == "identifier")
+                    .then(|| local_value(list, text(list, src), src))
+                    .flatten();
+                ("key", held.unwrap_or(list))
+            }
+            _ => return None,
+        };
+        let items = unwrap_expr(items);
         // `listing.keys`, or `keys` destructured from the listing.
         let mut listing = match items.kind_name() {
             "member_expression" => {
@@ -1852,6 +1862,23 @@ mod key_helpers {
         );
         assert_eq!(keyed(OpKind::List), ["grant:"]);
         assert_eq!(keyed(OpKind::Read), ["grant:{k}"]);
+    }
+
+    /// `keys[i].name` of a listing's keys held in a local is the listed
+    /// family too.
+    #[test]
+    fn an_indexed_listed_key_is_the_listed_family() {
+        use crate::model::{Key, OpKind};
+        let code = "export default { async fetch(request: Request, env: Env) {\n  const list = await env.KV.list({ prefix: \"post:\" });\n  const keys = list.keys;\n  for (let i = 0; i < keys.length; i++) await env.KV.get(keys[i].name);\n  return new Response();\n} };\n";
+        let config = wrangler("[[kv_namespaces]]\nbinding = \"KV\"\nid = \"x\"\n");
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let read: Vec<String> = model
+            .resource_ops
+            .iter()
+            .filter(|o| o.op == OpKind::Read)
+            .filter_map(|o| o.key.as_ref().map(Key::notation))
+            .collect();
+        assert_eq!(read, ["post:{key}"]);
     }
 
     /// A fetch of Cloudflare's Analytics Engine SQL API reads the Worker's
