@@ -836,6 +836,16 @@ fn stub_origins<'a>(
                 return stub_origins(index, fi, inner, depth + 1);
             }
         }
+        // `c.var.stub`: what a middleware set (`c.set("stub", stub)`).
+        "member_expression" => {
+            let obj = recv.child_by_field_name("object").map(|o| text(o, src));
+            let prop = recv.child_by_field_name("property").map(|p| text(p, src));
+            if let (Some(o), Some(p)) = (obj, prop)
+                && (o == "var" || o.ends_with(".var"))
+            {
+                out.extend(context_origins(index, fi, p, depth));
+            }
+        }
         // `hint ? ns.get(id, { locationHint: hint }) : ns.get(id)`.
         "ternary_expression" => {
             for branch in ["consequence", "alternative"] {
@@ -850,7 +860,15 @@ fn stub_origins<'a>(
             };
             let t = super::syntax::callee_text(f, src);
             let by_name = t.ends_with(".getByName");
-            if !(t.ends_with(".get") || by_name) {
+            let args = call_args(recv);
+            // `c.get("stub")`: a context variable, never a namespace's
+            // `get(id)`, which takes an id.
+            if t.ends_with(".get")
+                && let [name] = args.as_slice()
+                && let Some(name) = super::syntax::string_value(*name, src)
+            {
+                out.extend(context_origins(index, fi, &name, depth));
+            } else if !(t.ends_with(".get") || by_name) {
                 for (hf, e) in helper_returns(index, fi, f) {
                     out.extend(stub_origins(index, hf, e, depth + 1));
                     if out.len() >= MAX_ORIGINS {
@@ -882,6 +900,42 @@ fn stub_origins<'a>(
         _ => {}
     }
     out.truncate(MAX_ORIGINS);
+    out
+}
+
+/// The stubs a request-context variable holds: the values of the
+/// `c.set(name, value)` calls in the same Worker (a few).
+fn context_origins<'a>(
+    index: &CodeIndex<'a>,
+    fi: usize,
+    name: &str,
+    depth: u32,
+) -> Vec<StubOrigin<'a>> {
+    let mut out = Vec::new();
+    let Some(folder) = index.files.get(fi).map(|f| crate::sources::parent(f.path)) else {
+        return out;
+    };
+    for &(cf, ci) in index.call_sites("set").iter().take(64) {
+        let Some((f, c)) = index
+            .files
+            .get(cf)
+            .and_then(|f| Some((f, f.calls.get(ci)?)))
+        else {
+            continue;
+        };
+        // Beside the reader: the same folder or one above it.
+        let near = crate::model::in_folder(crate::sources::parent(folder), f.path);
+        let args = call_args(c.node);
+        if let [key, value] = args.as_slice()
+            && near
+            && super::syntax::string_value(*key, f.src).as_deref() == Some(name)
+        {
+            out.extend(stub_origins(index, cf, *value, depth + 1));
+        }
+        if out.len() >= MAX_ORIGINS {
+            break;
+        }
+    }
     out
 }
 
