@@ -376,13 +376,14 @@ fn from_code(
             q.message_schema.clone_from(schema);
         }
     }
-    // Lifecycle and TTL once every operation on a pattern is known; an
-    // opaque key may be any family, so it has no lifecycle.
+    // Lifecycle and TTL once every operation on a pattern is known; a key
+    // of run-time values only (opaque, or `{key}` from a route parameter)
+    // may be any family, so it has no lifecycle.
     for b in buckets.values_mut() {
         for p in b
             .path_patterns
             .iter_mut()
-            .filter(|p| !p.pattern.is_opaque())
+            .filter(|p| p.pattern.has_literal())
         {
             let deleters: Vec<String> = ops
                 .iter()
@@ -527,6 +528,31 @@ mod tests {
                     String::new()
                 ),
                 ("{name}".to_owned(), true, None, String::new()),
+            ],
+            "{rows:?}"
+        );
+    }
+
+    /// A `let` assigned in branches is each key it is assigned; a key of
+    /// run-time values only (a request's path) gets no lifecycle.
+    #[test]
+    fn a_branch_assigned_key_is_each_family_and_a_runtime_key_none() {
+        let config = wrangler("[[r2_buckets]]\nbinding = \"MEDIA\"\nbucket_name = \"media\"\n");
+        let code = fetch(
+            "    const wide = request.headers.has(\"w\");\n    let key;\n    if (wide) {\n      key = `wide/${t}.png`;\n    } else {\n      key = `thumbs/${t}.png`;\n    }\n    await env.MEDIA.put(key, \"z\");\n    const wanted = new URL(request.url).pathname.slice(1);\n    await env.MEDIA.get(wanted);",
+        );
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", &code)]);
+        let rows: Vec<(String, Option<Lifecycle>)> = model.buckets[0]
+            .path_patterns
+            .iter()
+            .map(|p| (p.pattern.notation(), p.lifecycle.clone()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("thumbs/{t}.png".to_owned(), Some(Lifecycle::Permanent)),
+                ("wide/{t}.png".to_owned(), Some(Lifecycle::Permanent)),
+                ("{wanted}".to_owned(), None),
             ],
             "{rows:?}"
         );

@@ -378,6 +378,48 @@ impl<'i, 'a> Reader<'i, 'a> {
         (!keys.is_empty()).then_some(keys)
     }
 
+    /// The keys a `let` declared without a value holds at a call, from the
+    /// assignments before it in the same function (`let key; if (w) key =
+    /// `${h}_${w}.png`; else key = `${h}.png``): an operation each. `None`
+    /// unless every assignment builds a key dmqa can follow.
+    fn assigned_keys(&self, fi: usize, key_arg: Node<'a>) -> Option<Vec<Key>> {
+        let src = self.index.files.get(fi)?.src;
+        let arg = unwrap_expr(key_arg);
+        if arg.kind_name() != "identifier" {
+            return None;
+        }
+        let name = text(arg, src);
+        if local_value(arg, name, src).is_some() || param_of(arg, name, src).is_some() {
+            return None;
+        }
+        let body = super::syntax::enclosing_function(arg)?;
+        let mut values = Vec::new();
+        super::syntax::walk(body, |n| {
+            if n.kind_name() == "assignment_expression"
+                && n.start_byte() < arg.start_byte()
+                && n.child_by_field_name("left")
+                    .is_some_and(|l| l.kind_name() == "identifier" && text(l, src) == name)
+                && let Some(v) = n.child_by_field_name("right")
+            {
+                values.push(v);
+            }
+        });
+        if values.is_empty() || values.len() > MAX_ARGUMENT_SITES {
+            return None;
+        }
+        let mut keys: Vec<Key> = Vec::new();
+        for v in values {
+            let (k, _) = self.key(fi, v, 1)?;
+            if !k.has_literal() {
+                return None;
+            }
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        Some(keys)
+    }
+
     /// What the arguments passed for `param` (of a function in file `fi`)
     /// at its call sites in the same Worker resolve to.
     fn argument_targets(&self, fi: usize, param: &Param, depth: u32) -> Vec<Target> {
@@ -596,11 +638,19 @@ pub fn extract(index: &CodeIndex<'_>, graph: &CallGraph, model: &mut Model) {
                             }
                             // A key the helper is handed: the ones its
                             // callers build, an operation each.
-                            if op.key.as_ref().is_some_and(Key::is_opaque)
-                                && let Some(keys) = call_args(call.node)
-                                    .first()
-                                    .and_then(|a| reader.passed_keys(fi, *a))
-                            {
+                            // …or the ones a `let` is assigned before the
+                            // call.
+                            let split = call_args(call.node).first().and_then(|a| {
+                                let k = op.key.as_ref()?;
+                                if k.is_opaque() {
+                                    reader.passed_keys(fi, *a)
+                                } else if k.is_single_placeholder() {
+                                    reader.assigned_keys(fi, *a)
+                                } else {
+                                    None
+                                }
+                            });
+                            if let Some(keys) = split {
                                 for k in keys {
                                     let mut each = op.clone();
                                     each.key = Some(k);
