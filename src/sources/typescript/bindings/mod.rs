@@ -327,6 +327,13 @@ impl<'i, 'a> Reader<'i, 'a> {
         if method && class.is_none() {
             return None;
         }
+        // A method others may call (`store.save(k)` from another class or
+        // file): only a private one is known to have only `this` callers.
+        let private = method
+            && (children(func)
+                .iter()
+                .any(|c| c.kind_name() == "accessibility_modifier" && text(*c, src) == "private")
+                || callee.starts_with('#'));
         if !method {
             let scope = self.graph?.scope_of(file.path);
             let defining = self
@@ -353,7 +360,10 @@ impl<'i, 'a> Reader<'i, 'a> {
                 let same_class =
                     cf == fi && class.is_some_and(|c| c.byte_range().contains(&call.start_byte()));
                 if !(on_this && same_class) {
-                    continue;
+                    if private {
+                        continue;
+                    }
+                    return None;
                 }
             } else if f.kind_name() != "identifier" {
                 continue;
@@ -404,7 +414,13 @@ impl<'i, 'a> Reader<'i, 'a> {
                 values.push(v);
             }
         });
-        if values.is_empty() || values.len() > MAX_ARGUMENT_SITES {
+        // `key = key + "/"` builds on what it held: not followed.
+        let builds_on_itself = values.iter().any(|v| {
+            let t = text(*v, src);
+            t.match_indices(name)
+                .any(|(i, _)| super::whole_word_at(t, i, i + name.len()))
+        });
+        if values.is_empty() || values.len() > MAX_ARGUMENT_SITES || builds_on_itself {
             return None;
         }
         let mut keys: Vec<Key> = Vec::new();
@@ -1912,6 +1928,26 @@ mod key_helpers {
         );
         assert_eq!(keyed(OpKind::List), ["grant:"]);
         assert_eq!(keyed(OpKind::Read), ["grant:{k}"]);
+        // A public method another class may call stays a key dmqa cannot
+        // follow, even when its own class's calls build one; a `let`
+        // building on itself is not followed either.
+        let code = "export class Store {\n  constructor(private kv: KVNamespace) {}\n  async save(key: string) { await this.kv.put(key, \"1\"); }\n  async touch(id: string) { await this.save(`seen:${id}`); }\n}\nexport class Other { async go(s: Store, k: string) { await s.save(k); } }\nexport default { async fetch(req: Request, env: Env) {\n  await new Store(env.KV).touch(req.url);\n  let key;\n  key = `a:${req.url}`;\n  key = key + \"/\";\n  await env.KV.delete(key);\n  return new Response();\n} };\n";
+        let model = model_with("", &[("wrangler.toml", &config), ("src/index.ts", code)]);
+        let write = model.resource_ops.iter().find(|o| o.op == OpKind::Write);
+        assert!(
+            write
+                .and_then(|o| o.key.as_ref())
+                .is_some_and(Key::is_opaque),
+            "{write:?}"
+        );
+        let delete = model.resource_ops.iter().find(|o| o.op == OpKind::Delete);
+        assert_eq!(
+            delete
+                .and_then(|o| o.key.as_ref())
+                .map(Key::notation)
+                .as_deref(),
+            Some("{key}")
+        );
     }
 
     /// `keys[i].name` of a listing's keys held in a local is the listed
