@@ -170,17 +170,28 @@ fn read_type(index: &CodeIndex<'_>, fi: usize, call: Node<'_>) -> String {
     {
         return opened_type(index, fi, t);
     }
+    let src = index.files.get(fi).map_or("", |f| f.src);
     let mut up = call.parent();
+    // `(await storage.get("n")) as number`: the outermost cast that says
+    // something (not `as any` / `as unknown`).
+    let mut cast = None;
     while let Some(p) = up.filter(|p| {
         matches!(
             p.kind_name(),
             "await_expression" | "parenthesized_expression" | "as_expression"
         )
     }) {
+        if p.kind_name() == "as_expression"
+            && let Some(t) = children(p).last().copied()
+            && !matches!(text(t, src).trim(), "any" | "unknown" | "const")
+        {
+            cast = Some(t);
+        }
         up = p.parent();
     }
     up.filter(|d| d.kind_name() == "variable_declarator")
         .and_then(|d| d.child_by_field_name("type"))
+        .or(cast)
         .map_or_else(|| "unknown".into(), |t| opened_type(index, fi, t))
 }
 
@@ -1236,6 +1247,27 @@ mod tests {
             .map(crate::render::words::state_item)
             .collect();
         assert_eq!(names, ["timer: number | null", "state2: { count: number }"]);
+    }
+
+    /// A storage read cast to a type (`(await storage.get("n")) as
+    /// number`) is of that type; `as any` says nothing.
+    #[test]
+    fn a_cast_storage_read_has_the_cast_type() {
+        let src = "import { DurableObject } from \"cloudflare:workers\";\nexport class Counter extends DurableObject {\n  async bump() {\n    const n = ((await this.ctx.storage.get(\"n\")) as number) || 0;\n    const m = (await this.ctx.storage.get(\"m\")) as any;\n    return n + m;\n  }\n}\n";
+        let parsed = vec![parse_source("src/counter.ts", src).unwrap()];
+        let index = CodeIndex::new(
+            &parsed,
+            Resolver::new(["src/counter.ts".to_owned()], Vec::new()),
+        );
+        let graph = CallGraph::new(&index, &[], &[]);
+        let classes: BTreeSet<String> = ["Counter".to_owned()].into();
+        let (dos, _) = extract(&index, &graph, &classes, &HashMap::new(), &[]);
+        let items: Vec<String> = dos[0]
+            .state
+            .iter()
+            .map(crate::render::words::state_item)
+            .collect();
+        assert_eq!(items, ["storage[\"n\"]: number", "storage[\"m\"]: unknown"]);
     }
 
     #[test]
