@@ -1192,6 +1192,20 @@ mod tests {
     use super::super::resolve::Resolver;
     use super::*;
 
+    /// The objects and operations `extract` reads from the one file
+    /// `src` at `path`, with `configured` the classes a config names.
+    fn read(
+        path: &str,
+        src: &str,
+        configured: &[&str],
+    ) -> (Vec<CodeDurableObject>, Vec<ResourceOp>) {
+        let parsed = vec![parse_source(path, src).unwrap()];
+        let index = CodeIndex::new(&parsed, Resolver::new([path.to_owned()], Vec::new()));
+        let graph = CallGraph::new(&index, &[], &[]);
+        let classes: BTreeSet<String> = configured.iter().map(|c| (*c).to_owned()).collect();
+        extract(&index, &graph, &classes, &HashMap::new(), &[])
+    }
+
     /// Methods handed on as values count as called by the method handing
     /// them; a getter read (or passed) like a field does not.
     #[test]
@@ -1233,14 +1247,7 @@ mod tests {
     #[test]
     fn runtime_handles_are_not_state() {
         let src = "export class Monitor {\n  private state: DurableObjectState;\n  private env: Env;\n  private ctx;\n  private timer: number | null = null;\n  state2: { count: number } = { count: 0 };\n  constructor(state: DurableObjectState, env: Env) { this.state = state; this.env = env; }\n  async fetch(request: Request) { return new Response(); }\n}\n";
-        let parsed = vec![parse_source("src/monitor.ts", src).unwrap()];
-        let index = CodeIndex::new(
-            &parsed,
-            Resolver::new(["src/monitor.ts".to_owned()], Vec::new()),
-        );
-        let graph = CallGraph::new(&index, &[], &[]);
-        let classes: BTreeSet<String> = ["Monitor".to_owned()].into();
-        let (dos, _) = extract(&index, &graph, &classes, &HashMap::new(), &[]);
+        let (dos, _) = read("src/monitor.ts", src, &["Monitor"]);
         let names: Vec<String> = dos[0]
             .state
             .iter()
@@ -1254,14 +1261,7 @@ mod tests {
     #[test]
     fn a_cast_storage_read_has_the_cast_type() {
         let src = "import { DurableObject } from \"cloudflare:workers\";\nexport class Counter extends DurableObject {\n  async bump() {\n    const n = ((await this.ctx.storage.get(\"n\")) as number) || 0;\n    const m = (await this.ctx.storage.get(\"m\")) as any;\n    return n + m;\n  }\n}\n";
-        let parsed = vec![parse_source("src/counter.ts", src).unwrap()];
-        let index = CodeIndex::new(
-            &parsed,
-            Resolver::new(["src/counter.ts".to_owned()], Vec::new()),
-        );
-        let graph = CallGraph::new(&index, &[], &[]);
-        let classes: BTreeSet<String> = ["Counter".to_owned()].into();
-        let (dos, _) = extract(&index, &graph, &classes, &HashMap::new(), &[]);
+        let (dos, _) = read("src/counter.ts", src, &["Counter"]);
         let items: Vec<String> = dos[0]
             .state
             .iter()
@@ -1273,13 +1273,7 @@ mod tests {
     #[test]
     fn a_helper_handed_the_state_is_no_object() {
         let src = "export class KvStore {\n  constructor(private state: DurableObjectState, private prefix: string) {}\n  async get(key: string) { return this.state.storage.get(this.prefix + key); }\n}\nexport class Old {\n  constructor(state: DurableObjectState) {}\n  async fetch(request: Request) { return new Response(); }\n  get(key: string): Promise<string>;\n  get(keys: string[]): Promise<Map<string, string>>;\n  get(k: any) { return k; }\n}\n";
-        let parsed = vec![parse_source("src/store.ts", src).unwrap()];
-        let index = CodeIndex::new(
-            &parsed,
-            Resolver::new(["src/store.ts".to_owned()], Vec::new()),
-        );
-        let graph = CallGraph::new(&index, &[], &[]);
-        let (dos, _) = extract(&index, &graph, &BTreeSet::new(), &HashMap::new(), &[]);
+        let (dos, _) = read("src/store.ts", src, &[]);
         let names: Vec<&str> = dos.iter().map(|d| d.class_name.as_str()).collect();
         assert_eq!(names, ["Old"]);
         // Overload signatures are the one method they declare.
@@ -1293,13 +1287,7 @@ mod tests {
             let src = format!(
                 "export class Room extends DurableObject {{\n  async fetch(request: Request) {{\n    const [client, server] = Object.values(new WebSocketPair());\n    {accept};\n    return new Response(null, {{ status: 101, webSocket: client }});\n  }}\n  async webSocketMessage(ws: WebSocket, message: string) {{}}\n}}\n"
             );
-            let parsed = vec![parse_source("src/room.ts", &src).unwrap()];
-            let index = CodeIndex::new(
-                &parsed,
-                Resolver::new(["src/room.ts".to_owned()], Vec::new()),
-            );
-            let graph = CallGraph::new(&index, &[], &[]);
-            let (dos, _) = extract(&index, &graph, &BTreeSet::new(), &HashMap::new(), &[]);
+            let (dos, _) = read("src/room.ts", &src, &[]);
             let m = dos[0]
                 .methods
                 .iter()
@@ -1314,14 +1302,7 @@ mod tests {
     #[test]
     fn a_call_chain_split_over_lines_is_one_callee() {
         let src = "export class Room {\n  constructor(ctx: DurableObjectState) { this.ctx = ctx; }\n  async fetch(request: Request) {\n    this.ctx.storage.sql\n      .exec(`CREATE TABLE IF NOT EXISTS messages (id TEXT PRIMARY KEY, body TEXT)`);\n    const rows = this.ctx.storage.sql\n      .exec(`SELECT * FROM messages WHERE id = ?`, \"a\");\n    await this.ctx.storage\n      .put(\"last\", 1);\n    return new Response();\n  }\n}\n";
-        let parsed = vec![parse_source("src/room.ts", src).unwrap()];
-        let index = CodeIndex::new(
-            &parsed,
-            Resolver::new(["src/room.ts".to_owned()], Vec::new()),
-        );
-        let graph = CallGraph::new(&index, &[], &[]);
-        let classes: BTreeSet<String> = ["Room".to_owned()].into();
-        let (dos, ops) = extract(&index, &graph, &classes, &HashMap::new(), &[]);
+        let (dos, ops) = read("src/room.ts", src, &["Room"]);
         assert_eq!(dos[0].sql.len(), 1, "{:?}", dos[0].sql);
         assert!(
             ops.iter()
