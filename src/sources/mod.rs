@@ -202,10 +202,9 @@ pub fn code(files: &[SourceFile], around: Option<&crate::scan::Enclosing>, model
     typescript::extract(&ts, aliases, packages, around, model);
     let mut applied_files = Vec::new();
     for f in of(SourceKind::PackageJson) {
-        model
-            .d1_commands
-            .extend(wrangler_cli::from_package_json(&f.path, &f.text));
-        applied_files.extend(wrangler_cli::files_from_package_json(&f.path, &f.text));
+        let (commands, files) = wrangler_cli::from_package_json(&f.path, &f.text);
+        model.d1_commands.extend(commands);
+        applied_files.extend(files);
     }
     let rs: Vec<&SourceFile> = of(SourceKind::Rust).collect();
     rust::extract(&rs, model);

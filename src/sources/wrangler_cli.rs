@@ -62,23 +62,6 @@ pub struct D1File {
     pub config: String,
 }
 
-/// The `d1 execute --file` commands of a `package.json`'s scripts.
-pub fn files_from_package_json(path: &str, text: &str) -> Vec<D1File> {
-    let dir = super::parent(path);
-    scripts(text)
-        .into_iter()
-        .filter_map(|(_, script)| shlex::split(&script))
-        .flat_map(|words| executes(&words))
-        .filter_map(|(database, _, file, config)| {
-            Some(D1File {
-                database,
-                file: super::path_join(dir, &file?),
-                config: config.map_or_else(|| dir.to_owned(), |c| super::path_join_keep(dir, &c)),
-            })
-        })
-        .collect()
-}
-
 /// The scripts of a `package.json`, by name, in its order.
 fn scripts(text: &str) -> Vec<(String, String)> {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
@@ -135,29 +118,40 @@ fn executes<S: AsRef<str>>(words: &[S]) -> Vec<Execute> {
     out
 }
 
-/// The `d1 execute --command` lines of a `package.json`'s scripts, each at
-/// its script's line, with the config it runs with (`--config` relative to
-/// the package, else the package's folder).
-pub fn from_package_json(path: &str, text: &str) -> Vec<crate::model::D1Command> {
+/// What a `package.json`'s scripts run with `wrangler d1 execute`: each
+/// `--command` at its script's line, and each `--file`, with the config
+/// they run with (`--config` relative to the package, else the package's
+/// folder). Each script is read once for both.
+pub fn from_package_json(path: &str, text: &str) -> (Vec<crate::model::D1Command>, Vec<D1File>) {
     let dir = super::parent(path);
-    let mut out = Vec::new();
+    let (mut commands, mut files) = (Vec::new(), Vec::new());
     for (name, script) in scripts(text) {
+        let Some(words) = shlex::split(&script) else {
+            continue;
+        };
         let line = text
             .find(&format!("\"{name}\""))
             .map_or(1, |at| text[..at].matches('\n').count() + 1);
-        for e in from_shell(&script) {
-            out.push(crate::model::D1Command {
-                database: e.database,
-                sql: e.sql,
-                config: Some(match e.config {
-                    Some(c) => super::path_join_keep(dir, &c),
-                    None => dir.to_owned(),
-                }),
-                location: crate::model::Location::line(path, u32::try_from(line).unwrap_or(1)),
-            });
+        for (database, sql, file, config) in executes(&words) {
+            let config = config.map_or_else(|| dir.to_owned(), |c| super::path_join_keep(dir, &c));
+            if let Some(file) = file {
+                files.push(D1File {
+                    database: database.clone(),
+                    file: super::path_join(dir, &file),
+                    config: config.clone(),
+                });
+            }
+            if let Some(sql) = sql {
+                commands.push(crate::model::D1Command {
+                    database,
+                    sql,
+                    config: Some(config),
+                    location: crate::model::Location::line(path, u32::try_from(line).unwrap_or(1)),
+                });
+            }
         }
     }
-    out
+    (commands, files)
 }
 
 #[cfg(test)]
@@ -202,7 +196,7 @@ mod tests {
             "load": "cd . && npx wrangler d1 execute DB --file ../seed/data.sql -c wrangler.prod.toml",
             "query": "wrangler d1 execute DB --command 'SELECT 1'"
         } }"#;
-        let got = files_from_package_json("api/package.json", pkg);
+        let (commands, got) = from_package_json("api/package.json", pkg);
         assert_eq!(
             got,
             [
@@ -219,6 +213,6 @@ mod tests {
             ]
         );
         // `--command` lines are not files, and stay what they were.
-        assert_eq!(from_package_json("api/package.json", pkg).len(), 1);
+        assert_eq!(commands.len(), 1);
     }
 }
