@@ -48,6 +48,16 @@ fn migration_order(dir: &str, path: &str) -> (u8, u64, String) {
     }
 }
 
+/// The folder of a D1 binding's migrations: its `migrations_dir`, else
+/// wrangler's `migrations`, next to its config.
+fn migrations_folder(w: &Worker, b: &crate::model::Binding) -> String {
+    let rel = b
+        .settings
+        .get("migrations_dir")
+        .map_or("migrations", String::as_str);
+    path_join(w.folder(), rel)
+}
+
 /// A D1 binding's `migrations_pattern`: a glob relative to its config.
 struct PatternClaim {
     matcher: globset::GlobMatcher,
@@ -173,8 +183,7 @@ pub(crate) fn plan_databases<'a>(
                 ));
                 continue;
             }
-            let rel = explicit.map_or("migrations", String::as_str);
-            let dir = path_join(config_dir, rel);
+            let dir = migrations_folder(w, b);
             if explicit.is_some() {
                 named.push((dir.clone(), b));
             }
@@ -282,12 +291,8 @@ pub(crate) fn plan_databases<'a>(
             .filter(|b| b.kind == BindingKind::D1)
             .collect();
         let [b] = d1.as_slice() else { continue };
-        let rel = b
-            .settings
-            .get("migrations_dir")
-            .map_or("migrations", String::as_str);
         let config_dir = w.folder();
-        let own = path_join(config_dir, rel);
+        let own = migrations_folder(w, b);
         if by_dir.contains_key(&own) {
             continue;
         }
@@ -317,13 +322,11 @@ pub(crate) fn plan_databases<'a>(
         if d1_dirs.contains_key(&id) || guessed.get(&id) != Some(&Engine::Sqlite) {
             continue;
         }
-        let named_so = |w: &&Worker| {
-            w.bindings.iter().any(|b| {
-                b.kind == BindingKind::D1
-                    && (b.name == applied.database
-                        || b.target.as_deref() == Some(&applied.database))
-            })
+        let names_it = |b: &&crate::model::Binding| {
+            b.kind == BindingKind::D1
+                && (b.name == applied.database || b.target.as_deref() == Some(&applied.database))
         };
+        let named_so = |w: &&Worker| w.bindings.iter().any(|b| names_it(&b));
         let runs_with =
             |w: &&Worker| w.location.path == applied.config || w.folder() == applied.config;
         let mut candidates: Vec<&Worker> =
@@ -336,18 +339,8 @@ pub(crate) fn plan_databases<'a>(
             .flat_map(|w| {
                 w.bindings
                     .iter()
-                    .filter(|b| {
-                        b.kind == BindingKind::D1
-                            && (b.name == applied.database
-                                || b.target.as_deref() == Some(&applied.database))
-                    })
-                    .map(|b| {
-                        let rel = b
-                            .settings
-                            .get("migrations_dir")
-                            .map_or("migrations", String::as_str);
-                        path_join(w.folder(), rel)
-                    })
+                    .filter(names_it)
+                    .map(|b| migrations_folder(w, b))
             })
             .collect();
         owns.sort();
